@@ -1,0 +1,3 @@
+module caliopen
+
+go 1.26
