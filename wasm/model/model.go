@@ -59,10 +59,10 @@ type Identity struct {
 	Handle string `json:"handle,omitempty"`
 	// AccountURI is a network's stable account id where it differs from the address
 	// (Mastodon's ActivityPub actor URI).
-	AccountURI string   `json:"accountUri,omitempty"`
-	AvatarURL  string   `json:"avatarUrl,omitempty"`
-	Own        bool     `json:"own,omitempty"` // one of the user's own identities
-	Profile    *Profile `json:"profile,omitempty"`
+	AccountURI string    `json:"accountUri,omitempty"`
+	AvatarURL  string    `json:"avatarUrl,omitempty"`
+	Own        bool      `json:"own,omitempty"` // one of the user's own identities
+	Profile    *Profile  `json:"profile,omitempty"`
 	UpdatedAt  time.Time `json:"updatedAt"`
 }
 
@@ -175,11 +175,11 @@ func MessageID(accountID, remoteID string) string {
 type SignatureState string
 
 const (
-	SigNone       SignatureState = ""            // not signed
-	SigGoodKnown  SignatureState = "good-known"  // good, from a key known for the sender
-	SigGoodUnknow SignatureState = "good-unknown" // good, from a key not known for the sender
-	SigBad        SignatureState = "bad"         // signature does not verify
-	SigError      SignatureState = "error"       // could not be checked (missing key, damaged)
+	SigNone        SignatureState = ""             // not signed
+	SigGoodKnown   SignatureState = "good-known"   // good, from a key known for the sender
+	SigGoodUnknown SignatureState = "good-unknown" // good, from a key not known for the sender
+	SigBad         SignatureState = "bad"          // signature does not verify
+	SigError       SignatureState = "error"        // could not be checked (missing key, damaged)
 )
 
 // Security records verified facts about a message's protection, filled by the parser and the
