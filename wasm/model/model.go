@@ -18,6 +18,9 @@ const (
 	Email    Network = "email"
 	Mastodon Network = "mastodon"
 	X        Network = "x"
+	// List is not a network one sends on: it names the pseudo-identity of a mailing list
+	// (from its List-Id), so that list traffic forms one discussion.
+	List Network = "list"
 )
 
 // IdentityURI is one address on one network in normalised form:
