@@ -39,7 +39,7 @@ type Book struct {
 	dismissed  map[string]Strength
 	pending    map[string]Suggestion // by evidence key
 	considered map[string]bool       // evidence keys already acted on
-	applied    map[string]bool // op ids already applied
+	applied    map[string]bool       // op ids already applied
 	log        []Op
 }
 
