@@ -1,0 +1,277 @@
+package discussions
+
+import (
+	"cmp"
+	"errors"
+	"maps"
+	"slices"
+
+	"caliopen/wasm/contacts"
+	"caliopen/wasm/model"
+)
+
+// Index is the in-memory discussion index. It is not safe for concurrent use.
+type Index struct {
+	resolver    Resolver
+	messages    map[string]*entry
+	sets        map[SetKey]*pset
+	byIdentity  map[model.IdentityURI]map[SetKey]*pset
+	discussions map[Key]*discussion
+	order       treap
+	pending     *pending // changes of the call in progress
+}
+
+// entry is one indexed message.
+type entry struct {
+	msg *model.Message
+	set *pset
+}
+
+func (e *entry) before(o *entry) bool {
+	if !e.msg.Date.Equal(o.msg.Date) {
+		return e.msg.Date.Before(o.msg.Date)
+	}
+	return e.msg.ID < o.msg.ID
+}
+
+// later returns the later of two entries; nil counts as earliest.
+func later(a, b *entry) *entry {
+	if a == nil || b != nil && a.before(b) {
+		return b
+	}
+	return a
+}
+
+// pset is a participant set and the aggregates of its messages.
+type pset struct {
+	key      SetKey
+	uris     []model.IdentityURI
+	disc     *discussion
+	msgs     map[string]*entry
+	unread   int
+	last     *entry
+	networks map[model.Network]int
+}
+
+// discussion aggregates its sets.
+type discussion struct {
+	key      Key
+	comps    []string
+	sets     map[SetKey]*pset
+	count    int
+	unread   int
+	last     *entry
+	networks map[model.Network]int
+	pos      position // where it is in the order treap
+}
+
+// NewIndex returns an empty index resolving identities with r.
+func NewIndex(r Resolver) *Index {
+	return &Index{
+		resolver:    r,
+		messages:    map[string]*entry{},
+		sets:        map[SetKey]*pset{},
+		byIdentity:  map[model.IdentityURI]map[SetKey]*pset{},
+		discussions: map[Key]*discussion{},
+	}
+}
+
+// Len returns the number of messages and of discussions.
+func (ix *Index) Len() (messages, discussions int) {
+	return len(ix.messages), len(ix.discussions)
+}
+
+// Add indexes a message, replacing an indexed message with the same ID.
+func (ix *Index) Add(m model.Message) (Changes, error) {
+	if m.ID == "" {
+		return Changes{}, errors.New("discussions: message without id")
+	}
+	ix.begin()
+	if old, ok := ix.messages[m.ID]; ok {
+		ix.removeEntry(old)
+	}
+	msg := m // the index keeps its own copy
+	uris := ParticipantSet(&msg)
+	sk := setKeyOf(uris)
+	s, ok := ix.sets[sk]
+	if !ok {
+		s = ix.newSet(sk, uris)
+	}
+	e := &entry{msg: &msg, set: s}
+	ix.messages[m.ID] = e
+	s.msgs[m.ID] = e
+	s.networks[m.Network]++
+	if !m.Flags.Seen {
+		s.unread++
+	}
+	s.last = later(s.last, e)
+	d := s.disc
+	d.count++
+	if !m.Flags.Seen {
+		d.unread++
+	}
+	d.networks[m.Network]++
+	d.last = later(d.last, e)
+	ix.touch(d)
+	return ix.end(), nil
+}
+
+// Remove removes a message; removing an unknown id does nothing.
+func (ix *Index) Remove(id string) Changes {
+	ix.begin()
+	if e, ok := ix.messages[id]; ok {
+		ix.removeEntry(e)
+	}
+	return ix.end()
+}
+
+// Apply re-keys the discussions touched by a contact change (merge, split, undo…).
+func (ix *Index) Apply(changes ...contacts.Change) Changes {
+	var uris []model.IdentityURI
+	for _, c := range changes {
+		uris = append(uris, c.Identities()...)
+	}
+	return ix.Rekey(uris...)
+}
+
+// Rekey re-resolves every participant set naming one of the identities: after a contact
+// change, or when an identity becomes (or stops being) one of the user's own.
+func (ix *Index) Rekey(uris ...model.IdentityURI) Changes {
+	ix.begin()
+	touched := map[SetKey]*pset{}
+	for _, u := range uris {
+		maps.Copy(touched, ix.byIdentity[u])
+	}
+	for _, sk := range slices.Sorted(maps.Keys(touched)) {
+		s := touched[sk]
+		comps := components(ix.resolver, s.uris)
+		k := keyOf(comps)
+		if k == s.disc.key {
+			continue
+		}
+		from := s.disc
+		ix.detachSet(s)
+		to := ix.discussionFor(k, comps)
+		ix.attachSet(s, to)
+		ix.pending.moves = append(ix.pending.moves, SetMove{Set: s.key, From: from.key, To: to.key})
+	}
+	return ix.end()
+}
+
+func (ix *Index) newSet(sk SetKey, uris []model.IdentityURI) *pset {
+	s := &pset{key: sk, uris: uris, msgs: map[string]*entry{}, networks: map[model.Network]int{}}
+	ix.sets[sk] = s
+	for _, u := range uris {
+		m := ix.byIdentity[u]
+		if m == nil {
+			m = map[SetKey]*pset{}
+			ix.byIdentity[u] = m
+		}
+		m[sk] = s
+	}
+	comps := components(ix.resolver, uris)
+	d := ix.discussionFor(keyOf(comps), comps)
+	s.disc = d
+	d.sets[sk] = s
+	ix.pending.newSets = append(ix.pending.newSets, SetRecord{Set: sk, URIs: uris, Key: d.key})
+	return s
+}
+
+func (ix *Index) discussionFor(k Key, comps []string) *discussion {
+	if d, ok := ix.discussions[k]; ok {
+		return d
+	}
+	d := &discussion{key: k, comps: comps, sets: map[SetKey]*pset{}, networks: map[model.Network]int{}}
+	ix.discussions[k] = d
+	return d
+}
+
+// removeEntry removes one message and everything left empty by it.
+func (ix *Index) removeEntry(e *entry) {
+	s, d := e.set, e.set.disc
+	delete(ix.messages, e.msg.ID)
+	delete(s.msgs, e.msg.ID)
+	dec(s.networks, e.msg.Network)
+	dec(d.networks, e.msg.Network)
+	d.count--
+	if !e.msg.Flags.Seen {
+		s.unread--
+		d.unread--
+	}
+	if s.last == e {
+		s.last = nil
+		for _, o := range s.msgs {
+			s.last = later(s.last, o)
+		}
+	}
+	if len(s.msgs) == 0 {
+		delete(d.sets, s.key)
+		delete(ix.sets, s.key)
+		for _, u := range s.uris {
+			delete(ix.byIdentity[u], s.key)
+			if len(ix.byIdentity[u]) == 0 {
+				delete(ix.byIdentity, u)
+			}
+		}
+		ix.pending.deletedSets = append(ix.pending.deletedSets, s.key)
+	}
+	if d.last == e {
+		d.recomputeLast()
+	}
+	ix.touch(d)
+}
+
+// detachSet takes a set and its aggregates out of its discussion.
+func (ix *Index) detachSet(s *pset) {
+	d := s.disc
+	delete(d.sets, s.key)
+	d.count -= len(s.msgs)
+	d.unread -= s.unread
+	for n, c := range s.networks {
+		d.networks[n] -= c
+		if d.networks[n] == 0 {
+			delete(d.networks, n)
+		}
+	}
+	if d.last != nil && d.last.set == s {
+		d.recomputeLast()
+	}
+	s.disc = nil
+	ix.touch(d)
+}
+
+func (ix *Index) attachSet(s *pset, d *discussion) {
+	s.disc = d
+	d.sets[s.key] = s
+	d.count += len(s.msgs)
+	d.unread += s.unread
+	for n, c := range s.networks {
+		d.networks[n] += c
+	}
+	d.last = later(d.last, s.last)
+	ix.touch(d)
+}
+
+func (d *discussion) recomputeLast() {
+	d.last = nil
+	for _, s := range d.sets {
+		d.last = later(d.last, s.last)
+	}
+}
+
+func dec(m map[model.Network]int, n model.Network) {
+	if m[n]--; m[n] <= 0 {
+		delete(m, n)
+	}
+}
+
+// touch marks a discussion changed in this call; end() fixes its place in the order and
+// reports it.
+func (ix *Index) touch(d *discussion) {
+	ix.pending.touched[d.key] = d
+}
+
+// byDate orders entries by date then id.
+func byDate(a, b *entry) int {
+	return cmp.Or(a.msg.Date.Compare(b.msg.Date), cmp.Compare(a.msg.ID, b.msg.ID))
+}
