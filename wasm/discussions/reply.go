@@ -119,7 +119,7 @@ func (ix *Index) oneToOne(d *discussion, c contacts.Contact, req ReplyRequest) (
 		for _, o := range options {
 			if o.Network == last.Network && o.To[0] == last.From() {
 				choice.Default = o
-				choice.Reason = fmt.Sprintf("%s last wrote to you on %s.", c.Name, networkName(o.Network))
+				choice.Reason = fmt.Sprintf("%s last wrote to you by %s.", c.Name, networkName(o.Network))
 				return choice, true
 			}
 		}
