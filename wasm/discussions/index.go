@@ -63,6 +63,8 @@ type discussion struct {
 	last     *entry
 	networks map[model.Network]int
 	pos      position // where it is in the order treap
+	// people caches the participants; it changes only when sets come or go.
+	people []Participant
 }
 
 // NewIndex returns an empty index resolving identities with r.
@@ -173,6 +175,7 @@ func (ix *Index) newSet(sk SetKey, uris []model.IdentityURI) *pset {
 	d := ix.discussionFor(keyOf(comps), comps)
 	s.disc = d
 	d.sets[sk] = s
+	d.people = nil
 	ix.pending.newSets = append(ix.pending.newSets, SetRecord{Set: sk, URIs: uris, Key: d.key})
 	return s
 }
@@ -206,6 +209,7 @@ func (ix *Index) removeEntry(e *entry) {
 	}
 	if len(s.msgs) == 0 {
 		delete(d.sets, s.key)
+		d.people = nil
 		delete(ix.sets, s.key)
 		for _, u := range s.uris {
 			delete(ix.byIdentity[u], s.key)
@@ -225,6 +229,7 @@ func (ix *Index) removeEntry(e *entry) {
 func (ix *Index) detachSet(s *pset) {
 	d := s.disc
 	delete(d.sets, s.key)
+	d.people = nil
 	d.count -= len(s.msgs)
 	d.unread -= s.unread
 	for n, c := range s.networks {
@@ -243,6 +248,7 @@ func (ix *Index) detachSet(s *pset) {
 func (ix *Index) attachSet(s *pset, d *discussion) {
 	s.disc = d
 	d.sets[s.key] = s
+	d.people = nil
 	d.count += len(s.msgs)
 	d.unread += s.unread
 	for n, c := range s.networks {

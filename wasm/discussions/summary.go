@@ -53,7 +53,17 @@ func (ix *Index) summary(d *discussion) Summary {
 	return s
 }
 
+// participants returns the people of a discussion (a copy of the cached list).
 func (ix *Index) participants(d *discussion) []Participant {
+	if d.people == nil {
+		d.people = ix.resolvePeople(d)
+	}
+	out := make([]Participant, len(d.people))
+	copy(out, d.people) // Identities slices are never modified after being built
+	return out
+}
+
+func (ix *Index) resolvePeople(d *discussion) []Participant {
 	byComp := map[string]*Participant{}
 	for _, set := range d.sets {
 		for _, u := range set.uris {

@@ -1,0 +1,35 @@
+// Command groupingbench prints the native grouping benchmarks as BENCH lines. Given the
+// WebAssembly time (from TestBenchGrouping100k in a browser), it prints the ratio too.
+package main
+
+import (
+	"flag"
+	"fmt"
+
+	"caliopen/wasm/discussions/bench"
+)
+
+func main() {
+	n := flag.Int("n", 100_000, "messages to group")
+	wasmMS := flag.Float64("wasm-ms", 0, "grouping_100k_wasm_ms measured in the browser")
+	addOne := flag.Bool("add-one", true, "also measure the add-one cost ratio")
+	sequential := flag.Bool("sequential", false, "measure the two sizes one after the other instead of in turn")
+	flag.Parse()
+
+	d := bench.RunGroupingBenchmark(*n)
+	ms := float64(d.Microseconds()) / 1000
+	fmt.Printf("BENCH grouping_100k_native_ms %.0f ms\n", ms)
+	if *wasmMS > 0 {
+		fmt.Printf("BENCH grouping_100k_wasm_vs_native_ratio %.2f x\n", *wasmMS/ms)
+	}
+	if *addOne {
+		costs := bench.AddOneCosts(5001, 1_000, 100_000)
+		small, big := costs[0], costs[1]
+		if *sequential {
+			small, big = bench.AddOneCosts(5001, 1_000)[0], bench.AddOneCosts(5001, 100_000)[0]
+		}
+		fmt.Printf("BENCH grouping_add_one_1k_ns %d ns\n", small.Nanoseconds())
+		fmt.Printf("BENCH grouping_add_one_100k_ns %d ns\n", big.Nanoseconds())
+		fmt.Printf("BENCH grouping_add_one_100k_vs_1k_ratio %.2f x\n", float64(big)/float64(small))
+	}
+}
