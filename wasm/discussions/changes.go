@@ -1,7 +1,6 @@
 package discussions
 
 import (
-	"maps"
 	"slices"
 	"time"
 
@@ -43,7 +42,10 @@ type pending struct {
 }
 
 func (ix *Index) begin() {
-	ix.pending = &pending{touched: map[Key]*discussion{}}
+	if ix.spare == nil {
+		ix.spare = &pending{touched: map[Key]*discussion{}}
+	}
+	ix.pending = ix.spare
 }
 
 // end puts the touched discussions in their place in the order (or deletes the empty ones)
@@ -51,8 +53,14 @@ func (ix *Index) begin() {
 func (ix *Index) end() Changes {
 	p := ix.pending
 	ix.pending = nil
+	defer p.reset()
 	var c Changes
-	for _, k := range slices.Sorted(maps.Keys(p.touched)) {
+	keys := make([]Key, 0, len(p.touched))
+	for k := range p.touched {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		d := p.touched[k]
 		if d.pos.key != "" {
 			ix.order.delete(d.pos)
@@ -75,6 +83,12 @@ func (ix *Index) end() Changes {
 	}
 	c.SetMoves, c.NewSets, c.DeletedSets = p.moves, p.newSets, p.deletedSets
 	return c
+}
+
+// reset empties the pending changes for reuse, keeping the map's memory.
+func (p *pending) reset() {
+	clear(p.touched)
+	p.moves, p.newSets, p.deletedSets = nil, nil, nil
 }
 
 // lastDate is the date of a discussion's last message.

@@ -15,16 +15,25 @@ type Index struct {
 	resolver    Resolver
 	messages    map[string]*entry
 	sets        map[SetKey]*pset
+	setsByURIs  map[string]*pset // joined URIs → set, to skip hashing known sets
 	byIdentity  map[model.IdentityURI]map[SetKey]*pset
 	discussions map[Key]*discussion
 	order       treap
 	pending     *pending // changes of the call in progress
+	spare       *pending // reused between calls
 }
 
 // entry is one indexed message.
 type entry struct {
 	msg *model.Message
 	set *pset
+	pos int // index in set.msgs
+}
+
+// stored is an entry and its message in one allocation.
+type stored struct {
+	entry
+	m model.Message
 }
 
 func (e *entry) before(o *entry) bool {
@@ -47,7 +56,7 @@ type pset struct {
 	key      SetKey
 	uris     []model.IdentityURI
 	disc     *discussion
-	msgs     map[string]*entry
+	msgs     []*entry
 	unread   int
 	last     *entry
 	networks map[model.Network]int
@@ -73,6 +82,7 @@ func NewIndex(r Resolver) *Index {
 		resolver:    r,
 		messages:    map[string]*entry{},
 		sets:        map[SetKey]*pset{},
+		setsByURIs:  map[string]*pset{},
 		byIdentity:  map[model.IdentityURI]map[SetKey]*pset{},
 		discussions: map[Key]*discussion{},
 	}
@@ -85,23 +95,43 @@ func (ix *Index) Len() (messages, discussions int) {
 
 // Add indexes a message, replacing an indexed message with the same ID.
 func (ix *Index) Add(m model.Message) (Changes, error) {
-	if m.ID == "" {
-		return Changes{}, errors.New("discussions: message without id")
+	return ix.AddBatch([]model.Message{m})
+}
+
+// AddBatch indexes messages as one change: each discussion touched is summarised once, which
+// is what a sync page or an import wants. A message without an id fails the whole batch
+// before anything is indexed.
+func (ix *Index) AddBatch(msgs []model.Message) (Changes, error) {
+	for i := range msgs {
+		if msgs[i].ID == "" {
+			return Changes{}, errors.New("discussions: message without id")
+		}
 	}
 	ix.begin()
+	for i := range msgs {
+		ix.add(msgs[i])
+	}
+	return ix.end(), nil
+}
+
+func (ix *Index) add(m model.Message) {
 	if old, ok := ix.messages[m.ID]; ok {
 		ix.removeEntry(old)
 	}
-	msg := m // the index keeps its own copy
-	uris := ParticipantSet(&msg)
-	sk := setKeyOf(uris)
-	s, ok := ix.sets[sk]
+	box := &stored{m: m} // the index keeps its own copy
+	e := &box.entry
+	e.msg = &box.m
+	uris := ParticipantSet(e.msg)
+	joined := joinURIs(uris)
+	s, ok := ix.setsByURIs[joined]
 	if !ok {
-		s = ix.newSet(sk, uris)
+		s = ix.newSet(setKeyOf(uris), uris)
+		ix.setsByURIs[joined] = s
 	}
-	e := &entry{msg: &msg, set: s}
+	e.set = s
 	ix.messages[m.ID] = e
-	s.msgs[m.ID] = e
+	e.pos = len(s.msgs)
+	s.msgs = append(s.msgs, e)
 	s.networks[m.Network]++
 	if !m.Flags.Seen {
 		s.unread++
@@ -115,7 +145,6 @@ func (ix *Index) Add(m model.Message) (Changes, error) {
 	d.networks[m.Network]++
 	d.last = later(d.last, e)
 	ix.touch(d)
-	return ix.end(), nil
 }
 
 // Remove removes a message; removing an unknown id does nothing.
@@ -161,7 +190,7 @@ func (ix *Index) Rekey(uris ...model.IdentityURI) Changes {
 }
 
 func (ix *Index) newSet(sk SetKey, uris []model.IdentityURI) *pset {
-	s := &pset{key: sk, uris: uris, msgs: map[string]*entry{}, networks: map[model.Network]int{}}
+	s := &pset{key: sk, uris: uris, networks: map[model.Network]int{}}
 	ix.sets[sk] = s
 	for _, u := range uris {
 		m := ix.byIdentity[u]
@@ -193,7 +222,10 @@ func (ix *Index) discussionFor(k Key, comps []string) *discussion {
 func (ix *Index) removeEntry(e *entry) {
 	s, d := e.set, e.set.disc
 	delete(ix.messages, e.msg.ID)
-	delete(s.msgs, e.msg.ID)
+	last := s.msgs[len(s.msgs)-1]
+	s.msgs[e.pos], last.pos = last, e.pos
+	s.msgs[len(s.msgs)-1] = nil
+	s.msgs = s.msgs[:len(s.msgs)-1]
 	dec(s.networks, e.msg.Network)
 	dec(d.networks, e.msg.Network)
 	d.count--
@@ -211,6 +243,7 @@ func (ix *Index) removeEntry(e *entry) {
 		delete(d.sets, s.key)
 		d.people = nil
 		delete(ix.sets, s.key)
+		delete(ix.setsByURIs, joinURIs(s.uris))
 		for _, u := range s.uris {
 			delete(ix.byIdentity[u], s.key)
 			if len(ix.byIdentity[u]) == 0 {

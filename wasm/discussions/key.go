@@ -52,12 +52,19 @@ func ParticipantSet(m *model.Message) []model.IdentityURI {
 }
 
 func setKeyOf(uris []model.IdentityURI) SetKey {
-	h := sha256.New()
+	sum := sha256.Sum256([]byte(joinURIs(uris)))
+	return SetKey(hex.EncodeToString(sum[:16]))
+}
+
+// joinURIs is the canonical text of a participant set (URIs never contain a newline:
+// the identity package rejects control characters).
+func joinURIs(uris []model.IdentityURI) string {
+	var b strings.Builder
 	for _, u := range uris {
-		h.Write([]byte(u))
-		h.Write([]byte{'\n'})
+		b.WriteString(string(u))
+		b.WriteByte('\n')
 	}
-	return SetKey(hex.EncodeToString(h.Sum(nil)[:16]))
+	return b.String()
 }
 
 // components resolves a participant set: own identities dropped, each other identity replaced

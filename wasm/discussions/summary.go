@@ -13,7 +13,7 @@ import (
 // Summary is one line of the discussion list.
 type Summary struct {
 	Key           Key             `json:"key"`
-	Participants  []Participant   `json:"participants"` // the people, the user excluded
+	Participants  []Participant   `json:"participants"` // the people, the user excluded; read-only
 	Networks      []model.Network `json:"networks"`
 	LastDate      time.Time       `json:"lastDate"`
 	LastMessageID string          `json:"lastMessageId"`
@@ -53,14 +53,14 @@ func (ix *Index) summary(d *discussion) Summary {
 	return s
 }
 
-// participants returns the people of a discussion (a copy of the cached list).
+// participants returns the people of a discussion. The slice is shared with the cache,
+// which is replaced, never modified, when the discussion's sets change: callers must not
+// modify it.
 func (ix *Index) participants(d *discussion) []Participant {
 	if d.people == nil {
 		d.people = ix.resolvePeople(d)
 	}
-	out := make([]Participant, len(d.people))
-	copy(out, d.people) // Identities slices are never modified after being built
-	return out
+	return d.people
 }
 
 func (ix *Index) resolvePeople(d *discussion) []Participant {
@@ -143,6 +143,25 @@ func (ix *Index) DiscussionOf(messageID string) (Key, bool) {
 
 // Messages returns the messages of a discussion, oldest first.
 func (ix *Index) Messages(k Key) []model.Message {
+	entries := ix.entries(k)
+	out := make([]model.Message, len(entries))
+	for i, e := range entries {
+		out[i] = *e.msg
+	}
+	return out
+}
+
+// MessageIDs returns the ids of a discussion's messages, oldest first.
+func (ix *Index) MessageIDs(k Key) []string {
+	entries := ix.entries(k)
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		out[i] = e.msg.ID
+	}
+	return out
+}
+
+func (ix *Index) entries(k Key) []*entry {
 	d, ok := ix.discussions[k]
 	if !ok {
 		return nil
@@ -154,22 +173,20 @@ func (ix *Index) Messages(k Key) []model.Message {
 		}
 	}
 	slices.SortFunc(entries, byDate)
-	out := make([]model.Message, len(entries))
-	for i, e := range entries {
-		out[i] = *e.msg
-	}
-	return out
+	return entries
 }
 
 // Topics threads the email messages of a discussion into sub-threads (RFC 5256); messages of
 // other networks are left out (they have their own reply ids, not Message-IDs).
 func (ix *Index) Topics(k Key, mode threading.Mode) []*threading.Node {
 	var in []threading.Message
-	for _, m := range ix.Messages(k) {
-		if m.Network != model.Email {
-			continue
+	for _, e := range ix.entries(k) {
+		if e.msg.Network == model.Email {
+			in = append(in, ThreadingMessage(e.msg))
 		}
-		in = append(in, ThreadingMessage(&m))
+	}
+	if len(in) == 0 {
+		return nil
 	}
 	return threading.Build(in, mode)
 }

@@ -11,17 +11,24 @@ import (
 
 func main() {
 	n := flag.Int("n", 100_000, "messages to group")
+	runs := flag.Int("runs", 3, "grouping runs; the fastest is reported")
 	wasmMS := flag.Float64("wasm-ms", 0, "grouping_100k_wasm_ms measured in the browser")
 	addOne := flag.Bool("add-one", true, "also measure the add-one cost ratio")
 	sequential := flag.Bool("sequential", false, "measure the two sizes one after the other instead of in turn")
 	flag.Parse()
 
-	d := bench.RunGroupingBenchmark(*n)
+	d := bench.BestOf(*runs, *n)
 	ms := float64(d.Microseconds()) / 1000
 	fmt.Printf("BENCH grouping_100k_native_ms %.0f ms\n", ms)
 	if *wasmMS > 0 {
 		fmt.Printf("BENCH grouping_100k_wasm_vs_native_ratio %.2f x\n", *wasmMS/ms)
 	}
+	ph := bench.RunGroupingPhases(*n)
+	fmt.Printf("BENCH grouping_100k_native_contacts_ms %d ms\n", ph.Contacts.Milliseconds())
+	fmt.Printf("BENCH grouping_100k_native_index_ms %d ms\n", ph.Index.Milliseconds())
+	fmt.Printf("BENCH grouping_100k_native_topics_ms %d ms\n", ph.Topics.Milliseconds())
+	fmt.Printf("BENCH grouping_100k_discussions %d count\n", ph.Discussions)
+	fmt.Printf("BENCH grouping_100k_topics %d count\n", ph.TopicCount)
 	if *addOne {
 		costs := bench.AddOneCosts(5001, 1_000, 100_000)
 		small, big := costs[0], costs[1]
