@@ -1,6 +1,7 @@
 package contacts
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -285,4 +286,68 @@ func TestReadVCards(t *testing.T) {
 	if got := cards[1].Identities; !reflect.DeepEqual(got, []model.IdentityURI{"email:bob@example.org", "mastodon:bob@mamot.fr"}) {
 		t.Fatalf("card 2 %v", got)
 	}
+}
+
+// The operation log survives JSON (as it will when synced) and replays to the same book.
+func TestLogJSONRoundTrip(t *testing.T) {
+	b := NewBook()
+	for _, id := range tapiocaFacts().Identities {
+		b.PutIdentity(id)
+	}
+	if _, _, err := b.Consider(Detect(tapiocaFacts()), t0); err != nil {
+		t.Fatal(err)
+	}
+	merged, _ := b.ContactOf(tapX)
+	if _, err := b.Split(merged, []model.IdentityURI{tapMail}, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(b.Log())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log []Op
+	if err := json.Unmarshal(data, &log); err != nil {
+		t.Fatal(err)
+	}
+	replayed := NewBook()
+	for _, op := range log {
+		if _, err := replayed.Apply(op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if snapshot(replayed) != snapshot(b) {
+		t.Fatalf("replayed from JSON:\n%s\nwant\n%s", snapshot(replayed), snapshot(b))
+	}
+	c, _ := replayed.ContactOf(tapX)
+	if len(replayed.Links(c)) == 0 {
+		t.Fatal("evidence lost in the log")
+	}
+}
+
+func TestEnsureAgainAfterForget(t *testing.T) {
+	b := NewBook()
+	ch, _ := b.Ensure(tapMail, t0)
+	if _, err := b.Undo(ch.Op.ID, "forget", t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := b.ContactOf(tapMail); ok {
+		t.Fatal("forget left the contact")
+	}
+	if ch, err := b.Ensure(tapMail, t0.Add(time.Second)); err != nil || len(ch.Moved) != 1 {
+		t.Fatalf("ensure again: %+v %v", ch, err)
+	}
+}
+
+// FuzzReadVCards: imported cards are untrusted input.
+func FuzzReadVCards(f *testing.F) {
+	f.Add("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:A\r\nEMAIL:a@b.c\r\nIMPP:mastodon:@a@b.c\r\nEND:VCARD\r\n")
+	f.Add("BEGIN:VCARD\r\nVERSION:3.0\r\nX-SOCIALPROFILE;type=twitter;x-user=a:https://x.com/a\r\nURL:https://b.c/@a\r\nEND:VCARD\r\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		cards, _ := ReadVCards(strings.NewReader(s))
+		for _, c := range cards {
+			if e, ok := CardEvidence(c, nil); ok && len(e.Identities) < 2 {
+				t.Fatalf("evidence with %d identities", len(e.Identities))
+			}
+		}
+	})
 }

@@ -220,9 +220,25 @@ func (b *Book) Ensure(uri model.IdentityURI, at time.Time) (Change, error) {
 		return Change{}, nil
 	}
 	return b.Apply(Op{
-		ID: OpID("ensure", string(uri)), At: at, Kind: OpEnsure,
+		ID: OpID("ensure", string(uri), at.String()), At: at, Kind: OpEnsure,
 		Contact: IDFor(uri), Name: b.nameFor(uri), Identities: []model.IdentityURI{uri},
 	})
+}
+
+// EnsureAll gives every identity without a contact one of its own (the participants of a new
+// message) and returns the changes made, for the discussions index to re-key.
+func (b *Book) EnsureAll(uris []model.IdentityURI, at time.Time) ([]Change, error) {
+	var out []Change
+	for _, u := range uris {
+		ch, err := b.Ensure(u, at)
+		if err != nil {
+			return out, err
+		}
+		if len(ch.Moved) > 0 {
+			out = append(out, ch)
+		}
+	}
+	return out, nil
 }
 
 // Merge merges contact other into contact into.
@@ -237,6 +253,9 @@ func (b *Book) Merge(into, other ContactID, evidence []Evidence, at time.Time) (
 // contact's id is derived from the operation so that every device agrees on it.
 func (b *Book) Split(from ContactID, identities []model.IdentityURI, at time.Time) (Change, error) {
 	ids := sortedURIs(identities)
+	if len(ids) == 0 {
+		return Change{}, errorf("split needs identities")
+	}
 	parts := []string{"split", string(from), at.String()}
 	for _, u := range ids {
 		parts = append(parts, string(u))
@@ -244,7 +263,7 @@ func (b *Book) Split(from ContactID, identities []model.IdentityURI, at time.Tim
 	id := OpID(parts...)
 	return b.Apply(Op{
 		ID: id, At: at, Kind: OpSplit, Contact: from, Other: ContactID("c-" + id[:20]),
-		Identities: ids,
+		Identities: ids, Name: b.nameFor(ids[0]), // named now, so that a replay names it the same
 	})
 }
 
