@@ -17,13 +17,19 @@ type Message struct {
 	Date       time.Time
 }
 
-// Mode chooses whether roots are grouped by subject.
+// Mode chooses how messages are linked.
 type Mode int
 
 const (
-	// Strict threads by Message-ID, References and In-Reply-To only.
+	// Strict threads the way notmuch does: a message joins the thread of every id it names
+	// (References and all of In-Reply-To), its parent is its In-Reply-To when it has one,
+	// and subjects are never compared.
 	Strict Mode = iota
-	// Subject also groups roots with the same base subject, as RFC 5256 does.
+	// References is RFC 5256 REFERENCES without its subject step: References, or the
+	// first In-Reply-To id when there are none; a link made earlier is never changed.
+	References
+	// Subject is RFC 5256 REFERENCES in full: References mode, then roots with the same
+	// base subject grouped.
 	Subject
 )
 
@@ -68,13 +74,16 @@ func Build(msgs []Message, mode Mode) []*Node {
 	slices.SortFunc(ordered, func(a, b *Message) int {
 		return cmp.Or(a.Date.Compare(b.Date), cmp.Compare(a.ID, b.ID))
 	})
-	t := &table{byID: map[string]*Node{}}
+	t := &table{byID: map[string]*Node{}, strict: mode == Strict}
 	for _, m := range ordered {
 		t.add(m)
 	}
 	roots := t.roots()
 	roots = prune(roots, nil)
-	if mode == Subject {
+	switch mode {
+	case Strict:
+		roots = t.joinComponents(roots)
+	case Subject:
 		roots = groupBySubject(roots)
 	}
 	sortTree(roots)
@@ -82,9 +91,11 @@ func Build(msgs []Message, mode Mode) []*Node {
 }
 
 type table struct {
-	byID  map[string]*Node
-	nodes []*Node // in creation order, for a deterministic root list
-	anon  int
+	byID   map[string]*Node
+	nodes  []*Node // in creation order, for a deterministic root list
+	anon   int
+	strict bool
+	uf     map[*Node]*Node // union-find over containers (Strict mode)
 }
 
 func (t *table) get(id string) *Node {
@@ -108,9 +119,12 @@ func (t *table) add(m *Message) {
 		dup := &Node{MessageID: id, Message: m, Duplicate: true}
 		t.nodes = append(t.nodes, dup)
 		link(n, dup)
+		t.union(n, dup)
+		t.unionAll(dup, m)
 		return
 	}
 	n.Message = m
+	t.unionAll(n, m)
 	var prev *Node
 	for _, ref := range parentChain(m) {
 		r := t.get(ref)
@@ -118,6 +132,11 @@ func (t *table) add(m *Message) {
 			link(prev, r)
 		}
 		prev = r
+	}
+	if t.strict {
+		if irt := ids(m.InReplyTo, m.MessageID); len(irt) > 0 {
+			prev = t.get(irt[0]) // notmuch's choice: In-Reply-To names the parent
+		}
 	}
 	// The message's own references are authoritative for its parent.
 	if prev != nil && (prev == n || isAncestor(n, prev)) {
@@ -136,10 +155,90 @@ func parentChain(m *Message) []string {
 	if len(refs) == 0 && len(m.InReplyTo) > 0 {
 		refs = m.InReplyTo[:1]
 	}
-	out := make([]string, 0, len(refs))
-	for _, r := range refs {
-		if r != "" && r != m.MessageID {
+	return ids(refs, m.MessageID)
+}
+
+// ids drops empty ids and the message's own id.
+func ids(in []string, own string) []string {
+	out := make([]string, 0, len(in))
+	for _, r := range in {
+		if r != "" && r != own {
 			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// unionAll puts a message's container in one component with every id it names (Strict).
+func (t *table) unionAll(n *Node, m *Message) {
+	if !t.strict {
+		return
+	}
+	for _, r := range ids(m.References, m.MessageID) {
+		t.union(n, t.get(r))
+	}
+	for _, r := range ids(m.InReplyTo, m.MessageID) {
+		t.union(n, t.get(r))
+	}
+}
+
+func (t *table) find(n *Node) *Node {
+	if t.uf == nil {
+		t.uf = map[*Node]*Node{}
+	}
+	root := n
+	for {
+		p, ok := t.uf[root]
+		if !ok || p == root {
+			break
+		}
+		root = p
+	}
+	for n != root { // path compression
+		next, ok := t.uf[n]
+		if !ok {
+			break
+		}
+		t.uf[n] = root
+		n = next
+	}
+	return root
+}
+
+func (t *table) union(a, b *Node) {
+	if !t.strict {
+		return
+	}
+	ra, rb := t.find(a), t.find(b)
+	if ra != rb {
+		t.uf[ra] = rb
+	}
+}
+
+// joinComponents puts the roots of one component (messages naming each other's ids whose
+// tree links were refused) under one ghost root, so that they form one thread (Strict).
+func (t *table) joinComponents(roots []*Node) []*Node {
+	byComp := map[*Node]*Node{} // component → the root or ghost holding it
+	var out []*Node
+	for _, r := range roots {
+		c := t.find(r)
+		holder, ok := byComp[c]
+		switch {
+		case !ok:
+			byComp[c] = r
+			out = append(out, r)
+		case holder.Ghost() && holder.MessageID == "":
+			link(holder, r)
+		default:
+			g := &Node{}
+			for i, o := range out {
+				if o == holder {
+					out[i] = g
+				}
+			}
+			link(g, holder)
+			link(g, r)
+			byComp[c] = g
 		}
 	}
 	return out

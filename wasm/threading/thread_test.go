@@ -38,6 +38,30 @@ func TestSingleChildGhostIsPromoted(t *testing.T) {
 	}
 }
 
+// Strict follows notmuch: every id a message names joins threads, and In-Reply-To names the
+// parent; References mode follows RFC 5256.
+func TestStrictJoinsEveryNamedID(t *testing.T) {
+	a := msg("a", "a@x", "one", 1)
+	b := msg("b", "b@x", "re", 2, "ghost@x") // References names a ghost…
+	b.InReplyTo = []string{"a@x"}            // …In-Reply-To the real parent
+	p, q := msg("p", "p@x", "p", 3), msg("q", "q@x", "q", 4)
+	m1 := msg("m1", "m1@x", "m1", 5, "p@x", "z@x")
+	m2 := msg("m2", "m2@x", "m2", 6, "q@x", "z@x") // z already has parent p: RFC keeps it
+	in := []Message{a, b, p, q, m1, m2}
+	strict := Partition(Build(in, Strict))
+	if !reflect.DeepEqual(strict, [][]string{{"a", "b"}, {"m1", "m2", "p", "q"}}) {
+		t.Fatalf("strict %v", strict)
+	}
+	roots := Build(in, Strict)
+	if roots[0].Message == nil || roots[0].Message.ID != "a" || roots[0].Children[0].Message.ID != "b" {
+		t.Fatalf("In-Reply-To is not the parent:\n%s", dump(roots))
+	}
+	rfc := Partition(Build(in, References))
+	if len(rfc) != 4 {
+		t.Fatalf("references mode %v", rfc)
+	}
+}
+
 func TestInReplyToFallback(t *testing.T) {
 	a := msg("a", "a@x", "hi", 1)
 	b := msg("b", "b@x", "Re: hi", 2)
@@ -78,7 +102,7 @@ func TestSubjectModeGroupsRoots(t *testing.T) {
 		msg("c", "c@x", "Fwd: lunch? (fwd)", 3),
 		msg("d", "d@x", "Dinner", 4),
 	}
-	if got := Partition(Build(in, Strict)); len(got) != 4 {
+	if got := Partition(Build(in, References)); len(got) != 4 {
 		t.Fatalf("strict mode grouped by subject: %v", got)
 	}
 	got := Partition(Build(in, Subject))
@@ -117,7 +141,7 @@ func TestOrderIndependence(t *testing.T) {
 			}
 			msgs = append(msgs, m)
 		}
-		for _, mode := range []Mode{Strict, Subject} {
+		for _, mode := range []Mode{Strict, References, Subject} {
 			want := Partition(Build(slices.Clone(msgs), mode))
 			sortParts(want)
 			for range 5 {
