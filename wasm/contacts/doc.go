@@ -9,6 +9,7 @@
 //
 //   - OpEnsure  gives an identity a contact of its own if it has none (participants of new
 //     messages get contacts this way); its id is derived from the identity URI.
+//   - OpForget  removes such a contact again (the inverse of OpEnsure).
 //   - OpMerge   moves every identity of one contact into another and removes the first.
 //   - OpSplit   moves some identities of a contact into a new contact.
 //   - OpDismiss remembers that the user refused a suggested link.
@@ -17,6 +18,7 @@
 // strength, a readable explanation and the facts. Detect finds evidence in what networks
 // tell us (profiles, OpenPGP keys, vCards, signatures); Book.Consider turns strong evidence
 // into merges (when AutoMergeStrong is on, the default) and the rest into suggestions the
-// user confirms or dismisses. Every Change reports which identities changed contact, which is
+// user confirms or dismisses. Evidence is acted on once: a split the user makes is not undone
+// by the next detection run. Book.Link is the user saying "same person". Every Change reports which identities changed contact, which is
 // what the discussions index needs to re-key.
 package contacts

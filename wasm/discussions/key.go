@@ -51,6 +51,9 @@ func ParticipantSet(m *model.Message) []model.IdentityURI {
 	return slices.Compact(out)
 }
 
+// SetKeyOf returns the key of a message's participant set, for the store's "set" index.
+func SetKeyOf(m *model.Message) SetKey { return setKeyOf(ParticipantSet(m)) }
+
 func setKeyOf(uris []model.IdentityURI) SetKey {
 	sum := sha256.Sum256([]byte(joinURIs(uris)))
 	return SetKey(hex.EncodeToString(sum[:16]))

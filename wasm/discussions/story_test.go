@@ -257,3 +257,66 @@ func ids(msgs []model.Message) []string {
 	}
 	return out
 }
+
+// The changes of each call are what a store must write: replaying them into a map of
+// records gives the index's own view.
+func TestChangesDescribeTheStore(t *testing.T) {
+	s := newSetup(t)
+	summaries := map[Key]Summary{}
+	sets := map[SetKey]Key{}
+	write := func(c Changes) {
+		for _, u := range c.Upserted {
+			summaries[u.Key] = u
+		}
+		for _, k := range c.Deleted {
+			delete(summaries, k)
+		}
+		for _, r := range c.NewSets {
+			sets[r.Set] = r.Key
+		}
+		for _, k := range c.DeletedSets {
+			delete(sets, k)
+		}
+		for _, m := range c.SetMoves {
+			if sets[m.Set] != m.From {
+				t.Fatalf("set %s moved from %s but was in %s", m.Set, m.From, sets[m.Set])
+			}
+			sets[m.Set] = m.To
+		}
+	}
+	for _, m := range []model.Message{
+		message("x1", model.X, 1, tapX, meX), message("m1", model.Mastodon, 2, tapMasto, meMasto),
+		message("e1", model.Email, 3, tapMail, meMail),
+	} {
+		chs, _ := s.book.EnsureAll(ParticipantSet(&m), m.Date)
+		write(s.ix.Apply(chs...))
+		c, err := s.ix.Add(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(c)
+	}
+	chs, err := s.book.Link([]model.IdentityURI{tapX, tapMasto, tapMail}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(s.ix.Apply(chs...))
+	write(s.ix.Remove("m1"))
+	if len(summaries) != 1 || len(sets) != 2 {
+		t.Fatalf("store view: %d summaries, %d sets", len(summaries), len(sets))
+	}
+	for _, sum := range summaries {
+		if got, _ := s.ix.Summary(sum.Key); got.Count != sum.Count || sum.Count != 2 {
+			t.Fatalf("stored summary %+v, index %+v", sum, got)
+		}
+		for sk, k := range sets {
+			if k != sum.Key {
+				t.Fatalf("set %s points at %s", sk, k)
+			}
+		}
+	}
+	x1 := message("x1", model.X, 1, tapX, meX)
+	if _, ok := sets[SetKeyOf(&x1)]; !ok {
+		t.Fatal("SetKeyOf does not name the stored set")
+	}
+}
