@@ -159,7 +159,7 @@ func sameNetwork(parent *model.Message, accounts []model.Account, dir Directory,
 	if ch.Account == "" {
 		return ReplyChoice{}, fmt.Errorf("%w: no %s account", ErrNoChannel, parent.Network)
 	}
-	for _, u := range ParticipantSet(parent) {
+	for _, u := range replyRecipients(parent) {
 		if !dir.IsOwn(u) && u != ch.From && !slices.Contains(ch.To, u) {
 			ch.To = append(ch.To, u)
 		}
@@ -173,6 +173,26 @@ func sameNetwork(parent *model.Message, accounts []model.Account, dir Directory,
 		Reason: fmt.Sprintf("The reply stays on %s, the network of the message you answer, because %s.",
 			networkName(ch.Network), why),
 	}, nil
+}
+
+// replyRecipients are the people a "reply all" goes to: the Reply-To addresses (or the
+// author), then every To and Cc recipient (a list's posting address among them).
+func replyRecipients(m *model.Message) []model.IdentityURI {
+	var out []model.IdentityURI
+	for _, p := range m.Participants {
+		if p.Role == model.RoleReplyTo {
+			out = append(out, p.URI)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, m.From())
+	}
+	for _, p := range m.Participants {
+		if p.Role == model.RoleTo || p.Role == model.RoleCc {
+			out = append(out, p.URI)
+		}
+	}
+	return slices.DeleteFunc(out, func(u model.IdentityURI) bool { return u == "" })
 }
 
 func networkName(n model.Network) string {

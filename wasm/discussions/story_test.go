@@ -206,7 +206,7 @@ func TestGroupAndUnknownRepliesStayOnTheParentNetwork(t *testing.T) {
 	s.add(t, message("g1", model.Email, 1, tapMail, meMail, bobMail))
 	k, _ := s.ix.DiscussionOf("g1")
 	choice, err := s.ix.ReplyChannel(ReplyRequest{Discussion: k, Accounts: accounts}, s.book)
-	if err != nil || choice.Default.Network != model.Email || !slices.Equal(choice.Default.To, []model.IdentityURI{bobMail, tapMail}) {
+	if err != nil || choice.Default.Network != model.Email || !slices.Equal(choice.Default.To, []model.IdentityURI{tapMail, bobMail}) {
 		t.Fatalf("group reply %+v, %v", choice, err)
 	}
 	// Unknown correspondent (no contact was created for it).
@@ -241,6 +241,12 @@ func TestListsKeyOnListID(t *testing.T) {
 	}
 	if topics := s.ix.Topics(k, threading.Strict); len(topics) != 1 || len(topics[0].Messages()) != 2 {
 		t.Fatalf("topics %d", len(topics))
+	}
+	// A reply to list mail goes to the author and the list's posting address, by email.
+	choice, err := s.ix.ReplyChannel(ReplyRequest{Discussion: k, Accounts: accounts}, s.book)
+	if err != nil || choice.Default.Network != model.Email ||
+		!slices.Equal(choice.Default.To, []model.IdentityURI{bobMail, "email:dev@lists.example"}) {
+		t.Fatalf("list reply %+v, %v", choice, err)
 	}
 }
 
