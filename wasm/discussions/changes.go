@@ -2,6 +2,7 @@ package discussions
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"caliopen/wasm/model"
@@ -35,7 +36,7 @@ type SetRecord struct {
 }
 
 type pending struct {
-	touched     map[Key]*discussion
+	touched     map[*discussion]struct{} // keyed by pointer: no string hashing per message
 	moves       []SetMove
 	newSets     []SetRecord
 	deletedSets []SetKey
@@ -43,7 +44,7 @@ type pending struct {
 
 func (ix *Index) begin() {
 	if ix.spare == nil {
-		ix.spare = &pending{touched: map[Key]*discussion{}}
+		ix.spare = &pending{touched: map[*discussion]struct{}{}}
 	}
 	ix.pending = ix.spare
 }
@@ -55,13 +56,13 @@ func (ix *Index) end() Changes {
 	ix.pending = nil
 	defer p.reset()
 	var c Changes
-	keys := make([]Key, 0, len(p.touched))
-	for k := range p.touched {
-		keys = append(keys, k)
+	touched := make([]*discussion, 0, len(p.touched))
+	for d := range p.touched {
+		touched = append(touched, d)
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		d := p.touched[k]
+	slices.SortFunc(touched, func(a, b *discussion) int { return strings.Compare(string(a.key), string(b.key)) })
+	for _, d := range touched {
+		k := d.key
 		if d.pos.key != "" {
 			ix.order.delete(d.pos)
 			d.pos = position{}

@@ -59,7 +59,7 @@ type pset struct {
 	msgs     []*entry
 	unread   int
 	last     *entry
-	networks map[model.Network]int
+	networks networkCounts
 }
 
 // discussion aggregates its sets.
@@ -70,7 +70,7 @@ type discussion struct {
 	count    int
 	unread   int
 	last     *entry
-	networks map[model.Network]int
+	networks networkCounts
 	pos      position // where it is in the order treap
 	// people caches the participants; it changes only when sets come or go.
 	people []Participant
@@ -132,7 +132,7 @@ func (ix *Index) add(m model.Message) {
 	ix.messages[m.ID] = e
 	e.pos = len(s.msgs)
 	s.msgs = append(s.msgs, e)
-	s.networks[m.Network]++
+	s.networks.add(m.Network, 1)
 	if !m.Flags.Seen {
 		s.unread++
 	}
@@ -142,7 +142,7 @@ func (ix *Index) add(m model.Message) {
 	if !m.Flags.Seen {
 		d.unread++
 	}
-	d.networks[m.Network]++
+	d.networks.add(m.Network, 1)
 	d.last = later(d.last, e)
 	ix.touch(d)
 }
@@ -190,7 +190,7 @@ func (ix *Index) Rekey(uris ...model.IdentityURI) Changes {
 }
 
 func (ix *Index) newSet(sk SetKey, uris []model.IdentityURI) *pset {
-	s := &pset{key: sk, uris: uris, networks: map[model.Network]int{}}
+	s := &pset{key: sk, uris: uris}
 	ix.sets[sk] = s
 	for _, u := range uris {
 		m := ix.byIdentity[u]
@@ -213,7 +213,7 @@ func (ix *Index) discussionFor(k Key, comps []string) *discussion {
 	if d, ok := ix.discussions[k]; ok {
 		return d
 	}
-	d := &discussion{key: k, comps: comps, sets: map[SetKey]*pset{}, networks: map[model.Network]int{}}
+	d := &discussion{key: k, comps: comps, sets: map[SetKey]*pset{}}
 	ix.discussions[k] = d
 	return d
 }
@@ -226,8 +226,8 @@ func (ix *Index) removeEntry(e *entry) {
 	s.msgs[e.pos], last.pos = last, e.pos
 	s.msgs[len(s.msgs)-1] = nil
 	s.msgs = s.msgs[:len(s.msgs)-1]
-	dec(s.networks, e.msg.Network)
-	dec(d.networks, e.msg.Network)
+	s.networks.add(e.msg.Network, -1)
+	d.networks.add(e.msg.Network, -1)
 	d.count--
 	if !e.msg.Flags.Seen {
 		s.unread--
@@ -265,11 +265,8 @@ func (ix *Index) detachSet(s *pset) {
 	d.people = nil
 	d.count -= len(s.msgs)
 	d.unread -= s.unread
-	for n, c := range s.networks {
-		d.networks[n] -= c
-		if d.networks[n] == 0 {
-			delete(d.networks, n)
-		}
+	for _, nc := range s.networks {
+		d.networks.add(nc.network, -nc.count)
 	}
 	if d.last != nil && d.last.set == s {
 		d.recomputeLast()
@@ -284,8 +281,8 @@ func (ix *Index) attachSet(s *pset, d *discussion) {
 	d.people = nil
 	d.count += len(s.msgs)
 	d.unread += s.unread
-	for n, c := range s.networks {
-		d.networks[n] += c
+	for _, nc := range s.networks {
+		d.networks.add(nc.network, nc.count)
 	}
 	d.last = later(d.last, s.last)
 	ix.touch(d)
@@ -298,16 +295,10 @@ func (d *discussion) recomputeLast() {
 	}
 }
 
-func dec(m map[model.Network]int, n model.Network) {
-	if m[n]--; m[n] <= 0 {
-		delete(m, n)
-	}
-}
-
 // touch marks a discussion changed in this call; end() fixes its place in the order and
 // reports it.
 func (ix *Index) touch(d *discussion) {
-	ix.pending.touched[d.key] = d
+	ix.pending.touched[d] = struct{}{}
 }
 
 // byDate orders entries by date then id.

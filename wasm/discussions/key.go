@@ -62,7 +62,12 @@ func setKeyOf(uris []model.IdentityURI) SetKey {
 // joinURIs is the canonical text of a participant set (URIs never contain a newline:
 // the identity package rejects control characters).
 func joinURIs(uris []model.IdentityURI) string {
+	n := 0
+	for _, u := range uris {
+		n += len(u) + 1
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for _, u := range uris {
 		b.WriteString(string(u))
 		b.WriteByte('\n')

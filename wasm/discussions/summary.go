@@ -45,10 +45,7 @@ func (ix *Index) summary(d *discussion) Summary {
 	if d.last != nil {
 		s.LastMessageID, s.Snippet, s.Subject = d.last.msg.ID, d.last.msg.Snippet, d.last.msg.Subject
 	}
-	for n := range d.networks {
-		s.Networks = append(s.Networks, n)
-	}
-	slices.Sort(s.Networks)
+	s.Networks = d.networks.names()
 	s.Participants = ix.participants(d)
 	return s
 }
