@@ -17,8 +17,9 @@ type Suggestion struct {
 
 // Consider acts on newly found evidence: identities get contacts if they have none, strong
 // evidence merges their contacts (when AutoMergeStrong), other evidence becomes a suggestion
-// unless the user dismissed it at that strength or above. Evidence already considered is
-// not acted on again, so a split the user made is not undone by the next detection run.
+// unless the user dismissed it at that strength or above. A split dismisses the evidence
+// that had linked the two sides, so detecting it again (after a restart, or on a device
+// replaying the log) does not merge them back.
 // The user's own identities are never linked to anyone.
 func (b *Book) Consider(evs []Evidence, at time.Time) ([]Change, []Suggestion, error) {
 	var changes []Change
@@ -45,15 +46,15 @@ func (b *Book) Consider(evs []Evidence, at time.Time) ([]Change, []Suggestion, e
 			b.keepEvidence([]Evidence{e})
 			continue
 		}
+		if b.dismissed[identitiesKey(e.Identities)] >= e.Strength {
+			continue // the user refused this link, or split what it had merged
+		}
 		if e.Strength >= Strong && b.AutoMergeStrong {
 			chs, err := b.mergeAll(owners, []Evidence{e}, at)
 			changes = append(changes, chs...)
 			if err != nil {
 				return changes, suggestions, err
 			}
-			continue
-		}
-		if b.dismissed[identitiesKey(e.Identities)] >= e.Strength {
 			continue
 		}
 		s := Suggestion{Key: e.Key(), Evidence: e, Contacts: owners}

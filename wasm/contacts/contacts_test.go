@@ -351,3 +351,33 @@ func FuzzReadVCards(f *testing.F) {
 		}
 	})
 }
+
+// A split survives the next detection run, even on a book rebuilt from the log (where the
+// in-memory "already considered" memory is empty).
+func TestSplitIsNotUndoneByDetection(t *testing.T) {
+	b := NewBook()
+	evs := Detect(tapiocaFacts())
+	if _, _, err := b.Consider(evs, t0); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := b.ContactOf(tapMail)
+	if _, err := b.Split(c, []model.IdentityURI{tapMail}, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := NewBook()
+	for _, op := range b.Log() {
+		if _, err := rebuilt.Apply(op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, book := range []*Book{b, rebuilt} {
+		if ch, _, err := book.Consider(evs, t0.Add(2*time.Hour)); err != nil || len(ch) != 0 {
+			t.Fatalf("detection merged again: %+v %v", ch, err)
+		}
+		x, _ := book.ContactOf(tapX)
+		m, _ := book.ContactOf(tapMail)
+		if x == m {
+			t.Fatal("split undone")
+		}
+	}
+}

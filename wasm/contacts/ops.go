@@ -164,7 +164,21 @@ func (b *Book) applySplit(op Op) (Change, error) {
 		b.addIdentity(dst, uri)
 		ch.Moved = append(ch.Moved, Move{Identity: uri, From: src.ID, To: dst.ID})
 	}
+	b.dismissAcross(src, dst)
 	return ch, nil
+}
+
+// dismissAcross remembers that the user separated two contacts: evidence linking them is
+// dismissed, so that detecting it again (after a restart, on another device replaying the
+// log) does not merge them back.
+func (b *Book) dismissAcross(a, c *Contact) {
+	for _, e := range b.evidence {
+		inA := slices.ContainsFunc(e.Identities, func(u model.IdentityURI) bool { return b.owner[u] == a.ID })
+		inC := slices.ContainsFunc(e.Identities, func(u model.IdentityURI) bool { return b.owner[u] == c.ID })
+		if k := identitiesKey(e.Identities); inA && inC && e.Strength > b.dismissed[k] {
+			b.dismissed[k] = e.Strength
+		}
+	}
 }
 
 func (b *Book) applyDismiss(op Op) (Change, error) {
