@@ -250,6 +250,25 @@ func TestListsKeyOnListID(t *testing.T) {
 	}
 }
 
+func TestMastodonTopics(t *testing.T) {
+	s := newSetup(t)
+	a := message("m1", model.Mastodon, 1, tapMasto, meMasto)
+	a.RemoteID = "101"
+	b := message("m2", model.Mastodon, 2, meMasto, tapMasto)
+	b.RemoteID, b.InReplyToRemote = "102", "101"
+	c := message("m3", model.Mastodon, 3, tapMasto, meMasto)
+	c.RemoteID = "103" // a new conversation
+	x := message("x1", model.X, 4, tapX, meX)
+	for _, m := range []model.Message{a, b, c, x} {
+		s.add(t, m)
+	}
+	k, _ := s.ix.DiscussionOf("m1")
+	topics := s.ix.Topics(k, threading.Strict)
+	if len(topics) != 2 || len(topics[0].Messages()) != 2 || len(topics[1].Messages()) != 1 {
+		t.Fatalf("%d topics", len(topics))
+	}
+}
+
 type fakeRanker struct{}
 
 func (fakeRanker) Rank(n model.Network, _ model.IdentityURI) (int, bool) {

@@ -173,13 +173,14 @@ func (ix *Index) entries(k Key) []*entry {
 	return entries
 }
 
-// Topics threads the email messages of a discussion into sub-threads (RFC 5256); messages of
-// other networks are left out (they have their own reply ids, not Message-IDs).
+// Topics threads a discussion into sub-threads: email by Message-ID and References
+// (RFC 5256), Mastodon by in_reply_to_id. X direct messages have no reply links and are
+// left out.
 func (ix *Index) Topics(k Key, mode threading.Mode) []*threading.Node {
 	var in []threading.Message
 	for _, e := range ix.entries(k) {
-		if e.msg.Network == model.Email {
-			in = append(in, ThreadingMessage(e.msg))
+		if tm, ok := threadable(e.msg); ok {
+			in = append(in, tm)
 		}
 	}
 	if len(in) == 0 {
@@ -188,10 +189,30 @@ func (ix *Index) Topics(k Key, mode threading.Mode) []*threading.Node {
 	return threading.Build(in, mode)
 }
 
-// ThreadingMessage is the threading view of a message.
+// ThreadingMessage is the threading view of an email.
 func ThreadingMessage(m *model.Message) threading.Message {
 	return threading.Message{
 		ID: m.ID, MessageID: m.MessageID, References: m.References, InReplyTo: m.InReplyTo,
 		Subject: m.Subject, Date: m.Date,
 	}
+}
+
+// threadable is the threading view of a message that can be threaded. A Mastodon status
+// id is only unique on the instance of the account that fetched it, so ids are qualified
+// by account.
+func threadable(m *model.Message) (threading.Message, bool) {
+	switch m.Network {
+	case model.Email:
+		return ThreadingMessage(m), true
+	case model.Mastodon:
+		tm := threading.Message{ID: m.ID, Subject: m.Subject, Date: m.Date}
+		if m.RemoteID != "" {
+			tm.MessageID = "mastodon:" + m.AccountID + "/" + m.RemoteID
+		}
+		if m.InReplyToRemote != "" {
+			tm.InReplyTo = []string{"mastodon:" + m.AccountID + "/" + m.InReplyToRemote}
+		}
+		return tm, true
+	}
+	return threading.Message{}, false
 }
