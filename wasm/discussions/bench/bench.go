@@ -38,6 +38,7 @@ type generator struct {
 	pools   map[model.Network][]int // people with an identity on the network
 	own     map[model.Network]model.IdentityURI
 	threads map[int]*model.Message // last email of each person's current thread
+	toots   map[int]string         // last Mastodon status id with each person
 	n       int
 }
 
@@ -50,6 +51,7 @@ func NewMailbox(n int, seed uint64) *Mailbox {
 			model.Email: "email:me@home.example", model.Mastodon: "mastodon:me@mamot.fr", model.X: "x:1",
 		},
 		threads: map[int]*model.Message{},
+		toots:   map[int]string{},
 	}
 	b := contacts.NewBook()
 	for _, u := range g.own {
@@ -119,6 +121,13 @@ func (g *generator) next() model.Message {
 			to = append(to, other)
 		}
 		g.thread(&m, p)
+	}
+	if net == model.Mastodon {
+		m.RemoteID = fmt.Sprint(1_000_000 + g.n)
+		if last, ok := g.toots[p]; ok && g.r.IntN(2) == 0 {
+			m.InReplyToRemote = last
+		}
+		g.toots[p] = m.RemoteID
 	}
 	m.Participants = append(m.Participants, model.Participant{URI: from, Role: model.RoleFrom})
 	for _, u := range to {
