@@ -164,7 +164,15 @@ func TestRekeyEqualsRegroupingFromScratch(t *testing.T) {
 		ix := build(t, b, w.messages)
 		for i := range 40 {
 			if ch, ok := randomMergeOrSplit(t, r, b, t0.Add(time.Duration(i)*time.Minute)); ok {
-				ix.Apply(ch)
+				changes := ix.Apply(ch)
+				// Incremental: only sets naming a moved identity move.
+				for _, mv := range changes.SetMoves {
+					if !slices.ContainsFunc(ix.sets[mv.Set].uris, func(u model.IdentityURI) bool {
+						return slices.Contains(ch.Identities(), u)
+					}) {
+						t.Fatalf("seed %d: set %s moved without naming a moved identity", seed, mv.Set)
+					}
+				}
 			}
 			if i%10 == 9 {
 				if got, want := state(t, ix), state(t, build(t, b, w.messages)); got != want {

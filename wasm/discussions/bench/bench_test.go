@@ -27,6 +27,12 @@ func TestBenchAddOneRatio(t *testing.T) {
 	fmt.Printf("BENCH grouping_add_one_100k_vs_1k_ratio %.2f x\n", float64(big)/float64(small))
 }
 
+func TestMergeCostRuns(t *testing.T) {
+	if d := MergeCost(3000, 5); d <= 0 {
+		t.Fatal("no time measured")
+	}
+}
+
 func BenchmarkGrouping10k(b *testing.B) {
 	mb := NewMailbox(10_000, 42)
 	b.ResetTimer()

@@ -38,5 +38,6 @@ func main() {
 		fmt.Printf("BENCH grouping_add_one_1k_ns %d ns\n", small.Nanoseconds())
 		fmt.Printf("BENCH grouping_add_one_100k_ns %d ns\n", big.Nanoseconds())
 		fmt.Printf("BENCH grouping_add_one_100k_vs_1k_ratio %.2f x\n", float64(big)/float64(small))
+		fmt.Printf("BENCH grouping_merge_rekey_100k_us %.1f us\n", float64(bench.MergeCost(100_000, 201).Nanoseconds())/1000)
 	}
 }
