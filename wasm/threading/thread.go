@@ -148,6 +148,10 @@ func (t *table) add(m *Message) {
 	}
 }
 
+// MaxReferences bounds how many References ids of one message are used (the last ones, the
+// nearest ancestors): a hostile message with thousands would otherwise cost quadratic time.
+const MaxReferences = 100
+
 // parentChain is References, or the first In-Reply-To id when References is empty, without
 // empty ids and without the message's own id.
 func parentChain(m *Message) []string {
@@ -158,8 +162,11 @@ func parentChain(m *Message) []string {
 	return ids(refs, m.MessageID)
 }
 
-// ids drops empty ids and the message's own id.
+// ids drops empty ids and the message's own id, and keeps at most the last MaxReferences.
 func ids(in []string, own string) []string {
+	if len(in) > MaxReferences {
+		in = in[len(in)-MaxReferences:]
+	}
 	out := make([]string, 0, len(in))
 	for _, r := range in {
 		if r != "" && r != own {

@@ -95,6 +95,18 @@ func TestDuplicatesShareAThread(t *testing.T) {
 	}
 }
 
+func TestHugeReferencesAreBounded(t *testing.T) {
+	var refs []string
+	for i := range 20000 {
+		refs = append(refs, fmt.Sprintf("r%d@x", i))
+	}
+	start := time.Now()
+	roots := Build([]Message{msg("a", "a@x", "s", 1, refs...), msg("b", "b@x", "s", 2, "r19999@x")}, Strict)
+	if len(Partition(roots)) != 1 || time.Since(start) > 5*time.Second {
+		t.Fatalf("partition %v in %v", Partition(roots), time.Since(start))
+	}
+}
+
 func TestSubjectModeGroupsRoots(t *testing.T) {
 	in := []Message{
 		msg("a", "a@x", "Lunch?", 1),
