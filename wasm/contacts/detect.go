@@ -74,4 +74,3 @@ func keyEvidence(k Key) []Evidence {
 	}
 	return out
 }
-

@@ -181,4 +181,3 @@ func (d *directory) signature(s Signature) []Evidence {
 	}
 	return out
 }
-
