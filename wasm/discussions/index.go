@@ -65,7 +65,6 @@ type pset struct {
 // discussion aggregates its sets.
 type discussion struct {
 	key      Key
-	comps    []string
 	sets     map[SetKey]*pset
 	count    int
 	unread   int
@@ -93,7 +92,9 @@ func (ix *Index) Len() (messages, discussions int) {
 	return len(ix.messages), len(ix.discussions)
 }
 
-// Add indexes a message, replacing an indexed message with the same ID.
+// Add indexes a message, replacing an indexed message with the same ID. The index keeps a
+// copy of the message struct; its slices (participants, references) are shared, and must not
+// be modified afterwards.
 func (ix *Index) Add(m model.Message) (Changes, error) {
 	return ix.AddBatch([]model.Message{m})
 }
@@ -175,14 +176,13 @@ func (ix *Index) Rekey(uris ...model.IdentityURI) Changes {
 	}
 	for _, sk := range slices.Sorted(maps.Keys(touched)) {
 		s := touched[sk]
-		comps := components(ix.resolver, s.uris)
-		k := keyOf(comps)
+		k := keyOf(components(ix.resolver, s.uris))
 		if k == s.disc.key {
 			continue
 		}
 		from := s.disc
 		ix.detachSet(s)
-		to := ix.discussionFor(k, comps)
+		to := ix.discussionFor(k)
 		ix.attachSet(s, to)
 		ix.pending.moves = append(ix.pending.moves, SetMove{Set: s.key, From: from.key, To: to.key})
 	}
@@ -200,8 +200,7 @@ func (ix *Index) newSet(sk SetKey, uris []model.IdentityURI) *pset {
 		}
 		m[sk] = s
 	}
-	comps := components(ix.resolver, uris)
-	d := ix.discussionFor(keyOf(comps), comps)
+	d := ix.discussionFor(keyOf(components(ix.resolver, uris)))
 	s.disc = d
 	d.sets[sk] = s
 	d.people = nil
@@ -209,11 +208,11 @@ func (ix *Index) newSet(sk SetKey, uris []model.IdentityURI) *pset {
 	return s
 }
 
-func (ix *Index) discussionFor(k Key, comps []string) *discussion {
+func (ix *Index) discussionFor(k Key) *discussion {
 	if d, ok := ix.discussions[k]; ok {
 		return d
 	}
-	d := &discussion{key: k, comps: comps, sets: map[SetKey]*pset{}}
+	d := &discussion{key: k, sets: map[SetKey]*pset{}}
 	ix.discussions[k] = d
 	return d
 }
