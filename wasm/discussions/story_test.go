@@ -345,3 +345,19 @@ func TestChangesDescribeTheStore(t *testing.T) {
 		t.Fatal("SetKeyOf does not name the stored set")
 	}
 }
+
+// The composer can find the discussion a new message will join before sending it.
+func TestKeyForMatchesTheIndex(t *testing.T) {
+	s := newSetup(t)
+	s.add(t, message("e1", model.Email, 1, tapMail, meMail))
+	k, _ := s.ix.DiscussionOf("e1")
+	if got := KeyFor(s.book, []model.IdentityURI{meMail, tapMail}); got != k {
+		t.Fatalf("KeyFor = %s, index %s", got, k)
+	}
+	if got := KeyFor(s.book, []model.IdentityURI{tapMail, meX}); got != k {
+		t.Fatal("the user's identity on another network changed the key")
+	}
+	if _, ok := s.ix.Summary("nope"); ok {
+		t.Fatal("summary of an unknown discussion")
+	}
+}
