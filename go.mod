@@ -1,8 +1,10 @@
 module caliopen
 
-go 1.26
+go 1.26.0
 
 tool github.com/agnivade/wasmbrowsertest
+
+require github.com/hack-pad/safejs v0.1.0
 
 require (
 	github.com/agnivade/wasmbrowsertest v0.11.0 // indirect
@@ -16,5 +18,5 @@ require (
 	github.com/google/pprof v0.0.0-20240727154555-813a5fbdbec8 // indirect
 	github.com/josharian/intern v1.0.0 // indirect
 	github.com/mailru/easyjson v0.7.7 // indirect
-	golang.org/x/sys v0.24.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 )
