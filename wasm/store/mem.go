@@ -61,6 +61,12 @@ func openMem(schema Schema, lf *logFile, frames [][]logOp) (*memDB, error) {
 			db.replay(op)
 		}
 	}
+	// Declared stores exist even when the log holds no record of them.
+	for _, spec := range schema.Stores {
+		if db.tables[spec.Name] == nil {
+			db.tables[spec.Name] = newTable(spec)
+		}
+	}
 	live := 0
 	for _, t := range db.tables {
 		if spec, ok := schema.Store(t.spec.Name); ok {
