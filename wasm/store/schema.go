@@ -29,7 +29,7 @@ type Migration struct {
 }
 
 // Store returns the spec of the named store.
-func (s *Schema) Store(name string) (StoreSpec, bool) {
+func (s Schema) Store(name string) (StoreSpec, bool) {
 	for _, st := range s.Stores {
 		if st.Name == name {
 			return st, true
@@ -71,7 +71,7 @@ func (s *Schema) Validate() error {
 }
 
 // StoreNames returns the names of the declared stores.
-func (s *Schema) StoreNames() []string {
+func (s Schema) StoreNames() []string {
 	names := make([]string, len(s.Stores))
 	for i, st := range s.Stores {
 		names[i] = st.Name
