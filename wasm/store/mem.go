@@ -260,7 +260,22 @@ func (tx *memTx) Get(store, key string) (Record, error) {
 	if !ok {
 		return Record{}, ErrNotFound
 	}
-	return cloneRecord(r), nil
+	return t.view(r), nil
+}
+
+// view copies a record for the caller, with the entries of declared indexes only (as IndexedDB,
+// which reads back the declared index fields).
+func (t *table) view(r Record) Record {
+	out := Record{Key: r.Key, Value: bytes.Clone(r.Value)}
+	for name, k := range r.Index {
+		if t.spec.HasIndex(name) {
+			if out.Index == nil {
+				out.Index = map[string]string{}
+			}
+			out.Index[name] = k
+		}
+	}
+	return out
 }
 
 func cloneRecord(r Record) Record {
@@ -363,7 +378,7 @@ func (tx *memTx) Scan(store string, q Query, fn func(Record) error) error {
 			return nil
 		}
 		cur = &e
-		if err := fn(cloneRecord(t.recs[e.pk])); err != nil {
+		if err := fn(t.view(t.recs[e.pk])); err != nil {
 			if err == ErrStop {
 				return nil
 			}

@@ -3,10 +3,13 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // The file backend appends one frame per committed transaction to a log:
@@ -134,9 +137,11 @@ func decodeOps(p []byte) ([]logOp, error) {
 
 // logFile is the append-only log of a file database.
 type logFile struct {
-	f    *os.File
-	path string
-	sync bool
+	f      *os.File
+	path   string
+	sync   bool
+	size   int64 // end of the last whole frame
+	broken error // set when a failed append could not be undone
 }
 
 // readLog opens or creates the log and returns its valid frames, cutting off a torn tail.
@@ -191,7 +196,7 @@ func readLog(path string, sync bool) (*logFile, [][]logOp, error) {
 		f.Close()
 		return nil, nil, err
 	}
-	return &logFile{f: f, path: path, sync: sync}, frames, nil
+	return &logFile{f: f, path: path, sync: sync, size: int64(end)}, frames, nil
 }
 
 func frame(ops []logOp) []byte {
@@ -202,18 +207,38 @@ func frame(ops []logOp) []byte {
 	return append(b, p...)
 }
 
-// append writes one transaction's operations as a frame.
+// append writes one transaction's operations as a frame. When writing fails (a full disk), the
+// partial frame is cut off so that later frames stay readable.
 func (l *logFile) append(ops []logOp) error {
+	if l.broken != nil {
+		return l.broken
+	}
 	if len(ops) == 0 {
 		return nil
 	}
-	if _, err := l.f.Write(frame(ops)); err != nil {
-		return err
+	fr := frame(ops)
+	_, err := l.f.Write(fr)
+	if err == nil && l.sync {
+		err = l.f.Sync()
 	}
-	if l.sync {
-		return l.f.Sync()
+	if err != nil {
+		if terr := os.Truncate(l.path, l.size); terr != nil {
+			l.broken = fmt.Errorf("store: log damaged by a failed write, reopen the database: %w", terr)
+		} else if _, serr := l.f.Seek(l.size, io.SeekStart); serr != nil {
+			l.broken = fmt.Errorf("store: log damaged by a failed write, reopen the database: %w", serr)
+		}
+		return fileErr(err)
 	}
+	l.size += int64(len(fr))
 	return nil
+}
+
+// fileErr reports a full disk or quota as ErrQuota.
+func fileErr(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("%w (%v)", ErrQuota, err)
+	}
+	return err
 }
 
 // rewrite replaces the log with one frame holding ops (a snapshot), atomically.
@@ -223,7 +248,8 @@ func (l *logFile) rewrite(ops []logOp) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(append([]byte(logMagic), frame(ops)...))
+	data := append([]byte(logMagic), frame(ops)...)
+	_, err = f.Write(data)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -241,6 +267,7 @@ func (l *logFile) rewrite(ops []logOp) error {
 	}
 	l.f.Close()
 	l.f = f
+	l.size = int64(len(data))
 	return nil
 }
 
