@@ -9,6 +9,8 @@
 //   - OpenMemory and OpenFile: an in-memory store, optionally persisted to an append-only log
 //     file, for native tests and tools.
 //
+// Open picks the platform's backend: IndexedDB in the browser, a file natively.
+//
 // # Records and order
 //
 // A Record is a primary key, an opaque value and index keys computed by Go code. Keys are strings
