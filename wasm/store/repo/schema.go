@@ -22,8 +22,28 @@ const (
 // Version is the schema version of the core database.
 const Version = 1
 
-// Stores declares the core's object stores and indexes. To add a store (the discussions index,
-// say), append its spec here, bump Version and, if existing data must fill it, add a Migration.
+// Stores declares the core's object stores and indexes. Keys and index keys (T is store.Tuple,
+// D is store.TimeKey of the message date):
+//
+//	accounts       id
+//	identities     URI; own: "1" for the user's own identities
+//	contacts       id; name: T(lower-cased name, id)
+//	contact_links  identity URI -> contact id; contact: T(contact id, URI)
+//	messages       id (model.MessageID); account_date: T(account, D); date: D;
+//	               folder: T(account, folder, D); conversation: T(account, conversation, D);
+//	               message_id: T(Message-ID without <>)
+//	bodies         message id
+//	blobs          T(message or draft id, attachment id)
+//	cursors        T(account, name)
+//	drafts         id; updated: TimeKey(UpdatedAt)
+//	outbox         id; due: TimeKey(NextAttempt) while queued; idempotency: T(key);
+//	               state: T(state, TimeKey(UpdatedAt))
+//	oplog          store.SeqKey(seq)
+//	meta           "oplog.seq", T("setting", name)
+//	vault          see package vault
+//
+// To add a store (the discussions index, say), append its spec here, bump Version and, if
+// existing data must fill it, add a Migration.
 var Stores = []store.StoreSpec{
 	{Name: Accounts},
 	{Name: Identities, Indexes: []string{"own"}},
