@@ -106,17 +106,14 @@ func (r *Repo) UpdateMessage(ctx context.Context, id string, fn func(*model.Mess
 // DeleteMessage deletes a message, its body and its attachments' bytes.
 func (r *Repo) DeleteMessage(ctx context.Context, id string) error {
 	return r.Update(ctx, MessageStores, func(tx *Tx) error {
-		tx.Delete(Messages, id)
-		tx.Delete(Bodies, id)
+		err := errors.Join(tx.Delete(Messages, id), tx.Delete(Bodies, id))
 		var keys []string
-		err := tx.Scan(Blobs, store.Query{Prefix: store.Tuple(id)}, func(rec store.Record) error {
+		err = errors.Join(err, tx.Scan(Blobs, store.Query{Prefix: store.Tuple(id)}, func(rec store.Record) error {
 			keys = append(keys, rec.Key)
 			return nil
-		})
+		}))
 		for _, k := range keys {
-			if err == nil {
-				err = tx.Delete(Blobs, k)
-			}
+			err = errors.Join(err, tx.Delete(Blobs, k))
 		}
 		return err
 	})
