@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -100,5 +101,39 @@ func TestCrashMidTransaction(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUpgradeWhileOpen upgrades a database another connection (another tab) holds open: that
+// connection closes itself instead of blocking the upgrade.
+func TestUpgradeWhileOpen(t *testing.T) {
+	ctx := context.Background()
+	name := fmt.Sprint("tabs-", time.Now().UnixNano())
+	defer store.DeleteIndexedDB(ctx, name)
+	old, err := store.OpenIndexedDB(ctx, name, crashSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := crashSchema
+	next.Version = 2
+	next.Stores = append(slices.Clone(next.Stores), store.StoreSpec{Name: "more"})
+	done := make(chan error, 1)
+	go func() {
+		db, err := store.OpenIndexedDB(ctx, name, next)
+		if err == nil {
+			db.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("upgrade blocked by the open connection")
+	}
+	if err := old.View(ctx, []string{"items"}, func(store.Tx) error { return nil }); !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("old connection after upgrade: %v, want ErrClosed", err)
 	}
 }

@@ -313,6 +313,20 @@ func testContacts(t *testing.T, b storetest.Backend) {
 	if len(cs) != 1 || cs[0].Name != "bob" || next != "" {
 		t.Fatalf("contacts page 2 = %v %q", cs, next)
 	}
+	// Deleting an account deletes its cursors, not another account's.
+	r.SetCursor(ctx, "a1", "INBOX", []byte("1"))
+	r.SetCursor(ctx, "a10", "INBOX", []byte("2"))
+	if err := r.DeleteAccount(ctx, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Account(ctx, "a1"); !errors.Is(err, repo.ErrNotFound) {
+		t.Fatalf("deleted account: %v", err)
+	}
+	c1, _ := r.Cursor(ctx, "a1", "INBOX")
+	c10, _ := r.Cursor(ctx, "a10", "INBOX")
+	if c1 != nil || string(c10) != "2" {
+		t.Fatalf("cursors after delete: %q %q", c1, c10)
+	}
 }
 
 func testDrafts(t *testing.T, b storetest.Backend) {
