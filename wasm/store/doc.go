@@ -26,7 +26,9 @@
 // anything else lets that happen under the function's feet. To keep a stalled function from
 // committing half of its writes, writes are buffered in Go and sent to the backend when the
 // function returns (or before a Scan or Count, which must see them); a transaction found finished
-// early reports ErrTxInactive. A function that returns an error or panics aborts the transaction.
+// early reports ErrTxInactive. Writes sent before a Scan or Count are in IndexedDB's hands: a
+// function that stalls after them may see that part committed, so read first, then write. A
+// function that returns an error or panics aborts the transaction.
 //
 // View and Update block; in WebAssembly call them from a goroutine, never from a JavaScript
 // callback.

@@ -75,7 +75,7 @@ func (r *Repo) OwnIdentities(ctx context.Context) (ids []model.Identity, err err
 }
 
 // ErrIdentityTaken is returned when a contact claims an identity of another contact.
-var ErrIdentityTaken = fmt.Errorf("repo: identity belongs to another contact")
+var ErrIdentityTaken = errors.New("repo: identity belongs to another contact")
 
 // ContactStores are the stores a contact write touches.
 var ContactStores = []string{Contacts, ContactLinks}
