@@ -4,7 +4,10 @@ go 1.26.0
 
 tool github.com/agnivade/wasmbrowsertest
 
-require github.com/hack-pad/safejs v0.1.0
+require (
+	github.com/hack-pad/safejs v0.1.0
+	golang.org/x/crypto v0.59.0
+)
 
 require (
 	github.com/agnivade/wasmbrowsertest v0.11.0 // indirect
@@ -18,6 +21,5 @@ require (
 	github.com/google/pprof v0.0.0-20240727154555-813a5fbdbec8 // indirect
 	github.com/josharian/intern v1.0.0 // indirect
 	github.com/mailru/easyjson v0.7.7 // indirect
-	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )
