@@ -82,6 +82,13 @@ func TestBenchStoreWrite10k(t *testing.T) {
 		t.Fatalf("count = %d, %v", n, err)
 	}
 	benchLine(name, float64(elapsed.Milliseconds()), "ms")
+	if base, ok := baseline(t, msgs, 250); ok {
+		benchLine("store_write_10k_js_baseline_ms", float64(base.Milliseconds()), "ms")
+		if strings.HasPrefix("store_write_10k_vs_js_ratio", os.Getenv("BENCH")) {
+			fmt.Printf("BENCH store_write_10k_vs_js_ratio %.2f x\n", elapsed.Seconds()/base.Seconds())
+		}
+		t.Logf("plain JavaScript, same records: %v", base)
+	}
 	// One page of the unified inbox, the UI's first read.
 	start = time.Now()
 	page, _, err := r.AllMessages(ctx, repo.Page{Limit: 50})

@@ -3,11 +3,12 @@
 package repo_test
 
 import (
-	"caliopen/wasm/store"
-	"caliopen/wasm/store/repo"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"caliopen/wasm/store"
+	"caliopen/wasm/store/repo"
 	"caliopen/wasm/store/storetest"
 )
 
@@ -25,3 +26,6 @@ func openBenchDB(t *testing.T) store.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
+
+// baseline has no native counterpart.
+func baseline(*testing.T, []repo.MessageWrite, int) (time.Duration, bool) { return 0, false }
