@@ -5,7 +5,7 @@
 //
 // Two backends implement it and pass the same contract tests (package storetest):
 //
-//   - OpenIndexedDB (js/wasm only): the browser's IndexedDB through hack-pad/go-indexeddb.
+//   - OpenIndexedDB (js/wasm only): the browser's IndexedDB, called through hack-pad/safejs.
 //   - OpenMemory and OpenFile: an in-memory store, optionally persisted to an append-only log
 //     file, for native tests and tools.
 //
