@@ -20,7 +20,7 @@ func testExtend(t *testing.T, b storetest.Backend) {
 
 	next := repo.Schema()
 	next.Version++
-	next.Stores = append(slices.Clone(next.Stores), store.StoreSpec{Name: "discussions", Indexes: []string{"last"}})
+	next.Stores = append(slices.Clone(next.Stores), store.StoreSpec{Name: "topics_example", Indexes: []string{"last"}})
 	next.Migrations = append(slices.Clone(next.Migrations), store.Migration{Version: next.Version, Run: func(tx store.Tx) error {
 		last := map[string]string{}
 		err := tx.Scan(repo.Messages, store.Query{Index: "date"}, func(rec store.Record) error {
@@ -30,7 +30,7 @@ func testExtend(t *testing.T, b storetest.Backend) {
 		})
 		for conv, date := range last {
 			if err == nil {
-				err = tx.Put("discussions", store.Record{Key: conv, Index: map[string]string{"last": store.Tuple(date, conv)}})
+				err = tx.Put("topics_example", store.Record{Key: conv, Index: map[string]string{"last": store.Tuple(date, conv)}})
 			}
 		}
 		return err
@@ -40,8 +40,8 @@ func testExtend(t *testing.T, b storetest.Backend) {
 	if n, err := r.CountMessages(ctx, "a1"); n != 12 || err != nil {
 		t.Fatalf("messages after upgrade: %d %v", n, err)
 	}
-	err := db.View(ctx, []string{"discussions"}, func(tx store.Tx) error {
-		recs, err := store.ScanAll(tx, "discussions", store.Query{Index: "last", Reverse: true})
+	err := db.View(ctx, []string{"topics_example"}, func(tx store.Tx) error {
+		recs, err := store.ScanAll(tx, "topics_example", store.Query{Index: "last", Reverse: true})
 		if err == nil && len(recs) != 3 {
 			t.Errorf("%d discussions, want 3", len(recs))
 		}

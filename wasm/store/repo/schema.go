@@ -17,10 +17,13 @@ const (
 	OpLog        = "oplog" // operations by SeqKey(seq)
 	Meta         = "meta"  // counters and settings
 	Vault        = "vault" // sealed secrets, written by package vault only
+	// Discussions holds the discussion summaries the list shows, written by the core's engine
+	// from the discussion index's changes, so the first page never needs the whole mailbox.
+	Discussions = "discussions"
 )
 
 // Version is the schema version of the core database.
-const Version = 1
+const Version = 2
 
 // Stores declares the core's object stores and indexes. Keys and index keys (T is store.Tuple,
 // D is store.TimeKey of the message date):
@@ -41,6 +44,7 @@ const Version = 1
 //	oplog          store.SeqKey(seq)
 //	meta           "oplog.seq", T("setting", name)
 //	vault          see package vault
+//	discussions    discussion key; order: TimeKey(last message date) (since version 2)
 //
 // To add a store (the discussions index, say), append its spec here, bump Version and, if
 // existing data must fill it, add a Migration.
@@ -58,6 +62,7 @@ var Stores = []store.StoreSpec{
 	{Name: OpLog},
 	{Name: Meta},
 	{Name: Vault},
+	{Name: Discussions, Indexes: []string{"order"}},
 }
 
 // Migrations move data between versions of Stores.
