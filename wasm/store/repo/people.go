@@ -151,3 +151,15 @@ func (r *Repo) ContactsByName(ctx context.Context, p Page) ([]model.Contact, str
 	p.Oldest = true
 	return page[model.Contact](ctx, r, Contacts, "name", "", p)
 }
+
+// EachIdentity calls fn with every stored identity (the core loads them into its contact book
+// at start).
+func (r *Repo) EachIdentity(ctx context.Context, fn func(model.Identity)) error {
+	return r.View(ctx, []string{Identities}, func(tx *Tx) error {
+		ids, err := scanJSON[model.Identity](tx, Identities, store.Query{})
+		for _, id := range ids {
+			fn(id)
+		}
+		return err
+	})
+}
