@@ -71,6 +71,7 @@ func Start(ctx context.Context, o Options) error {
 			o.Log.Error("core: index not loaded", "error", err)
 		}
 		c.Changed(ctx, "status")
+		c.Changed(ctx, engine.TopicDiscussions) // the summaries were rewritten from the index
 	}()
 	a.register()
 	if err := core.Emit(c, api.CoreReady, a.info(ctx)); err != nil {

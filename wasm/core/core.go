@@ -131,14 +131,27 @@ func (c *Core) Serve(ctx context.Context) error {
 	}
 }
 
+// afterReplyKey carries, in a handler's context, work to do once its answer is sent.
+type afterReplyKey struct{}
+
+func afterReply(ctx context.Context, fn func()) {
+	if list, ok := ctx.Value(afterReplyKey{}).(*[]func()); ok {
+		*list = append(*list, fn)
+	}
+}
+
 func (c *Core) dispatch(ctx context.Context, req api.Request) {
 	h, ok := c.handlers[req.Method]
 	if !ok {
 		c.reply(req.ID, nil, api.Errorf(api.CodeUnknownMethod, "the core has no method "+req.Method))
 		return
 	}
-	result, err := h(ctx, req.Params)
+	var after []func()
+	result, err := h(context.WithValue(ctx, afterReplyKey{}, &after), req.Params)
 	c.reply(req.ID, result, err)
+	for _, fn := range after {
+		fn()
+	}
 }
 
 func (c *Core) reply(id int64, result any, err error) {
@@ -182,10 +195,15 @@ func (c *Core) subscribe(ctx context.Context, p api.SubscribeParams) (api.Subscr
 	c.mu.Lock()
 	c.nextSub++
 	s := &subscription{id: c.nextSub, query: q, args: p.Args}
-	c.subs[s.id] = s
 	c.mu.Unlock()
-	// The first result follows the subscription's answer, so the UI knows the id first.
-	go c.refresh(ctx, s)
+	// The subscription goes live once its answer is sent, so that no push ever precedes the
+	// answer that tells the UI its id; its first result follows at once.
+	afterReply(ctx, func() {
+		c.mu.Lock()
+		c.subs[s.id] = s
+		c.mu.Unlock()
+		c.refresh(ctx, s)
+	})
 	return api.SubscribeResult{Sub: s.id}, nil
 }
 

@@ -50,6 +50,9 @@ type Engine struct {
 	ready  chan struct{}
 	loadEr error
 	stale  bool // another tab changed the store: rebuild before the next change or read of the index
+	// changed collects the topics a change touched while e.mu is held; unlock announces
+	// them after releasing it (live queries read the engine, so they must not run under it).
+	changed []string
 }
 
 // New returns an engine over db (opened with repo.Schema()) and starts loading the index.
@@ -194,6 +197,23 @@ func (e *Engine) lock(ctx context.Context) error {
 	return nil
 }
 
+// unlock releases the engine's lock, then announces the topics changed meanwhile.
+func (e *Engine) unlock() {
+	topics := e.changed
+	e.changed = nil
+	e.mu.Unlock()
+	seen := map[string]bool{}
+	for _, t := range topics {
+		if !seen[t] {
+			seen[t] = true
+			e.Notify(t)
+		}
+	}
+}
+
+// changedLocked records a changed topic. Caller holds e.mu.
+func (e *Engine) changedLocked(topic string) { e.changed = append(e.changed, topic) }
+
 // Invalidate tells the engine that another tab changed the store: its in-memory book and
 // index are rebuilt before they are next used. Pages read from the store need nothing.
 func (e *Engine) Invalidate() {
@@ -240,7 +260,7 @@ func (e *Engine) Ingest(ctx context.Context, writes []repo.MessageWrite) error {
 	if err := e.lock(ctx); err != nil {
 		return err
 	}
-	defer e.mu.Unlock()
+	defer e.unlock()
 	at := e.now()
 	var contactChanges []contacts.Change
 	var named []model.Identity
@@ -292,9 +312,9 @@ func (e *Engine) Ingest(ctx context.Context, writes []repo.MessageWrite) error {
 		e.reloadLocked(ctx)
 		return err
 	}
-	e.Notify(TopicDiscussions)
+	e.changedLocked(TopicDiscussions)
 	if len(contactChanges) > 0 {
-		e.Notify(TopicContacts)
+		e.changedLocked(TopicContacts)
 	}
 	return nil
 }
@@ -324,8 +344,8 @@ func (e *Engine) applyContactChange(ctx context.Context, chs ...contacts.Change)
 		e.reloadLocked(ctx)
 		return err
 	}
-	e.Notify(TopicContacts)
-	e.Notify(TopicDiscussions)
+	e.changedLocked(TopicContacts)
+	e.changedLocked(TopicDiscussions)
 	return nil
 }
 
@@ -335,7 +355,7 @@ func (e *Engine) Link(ctx context.Context, ids []model.IdentityURI) error {
 	if err := e.lock(ctx); err != nil {
 		return err
 	}
-	defer e.mu.Unlock()
+	defer e.unlock()
 	chs, err := e.book.Link(ids, e.now())
 	if err != nil {
 		return err
@@ -349,7 +369,7 @@ func (e *Engine) Consider(ctx context.Context, evs []contacts.Evidence) error {
 	if err := e.lock(ctx); err != nil {
 		return err
 	}
-	defer e.mu.Unlock()
+	defer e.unlock()
 	chs, _, err := e.book.Consider(evs, e.now())
 	if err != nil {
 		return err
@@ -362,7 +382,7 @@ func (e *Engine) Split(ctx context.Context, from contacts.ContactID, ids []model
 	if err := e.lock(ctx); err != nil {
 		return err
 	}
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ch, err := e.book.Split(from, ids, e.now())
 	if err != nil {
 		return err
@@ -375,7 +395,7 @@ func (e *Engine) SetOwnIdentity(ctx context.Context, id model.Identity) error {
 	if err := e.lock(ctx); err != nil {
 		return err
 	}
-	defer e.mu.Unlock()
+	defer e.unlock()
 	id.Own = true
 	if err := e.Repo.PutIdentity(ctx, &id); err != nil {
 		return err
@@ -386,6 +406,6 @@ func (e *Engine) SetOwnIdentity(ctx context.Context, id model.Identity) error {
 	if err := e.Repo.Update(ctx, []string{repo.Discussions}, func(tx *repo.Tx) error { return writeChanges(tx, ixc) }); err != nil {
 		return err
 	}
-	e.Notify(TopicDiscussions)
+	e.changedLocked(TopicDiscussions)
 	return nil
 }

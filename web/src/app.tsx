@@ -1,6 +1,9 @@
 import { useEffect, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
-import type { CoreInfoResult } from "./gen/api";
+import type { CoreInfoResult, CoreStatus } from "./gen/api";
+import { DiscussionList } from "./discussions";
+import { DiscussionView } from "./discussion";
+import { useLive } from "./live";
 
 function formatBytes(n?: number): string {
   if (!n) return "0 B";
@@ -20,33 +23,60 @@ type State =
 
 export function App({ core }: { core: CoreClient }) {
   const [state, setState] = useState<State>({ kind: "starting" });
+  const [open, setOpen] = useState<string | null>(null);
   useEffect(() => {
     core.ready
       .then(() => core.call("core.info", {}))
       .then((info) => setState({ kind: "ready", info, readyMs: core.readyMs ?? 0 }))
       .catch((err: Error) => setState({ kind: "failed", message: err.message }));
   }, [core]);
+  const status = useLive(core, "core.status", {}, state.kind === "ready");
 
   return (
-    <main class="shell">
+    <div class="shell">
       <header class="topbar">
         <img src={ICON} alt="" width={32} height={32} />
         <h1>Caliopen</h1>
+        {status && <StatusChips status={status} />}
       </header>
-      <section class="card" aria-live="polite" data-testid="core-status" data-state={state.kind}>
+      {state.kind === "failed" && (
+        <p class="card error" role="alert">
+          The app could not start: {state.message}
+        </p>
+      )}
+      {state.kind === "ready" && (
+        <main class={open ? "panes detail-open" : "panes"}>
+          <section class="list-pane" aria-label="Discussions">
+            <DiscussionList core={core} selected={open} onOpen={setOpen} />
+          </section>
+          <section class="detail-pane" aria-label="Discussion">
+            {open ? <DiscussionView core={core} discussionKey={open} onClose={() => setOpen(null)} /> : <p class="muted">Choose a discussion.</p>}
+          </section>
+        </main>
+      )}
+      <details class="card about" data-testid="core-status" data-state={state.kind}>
+        <summary>About this app</summary>
         {state.kind === "starting" && <p>Starting the core…</p>}
-        {state.kind === "failed" && (
-          <p class="error" role="alert">
-            The app could not start: {state.message}
-          </p>
-        )}
         {state.kind === "ready" && <CoreInfo info={state.info} readyMs={state.readyMs} />}
-      </section>
-    </main>
+      </details>
+    </div>
   );
 }
 
 const ICON = ICON_URL;
+
+function StatusChips({ status }: { status: CoreStatus }) {
+  return (
+    <div class="chips" role="status">
+      <span class="chip" data-testid="role" data-leader={String(status.leader)}>
+        {status.leader ? "This tab syncs" : "Synced by another tab"}
+      </span>
+      {!status.indexReady && <span class="chip">Loading your messages…</span>}
+      {status.error && <span class="chip error">{status.error}</span>}
+      {!status.storage.available && <span class="chip error">Nothing is kept on this device: {status.storage.error}</span>}
+    </div>
+  );
+}
 
 function CoreInfo({ info, readyMs }: { info: CoreInfoResult; readyMs: number }) {
   const st = info.storage;

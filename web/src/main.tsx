@@ -1,4 +1,5 @@
-// The page's entry point: start the core in its worker, register the service worker, show the app.
+// The page's entry point: start the core in its worker, elect the tab that syncs, register
+// the service worker, show the app.
 import { render } from "preact";
 import { App } from "./app";
 import { CoreClient } from "./core-client";
@@ -7,6 +8,17 @@ import "./styles.css";
 const core = new CoreClient(WORKER_URL);
 // Exposed for end-to-end tests and benchmarks (read-only use).
 (window as unknown as { caliopen: unknown }).caliopen = { core, version: APP_VERSION };
+
+// One tab leads: it owns network connections and sync writes. The Web Locks API hands the
+// lock to the next waiting tab when the leader's tab closes.
+if (navigator.locks) {
+  void navigator.locks.request("caliopen-leader", () => {
+    void core.call("core.setRole", { leader: true });
+    return new Promise<void>(() => undefined); // held for the life of this tab
+  });
+} else {
+  void core.call("core.setRole", { leader: true });
+}
 
 if ("serviceWorker" in navigator && location.protocol !== "file:") {
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((err) => {

@@ -1,0 +1,48 @@
+// inbox_10k_vs_0_ratio: time from page load to the first page of discussions shown, with
+// 10,000 stored messages ÷ with none, same run (each profile loaded alternately, medians).
+// Also store_seed_10k_ms: storing the 10,000 synthetic messages through the core's engine in
+// Chromium (messages, bodies, contacts, discussion summaries).
+import { launch, startRelay } from "../e2e/harness.mjs";
+
+const prefix = process.env.BENCH || "";
+const want = (name) => name.startsWith(prefix) || prefix.startsWith(name);
+const report = (name, value, unit) => name.startsWith(prefix) && console.log(`BENCH ${name} ${value} ${unit}`);
+if (!want("inbox_10k_vs_0_ratio") && !want("store_seed_10k_ms")) process.exit(0);
+
+const relay = await startRelay();
+const empty = await launch({ width: 1280, height: 800 });
+const full = await launch({ width: 1280, height: 800 });
+try {
+  const seeder = await full.context.newPage();
+  await seeder.goto(relay.url);
+  await seeder.getByTestId("role").waitFor({ timeout: 30000 });
+  const seeded = await seeder.evaluate(() => window.caliopen.core.call("dev.seedSynthetic", { count: 10000, seed: 1 }));
+  report("store_seed_10k_ms", seeded.ms, "ms");
+  await seeder.close();
+
+  async function firstPageMs(browser, selector) {
+    const page = await browser.context.newPage();
+    const t0 = Date.now();
+    await page.goto(relay.url);
+    await page.locator(selector).first().waitFor({ timeout: 60000 });
+    const ms = Date.now() - t0;
+    await page.close();
+    return ms;
+  }
+  // Warm both profiles' HTTP caches once.
+  await firstPageMs(empty, '[data-testid="discussions-empty"]');
+  await firstPageMs(full, '[data-testid="discussion-item"]');
+  const e = [], f = [];
+  for (let i = 0; i < 7; i++) {
+    e.push(await firstPageMs(empty, '[data-testid="discussions-empty"]'));
+    f.push(await firstPageMs(full, '[data-testid="discussion-item"]'));
+  }
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  report("inbox_0_first_page_ms", median(e), "ms");
+  report("inbox_10k_first_page_ms", median(f), "ms");
+  report("inbox_10k_vs_0_ratio", (median(f) / median(e)).toFixed(2), "ratio");
+} finally {
+  await empty.close();
+  await full.close();
+  await relay.stop();
+}
