@@ -3,9 +3,10 @@
 // to the named host and port. TLS runs on top, in the client (see TLSConfig), so the relay
 // only ever forwards ciphertext.
 //
-// The same code runs natively and in the browser (GOOS=js GOARCH=wasm): coder/websocket
-// uses the browser's WebSocket there. The Dialer plugs into imapclient, go-smtp,
-// crypto/tls and http.Transport.DialContext. The wire protocol is caliopen/shared/tunnel.
+// The Dialer plugs into imapclient, go-smtp, crypto/tls and http.Transport.DialContext.
+// Everything but the WebSocket itself is shared: relay_native.go carries the stream over
+// coder/websocket, relay_js.go over the browser's WebSocket. The wire protocol is
+// caliopen/shared/tunnel.
 package tunnel
 
 import (
@@ -14,8 +15,6 @@ import (
 	"net"
 	"strconv"
 	"time"
-
-	"github.com/coder/websocket"
 
 	proto "caliopen/shared/tunnel"
 )
@@ -62,75 +61,10 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-
-	ws, _, err := websocket.Dial(ctx, d.RelayURL, &websocket.DialOptions{Subprotocols: []string{proto.Subprotocol}})
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, &Error{Kind: ErrTimeout, Address: address, Err: err}
-		}
-		return nil, &Error{Kind: ErrRelay, Address: address, Err: err}
-	}
-	if ws.Subprotocol() != proto.Subprotocol {
-		ws.CloseNow()
-		return nil, protocolError(address, "relay did not accept subprotocol %s", proto.Subprotocol)
-	}
-	if err := ws.Write(ctx, websocket.MessageBinary, open); err != nil {
-		ws.CloseNow()
-		return nil, d.openFailed(ctx, address, err)
-	}
+	c, err := dialRelay(ctx, d.RelayURL, open, address)
 	clear(open)
-	typ, reply, err := ws.Read(ctx)
-	if err != nil {
-		ws.CloseNow()
-		return nil, d.openFailed(ctx, address, err)
-	}
-	if typ != websocket.MessageBinary || proto.ParseReply(reply) != nil {
-		ws.CloseNow()
-		return nil, protocolError(address, "bad reply from relay")
-	}
-	// The connection outlives the dial context: http.Transport cancels it after dialing.
-	nc := websocket.NetConn(context.Background(), ws, websocket.MessageBinary)
-	return &conn{Conn: nc, addr: addr(address)}, nil
+	return c, err
 }
-
-func (d *Dialer) openFailed(ctx context.Context, address string, err error) error {
-	if e := fromClose(address, err); e != nil {
-		return e
-	}
-	if ctx.Err() != nil {
-		return &Error{Kind: ErrTimeout, Address: address, Err: err}
-	}
-	return &Error{Kind: ErrRelay, Address: address, Err: err}
-}
-
-// conn is the tunnelled connection: relay close codes become *Error values.
-type conn struct {
-	net.Conn
-	addr addr
-}
-
-func (c *conn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if err != nil {
-		if e := fromClose(string(c.addr), err); e != nil {
-			return n, e
-		}
-	}
-	return n, err
-}
-
-func (c *conn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	if err != nil {
-		if e := fromClose(string(c.addr), err); e != nil {
-			return n, e
-		}
-	}
-	return n, err
-}
-
-// RemoteAddr returns the destination as the client named it.
-func (c *conn) RemoteAddr() net.Addr { return c.addr }
 
 // addr is a tunnel endpoint address.
 type addr string

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/coder/websocket"
-
 	proto "caliopen/shared/tunnel"
 )
 
@@ -68,18 +66,14 @@ func (e *Error) Timeout() bool { return e.Kind == ErrTimeout }
 // Temporary is part of net.Error; limits and shutdowns pass.
 func (e *Error) Temporary() bool { return e.Kind == ErrLimit || e.Kind == ErrShuttingDown }
 
-// fromClose turns a WebSocket error carrying a tunnel close code into an *Error, or returns
-// nil if err carries none.
-func fromClose(address string, err error) *Error {
-	var ce websocket.CloseError
-	if !errors.As(err, &ce) {
-		return nil
-	}
-	kind, ok := kinds[proto.Code(ce.Code)]
+// fromClose returns the *Error for a relay close code, or nil for codes that are not
+// tunnel codes (a normal closure, for one).
+func fromClose(address string, code int, reason string, err error) *Error {
+	kind, ok := kinds[proto.Code(code)]
 	if !ok {
 		return nil
 	}
-	return &Error{Kind: kind, Code: proto.Code(ce.Code), Reason: ce.Reason, Address: address, Err: err}
+	return &Error{Kind: kind, Code: proto.Code(code), Reason: reason, Address: address, Err: err}
 }
 
 func protocolError(address string, format string, args ...any) *Error {
