@@ -18,6 +18,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -59,6 +60,8 @@ type Server struct {
 	ctx    context.Context // cancelled by Shutdown
 	cancel context.CancelFunc
 
+	open atomic.Int64 // established tunnels
+
 	mu      sync.Mutex
 	tunnels map[*tunnel]struct{}
 	wg      sync.WaitGroup
@@ -93,6 +96,9 @@ func New(cfg Config, auth Authenticator, opts Options) *Server {
 
 // Collector returns the tunnel's Prometheus metrics, to register on the relay's registry.
 func (s *Server) Collector() prometheus.Collector { return s.metrics }
+
+// OpenTunnels returns the number of established tunnels.
+func (s *Server) OpenTunnels() int { return int(s.open.Load()) }
 
 // ServeHTTP upgrades the request to a WebSocket and runs one tunnel on it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -112,6 +112,7 @@ func (t *tunnel) open(reqCtx context.Context) bool {
 func (t *tunnel) run() {
 	s := t.s
 	s.metrics.open.Inc()
+	s.open.Add(1)
 	t.lastActive.Store(time.Now().UnixNano())
 	t.ws.SetReadLimit(-1) // messages are streamed through a pooled buffer, never held whole
 
@@ -135,6 +136,7 @@ func (t *tunnel) run() {
 	}
 	s.limits.release(t.quota)
 	s.metrics.open.Dec()
+	s.open.Add(-1)
 	s.metrics.closes.WithLabelValues(t.code.String()).Inc()
 	s.log.Info("tunnel closed", "user", t.user, "dest", t.dest, "addr", t.addr.String(),
 		"bytes_up", t.up.Load(), "bytes_down", t.down.Load(),
@@ -215,13 +217,18 @@ func (t *tunnel) copyMessage(r io.Reader) error {
 func (t *tunnel) downstream() {
 	ctx := context.Background()
 	waiter := newReadWaiter(t.tcp)
+	full := false // the last read filled the buffer: more is likely queued, skip the wait
 	for {
-		if err := waiter.wait(); err != nil {
-			t.finish(proto.CodeNormal, "")
-			return
+		if !full {
+			if err := waiter.wait(); err != nil {
+				t.finish(proto.CodeNormal, "")
+				return
+			}
 		}
 		bp := t.s.pool.Get().(*[]byte)
-		n, err := t.tcp.Read(t.chunk(*bp))
+		buf := t.chunk(*bp)
+		n, err := t.tcp.Read(buf)
+		full = n == len(buf)
 		if n > 0 {
 			t.account(&t.down, n)
 			t.s.metrics.down.Add(float64(n))

@@ -5,8 +5,8 @@ import (
 	"net"
 	"testing"
 
-	"caliopen/wasm/tunnel"
 	proto "caliopen/shared/tunnel"
+	"caliopen/wasm/tunnel"
 )
 
 func TestTLSConfig(t *testing.T) {
