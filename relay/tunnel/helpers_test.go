@@ -20,7 +20,7 @@ import (
 
 // fixture is a running relay with one user, a recording dial hook and a scripted resolver.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *Server
 	http   *httptest.Server
 	url    string
@@ -31,7 +31,7 @@ type fixture struct {
 	lookup *scriptedResolver
 }
 
-func newFixture(t *testing.T, cfg Config) *fixture {
+func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
 	f := &fixture{t: t, logs: &syncBuffer{}, dials: &dialRecorder{}, lookup: &scriptedResolver{answers: map[string][][]string{}}}
 	var err error

@@ -27,3 +27,14 @@ func FuzzParseOpen(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseReply checks the client's reply parser accepts exactly Reply.
+func FuzzParseReply(f *testing.F) {
+	f.Add(Reply)
+	f.Add([]byte{1, 1})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		if (ParseReply(p) == nil) != bytes.Equal(p, Reply) {
+			t.Fatalf("ParseReply(%x) disagrees with Reply", p)
+		}
+	})
+}
