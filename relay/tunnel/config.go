@@ -35,6 +35,7 @@ type Config struct {
 	MaxLifetime       time.Duration // a tunnel never lives longer
 	OpenTimeout       time.Duration // time allowed for the open request after the upgrade
 	DialTimeout       time.Duration // name resolution plus TCP connect
+	PingInterval      time.Duration // ping an idle client this often (keeps proxies from dropping it); 0 = never
 
 	BufferSize int // copy buffer size; buffers are pooled and held only while bytes move
 }
@@ -51,6 +52,7 @@ func DefaultConfig() Config {
 		MaxLifetime:       24 * time.Hour,
 		OpenTimeout:       10 * time.Second,
 		DialTimeout:       15 * time.Second,
+		PingInterval:      30 * time.Second,
 		BufferSize:        128 << 10,
 	}
 }
@@ -75,6 +77,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.MaxLifetime, "tunnel-max-lifetime", c.MaxLifetime, "maximum lifetime of a tunnel")
 	fs.DurationVar(&c.OpenTimeout, "tunnel-open-timeout", c.OpenTimeout, "time allowed for the open request")
 	fs.DurationVar(&c.DialTimeout, "tunnel-dial-timeout", c.DialTimeout, "time allowed to resolve and connect")
+	fs.DurationVar(&c.PingInterval, "tunnel-ping-interval", c.PingInterval, "ping idle clients this often; 0 = never")
 	fs.IntVar(&c.BufferSize, "tunnel-buffer-size", c.BufferSize, "copy buffer size in bytes")
 }
 

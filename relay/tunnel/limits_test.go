@@ -163,3 +163,37 @@ func TestBytesPerSecond(t *testing.T) {
 		t.Fatalf("200 KB moved in %v at 100 KB/s", d)
 	}
 }
+
+func TestKeepAlive(t *testing.T) {
+	port := startEcho(t)
+	cfg := loopbackConfig(port)
+	cfg.PingInterval = 100 * time.Millisecond
+	f := newFixture(t, cfg)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+
+	// A client that keeps reading answers pings: its idle tunnel survives.
+	c, err := f.dialer().Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		b := make([]byte, 4)
+		io.ReadFull(c, b)
+		got <- b
+	}()
+	time.Sleep(600 * time.Millisecond)
+	c.Write([]byte("ping"))
+	if b := <-got; string(b) != "ping" {
+		t.Fatalf("kept-alive tunnel returned %q", b)
+	}
+
+	// A client that never reads never answers: the relay drops it.
+	d, err := f.dialer().Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	eventually(t, "silent client dropped", func() bool { return f.srv.OpenTunnels() == 1 })
+}

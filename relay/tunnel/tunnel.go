@@ -126,9 +126,18 @@ func (t *tunnel) run() {
 		t.finish(proto.CodeShuttingDown, "relay shutting down")
 	}
 
+	var ping *time.Timer
+	if s.cfg.PingInterval > 0 {
+		ping = time.AfterFunc(time.Hour, func() { t.keepAlive(ping) })
+		ping.Reset(s.cfg.PingInterval) // armed only once ping is assigned
+	}
+
 	go t.downstream()
 	t.upstream()
 	<-t.done
+	if ping != nil {
+		ping.Stop()
+	}
 
 	idle.Stop()
 	if life != nil {
@@ -145,13 +154,18 @@ func (t *tunnel) run() {
 }
 
 // finish ends the tunnel once: it closes the WebSocket with code and the TCP connection.
-func (t *tunnel) finish(code proto.Code, reason string) {
+func (t *tunnel) finish(code proto.Code, reason string) { t.end(code, reason, true) }
+
+// end is finish; without handshake it drops the WebSocket at once (the client is gone).
+func (t *tunnel) end(code proto.Code, reason string, handshake bool) {
 	t.once.Do(func() {
 		t.code, t.reason = code, reason
 		if t.tcp != nil {
 			t.tcp.Close()
 		}
-		t.ws.Close(websocket.StatusCode(code), proto.Reason(reason))
+		if handshake {
+			t.ws.Close(websocket.StatusCode(code), proto.Reason(reason))
+		}
 		t.ws.CloseNow()
 		close(t.done)
 	})
@@ -169,6 +183,28 @@ func (t *tunnel) checkIdle() {
 		return
 	}
 	t.finish(proto.CodeTimeout, "idle timeout")
+}
+
+// keepAlive pings the client when the tunnel has been idle for a ping interval, so that
+// proxies in front of the relay keep an idle IMAP IDLE session open; a client that does not
+// answer within the interval is gone.
+func (t *tunnel) keepAlive(timer *time.Timer) {
+	select {
+	case <-t.done:
+		return
+	default:
+	}
+	every := t.s.cfg.PingInterval
+	if idle := time.Since(time.Unix(0, t.lastActive.Load())); idle >= every {
+		ctx, cancel := context.WithTimeout(context.Background(), every)
+		err := t.ws.Ping(ctx)
+		cancel()
+		if err != nil {
+			t.end(proto.CodeNormal, "client stopped answering pings", false)
+			return
+		}
+	}
+	timer.Reset(every)
 }
 
 // upstream copies client messages to the TCP connection.
