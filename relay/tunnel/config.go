@@ -29,6 +29,7 @@ type Config struct {
 	// Limits.
 	MaxTunnelsPerUser int           // open tunnels per user
 	MaxTunnels        int           // open tunnels in total
+	MaxPending        int           // WebSockets not yet past the open request (unauthenticated)
 	OpensPerMinute    int           // tunnel opens per user per minute
 	BytesPerSecond    int           // per user, both directions together; 0 = unlimited
 	IdleTimeout       time.Duration // no byte in either direction for this long closes the tunnel
@@ -47,6 +48,7 @@ func DefaultConfig() Config {
 		Ports:             append([]uint16(nil), policy.DefaultPorts...),
 		MaxTunnelsPerUser: 32,
 		MaxTunnels:        10000,
+		MaxPending:        1024,
 		OpensPerMinute:    120,
 		IdleTimeout:       35 * time.Minute, // above IMAP IDLE's 29-minute re-issue interval
 		MaxLifetime:       24 * time.Hour,
@@ -71,6 +73,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(listFlag[string]{&c.OriginPatterns, parseString}, "tunnel-origins", "comma-separated extra browser origins (host patterns) allowed to open tunnels; empty = same origin only")
 	fs.IntVar(&c.MaxTunnelsPerUser, "tunnel-max-per-user", c.MaxTunnelsPerUser, "open tunnels per user")
 	fs.IntVar(&c.MaxTunnels, "tunnel-max", c.MaxTunnels, "open tunnels in total")
+	fs.IntVar(&c.MaxPending, "tunnel-max-pending", c.MaxPending, "WebSockets allowed to wait for their open request at once")
 	fs.IntVar(&c.OpensPerMinute, "tunnel-opens-per-minute", c.OpensPerMinute, "tunnel opens per user per minute")
 	fs.IntVar(&c.BytesPerSecond, "tunnel-bytes-per-second", c.BytesPerSecond, "bytes per second per user, both directions; 0 = unlimited")
 	fs.DurationVar(&c.IdleTimeout, "tunnel-idle-timeout", c.IdleTimeout, "close a tunnel idle this long")

@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
+	proto "caliopen/shared/tunnel"
 	client "caliopen/wasm/tunnel"
 )
 
@@ -167,7 +171,7 @@ func TestBytesPerSecond(t *testing.T) {
 func TestKeepAlive(t *testing.T) {
 	port := startEcho(t)
 	cfg := loopbackConfig(port)
-	cfg.PingInterval = 100 * time.Millisecond
+	cfg.PingInterval = 250 * time.Millisecond
 	f := newFixture(t, cfg)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 
@@ -183,17 +187,34 @@ func TestKeepAlive(t *testing.T) {
 		io.ReadFull(c, b)
 		got <- b
 	}()
-	time.Sleep(600 * time.Millisecond)
-	c.Write([]byte("ping"))
-	if b := <-got; string(b) != "ping" {
-		t.Fatalf("kept-alive tunnel returned %q", b)
-	}
 
-	// A client that never reads never answers: the relay drops it.
+	// A client that does not read does not answer: the relay drops it.
 	d, err := f.dialer().Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	eventually(t, "silent client dropped", func() bool { return f.srv.OpenTunnels() == 1 })
+	eventually(t, "silent client dropped", func() bool { return f.srv.OpenTunnels() <= 1 })
+
+	c.Write([]byte("ping"))
+	if b := <-got; string(b) != "ping" {
+		t.Fatalf("kept-alive tunnel returned %q", b)
+	}
+}
+
+func TestLimitPending(t *testing.T) {
+	cfg := loopbackConfig(993)
+	cfg.MaxPending = 2
+	f := newFixture(t, cfg)
+	ctx := context.Background()
+	for range 2 { // unauthenticated, silent WebSockets hold the pending slots
+		ws, _, err := websocket.Dial(ctx, f.url, &websocket.DialOptions{Subprotocols: []string{proto.Subprotocol}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.CloseNow()
+	}
+	eventually(t, "pending counted", func() bool { return f.srv.pending.Load() == 2 })
+	_, err := f.dialer().Dial("tcp", "127.0.0.1:993")
+	wantKind(t, "third pending", err, client.ErrLimit)
 }

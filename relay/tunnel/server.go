@@ -60,7 +60,8 @@ type Server struct {
 	ctx    context.Context // cancelled by Shutdown
 	cancel context.CancelFunc
 
-	open atomic.Int64 // established tunnels
+	open    atomic.Int64 // established tunnels
+	pending atomic.Int64 // WebSockets waiting for or checking their open request
 
 	mu      sync.Mutex
 	tunnels map[*tunnel]struct{}
@@ -121,7 +122,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refuse(t, proto.CodeBadRequest, "subprotocol "+proto.Subprotocol+" required")
 		return
 	}
-	if !t.open(r.Context()) {
+	if n := s.pending.Add(1); s.cfg.MaxPending > 0 && n > int64(s.cfg.MaxPending) {
+		s.pending.Add(-1)
+		s.refuse(t, proto.CodeLimit, "too many pending tunnel opens")
+		return
+	}
+	ok := t.open(r.Context())
+	s.pending.Add(-1)
+	if !ok {
 		return
 	}
 	t.run()

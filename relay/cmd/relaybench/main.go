@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -585,6 +586,14 @@ func runRelayChild() error {
 		return err
 	}
 	srv := tunnel.New(cfg, store, tunnel.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if p := os.Getenv("CALIOPEN_RELAYBENCH_CPUPROFILE"); p != "" { // profile the relay side
+		f, err := os.Create(p)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/tunnel", srv)
 	mux.HandleFunc("/mem", func(w http.ResponseWriter, r *http.Request) {
