@@ -127,7 +127,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refuse(t, proto.CodeLimit, "too many pending tunnel opens")
 		return
 	}
-	ok := t.open(r.Context())
+	ok := t.open()
 	s.pending.Add(-1)
 	if !ok {
 		return

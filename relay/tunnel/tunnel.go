@@ -29,6 +29,7 @@ type tunnel struct {
 
 	up, down   atomic.Int64
 	lastActive atomic.Int64 // unix nanoseconds of the last byte moved
+	idle       *time.Timer
 
 	refuseOnce  sync.Once
 	established atomic.Bool
@@ -40,7 +41,7 @@ type tunnel struct {
 
 // open reads and checks the open request, then dials. It reports whether the tunnel is
 // established; otherwise the WebSocket has been closed with the refusal's code.
-func (t *tunnel) open(reqCtx context.Context) bool {
+func (t *tunnel) open() bool {
 	s := t.s
 	// A context that expires closes a coder/websocket connection without a close frame, so
 	// the open timeout and shutdown close the WebSocket themselves, with their code.
@@ -116,7 +117,10 @@ func (t *tunnel) run() {
 	t.lastActive.Store(time.Now().UnixNano())
 	t.ws.SetReadLimit(-1) // messages are streamed through a pooled buffer, never held whole
 
-	idle := time.AfterFunc(s.cfg.IdleTimeout, t.checkIdle)
+	if s.cfg.IdleTimeout > 0 {
+		t.idle = time.AfterFunc(time.Hour, t.checkIdle)
+		t.idle.Reset(s.cfg.IdleTimeout) // armed only once t.idle is assigned
+	}
 	var life *time.Timer
 	if s.cfg.MaxLifetime > 0 {
 		life = time.AfterFunc(s.cfg.MaxLifetime, func() { t.finish(proto.CodeTimeout, "maximum tunnel lifetime reached") })
@@ -139,7 +143,9 @@ func (t *tunnel) run() {
 		ping.Stop()
 	}
 
-	idle.Stop()
+	if t.idle != nil {
+		t.idle.Stop()
+	}
 	if life != nil {
 		life.Stop()
 	}
@@ -178,7 +184,7 @@ func (t *tunnel) checkIdle() {
 		select {
 		case <-t.done:
 		default:
-			time.AfterFunc(left, t.checkIdle)
+			t.idle.Reset(left)
 		}
 		return
 	}
