@@ -1,0 +1,219 @@
+// Package model is the common vocabulary of the core: the accounts, identities, contacts and
+// messages that every network connector produces and every other package (storage, discussions,
+// privacy index, sync, the UI API) works on. It holds plain data types and their invariants only;
+// it builds and tests natively and in WebAssembly.
+package model
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Network names one messaging network. New networks add a constant; nothing else in the
+// core switches on a closed list except where a network's rules really differ.
+type Network string
+
+const (
+	Email    Network = "email"
+	Mastodon Network = "mastodon"
+	X        Network = "x"
+)
+
+// IdentityURI is one address on one network in normalised form:
+//
+//	email:alice@example.org      (lower-cased)
+//	mastodon:alice@mamot.fr      (acct with host, lower-cased)
+//	x:1234567890                 (the numeric user id; the handle is kept apart for display)
+//	list:<list-id>               (a mailing list, a pseudo-participant)
+type IdentityURI string
+
+// NewIdentityURI builds the normalised URI of an address on a network.
+func NewIdentityURI(n Network, address string) IdentityURI {
+	a := strings.TrimSpace(address)
+	switch n {
+	case Email, Mastodon:
+		a = strings.ToLower(strings.TrimPrefix(a, "@"))
+	}
+	return IdentityURI(string(n) + ":" + a)
+}
+
+// Network returns the network part of the URI.
+func (u IdentityURI) Network() Network {
+	n, _, _ := strings.Cut(string(u), ":")
+	return Network(n)
+}
+
+// Address returns the address part of the URI (after the first colon).
+func (u IdentityURI) Address() string {
+	_, a, _ := strings.Cut(string(u), ":")
+	return a
+}
+
+// Identity is what the core knows of one address on one network.
+type Identity struct {
+	URI         IdentityURI `json:"uri"`
+	DisplayName string      `json:"displayName,omitempty"`
+	// Handle is how people write the address: "@Tapioca42" on X, "@Tapioca@mamot.fr" on
+	// Mastodon. Display only; never a key.
+	Handle string `json:"handle,omitempty"`
+	// AccountURI is a network's stable account id where it differs from the address
+	// (Mastodon's ActivityPub actor URI).
+	AccountURI string    `json:"accountUri,omitempty"`
+	AvatarURL  string    `json:"avatarUrl,omitempty"`
+	Own        bool      `json:"own,omitempty"` // one of the user's own identities
+	Profile    *Profile  `json:"profile,omitempty"`
+	UpdatedAt  time.Time `json:"updatedAt"`
+}
+
+// Profile holds the public facts a network gives about an identity that can link it to others.
+type Profile struct {
+	Note   string         `json:"note,omitempty"`   // bio / note, as plain text
+	URLs   []string       `json:"urls,omitempty"`   // expanded profile links
+	Fields []ProfileField `json:"fields,omitempty"` // Mastodon profile fields
+}
+
+// ProfileField is one Mastodon profile field; VerifiedAt is set when the server verified the link.
+type ProfileField struct {
+	Name       string    `json:"name"`
+	Value      string    `json:"value"` // plain text; links extracted into URL
+	URL        string    `json:"url,omitempty"`
+	VerifiedAt time.Time `json:"verifiedAt,omitzero"`
+}
+
+// Account is one of the user's accounts on a network. Its secrets (passwords, tokens) live in the
+// vault under SecretRef, never here.
+type Account struct {
+	ID        string      `json:"id"`
+	Network   Network     `json:"network"`
+	Identity  IdentityURI `json:"identity"`
+	Label     string      `json:"label,omitempty"`
+	SecretRef string      `json:"secretRef,omitempty"`
+	// Settings are the network-specific connection settings (server names, ports, instance URL).
+	Settings  map[string]string `json:"settings,omitempty"`
+	CreatedAt time.Time         `json:"createdAt"`
+}
+
+// Role is the part a participant plays in a message.
+type Role string
+
+const (
+	RoleFrom    Role = "from"
+	RoleTo      Role = "to"
+	RoleCc      Role = "cc"
+	RoleBcc     Role = "bcc"
+	RoleReplyTo Role = "reply-to"
+	RoleList    Role = "list"
+)
+
+// Participant is an identity as it appears in one message.
+type Participant struct {
+	URI  IdentityURI `json:"uri"`
+	Role Role        `json:"role"`
+	Name string      `json:"name,omitempty"` // the display name the message gave
+}
+
+// Flags are the per-message states that networks and the user can change.
+type Flags struct {
+	Seen     bool `json:"seen,omitempty"`
+	Flagged  bool `json:"flagged,omitempty"`
+	Answered bool `json:"answered,omitempty"`
+	Deleted  bool `json:"deleted,omitempty"`
+	Draft    bool `json:"draft,omitempty"`
+}
+
+// Message is the metadata of one message on any network. Bodies are stored apart (Body) so that
+// lists never load them.
+type Message struct {
+	ID        string  `json:"id"` // local id, stable: see MessageID
+	AccountID string  `json:"accountId"`
+	Network   Network `json:"network"`
+	// RemoteID identifies the message on its network: the status id on Mastodon, the
+	// dm_event id on X, "<mailbox>/<uidvalidity>/<uid>" on IMAP.
+	RemoteID string `json:"remoteId"`
+	// ConversationID is the network's own conversation id where it has one (Mastodon
+	// conversation, X dm_conversation_id).
+	ConversationID string        `json:"conversationId,omitempty"`
+	Folder         string        `json:"folder,omitempty"` // IMAP mailbox
+	Participants   []Participant `json:"participants"`
+	Subject        string        `json:"subject,omitempty"`
+	Snippet        string        `json:"snippet,omitempty"`
+	Date           time.Time     `json:"date"`
+	Flags          Flags         `json:"flags"`
+	Outgoing       bool          `json:"outgoing,omitempty"` // written by the user
+	// Email threading and list headers.
+	MessageID  string   `json:"messageId,omitempty"`
+	InReplyTo  []string `json:"inReplyTo,omitempty"`
+	References []string `json:"references,omitempty"`
+	ListID     string   `json:"listId,omitempty"`
+	// InReplyToRemote is the parent's RemoteID on networks that reply by id (Mastodon).
+	InReplyToRemote string `json:"inReplyToRemote,omitempty"`
+
+	HasAttachments bool      `json:"hasAttachments,omitempty"`
+	Security       Security  `json:"security"`
+	Size           int64     `json:"size,omitempty"`
+	ReceivedAt     time.Time `json:"receivedAt"`
+	EditedAt       time.Time `json:"editedAt,omitzero"`
+}
+
+// From returns the message's author, or "" when it has none.
+func (m *Message) From() IdentityURI {
+	for _, p := range m.Participants {
+		if p.Role == RoleFrom {
+			return p.URI
+		}
+	}
+	return ""
+}
+
+// MessageID builds the local id of a message from its account and its remote id.
+func MessageID(accountID, remoteID string) string {
+	return fmt.Sprintf("%s|%s", accountID, remoteID)
+}
+
+// SignatureState is the verified state of a message's signature.
+type SignatureState string
+
+const (
+	SigNone        SignatureState = ""             // not signed
+	SigGoodKnown   SignatureState = "good-known"   // good, from a key known for the sender
+	SigGoodUnknown SignatureState = "good-unknown" // good, from a key not known for the sender
+	SigBad         SignatureState = "bad"          // signature does not verify
+	SigError       SignatureState = "error"        // could not be checked (missing key, damaged)
+)
+
+// Security records verified facts about a message's protection, filled by the parser and the
+// crypto layer and read by the privacy index.
+type Security struct {
+	Encrypted   bool           `json:"encrypted,omitempty"` // really decrypted by us
+	Signature   SignatureState `json:"signature,omitempty"`
+	SignerKeyID string         `json:"signerKeyId,omitempty"`
+	Note        string         `json:"note,omitempty"` // a readable reason when decryption/verification failed
+}
+
+// Body is the content of a message, stored apart from its metadata.
+type Body struct {
+	MessageID   string       `json:"messageId"`
+	Text        string       `json:"text,omitempty"`
+	HTML        string       `json:"html,omitempty"` // already sanitised
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// Notes explain what could not be shown (a broken part, an unknown charset).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Attachment describes one attachment; its bytes are a blob fetched lazily.
+type Attachment struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"`
+	Fetched     bool   `json:"fetched,omitempty"`
+}
+
+// Contact is a person: a set of identities the user (or strong evidence) says are one.
+type Contact struct {
+	ID         string        `json:"id"`
+	Name       string        `json:"name"`
+	Identities []IdentityURI `json:"identities"`
+	UpdatedAt  time.Time     `json:"updatedAt"`
+}
