@@ -10,6 +10,7 @@
 //
 //	tunnel_throughput_vs_direct_ratio     bulk upload client → relay → TCP sink, ÷ direct TCP (higher is better)
 //	tunnel_download_vs_direct_ratio       bulk download TCP source → relay → client, ÷ direct TCP
+//	tunnel_bulkclient_throughput_vs_direct_ratio  the same upload with a client that writes whole frames (rawclient.go)
 //	tunnel_throughput_vs_websockify_ratio bulk upload through the relay ÷ through Debian's websockify
 //	tunnel_rtt_vs_direct_ratio            64-byte ping-pong round trip through the relay ÷ direct (lower is better)
 //	tunnel_idle_memory_bytes              relay memory per idle tunnel with 5,000 open
@@ -105,7 +106,7 @@ func run() error {
 	d := &client.Dialer{RelayURL: relay.url, Token: relay.token}
 
 	if want("tunnel_throughput_vs_direct_ratio", "tunnel_throughput_mbps", "direct_throughput_mbps", "tunnel_throughput_vs_websockify_ratio", "websockify_throughput_mbps") {
-		var viaTunnel, viaDirect, viaWS []float64
+		var viaTunnel, viaDirect, viaWS, viaRaw []float64
 		var wsErr error
 		var ws *websockify
 		if want("tunnel_throughput_vs_websockify_ratio", "websockify_throughput_mbps") {
@@ -125,6 +126,11 @@ func run() error {
 				return fmt.Errorf("tunnel upload: %w", err)
 			}
 			viaTunnel = append(viaTunnel, r)
+			r, err = upload(size, func() (*rawConn, error) { return rawDial(relay.url, relay.token, sink.addr) })
+			if err != nil {
+				return fmt.Errorf("bulk-client upload: %w", err)
+			}
+			viaRaw = append(viaRaw, r)
 			if ws != nil {
 				r, err = upload(size, ws.dial)
 				if err != nil {
@@ -134,6 +140,11 @@ func run() error {
 			}
 		}
 		t, dr := median(viaTunnel), median(viaDirect)
+		if len(viaRaw) > 0 {
+			raw := median(viaRaw)
+			bench("tunnel_bulkclient_throughput_mbps", raw, "MB/s")
+			bench("tunnel_bulkclient_throughput_vs_direct_ratio", raw/dr, "ratio")
+		}
 		bench("tunnel_throughput_mbps", t, "MB/s")
 		bench("direct_throughput_mbps", dr, "MB/s")
 		bench("tunnel_throughput_vs_direct_ratio", t/dr, "ratio")
@@ -209,7 +220,7 @@ func median(v []float64) float64 {
 }
 
 // upload writes size bytes and waits for the sink's one-byte acknowledgement; MB/s.
-func upload(size int64, dial func() (net.Conn, error)) (float64, error) {
+func upload[C io.ReadWriteCloser](size int64, dial func() (C, error)) (float64, error) {
 	c, err := dial()
 	if err != nil {
 		return 0, err
