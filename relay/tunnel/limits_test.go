@@ -93,15 +93,15 @@ func TestLimitOpensPerMinute(t *testing.T) {
 func TestIdleTimeout(t *testing.T) {
 	port := startEcho(t)
 	cfg := loopbackConfig(port)
-	cfg.IdleTimeout = 300 * time.Millisecond
+	cfg.IdleTimeout = 600 * time.Millisecond
 	f := newFixture(t, cfg)
 	c, err := f.dialer().Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Traffic every 50 ms for 3 idle periods keeps the tunnel open.
+	// Traffic every 50 ms for two idle periods keeps the tunnel open.
 	buf := make([]byte, 4)
-	for range 18 {
+	for range 24 {
 		c.Write([]byte("ping"))
 		if _, err := io.ReadFull(c, buf); err != nil {
 			t.Fatalf("active tunnel closed: %v", err)
@@ -111,7 +111,7 @@ func TestIdleTimeout(t *testing.T) {
 	began := time.Now()
 	_, err = c.Read(buf)
 	wantKind(t, "idle tunnel", err, client.ErrTimeout)
-	if d := time.Since(began); d < 250*time.Millisecond {
+	if d := time.Since(began); d < 500*time.Millisecond {
 		t.Fatalf("closed after %v of idleness", d)
 	}
 	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
@@ -171,7 +171,7 @@ func TestBytesPerSecond(t *testing.T) {
 func TestKeepAlive(t *testing.T) {
 	port := startEcho(t)
 	cfg := loopbackConfig(port)
-	cfg.PingInterval = 250 * time.Millisecond
+	cfg.PingInterval = 500 * time.Millisecond
 	f := newFixture(t, cfg)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 
