@@ -20,6 +20,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
 
 	"caliopen/wasm/tunnel"
 )
@@ -39,8 +41,13 @@ type contractEnv struct {
 	HTTPSURL   string // an HTTPS API behind the relay
 	EchoAddr   string // a plain TCP echo server
 	ByeAddr    string // a server that says "* BYE\r\n" and closes
+	SMTPAddr   string // name:port of a submission server (STARTTLS, AUTH PLAIN)
+	SMTPName   string
 	IdleRelay  string // a second relay whose idle timeout is 300 ms
 }
+
+// smtpBodyMarker is the body the SMTP test submits; only the server may see it.
+const smtpBodyMarker = "smtp-body-marker-3317 see you tomorrow"
 
 // contractEnvVar carries the contractEnv (JSON, base64) into the browser test.
 const contractEnvVar = "CALIOPEN_TUNNEL_CONTRACT"
@@ -98,6 +105,29 @@ func runContract(t *testing.T, env contractEnv) {
 		defer raw.Close()
 		if err := tls.Client(raw, cfg).Handshake(); err == nil {
 			t.Fatal("a test-CA certificate verified against the public roots")
+		}
+	})
+
+	t.Run("SMTPStartTLS", func(t *testing.T) {
+		raw, err := d.DialContext(context.Background(), "tcp", env.SMTPAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := tunnel.TLSConfig(env.SMTPName, []byte(env.CAPEM), "")
+		c, err := smtp.NewClientStartTLS(raw, cfg)
+		if err != nil {
+			t.Fatalf("STARTTLS: %v", err)
+		}
+		defer c.Close()
+		if err := c.Auth(sasl.NewPlainClient("", env.User, env.Password)); err != nil {
+			t.Fatalf("AUTH: %v", err)
+		}
+		msg := "Subject: " + env.Subject + "\r\n\r\n" + smtpBodyMarker + "\r\n"
+		if err := c.SendMail(env.User, []string{"bob@example.org"}, strings.NewReader(msg)); err != nil {
+			t.Fatalf("send: %v", err)
+		}
+		if err := c.Quit(); err != nil {
+			t.Fatalf("QUIT: %v", err)
 		}
 	})
 

@@ -14,6 +14,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,6 +31,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
 
 	"caliopen/relay/auth"
 	relaytunnel "caliopen/relay/tunnel"
@@ -47,11 +50,12 @@ const (
 type fixture struct {
 	env      contractEnv
 	recorder *recorder
+	smtp     *smtpBackend
 }
 
 func startFixture(t *testing.T) *fixture {
 	t.Helper()
-	caPEM, leaf := newTestPKI(t, "imap.caliopen.test", "api.caliopen.test")
+	caPEM, leaf := newTestPKI(t, "imap.caliopen.test", "api.caliopen.test", "smtp.caliopen.test")
 
 	// TLS IMAP server (go-imap v2's in-memory server).
 	mem := imapmemserver.New()
@@ -91,6 +95,19 @@ func startFixture(t *testing.T) *fixture {
 	apiPort := api.Listener.Addr().(*net.TCPAddr).Port
 
 	echoPort := startEcho(t)
+
+	// Submission server: STARTTLS, then AUTH PLAIN (go-smtp).
+	smtpBE := &smtpBackend{user: "alice@caliopen.test", password: imapPassword}
+	smtpSrv := smtp.NewServer(smtpBE)
+	smtpSrv.Domain = "smtp.caliopen.test"
+	smtpSrv.TLSConfig = tlsCfg
+	smtpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go smtpSrv.Serve(smtpLn)
+	t.Cleanup(func() { smtpSrv.Close() })
+	smtpPort := smtpLn.Addr().(*net.TCPAddr).Port
 	byeLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -118,13 +135,13 @@ func startFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	cfg := relaytunnel.DefaultConfig()
-	cfg.Ports = []uint16{uint16(imapPort), uint16(apiPort), uint16(echoPort), uint16(byePort), 993, 443}
+	cfg.Ports = []uint16{uint16(imapPort), uint16(apiPort), uint16(echoPort), uint16(byePort), uint16(smtpPort), 993, 443}
 	cfg.AllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	cfg.OriginPatterns = []string{"127.0.0.1:*", "localhost:*"} // wasmbrowsertest's page origin
 	rec := &recorder{}
 	srv := relaytunnel.New(cfg, store, relaytunnel.Options{
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Resolver: hostsResolver{"imap.caliopen.test": "127.0.0.1", "api.caliopen.test": "127.0.0.1"},
+		Resolver: hostsResolver{"imap.caliopen.test": "127.0.0.1", "api.caliopen.test": "127.0.0.1", "smtp.caliopen.test": "127.0.0.1"},
 		Dial:     rec.dial,
 	})
 	hs := httptest.NewServer(srv)
@@ -142,7 +159,7 @@ func startFixture(t *testing.T) *fixture {
 	})
 
 	sum := sha256.Sum256(leaf.Leaf.Raw)
-	return &fixture{recorder: rec, env: contractEnv{
+	return &fixture{recorder: rec, smtp: smtpBE, env: contractEnv{
 		RelayURL:   "ws" + strings.TrimPrefix(hs.URL, "http") + "/tunnel",
 		Token:      token,
 		CAPEM:      string(caPEM),
@@ -156,6 +173,8 @@ func startFixture(t *testing.T) *fixture {
 		HTTPSURL:   fmt.Sprintf("https://api.caliopen.test:%d/", apiPort),
 		EchoAddr:   fmt.Sprintf("127.0.0.1:%d", echoPort),
 		ByeAddr:    fmt.Sprintf("127.0.0.1:%d", byePort),
+		SMTPAddr:   fmt.Sprintf("smtp.caliopen.test:%d", smtpPort),
+		SMTPName:   "smtp.caliopen.test",
 		IdleRelay:  "ws" + strings.TrimPrefix(idleHS.URL, "http") + "/tunnel",
 	}}
 }
@@ -167,12 +186,16 @@ func (f *fixture) checkBlind(t *testing.T) {
 	if len(seen) < 1000 {
 		t.Fatalf("the relay forwarded only %d bytes", len(seen))
 	}
+	// The SMTP test's message reached the server.
+	if got := f.smtp.received(); !strings.Contains(got, smtpBodyMarker) {
+		t.Errorf("the submission server did not receive the message: %q", got)
+	}
 	// The echo test sends clear text on purpose: the recorder must see it, or the check
 	// below proves nothing.
 	if !bytes.Contains(seen, []byte("0123456789abcdef")) {
 		t.Fatal("the recorder did not see the echo test's clear text")
 	}
-	for _, m := range []string{imapPassword, imapSubject, bodyMarker, "alice@caliopen.test", "hello from the API", "LOGIN"} {
+	for _, m := range []string{imapPassword, imapSubject, bodyMarker, smtpBodyMarker, "alice@caliopen.test", "hello from the API", "LOGIN"} {
 		if bytes.Contains(seen, []byte(m)) {
 			t.Errorf("the relay saw %q in clear", m)
 		}
@@ -225,6 +248,58 @@ func (c *recordingConn) Write(p []byte) (int, error) {
 	c.r.mu.Unlock()
 	return c.Conn.Write(p)
 }
+
+// smtpBackend is a go-smtp backend that accepts one user and keeps what it receives.
+type smtpBackend struct {
+	user, password string
+	mu             sync.Mutex
+	data           strings.Builder
+}
+
+func (b *smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{b: b}, nil }
+
+func (b *smtpBackend) received() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.data.String()
+}
+
+type smtpSession struct {
+	b    *smtpBackend
+	auth bool
+}
+
+func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (s *smtpSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if user != s.b.user || pass != s.b.password {
+			return errors.New("invalid credentials")
+		}
+		s.auth = true
+		return nil
+	}), nil
+}
+
+func (s *smtpSession) Mail(string, *smtp.MailOptions) error {
+	if !s.auth {
+		return smtp.ErrAuthRequired
+	}
+	return nil
+}
+
+func (s *smtpSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+
+func (s *smtpSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	s.b.mu.Lock()
+	s.b.data.Write(b)
+	s.b.mu.Unlock()
+	return err
+}
+
+func (s *smtpSession) Reset()        {}
+func (s *smtpSession) Logout() error { return nil }
 
 type hostsResolver map[string]string
 
