@@ -1,0 +1,74 @@
+// Command relay is Caliopen's self-hostable server: it serves the web app and carries the
+// browser's protocol connections (tunnel) and device sync, without ever seeing plaintext.
+//
+//	relay [flags]            serve (see -h)
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"caliopen/relay/server"
+	"caliopen/relay/webapp"
+	"caliopen/shared/version"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "relay:", err)
+		os.Exit(1)
+	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("relay", flag.ContinueOnError)
+	listen := fs.String("listen", envOr("CALIOPEN_RELAY_LISTEN", "127.0.0.1:8080"), "address to listen on (env CALIOPEN_RELAY_LISTEN)")
+	dataDir := fs.String("data", envOr("CALIOPEN_RELAY_DATA", "caliopen-data"), "data directory (env CALIOPEN_RELAY_DATA)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{Addr: *listen, App: webapp.FS(), Log: log})
+	if err != nil {
+		return err
+	}
+	if !srv.AppBuilt() {
+		log.Warn("the web app is not built into this binary; run `make web` first")
+	}
+	l, err := srv.Listen()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Caliopen relay %s (%s) serving the app at http://%s/\n", version.Version, version.Build, l.Addr())
+	log.Info("relay started", "addr", l.Addr().String(), "version", version.Version, "build", version.Build)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("relay shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
