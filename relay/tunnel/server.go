@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -223,7 +224,7 @@ func openError(ctx context.Context, err error) (proto.Code, string) {
 	var dnsErr *policy.DNSError
 	switch {
 	case errors.As(err, &denied):
-		return proto.CodeDenied, denied.Error()
+		return proto.CodeDenied, strings.TrimPrefix(denied.Error(), "denied: ")
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
 		return proto.CodeTimeout, "timed out connecting to destination"
 	case errors.As(err, &dnsErr):
