@@ -94,18 +94,19 @@ func startEcho(t *testing.T) uint16 {
 
 // dialRecorder is the relay's dial hook: it records every dial and every byte forwarded.
 type dialRecorder struct {
-	mu    sync.Mutex
-	addrs []string
-	up    bytes.Buffer // client → destination
-	down  bytes.Buffer // destination → client
-	fail  func(addr string) error
-	block bool // wait for the context instead of dialling
+	mu        sync.Mutex
+	addrs     []string
+	up        bytes.Buffer // client → destination
+	down      bytes.Buffer // destination → client
+	fail      func(addr string) error
+	block     bool   // wait for the context instead of dialling
+	blackhole string // addresses with this prefix wait for the context
 }
 
 func (d *dialRecorder) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	d.mu.Lock()
 	d.addrs = append(d.addrs, addr)
-	fail, block := d.fail, d.block
+	fail, block := d.fail, d.block || (d.blackhole != "" && strings.HasPrefix(addr, d.blackhole))
 	d.mu.Unlock()
 	if block {
 		<-ctx.Done()

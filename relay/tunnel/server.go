@@ -200,11 +200,19 @@ func (s *Server) refused(user, dest string, code proto.Code, reason string) {
 	s.log.Info("tunnel refused", "user", user, "dest", dest, "outcome", code.String(), "reason", reason)
 }
 
-// dialVetted connects to the first reachable vetted address.
+// dialVetted connects to the first reachable vetted address. Each attempt gets an equal
+// share of the time left, so an address that swallows packets (a broken IPv6 route) cannot
+// use up the whole dial timeout before the next one is tried.
 func (s *Server) dialVetted(ctx context.Context, addrs []netip.AddrPort) (net.Conn, netip.AddrPort, error) {
 	var first error
-	for _, a := range addrs {
-		c, err := s.dial(ctx, "tcp", a.String())
+	for i, a := range addrs {
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if deadline, ok := ctx.Deadline(); ok && i < len(addrs)-1 {
+			share := time.Until(deadline) / time.Duration(len(addrs)-i)
+			actx, cancel = context.WithTimeout(ctx, share)
+		}
+		c, err := s.dial(actx, "tcp", a.String())
+		cancel()
 		if err == nil {
 			return c, a, nil
 		}

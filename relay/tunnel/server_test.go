@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -268,4 +269,25 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 	c.Close()
+}
+
+// TestDialFallsBackToNextAddress: the first vetted address swallows the connection attempt;
+// the relay must still reach the second within the dial timeout.
+func TestDialFallsBackToNextAddress(t *testing.T) {
+	port := startEcho(t)
+	cfg := loopbackConfig(port)
+	cfg.AllowCIDRs = append(cfg.AllowCIDRs, netip.MustParsePrefix("2001:db8::/32"))
+	cfg.DialTimeout = 2 * time.Second
+	f := newFixture(t, cfg)
+	f.lookup.set("dual.example", []string{"2001:db8::1", "127.0.0.1"})
+	f.dials.blackhole = "[2001:db8::1]" // swallows the attempt until its context ends
+	began := time.Now()
+	c, err := f.dialer().Dial("tcp", fmt.Sprintf("dual.example:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if d := time.Since(began); d > 1900*time.Millisecond {
+		t.Fatalf("fallback took %v", d)
+	}
 }
