@@ -14,6 +14,9 @@
 //	tunnel_throughput_vs_websockify_ratio bulk upload through the relay ÷ through Debian's websockify
 //	tunnel_rtt_vs_direct_ratio            64-byte ping-pong round trip through the relay ÷ direct (lower is better)
 //	tunnel_idle_memory_bytes              relay memory per idle tunnel with 5,000 open
+//	relay_cpu_ms_per_gb_upload/_download  CPU the relay process spends per GB carried: unlike
+//	                                      the ratios, it hardly depends on what else the machine runs
+//	                                      (websockify forks a process per connection, so it has no such line)
 package main
 
 import (
@@ -50,6 +53,9 @@ import (
 )
 
 const childEnv = "CALIOPEN_RELAYBENCH_CHILD"
+
+// rounds is how many times each transfer runs; the median is reported.
+const rounds = 5
 
 func main() {
 	raiseFileLimit()
@@ -105,8 +111,9 @@ func run() error {
 	defer relay.stop()
 	d := &client.Dialer{RelayURL: relay.url, Token: relay.token}
 
-	if want("tunnel_throughput_vs_direct_ratio", "tunnel_throughput_mbps", "direct_throughput_mbps", "tunnel_throughput_vs_websockify_ratio", "websockify_throughput_mbps") {
+	if want("tunnel_throughput_vs_direct_ratio", "tunnel_throughput_mbps", "tunnel_bulkclient", "relay_cpu_ms_per_gb_upload", "direct_throughput_mbps", "tunnel_throughput_vs_websockify_ratio", "websockify_throughput_mbps") {
 		var viaTunnel, viaDirect, viaWS, viaRaw []float64
+		var relayCPU float64 // seconds of CPU used by the relay process
 		var wsErr error
 		var ws *websockify
 		if want("tunnel_throughput_vs_websockify_ratio", "websockify_throughput_mbps") {
@@ -115,16 +122,18 @@ func run() error {
 				defer ws.stop()
 			}
 		}
-		for range 3 {
+		for range rounds {
 			r, err := upload(size, func() (net.Conn, error) { return net.Dial("tcp", sink.addr) })
 			if err != nil {
 				return fmt.Errorf("direct upload: %w", err)
 			}
 			viaDirect = append(viaDirect, r)
+			cpu0 := procCPU(relay.cmd.Process.Pid)
 			r, err = upload(size, func() (net.Conn, error) { return d.Dial("tcp", sink.addr) })
 			if err != nil {
 				return fmt.Errorf("tunnel upload: %w", err)
 			}
+			relayCPU += procCPU(relay.cmd.Process.Pid) - cpu0
 			viaTunnel = append(viaTunnel, r)
 			r, err = upload(size, func() (*rawConn, error) { return rawDial(relay.url, relay.token, sink.addr) })
 			if err != nil {
@@ -148,6 +157,8 @@ func run() error {
 		bench("tunnel_throughput_mbps", t, "MB/s")
 		bench("direct_throughput_mbps", dr, "MB/s")
 		bench("tunnel_throughput_vs_direct_ratio", t/dr, "ratio")
+		gb := float64(size) * rounds / (1 << 30)
+		bench("relay_cpu_ms_per_gb_upload", relayCPU*1000/gb, "ms/GB")
 		if ws != nil {
 			w := median(viaWS)
 			bench("websockify_throughput_mbps", w, "MB/s")
@@ -157,20 +168,24 @@ func run() error {
 		}
 	}
 
-	if want("tunnel_download_vs_direct_ratio", "tunnel_download_mbps", "direct_download_mbps") {
+	if want("tunnel_download_vs_direct_ratio", "tunnel_download_mbps", "direct_download_mbps", "relay_cpu_ms_per_gb_download") {
 		var viaTunnel, viaDirect []float64
-		for range 3 {
+		var relayCPU float64
+		for range rounds {
 			r, err := download(size, func() (net.Conn, error) { return net.Dial("tcp", source.addr) })
 			if err != nil {
 				return fmt.Errorf("direct download: %w", err)
 			}
 			viaDirect = append(viaDirect, r)
+			cpu0 := procCPU(relay.cmd.Process.Pid)
 			r, err = download(size, func() (net.Conn, error) { return d.Dial("tcp", source.addr) })
 			if err != nil {
 				return fmt.Errorf("tunnel download: %w", err)
 			}
+			relayCPU += procCPU(relay.cmd.Process.Pid) - cpu0
 			viaTunnel = append(viaTunnel, r)
 		}
+		bench("relay_cpu_ms_per_gb_download", relayCPU*1000/(float64(size)*rounds/(1<<30)), "ms/GB")
 		t, dr := median(viaTunnel), median(viaDirect)
 		bench("tunnel_download_mbps", t, "MB/s")
 		bench("direct_download_mbps", dr, "MB/s")
@@ -180,7 +195,7 @@ func run() error {
 	if want("tunnel_rtt_vs_direct_ratio", "tunnel_rtt_us", "direct_rtt_us") {
 		const n = 1000
 		var viaTunnel, viaDirect []float64
-		for range 3 {
+		for range rounds {
 			r, err := pingPong(n, func() (net.Conn, error) { return net.Dial("tcp", echo.addr) })
 			if err != nil {
 				return fmt.Errorf("direct rtt: %w", err)
@@ -648,6 +663,24 @@ func rss() uint64 {
 		}
 	}
 	return 0
+}
+
+// procCPU returns the user+system CPU seconds a process has used (Linux /proc; clock ticks
+// are 100 per second on every Linux this runs on).
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+	rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100
 }
 
 func raiseFileLimit() {
