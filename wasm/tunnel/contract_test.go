@@ -43,11 +43,15 @@ type contractEnv struct {
 	ByeAddr    string // a server that says "* BYE\r\n" and closes
 	SMTPAddr   string // name:port of a submission server (STARTTLS, AUTH PLAIN)
 	SMTPName   string
+	SourceAddr string // sends sourceSize bytes and closes
 	IdleRelay  string // a second relay whose idle timeout is 300 ms
 }
 
 // smtpBodyMarker is the body the SMTP test submits; only the server may see it.
 const smtpBodyMarker = "smtp-body-marker-3317 see you tomorrow"
+
+// sourceSize is what the bulk source sends.
+const sourceSize = 16 << 20
 
 // contractEnvVar carries the contractEnv (JSON, base64) into the browser test.
 const contractEnvVar = "CALIOPEN_TUNNEL_CONTRACT"
@@ -157,6 +161,20 @@ func runContract(t *testing.T, env contractEnv) {
 		if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, msg) {
 			t.Fatalf("echo: %v", err)
 		}
+	})
+
+	t.Run("BulkDownload", func(t *testing.T) {
+		c, err := d.DialContext(context.Background(), "tcp", env.SourceAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		began := time.Now()
+		n, err := io.Copy(io.Discard, c)
+		if err != nil || n != sourceSize {
+			t.Fatalf("read %d bytes, %v", n, err)
+		}
+		t.Logf("%d MiB in %v: %.0f MB/s", n>>20, time.Since(began).Round(time.Millisecond), float64(n)/(1<<20)/time.Since(began).Seconds())
 	})
 
 	t.Run("DestinationClosesIsEOF", func(t *testing.T) {

@@ -124,6 +124,24 @@ func startFixture(t *testing.T) *fixture {
 		}
 	}()
 	byePort := byeLn.Addr().(*net.TCPAddr).Port
+	srcLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srcLn.Close() })
+	go func() {
+		for {
+			c, err := srcLn.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				io.CopyN(c, zeros{}, sourceSize)
+				c.Close()
+			}()
+		}
+	}()
+	srcPort := srcLn.Addr().(*net.TCPAddr).Port
 
 	// The relay: loopback allowed only for these ports, names resolved by a fixed table.
 	store, err := auth.Open(t.TempDir())
@@ -135,7 +153,7 @@ func startFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	cfg := relaytunnel.DefaultConfig()
-	cfg.Ports = []uint16{uint16(imapPort), uint16(apiPort), uint16(echoPort), uint16(byePort), uint16(smtpPort), 993, 443}
+	cfg.Ports = []uint16{uint16(imapPort), uint16(apiPort), uint16(echoPort), uint16(byePort), uint16(smtpPort), uint16(srcPort), 993, 443}
 	cfg.AllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	cfg.OriginPatterns = []string{"127.0.0.1:*", "localhost:*"} // wasmbrowsertest's page origin
 	rec := &recorder{}
@@ -175,6 +193,7 @@ func startFixture(t *testing.T) *fixture {
 		ByeAddr:    fmt.Sprintf("127.0.0.1:%d", byePort),
 		SMTPAddr:   fmt.Sprintf("smtp.caliopen.test:%d", smtpPort),
 		SMTPName:   "smtp.caliopen.test",
+		SourceAddr: fmt.Sprintf("127.0.0.1:%d", srcPort),
 		IdleRelay:  "ws" + strings.TrimPrefix(idleHS.URL, "http") + "/tunnel",
 	}}
 }
@@ -309,6 +328,11 @@ func (h hostsResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.A
 	}
 	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
+
+// zeros is an endless source of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
 type discardLogger struct{}
 

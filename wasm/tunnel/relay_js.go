@@ -70,9 +70,11 @@ type browserConn struct {
 	signal chan struct{} // a message arrived
 
 	mu          sync.Mutex
-	queue       [][]byte
-	cur         []byte
-	text        bool // a text message arrived: protocol error
+	queue       []js.Value // received messages (Uint8Array views), oldest first
+	cur         js.Value   // the message being read
+	off         int        // bytes of cur already read
+	left        int        // bytes of cur not yet read
+	text        bool       // a text message arrived: protocol error
 	closeCode   int
 	closeReason string
 	closing     bool
@@ -127,10 +129,8 @@ func (c *browserConn) onMessage(e js.Value) {
 	if data.Type() == js.TypeString {
 		c.text = true
 	} else {
-		u8 := js.Global().Get("Uint8Array").New(data)
-		b := make([]byte, u8.Get("length").Int())
-		js.CopyBytesToGo(b, u8)
-		c.queue = append(c.queue, b)
+		// Keep the browser's buffer; Read copies straight from it into the caller's slice.
+		c.queue = append(c.queue, js.Global().Get("Uint8Array").New(data))
 	}
 	c.mu.Unlock()
 	select {
@@ -183,9 +183,11 @@ func (c *browserConn) readMessage(ctx context.Context) ([]byte, error) {
 	for {
 		c.mu.Lock()
 		if len(c.queue) > 0 {
-			m := c.queue[0]
+			u8 := c.queue[0]
 			c.queue = c.queue[1:]
 			c.mu.Unlock()
+			m := make([]byte, u8.Get("length").Int())
+			js.CopyBytesToGo(m, u8)
 			return m, nil
 		}
 		text := c.text
@@ -211,12 +213,22 @@ func (c *browserConn) readMessage(ctx context.Context) ([]byte, error) {
 func (c *browserConn) Read(p []byte) (int, error) {
 	for {
 		c.mu.Lock()
-		for len(c.cur) == 0 && len(c.queue) > 0 {
+		for c.left == 0 && len(c.queue) > 0 {
 			c.cur, c.queue = c.queue[0], c.queue[1:]
+			c.off, c.left = 0, c.cur.Get("length").Int()
 		}
-		if len(c.cur) > 0 {
-			n := copy(p, c.cur)
-			c.cur = c.cur[n:]
+		if c.left > 0 {
+			n := min(len(p), c.left)
+			src := c.cur
+			if c.off > 0 || n < c.left {
+				src = c.cur.Call("subarray", c.off, c.off+n)
+			}
+			js.CopyBytesToGo(p[:n], src)
+			c.off += n
+			c.left -= n
+			if c.left == 0 {
+				c.cur = js.Undefined()
+			}
 			c.mu.Unlock()
 			return n, nil
 		}
