@@ -1,0 +1,83 @@
+# Caliopen — build, run, test, measure. See README.md.
+#   make run     build everything and start the app on http://127.0.0.1:8080
+#   make test    install what is missing, then run every test
+#   make bench   print BENCH lines (BENCH=<prefix> to select)
+
+SHELL := /bin/bash
+GO ?= go
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0-dev)
+BUILD := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+LDFLAGS := -s -w -X caliopen/shared/version.Version=$(VERSION) -X caliopen/shared/version.Build=$(BUILD)
+GOFLAGS_BUILD := -trimpath -ldflags="$(LDFLAGS)"
+BIN := $(CURDIR)/.bin
+WASM_EXEC := $(BIN)/go_js_wasm_exec
+RELAY := $(BIN)/relay
+# Packages that build for the browser (everything under wasm/ and shared/).
+WASM_PKGS := ./wasm/... ./shared/...
+LISTEN ?= 127.0.0.1:8080
+BENCH ?=
+
+.PHONY: all deps deps-go deps-web deps-system core web relay run test test-fmt test-vet test-go test-wasm test-ts test-e2e bench clean
+
+all: relay
+
+## Setup ---------------------------------------------------------------------------------
+deps: deps-system deps-go deps-web
+
+deps-system:
+	@bash .ci/deps.sh
+
+deps-go:
+	@$(GO) mod download
+	@mkdir -p $(BIN)
+	@test -x $(WASM_EXEC) || $(GO) build -o $(WASM_EXEC) github.com/agnivade/wasmbrowsertest
+
+deps-web:
+	@cd web && { test -d node_modules/.bin && npm ls --silent >/dev/null 2>&1 || npm ci --no-audit --no-fund --loglevel=error; }
+
+## Build ---------------------------------------------------------------------------------
+core: deps-go
+	@mkdir -p .build
+	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_BUILD) -o .build/core.wasm ./wasm/cmd/core
+
+web: core deps-web
+	$(GO) run ./wasm/api/tsgen
+	cd web && CALIOPEN_VERSION=$(VERSION)+$(BUILD) node build.mjs
+
+relay: web
+	$(GO) build $(GOFLAGS_BUILD) -o $(RELAY) ./relay/cmd/relay
+
+run: deps-go deps-web relay
+	$(RELAY) -listen $(LISTEN)
+
+## Test ----------------------------------------------------------------------------------
+test: deps test-fmt test-vet test-go test-wasm test-ts test-e2e
+	@echo "make test: all tests passed"
+
+test-fmt:
+	@out=$$(gofmt -l wasm relay shared); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) run ./wasm/api/tsgen -check
+
+test-vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
+
+test-go:
+	$(GO) test -timeout 600s ./...
+
+test-wasm: deps-go
+	GOOS=js GOARCH=wasm $(GO) test -timeout 600s -exec $(WASM_EXEC) $(WASM_PKGS)
+
+test-ts: deps-web
+	cd web && npm run --silent typecheck
+
+test-e2e: relay
+	cd web && CALIOPEN_RELAY_BIN=$(RELAY) node --test --test-concurrency=1 e2e/
+
+## Measure -------------------------------------------------------------------------------
+bench: relay
+	@BENCH='$(BENCH)' CALIOPEN_RELAY_BIN=$(RELAY) bash .ci/bench
+
+clean:
+	rm -rf .build .bin web/node_modules
+	find relay/webapp/dist -mindepth 1 ! -name PLACEHOLDER -delete

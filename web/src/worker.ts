@@ -1,0 +1,39 @@
+// The core's dedicated Web Worker: it loads Go's wasm_exec.js and instantiates the core
+// (wasm/cmd/core), which then owns this worker's message port. Messages that arrive while the
+// core is starting wait in __caliopenInbox; the core reads them first.
+
+/// <reference lib="webworker" />
+export {};
+declare const self: DedicatedWorkerGlobalScope & {
+  __caliopenInbox?: string[];
+  Go: new () => { importObject: WebAssembly.Imports; run(instance: WebAssembly.Instance): Promise<void> };
+};
+
+const inbox: string[] = [];
+self.__caliopenInbox = inbox;
+self.onmessage = (e: MessageEvent) => {
+  inbox.push(e.data);
+};
+
+function fail(message: string): void {
+  self.postMessage(JSON.stringify({ event: "core.failed", data: { message } }));
+}
+
+async function boot(): Promise<void> {
+  importScripts(WASM_EXEC_URL);
+  const go = new self.Go();
+  let instance: WebAssembly.Instance;
+  try {
+    const result = await WebAssembly.instantiateStreaming(fetch(CORE_WASM_URL), go.importObject);
+    instance = result.instance;
+  } catch (err) {
+    fail(`The core could not be loaded: ${String(err)}`);
+    return;
+  }
+  go.run(instance).then(
+    () => fail("The core stopped."),
+    (err: unknown) => fail(`The core crashed: ${String(err)}`),
+  );
+}
+
+boot().catch((err: unknown) => fail(String(err)));
