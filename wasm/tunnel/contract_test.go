@@ -245,13 +245,9 @@ func runContract(t *testing.T, env contractEnv) {
 // fetchMessage logs in over TLS through the tunnel, selects INBOX and fetches message 1.
 func fetchMessage(t *testing.T, d *tunnel.Dialer, env contractEnv, cfg *tls.Config) {
 	t.Helper()
-	raw, err := d.DialContext(context.Background(), "tcp", env.IMAPAddr)
+	conn, err := d.DialTLS(context.Background(), env.IMAPAddr, cfg)
 	if err != nil {
-		t.Fatal(err)
-	}
-	conn := tls.Client(raw, cfg)
-	if err := conn.Handshake(); err != nil {
-		t.Fatalf("TLS handshake: %v", err)
+		t.Fatalf("tunnel and TLS handshake: %v", err)
 	}
 	c := imapclient.New(conn, nil)
 	defer c.Close()

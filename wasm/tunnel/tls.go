@@ -1,6 +1,7 @@
 package tunnel
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"crypto/tls"
@@ -69,4 +70,19 @@ func TLSConfig(serverName string, extraCAPEM []byte, pinnedSHA256 string) (*tls.
 	}
 	cfg.RootCAs = pool
 	return cfg, nil
+}
+
+// DialTLS opens a tunnel to address and completes the TLS handshake in the client, which is
+// where TLS ends: the relay only forwards the records. cfg usually comes from TLSConfig.
+func (d *Dialer) DialTLS(ctx context.Context, address string, cfg *tls.Config) (*tls.Conn, error) {
+	raw, err := d.DialContext(ctx, "tcp", address)
+	if err != nil {
+		return nil, err
+	}
+	c := tls.Client(raw, cfg)
+	if err := c.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, err
+	}
+	return c, nil
 }
