@@ -152,17 +152,17 @@ func run() error {
 		if len(viaRaw) > 0 {
 			raw := median(viaRaw)
 			bench("tunnel_bulkclient_throughput_mbps", raw, "MB/s")
-			bench("tunnel_bulkclient_throughput_vs_direct_ratio", raw/dr, "ratio")
+			bench("tunnel_bulkclient_throughput_vs_direct_ratio", pairedRatio(viaRaw, viaDirect), "ratio")
 		}
 		bench("tunnel_throughput_mbps", t, "MB/s")
 		bench("direct_throughput_mbps", dr, "MB/s")
-		bench("tunnel_throughput_vs_direct_ratio", t/dr, "ratio")
+		bench("tunnel_throughput_vs_direct_ratio", pairedRatio(viaTunnel, viaDirect), "ratio")
 		gb := float64(size) * rounds / (1 << 30)
 		bench("relay_cpu_ms_per_gb_upload", relayCPU*1000/gb, "ms/GB")
 		if ws != nil {
 			w := median(viaWS)
 			bench("websockify_throughput_mbps", w, "MB/s")
-			bench("tunnel_throughput_vs_websockify_ratio", t/w, "ratio")
+			bench("tunnel_throughput_vs_websockify_ratio", pairedRatio(viaTunnel, viaWS), "ratio")
 		} else if wsErr != nil {
 			fmt.Fprintln(os.Stderr, "websockify unavailable:", wsErr)
 		}
@@ -189,7 +189,7 @@ func run() error {
 		t, dr := median(viaTunnel), median(viaDirect)
 		bench("tunnel_download_mbps", t, "MB/s")
 		bench("direct_download_mbps", dr, "MB/s")
-		bench("tunnel_download_vs_direct_ratio", t/dr, "ratio")
+		bench("tunnel_download_vs_direct_ratio", pairedRatio(viaTunnel, viaDirect), "ratio")
 	}
 
 	if want("tunnel_rtt_vs_direct_ratio", "tunnel_rtt_us", "direct_rtt_us") {
@@ -210,7 +210,7 @@ func run() error {
 		t, dr := median(viaTunnel), median(viaDirect)
 		bench("tunnel_rtt_us", t, "us")
 		bench("direct_rtt_us", dr, "us")
-		bench("tunnel_rtt_vs_direct_ratio", t/dr, "ratio")
+		bench("tunnel_rtt_vs_direct_ratio", pairedRatio(viaTunnel, viaDirect), "ratio")
 	}
 
 	if want("tunnel_idle_memory_bytes", "tunnel_idle_rss_bytes") {
@@ -226,6 +226,16 @@ func run() error {
 
 func bench(name string, v float64, unit string) {
 	fmt.Printf("BENCH %s %.3f %s\n", name, v, unit)
+}
+
+// pairedRatio is the median of a[i]/b[i]: each round's two measures ran back to back, so
+// their ratio cancels most of what other work on the machine does to both.
+func pairedRatio(a, b []float64) float64 {
+	r := make([]float64, len(a))
+	for i := range a {
+		r[i] = a[i] / b[i]
+	}
+	return median(r)
 }
 
 func median(v []float64) float64 {
