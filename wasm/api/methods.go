@@ -3,6 +3,9 @@ package api
 import (
 	"encoding/json"
 	"reflect"
+	"time"
+
+	"caliopen/wasm/model"
 )
 
 // Method declares one request/response pair: its name and its parameter and result types.
@@ -56,10 +59,31 @@ var (
 
 	// StatusQuery follows the core's overall state (storage, leadership, connectivity).
 	StatusQuery = Query[Empty, CoreStatus]{"core.status"}
+
+	// SetRole makes this tab's core the leader (it owns network connections and sync writes)
+	// or a follower (it reads, and hears the leader's changes). The page decides with the
+	// Web Locks API.
+	SetRole = Method[SetRoleParams, Empty]{"core.setRole"}
+
+	// DiscussionsQuery follows one page of the discussion list, most recent first.
+	DiscussionsQuery = Query[DiscussionsArgs, DiscussionsPage]{"discussions.page"}
+	// DiscussionQuery follows the messages of one discussion.
+	DiscussionQuery = Query[DiscussionArgs, DiscussionView]{"discussion.messages"}
+	// MessageBody returns the content of one message.
+	MessageBody = Method[MessageBodyParams, model.Body]{"message.body"}
+
+	// LinkIdentities says some identities are one person: their discussions merge.
+	LinkIdentities = Method[LinkParams, Empty]{"contacts.link"}
+	// SplitIdentities moves identities out of their contact into a new one.
+	SplitIdentities = Method[SplitParams, Empty]{"contacts.split"}
+
+	// SeedSynthetic stores synthetic messages: for benchmarks, load tests and development.
+	SeedSynthetic = Method[SeedParams, SeedResult]{"dev.seedSynthetic"}
 )
 
 // All lists every declared method, query and event, in a stable order.
-var All = []Specced{CoreInfo, Subscribe, Unsubscribe, CoreReady, StatusQuery}
+var All = []Specced{CoreInfo, Subscribe, Unsubscribe, CoreReady, StatusQuery, SetRole,
+	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities, SeedSynthetic}
 
 // CoreInfoResult describes the running core.
 type CoreInfoResult struct {
@@ -101,4 +125,84 @@ type UnsubscribeParams struct {
 type CoreStatus struct {
 	Storage StorageInfo `json:"storage"`
 	Online  bool        `json:"online"`
+	Leader  bool        `json:"leader"` // this tab owns the network and sync writes
+	// IndexReady is false while the core rebuilds its discussion index at start.
+	IndexReady bool   `json:"indexReady"`
+	Error      string `json:"error,omitempty"`
+}
+
+// SetRoleParams sets this tab's role.
+type SetRoleParams struct {
+	Leader bool `json:"leader"`
+}
+
+// DiscussionsArgs selects a page of the discussion list.
+type DiscussionsArgs struct {
+	After string `json:"after,omitempty"` // the Next of the previous page
+	Limit int    `json:"limit,omitempty"`
+}
+
+// DiscussionsPage is one page of the discussion list.
+type DiscussionsPage struct {
+	Items []DiscussionItem `json:"items"`
+	Next  string           `json:"next,omitempty"`
+	Total int              `json:"total"`
+}
+
+// DiscussionItem is one line of the discussion list.
+type DiscussionItem struct {
+	Key      string          `json:"key"`
+	People   []Person        `json:"people"`
+	Networks []model.Network `json:"networks"`
+	LastDate time.Time       `json:"lastDate"`
+	Snippet  string          `json:"snippet"`
+	Subject  string          `json:"subject,omitempty"`
+	Unread   int             `json:"unread"`
+	Count    int             `json:"count"`
+}
+
+// Person names one participant: a contact, or a lone identity.
+type Person struct {
+	Contact    string              `json:"contact,omitempty"`
+	Name       string              `json:"name"`
+	Identities []model.IdentityURI `json:"identities"`
+}
+
+// DiscussionArgs names a discussion.
+type DiscussionArgs struct {
+	Key string `json:"key"`
+}
+
+// DiscussionView is a discussion's messages in time order.
+type DiscussionView struct {
+	Key      string          `json:"key"`
+	Messages []model.Message `json:"messages"`
+}
+
+// MessageBodyParams names a message.
+type MessageBodyParams struct {
+	ID string `json:"id"`
+}
+
+// LinkParams lists identities that are one person.
+type LinkParams struct {
+	Identities []model.IdentityURI `json:"identities"`
+}
+
+// SplitParams moves identities out of a contact.
+type SplitParams struct {
+	Contact    string              `json:"contact"`
+	Identities []model.IdentityURI `json:"identities"`
+}
+
+// SeedParams asks for Count synthetic messages (deterministic for a given Seed).
+type SeedParams struct {
+	Count int   `json:"count"`
+	Seed  int64 `json:"seed,omitempty"`
+}
+
+// SeedResult reports what was stored.
+type SeedResult struct {
+	Messages int   `json:"messages"`
+	Ms       int64 `json:"ms"`
 }

@@ -1,42 +1,189 @@
-// Package app assembles the client core: it creates the Core on a Port and registers the
-// handlers and live queries of every feature. The browser's main (wasm/cmd/core) and native
-// tests both start the core through Start, so they run the same code.
+// Package app assembles the client core: it creates the Core on a Port, opens the engine on
+// the database, and registers the handlers and live queries of every feature. The browser's
+// main (wasm/cmd/core) and native tests both start the core through Start, so they run the
+// same code.
 package app
 
 import (
 	"context"
 	"log/slog"
 	"runtime"
+	"sync/atomic"
+	"time"
 
 	"caliopen/shared/version"
 	"caliopen/wasm/api"
+	"caliopen/wasm/contacts"
 	"caliopen/wasm/core"
+	"caliopen/wasm/discussions"
+	"caliopen/wasm/engine"
+	"caliopen/wasm/model"
 	"caliopen/wasm/platform"
+	"caliopen/wasm/store"
+	"caliopen/wasm/store/repo"
 )
 
-// Start registers every feature on a new core talking through port, announces readiness
-// with the api.CoreReady event, and serves until ctx ends.
-func Start(ctx context.Context, port core.Port, log *slog.Logger) error {
-	c := core.New(port, log)
-	core.Handle(c, api.CoreInfo, func(ctx context.Context, _ api.Empty) (api.CoreInfoResult, error) {
-		return info(ctx), nil
-	})
-	core.Live(c, api.StatusQuery, func(ctx context.Context, _ api.Empty) (api.CoreStatus, error) {
-		return api.CoreStatus{Storage: platform.StorageInfo(ctx), Online: true}, nil
-	}, "status")
-	if err := core.Emit(c, api.CoreReady, info(ctx)); err != nil {
+// Options are what a platform gives the core.
+type Options struct {
+	Port core.Port
+	// DB is the database opened with repo.Schema(); nil when storage is unavailable (the
+	// core then answers, and says why, but keeps nothing).
+	DB store.DB
+	// DBError says why DB is nil.
+	DBError error
+	// Broadcast reaches the app's other tabs; nil when there are none to reach.
+	Broadcast platform.Broadcaster
+	Log       *slog.Logger
+}
+
+// Start registers every feature on a new core, announces readiness with the api.CoreReady
+// event, and serves until ctx ends.
+func Start(ctx context.Context, o Options) error {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	c := core.New(o.Port, o.Log)
+	a := &app{c: c, o: o}
+	if o.DB == nil {
+		db, err := store.OpenMemory(repo.Schema())
+		if err != nil {
+			return err
+		}
+		o.DB = db
+	}
+	a.eng = engine.New(ctx, o.DB, o.Log)
+	a.eng.Notify = func(topic string) {
+		c.Changed(ctx, topic)
+		if o.Broadcast != nil {
+			_ = o.Broadcast.Publish(topic)
+		}
+	}
+	if o.Broadcast != nil {
+		o.Broadcast.Listen(func(topic string) {
+			if topic == engine.TopicDiscussions || topic == engine.TopicContacts {
+				a.eng.Invalidate()
+			}
+			c.Changed(ctx, topic)
+		})
+	}
+	go func() {
+		if err := a.eng.Ready(ctx); err != nil {
+			o.Log.Error("core: index not loaded", "error", err)
+		}
+		c.Changed(ctx, "status")
+	}()
+	a.register()
+	if err := core.Emit(c, api.CoreReady, a.info(ctx)); err != nil {
 		return err
 	}
 	return c.Serve(ctx)
 }
 
-func info(ctx context.Context) api.CoreInfoResult {
+type app struct {
+	c      *core.Core
+	o      Options
+	eng    *engine.Engine
+	leader atomic.Bool
+}
+
+func (a *app) register() {
+	c := a.c
+	core.Handle(c, api.CoreInfo, func(ctx context.Context, _ api.Empty) (api.CoreInfoResult, error) {
+		return a.info(ctx), nil
+	})
+	core.Live(c, api.StatusQuery, a.status, "status")
+	core.Handle(c, api.SetRole, func(ctx context.Context, p api.SetRoleParams) (api.Empty, error) {
+		a.leader.Store(p.Leader)
+		c.Changed(ctx, "status")
+		return api.Empty{}, nil
+	})
+	core.Live(c, api.DiscussionsQuery, a.discussions, engine.TopicDiscussions, engine.TopicContacts)
+	core.Live(c, api.DiscussionQuery, a.discussion, engine.TopicDiscussions)
+	core.Handle(c, api.MessageBody, func(ctx context.Context, p api.MessageBodyParams) (model.Body, error) {
+		b, err := a.eng.Repo.Body(ctx, p.ID)
+		if err != nil {
+			return b, api.Errorf(api.CodeNotFound, "this message's content is not stored on this device")
+		}
+		return b, nil
+	})
+	core.Handle(c, api.LinkIdentities, func(ctx context.Context, p api.LinkParams) (api.Empty, error) {
+		return api.Empty{}, a.eng.Link(ctx, p.Identities)
+	})
+	core.Handle(c, api.SplitIdentities, func(ctx context.Context, p api.SplitParams) (api.Empty, error) {
+		return api.Empty{}, a.eng.Split(ctx, contactsID(p.Contact), p.Identities)
+	})
+	core.Handle(c, api.SeedSynthetic, func(ctx context.Context, p api.SeedParams) (api.SeedResult, error) {
+		started := time.Now()
+		if p.Count <= 0 || p.Count > 200000 {
+			return api.SeedResult{}, api.Errorf(api.CodeBadRequest, "count must be between 1 and 200000")
+		}
+		if err := a.eng.SeedSynthetic(ctx, p.Count, uint64(p.Seed), 250); err != nil {
+			return api.SeedResult{}, err
+		}
+		return api.SeedResult{Messages: p.Count, Ms: time.Since(started).Milliseconds()}, nil
+	})
+}
+
+func (a *app) info(ctx context.Context) api.CoreInfoResult {
 	return api.CoreInfoResult{
 		Product:   "Caliopen",
 		Version:   version.Version,
 		Build:     version.Build,
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
-		Storage:   platform.StorageInfo(ctx),
+		Storage:   a.storage(ctx),
 	}
 }
+
+func (a *app) storage(ctx context.Context) api.StorageInfo {
+	info := platform.StorageInfo(ctx)
+	if a.o.DBError != nil {
+		info.Available = false
+		info.Error = "The local database could not be opened: " + a.o.DBError.Error()
+	}
+	return info
+}
+
+func (a *app) status(ctx context.Context, _ api.Empty) (api.CoreStatus, error) {
+	st := api.CoreStatus{Storage: a.storage(ctx), Online: true, Leader: a.leader.Load()}
+	done, err := a.eng.Loaded()
+	st.IndexReady = done && err == nil
+	if err != nil {
+		st.Error = "Your messages could not be loaded: " + err.Error()
+	}
+	return st, nil
+}
+
+func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.DiscussionsPage, error) {
+	limit := args.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	page, next, err := a.eng.DiscussionPage(ctx, args.After, limit)
+	if err != nil {
+		return api.DiscussionsPage{}, err
+	}
+	total, _ := a.eng.Repo.CountDiscussions(ctx)
+	out := api.DiscussionsPage{Items: make([]api.DiscussionItem, 0, len(page)), Next: next, Total: total}
+	for _, s := range page {
+		item := api.DiscussionItem{
+			Key: string(s.Key), Networks: s.Networks, LastDate: s.LastDate, Snippet: s.Snippet,
+			Subject: s.Subject, Unread: s.Unread, Count: s.Count,
+		}
+		for _, p := range a.eng.People(s.Participants) {
+			item.People = append(item.People, api.Person{Contact: string(p.Contact), Name: p.Name, Identities: p.Identities})
+		}
+		out.Items = append(out.Items, item)
+	}
+	return out, nil
+}
+
+func (a *app) discussion(ctx context.Context, args api.DiscussionArgs) (api.DiscussionView, error) {
+	msgs, err := a.eng.DiscussionMessages(ctx, discussions.Key(args.Key))
+	if err != nil {
+		return api.DiscussionView{}, err
+	}
+	return api.DiscussionView{Key: args.Key, Messages: msgs}, nil
+}
+
+func contactsID(s string) contacts.ContactID { return contacts.ContactID(s) }

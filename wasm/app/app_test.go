@@ -43,7 +43,7 @@ func startCore(t *testing.T) *ui {
 	t.Cleanup(cancel)
 	uiEnd, coreEnd := platform.Pipe()
 	t.Cleanup(func() { uiEnd.Close() })
-	go Start(ctx, coreEnd, nil)
+	go Start(ctx, Options{Port: coreEnd})
 	return &ui{t: t, port: uiEnd, ctx: ctx}
 }
 

@@ -18,6 +18,9 @@ const (
 	Email    Network = "email"
 	Mastodon Network = "mastodon"
 	X        Network = "x"
+	// List is not a network one sends on: it names the pseudo-identity of a mailing list
+	// (from its List-Id), so that list traffic forms one discussion.
+	List Network = "list"
 )
 
 // IdentityURI is one address on one network in normalised form:
@@ -59,11 +62,14 @@ type Identity struct {
 	Handle string `json:"handle,omitempty"`
 	// AccountURI is a network's stable account id where it differs from the address
 	// (Mastodon's ActivityPub actor URI).
-	AccountURI string    `json:"accountUri,omitempty"`
-	AvatarURL  string    `json:"avatarUrl,omitempty"`
-	Own        bool      `json:"own,omitempty"` // one of the user's own identities
-	Profile    *Profile  `json:"profile,omitempty"`
-	UpdatedAt  time.Time `json:"updatedAt"`
+	AccountURI string `json:"accountUri,omitempty"`
+	AvatarURL  string `json:"avatarUrl,omitempty"`
+	// AvatarSHA256 is the hex SHA-256 of the avatar image bytes, when fetched: the same
+	// picture on two networks has two URLs but one hash.
+	AvatarSHA256 string    `json:"avatarSha256,omitempty"`
+	Own          bool      `json:"own,omitempty"` // one of the user's own identities
+	Profile      *Profile  `json:"profile,omitempty"`
+	UpdatedAt    time.Time `json:"updatedAt"`
 }
 
 // Profile holds the public facts a network gives about an identity that can link it to others.

@@ -38,3 +38,17 @@ func TestStorageIsIndexedDB(t *testing.T) {
 		t.Fatalf("browser storage: %+v", info)
 	}
 }
+
+func TestChannelContract(t *testing.T) {
+	a, err := OpenChannel("caliopen-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := OpenChannel("caliopen-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	testBroadcastContract(t, a, b)
+}

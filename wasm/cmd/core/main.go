@@ -12,16 +12,29 @@ import (
 
 	"caliopen/wasm/app"
 	"caliopen/wasm/platform"
+	"caliopen/wasm/store"
+	"caliopen/wasm/store/repo"
 )
 
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx := context.Background()
 	port, err := platform.WorkerPort()
 	if err != nil {
 		log.Error("core: no message port", "error", err)
 		os.Exit(1)
 	}
-	if err := app.Start(context.Background(), port, log); err != nil {
+	opts := app.Options{Port: port, Log: log}
+	opts.DB, opts.DBError = store.Open(ctx, "caliopen", repo.Schema())
+	if opts.DBError != nil {
+		log.Error("core: the local database cannot be opened", "error", opts.DBError)
+	}
+	if ch, err := platform.OpenChannel("caliopen-changes"); err == nil {
+		opts.Broadcast = ch
+	} else {
+		log.Warn("core: no channel to other tabs", "error", err)
+	}
+	if err := app.Start(ctx, opts); err != nil {
 		log.Error("core stopped", "error", err)
 		os.Exit(1)
 	}

@@ -1,0 +1,306 @@
+package discussions
+
+import (
+	"cmp"
+	"errors"
+	"maps"
+	"slices"
+
+	"caliopen/wasm/contacts"
+	"caliopen/wasm/model"
+)
+
+// Index is the in-memory discussion index. It is not safe for concurrent use.
+type Index struct {
+	resolver    Resolver
+	messages    map[string]*entry
+	sets        map[SetKey]*pset
+	setsByURIs  map[string]*pset // joined URIs → set, to skip hashing known sets
+	byIdentity  map[model.IdentityURI]map[SetKey]*pset
+	discussions map[Key]*discussion
+	order       treap
+	pending     *pending // changes of the call in progress
+	spare       *pending // reused between calls
+}
+
+// entry is one indexed message.
+type entry struct {
+	msg *model.Message
+	set *pset
+	pos int // index in set.msgs
+}
+
+// stored is an entry and its message in one allocation.
+type stored struct {
+	entry
+	m model.Message
+}
+
+func (e *entry) before(o *entry) bool {
+	if !e.msg.Date.Equal(o.msg.Date) {
+		return e.msg.Date.Before(o.msg.Date)
+	}
+	return e.msg.ID < o.msg.ID
+}
+
+// later returns the later of two entries; nil counts as earliest.
+func later(a, b *entry) *entry {
+	if a == nil || b != nil && a.before(b) {
+		return b
+	}
+	return a
+}
+
+// pset is a participant set and the aggregates of its messages.
+type pset struct {
+	key      SetKey
+	uris     []model.IdentityURI
+	disc     *discussion
+	msgs     []*entry
+	unread   int
+	last     *entry
+	networks networkCounts
+}
+
+// discussion aggregates its sets.
+type discussion struct {
+	key      Key
+	sets     map[SetKey]*pset
+	count    int
+	unread   int
+	last     *entry
+	networks networkCounts
+	pos      position // where it is in the order treap
+	// people caches the participants; it changes only when sets come or go.
+	people []Participant
+}
+
+// NewIndex returns an empty index resolving identities with r.
+func NewIndex(r Resolver) *Index {
+	return &Index{
+		resolver:    r,
+		messages:    map[string]*entry{},
+		sets:        map[SetKey]*pset{},
+		setsByURIs:  map[string]*pset{},
+		byIdentity:  map[model.IdentityURI]map[SetKey]*pset{},
+		discussions: map[Key]*discussion{},
+	}
+}
+
+// Len returns the number of messages and of discussions.
+func (ix *Index) Len() (messages, discussions int) {
+	return len(ix.messages), len(ix.discussions)
+}
+
+// Add indexes a message, replacing an indexed message with the same ID. The index keeps a
+// copy of the message struct; its slices (participants, references) are shared, and must not
+// be modified afterwards.
+func (ix *Index) Add(m model.Message) (Changes, error) {
+	return ix.AddBatch([]model.Message{m})
+}
+
+// AddBatch indexes messages as one change: each discussion touched is summarised once, which
+// is what a sync page or an import wants. A message without an id fails the whole batch
+// before anything is indexed.
+func (ix *Index) AddBatch(msgs []model.Message) (Changes, error) {
+	for i := range msgs {
+		if msgs[i].ID == "" {
+			return Changes{}, errors.New("discussions: message without id")
+		}
+	}
+	ix.begin()
+	for i := range msgs {
+		ix.add(msgs[i])
+	}
+	return ix.end(), nil
+}
+
+func (ix *Index) add(m model.Message) {
+	if old, ok := ix.messages[m.ID]; ok {
+		ix.removeEntry(old)
+	}
+	box := &stored{m: m} // the index keeps its own copy
+	e := &box.entry
+	e.msg = &box.m
+	uris := ParticipantSet(e.msg)
+	joined := joinURIs(uris)
+	s, ok := ix.setsByURIs[joined]
+	if !ok {
+		s = ix.newSet(setKeyOf(uris), uris)
+		ix.setsByURIs[joined] = s
+	}
+	e.set = s
+	ix.messages[m.ID] = e
+	e.pos = len(s.msgs)
+	s.msgs = append(s.msgs, e)
+	s.networks.add(m.Network, 1)
+	if !m.Flags.Seen {
+		s.unread++
+	}
+	s.last = later(s.last, e)
+	d := s.disc
+	d.count++
+	if !m.Flags.Seen {
+		d.unread++
+	}
+	d.networks.add(m.Network, 1)
+	d.last = later(d.last, e)
+	ix.touch(d)
+}
+
+// Remove removes a message; removing an unknown id does nothing.
+func (ix *Index) Remove(id string) Changes {
+	ix.begin()
+	if e, ok := ix.messages[id]; ok {
+		ix.removeEntry(e)
+	}
+	return ix.end()
+}
+
+// Apply re-keys the discussions touched by a contact change (merge, split, undo…).
+func (ix *Index) Apply(changes ...contacts.Change) Changes {
+	var uris []model.IdentityURI
+	for _, c := range changes {
+		uris = append(uris, c.Identities()...)
+	}
+	return ix.Rekey(uris...)
+}
+
+// Rekey re-resolves every participant set naming one of the identities: after a contact
+// change, or when an identity becomes (or stops being) one of the user's own.
+func (ix *Index) Rekey(uris ...model.IdentityURI) Changes {
+	ix.begin()
+	touched := map[SetKey]*pset{}
+	for _, u := range uris {
+		maps.Copy(touched, ix.byIdentity[u])
+	}
+	for _, sk := range slices.Sorted(maps.Keys(touched)) {
+		s := touched[sk]
+		k := keyOf(components(ix.resolver, s.uris))
+		if k == s.disc.key {
+			continue
+		}
+		from := s.disc
+		ix.detachSet(s)
+		to := ix.discussionFor(k)
+		ix.attachSet(s, to)
+		ix.pending.moves = append(ix.pending.moves, SetMove{Set: s.key, From: from.key, To: to.key})
+	}
+	return ix.end()
+}
+
+func (ix *Index) newSet(sk SetKey, uris []model.IdentityURI) *pset {
+	s := &pset{key: sk, uris: uris}
+	ix.sets[sk] = s
+	for _, u := range uris {
+		m := ix.byIdentity[u]
+		if m == nil {
+			m = map[SetKey]*pset{}
+			ix.byIdentity[u] = m
+		}
+		m[sk] = s
+	}
+	d := ix.discussionFor(keyOf(components(ix.resolver, uris)))
+	s.disc = d
+	d.sets[sk] = s
+	d.people = nil
+	ix.pending.newSets = append(ix.pending.newSets, SetRecord{Set: sk, URIs: uris, Key: d.key})
+	return s
+}
+
+func (ix *Index) discussionFor(k Key) *discussion {
+	if d, ok := ix.discussions[k]; ok {
+		return d
+	}
+	d := &discussion{key: k, sets: map[SetKey]*pset{}}
+	ix.discussions[k] = d
+	return d
+}
+
+// removeEntry removes one message and everything left empty by it.
+func (ix *Index) removeEntry(e *entry) {
+	s, d := e.set, e.set.disc
+	delete(ix.messages, e.msg.ID)
+	last := s.msgs[len(s.msgs)-1]
+	s.msgs[e.pos], last.pos = last, e.pos
+	s.msgs[len(s.msgs)-1] = nil
+	s.msgs = s.msgs[:len(s.msgs)-1]
+	s.networks.add(e.msg.Network, -1)
+	d.networks.add(e.msg.Network, -1)
+	d.count--
+	if !e.msg.Flags.Seen {
+		s.unread--
+		d.unread--
+	}
+	if s.last == e {
+		s.last = nil
+		for _, o := range s.msgs {
+			s.last = later(s.last, o)
+		}
+	}
+	if len(s.msgs) == 0 {
+		delete(d.sets, s.key)
+		d.people = nil
+		delete(ix.sets, s.key)
+		delete(ix.setsByURIs, joinURIs(s.uris))
+		for _, u := range s.uris {
+			delete(ix.byIdentity[u], s.key)
+			if len(ix.byIdentity[u]) == 0 {
+				delete(ix.byIdentity, u)
+			}
+		}
+		ix.pending.deletedSets = append(ix.pending.deletedSets, s.key)
+	}
+	if d.last == e {
+		d.recomputeLast()
+	}
+	ix.touch(d)
+}
+
+// detachSet takes a set and its aggregates out of its discussion.
+func (ix *Index) detachSet(s *pset) {
+	d := s.disc
+	delete(d.sets, s.key)
+	d.people = nil
+	d.count -= len(s.msgs)
+	d.unread -= s.unread
+	for _, nc := range s.networks {
+		d.networks.add(nc.network, -nc.count)
+	}
+	if d.last != nil && d.last.set == s {
+		d.recomputeLast()
+	}
+	s.disc = nil
+	ix.touch(d)
+}
+
+func (ix *Index) attachSet(s *pset, d *discussion) {
+	s.disc = d
+	d.sets[s.key] = s
+	d.people = nil
+	d.count += len(s.msgs)
+	d.unread += s.unread
+	for _, nc := range s.networks {
+		d.networks.add(nc.network, nc.count)
+	}
+	d.last = later(d.last, s.last)
+	ix.touch(d)
+}
+
+func (d *discussion) recomputeLast() {
+	d.last = nil
+	for _, s := range d.sets {
+		d.last = later(d.last, s.last)
+	}
+}
+
+// touch marks a discussion changed in this call; end() fixes its place in the order and
+// reports it.
+func (ix *Index) touch(d *discussion) {
+	ix.pending.touched[d] = struct{}{}
+}
+
+// byDate orders entries by date then id.
+func byDate(a, b *entry) int {
+	return cmp.Or(a.msg.Date.Compare(b.msg.Date), cmp.Compare(a.msg.ID, b.msg.ID))
+}

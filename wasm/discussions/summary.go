@@ -1,0 +1,218 @@
+package discussions
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"caliopen/wasm/contacts"
+	"caliopen/wasm/model"
+	"caliopen/wasm/threading"
+)
+
+// Summary is one line of the discussion list.
+type Summary struct {
+	Key           Key             `json:"key"`
+	Participants  []Participant   `json:"participants"` // the people, the user excluded; read-only
+	Networks      []model.Network `json:"networks"`
+	LastDate      time.Time       `json:"lastDate"`
+	LastMessageID string          `json:"lastMessageId"`
+	Snippet       string          `json:"snippet"`
+	Subject       string          `json:"subject,omitempty"`
+	Unread        int             `json:"unread"`
+	Count         int             `json:"count"`
+	// Privacy is filled by the privacy index; nil until then.
+	Privacy *Privacy `json:"privacy,omitempty"`
+}
+
+// Participant is one person (or list) of a discussion: a contact and the identities of it
+// seen in the discussion, or a lone identity without a contact.
+type Participant struct {
+	Contact    contacts.ContactID  `json:"contact,omitempty"`
+	Identities []model.IdentityURI `json:"identities"`
+}
+
+// Privacy is room for the privacy index's grade of a discussion.
+type Privacy struct {
+	Score int    `json:"score"`
+	Grade string `json:"grade"`
+}
+
+func (ix *Index) summary(d *discussion) Summary {
+	s := Summary{
+		Key: d.key, Unread: d.unread, Count: d.count, LastDate: d.lastDate(),
+	}
+	if d.last != nil {
+		s.LastMessageID, s.Snippet, s.Subject = d.last.msg.ID, d.last.msg.Snippet, d.last.msg.Subject
+	}
+	s.Networks = d.networks.names()
+	s.Participants = ix.participants(d)
+	return s
+}
+
+// participants returns the people of a discussion. The slice is shared with the cache,
+// which is replaced, never modified, when the discussion's sets change: callers must not
+// modify it.
+func (ix *Index) participants(d *discussion) []Participant {
+	if d.people == nil {
+		d.people = ix.resolvePeople(d)
+	}
+	return d.people
+}
+
+func (ix *Index) resolvePeople(d *discussion) []Participant {
+	byComp := map[string]*Participant{}
+	for _, set := range d.sets {
+		for _, u := range set.uris {
+			if ix.resolver.IsOwn(u) {
+				continue
+			}
+			comp, c := string(u), contacts.ContactID("")
+			if id, ok := ix.resolver.ContactOf(u); ok {
+				comp, c = "contact:"+string(id), id
+			}
+			p := byComp[comp]
+			if p == nil {
+				p = &Participant{Contact: c}
+				byComp[comp] = p
+			}
+			if !slices.Contains(p.Identities, u) {
+				p.Identities = append(p.Identities, u)
+			}
+		}
+	}
+	out := make([]Participant, 0, len(byComp))
+	for _, p := range byComp {
+		slices.Sort(p.Identities)
+		out = append(out, *p)
+	}
+	slices.SortFunc(out, func(a, b Participant) int {
+		return strings.Compare(string(a.Identities[0]), string(b.Identities[0]))
+	})
+	return out
+}
+
+// Page returns up to limit discussion summaries after the cursor, newest first, and the
+// cursor of the next page ("" at the end).
+func (ix *Index) Page(after Cursor, limit int) ([]Summary, Cursor, error) {
+	pos, from, err := parseCursor(after)
+	if err != nil {
+		return nil, "", err
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	var out []Summary
+	var last position
+	more := false
+	ix.order.ascend(pos, from, func(p position) bool {
+		if len(out) == limit {
+			more = true
+			return false
+		}
+		out = append(out, ix.summary(ix.discussions[p.key]))
+		last = p
+		return true
+	})
+	if !more {
+		return out, "", nil
+	}
+	return out, last.cursor(), nil
+}
+
+// Summary returns one discussion's summary.
+func (ix *Index) Summary(k Key) (Summary, bool) {
+	d, ok := ix.discussions[k]
+	if !ok {
+		return Summary{}, false
+	}
+	return ix.summary(d), true
+}
+
+// DiscussionOf returns the discussion of a message.
+func (ix *Index) DiscussionOf(messageID string) (Key, bool) {
+	e, ok := ix.messages[messageID]
+	if !ok {
+		return "", false
+	}
+	return e.set.disc.key, true
+}
+
+// Messages returns the messages of a discussion, oldest first.
+func (ix *Index) Messages(k Key) []model.Message {
+	entries := ix.entries(k)
+	out := make([]model.Message, len(entries))
+	for i, e := range entries {
+		out[i] = *e.msg
+	}
+	return out
+}
+
+// MessageIDs returns the ids of a discussion's messages, oldest first.
+func (ix *Index) MessageIDs(k Key) []string {
+	entries := ix.entries(k)
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		out[i] = e.msg.ID
+	}
+	return out
+}
+
+func (ix *Index) entries(k Key) []*entry {
+	d, ok := ix.discussions[k]
+	if !ok {
+		return nil
+	}
+	entries := make([]*entry, 0, d.count)
+	for _, s := range d.sets {
+		for _, e := range s.msgs {
+			entries = append(entries, e)
+		}
+	}
+	slices.SortFunc(entries, byDate)
+	return entries
+}
+
+// Topics threads a discussion into sub-threads: email by Message-ID and References
+// (RFC 5256), Mastodon by in_reply_to_id. X direct messages have no reply links and are
+// left out.
+func (ix *Index) Topics(k Key, mode threading.Mode) []*threading.Node {
+	var in []threading.Message
+	for _, e := range ix.entries(k) {
+		if tm, ok := threadable(e.msg); ok {
+			in = append(in, tm)
+		}
+	}
+	if len(in) == 0 {
+		return nil
+	}
+	return threading.Build(in, mode)
+}
+
+// ThreadingMessage is the threading view of an email.
+func ThreadingMessage(m *model.Message) threading.Message {
+	return threading.Message{
+		ID: m.ID, MessageID: m.MessageID, References: m.References, InReplyTo: m.InReplyTo,
+		Subject: m.Subject, Date: m.Date,
+	}
+}
+
+// threadable is the threading view of a message that can be threaded. A Mastodon status
+// id is only unique on the instance of the account that fetched it, so ids are qualified
+// by account.
+func threadable(m *model.Message) (threading.Message, bool) {
+	switch m.Network {
+	case model.Email:
+		return ThreadingMessage(m), true
+	case model.Mastodon:
+		tm := threading.Message{ID: m.ID, Subject: m.Subject, Date: m.Date}
+		if m.RemoteID != "" {
+			tm.MessageID = "mastodon:" + m.AccountID + "/" + m.RemoteID
+		}
+		if m.InReplyToRemote != "" {
+			tm.InReplyTo = []string{"mastodon:" + m.AccountID + "/" + m.InReplyToRemote}
+		}
+		return tm, true
+	}
+	return threading.Message{}, false
+}

@@ -1,0 +1,391 @@
+// Package engine is the core's data layer at work: it owns the repository (IndexedDB in a
+// browser), the contact book and the discussion index, applies every change to all three
+// together, and answers the UI's queries.
+//
+// Reads for the UI never load the mailbox: the discussion list is paged from the stored
+// summaries (the discussions store, ordered by last message), which every change keeps up to
+// date. The in-memory discussion index and contact book are rebuilt in the background when the
+// core starts (from the stored messages and the operation log); changes wait for that, reads
+// do not.
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"caliopen/wasm/contacts"
+	"caliopen/wasm/discussions"
+	"caliopen/wasm/model"
+	"caliopen/wasm/store"
+	"caliopen/wasm/store/repo"
+)
+
+// Topics name what changed, for live queries and other tabs.
+const (
+	TopicDiscussions = "discussions"
+	TopicContacts    = "contacts"
+	TopicSettings    = "settings"
+)
+
+// opContact is the operation-log kind of contact book operations.
+const opContact = "contact.op"
+
+// Engine is the core's data layer.
+type Engine struct {
+	Repo *repo.Repo
+	log  *slog.Logger
+	now  func() time.Time
+
+	// Notify is called after every committed change with the topic that changed.
+	Notify func(topic string)
+
+	mu     sync.Mutex // guards book and index, which are not safe for concurrent use
+	book   *contacts.Book
+	index  *discussions.Index
+	ready  chan struct{}
+	loadEr error
+	stale  bool // another tab changed the store: rebuild before the next change or read of the index
+}
+
+// New returns an engine over db (opened with repo.Schema()) and starts loading the index.
+func New(ctx context.Context, db store.DB, log *slog.Logger) *Engine {
+	if log == nil {
+		log = slog.Default()
+	}
+	e := &Engine{Repo: repo.New(db), log: log, now: time.Now, Notify: func(string) {}, ready: make(chan struct{})}
+	go e.load(ctx)
+	return e
+}
+
+// Ready waits until the index is loaded (or ctx ends).
+func (e *Engine) Ready(ctx context.Context) error {
+	select {
+	case <-e.ready:
+		return e.loadEr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Loaded reports, without waiting, whether the index is loaded, and the load's error.
+func (e *Engine) Loaded() (bool, error) {
+	select {
+	case <-e.ready:
+		return true, e.loadEr
+	default:
+		return false, nil
+	}
+}
+
+// load rebuilds the contact book from the operation log and the discussion index from the
+// stored messages, then rewrites the stored summaries from it.
+func (e *Engine) load(ctx context.Context) {
+	defer close(e.ready)
+	started := time.Now()
+	book := contacts.NewBook()
+	var after uint64
+	for {
+		ops, err := e.Repo.Ops(ctx, after, 1000)
+		if err != nil {
+			e.loadEr = fmt.Errorf("engine: read the operation log: %w", err)
+			return
+		}
+		for _, op := range ops {
+			after = op.Seq
+			if op.Kind != opContact {
+				continue
+			}
+			var cop contacts.Op
+			if err := json.Unmarshal(op.Data, &cop); err != nil {
+				e.log.Warn("engine: unreadable contact operation", "seq", op.Seq, "error", err)
+				continue
+			}
+			if _, err := book.Apply(cop); err != nil {
+				e.log.Warn("engine: contact operation does not apply", "seq", op.Seq, "error", err)
+			}
+		}
+		if len(ops) < 1000 {
+			break
+		}
+	}
+	if err := e.Repo.EachIdentity(ctx, func(id model.Identity) {
+		book.PutIdentity(id)
+		if id.Own {
+			book.SetOwn(id.URI)
+		}
+	}); err != nil {
+		e.loadEr = fmt.Errorf("engine: read identities: %w", err)
+		return
+	}
+	index := discussions.NewIndex(book)
+	count := 0
+	p := repo.Page{Limit: 500, Oldest: true}
+	for {
+		msgs, next, err := e.Repo.AllMessages(ctx, p)
+		if err != nil {
+			e.loadEr = fmt.Errorf("engine: read messages: %w", err)
+			return
+		}
+		if _, err := index.AddBatch(msgs); err != nil {
+			e.loadEr = err
+			return
+		}
+		count += len(msgs)
+		if next == "" {
+			break
+		}
+		p.After = next
+	}
+	e.mu.Lock()
+	e.book, e.index = book, index
+	err := e.rewriteSummaries(ctx)
+	e.mu.Unlock()
+	if err != nil {
+		e.loadEr = err
+		return
+	}
+	e.log.Info("engine: index loaded", "messages", count, "ms", time.Since(started).Milliseconds())
+}
+
+// rewriteSummaries replaces the stored summaries by the index's. Caller holds e.mu.
+func (e *Engine) rewriteSummaries(ctx context.Context) error {
+	var all []discussions.Summary
+	cur := discussions.Cursor("")
+	for {
+		page, next, err := e.index.Page(cur, 1000)
+		if err != nil {
+			return err
+		}
+		all = append(all, page...)
+		if next == "" {
+			break
+		}
+		cur = next
+	}
+	return e.Repo.Update(ctx, []string{repo.Discussions}, func(tx *repo.Tx) error {
+		if err := tx.ClearDiscussions(); err != nil {
+			return err
+		}
+		for i := range all {
+			if err := tx.PutDiscussion(string(all[i].Key), all[i].LastDate, &all[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// lock waits for the index and takes the engine's lock, rebuilding the index first when
+// another tab changed the store.
+func (e *Engine) lock(ctx context.Context) error {
+	if err := e.Ready(ctx); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	if e.stale {
+		e.stale = false
+		e.reloadLocked(ctx)
+	}
+	return nil
+}
+
+// Invalidate tells the engine that another tab changed the store: its in-memory book and
+// index are rebuilt before they are next used. Pages read from the store need nothing.
+func (e *Engine) Invalidate() {
+	e.mu.Lock()
+	e.stale = true
+	e.mu.Unlock()
+}
+
+// writeChanges stores what a change did to the discussion summaries, in tx.
+func writeChanges(tx *repo.Tx, chs ...discussions.Changes) error {
+	for _, ch := range chs {
+		for _, k := range ch.Deleted {
+			if err := tx.DeleteDiscussion(string(k)); err != nil {
+				return err
+			}
+		}
+		for i := range ch.Upserted {
+			s := &ch.Upserted[i]
+			if err := tx.PutDiscussion(string(s.Key), s.LastDate, s); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func appendContactOps(tx *repo.Tx, chs []contacts.Change) error {
+	for _, c := range chs {
+		if _, err := tx.AppendOp(opContact, c.Op); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var ingestStores = append(append(append([]string{}, repo.MessageStores...), repo.Discussions, repo.Identities), repo.OpLogStores...)
+
+// Ingest stores messages (with their bodies) from a connector, creates contacts for new
+// participants, files the messages into discussions, and stores it all in one transaction.
+func (e *Engine) Ingest(ctx context.Context, writes []repo.MessageWrite) error {
+	if len(writes) == 0 {
+		return nil
+	}
+	if err := e.lock(ctx); err != nil {
+		return err
+	}
+	defer e.mu.Unlock()
+	at := e.now()
+	var contactChanges []contacts.Change
+	var named []model.Identity
+	msgs := make([]model.Message, len(writes))
+	for i, w := range writes {
+		for _, p := range w.Message.Participants {
+			if p.Name == "" {
+				continue
+			}
+			if have, ok := e.book.Identity(p.URI); !ok || have.DisplayName == "" {
+				id := model.Identity{URI: p.URI, DisplayName: p.Name, UpdatedAt: at}
+				e.book.PutIdentity(id)
+				named = append(named, id)
+			}
+		}
+		if w.Message.ID == "" {
+			w.Message.ID = model.MessageID(w.Message.AccountID, w.Message.RemoteID)
+		}
+		chs, err := e.book.EnsureAll(discussions.ParticipantSet(w.Message), at)
+		if err != nil {
+			return err
+		}
+		contactChanges = append(contactChanges, chs...)
+		msgs[i] = *w.Message
+	}
+	ixc := e.index.Apply(contactChanges...)
+	added, err := e.index.AddBatch(msgs)
+	if err != nil {
+		return err
+	}
+	err = e.Repo.Update(ctx, ingestStores, func(tx *repo.Tx) error {
+		for _, w := range writes {
+			if err := tx.PutMessage(w.Message, w.Body); err != nil {
+				return err
+			}
+		}
+		for i := range named {
+			if err := tx.PutIdentity(&named[i]); err != nil {
+				return err
+			}
+		}
+		if err := appendContactOps(tx, contactChanges); err != nil {
+			return err
+		}
+		return writeChanges(tx, ixc, added)
+	})
+	if err != nil {
+		// The index ran ahead of the store: rebuild it from what is stored.
+		e.reloadLocked(ctx)
+		return err
+	}
+	e.Notify(TopicDiscussions)
+	if len(contactChanges) > 0 {
+		e.Notify(TopicContacts)
+	}
+	return nil
+}
+
+// reloadLocked rebuilds book and index from the store after a failed write. Caller holds e.mu.
+func (e *Engine) reloadLocked(ctx context.Context) {
+	fresh := &Engine{Repo: e.Repo, log: e.log, now: e.now, Notify: func(string) {}, ready: make(chan struct{})}
+	fresh.load(ctx)
+	if fresh.loadEr == nil {
+		e.book, e.index = fresh.book, fresh.index
+	}
+}
+
+// ErrNoContact is returned for an unknown contact id.
+var ErrNoContact = errors.New("engine: no such contact")
+
+// applyContactChange stores a contact change and its effect on discussions. Caller holds e.mu.
+func (e *Engine) applyContactChange(ctx context.Context, chs ...contacts.Change) error {
+	ixc := e.index.Apply(chs...)
+	err := e.Repo.Update(ctx, append([]string{repo.Discussions}, repo.OpLogStores...), func(tx *repo.Tx) error {
+		if err := appendContactOps(tx, chs); err != nil {
+			return err
+		}
+		return writeChanges(tx, ixc)
+	})
+	if err != nil {
+		e.reloadLocked(ctx)
+		return err
+	}
+	e.Notify(TopicContacts)
+	e.Notify(TopicDiscussions)
+	return nil
+}
+
+// Link says that identities are one person (the user's word: strong evidence): their
+// contacts merge, and their discussions become one at once, old messages included.
+func (e *Engine) Link(ctx context.Context, ids []model.IdentityURI) error {
+	if err := e.lock(ctx); err != nil {
+		return err
+	}
+	defer e.mu.Unlock()
+	chs, err := e.book.Link(ids, e.now())
+	if err != nil {
+		return err
+	}
+	return e.applyContactChange(ctx, chs...)
+}
+
+// Consider weighs link evidence found by connectors and crypto: strong evidence merges
+// (when the setting allows), the rest become suggestions.
+func (e *Engine) Consider(ctx context.Context, evs []contacts.Evidence) error {
+	if err := e.lock(ctx); err != nil {
+		return err
+	}
+	defer e.mu.Unlock()
+	chs, _, err := e.book.Consider(evs, e.now())
+	if err != nil {
+		return err
+	}
+	return e.applyContactChange(ctx, chs...)
+}
+
+// Split moves identities out of a contact into a new one.
+func (e *Engine) Split(ctx context.Context, from contacts.ContactID, ids []model.IdentityURI) error {
+	if err := e.lock(ctx); err != nil {
+		return err
+	}
+	defer e.mu.Unlock()
+	ch, err := e.book.Split(from, ids, e.now())
+	if err != nil {
+		return err
+	}
+	return e.applyContactChange(ctx, ch)
+}
+
+// SetOwnIdentity records one of the user's own identities (their address on an account).
+func (e *Engine) SetOwnIdentity(ctx context.Context, id model.Identity) error {
+	if err := e.lock(ctx); err != nil {
+		return err
+	}
+	defer e.mu.Unlock()
+	id.Own = true
+	if err := e.Repo.PutIdentity(ctx, &id); err != nil {
+		return err
+	}
+	e.book.PutIdentity(id)
+	e.book.SetOwn(id.URI)
+	ixc := e.index.Rekey(id.URI)
+	if err := e.Repo.Update(ctx, []string{repo.Discussions}, func(tx *repo.Tx) error { return writeChanges(tx, ixc) }); err != nil {
+		return err
+	}
+	e.Notify(TopicDiscussions)
+	return nil
+}

@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"caliopen/wasm/contacts"
+	"caliopen/wasm/discussions"
+	"caliopen/wasm/model"
+	"caliopen/wasm/store/repo"
+)
+
+// DiscussionPage reads one page of discussion summaries, most recent first, from the store:
+// it costs the same whatever the size of the mailbox.
+func (e *Engine) DiscussionPage(ctx context.Context, after string, limit int) ([]discussions.Summary, string, error) {
+	raws, next, err := e.Repo.DiscussionPage(ctx, repo.Page{Limit: limit, After: after})
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]discussions.Summary, 0, len(raws))
+	for _, raw := range raws {
+		var s discussions.Summary
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, "", fmt.Errorf("engine: stored summary unreadable: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, next, nil
+}
+
+// DiscussionMessages returns the messages of a discussion in time order.
+func (e *Engine) DiscussionMessages(ctx context.Context, key discussions.Key) ([]model.Message, error) {
+	if err := e.lock(ctx); err != nil {
+		return nil, err
+	}
+	ids := e.index.MessageIDs(key)
+	e.mu.Unlock()
+	out := make([]model.Message, 0, len(ids))
+	for _, id := range ids {
+		m, err := e.Repo.Message(ctx, id)
+		if err != nil {
+			continue // removed since
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Person is how the UI names one participant: a contact's name or an identity's.
+type Person struct {
+	Contact    contacts.ContactID  `json:"contact,omitempty"`
+	Name       string              `json:"name"`
+	Identities []model.IdentityURI `json:"identities"`
+}
+
+// People names the participants of a summary for display. Names come from the contact book
+// when it is loaded; before that, from the identities themselves.
+func (e *Engine) People(ps []discussions.Participant) []Person {
+	out := make([]Person, 0, len(ps))
+	e.mu.Lock()
+	book := e.book
+	for _, p := range ps {
+		person := Person{Contact: p.Contact, Identities: p.Identities}
+		if book != nil && p.Contact != "" {
+			if c, ok := book.Contact(p.Contact); ok {
+				person.Name = c.Name
+			}
+		}
+		if person.Name == "" && len(p.Identities) > 0 {
+			if book != nil {
+				if id, ok := book.Identity(p.Identities[0]); ok && id.DisplayName != "" {
+					person.Name = id.DisplayName
+				}
+			}
+			if person.Name == "" {
+				person.Name = p.Identities[0].Address()
+			}
+		}
+		out = append(out, person)
+	}
+	e.mu.Unlock()
+	return out
+}
+
+// ContactOf returns the contact that owns an identity.
+func (e *Engine) ContactOf(ctx context.Context, uri model.IdentityURI) (contacts.Contact, bool, error) {
+	if err := e.lock(ctx); err != nil {
+		return contacts.Contact{}, false, err
+	}
+	defer e.mu.Unlock()
+	id, ok := e.book.ContactOf(uri)
+	if !ok {
+		return contacts.Contact{}, false, nil
+	}
+	c, ok := e.book.Contact(id)
+	return c, ok, nil
+}

@@ -1,0 +1,355 @@
+package mail
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	netmail "net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"caliopen/wasm/model"
+	"github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // the charsets mail uses beyond UTF-8 and ASCII
+	"github.com/emersion/go-message/mail"
+)
+
+// Limits keep a hostile message from exhausting memory or time.
+const (
+	maxDepth     = 20
+	maxParts     = 500
+	maxTextBytes = 4 << 20
+	snippetRunes = 200
+)
+
+// Parsed is a message read from its raw form.
+type Parsed struct {
+	Message model.Message // metadata; the caller sets AccountID, RemoteID, Folder, ID
+	Body    model.Body
+	// Auth holds every Authentication-Results result, top-most header first. Trust only those
+	// whose AuthServID is the user's own receiving server.
+	Auth []AuthResult
+	// Hops are the Received headers, newest (top-most) first.
+	Hops []Hop
+	// Autocrypt and AutocryptGossip are the raw values of those headers.
+	Autocrypt []string
+	HTML      HTMLReport
+	// PGP facts seen in the structure (before any decryption).
+	PGPEncrypted bool // multipart/encrypted (RFC 3156) or an inline PGP message
+	PGPSigned    bool // multipart/signed with application/pgp-signature, or inline signed
+}
+
+// ErrUnreadable is returned when not even the message's header could be read.
+var ErrUnreadable = errors.New("mail: the message header cannot be read")
+
+// Parse reads a raw message. A broken or RFC-violating message yields what could be read and
+// notes in Body.Notes; only a message without a readable header is an error.
+func Parse(raw []byte) (p *Parsed, err error) {
+	defer func() {
+		if r := recover(); r != nil { // a parser bug must never take the core down
+			p, err = nil, fmt.Errorf("%w: %v", ErrUnreadable, r)
+		}
+	}()
+	e, err := message.Read(bytes.NewReader(raw))
+	if err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
+		if e == nil {
+			return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+		}
+	}
+	p = &Parsed{}
+	if err != nil {
+		p.note("Part of this message uses an unknown %s; it is shown undecoded.", unknownWhat(err))
+	}
+	h := mail.Header{Header: e.Header}
+	p.readHeader(h)
+	w := walker{p: p}
+	w.entity(e, "1", 0)
+	p.Body.Text = strings.Join(w.text, "\n\n")
+	p.Body.HTML = strings.Join(w.html, "\n<hr>\n")
+	p.finish(raw)
+	return p, nil
+}
+
+func unknownWhat(err error) string {
+	if message.IsUnknownCharset(err) {
+		return "character set"
+	}
+	return "transfer encoding"
+}
+
+func (p *Parsed) note(format string, args ...any) {
+	n := fmt.Sprintf(format, args...)
+	for _, have := range p.Body.Notes {
+		if have == n {
+			return
+		}
+	}
+	p.Body.Notes = append(p.Body.Notes, n)
+}
+
+func (p *Parsed) readHeader(h mail.Header) {
+	m := &p.Message
+	m.Network = model.Email
+	roles := []struct {
+		key  string
+		role model.Role
+	}{{"From", model.RoleFrom}, {"To", model.RoleTo}, {"Cc", model.RoleCc}, {"Bcc", model.RoleBcc}, {"Reply-To", model.RoleReplyTo}}
+	seen := map[string]bool{}
+	for _, r := range roles {
+		addrs, note := addressList(&h, r.key)
+		if note != "" {
+			p.note("%s", note)
+		}
+		for _, a := range addrs {
+			if a.Address == "" {
+				continue
+			}
+			uri := model.NewIdentityURI(model.Email, a.Address)
+			k := string(r.role) + "|" + string(uri)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			m.Participants = append(m.Participants, model.Participant{URI: uri, Role: r.role, Name: a.Name})
+		}
+	}
+	if m.From() == "" {
+		if addrs, _ := addressList(&h, "Sender"); len(addrs) > 0 {
+			m.Participants = append(m.Participants, model.Participant{URI: model.NewIdentityURI(model.Email, addrs[0].Address), Role: model.RoleFrom, Name: addrs[0].Name})
+		} else {
+			p.note("This message names no sender.")
+		}
+	}
+	if subj, err := h.Subject(); err == nil {
+		m.Subject = subj
+	} else {
+		m.Subject = h.Get("Subject")
+	}
+	if d, err := h.Date(); err == nil && !d.IsZero() {
+		m.Date = d
+	} else if h.Get("Date") != "" {
+		p.note("The message's date (%q) cannot be read.", truncate(h.Get("Date"), 60))
+	}
+	if id, err := h.MessageID(); err == nil && id != "" {
+		m.MessageID = id
+	} else if raw := strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>"); raw != "" {
+		m.MessageID = raw
+	}
+	m.InReplyTo = msgIDs(&h, "In-Reply-To")
+	m.References = msgIDs(&h, "References")
+	if l := h.Get("List-Id"); l != "" {
+		m.ListID = listID(l)
+		m.Participants = append(m.Participants, model.Participant{URI: model.IdentityURI("list:" + m.ListID), Role: model.RoleList})
+	}
+	for _, v := range h.Values("Authentication-Results") {
+		p.Auth = append(p.Auth, parseAuthResults(v)...)
+	}
+	for _, v := range h.Values("Received") {
+		p.Hops = append(p.Hops, parseReceived(v))
+	}
+	p.Autocrypt = h.Values("Autocrypt")
+	if m.Date.IsZero() && len(h.Values("Received")) > 0 {
+		// The top Received header ends with the date the user's server got the message.
+		r := h.Values("Received")[0]
+		if i := strings.LastIndexByte(r, ';'); i >= 0 {
+			if d, err := netmail.ParseDate(strings.TrimSpace(r[i+1:])); err == nil {
+				m.Date = d
+			}
+		}
+	}
+}
+
+// walker visits the MIME tree.
+type walker struct {
+	p     *Parsed
+	parts int
+	text  []string
+	html  []string
+}
+
+func (w *walker) entity(e *message.Entity, path string, depth int) {
+	w.parts++
+	if w.parts > maxParts {
+		w.p.note("This message has more than %d parts; the rest are not shown.", maxParts)
+		return
+	}
+	if depth > maxDepth {
+		w.p.note("This message nests parts too deeply; the innermost are not shown.")
+		return
+	}
+	ctype, params, err := e.Header.ContentType()
+	if err != nil || ctype == "" {
+		ctype, params = "text/plain", map[string]string{"charset": "us-ascii"}
+	}
+	ctype = strings.ToLower(ctype)
+	if mr := e.MultipartReader(); mr != nil {
+		w.multipart(e, mr, ctype, params, path, depth)
+		return
+	}
+	disp, dparams, _ := e.Header.ContentDisposition()
+	filename := dparams["filename"]
+	if filename == "" {
+		filename = params["name"]
+	}
+	isAttachment := strings.EqualFold(disp, "attachment") || (filename != "" && !strings.HasPrefix(ctype, "text/"))
+	body, readErr := io.ReadAll(io.LimitReader(e.Body, maxTextBytes+1))
+	if readErr != nil {
+		w.p.note("A part of this message is damaged (%v); what could be read is shown.", shortErr(readErr))
+	}
+	if len(body) > maxTextBytes && strings.HasPrefix(ctype, "text/") && !isAttachment {
+		body = body[:maxTextBytes]
+		w.p.note("A text part is larger than %d MB and was cut.", maxTextBytes>>20)
+	}
+	switch {
+	case ctype == "application/pgp-encrypted" || ctype == "application/pgp-signature":
+		return // the control parts of RFC 3156 structures
+	case !isAttachment && ctype == "text/plain":
+		text := strings.ReplaceAll(toValidUTF8(body), "\r\n", "\n")
+		if strings.EqualFold(params["format"], "flowed") {
+			text = decodeFlowed(text, strings.EqualFold(params["delsp"], "yes"))
+		}
+		if strings.Contains(text, "-----BEGIN PGP MESSAGE-----") {
+			w.p.PGPEncrypted = true
+		}
+		if strings.Contains(text, "-----BEGIN PGP SIGNED MESSAGE-----") {
+			w.p.PGPSigned = true
+		}
+		w.text = append(w.text, strings.TrimRight(text, "\n"))
+	case !isAttachment && ctype == "text/html":
+		safe, rep := SanitizeHTML(toValidUTF8(body))
+		w.p.HTML.RemoteBlocked += rep.RemoteBlocked
+		w.p.HTML.Trackers += rep.Trackers
+		w.p.HTML.TrackerHosts = append(w.p.HTML.TrackerHosts, rep.TrackerHosts...)
+		w.html = append(w.html, safe)
+	default:
+		if filename == "" {
+			filename = defaultName(ctype, path)
+		}
+		size := int64(len(body))
+		if e.Body != nil {
+			n, _ := io.Copy(io.Discard, e.Body) // count the rest of a large attachment
+			size += n
+		}
+		w.p.Body.Attachments = append(w.p.Body.Attachments, model.Attachment{
+			ID: path, Name: filename, ContentType: ctype, Size: size,
+		})
+	}
+}
+
+func (w *walker) multipart(e *message.Entity, mr message.MultipartReader, ctype string, params map[string]string, path string, depth int) {
+	switch ctype {
+	case "multipart/encrypted":
+		if strings.EqualFold(params["protocol"], "application/pgp-encrypted") {
+			w.p.PGPEncrypted = true
+		}
+	case "multipart/signed":
+		if strings.EqualFold(params["protocol"], "application/pgp-signature") {
+			w.p.PGPSigned = true
+		}
+	}
+	alternative := ctype == "multipart/alternative"
+	var alts []*walker
+	for i := 1; ; i++ {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if part == nil {
+				w.p.note("The structure of this message is broken after part %s.%d; later parts are missing.", path, i-1)
+				break
+			}
+			w.p.note("Part of this message uses an unknown %s; it is shown undecoded.", unknownWhat(err))
+		}
+		child := path + "." + fmt.Sprint(i)
+		if alternative {
+			sub := &walker{p: w.p, parts: w.parts}
+			sub.entity(part, child, depth+1)
+			w.parts = sub.parts
+			alts = append(alts, sub)
+			continue
+		}
+		w.entity(part, child, depth+1)
+	}
+	if alternative {
+		// Alternatives come simplest first: keep the first plain text and the last HTML.
+		var text, html []string
+		for _, a := range alts {
+			if len(a.text) > 0 && text == nil {
+				text = a.text
+			}
+			if len(a.html) > 0 {
+				html = a.html
+			}
+		}
+		w.text = append(w.text, text...)
+		w.html = append(w.html, html...)
+	}
+}
+
+func (p *Parsed) finish(raw []byte) {
+	m := &p.Message
+	m.Size = int64(len(raw))
+	m.HasAttachments = len(p.Body.Attachments) > 0
+	text := p.Body.Text
+	if text == "" && p.Body.HTML != "" {
+		text = HTMLToText(p.Body.HTML)
+	}
+	if p.PGPEncrypted && text == "" {
+		text = "Encrypted message"
+	}
+	m.Snippet = snippet(text)
+}
+
+// snippet is the first words of a text, quoted lines and signature left out.
+func snippet(text string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(text, "\n") {
+		l := strings.TrimSpace(line)
+		if l == "--" || l == "-- " {
+			break
+		}
+		if l == "" || strings.HasPrefix(l, ">") {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strings.Join(strings.Fields(l), " "))
+		if utf8.RuneCountInString(b.String()) >= snippetRunes {
+			break
+		}
+	}
+	s := b.String()
+	if utf8.RuneCountInString(s) > snippetRunes {
+		s = string([]rune(s)[:snippetRunes-1]) + "…"
+	}
+	return s
+}
+
+func toValidUTF8(b []byte) string {
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+func defaultName(ctype, path string) string {
+	exts, _ := mime.ExtensionsByType(ctype)
+	ext := ".bin"
+	if len(exts) > 0 {
+		ext = exts[0]
+	}
+	if ctype == "message/rfc822" {
+		ext = ".eml"
+	}
+	return "part-" + path + ext
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func shortErr(err error) string { return truncate(err.Error(), 80) }

@@ -1,0 +1,92 @@
+// Package repo is the core's data on top of package store: accounts, identities, contacts,
+// messages (metadata apart from bodies, attachments as lazily fetched blobs), per-account sync
+// cursors, drafts, a durable outbox and an append-only operation log of user-owned state. It is
+// platform-neutral: the same code runs over IndexedDB in the browser and over the native store in
+// tests and tools.
+//
+// Every method is one transaction. To write repository data and data of another package in one
+// transaction (a discussion index next to the messages, say), use Repo.Update with the stores of
+// both and the Tx methods.
+package repo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"caliopen/wasm/store"
+)
+
+// ErrNotFound is returned when the asked record does not exist.
+var ErrNotFound = store.ErrNotFound
+
+// Repo is the core's repository over one database.
+type Repo struct {
+	db store.DB
+	// Now gives the current time (tests replace it).
+	Now func() time.Time
+}
+
+// New returns the repository over db, which must have been opened with Schema (or a schema that
+// extends it).
+func New(db store.DB) *Repo {
+	return &Repo{db: db, Now: time.Now}
+}
+
+// DB returns the underlying database.
+func (r *Repo) DB() store.DB { return r.db }
+
+// Tx is a transaction of the repository; it embeds the store's transaction for direct access
+// to other stores.
+type Tx struct {
+	store.Tx
+	now func() time.Time
+}
+
+// View runs fn in a read-only transaction over stores.
+func (r *Repo) View(ctx context.Context, stores []string, fn func(*Tx) error) error {
+	return r.db.View(ctx, stores, func(tx store.Tx) error { return fn(&Tx{Tx: tx, now: r.Now}) })
+}
+
+// Update runs fn in a read-write transaction over stores: all its writes or none.
+func (r *Repo) Update(ctx context.Context, stores []string, fn func(*Tx) error) error {
+	return r.db.Update(ctx, stores, func(tx store.Tx) error { return fn(&Tx{Tx: tx, now: r.Now}) })
+}
+
+func (tx *Tx) getJSON(st, key string, v any) error {
+	rec, err := tx.Get(st, key)
+	if err != nil {
+		return err
+	}
+	return decode(st, key, rec.Value, v)
+}
+
+func decode(st, key string, b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return &store.Error{Op: "decode", Store: st, Key: key, Err: errors.Join(store.ErrCorrupt, err)}
+	}
+	return nil
+}
+
+func (tx *Tx) putJSON(st, key string, v any, index map[string]string) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return &store.Error{Op: "encode", Store: st, Key: key, Err: err}
+	}
+	return tx.Put(st, store.Record{Key: key, Value: b, Index: index})
+}
+
+// scanJSON decodes the records a query selects into a slice of T.
+func scanJSON[T any](tx *Tx, st string, q store.Query) ([]T, error) {
+	var out []T
+	err := tx.Scan(st, q, func(rec store.Record) error {
+		var v T
+		if err := decode(st, rec.Key, rec.Value, &v); err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
+}
