@@ -2,6 +2,8 @@
 // browser's protocol connections (tunnel) and device sync, without ever seeing plaintext.
 //
 //	relay [flags]            serve (see -h)
+//	relay [flags] token add <user> | revoke <user> | list
+//	                         manage relay access tokens in the data directory
 package main
 
 import (
@@ -14,7 +16,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"caliopen/relay/auth"
 	"caliopen/relay/server"
+	"caliopen/relay/tunnel"
 	"caliopen/relay/webapp"
 	"caliopen/shared/version"
 )
@@ -37,8 +45,16 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("relay", flag.ContinueOnError)
 	listen := fs.String("listen", envOr("CALIOPEN_RELAY_LISTEN", "127.0.0.1:8080"), "address to listen on (env CALIOPEN_RELAY_LISTEN)")
 	dataDir := fs.String("data", envOr("CALIOPEN_RELAY_DATA", "caliopen-data"), "data directory (env CALIOPEN_RELAY_DATA)")
+	tunnelCfg := tunnel.DefaultConfig()
+	tunnelCfg.RegisterFlags(fs) // each also read from CALIOPEN_RELAY_<FLAG>, e.g. CALIOPEN_RELAY_TUNNEL_PORTS
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if err := tunnel.ApplyEnv(fs, nil); err != nil {
+		return err
+	}
+	if fs.Arg(0) == "token" {
+		return auth.RunTokenCommand(fs.Args()[1:], *dataDir, os.Stdout)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
@@ -48,6 +64,17 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+
+	tokens, err := auth.Open(*dataDir)
+	if err != nil {
+		return err
+	}
+	tun := tunnel.New(tunnelCfg, tokens, tunnel.Options{Logger: log})
+	srv.Handle("/tunnel", tun)
+	srv.OnShutdown(func(ctx context.Context) { tun.Shutdown(ctx) })
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(tun.Collector(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
 	if !srv.AppBuilt() {
 		log.Warn("the web app is not built into this binary; run `make web` first")
 	}

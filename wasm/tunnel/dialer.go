@@ -1,0 +1,73 @@
+// Package tunnel is the client side of Caliopen's blind relay tunnel: a Dialer whose
+// DialContext returns a net.Conn carried over a WebSocket to the relay, which connects it
+// to the named host and port. TLS runs on top, in the client (see TLSConfig), so the relay
+// only ever forwards ciphertext.
+//
+// The Dialer plugs into imapclient, go-smtp, crypto/tls and http.Transport.DialContext.
+// Everything but the WebSocket itself is shared: relay_native.go carries the stream over
+// coder/websocket, relay_js.go over the browser's WebSocket. The wire protocol is
+// caliopen/shared/tunnel.
+package tunnel
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"time"
+
+	proto "caliopen/shared/tunnel"
+)
+
+// Dialer opens TCP connections through a Caliopen relay.
+type Dialer struct {
+	RelayURL string // the relay's tunnel endpoint, wss://host/tunnel (ws:// for tests)
+	Token    string // the user's relay access token
+
+	// Timeout bounds the whole open (WebSocket, relay's resolution and connect) when the
+	// context has no earlier deadline. Zero means 30 seconds.
+	Timeout time.Duration
+}
+
+// Dial is DialContext with a background context.
+func (d *Dialer) Dial(network, address string) (net.Conn, error) {
+	return d.DialContext(context.Background(), network, address)
+}
+
+// DialContext connects to address ("host:port") through the relay. Failures are *Error
+// values matching one of the Err* kinds.
+func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+	default:
+		return nil, &Error{Kind: ErrBadRequest, Address: address, Err: errors.New("network " + network + " not supported")}
+	}
+	host, portStr, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, &Error{Kind: ErrBadRequest, Address: address, Err: err}
+	}
+	port, err := strconv.ParseUint(portStr, 10, 16)
+	if err != nil {
+		return nil, &Error{Kind: ErrBadRequest, Address: address, Err: err}
+	}
+	open, err := proto.AppendOpen(nil, proto.Open{Token: d.Token, Host: host, Port: uint16(port)})
+	if err != nil {
+		return nil, &Error{Kind: ErrBadRequest, Address: address, Err: err}
+	}
+
+	timeout := d.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := dialRelay(ctx, d.RelayURL, open, address)
+	clear(open)
+	return c, err
+}
+
+// addr is a tunnel endpoint address.
+type addr string
+
+func (a addr) Network() string { return "caliopen-tunnel" }
+func (a addr) String() string  { return string(a) }
