@@ -12,7 +12,7 @@ import (
 // inside one machine was recorded by the user's own server as it received the message
 // (PointsEntryHop); the earlier ones were written by the servers on the sender's side and
 // are only as true as those servers (PointsEarlierHops). Hops inside one machine (LMTP
-// delivery, loopback) never count against.
+// delivery, loopback, a local submission without a "from" clause) never count against.
 func hopsFactor(c messageContext) Factor {
 	f := Factor{ID: FactorHops, Possible: PointsHops}
 	switch c.network() {
@@ -28,7 +28,9 @@ func hopsFactor(c messageContext) Factor {
 	}
 	var external []mail.Hop
 	for _, h := range c.in.Hops {
-		if !h.Local {
+		// A Received header without a "from" clause records a local submission (a program
+		// handing the message to its own server), not a transfer over a network.
+		if !h.Local && h.From != "" {
 			external = append(external, h)
 		}
 	}
