@@ -56,6 +56,11 @@ func senderAuthFactor(c messageContext) Factor {
 			fmt.Sprintf("Authentication results written by %s were ignored: only your own server's are believed.", list),
 			"servers", list))
 	}
+	if n := len(c.in.AuthBelowEntry); n > 0 {
+		f.Evidence = append(f.Evidence, note("evidence.auth.below-entry",
+			fmt.Sprintf("Warning: %d authentication result(s) were written before your server received the message (a forgery if they name your server); ignored.", n),
+			"count", fmt.Sprint(n)))
+	}
 	if len(c.in.TrustedAuthServIDs) == 0 {
 		f.Evidence = append(f.Evidence, note("evidence.auth.no-trusted-server",
 			"Your server's authentication id is not set, so no authentication result can be believed."))

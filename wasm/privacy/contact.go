@@ -113,18 +113,21 @@ func contactChannelsFactor(in ContactInput, name string) Factor {
 	if f.Full() {
 		return f
 	}
+	if best == RankEmailKnownKey {
+		f.Advice = append(f.Advice, note("advice.key.verify-person",
+			fmt.Sprintf("Verify %s's key (compare fingerprints in person or by another channel).", name), "person", name))
+		return f
+	}
 	for _, u := range in.Contact.Identities {
 		if u.Network() == model.Email {
 			f.Advice = append(f.Advice, note("advice.channels.email-pgp",
 				fmt.Sprintf("Email %s with OpenPGP would be private: exchange keys with %s.", u.Address(), name),
 				"person", name, "address", u.Address()))
-			break
+			return f
 		}
 	}
-	if len(f.Advice) == 0 {
-		f.Advice = append(f.Advice, note("advice.contact.ask-email",
-			fmt.Sprintf("Ask %s for an email address and an OpenPGP key: only email can be end-to-end encrypted here.", name), "person", name))
-	}
+	f.Advice = append(f.Advice, note("advice.contact.ask-email",
+		fmt.Sprintf("Ask %s for an email address and an OpenPGP key: only email can be end-to-end encrypted here.", name), "person", name))
 	return f
 }
 

@@ -52,7 +52,7 @@ func encryptAdvice(c messageContext, who string) []Note {
 				"person", name))
 		case u.Network() == model.Email || hasEmail(p):
 			out = append(out, note("advice.key.ask",
-				fmt.Sprintf("%s publishes no key — ask %s for one so your mail can be encrypted.", name, name),
+				fmt.Sprintf("%s publishes no key — ask %s for one.", name, name),
 				"person", name))
 		}
 	}

@@ -11,7 +11,9 @@
 // authentication (DKIM, DMARC, SPF) is read only from Authentication-Results carrying the
 // authserv-id of the user's own receiving server (RFC 8601): anyone on the way, the sender
 // included, can write that header, so results under any other authserv-id are ignored and
-// the evidence says so.
+// the evidence says so. FromRaw also ignores results placed below the Received header the
+// user's server wrote on taking the message in, even when they name the user's server:
+// they came with the message.
 //
 // # Message factors (100 points)
 //
@@ -80,7 +82,7 @@
 //
 // # Reply channels
 //
-// Ranker implements discussions.PrivacyRanker: email with both keys known (95 verified,
+// Ranker implements discussions.PrivacyRanker: email with both keys known (100 verified,
 // 85 not yet verified) > email over TLS (40) > a Mastodon DM on the user's own instance
 // (38) > a Mastodon DM across instances (33) > an X DM (15). The ranks are the best score
 // a message on that channel can reach with what is known now.

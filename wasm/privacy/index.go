@@ -96,14 +96,23 @@ func (ix Index) Factor(id string) (Factor, bool) {
 	return Factor{}, false
 }
 
-// Advice lists every factor's advice and the cap's, factors losing the most points first.
+// Advice lists every factor's advice and the cap's, factors losing the most points first,
+// each sentence once.
 func (ix Index) Advice() []Note {
-	var out []Note
+	var all []Note
 	if ix.Cap != nil && ix.Score >= ix.Cap.Limit {
-		out = append(out, ix.Cap.Advice...)
+		all = append(all, ix.Cap.Advice...)
 	}
 	for _, f := range byMissing(ix.Factors) {
-		out = append(out, f.Advice...)
+		all = append(all, f.Advice...)
+	}
+	var out []Note
+	seen := map[string]bool{}
+	for _, n := range all {
+		if !seen[n.Text] {
+			seen[n.Text] = true
+			out = append(out, n)
+		}
 	}
 	return out
 }

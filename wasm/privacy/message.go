@@ -49,7 +49,10 @@ type MessageInput struct {
 	// Mail facts, from mail.Parse (empty for direct messages).
 	Hops []mail.Hop
 	Auth []mail.AuthResult
-	HTML mail.HTMLReport
+	// AuthBelowEntry are results found below the Received header the user's server wrote
+	// (FromRaw fills it): written before the message reached that server, never believed.
+	AuthBelowEntry []mail.AuthResult
+	HTML           mail.HTMLReport
 	// RemoteAllowed is true when the user chose to load this message's remote content.
 	RemoteAllowed bool
 	// Link is the account's connection to its server when the message was fetched.

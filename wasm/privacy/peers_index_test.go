@@ -15,6 +15,8 @@ func TestRealDelivery(t *testing.T) {
 	peer.submit(t, testMail("Alice <alice@example.test>", "tls hop",
 		"Authentication-Results: mail.attacker.example; dkim=pass header.d=example.test; spf=pass; dmarc=pass"))
 	peer.seedClear(t, testMail("Carol <carol@sender.example.org>", "clear hop"))
+	peer.submit(t, testMail("Alice <alice@example.test>", "forged own id",
+		"Authentication-Results: mail.example.test; dkim=pass header.d=example.test; spf=pass; dmarc=pass"))
 
 	tlsMail := peer.delivered(t, "tls hop")
 	clearMail := peer.delivered(t, "clear hop")
@@ -45,13 +47,23 @@ func TestRealDelivery(t *testing.T) {
 			t.Fatalf("the forgery is not reported: %+v", f.Evidence)
 		}
 	})
-	t.Run("own server's results count", func(t *testing.T) {
-		raw := []byte("Authentication-Results: mail.example.test; dkim=pass header.d=example.test; dmarc=pass\r\n")
-		p, err := mail.Parse(append(raw, rawOf(t, tlsMail, peer)...))
+	t.Run("results naming the own server but written by the sender are ignored", func(t *testing.T) {
+		in, err := FromRaw(rawOf(t, peer.delivered(t, "forged own id"), peer))
 		if err != nil {
 			t.Fatal(err)
 		}
-		in := FromParsed(p)
+		in.Link, in.TrustedAuthServIDs = link, trusted
+		f := mustFactor(t, MessageIndex(in, people), FactorSenderAuth)
+		if f.Earned != 0 || !hasEvidence(f, "evidence.auth.below-entry", "") || len(in.AuthBelowEntry) != 3 {
+			t.Fatalf("forged own-id results: %+v (below entry %+v)", f, in.AuthBelowEntry)
+		}
+	})
+	t.Run("own server's results count", func(t *testing.T) {
+		raw := []byte("Authentication-Results: mail.example.test; dkim=pass header.d=example.test; dmarc=pass\r\n")
+		in, err := FromRaw(append(raw, rawOf(t, tlsMail, peer)...))
+		if err != nil {
+			t.Fatal(err)
+		}
 		in.Link, in.TrustedAuthServIDs = link, trusted
 		f := mustFactor(t, MessageIndex(in, people), FactorSenderAuth)
 		if f.Earned != 8 {

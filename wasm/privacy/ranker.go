@@ -9,7 +9,7 @@ import (
 // Channel ranks: the best score a message sent on a channel can reach with what is known
 // now. The reply-channel default is the channel with the highest rank.
 const (
-	RankEmailVerifiedKey = 95 // email, both keys known, theirs verified: end-to-end encrypted
+	RankEmailVerifiedKey = 100 // email, both keys known, theirs verified: end-to-end encrypted
 	RankEmailKnownKey    = 85 // email, both keys known, theirs not yet verified
 	RankEmail            = 40 // email over TLS, not end-to-end encrypted
 	RankMastodonSame     = CapMastodonSameInstance

@@ -26,15 +26,13 @@ func hopsFactor(c messageContext) Factor {
 			"network", string(c.network())))
 		return f
 	}
-	var external []mail.Hop
+	var outside []mail.Hop
 	for _, h := range c.in.Hops {
-		// A Received header without a "from" clause records a local submission (a program
-		// handing the message to its own server), not a transfer over a network.
-		if !h.Local && h.From != "" {
-			external = append(external, h)
+		if external(h) {
+			outside = append(outside, h)
 		}
 	}
-	if len(external) == 0 {
+	if len(outside) == 0 {
 		if len(c.in.Hops) == 0 && !c.outgoing() {
 			f.Evidence = append(f.Evidence, note("evidence.hops.unknown",
 				"The message records no hop: how it travelled cannot be seen."))
@@ -47,7 +45,7 @@ func hopsFactor(c messageContext) Factor {
 			"The message never travelled between servers we can see."))
 		return f
 	}
-	entry, earlier := external[0], external[1:]
+	entry, earlier := outside[0], outside[1:]
 	if entry.TLS {
 		f.Earned += PointsEntryHop
 		f.Evidence = append(f.Evidence, note("evidence.hops.entry-tls",
