@@ -10,8 +10,8 @@ import (
 // now. The reply-channel default is the channel with the highest rank.
 const (
 	RankEmailVerifiedKey = 100 // email, both keys known, theirs verified: end-to-end encrypted
-	RankEmailKnownKey    = 85 // email, both keys known, theirs not yet verified
-	RankEmail            = 40 // email over TLS, not end-to-end encrypted
+	RankEmailKnownKey    = 85  // email, both keys known, theirs not yet verified
+	RankEmail            = 40  // email over TLS, not end-to-end encrypted
 	RankMastodonSame     = CapMastodonSameInstance
 	RankMastodonCross    = CapMastodonCrossInstance
 	RankX                = CapX
