@@ -13,6 +13,8 @@ require (
 	golang.org/x/text v0.43.0
 )
 
+require github.com/emersion/go-imap/v2 v2.0.0-beta.8
+
 require (
 	github.com/agnivade/wasmbrowsertest v0.11.0 // indirect
 	github.com/aymerick/douceur v0.2.0 // indirect

@@ -81,6 +81,21 @@ func TestRealDelivery(t *testing.T) {
 			t.Fatalf("no clear-hop evidence and advice: %+v", f)
 		}
 	})
+	t.Run("read back by IMAP over TLS: the own link", func(t *testing.T) {
+		raw, link := peer.fetchByIMAP(t, "tls hop")
+		in, err := FromRaw(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Link, in.TrustedAuthServIDs = link, trusted
+		ix := MessageIndex(in, people)
+		if f := mustFactor(t, ix, FactorOwnLink); !f.Full() || !hasEvidence(f, "evidence.link.tls", "TLS 1.3") {
+			t.Fatalf("own link %+v", f)
+		}
+		if f := mustFactor(t, ix, FactorHops); !f.Full() {
+			t.Fatalf("hops %+v", f)
+		}
+	})
 	t.Run("the real message reaches A once decrypted, verified and known", func(t *testing.T) {
 		raw := []byte("Authentication-Results: mail.example.test; dkim=pass header.d=example.test; dmarc=pass; spf=pass\r\n")
 		p, err := mail.Parse(append(raw, rawOf(t, tlsMail, peer)...))

@@ -157,13 +157,10 @@ func (p *mailPeer) seedClear(t *testing.T, msg string) {
 // delivered waits for the message with the given subject in bob's Maildir.
 func (p *mailPeer) delivered(t *testing.T, subject string) *mail.Parsed {
 	t.Helper()
-	dir := filepath.Join(p.state, "mail", "bob", "Maildir", "new")
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		files, _ := os.ReadDir(dir)
-		for _, f := range files {
-			raw, err := os.ReadFile(filepath.Join(dir, f.Name()))
-			if err != nil || !bytes.Contains(raw, []byte("Subject: "+subject)) {
+		for _, raw := range p.maildir() {
+			if !bytes.Contains(raw, []byte("Subject: "+subject+"\r\n")) && !bytes.Contains(raw, []byte("Subject: "+subject+"\n")) {
 				continue
 			}
 			parsed, err := mail.Parse(raw)
@@ -213,14 +210,27 @@ func testMail(from, subject string, extra ...string) string {
 // rawByMessageID returns the delivered file carrying a Message-ID.
 func (p *mailPeer) rawByMessageID(t *testing.T, id string) []byte {
 	t.Helper()
-	dir := filepath.Join(p.state, "mail", "bob", "Maildir", "new")
-	files, _ := os.ReadDir(dir)
-	for _, f := range files {
-		raw, err := os.ReadFile(filepath.Join(dir, f.Name()))
-		if err == nil && bytes.Contains(raw, []byte(id)) {
+	for _, raw := range p.maildir() {
+		if bytes.Contains(raw, []byte(id)) {
 			return raw
 		}
 	}
 	t.Fatalf("no delivered message %s", id)
 	return nil
+}
+
+// maildir returns every message in bob's inbox, new or already seen by an IMAP session
+// (Dovecot moves messages from new/ to cur/ when the mailbox is opened).
+func (p *mailPeer) maildir() [][]byte {
+	var out [][]byte
+	for _, sub := range []string{"new", "cur"} {
+		dir := filepath.Join(p.state, "mail", "bob", "Maildir", sub)
+		files, _ := os.ReadDir(dir)
+		for _, f := range files {
+			if raw, err := os.ReadFile(filepath.Join(dir, f.Name())); err == nil {
+				out = append(out, raw)
+			}
+		}
+	}
+	return out
 }
