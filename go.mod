@@ -5,6 +5,7 @@ go 1.26.0
 tool github.com/agnivade/wasmbrowsertest
 
 require (
+	github.com/emersion/go-imap/v2 v2.0.0-beta.8
 	github.com/emersion/go-message v0.18.2
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
@@ -12,8 +13,6 @@ require (
 	golang.org/x/net v0.62.0
 	golang.org/x/text v0.43.0
 )
-
-require github.com/emersion/go-imap/v2 v2.0.0-beta.8
 
 require (
 	github.com/agnivade/wasmbrowsertest v0.11.0 // indirect

@@ -151,3 +151,41 @@ func TestUserIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestContactAdviceExactlyWhenMissing: over keys, identities, the user's accounts, own key
+// and history, a contact factor has advice exactly when it misses points.
+func TestContactAdviceExactlyWhenMissing(t *testing.T) {
+	identitySets := [][]model.IdentityURI{
+		{tapMail}, {tapMasto}, {"mastodon:tapioca@piaille.fr"}, {tapX}, {tapMail, tapMasto, tapX}, {},
+	}
+	accountSets := [][]model.Account{myAccounts, myAccounts[:1], myAccounts[1:], nil}
+	histories := [][]model.Message{nil, {encryptedMail(true)}, {encryptedMail(false), encryptedMail(true)},
+		{{Network: model.X, Security: model.Security{Signature: model.SigBad}}}}
+	n := 0
+	for _, ids := range identitySets {
+		for _, accts := range accountSets {
+			for _, key := range dimKeys {
+				for _, own := range []bool{false, true} {
+					for _, h := range histories {
+						n++
+						ix := ContactIndex(ContactInput{
+							Contact:  contacts.Contact{Name: "Tapioca", Identities: ids},
+							Messages: h,
+							Ranker:   Ranker{People: PeopleMap{tapMail: {Key: key}}, Accounts: accts, OwnKey: own},
+						})
+						if ix.Score < 0 || ix.Score > 100 || ix.Grade != GradeOf(ix.Score) {
+							t.Fatalf("score %d grade %s", ix.Score, ix.Grade)
+						}
+						for _, f := range ix.Factors {
+							if f.Full() == (len(f.Advice) > 0) || len(f.Evidence) == 0 {
+								t.Fatalf("ids %v accounts %d key %v own %v history %d: factor %s %d/%d advice %v evidence %v",
+									ids, len(accts), key, own, len(h), f.ID, f.Earned, f.Possible, f.Advice, f.Evidence)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d contact combinations", n)
+}
