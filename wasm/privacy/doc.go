@@ -84,8 +84,10 @@
 //
 // Ranker implements discussions.PrivacyRanker: email with both keys known (100 verified,
 // 85 not yet verified) > email over TLS (40) > a Mastodon DM on the user's own instance
-// (38) > a Mastodon DM across instances (33) > an X DM (15). The ranks are the best score
-// a message on that channel can reach with what is known now.
+// (38) > a Mastodon DM across instances (33) > an X DM (15). A direct message ranks at its
+// network's cap; email to a key ranks as the end-to-end encryption it allows; plain email
+// ranks just above a DM on the user's own instance: it carries the sender's DKIM proof and
+// can turn encrypted as soon as keys are exchanged (Autocrypt), which a DM never can.
 //
 // # Recomputing
 //

@@ -6,8 +6,9 @@ import (
 	"caliopen/wasm/model"
 )
 
-// Channel ranks: the best score a message sent on a channel can reach with what is known
-// now. The reply-channel default is the channel with the highest rank.
+// Channel ranks, from 0 to 100: how private a message sent on a channel would be with what
+// is known now (see the package documentation). The reply-channel default is the channel
+// with the highest rank.
 const (
 	RankEmailVerifiedKey = 100 // email, both keys known, theirs verified: end-to-end encrypted
 	RankEmailKnownKey    = 85  // email, both keys known, theirs not yet verified
