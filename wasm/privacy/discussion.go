@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"caliopen/wasm/discussions"
+	"caliopen/wasm/model"
 )
 
 // Points of each discussion factor, and how many recent messages count.
@@ -124,4 +125,26 @@ func firstAdvice(ix Index, n int) []Note {
 // Summary is the grade the discussion list shows.
 func Summary(ix Index) *discussions.Privacy {
 	return &discussions.Privacy{Score: ix.Score, Grade: string(ix.Grade)}
+}
+
+// DiscussionInputOf gathers a discussion's input from the discussions index: the index of
+// each of its RecentMessages latest messages (message computes one) and of each participant
+// (person computes one for a contact or a lone identity).
+func DiscussionInputOf(ix *discussions.Index, k discussions.Key, message func(model.Message) Index, person func(discussions.Participant) NamedIndex) (DiscussionInput, bool) {
+	s, ok := ix.Summary(k)
+	if !ok {
+		return DiscussionInput{}, false
+	}
+	msgs := ix.Messages(k)
+	if len(msgs) > RecentMessages {
+		msgs = msgs[len(msgs)-RecentMessages:]
+	}
+	var in DiscussionInput
+	for _, m := range msgs {
+		in.Messages = append(in.Messages, message(m))
+	}
+	for _, p := range s.Participants {
+		in.Participants = append(in.Participants, person(p))
+	}
+	return in, true
 }

@@ -89,6 +89,21 @@
 // ranks just above a DM on the user's own instance: it carries the sender's DKIM proof and
 // can turn encrypted as soon as keys are exchanged (Autocrypt), which a DM never can.
 //
+// # Using it
+//
+//	in, err := privacy.FromRaw(raw)              // or FromParsed(parsed)
+//	in.Own, in.Link = ownIdentities, imapLink     // the account's facts
+//	in.TrustedAuthServIDs = []string{"mx.example.net"}
+//	in.Message.Security = verified                // from the OpenPGP layer
+//	people := privacy.BookPeople{Book: book, Keys: keys, Known: known}
+//	msg := privacy.MessageIndex(in, people)
+//	ranker := privacy.Ranker{People: people, Accounts: accounts, OwnKey: hasKey}
+//	contact := privacy.ContactIndex(privacy.ContactInput{Contact: c, Messages: theirs, Ranker: ranker})
+//	din, _ := privacy.DiscussionInputOf(index, key, messageIndexOf, personIndexOf)
+//	summary.Privacy = privacy.Summary(privacy.DiscussionIndex(din))
+//	report := privacy.UserIndex(privacy.UserInput{Accounts: links, OwnKey: hasKey, Contacts: all})
+//	choice, _ := index.ReplyChannel(discussions.ReplyRequest{…, Ranker: ranker}, book)
+//
 // # Recomputing
 //
 // Every function is pure: MessageIndex, ContactIndex, DiscussionIndex and UserIndex read

@@ -104,6 +104,22 @@ func TestReplyChannelDefault(t *testing.T) {
 	if c := choose(BookPeople{Book: book}, false); c.Default.Network != model.Email {
 		t.Fatalf("email over TLS should beat a Mastodon DM: %+v", c.Default)
 	}
+	// The discussion's own index, from the same index and book.
+	din, ok := DiscussionInputOf(ix, key,
+		func(m model.Message) Index {
+			return MessageIndex(MessageInput{Message: m, Own: []model.IdentityURI{meX}, Link: Link{TLS: true}}, withKey)
+		},
+		func(p discussions.Participant) NamedIndex {
+			c, _ := book.Contact(p.Contact)
+			return NamedIndex{Name: c.Name, Index: ContactIndex(ContactInput{Contact: c,
+				Ranker: Ranker{People: withKey, Accounts: myAccounts, OwnKey: true}})}
+		})
+	if !ok || len(din.Messages) != 1 || len(din.Participants) != 1 {
+		t.Fatalf("discussion input %+v", din)
+	}
+	if d := DiscussionIndex(din); d.Score > CapX || !strings.Contains(adviceText(d.Advice()), "reply by email") {
+		t.Fatalf("an X-only discussion: %d, advice:\n%s", d.Score, adviceText(d.Advice()))
+	}
 	// Without email, Mastodon on the user's own instance beats X.
 	mastodonOnly := []model.Account{myAccounts[1], myAccounts[2]}
 	c, err := ix.ReplyChannel(discussions.ReplyRequest{Discussion: key, Accounts: mastodonOnly,
