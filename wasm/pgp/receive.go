@@ -1,0 +1,208 @@
+package pgp
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"caliopen/wasm/mail"
+	"caliopen/wasm/model"
+	"github.com/ProtonMail/gopenpgp/v3/crypto"
+)
+
+// Keys are the keys reading a message needs: the user's own secret keys to decrypt and the
+// contacts' ring to verify.
+type Keys struct {
+	Own      []*SecretKey
+	Contacts *Ring
+}
+
+// Opened is an incoming message after decryption and verification.
+type Opened struct {
+	// Parsed is the readable message: for an encrypted message, the decrypted MIME entity
+	// under the outer header (protected headers applied), parsed like any mail. Its
+	// Message.Security holds the same facts as Security.
+	Parsed   *mail.Parsed
+	Security model.Security
+	// Protected is true when the Subject and other headers came from inside the signed or
+	// encrypted part.
+	Protected bool
+	// Gossip holds the Autocrypt-Gossip header values found inside the encrypted payload.
+	Gossip []string
+}
+
+// Open reads a raw incoming message, decrypting and verifying it when it is PGP/MIME
+// (RFC 3156) or inline PGP. A message that cannot be decrypted or verified is still returned,
+// with Security.Note saying why; only a message whose header cannot be read is an error.
+func Open(raw []byte, keys Keys) (*Opened, error) {
+	outer, err := readEntity(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", mail.ErrUnreadable, err)
+	}
+	o := opener{keys: keys, outer: outer}
+	o.v = verifier{ring: keys.Contacts, from: senderAddress(outer), own: autocryptKey(outer)}
+	t, params := outer.mediaType()
+	switch {
+	case t == "multipart/encrypted" && strings.EqualFold(params["protocol"], "application/pgp-encrypted"):
+		return o.encrypted()
+	case t == "multipart/signed" && strings.EqualFold(params["protocol"], "application/pgp-signature"):
+		return o.signed(outer, raw)
+	}
+	return o.inline(raw)
+}
+
+type opener struct {
+	keys  Keys
+	outer *entity
+	v     verifier
+}
+
+// finish parses readable and records sec on the result.
+func (o *opener) finish(readable []byte, sec model.Security, protected bool) (*Opened, error) {
+	p, err := mail.Parse(readable)
+	if err != nil {
+		return nil, err
+	}
+	p.Message.Security = sec
+	if sec.Note != "" {
+		p.Body.Notes = append(p.Body.Notes, sec.Note)
+	}
+	return &Opened{Parsed: p, Security: sec, Protected: protected}, nil
+}
+
+// encrypted decrypts a multipart/encrypted message (RFC 3156 section 4).
+func (o *opener) encrypted() (*Opened, error) {
+	raw := o.outerRaw()
+	parts, err := o.outer.parts()
+	if err != nil || len(parts) < 2 {
+		return o.finish(raw, model.Security{Note: "This encrypted message is damaged: its encrypted part is missing."}, false)
+	}
+	part, err := readEntity(parts[1])
+	var ciphertext []byte
+	if err == nil {
+		ciphertext, err = part.decodedBody()
+	}
+	if err != nil {
+		return o.finish(raw, model.Security{Note: "This encrypted message is damaged: " + err.Error()}, false)
+	}
+	plain, sec := o.decrypt(ciphertext)
+	if !sec.Encrypted {
+		return o.finish(raw, sec, false)
+	}
+	inner, err := readEntity(canonicalCRLF(plain))
+	if err != nil {
+		sec.Note = "The decrypted content cannot be read: " + err.Error()
+		return o.finish(raw, sec, false)
+	}
+	if sec.Signature == model.SigNone { // sign-then-encrypt: a multipart/signed inside
+		if t, params := inner.mediaType(); t == "multipart/signed" && strings.EqualFold(params["protocol"], "application/pgp-signature") {
+			var signedPart *entity
+			signedPart, sec = o.verifySigned(inner, sec)
+			if signedPart != nil {
+				inner = signedPart
+			}
+		}
+	}
+	out, err := o.finish(merge(o.outer, inner), sec, inner.isProtected())
+	if err == nil {
+		out.Gossip = inner.header.Values("Autocrypt-Gossip")
+	}
+	return out, err
+}
+
+// decrypt decrypts and verifies an OpenPGP message with the user's keys.
+func (o *opener) decrypt(ciphertext []byte) ([]byte, model.Security) {
+	var sec model.Security
+	own, _ := crypto.NewKeyRing(nil)
+	for _, k := range o.keys.Own {
+		_ = own.AddKey(k.key)
+	}
+	h, err := handle.Decryption().DecryptionKeys(own).VerificationKeys(o.v.keyRing()).New()
+	if err != nil {
+		sec.Note = "This message cannot be decrypted: " + err.Error()
+		return nil, sec
+	}
+	res, err := h.Decrypt(ciphertext, crypto.Auto)
+	if err != nil {
+		sec.Note = o.whyNotDecrypted(ciphertext, own, err)
+		return nil, sec
+	}
+	sec.Encrypted = true
+	o.v.judge(&sec, &res.VerifyResult)
+	return res.Bytes(), sec
+}
+
+// whyNotDecrypted explains a decryption failure: no key of ours, or damaged data.
+func (o *opener) whyNotDecrypted(ciphertext []byte, own *crypto.KeyRing, err error) string {
+	msg, perr := messageFrom(ciphertext)
+	if perr != nil {
+		return "This encrypted message is damaged and cannot be read."
+	}
+	ids, ok := msg.HexEncryptionKeyIDs()
+	if ok && len(ids) > 0 && !ringHasAny(own, ids) {
+		return fmt.Sprintf("This message was encrypted to a key we do not have (key ID %s).", strings.Join(ids, ", "))
+	}
+	return "This message cannot be decrypted; its encrypted data is damaged (" + err.Error() + ")."
+}
+
+func messageFrom(data []byte) (*crypto.PGPMessage, error) {
+	if bytes.Contains(data, []byte("-----BEGIN PGP")) {
+		return crypto.NewPGPMessageFromArmored(string(data))
+	}
+	return crypto.NewPGPMessage(data), nil
+}
+
+func ringHasAny(kr *crypto.KeyRing, hexIDs []string) bool {
+	for _, k := range kr.GetKeys() {
+		for _, id := range hexIDs {
+			if hasKeyID(k, id) || id == "0000000000000000" { // wildcard (hidden) recipient
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// signed verifies a top-level multipart/signed message (RFC 3156 section 5).
+func (o *opener) signed(outer *entity, raw []byte) (*Opened, error) {
+	signedPart, sec := o.verifySigned(outer, model.Security{})
+	if signedPart == nil {
+		return o.finish(raw, sec, false)
+	}
+	return o.finish(merge(o.outer, signedPart), sec, signedPart.isProtected())
+}
+
+// verifySigned checks a multipart/signed entity and returns its signed part. The signature
+// covers the first part exactly as received, in canonical CRLF form.
+func (o *opener) verifySigned(e *entity, sec model.Security) (*entity, model.Security) {
+	parts, err := e.parts()
+	if err != nil || len(parts) < 2 {
+		sec.Signature, sec.Note = model.SigError, "This signed message is damaged: its signature part is missing."
+		return nil, sec
+	}
+	signedBytes := canonicalCRLF(parts[0])
+	signedPart, err := readEntity(signedBytes)
+	if err != nil {
+		sec.Signature, sec.Note = model.SigError, "The signed part cannot be read: "+err.Error()
+		return nil, sec
+	}
+	sigEntity, err := readEntity(parts[1])
+	var signature []byte
+	if err == nil {
+		signature, err = sigEntity.decodedBody()
+	}
+	if err != nil {
+		sec.Signature, sec.Note = model.SigError, "The signature part cannot be read: "+err.Error()
+		return signedPart, sec
+	}
+	o.v.verifyDetached(&sec, signedBytes, signature)
+	if sec.Signature == model.SigNone {
+		sec.Signature, sec.Note = model.SigError, "The signature part holds no signature."
+	}
+	return signedPart, sec
+}
+
+// outerRaw returns the outer message as received.
+func (o *opener) outerRaw() []byte {
+	return append(append([]byte(nil), o.outer.rawHeader...), o.outer.body...)
+}
