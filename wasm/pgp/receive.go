@@ -47,8 +47,38 @@ func Open(raw []byte, keys Keys) (*Opened, error) {
 		return o.encrypted()
 	case t == "multipart/signed" && strings.EqualFold(params["protocol"], "application/pgp-signature"):
 		return o.signed(outer, raw)
+	case t == "multipart/mixed":
+		if wrapped := listWrapped(outer); wrapped != nil {
+			return Open(wrapped, keys)
+		}
 	}
 	return o.inline(raw)
+}
+
+// listWrapped returns the PGP/MIME message a mailing list wrapped as the first part of a
+// multipart/mixed (adding a footer part after it), under the outer header; or nil.
+func listWrapped(outer *entity) []byte {
+	parts, err := outer.parts()
+	if err != nil || len(parts) == 0 {
+		return nil
+	}
+	first, err := readEntity(parts[0])
+	if err != nil {
+		return nil
+	}
+	if t, _ := first.mediaType(); t != "multipart/encrypted" && t != "multipart/signed" {
+		return nil
+	}
+	var buf bytes.Buffer
+	for f := outer.header.Fields(); f.Next(); {
+		if !isMIMEField(f.Key()) {
+			writeField(&buf, f)
+		}
+	}
+	buf.WriteString("MIME-Version: 1.0\r\n")
+	buf.Write(first.rawHeader)
+	buf.Write(first.body)
+	return buf.Bytes()
 }
 
 type opener struct {

@@ -3,6 +3,7 @@ package pgp
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"caliopen/wasm/model"
 	"github.com/ProtonMail/gopenpgp/v3/constants"
@@ -36,6 +37,9 @@ func (v verifier) judge(sec *model.Security, res *crypto.VerifyResult) {
 		}
 		if sec.Signature == model.SigGoodUnknown {
 			sec.Note = fmt.Sprintf("Good signature, but key %s is not yet known for %s.", FormatFingerprint(signer.GetFingerprint()), v.from)
+		}
+		if signer.IsExpired(timeNow().Unix()) {
+			sec.Note = strings.TrimSpace(sec.Note + " The signing key has expired since.")
 		}
 		return
 	}
