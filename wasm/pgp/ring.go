@@ -83,6 +83,9 @@ func (r *Ring) SetVerified(address, fingerprint string, verified bool) bool {
 
 // ForAddress returns the keys held for address, verified ones first, then newest first.
 func (r *Ring) ForAddress(address string) []*ContactKey {
+	if r == nil {
+		return nil
+	}
 	address = normAddr(address)
 	r.mu.RLock()
 	defer r.mu.RUnlock()
