@@ -140,6 +140,13 @@ func (o *opener) encrypted() (*Opened, error) {
 	return out, err
 }
 
+// DecryptAndVerify decrypts an armored or binary OpenPGP message with keys.Own and checks its
+// signature against keys.Contacts for the sender address from.
+func DecryptAndVerify(ciphertext []byte, keys Keys, from string) ([]byte, model.Security) {
+	o := opener{keys: keys, v: verifier{ring: keys.Contacts, from: normAddr(from)}}
+	return o.decrypt(ciphertext)
+}
+
 // decrypt decrypts and verifies an OpenPGP message with the user's keys.
 func (o *opener) decrypt(ciphertext []byte) ([]byte, model.Security) {
 	var sec model.Security

@@ -27,7 +27,7 @@ func BuildEncrypted(m Outgoing, me *SecretKey, recipients []*PublicKey) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	armored, err := encryptAndSign(inner, me, recipients)
+	armored, err := EncryptAndSign(inner, me, recipients)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,9 @@ func (m *Outgoing) protectedContent(hp string, gossip bool) ([]byte, error) {
 	return m.content(h.Header, map[string]string{"protected-headers": "v1", "hp": hp})
 }
 
-func encryptAndSign(plain []byte, me *SecretKey, recipients []*PublicKey) ([]byte, error) {
+// EncryptAndSign encrypts plain to the recipients and to me, signed by me (one OpenPGP
+// message, RFC 3156 section 6.2's combined form), armored.
+func EncryptAndSign(plain []byte, me *SecretKey, recipients []*PublicKey) ([]byte, error) {
 	kr, err := crypto.NewKeyRing(nil)
 	if err != nil {
 		return nil, err
