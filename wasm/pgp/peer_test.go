@@ -1,3 +1,7 @@
+//go:build !js
+
+// Tests against real peers (GnuPG, Dovecot, Postfix) and files: native only.
+
 package pgp
 
 import (

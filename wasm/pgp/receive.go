@@ -34,7 +34,19 @@ type Opened struct {
 // Open reads a raw incoming message, decrypting and verifying it when it is PGP/MIME
 // (RFC 3156) or inline PGP. A message that cannot be decrypted or verified is still returned,
 // with Security.Note saying why; only a message whose header cannot be read is an error.
-func Open(raw []byte, keys Keys) (*Opened, error) {
+func Open(raw []byte, keys Keys) (o *Opened, err error) {
+	defer func() {
+		if r := recover(); r != nil { // a library bug on hostile input must not take the core down
+			o, err = nil, fmt.Errorf("%w: %v", mail.ErrUnreadable, r)
+		}
+	}()
+	return open(raw, keys, 0)
+}
+
+// maxWrapping bounds how many mailing-list wrappers are taken off.
+const maxWrapping = 2
+
+func open(raw []byte, keys Keys, depth int) (*Opened, error) {
 	outer, err := readEntity(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", mail.ErrUnreadable, err)
@@ -48,8 +60,8 @@ func Open(raw []byte, keys Keys) (*Opened, error) {
 	case t == "multipart/signed" && strings.EqualFold(params["protocol"], "application/pgp-signature"):
 		return o.signed(outer, raw)
 	case t == "multipart/mixed":
-		if wrapped := listWrapped(outer); wrapped != nil {
-			return Open(wrapped, keys)
+		if wrapped := listWrapped(outer); wrapped != nil && depth < maxWrapping {
+			return open(wrapped, keys, depth+1)
 		}
 	}
 	return o.inline(raw)
