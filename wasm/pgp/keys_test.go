@@ -88,6 +88,17 @@ func TestRing(t *testing.T) {
 	if ks := r.ForAddress("bob@example.test"); len(ks) != 2 || !ks[0].Verified || ks[0].Source != SourceImport {
 		t.Errorf("re-adding a key: %+v", ks)
 	}
+	recs, err := r.Records()
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored := NewRing()
+	if err := restored.RestoreRecords(append(recs, Record{Address: "x@example.test", Key: []byte("junk")})); err == nil {
+		t.Error("junk record accepted silently")
+	}
+	if ks := restored.ForAddress("bob@example.test"); len(ks) != 2 || !ks[0].Verified || ks[0].Key.Fingerprint() != pa.Fingerprint() {
+		t.Errorf("restored: %+v", ks)
+	}
 	r.Remove("bob@example.test", pa.Fingerprint())
 	if len(r.ForAddress("bob@example.test")) != 1 {
 		t.Error("remove")

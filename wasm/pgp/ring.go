@@ -1,6 +1,7 @@
 package pgp
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -164,3 +165,46 @@ func verifiedFirst(ks []*ContactKey) {
 }
 
 func normAddr(a string) string { return strings.ToLower(strings.TrimSpace(a)) }
+
+// Record is a ring entry in a form to store: the key as binary bytes.
+type Record struct {
+	Address  string    `json:"address"`
+	Key      []byte    `json:"key"`
+	Source   Source    `json:"source"`
+	Verified bool      `json:"verified,omitempty"`
+	AddedAt  time.Time `json:"addedAt"`
+}
+
+// Records returns every entry for the store to persist.
+func (r *Ring) Records() ([]Record, error) {
+	var out []Record
+	for _, k := range r.All() {
+		b, err := k.Key.Bytes()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Record{Address: k.Address, Key: b, Source: k.Source, Verified: k.Verified, AddedAt: k.AddedAt})
+	}
+	return out, nil
+}
+
+// RestoreRecords loads stored entries; an entry whose key cannot be read is skipped and
+// counted in the error.
+func (r *Ring) RestoreRecords(records []Record) error {
+	bad := 0
+	for _, rec := range records {
+		pub, err := ParsePublic(rec.Key)
+		if err != nil {
+			bad++
+			continue
+		}
+		k := r.Add(rec.Address, pub, rec.Source)
+		r.mu.Lock()
+		k.Verified, k.AddedAt = rec.Verified, rec.AddedAt
+		r.mu.Unlock()
+	}
+	if bad > 0 {
+		return fmt.Errorf("pgp: %d stored keys cannot be read", bad)
+	}
+	return nil
+}
