@@ -148,6 +148,9 @@ func (o *opener) encrypted() (*Opened, error) {
 	out, err := o.finish(merge(o.outer, inner), sec, inner.isProtected())
 	if err == nil {
 		out.Gossip = inner.header.Values("Autocrypt-Gossip")
+		if out.Protected {
+			hideLegacyDisplay(out.Parsed, inner.rawHeader, inner.body)
+		}
 	}
 	return out, err
 }
@@ -218,7 +221,11 @@ func (o *opener) signed(outer *entity, raw []byte) (*Opened, error) {
 	if signedPart == nil {
 		return o.finish(raw, sec, false)
 	}
-	return o.finish(merge(o.outer, signedPart), sec, signedPart.isProtected())
+	out, err := o.finish(merge(o.outer, signedPart), sec, signedPart.isProtected())
+	if err == nil && out.Protected {
+		hideLegacyDisplay(out.Parsed, signedPart.rawHeader, signedPart.body)
+	}
+	return out, err
 }
 
 // verifySigned checks a multipart/signed entity and returns its signed part. The signature

@@ -202,3 +202,31 @@ func plainMail(subject, text string) []byte {
 	return []byte(fmt.Sprintf("From: alice@example.test\r\nTo: bob@example.test\r\nSubject: %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
 		subject, strings.ReplaceAll(text, "\n", "\r\n")))
 }
+
+func TestLegacyDisplayHidden(t *testing.T) {
+	alice, bob := newPair(t, "Alice", "alice@example.test"), newPair(t, "Bob", "bob@example.test")
+	cases := map[string]string{
+		"RFC 9788": "Content-Type: text/plain; charset=utf-8; hp=\"cipher\"; hp-legacy-display=\"1\"\r\n" +
+			"Subject: Real subject\r\nFrom: alice@example.test\r\n\r\n" +
+			"Subject: Real subject\r\n\r\nThe body.\r\n",
+		"protected-headers v1": "Content-Type: multipart/mixed; boundary=m; protected-headers=\"v1\"\r\nSubject: Real subject\r\n\r\n" +
+			"--m\r\nContent-Type: text/rfc822-headers; protected-headers=\"v1\"\r\nContent-Disposition: inline\r\n\r\nSubject: Real subject\r\n" +
+			"--m\r\nContent-Type: text/plain\r\n\r\nThe body.\r\n--m--\r\n",
+	}
+	for name, inner := range cases {
+		t.Run(name, func(t *testing.T) {
+			h, _ := handle.Encryption().Recipient(bob.pub.key).SigningKey(alice.sec.key).New()
+			msg, _ := h.Encrypt([]byte(inner))
+			armored, _ := msg.Armor()
+			raw := "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: ...\r\nMIME-Version: 1.0\r\n" +
+				"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=b\r\n\r\n" +
+				"--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n" +
+				"--b\r\nContent-Type: application/octet-stream\r\n\r\n" + armored + "\r\n--b--\r\n"
+			o := mustOpen(t, []byte(raw), Keys{Own: []*SecretKey{bob.sec}})
+			p := o.Parsed
+			if p.Message.Subject != "Real subject" || strings.TrimSpace(p.Body.Text) != "The body." || len(p.Body.Attachments) != 0 || p.Message.Snippet != "The body." {
+				t.Errorf("subject %q text %q attachments %+v snippet %q", p.Message.Subject, p.Body.Text, p.Body.Attachments, p.Message.Snippet)
+			}
+		})
+	}
+}
