@@ -10,7 +10,8 @@
 // and the contacts' Ring. The result's Parsed is the readable message (for an encrypted
 // message, the decrypted MIME under the outer header, protected headers applied) and
 // Security the verified facts; a failure is a readable Security.Note, not an error.
-// Opened.Gossip and Parsed.Autocrypt feed autocrypt.Store.Update.
+// Opened.Gossip and Parsed.Autocrypt feed autocrypt.Store.Update; with Keys.Autocrypt set,
+// the sender's Autocrypt key also verifies signatures.
 //
 // Writing: the composer asks Plan whether a message will be encrypted (and why not), then
 // calls BuildEncrypted with SendPlan.Recipients(), or BuildSigned, or BuildDraft for the

@@ -74,6 +74,10 @@ func TestAutocryptConversation(t *testing.T) {
 	if p, ok := bobState.Peer("alice@example.test"); !ok || p.PreferEncrypt != autocrypt.Mutual {
 		t.Errorf("bob did not learn alice's header: %+v", p)
 	}
+	// from now on Alice's key is known to Bob through Autocrypt, even in a message without the header
+	signed, _ := BuildSigned(outgoing("Later"), alice.sec)
+	wantSecurity(t, mustOpen(t, signed, Keys{Autocrypt: bobState}), false, model.SigGoodKnown)
+	wantSecurity(t, mustOpen(t, signed, Keys{}), false, model.SigError)
 
 	ring.Add("bob@example.test", bob.pub, SourceWKD)
 	ring.Add("carol@example.test", carol.pub, SourceImport)

@@ -2,6 +2,7 @@ package pgp
 
 import (
 	"bytes"
+	"caliopen/wasm/autocrypt"
 	"fmt"
 	"strings"
 
@@ -15,6 +16,9 @@ import (
 type Keys struct {
 	Own      []*SecretKey
 	Contacts *Ring
+	// Autocrypt, when set, lends the sender's Autocrypt key to verification: a signature by
+	// it is good from a known key, like one by a key in Contacts for that address.
+	Autocrypt *autocrypt.Store
 }
 
 // Opened is an incoming message after decryption and verification.
@@ -52,7 +56,7 @@ func open(raw []byte, keys Keys, depth int) (*Opened, error) {
 		return nil, fmt.Errorf("%w: %v", mail.ErrUnreadable, err)
 	}
 	o := opener{keys: keys, outer: outer}
-	o.v = verifier{ring: keys.Contacts, from: senderAddress(outer), own: autocryptKey(outer)}
+	o.v = newVerifier(keys, senderAddress(outer), autocryptKey(outer))
 	t, params := outer.mediaType()
 	switch {
 	case t == "multipart/encrypted" && strings.EqualFold(params["protocol"], "application/pgp-encrypted"):
@@ -158,7 +162,7 @@ func (o *opener) encrypted() (*Opened, error) {
 // DecryptAndVerify decrypts an armored or binary OpenPGP message with keys.Own and checks its
 // signature against keys.Contacts for the sender address from.
 func DecryptAndVerify(ciphertext []byte, keys Keys, from string) ([]byte, model.Security) {
-	o := opener{keys: keys, v: verifier{ring: keys.Contacts, from: normAddr(from)}}
+	o := opener{keys: keys, v: newVerifier(keys, normAddr(from), nil)}
 	return o.decrypt(ciphertext)
 }
 

@@ -15,9 +15,42 @@ type verifier struct {
 	ring *Ring
 	from string     // sender address, lower case
 	own  *PublicKey // a key the message itself carries (its Autocrypt header), or nil
+	// senderKeys are the sender's keys from Autocrypt state: known for the sender.
+	senderKeys []*PublicKey
 }
 
-func (v verifier) keyRing() *crypto.KeyRing { return v.ring.keyRing(v.own) }
+func newVerifier(keys Keys, from string, carried *PublicKey) verifier {
+	v := verifier{ring: keys.Contacts, from: from, own: carried}
+	if keys.Autocrypt != nil && from != "" {
+		if peer, ok := keys.Autocrypt.Peer(from); ok {
+			for _, kd := range [][]byte{peer.PublicKey, peer.GossipKey} {
+				if k, err := ParsePublic(kd); len(kd) > 0 && err == nil {
+					v.senderKeys = append(v.senderKeys, k)
+				}
+			}
+		}
+	}
+	return v
+}
+
+func (v verifier) keyRing() *crypto.KeyRing {
+	return v.ring.keyRing(append([]*PublicKey{v.own}, v.senderKeys...)...)
+}
+
+// knownForSender says whether the key with fingerprint fpr is held for the sender.
+func (v verifier) knownForSender(fpr string) bool {
+	for _, k := range v.ring.byFingerprint(fpr) {
+		if k.Address == v.from {
+			return true
+		}
+	}
+	for _, k := range v.senderKeys {
+		if k.Fingerprint() == fpr {
+			return true
+		}
+	}
+	return false
+}
 
 // judge fills sec from a verification result; err is the non-signature error, if any.
 func (v verifier) judge(sec *model.Security, res *crypto.VerifyResult) {
@@ -30,10 +63,8 @@ func (v verifier) judge(sec *model.Security, res *crypto.VerifyResult) {
 		}
 		sec.SignerKeyID = signer.GetHexKeyID()
 		sec.Signature = model.SigGoodUnknown
-		for _, k := range v.ring.byFingerprint(signer.GetFingerprint()) {
-			if k.Address == v.from {
-				sec.Signature = model.SigGoodKnown
-			}
+		if v.knownForSender(signer.GetFingerprint()) {
+			sec.Signature = model.SigGoodKnown
 		}
 		if sec.Signature == model.SigGoodUnknown {
 			sec.Note = fmt.Sprintf("Good signature, but key %s is not yet known for %s.", FormatFingerprint(signer.GetFingerprint()), v.from)
