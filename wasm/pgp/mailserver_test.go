@@ -78,8 +78,9 @@ func (s *mailServer) send(t *testing.T, user, pass, from string, to []string, ra
 	_ = c.Quit()
 }
 
-// fetchLatest waits for mail in user's INBOX and returns the newest message as stored.
-func (s *mailServer) fetchLatest(t *testing.T, user, pass string) []byte {
+// fetchLatest waits until the newest message in user's INBOX contains marker and returns it
+// as stored.
+func (s *mailServer) fetchLatest(t *testing.T, user, pass, marker string) []byte {
 	t.Helper()
 	c, err := imapclient.DialTLS("127.0.0.1:"+s.env["IMAPS_PORT"], &imapclient.Options{TLSConfig: s.tls})
 	if err != nil {
@@ -101,55 +102,75 @@ func (s *mailServer) fetchLatest(t *testing.T, user, pass string) []byte {
 			if err != nil || len(msgs) != 1 {
 				t.Fatalf("fetch: %v (%d messages)", err, len(msgs))
 			}
-			return msgs[0].FindBodySection(section)
+			if body := msgs[0].FindBodySection(section); bytes.Contains(body, []byte(marker)) {
+				return body
+			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no mail for %s after 15 s", user)
+			t.Fatalf("no mail with %q for %s after 15 s", marker, user)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 }
 
 // TestThroughMailServers sends PGP/MIME through Postfix into Dovecot both ways between us
-// (alice) and GnuPG (bob), and reads it back by IMAP.
+// (alice) and GnuPG (bob, with an Ed25519 and then an RSA key), and reads it back by IMAP.
 func TestThroughMailServers(t *testing.T) {
 	srv := startMailServer(t)
-	peer := newGPGPeer(t, "Bob", "bob@example.test", "ed25519")
 	me, err := Generate("Alice", "alice@example.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	bobKey := peer.publicKey()
 	myPub, _ := me.Public()
-	myPubFile := peer.file("alice.asc", mustArmor(t, myPub))
-	peer.run("import", myPubFile)
+	for _, algo := range []string{"ed25519", "rsa"} {
+		t.Run(algo, func(t *testing.T) {
+			peer := newGPGPeer(t, "Bob", "bob@example.test", algo)
+			bobKey := peer.publicKey()
+			myPubFile := peer.file("alice.asc", mustArmor(t, myPub))
+			peer.run("import", myPubFile)
 
-	t.Run("caliopen to gnupg", func(t *testing.T) {
-		raw, err := BuildEncrypted(outgoing("Through Postfix"), me, []*PublicKey{bobKey})
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv.send(t, "alice", "alicepw", "alice@example.test", []string{"bob@example.test"}, raw)
-		got := srv.fetchLatest(t, "bob", "bobpw")
-		plain, stderr, code := peer.run("decrypt-verify", peer.file("fetched.eml", got))
-		if code != 0 || !bytes.Contains(plain, []byte("Subject: Through Postfix")) {
-			t.Fatalf("gpg decrypt-verify exit %d: %s\n%s", code, stderr, plain)
-		}
-	})
+			t.Run("caliopen to gnupg, encrypted", func(t *testing.T) {
+				m := outgoing("Through Postfix")
+				m.MessageID = "encrypted-" + algo + "@example.test"
+				raw, err := BuildEncrypted(m, me, []*PublicKey{bobKey})
+				if err != nil {
+					t.Fatal(err)
+				}
+				srv.send(t, "alice", "alicepw", "alice@example.test", []string{"bob@example.test"}, raw)
+				got := srv.fetchLatest(t, "bob", "bobpw", m.MessageID)
+				plain, stderr, code := peer.run("decrypt-verify", peer.file("fetched.eml", got))
+				if code != 0 || !bytes.Contains(plain, []byte("Subject: Through Postfix")) {
+					t.Fatalf("gpg decrypt-verify exit %d: %s\n%s", code, stderr, plain)
+				}
+			})
 
-	t.Run("gnupg to caliopen", func(t *testing.T) {
-		msg, stderr, code := peer.run("encrypt-sign", myPubFile, "Through Dovecot")
-		if code != 0 {
-			t.Fatalf("gpg: %s", stderr)
-		}
-		srv.send(t, "bob", "bobpw", "bob@example.test", []string{"alice@example.test"}, msg)
-		got := srv.fetchLatest(t, "alice", "alicepw")
-		ring := NewRing()
-		ring.Add("bob@example.test", bobKey, SourceImport)
-		o := mustOpen(t, got, Keys{Own: []*SecretKey{me}, Contacts: ring})
-		wantSecurity(t, o, true, model.SigGoodKnown)
-		if o.Parsed.Message.Subject != "Through Dovecot" || !strings.Contains(o.Parsed.Body.Text, "Hello from GnuPG") {
-			t.Errorf("subject %q body %q", o.Parsed.Message.Subject, o.Parsed.Body.Text)
-		}
-	})
+			t.Run("caliopen to gnupg, signed", func(t *testing.T) {
+				raw, err := BuildSigned(outgoing("Signed through Postfix"), me)
+				if err != nil {
+					t.Fatal(err)
+				}
+				srv.send(t, "alice", "alicepw", "alice@example.test", []string{"bob@example.test"}, raw)
+				got := srv.fetchLatest(t, "bob", "bobpw", "Signed through Postfix")
+				if _, stderr, code := peer.run("verify", peer.file("fetched-signed.eml", got)); code != 0 {
+					t.Fatalf("gpg verify exit %d: %s", code, stderr)
+				}
+			})
+
+			t.Run("gnupg to caliopen", func(t *testing.T) {
+				msg, stderr, code := peer.run("encrypt-sign", myPubFile, "Through Dovecot "+algo)
+				if code != 0 {
+					t.Fatalf("gpg: %s", stderr)
+				}
+				srv.send(t, "bob", "bobpw", "bob@example.test", []string{"alice@example.test"}, msg)
+				got := srv.fetchLatest(t, "alice", "alicepw", "Through Dovecot "+algo)
+				ring := NewRing()
+				ring.Add("bob@example.test", bobKey, SourceImport)
+				o := mustOpen(t, got, Keys{Own: []*SecretKey{me}, Contacts: ring})
+				wantSecurity(t, o, true, model.SigGoodKnown)
+				if o.Parsed.Message.Subject != "Through Dovecot "+algo || !strings.Contains(o.Parsed.Body.Text, "Hello from GnuPG") {
+					t.Errorf("subject %q body %q", o.Parsed.Message.Subject, o.Parsed.Body.Text)
+				}
+			})
+		})
+	}
 }
