@@ -26,6 +26,8 @@ type Incoming struct {
 	// Gossip holds the Autocrypt-Gossip values of the decrypted payload's root part; leave
 	// it empty for a message that was not encrypted.
 	Gossip []string
+	// Report is true for a delivery or read report (multipart/report): Level 1 ignores them.
+	Report bool
 }
 
 // Store holds the peer state of every address seen. It is safe for concurrent use; the
@@ -75,6 +77,9 @@ func (s *Store) Peer(addr string) (Peer, bool) {
 // is how the spec "resets" a peer: once autocrypt_timestamp falls 35 days behind last_seen,
 // the recommendation drops to discourage.
 func (s *Store) Update(in Incoming, now time.Time) {
+	if in.Report {
+		return
+	}
 	effective := in.Date
 	if effective.IsZero() || effective.After(now) {
 		effective = now

@@ -50,6 +50,11 @@ func TestUpdate(t *testing.T) {
 	if p, _ = s.Peer("bob@example.org"); !p.LastSeen.Equal(now) {
 		t.Fatalf("future date: %+v", p)
 	}
+	// a delivery report changes nothing
+	s.Update(Incoming{From: "bob@example.org", Date: now, Autocrypt: []string{h1}, Report: true}, now)
+	if p, _ = s.Peer("bob@example.org"); !bytes.Equal(p.PublicKey, k2) {
+		t.Fatal("a report was used")
+	}
 	// a header for another address is not Bob's
 	hc, _ := header(t, "carol@example.org", Mutual)
 	s.Update(Incoming{From: "bob@example.org", Date: now, Autocrypt: []string{hc}}, now)
