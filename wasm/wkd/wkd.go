@@ -3,6 +3,9 @@
 // first, the direct method on the domain only when that subdomain does not answer, the
 // policy file checked, results cached. It takes an *http.Client, so the app can dial
 // through the relay tunnel with TLS in the browser.
+//
+// Written here because the one Go WKD library (emersion/go-openpgp-wkd) follows draft 06:
+// direct method only, the default HTTP client, and the frozen x/crypto/openpgp keys.
 package wkd
 
 import (
