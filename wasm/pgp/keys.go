@@ -131,6 +131,32 @@ func ParsePublic(data []byte) (*PublicKey, error) {
 	return &PublicKey{key: k}, nil
 }
 
+// ParsePublicKeys reads one or more concatenated public keys, armored or binary (a WKD
+// answer, a key file attached to a mail).
+func ParsePublicKeys(data []byte) ([]*PublicKey, error) {
+	if bytes.Contains(data, []byte("-----BEGIN PGP")) {
+		bin, err := armor.UnarmorBytes(data)
+		if err != nil {
+			return nil, fmt.Errorf("pgp: reading the keys: %w", err)
+		}
+		data = bin
+	}
+	kr, err := crypto.NewKeyRingFromBinary(data)
+	if err != nil {
+		return nil, fmt.Errorf("pgp: reading the keys: %w", err)
+	}
+	var out []*PublicKey
+	for _, k := range kr.GetKeys() {
+		if k.IsPrivate() {
+			if k, err = k.ToPublic(); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, &PublicKey{key: k})
+	}
+	return out, nil
+}
+
 // Armored returns the armored public key.
 func (p *PublicKey) Armored() (string, error) { return p.key.GetArmoredPublicKey() }
 

@@ -104,3 +104,23 @@ func TestRing(t *testing.T) {
 		t.Error("remove")
 	}
 }
+
+func TestParsePublicKeys(t *testing.T) {
+	a, _ := Generate("A", "a@example.test")
+	b, _ := Generate("B", "b@example.test")
+	pa, _ := a.Public()
+	pb, _ := b.Public()
+	ba, _ := pa.Bytes()
+	bb, _ := pb.Bytes()
+	keys, err := ParsePublicKeys(append(ba, bb...))
+	if err != nil || len(keys) != 2 || keys[1].Address() != "b@example.test" {
+		t.Fatalf("binary: %v %d", err, len(keys))
+	}
+	armored, _ := pa.Armored()
+	if keys, err := ParsePublicKeys([]byte(armored)); err != nil || len(keys) != 1 || keys[0].Fingerprint() != pa.Fingerprint() {
+		t.Fatalf("armored: %v", err)
+	}
+	if _, err := ParsePublicKeys([]byte("junk")); err == nil {
+		t.Error("junk accepted")
+	}
+}
