@@ -49,23 +49,25 @@ func (m *Outgoing) Recipients() []string {
 }
 
 // messageHeader writes the fields both the outer and the protected inner header carry.
+// go-message writes the fields last added first, so they are added bottom-up: From ends on
+// top, fields added before this call end below.
 func (m *Outgoing) messageHeader(h *mail.Header, subject string) {
-	h.SetAddressList("From", []*mail.Address{m.From})
-	if len(m.To) > 0 {
-		h.SetAddressList("To", m.To)
-	}
-	if len(m.Cc) > 0 {
-		h.SetAddressList("Cc", m.Cc)
-	}
-	h.SetDate(m.Date)
-	h.SetMessageID(m.MessageID)
-	if len(m.InReplyTo) > 0 {
-		h.SetMsgIDList("In-Reply-To", m.InReplyTo)
-	}
 	if len(m.References) > 0 {
 		h.SetMsgIDList("References", m.References)
 	}
+	if len(m.InReplyTo) > 0 {
+		h.SetMsgIDList("In-Reply-To", m.InReplyTo)
+	}
+	h.SetMessageID(m.MessageID)
+	h.SetDate(m.Date)
 	h.SetSubject(subject)
+	if len(m.Cc) > 0 {
+		h.SetAddressList("Cc", m.Cc)
+	}
+	if len(m.To) > 0 {
+		h.SetAddressList("To", m.To)
+	}
+	h.SetAddressList("From", []*mail.Address{m.From})
 }
 
 func (m *Outgoing) fillDefaults() error {

@@ -32,12 +32,12 @@ func BuildEncrypted(m Outgoing, me *SecretKey, recipients []*PublicKey) ([]byte,
 		return nil, err
 	}
 	var outer mail.Header
-	m.messageHeader(&outer, ObscuredSubject)
+	outer.SetContentType("multipart/encrypted", map[string]string{"protocol": "application/pgp-encrypted", "boundary": newBoundary()})
 	outer.Set("MIME-Version", "1.0")
 	if m.Autocrypt != "" {
 		outer.Set("Autocrypt", m.Autocrypt)
 	}
-	outer.SetContentType("multipart/encrypted", map[string]string{"protocol": "application/pgp-encrypted", "boundary": newBoundary()})
+	m.messageHeader(&outer, ObscuredSubject)
 	var buf bytes.Buffer
 	w, err := message.CreateWriter(&buf, outer.Header)
 	if err != nil {
@@ -85,13 +85,13 @@ func BuildSigned(m Outgoing, me *SecretKey) ([]byte, error) {
 	}
 	boundary := newBoundary()
 	var outer mail.Header
-	m.messageHeader(&outer, m.Subject)
+	outer.SetContentType("multipart/signed", map[string]string{
+		"micalg": "pgp-sha256", "protocol": "application/pgp-signature", "boundary": boundary})
 	outer.Set("MIME-Version", "1.0")
 	if m.Autocrypt != "" {
 		outer.Set("Autocrypt", m.Autocrypt)
 	}
-	outer.SetContentType("multipart/signed", map[string]string{
-		"micalg": "pgp-sha256", "protocol": "application/pgp-signature", "boundary": boundary})
+	m.messageHeader(&outer, m.Subject)
 	var buf bytes.Buffer
 	buf.Write(headerBytes(outer.Header))
 	buf.WriteString("This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n")
