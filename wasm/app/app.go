@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,7 +44,7 @@ func Start(ctx context.Context, o Options) error {
 		o.Log = slog.Default()
 	}
 	c := core.New(o.Port, o.Log)
-	a := &app{c: c, o: o}
+	a := &app{c: c, o: o, firstPage: make(chan struct{})}
 	if o.DB == nil {
 		db, err := store.OpenMemory(repo.Schema())
 		if err != nil {
@@ -67,6 +68,14 @@ func Start(ctx context.Context, o Options) error {
 		})
 	}
 	go func() {
+		// Load the index once the first page is out (or soon anyway): it is needed for
+		// changes and for opening a discussion, not for showing the list.
+		select {
+		case <-a.firstPage:
+		case <-time.After(1500 * time.Millisecond):
+		case <-ctx.Done():
+			return
+		}
 		if err := a.eng.Ready(ctx); err != nil {
 			o.Log.Error("core: index not loaded", "error", err)
 		}
@@ -74,7 +83,9 @@ func Start(ctx context.Context, o Options) error {
 		c.Changed(ctx, engine.TopicDiscussions) // the summaries were rewritten from the index
 	}()
 	a.register()
-	if err := core.Emit(c, api.CoreReady, a.info(ctx)); err != nil {
+	// The ready event goes out at once: measuring storage (navigator.storage.estimate) can
+	// take a while on a large profile, and core.info answers with it when asked.
+	if err := core.Emit(c, api.CoreReady, a.info(ctx, false)); err != nil {
 		return err
 	}
 	return c.Serve(ctx)
@@ -85,12 +96,15 @@ type app struct {
 	o      Options
 	eng    *engine.Engine
 	leader atomic.Bool
+	// firstPage closes when the first page of discussions has been answered.
+	firstPage     chan struct{}
+	firstPageOnce sync.Once
 }
 
 func (a *app) register() {
 	c := a.c
 	core.Handle(c, api.CoreInfo, func(ctx context.Context, _ api.Empty) (api.CoreInfoResult, error) {
-		return a.info(ctx), nil
+		return a.info(ctx, true), nil
 	})
 	core.Live(c, api.StatusQuery, a.status, "status")
 	core.Handle(c, api.SetRole, func(ctx context.Context, p api.SetRoleParams) (api.Empty, error) {
@@ -125,15 +139,26 @@ func (a *app) register() {
 	})
 }
 
-func (a *app) info(ctx context.Context) api.CoreInfoResult {
-	return api.CoreInfoResult{
+// info describes the core; measure adds the browser's storage usage, quota and persistence.
+func (a *app) info(ctx context.Context, measure bool) api.CoreInfoResult {
+	info := api.CoreInfoResult{
 		Product:   "Caliopen",
 		Version:   version.Version,
 		Build:     version.Build,
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
-		Storage:   a.storage(ctx),
+		Storage:   api.StorageInfo{Available: a.o.DBError == nil, Backend: "indexeddb"},
 	}
+	if runtime.GOOS != "js" {
+		info.Storage.Backend = "memory"
+	}
+	if a.o.DBError != nil {
+		info.Storage.Error = "The local database could not be opened: " + a.o.DBError.Error()
+	}
+	if measure {
+		info.Storage = a.storage(ctx)
+	}
+	return info
 }
 
 func (a *app) storage(ctx context.Context) api.StorageInfo {
@@ -146,7 +171,7 @@ func (a *app) storage(ctx context.Context) api.StorageInfo {
 }
 
 func (a *app) status(ctx context.Context, _ api.Empty) (api.CoreStatus, error) {
-	st := api.CoreStatus{Storage: a.storage(ctx), Online: true, Leader: a.leader.Load()}
+	st := api.CoreStatus{Storage: a.info(ctx, false).Storage, Online: true, Leader: a.leader.Load()}
 	done, err := a.eng.Loaded()
 	st.IndexReady = done && err == nil
 	if err != nil {
@@ -164,6 +189,7 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 	if err != nil {
 		return api.DiscussionsPage{}, err
 	}
+	defer a.firstPageOnce.Do(func() { close(a.firstPage) })
 	total, _ := a.eng.Repo.CountDiscussions(ctx)
 	out := api.DiscussionsPage{Items: make([]api.DiscussionItem, 0, len(page)), Next: next, Total: total}
 	for _, s := range page {
@@ -171,7 +197,7 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 			Key: string(s.Key), Networks: s.Networks, LastDate: s.LastDate, Snippet: s.Snippet,
 			Subject: s.Subject, Unread: s.Unread, Count: s.Count,
 		}
-		for _, p := range a.eng.People(s.Participants) {
+		for _, p := range a.eng.People(ctx, s.Participants) {
 			item.People = append(item.People, api.Person{Contact: string(p.Contact), Name: p.Name, Identities: p.Identities})
 		}
 		out.Items = append(out.Items, item)

@@ -44,29 +44,37 @@ type Engine struct {
 	// Notify is called after every committed change with the topic that changed.
 	Notify func(topic string)
 
-	mu     sync.Mutex // guards book and index, which are not safe for concurrent use
-	book   *contacts.Book
-	index  *discussions.Index
-	ready  chan struct{}
-	loadEr error
-	stale  bool // another tab changed the store: rebuild before the next change or read of the index
+	mu       sync.Mutex // guards book and index, which are not safe for concurrent use
+	book     *contacts.Book
+	index    *discussions.Index
+	ctx      context.Context
+	loadOnce sync.Once
+	ready    chan struct{}
+	loadEr   error
+	stale    bool // another tab changed the store: rebuild before the next change or read of the index
 	// changed collects the topics a change touched while e.mu is held; unlock announces
 	// them after releasing it (live queries read the engine, so they must not run under it).
 	changed []string
 }
 
-// New returns an engine over db (opened with repo.Schema()) and starts loading the index.
+// New returns an engine over db (opened with repo.Schema()). Its index loads on first use,
+// or when StartLoad is called: a page of discussions needs no index, so the core can show the
+// first page before doing that work.
 func New(ctx context.Context, db store.DB, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.Default()
 	}
-	e := &Engine{Repo: repo.New(db), log: log, now: time.Now, Notify: func(string) {}, ready: make(chan struct{})}
-	go e.load(ctx)
-	return e
+	return &Engine{Repo: repo.New(db), log: log, now: time.Now, Notify: func(string) {}, ready: make(chan struct{}), ctx: ctx}
 }
 
-// Ready waits until the index is loaded (or ctx ends).
+// StartLoad starts loading the contact book and the discussion index, once.
+func (e *Engine) StartLoad() {
+	e.loadOnce.Do(func() { go e.load(e.ctx) })
+}
+
+// Ready starts the load if needed and waits until the index is loaded (or ctx ends).
 func (e *Engine) Ready(ctx context.Context) error {
+	e.StartLoad()
 	select {
 	case <-e.ready:
 		return e.loadEr
@@ -86,7 +94,8 @@ func (e *Engine) Loaded() (bool, error) {
 }
 
 // load rebuilds the contact book from the operation log and the discussion index from the
-// stored messages, then rewrites the stored summaries from it.
+// stored messages. The stored summaries need no rewrite: every change wrote them in the
+// transaction that made it.
 func (e *Engine) load(ctx context.Context) {
 	defer close(e.ready)
 	started := time.Now()
@@ -146,12 +155,7 @@ func (e *Engine) load(ctx context.Context) {
 	}
 	e.mu.Lock()
 	e.book, e.index = book, index
-	err := e.rewriteSummaries(ctx)
 	e.mu.Unlock()
-	if err != nil {
-		e.loadEr = err
-		return
-	}
 	e.log.Info("engine: index loaded", "messages", count, "ms", time.Since(started).Milliseconds())
 }
 
@@ -323,9 +327,15 @@ func (e *Engine) Ingest(ctx context.Context, writes []repo.MessageWrite) error {
 func (e *Engine) reloadLocked(ctx context.Context) {
 	fresh := &Engine{Repo: e.Repo, log: e.log, now: e.now, Notify: func(string) {}, ready: make(chan struct{})}
 	fresh.load(ctx)
-	if fresh.loadEr == nil {
-		e.book, e.index = fresh.book, fresh.index
+	if fresh.loadEr != nil {
+		e.log.Error("engine: rebuild failed", "error", fresh.loadEr)
+		return
 	}
+	e.book, e.index = fresh.book, fresh.index
+	if err := e.rewriteSummaries(ctx); err != nil {
+		e.log.Error("engine: cannot repair the stored discussions", "error", err)
+	}
+	e.changedLocked(TopicDiscussions)
 }
 
 // ErrNoContact is returned for an unknown contact id.

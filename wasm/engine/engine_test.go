@@ -79,7 +79,7 @@ func TestStoryLinkAndRestart(t *testing.T) {
 	if len(page) != 1 || page[0].Count != 4 || len(page[0].Networks) != 3 {
 		t.Fatalf("after linking: %+v", page)
 	}
-	people := e.People(page[0].Participants)
+	people := e.People(ctx, page[0].Participants)
 	if len(people) != 1 || people[0].Name == "" {
 		t.Fatalf("people: %+v", people)
 	}

@@ -54,12 +54,14 @@ type Person struct {
 	Identities []model.IdentityURI `json:"identities"`
 }
 
-// People names the participants of a summary for display. Names come from the contact book
-// when it is loaded; before that, from the identities themselves.
-func (e *Engine) People(ps []discussions.Participant) []Person {
-	out := make([]Person, 0, len(ps))
+// People names the participants of summaries for display: a contact's name from the book
+// once it is loaded; before that (and for lone identities) the identity's display name, read
+// from the store in one transaction, else its address.
+func (e *Engine) People(ctx context.Context, ps []discussions.Participant) []Person {
 	e.mu.Lock()
 	book := e.book
+	out := make([]Person, 0, len(ps))
+	var missing []model.IdentityURI
 	for _, p := range ps {
 		person := Person{Contact: p.Contact, Identities: p.Identities}
 		if book != nil && p.Contact != "" {
@@ -67,19 +69,35 @@ func (e *Engine) People(ps []discussions.Participant) []Person {
 				person.Name = c.Name
 			}
 		}
+		if person.Name == "" && book != nil && len(p.Identities) > 0 {
+			if id, ok := book.Identity(p.Identities[0]); ok {
+				person.Name = id.DisplayName
+			}
+		}
 		if person.Name == "" && len(p.Identities) > 0 {
-			if book != nil {
-				if id, ok := book.Identity(p.Identities[0]); ok && id.DisplayName != "" {
-					person.Name = id.DisplayName
-				}
-			}
-			if person.Name == "" {
-				person.Name = p.Identities[0].Address()
-			}
+			missing = append(missing, p.Identities...)
 		}
 		out = append(out, person)
 	}
 	e.mu.Unlock()
+	if len(missing) == 0 {
+		return out
+	}
+	stored, _ := e.Repo.IdentitiesOf(ctx, missing)
+	for i := range out {
+		if out[i].Name != "" {
+			continue
+		}
+		for _, u := range out[i].Identities {
+			if id, ok := stored[u]; ok && id.DisplayName != "" {
+				out[i].Name = id.DisplayName
+				break
+			}
+		}
+		if out[i].Name == "" && len(out[i].Identities) > 0 {
+			out[i].Name = out[i].Identities[0].Address()
+		}
+	}
 	return out
 }
 

@@ -27,6 +27,7 @@ test("the page shows the core's answer through the worker", async () => {
   assert.match(version, /^Caliopen \d+\.\d+\.\d+/);
   const build = await page.getByTestId("core-build").textContent();
   assert.ok(build && build !== "dev", `the build is stamped (got ${build})`);
+  await page.locator('[data-testid="core-storage"][data-measured="true"]').waitFor({ state: "attached" });
   assert.equal(await page.getByTestId("core-storage").getAttribute("data-available"), "true");
   assert.match(await page.getByTestId("core-storage").textContent(), /indexeddb/);
 

@@ -18,16 +18,20 @@ function formatBytes(n?: number): string {
 
 type State =
   | { kind: "starting" }
-  | { kind: "ready"; info: CoreInfoResult; readyMs: number }
+  | { kind: "ready"; info: CoreInfoResult; readyMs: number; measured?: boolean }
   | { kind: "failed"; message: string };
 
 export function App({ core }: { core: CoreClient }) {
   const [state, setState] = useState<State>({ kind: "starting" });
   const [open, setOpen] = useState<string | null>(null);
   useEffect(() => {
+    // Show the app as soon as the core is up; the storage measures (core.info) follow.
     core.ready
-      .then(() => core.call("core.info", {}))
-      .then((info) => setState({ kind: "ready", info, readyMs: core.readyMs ?? 0 }))
+      .then((info) => {
+        setState({ kind: "ready", info, readyMs: core.readyMs ?? 0 });
+        return core.call("core.info", {});
+      })
+      .then((info) => setState({ kind: "ready", info, readyMs: core.readyMs ?? 0, measured: true }))
       .catch((err: Error) => setState({ kind: "failed", message: err.message }));
   }, [core]);
   const status = useLive(core, "core.status", {}, state.kind === "ready");
@@ -57,7 +61,7 @@ export function App({ core }: { core: CoreClient }) {
       <details class="card about" data-testid="core-status" data-state={state.kind}>
         <summary>About this app</summary>
         {state.kind === "starting" && <p>Starting the core…</p>}
-        {state.kind === "ready" && <CoreInfo info={state.info} readyMs={state.readyMs} />}
+        {state.kind === "ready" && <CoreInfo info={state.info} readyMs={state.readyMs} measured={!!state.measured} />}
       </details>
     </div>
   );
@@ -78,7 +82,7 @@ function StatusChips({ status }: { status: CoreStatus }) {
   );
 }
 
-function CoreInfo({ info, readyMs }: { info: CoreInfoResult; readyMs: number }) {
+function CoreInfo({ info, readyMs, measured }: { info: CoreInfoResult; readyMs: number; measured: boolean }) {
   const st = info.storage;
   return (
     <dl class="facts">
@@ -97,8 +101,10 @@ function CoreInfo({ info, readyMs }: { info: CoreInfoResult; readyMs: number }) 
         {Math.round(readyMs)} ms
       </dd>
       <dt>Storage</dt>
-      <dd data-testid="core-storage" data-available={String(st.available)}>
-        {st.available
+      <dd data-testid="core-storage" data-available={String(st.available)} data-measured={String(measured)}>
+        {!measured
+          ? "measuring…"
+          : st.available
           ? `${st.backend}, ${st.persistent ? "kept persistently" : "may be cleared by the browser"} — ${formatBytes(st.usageBytes)} used of ${formatBytes(st.quotaBytes)}`
           : `unavailable: ${st.error ?? "unknown reason"}`}
       </dd>

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
-import type { DiscussionItem } from "./gen/api";
+import type { DiscussionItem, DiscussionsPage } from "./gen/api";
 import { networkLabel, shortDate } from "./format";
 import { useLive } from "./live";
 
@@ -14,7 +14,15 @@ export function DiscussionList({ core, selected, onOpen }: { core: CoreClient; s
     <div>
       <ul class="discussions" data-testid="discussion-list" data-total={first?.total ?? ""}>
         {pages.map((after, i) => (
-          <Page key={after} core={core} after={after} selected={selected} onOpen={onOpen} onNext={i === pages.length - 1 ? (next) => setPages([...pages, next]) : undefined} />
+          <Page
+            key={after}
+            core={core}
+            after={after}
+            first={i === 0 ? first : undefined}
+            selected={selected}
+            onOpen={onOpen}
+            onNext={i === pages.length - 1 ? (next) => setPages([...pages, next]) : undefined}
+          />
         ))}
       </ul>
     </div>
@@ -24,17 +32,21 @@ export function DiscussionList({ core, selected, onOpen }: { core: CoreClient; s
 function Page({
   core,
   after,
+  first,
   selected,
   onOpen,
   onNext,
 }: {
   core: CoreClient;
   after: string;
+  first?: DiscussionsPage;
   selected: string | null;
   onOpen: (key: string) => void;
   onNext?: (next: string) => void;
 }) {
-  const page = useLive(core, "discussions.page", { after, limit: PAGE });
+  // The first page is followed by the list itself (it also shows the total).
+  const own = useLive(core, "discussions.page", { after, limit: PAGE }, after !== "");
+  const page = after === "" ? first : own;
   if (!page) return <li class="muted">Loading…</li>;
   if (after === "" && page.items.length === 0)
     return (
