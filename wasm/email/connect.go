@@ -65,7 +65,7 @@ func (a *Account) DialIMAP(ctx context.Context, opts *imapclient.Options) (*imap
 		c.Close()
 		return nil, fmt.Errorf("email: IMAP server %s: %w", s.Addr(), err)
 	}
-	if _, ok := conn.(*tls.Conn); !ok { // the invariant the whole package rests on
+	if !isTLS(conn) { // the invariant the whole package rests on
 		c.Close()
 		return nil, ErrInsecure
 	}
@@ -165,6 +165,14 @@ func truncate(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
+}
+
+func isTLS(c net.Conn) bool {
+	if p, ok := c.(*prefixConn); ok {
+		c = p.Conn
+	}
+	_, ok := c.(*tls.Conn)
+	return ok
 }
 
 // prefixConn reads prefix before the connection.
