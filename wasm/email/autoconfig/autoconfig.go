@@ -213,4 +213,3 @@ func (d *Discoverer) probe(ctx context.Context, s email.Server, proto string) er
 	defer cancel()
 	return email.Probe(ctx, d.Transport, s, proto)
 }
-
