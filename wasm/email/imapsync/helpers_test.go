@@ -1,6 +1,7 @@
 package imapsync_test
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -18,3 +19,5 @@ func dial(t testing.TB, acct *email.Account) *imapclient.Client {
 	t.Cleanup(func() { c.Close() })
 	return c
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -24,7 +24,8 @@ type Syncer struct {
 	// Health observes the connection's state; read it any time with Health.Get.
 	Health email.HealthTracker
 	// IdleRestart is how long one IDLE lasts before it is stopped and re-issued, with a NOOP and
-	// a sync of every folder in between (servers drop IDLE after 30 minutes). Default 25 min.
+	// a sync of every folder in between (servers drop IDLE after 30 minutes). It is also how
+	// soon a silently dead connection is noticed (plus Timeout). Default 10 min.
 	IdleRestart time.Duration
 	// Backoff between reconnections (default 2 s doubling to 5 min).
 	Backoff email.Backoff
@@ -106,7 +107,7 @@ func (s *Syncer) idleRestart() time.Duration {
 	if s.IdleRestart > 0 {
 		return s.IdleRestart
 	}
-	return 25 * time.Minute
+	return 10 * time.Minute
 }
 
 // runSession is one connection's life: sync everything, then IDLE on the inbox.
