@@ -74,7 +74,6 @@ func (f *freezer) start(t *testing.T, target string) int {
 
 func (f *freezer) set(v bool) { f.frozen.Store(v) }
 
-
 // A connection that goes silent is detected at the next IDLE restart (no answer to DONE within
 // Timeout), reported as an error with a retry time, and replaced once the server answers again.
 func TestDeadConnectionIsDetected(t *testing.T) {
