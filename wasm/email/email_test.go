@@ -54,3 +54,21 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsRoundTripThroughModel(t *testing.T) {
+	s := email.Settings{Address: "jo@example.org", Username: "jo", Aliases: []string{"j@example.org"}, ServerFilesSent: true,
+		IMAP: email.Server{Host: "imap.example.org", Port: 993, Security: email.ImplicitTLS},
+		SMTP: email.Server{Host: "smtp.example.org", Port: 587, Security: email.StartTLS}}
+	a := s.NewModelAccount("a1", "vault:a1")
+	back, err := email.SettingsFromModel(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.IMAP != s.IMAP || back.SMTP != s.SMTP || back.Username != "jo" || !back.ServerFilesSent || !back.Own("J@example.org") || a.Identity != "email:jo@example.org" {
+		t.Fatalf("%+v", back)
+	}
+	a.Settings["imap.security"] = "none"
+	if _, err := email.SettingsFromModel(a); !errors.Is(err, email.ErrInsecure) {
+		t.Fatal(err)
+	}
+}
