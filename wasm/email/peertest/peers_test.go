@@ -138,6 +138,40 @@ func TestDovecotPostfixSendIdleFlags(t *testing.T) {
 		m, _ := bobRepo.Message(ctx, got.ID)
 		return m.Flags.Seen && !m.Flags.Flagged
 	})
+
+	// Bob replies through Postfix's implicit-TLS submission port; alice's client threads it.
+	reply, err := smtpsend.Compose(&smtpsend.Draft{From: &gomail.Address{Address: "bob@example.test"},
+		To: []*gomail.Address{{Address: "alice@example.test"}}, Subject: "Re: Through Postfix", Text: "Got it.", Parent: &got})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bob.Settings.SMTP.Security != email.ImplicitTLS {
+		t.Fatal("bob should submit over implicit TLS")
+	}
+	if err := smtpsend.Submit(ctx, bob, reply); err != nil {
+		t.Fatal(err)
+	}
+	aliceSync := &imapsync.Syncer{Account: alice, Repo: aliceRepo}
+	var answer model.Message
+	testmail.Eventually(t, 20*time.Second, "alice receives the reply", func() bool {
+		if err := aliceSync.SyncOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range inbox(t, aliceRepo, alice.ID) {
+			if m.Subject == "Re: Through Postfix" {
+				answer = m
+				return true
+			}
+		}
+		return false
+	})
+	if len(answer.InReplyTo) != 1 || !strings.Contains(env.MessageID, answer.InReplyTo[0]) || len(answer.References) != 1 {
+		t.Fatalf("reply threading: %+v %+v", answer.InReplyTo, answer.References)
+	}
+	sent, _, _ := aliceRepo.FolderMessages(ctx, alice.ID, "Sent", repo.Page{})
+	if len(sent) != 1 || !sent[0].Outgoing || sent[0].Subject != "Through Postfix" || !sent[0].Flags.Seen {
+		t.Fatalf("alice's Sent: %+v", sent)
+	}
 	cancel()
 	<-runDone
 }

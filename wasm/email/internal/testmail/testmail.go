@@ -88,6 +88,13 @@ type IMAP struct {
 // (username, password) holding INBOX, Sent, Drafts, Trash, Archive.
 func StartIMAP(t testing.TB, ca *CA, users ...string) *IMAP {
 	t.Helper()
+	return StartIMAPCaps(t, ca, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}}, users...)
+}
+
+// StartIMAPCaps is StartIMAP advertising only caps (e.g. IMAP4rev1 alone: no MOVE, no
+// UIDPLUS, no ESEARCH, no SPECIAL-USE).
+func StartIMAPCaps(t testing.TB, ca *CA, caps imap.CapSet, users ...string) *IMAP {
+	t.Helper()
 	mem := imapmemserver.New()
 	s := &IMAP{Mem: mem, Users: map[string]*imapmemserver.User{}}
 	for i := 0; i+1 < len(users); i += 2 {
@@ -104,7 +111,7 @@ func StartIMAP(t testing.TB, ca *CA, users ...string) *IMAP {
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil
 		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		Caps:         caps,
 		InsecureAuth: true, // the listener is TLS already
 		Logger:       discardLogger{},
 	})
