@@ -4,7 +4,9 @@
 // changes with CONDSTORE (CHANGEDSINCE) where the server has it and by fetching FLAGS
 // otherwise, expunges by comparing UIDs, and a full resync of a folder whose UIDVALIDITY
 // changed. Run keeps a connection open, waits for push with IDLE on the inbox, reconnects with
-// exponential backoff and reports its health. SetFlags and Move change messages both ways.
+// exponential backoff and reports its health. SetFlags and Move change messages both ways:
+// applied in the store at once, recorded durably, and pushed to the server now or at the next
+// connection (before any sync, which skips messages with a change still pending).
 //
 // QRESYNC (VANISHED) is not used: go-imap v2's client does not parse it yet.
 package imapsync

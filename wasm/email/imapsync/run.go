@@ -60,6 +60,9 @@ func (s *Syncer) SyncOnce(ctx context.Context) error {
 		return err
 	}
 	defer c.Close()
+	if err := s.session(c).Flush(ctx); err != nil {
+		return err
+	}
 	fs, err := s.session(c).SyncAll(ctx)
 	if fs != nil {
 		s.mu.Lock()
@@ -139,6 +142,9 @@ func (s *Syncer) runSession(ctx context.Context) (connected bool, err error) {
 	full := true
 	for {
 		var inbox string
+		if err := sess.Flush(ctx); err != nil {
+			return true, err
+		}
 		if full {
 			fs, err := sess.SyncAll(ctx)
 			if err != nil {

@@ -258,6 +258,11 @@ func (s *Session) refreshKnown(ctx context.Context, folder string, cur *cursor, 
 			return 0, 0, err
 		}
 	}
+	// Messages with a change of ours not on the server yet keep their local flags.
+	pending, err := s.pendingLocal(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
 	var updates []model.Message
 	var gone []string
 	if !useModSeq || sel.HighestModSeq != cur.ModSeq {
@@ -277,6 +282,9 @@ func (s *Session) refreshKnown(ctx context.Context, folder string, cur *cursor, 
 				continue
 			}
 			f := toFlags(b.Flags)
+			if pending[model.MessageID(s.Account.ID, RemoteID(folder, cur.UIDValidity, b.UID))] {
+				continue
+			}
 			if stored != nil {
 				m, ok := stored[b.UID]
 				if !ok || m.Flags == f {
