@@ -116,7 +116,7 @@ func imapStartTLS(raw net.Conn, cfg *tls.Config) (net.Conn, error) {
 	if err := tc.Handshake(); err != nil {
 		return nil, fmt.Errorf("TLS after STARTTLS: %w", err)
 	}
-	return &prefixConn{Conn: tc, prefix: strings.NewReader("* OK [CAPABILITY IMAP4rev1] TLS established\r\n")}, nil
+	return &prefixConn{Conn: tc, prefix: strings.NewReader("* OK TLS established\r\n")}, nil
 }
 
 // imapCommand sends one tagged command and returns the untagged lines it got before OK.
