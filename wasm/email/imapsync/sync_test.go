@@ -2,7 +2,9 @@ package imapsync_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -223,7 +225,11 @@ func TestIdlePushFlagsAndMove(t *testing.T) {
 func TestReconnectBackoffAndHealth(t *testing.T) {
 	ca := testmail.NewCA(t)
 	srv := testmail.StartIMAP(t, ca, "alice", "pw")
-	acct := testmail.Account(ca, srv, nil, "alice", "wrong")
+	acct := testmail.Account(ca, srv, nil, "alice", "pw")
+	good := acct.Settings.IMAP.Port
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	acct.Settings.IMAP.Port = ln.Addr().(*net.TCPAddr).Port // nobody listens
+	ln.Close()
 	r := newRepo(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -239,9 +245,9 @@ func TestReconnectBackoffAndHealth(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	testmail.Eventually(t, 5*time.Second, "three retries", func() bool { mu.Lock(); defer mu.Unlock(); return len(retries) >= 4 })
+	testmail.Eventually(t, 5*time.Second, "four retries", func() bool { mu.Lock(); defer mu.Unlock(); return len(retries) >= 4 })
 	h := s.Health.Get()
-	if !strings.Contains(h.Err, "user name or password") {
+	if !strings.Contains(h.Err, "cannot reach IMAP server") {
 		t.Fatalf("health error %q", h.Err)
 	}
 	mu.Lock()
@@ -249,7 +255,17 @@ func TestReconnectBackoffAndHealth(t *testing.T) {
 		t.Fatalf("backoff %v", retries)
 	}
 	mu.Unlock()
-	// The password is fixed: it connects.
 	cancel()
 	<-done
+
+	// A refused password is not retried: Run stops and says why.
+	acct.Settings.IMAP.Port, acct.Password = good, "wrong"
+	s2 := &imapsync.Syncer{Account: acct, Repo: r, Backoff: email.Backoff{Min: 10 * time.Millisecond}}
+	err := s2.Run(context.Background())
+	if !errors.Is(err, email.ErrAuth) || !imapsync.NeedsUser(err) {
+		t.Fatal(err)
+	}
+	if h := s2.Health.Get(); h.State != email.Failing || !strings.Contains(h.Err, "user name or password") || !h.RetryAt.IsZero() {
+		t.Fatalf("health %+v", h)
+	}
 }
