@@ -64,3 +64,10 @@ func PinnedConfig(serverName, fingerprint string) *tls.Config {
 		},
 	}
 }
+
+// NeedsUser reports whether err is one that retrying cannot fix: a refused password, a server
+// that cannot be reached securely, an untrusted certificate (see CertFingerprint).
+func NeedsUser(err error) bool {
+	_, _, badCert := CertFingerprint(err)
+	return badCert || errors.Is(err, ErrAuth) || errors.Is(err, ErrInsecure)
+}

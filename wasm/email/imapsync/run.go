@@ -75,16 +75,9 @@ func (s *Syncer) SyncOnce(ctx context.Context) error {
 	return err
 }
 
-// NeedsUser reports whether err is one that retrying cannot fix: a refused password, a server
-// that cannot be reached securely, an untrusted certificate (see email.CertFingerprint).
-func NeedsUser(err error) bool {
-	_, _, badCert := email.CertFingerprint(err)
-	return badCert || errors.Is(err, email.ErrAuth) || errors.Is(err, email.ErrInsecure)
-}
-
 // Run keeps the account in sync until ctx ends. It does not return for a network error: it
 // reports it in Health and retries after a backoff. It returns, with Health in the error
-// state, when the user must act (NeedsUser: wrong password, insecure server, untrusted
+// state, when the user must act (email.NeedsUser: wrong password, insecure server, untrusted
 // certificate): retrying a refused password could get the account locked.
 func (s *Syncer) Run(ctx context.Context) error {
 	attempt := 0
@@ -95,7 +88,7 @@ func (s *Syncer) Run(ctx context.Context) error {
 			s.Health.Stopped()
 			return ctx.Err()
 		}
-		if NeedsUser(err) {
+		if email.NeedsUser(err) {
 			s.Health.Failed(err, time.Time{})
 			return err
 		}

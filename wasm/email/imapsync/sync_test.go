@@ -262,7 +262,7 @@ func TestReconnectBackoffAndHealth(t *testing.T) {
 	acct.Settings.IMAP.Port, acct.Password = good, "wrong"
 	s2 := &imapsync.Syncer{Account: acct, Repo: r, Backoff: email.Backoff{Min: 10 * time.Millisecond}}
 	err := s2.Run(context.Background())
-	if !errors.Is(err, email.ErrAuth) || !imapsync.NeedsUser(err) {
+	if !errors.Is(err, email.ErrAuth) || !email.NeedsUser(err) {
 		t.Fatal(err)
 	}
 	if h := s2.Health.Get(); h.State != email.Failing || !strings.Contains(h.Err, "user name or password") || !h.RetryAt.IsZero() {

@@ -188,7 +188,9 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (sent int, err error) {
 			max = 20
 		}
 		var retryAt time.Time
-		if !errors.As(serr, &perm) && it.Attempts < max {
+		// A refusal, or an error only the user can fix (password, certificate): Failed, to be
+		// requeued by the user, rather than knocking on the server until the account is locked.
+		if !errors.As(serr, &perm) && !email.NeedsUser(serr) && it.Attempts < max {
 			retryAt = time.Now().Add(d.backoff().Delay(it.Attempts))
 		}
 		if err := d.Repo.Fail(ctx, it.ID, serr, retryAt); err != nil {

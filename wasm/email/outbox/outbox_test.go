@@ -178,3 +178,23 @@ func TestInDoubtNotSent(t *testing.T) {
 		t.Fatalf("item %+v, %d sent", got, len(e.smtp.Messages()))
 	}
 }
+
+// A refused password fails the item at once (the user fixes it and requeues); no retry loop.
+func TestWrongPasswordFailsForTheUser(t *testing.T) {
+	e := setup(t)
+	ctx := testmail.Context(t, 10*time.Second)
+	e.acct.Password = "wrong"
+	it, _ := outbox.Enqueue(ctx, e.r, e.acct.ID, e.compose(t, "pw"))
+	e.d.RunOnce(ctx)
+	got, _ := e.r.OutboxItem(ctx, it.ID)
+	if got.State != repo.Failed || !strings.Contains(got.LastError, "user name or password") {
+		t.Fatalf("%+v", got)
+	}
+	e.acct.Password = "pw"
+	if err := e.r.Requeue(ctx, it.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.d.RunOnce(ctx); n != 1 || err != nil {
+		t.Fatal(n, err)
+	}
+}
