@@ -59,16 +59,10 @@ func toFlags(fs []imap.Flag) model.Flags {
 
 var bodySection = &imap.FetchItemBodySection{Peek: true}
 
-// messageFetch are the items fetched for a new message: the whole message, parsed locally.
-var messageFetch = &imap.FetchOptions{
-	UID: true, Flags: true, InternalDate: true, RFC822Size: true,
-	BodySection: []*imap.FetchItemBodySection{bodySection},
-}
-
 // convert turns a fetched message into what the store keeps. A message that cannot be parsed
 // at all is still stored, with a note, so that nothing is lost.
-func convert(acct *email.Account, folder string, uidValidity uint32, buf *imapclient.FetchMessageBuffer) repo.MessageWrite {
-	raw := buf.FindBodySection(bodySection)
+func convert(acct *email.Account, folder string, uidValidity uint32, buf *imapclient.FetchMessageBuffer, section *imap.FetchItemBodySection) repo.MessageWrite {
+	raw := buf.FindBodySection(section)
 	var m model.Message
 	var b model.Body
 	p, err := mail.Parse(raw)

@@ -36,6 +36,9 @@ type Session struct {
 	// small first batch so that the newest mail shows at once, then bigger ones.
 	FirstBatch, BatchSize int
 	Progress              func(Progress)
+	// BatchBytes bounds a batch's size too (default 8 MiB); MaxMessageBytes is the most fetched
+	// of one message (default 8 MiB; the rest of a bigger one is left on the server).
+	BatchBytes, MaxMessageBytes int64
 	// Timeout bounds each command's wait (a dead connection is closed, not waited for).
 	Timeout time.Duration
 	// Activity is called whenever the server answered.
@@ -151,13 +154,28 @@ func (s *Session) SyncFolder(ctx context.Context, folder string) (st Stats, err 
 	total := len(all)
 	first, rest := s.batchSizes()
 	n := first
+	sizes := map[imap.UID]int64{}
 	for _, phase := range []struct {
 		uids  []imap.UID
 		isNew bool
 	}{{newer, true}, {older, false}} {
 		part := phase.uids
 		for len(part) > 0 {
-			b := part[:min(n, len(part))]
+			if _, ok := sizes[part[0]]; !ok {
+				if err := s.fetchSizes(ctx, part[:min(len(part), 2000)], sizes); err != nil {
+					return st, err
+				}
+			}
+			k, bytes := 0, int64(0)
+			for k < min(n, len(part)) {
+				sz := min(sizes[part[k]], s.maxMessageBytes())
+				if k > 0 && bytes+sz > s.batchBytes() {
+					break
+				}
+				bytes += sz
+				k++
+			}
+			b := part[:k]
 			part = part[len(b):]
 			n = rest
 			if phase.isNew {
@@ -166,7 +184,7 @@ func (s *Session) SyncFolder(ctx context.Context, folder string) (st Stats, err 
 				cur.Low = uint32(b[len(b)-1])
 				cur.Done = len(part) == 0
 			}
-			got, err := s.fetchBatch(ctx, folder, &cur, b)
+			got, err := s.fetchBatch(ctx, folder, &cur, b, sizes)
 			if err != nil {
 				return st, err
 			}
@@ -187,24 +205,80 @@ func (s *Session) SyncFolder(ctx context.Context, folder string) (st Stats, err 
 	return st, err
 }
 
-// fetchBatch fetches messages by UID and stores them with the cursor in one transaction.
-func (s *Session) fetchBatch(ctx context.Context, folder string, cur *cursor, uids []imap.UID) (int, error) {
-	set := imap.UIDSetNum(uids...)
+func (s *Session) batchBytes() int64 {
+	if s.BatchBytes > 0 {
+		return s.BatchBytes
+	}
+	return 8 << 20
+}
+
+func (s *Session) maxMessageBytes() int64 {
+	if s.MaxMessageBytes > 0 {
+		return s.MaxMessageBytes
+	}
+	return 8 << 20
+}
+
+// fetchSizes learns the sizes of messages (to cut batches by bytes as well as by count).
+func (s *Session) fetchSizes(ctx context.Context, uids []imap.UID, into map[imap.UID]int64) error {
 	bufs, err := wait(ctx, s, func() ([]*imapclient.FetchMessageBuffer, error) {
-		return s.C.Fetch(set, messageFetch).Collect()
+		return s.C.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
 	})
 	if err != nil {
-		return 0, fmt.Errorf("imapsync: fetch from %s: %w", folder, err)
+		return fmt.Errorf("imapsync: fetch sizes: %w", err)
 	}
-	writes := make([]repo.MessageWrite, 0, len(bufs))
+	for _, u := range uids {
+		into[u] = 0
+	}
 	for _, b := range bufs {
-		if b.UID == 0 {
+		into[b.UID] = b.RFC822Size
+	}
+	return nil
+}
+
+// fetchBatch fetches messages by UID and stores them with the cursor in one transaction. A
+// message bigger than MaxMessageBytes is fetched only up to that size (its text usually comes
+// first), with a note: a 200 MB attachment must not exhaust a browser tab's memory.
+func (s *Session) fetchBatch(ctx context.Context, folder string, cur *cursor, uids []imap.UID, sizes map[imap.UID]int64) (int, error) {
+	var normal, big []imap.UID
+	for _, u := range uids {
+		if sizes[u] > s.maxMessageBytes() {
+			big = append(big, u)
+		} else {
+			normal = append(normal, u)
+		}
+	}
+	partial := &imap.FetchItemBodySection{Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: s.maxMessageBytes()}}
+	var writes []repo.MessageWrite
+	for _, group := range []struct {
+		uids    []imap.UID
+		section *imap.FetchItemBodySection
+	}{{normal, bodySection}, {big, partial}} {
+		if len(group.uids) == 0 {
 			continue
 		}
-		writes = append(writes, convert(s.Account, folder, cur.UIDValidity, b))
+		opts := &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true,
+			BodySection: []*imap.FetchItemBodySection{group.section}}
+		bufs, err := wait(ctx, s, func() ([]*imapclient.FetchMessageBuffer, error) {
+			return s.C.Fetch(imap.UIDSetNum(group.uids...), opts).Collect()
+		})
+		if err != nil {
+			return 0, fmt.Errorf("imapsync: fetch from %s: %w", folder, err)
+		}
+		for _, b := range bufs {
+			if b.UID == 0 {
+				continue
+			}
+			w := convert(s.Account, folder, cur.UIDValidity, b, group.section)
+			if group.section == partial {
+				w.Body.Notes = append(w.Body.Notes, fmt.Sprintf("This message is %.1f MB; only its first %.1f MB were downloaded.",
+					float64(b.RFC822Size)/1e6, float64(s.maxMessageBytes())/1e6))
+			}
+			writes = append(writes, w)
+		}
 	}
 	cur.Count += len(writes)
-	err = s.Repo.Update(ctx, []string{repo.Messages, repo.Bodies, repo.Cursors}, func(tx *repo.Tx) error {
+	err := s.Repo.Update(ctx, []string{repo.Messages, repo.Bodies, repo.Cursors}, func(tx *repo.Tx) error {
 		for _, w := range writes {
 			if err := tx.PutMessage(w.Message, w.Body); err != nil {
 				return err
