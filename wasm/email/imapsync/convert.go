@@ -111,3 +111,5 @@ func errText(err error) string {
 	}
 	return err.Error()
 }
+
+type imapclientBuffer = imapclient.FetchMessageBuffer

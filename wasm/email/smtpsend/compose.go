@@ -222,6 +222,12 @@ func writeBody(buf *bytes.Buffer, h gomail.Header, d *Draft) error {
 			ct = "application/octet-stream"
 		}
 		if mt, params, err := mime.ParseMediaType(ct); err == nil {
+			switch strings.ToLower(params["charset"]) {
+			case "", "utf-8", "us-ascii":
+			default:
+				// go-message writes only UTF-8 text parts; the bytes go unchanged, unlabelled.
+				delete(params, "charset")
+			}
 			ah.SetContentType(mt, params)
 		} else {
 			ah.SetContentType("application/octet-stream", nil)
