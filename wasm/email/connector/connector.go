@@ -32,7 +32,7 @@ type Connector struct {
 
 // New returns the connector of an account storing into r.
 func New(acct *email.Account, r *repo.Repo) *Connector {
-	return &Connector{Syncer: &imapsync.Syncer{Account: acct, Repo: r}, Email: outbox.Email{Account: acct}}
+	return &Connector{Syncer: &imapsync.Syncer{Account: acct, Repo: r}, Email: outbox.Email{Account: acct, Repo: r}}
 }
 
 // OnProgress sets the sync progress observer (call before Run).

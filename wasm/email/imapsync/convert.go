@@ -1,6 +1,7 @@
 package imapsync
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -113,3 +114,13 @@ func errText(err error) string {
 }
 
 type imapclientBuffer = imapclient.FetchMessageBuffer
+
+// StoreCopy stores a message the client itself put on the server (a sent copy, with the UID
+// the server gave it), so that it shows at once rather than at the folder's next sync (which
+// then finds it already stored under the same id).
+func StoreCopy(ctx context.Context, r *repo.Repo, acct *email.Account, folder string, uidValidity uint32, uid imap.UID, raw []byte, flags []imap.Flag, date time.Time) (*model.Message, error) {
+	buf := &imapclient.FetchMessageBuffer{UID: uid, Flags: flags, InternalDate: date, RFC822Size: int64(len(raw)),
+		BodySection: []imapclient.FetchBodySectionBuffer{{Section: bodySection, Bytes: raw}}}
+	w := convert(acct, folder, uidValidity, buf, bodySection)
+	return w.Message, r.SaveMessage(ctx, w.Message, w.Body)
+}

@@ -15,7 +15,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+
 	"caliopen/wasm/email"
+	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/smtpsend"
 	"caliopen/wasm/model"
 	"caliopen/wasm/store/repo"
@@ -32,6 +35,9 @@ type Handler interface {
 // Email is the Handler of an email account.
 type Email struct {
 	Account *email.Account
+	// Repo, when set, receives the Sent copy at once (servers with UIDPLUS), so that a sent
+	// message shows in its discussion without waiting for the next sync of Sent.
+	Repo *repo.Repo
 }
 
 // Enqueue queues a composed message for the account.
@@ -49,9 +55,15 @@ func (e *Email) Send(ctx context.Context, it *repo.OutboxItem) (string, error) {
 		return "", err
 	}
 	if !e.Account.Settings.ServerFilesSent {
-		if _, err := smtpsend.AppendSent(ctx, e.Account, env.Raw, time.Now()); err != nil {
+		now := time.Now()
+		filed, err := smtpsend.AppendSent(ctx, e.Account, env.Raw, now)
+		if err != nil {
 			// Sent, but without a copy: not a reason to send again.
 			return env.MessageID, &SentCopyError{err}
+		}
+		if e.Repo != nil && filed.UID != 0 {
+			// Best effort: the next sync of Sent stores it anyway.
+			imapsync.StoreCopy(ctx, e.Repo, e.Account, filed.Folder, filed.UIDValidity, filed.UID, env.Raw, []imap.Flag{imap.FlagSeen}, now)
 		}
 	}
 	return env.MessageID, nil

@@ -10,6 +10,7 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 
 	"caliopen/wasm/email"
+	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/internal/testmail"
 	"caliopen/wasm/email/outbox"
 	"caliopen/wasm/email/smtpsend"
@@ -37,7 +38,7 @@ func setup(t *testing.T) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	e.r = repo.New(db)
-	e.d = &outbox.Dispatcher{Repo: e.r, Handlers: map[string]outbox.Handler{e.acct.ID: &outbox.Email{Account: e.acct}},
+	e.d = &outbox.Dispatcher{Repo: e.r, Handlers: map[string]outbox.Handler{e.acct.ID: &outbox.Email{Account: e.acct, Repo: e.r}},
 		Backoff: email.Backoff{Min: 20 * time.Millisecond, Max: 100 * time.Millisecond}, Lease: 200 * time.Millisecond}
 	return e
 }
@@ -100,6 +101,18 @@ func TestSendWithRetryAndSentCopy(t *testing.T) {
 	}
 	if n := e.sentCount(t, ctx); n != 1 {
 		t.Fatalf("Sent has %d messages", n)
+	}
+	// The copy is in the store at once, under the id the next sync will give it.
+	local, err := e.r.MessagesByMessageID(ctx, msg.MessageID)
+	if err != nil || len(local) != 1 || local[0].Folder != "Sent" || !local[0].Outgoing || !local[0].Flags.Seen || local[0].Subject != "retry me" {
+		t.Fatalf("local Sent copy %+v %v", local, err)
+	}
+	s := &imapsync.Syncer{Account: e.acct, Repo: e.r}
+	if err := s.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := e.r.MessagesByMessageID(ctx, msg.MessageID); len(again) != 1 || again[0].ID != local[0].ID {
+		t.Fatalf("after sync %+v", again)
 	}
 }
 

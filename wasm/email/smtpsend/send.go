@@ -40,34 +40,42 @@ func Submit(ctx context.Context, acct *email.Account, env *Envelope) error {
 	return nil
 }
 
-// AppendSent files a copy of a sent message in the account's Sent folder (seen) and returns
-// that folder's name.
-func AppendSent(ctx context.Context, acct *email.Account, raw []byte, date time.Time) (string, error) {
+// Filed says where a copy was filed: the folder and, when the server has UIDPLUS, the copy's
+// UIDVALIDITY and UID (so that it can be stored at once under its final id).
+type Filed struct {
+	Folder      string
+	UIDValidity uint32
+	UID         imap.UID
+}
+
+// AppendSent files a copy of a sent message in the account's Sent folder (seen).
+func AppendSent(ctx context.Context, acct *email.Account, raw []byte, date time.Time) (Filed, error) {
 	c, err := acct.DialIMAP(ctx, nil)
 	if err != nil {
-		return "", err
+		return Filed{}, err
 	}
 	defer c.Close()
 	fs, err := imapsync.ListFolders(c)
 	if err != nil {
-		return "", err
+		return Filed{}, err
 	}
 	f, ok := imapsync.FolderByRole(fs, imapsync.RoleSent)
 	if !ok {
-		return "", errors.New("smtpsend: this account has no Sent folder")
+		return Filed{}, errors.New("smtpsend: this account has no Sent folder")
 	}
 	cmd := c.Append(f.Name, int64(len(raw)), &imap.AppendOptions{Flags: []imap.Flag{imap.FlagSeen}, Time: date})
 	if _, err := cmd.Write(raw); err != nil {
-		return "", err
+		return Filed{}, err
 	}
 	if err := cmd.Close(); err != nil {
-		return "", err
+		return Filed{}, err
 	}
-	if _, err := cmd.Wait(); err != nil {
-		return "", fmt.Errorf("smtpsend: APPEND to %s: %w", f.Name, err)
+	data, err := cmd.Wait()
+	if err != nil {
+		return Filed{}, fmt.Errorf("smtpsend: APPEND to %s: %w", f.Name, err)
 	}
 	c.Logout().Wait()
-	return f.Name, nil
+	return Filed{Folder: f.Name, UIDValidity: data.UIDValidity, UID: data.UID}, nil
 }
 
 // FindSent looks for a Message-ID in the account's Sent folder (UID SEARCH HEADER).
