@@ -2,6 +2,8 @@ package imapsync
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -450,6 +452,9 @@ func (s *Session) SyncAll(ctx context.Context) ([]Folder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("imapsync: list folders: %w", err)
 	}
+	if err := s.forgetGone(ctx, fs); err != nil {
+		return fs, err
+	}
 	for _, f := range fs {
 		if f.NoSelect {
 			continue
@@ -459,4 +464,35 @@ func (s *Session) SyncAll(ctx context.Context) ([]Folder, error) {
 		}
 	}
 	return fs, nil
+}
+
+const foldersCursor = "imap:folders"
+
+// forgetGone drops the stored messages of folders deleted (or renamed) on the server, and
+// remembers the current list.
+func (s *Session) forgetGone(ctx context.Context, fs []Folder) error {
+	var known []string
+	b, err := s.Repo.Cursor(ctx, s.Account.ID, foldersCursor)
+	if err == nil && len(b) > 0 {
+		json.Unmarshal(b, &known)
+	} else if err != nil && !errors.Is(err, repo.ErrNotFound) {
+		return err
+	}
+	now := map[string]bool{}
+	var names []string
+	for _, f := range fs {
+		if !f.NoSelect {
+			now[f.Name] = true
+			names = append(names, f.Name)
+		}
+	}
+	for _, name := range known {
+		if !now[name] {
+			if err := s.dropFolder(ctx, name); err != nil {
+				return err
+			}
+		}
+	}
+	b, _ = json.Marshal(names)
+	return s.Repo.SetCursor(ctx, s.Account.ID, foldersCursor, b)
 }

@@ -147,6 +147,17 @@ func TestFirstAndIncrementalSync(t *testing.T) {
 	if len(sent) != 2 || sent[0].Subject != "and again" {
 		t.Fatalf("after UIDVALIDITY change: %+v", sent)
 	}
+
+	// A folder deleted on the server is forgotten here.
+	if err := u.Delete("Sent"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sent = folderMsgs(t, r, acct.ID, "Sent"); len(sent) != 0 {
+		t.Fatalf("deleted folder still has %d messages", len(sent))
+	}
 }
 
 func TestIdlePushFlagsAndMove(t *testing.T) {
