@@ -1,3 +1,5 @@
+//go:build !js
+
 package connector_test
 
 import (

@@ -82,6 +82,8 @@ type IMAP struct {
 	Mem   *imapmemserver.Server
 	Users map[string]*imapmemserver.User
 	Port  int // implicit TLS
+	// Dial reaches a pipe server (StartIMAPPipe).
+	Dial email.DialFunc
 }
 
 // StartIMAP starts an in-memory IMAP server on loopback with implicit TLS and a user
@@ -91,9 +93,21 @@ func StartIMAP(t testing.TB, ca *CA, users ...string) *IMAP {
 	return StartIMAPCaps(t, ca, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}}, users...)
 }
 
+// StartIMAPPipe is StartIMAP reached through in-memory connections (IMAP.Dial) instead of
+// TCP: it runs where no socket can be opened, in the browser's WebAssembly.
+func StartIMAPPipe(t testing.TB, ca *CA, users ...string) *IMAP {
+	t.Helper()
+	return startIMAP(t, ca, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}}, true, users...)
+}
+
 // StartIMAPCaps is StartIMAP advertising only caps (e.g. IMAP4rev1 alone: no MOVE, no
 // UIDPLUS, no ESEARCH, no SPECIAL-USE).
 func StartIMAPCaps(t testing.TB, ca *CA, caps imap.CapSet, users ...string) *IMAP {
+	t.Helper()
+	return startIMAP(t, ca, caps, false, users...)
+}
+
+func startIMAP(t testing.TB, ca *CA, caps imap.CapSet, pipe bool, users ...string) *IMAP {
 	t.Helper()
 	mem := imapmemserver.New()
 	s := &IMAP{Mem: mem, Users: map[string]*imapmemserver.User{}}
@@ -115,11 +129,18 @@ func StartIMAPCaps(t testing.TB, ca *CA, caps imap.CapSet, users ...string) *IMA
 		InsecureAuth: true, // the listener is TLS already
 		Logger:       discardLogger{},
 	})
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", ca.ServerConfig())
-	if err != nil {
-		t.Fatal(err)
+	var ln net.Listener
+	if pipe {
+		p := newPipeListener()
+		s.Dial = p.dial
+		ln = tls.NewListener(p, ca.ServerConfig())
+	} else {
+		var err error
+		if ln, err = tls.Listen("tcp", "127.0.0.1:0", ca.ServerConfig()); err != nil {
+			t.Fatal(err)
+		}
+		s.Port = port(ln)
 	}
-	s.Port = port(ln)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return s
@@ -314,3 +335,44 @@ func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 var errNoPeers = errors.New("testmail: peers not found")
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// pipeListener hands out in-memory connections.
+type pipeListener struct {
+	ch   chan net.Conn
+	done chan struct{}
+	once sync.Once
+}
+
+func newPipeListener() *pipeListener {
+	return &pipeListener{ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ch:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Close() error { l.once.Do(func() { close(l.done) }); return nil }
+
+func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
+
+func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
+	c1, c2 := net.Pipe()
+	select {
+	case l.ch <- c2:
+		return c1, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "pipe" }
