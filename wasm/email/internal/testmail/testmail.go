@@ -16,6 +16,7 @@ import (
 	"math/big"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -181,8 +182,9 @@ func (discardLogger) Println(...any)        {}
 
 // SMTP is an in-process submission server recording what it accepted.
 type SMTP struct {
-	Port        int // implicit TLS
-	StartTLS    int // STARTTLS port
+	Port        int            // implicit TLS
+	StartTLS    int            // STARTTLS port
+	Dial        email.DialFunc // reaches a pipe server (StartSMTPPipe)
 	mu          sync.Mutex
 	Received    []Mail
 	FailFirst   int // refuse this many DATA commands with a 451
@@ -210,6 +212,22 @@ func (s *SMTP) SetFailFirst(n int) {
 	s.mu.Lock()
 	s.FailFirst, s.failed = n, 0
 	s.mu.Unlock()
+}
+
+// StartSMTPPipe is StartSMTP reached through in-memory connections (SMTP.Dial, implicit TLS)
+// instead of TCP: it runs in the browser's WebAssembly.
+func StartSMTPPipe(t testing.TB, ca *CA, user, password string) *SMTP {
+	t.Helper()
+	s := &SMTP{}
+	be := smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s, user: user, pw: password}, nil })
+	srv := smtp.NewServer(be)
+	srv.Domain = "localhost"
+	srv.ErrorLog = discardLogger{}
+	p := newPipeListener()
+	s.Dial = p.dial
+	go srv.Serve(tls.NewListener(p, ca.ServerConfig()))
+	t.Cleanup(func() { srv.Close() })
+	return s
 }
 
 // StartSMTP starts a submission server (implicit TLS and STARTTLS) accepting user/password.
@@ -361,7 +379,7 @@ func (l *pipeListener) Close() error { l.once.Do(func() { close(l.done) }); retu
 func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
 
 func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
-	c1, c2 := net.Pipe()
+	c1, c2 := bufPipe()
 	select {
 	case l.ch <- c2:
 		return c1, nil
@@ -376,3 +394,25 @@ type pipeAddr struct{}
 
 func (pipeAddr) Network() string { return "pipe" }
 func (pipeAddr) String() string  { return "pipe" }
+
+// PipeTransport routes port 993 to im and 465 to sm, both pipe servers, trusting ca.
+func PipeTransport(ca *CA, im *IMAP, sm *SMTP) email.Transport {
+	return email.Transport{
+		Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if strings.HasSuffix(addr, ":465") {
+				return sm.Dial(ctx, network, addr)
+			}
+			return im.Dial(ctx, network, addr)
+		},
+		TLSConfig: func(string) *tls.Config { return &tls.Config{RootCAs: ca.Pool} },
+	}
+}
+
+// PipeAccount is an account on pipe servers (localhost:993 and :465).
+func PipeAccount(ca *CA, im *IMAP, sm *SMTP, user, password string) *email.Account {
+	a := Account(ca, im, sm, user, password)
+	a.Settings.IMAP.Host, a.Settings.IMAP.Port = "localhost", 993
+	a.Settings.SMTP.Host, a.Settings.SMTP.Port = "localhost", 465
+	a.Transport = PipeTransport(ca, im, sm)
+	return a
+}
