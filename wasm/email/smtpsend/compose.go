@@ -28,6 +28,7 @@ type Attachment struct {
 type Draft struct {
 	From          *gomail.Address
 	To, Cc, Bcc   []*gomail.Address
+	ReplyTo       []*gomail.Address
 	Subject       string
 	Text          string // the plain text body (always sent)
 	HTML          string // optional; sent as the alternative to Text
@@ -122,9 +123,13 @@ func Compose(d *Draft) (*Envelope, error) {
 		host = domainOf(d.From.Address)
 	}
 	env := &Envelope{MessageID: NewMessageID(host), From: d.From.Address}
+	seen := map[string]bool{}
 	for _, l := range [][]*gomail.Address{d.To, d.Cc, d.Bcc} {
 		for _, a := range l {
-			env.Rcpt = append(env.Rcpt, a.Address)
+			if k := strings.ToLower(a.Address); !seen[k] {
+				seen[k] = true
+				env.Rcpt = append(env.Rcpt, a.Address)
+			}
 		}
 	}
 	var h gomail.Header
@@ -135,6 +140,9 @@ func Compose(d *Draft) (*Envelope, error) {
 	}
 	if len(d.Cc) > 0 {
 		h.SetAddressList("Cc", d.Cc)
+	}
+	if len(d.ReplyTo) > 0 {
+		h.SetAddressList("Reply-To", d.ReplyTo)
 	}
 	h.SetSubject(d.Subject)
 	h.SetMessageID(unbracket(env.MessageID))

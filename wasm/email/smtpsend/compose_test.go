@@ -17,7 +17,8 @@ func TestComposeReplyWithHTMLAndAttachment(t *testing.T) {
 		From:    &gomail.Address{Name: "Alice Liddell", Address: "alice@example.test"},
 		To:      []*gomail.Address{{Name: "Bob", Address: "bob@example.org"}},
 		Cc:      []*gomail.Address{{Address: "carol@example.org"}},
-		Bcc:     []*gomail.Address{{Address: "dave@example.org"}},
+		Bcc:     []*gomail.Address{{Address: "dave@example.org"}, {Address: "Bob@example.org"}},
+		ReplyTo: []*gomail.Address{{Address: "alice+replies@example.test"}},
 		Subject: "Re: café ☕",
 		Text:    "Plain text",
 		HTML:    "<p>Rich <b>text</b></p>",
@@ -53,7 +54,7 @@ func TestComposeReplyWithHTMLAndAttachment(t *testing.T) {
 	if len(p.Body.Attachments) != 1 || p.Body.Attachments[0].Name != "notes.txt" {
 		t.Fatalf("attachments %+v", p.Body.Attachments)
 	}
-	for _, h := range []string{"Date: ", "Mime-Version: 1.0", "multipart/mixed", "multipart/alternative"} {
+	for _, h := range []string{"Date: ", "Reply-To: <alice+replies@example.test>", "Mime-Version: 1.0", "multipart/mixed", "multipart/alternative"} {
 		if !strings.Contains(raw, h) {
 			t.Fatalf("no %q in\n%s", h, raw)
 		}
