@@ -37,6 +37,26 @@ type Syncer struct {
 
 	mu      sync.Mutex
 	folders []Folder
+	wake    chan struct{}
+}
+
+func (s *Syncer) wakeCh() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wake == nil {
+		s.wake = make(chan struct{}, 1)
+	}
+	return s.wake
+}
+
+// Refresh asks Run to sync every folder now: when the network comes back (the browser's
+// online event), it cuts a backoff wait short; when connected, it ends IDLE for a full sync
+// (pull to refresh).
+func (s *Syncer) Refresh() {
+	select {
+	case s.wakeCh() <- struct{}{}:
+	default:
+	}
 }
 
 // Folders returns the folders seen at the last sync.
@@ -107,6 +127,9 @@ func (s *Syncer) Run(ctx context.Context) error {
 			t.Stop()
 			s.Health.Stopped()
 			return ctx.Err()
+		case <-s.wakeCh():
+			t.Stop()
+			attempt = 0
 		case <-t.C:
 		}
 	}
@@ -184,6 +207,9 @@ func (s *Syncer) runSession(ctx context.Context) (connected bool, err error) {
 			case <-ctx.Done():
 				t.Stop()
 				return true, ctx.Err()
+			case <-s.wakeCh():
+				t.Stop()
+				full = true
 			case <-t.C:
 				full = true
 			}
@@ -198,6 +224,8 @@ func (s *Syncer) runSession(ctx context.Context) (connected bool, err error) {
 		select {
 		case <-ctx.Done():
 		case <-events:
+		case <-s.wakeCh():
+			full = true
 		case <-t.C:
 			full = true
 		case <-c.Closed():

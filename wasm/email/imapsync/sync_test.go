@@ -243,6 +243,19 @@ func TestReconnectBackoffAndHealth(t *testing.T) {
 	cancel()
 	<-done
 
+	// The network is back: Refresh cuts a long backoff short.
+	s3 := &imapsync.Syncer{Account: acct, Repo: r, Backoff: email.Backoff{Min: time.Hour, Max: time.Hour}}
+	ctx3, cancel3 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel3()
+	done3 := make(chan error, 1)
+	go func() { done3 <- s3.Run(ctx3) }()
+	testmail.Eventually(t, 5*time.Second, "a retry an hour away", func() bool { return s3.Health.Get().State == email.Retrying })
+	acct.Settings.IMAP.Port = good
+	s3.Refresh()
+	testmail.Eventually(t, 5*time.Second, "connected at once after Refresh", func() bool { return s3.Health.Get().State == email.Connected })
+	cancel3()
+	<-done3
+
 	// A refused password is not retried: Run stops and says why.
 	acct.Settings.IMAP.Port, acct.Password = good, "wrong"
 	s2 := &imapsync.Syncer{Account: acct, Repo: r, Backoff: email.Backoff{Min: 10 * time.Millisecond}}
