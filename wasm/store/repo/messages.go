@@ -105,18 +105,34 @@ func (r *Repo) UpdateMessage(ctx context.Context, id string, fn func(*model.Mess
 
 // DeleteMessage deletes a message, its body and its attachments' bytes.
 func (r *Repo) DeleteMessage(ctx context.Context, id string) error {
-	return r.Update(ctx, MessageStores, func(tx *Tx) error {
-		err := errors.Join(tx.Delete(Messages, id), tx.Delete(Bodies, id))
-		var keys []string
-		err = errors.Join(err, tx.Scan(Blobs, store.Query{Prefix: store.Tuple(id)}, func(rec store.Record) error {
-			keys = append(keys, rec.Key)
-			return nil
-		}))
-		for _, k := range keys {
-			err = errors.Join(err, tx.Delete(Blobs, k))
-		}
-		return err
-	})
+	return r.Update(ctx, MessageStores, func(tx *Tx) error { return tx.DeleteMessage(id) })
+}
+
+// DeleteMessage deletes a message, its body and its attachments' bytes inside a transaction
+// over MessageStores.
+func (tx *Tx) DeleteMessage(id string) error {
+	err := errors.Join(tx.Delete(Messages, id), tx.Delete(Bodies, id))
+	var keys []string
+	err = errors.Join(err, tx.Scan(Blobs, store.Query{Prefix: store.Tuple(id)}, func(rec store.Record) error {
+		keys = append(keys, rec.Key)
+		return nil
+	}))
+	for _, k := range keys {
+		err = errors.Join(err, tx.Delete(Blobs, k))
+	}
+	return err
+}
+
+// Message returns a message's metadata inside a transaction over Messages.
+func (tx *Tx) Message(id string) (m model.Message, err error) {
+	err = tx.getJSON(Messages, id, &m)
+	return m, err
+}
+
+// Body returns a message's body inside a transaction over Bodies.
+func (tx *Tx) Body(id string) (b model.Body, err error) {
+	err = tx.getJSON(Bodies, id, &b)
+	return b, err
 }
 
 // PutAttachment stores the bytes of a message's attachment and marks it fetched in the body.

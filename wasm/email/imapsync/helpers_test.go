@@ -1,0 +1,25 @@
+//go:build !js
+
+package imapsync_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"caliopen/wasm/email"
+	"caliopen/wasm/email/internal/testmail"
+)
+
+func dial(t testing.TB, acct *email.Account) *imapclient.Client {
+	t.Helper()
+	c, err := acct.DialIMAP(testmail.Context(t, 10e9), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

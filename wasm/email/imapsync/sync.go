@@ -1,0 +1,498 @@
+package imapsync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"caliopen/wasm/email"
+	"caliopen/wasm/model"
+	"caliopen/wasm/store/repo"
+)
+
+// Progress reports a folder's sync: Done of Total messages stored.
+type Progress struct {
+	Folder string `json:"folder"`
+	Done   int    `json:"done"`
+	Total  int    `json:"total"`
+}
+
+// Stats counts what one folder sync changed.
+type Stats struct {
+	New, FlagsChanged, Expunged int
+	Resynced                    bool // UIDVALIDITY changed: the folder was dropped and fetched again
+}
+
+// Session syncs folders over one logged-in connection.
+type Session struct {
+	C       *imapclient.Client
+	Account *email.Account
+	Repo    *repo.Repo
+	// FirstBatch and BatchSize are the number of messages fetched and stored together: a
+	// small first batch so that the newest mail shows at once, then bigger ones.
+	FirstBatch, BatchSize int
+	Progress              func(Progress)
+	// BatchBytes bounds a batch's size too (default 8 MiB); MaxMessageBytes is the most fetched
+	// of one message (default 8 MiB; the rest of a bigger one is left on the server).
+	BatchBytes, MaxMessageBytes int64
+	// Timeout bounds each command's wait (a dead connection is closed, not waited for).
+	Timeout time.Duration
+	// Activity is called whenever the server answered.
+	Activity func()
+}
+
+func (s *Session) timeout() time.Duration {
+	if s.Timeout > 0 {
+		return s.Timeout
+	}
+	return 2 * time.Minute
+}
+
+// wait runs f, closing the connection if it takes longer than the session's timeout or ctx ends.
+func wait[T any](ctx context.Context, s *Session, f func() (T, error)) (T, error) {
+	done := make(chan struct{})
+	var v T
+	var err error
+	go func() {
+		defer close(done)
+		v, err = f()
+	}()
+	t := time.NewTimer(s.timeout())
+	defer t.Stop()
+	select {
+	case <-done:
+		if err == nil && s.Activity != nil {
+			s.Activity()
+		}
+		return v, err
+	case <-t.C:
+		s.C.Close()
+		<-done
+		return v, fmt.Errorf("imapsync: the server did not answer for %s; connection closed", s.timeout())
+	case <-ctx.Done():
+		s.C.Close()
+		<-done
+		return v, ctx.Err()
+	}
+}
+
+func (s *Session) batchSizes() (first, rest int) {
+	first, rest = s.FirstBatch, s.BatchSize
+	if rest <= 0 {
+		rest = 200
+	}
+	if first <= 0 {
+		first = min(25, rest)
+	}
+	return first, rest
+}
+
+// SyncFolder brings one folder up to date.
+func (s *Session) SyncFolder(ctx context.Context, folder string) (st Stats, err error) {
+	condstore := s.C.Caps().Has(imap.CapCondStore)
+	sel, err := wait(ctx, s, func() (*imap.SelectData, error) {
+		return s.C.Select(folder, &imap.SelectOptions{ReadOnly: true, CondStore: condstore}).Wait()
+	})
+	if err != nil {
+		return st, fmt.Errorf("imapsync: select %s: %w", folder, err)
+	}
+	acct := s.Account.ID
+	cur, err := loadCursor(ctx, s.Repo, acct, folder)
+	if err != nil {
+		return st, err
+	}
+	if cur.UIDValidity != 0 && cur.UIDValidity != sel.UIDValidity {
+		if err := s.dropFolder(ctx, folder); err != nil {
+			return st, err
+		}
+		cur, st.Resynced = cursor{}, true
+	}
+	var all []imap.UID
+	if sel.NumMessages > 0 {
+		sd, err := wait(ctx, s, func() (*imap.SearchData, error) {
+			return s.C.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+		})
+		if err != nil {
+			return st, fmt.Errorf("imapsync: search %s: %w", folder, err)
+		}
+		all = sd.AllUIDs()
+		slices.Sort(all)
+	}
+	fresh := cur.UIDValidity == 0
+	if fresh {
+		cur = cursor{UIDValidity: sel.UIDValidity}
+		if n := len(all); n > 0 {
+			cur.Top = uint32(all[n-1])
+		}
+		cur.Low = cur.Top + 1
+	}
+	// Known messages: flags and expunges.
+	if !fresh && cur.Low <= cur.Top {
+		if st.FlagsChanged, st.Expunged, err = s.refreshKnown(ctx, folder, &cur, sel, all, condstore); err != nil {
+			return st, err
+		}
+	}
+	if condstore {
+		cur.ModSeq = sel.HighestModSeq
+	}
+	// New messages, then older ones, newest first.
+	var newer, older []imap.UID
+	for _, u := range all {
+		switch {
+		case uint32(u) > cur.Top:
+			newer = append(newer, u)
+		case uint32(u) < cur.Low && !cur.Done:
+			older = append(older, u)
+		}
+	}
+	slices.Reverse(newer)
+	slices.Reverse(older)
+	total := len(all)
+	first, rest := s.batchSizes()
+	n := first
+	sizes := map[imap.UID]int64{}
+	for _, phase := range []struct {
+		uids  []imap.UID
+		isNew bool
+	}{{newer, true}, {older, false}} {
+		part := phase.uids
+		for len(part) > 0 {
+			if _, ok := sizes[part[0]]; !ok {
+				if err := s.fetchSizes(ctx, part[:min(len(part), 2000)], sizes); err != nil {
+					return st, err
+				}
+			}
+			k, bytes := 0, int64(0)
+			for k < min(n, len(part)) {
+				sz := min(sizes[part[k]], s.maxMessageBytes())
+				if k > 0 && bytes+sz > s.batchBytes() {
+					break
+				}
+				bytes += sz
+				k++
+			}
+			b := part[:k]
+			part = part[len(b):]
+			n = rest
+			if phase.isNew {
+				cur.Top = max(cur.Top, uint32(b[0]))
+			} else {
+				cur.Low = uint32(b[len(b)-1])
+				cur.Done = len(part) == 0
+			}
+			got, err := s.fetchBatch(ctx, folder, &cur, b, sizes)
+			if err != nil {
+				return st, err
+			}
+			st.New += got
+			if s.Progress != nil {
+				s.Progress(Progress{Folder: folder, Done: min(cur.Count, total), Total: total})
+			}
+		}
+	}
+	if !cur.Done && len(older) == 0 {
+		cur.Done = true
+	}
+	// Save the final cursor (modseq, done) even when nothing was fetched.
+	err = s.Repo.Update(ctx, []string{repo.Cursors}, func(tx *repo.Tx) error { return cur.save(tx, acct, folder) })
+	if s.Progress != nil && st.New == 0 {
+		s.Progress(Progress{Folder: folder, Done: min(cur.Count, total), Total: total})
+	}
+	return st, err
+}
+
+func (s *Session) batchBytes() int64 {
+	if s.BatchBytes > 0 {
+		return s.BatchBytes
+	}
+	return 8 << 20
+}
+
+func (s *Session) maxMessageBytes() int64 {
+	if s.MaxMessageBytes > 0 {
+		return s.MaxMessageBytes
+	}
+	return 8 << 20
+}
+
+// fetchSizes learns the sizes of messages (to cut batches by bytes as well as by count).
+func (s *Session) fetchSizes(ctx context.Context, uids []imap.UID, into map[imap.UID]int64) error {
+	bufs, err := wait(ctx, s, func() ([]*imapclient.FetchMessageBuffer, error) {
+		return s.C.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+	})
+	if err != nil {
+		return fmt.Errorf("imapsync: fetch sizes: %w", err)
+	}
+	for _, u := range uids {
+		into[u] = 0
+	}
+	for _, b := range bufs {
+		into[b.UID] = b.RFC822Size
+	}
+	return nil
+}
+
+// fetchBatch fetches messages by UID and stores them with the cursor in one transaction. A
+// message bigger than MaxMessageBytes is fetched only up to that size (its text usually comes
+// first), with a note: a 200 MB attachment must not exhaust a browser tab's memory.
+func (s *Session) fetchBatch(ctx context.Context, folder string, cur *cursor, uids []imap.UID, sizes map[imap.UID]int64) (int, error) {
+	var normal, big []imap.UID
+	for _, u := range uids {
+		if sizes[u] > s.maxMessageBytes() {
+			big = append(big, u)
+		} else {
+			normal = append(normal, u)
+		}
+	}
+	partial := &imap.FetchItemBodySection{Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: s.maxMessageBytes()}}
+	var writes []repo.MessageWrite
+	for _, group := range []struct {
+		uids    []imap.UID
+		section *imap.FetchItemBodySection
+	}{{normal, bodySection}, {big, partial}} {
+		if len(group.uids) == 0 {
+			continue
+		}
+		opts := &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true,
+			BodySection: []*imap.FetchItemBodySection{group.section}}
+		bufs, err := wait(ctx, s, func() ([]*imapclient.FetchMessageBuffer, error) {
+			return s.C.Fetch(imap.UIDSetNum(group.uids...), opts).Collect()
+		})
+		if err != nil {
+			return 0, fmt.Errorf("imapsync: fetch from %s: %w", folder, err)
+		}
+		for _, b := range bufs {
+			if b.UID == 0 {
+				continue
+			}
+			w := convert(s.Account, folder, cur.UIDValidity, b, group.section)
+			if group.section == partial {
+				w.Body.Notes = append(w.Body.Notes, fmt.Sprintf("This message is %.1f MB; only its first %.1f MB were downloaded.",
+					float64(b.RFC822Size)/1e6, float64(s.maxMessageBytes())/1e6))
+			}
+			writes = append(writes, w)
+		}
+	}
+	cur.Count += len(writes)
+	err := s.Repo.Update(ctx, []string{repo.Messages, repo.Bodies, repo.Cursors}, func(tx *repo.Tx) error {
+		for _, w := range writes {
+			if err := tx.PutMessage(w.Message, w.Body); err != nil {
+				return err
+			}
+		}
+		return cur.save(tx, s.Account.ID, folder)
+	})
+	if err != nil {
+		cur.Count -= len(writes)
+		return 0, fmt.Errorf("imapsync: storing messages of %s: %w", folder, err)
+	}
+	return len(writes), nil
+}
+
+// storedUIDs returns the UIDs of the folder's stored messages, by local id.
+func (s *Session) storedUIDs(ctx context.Context, folder string) (map[imap.UID]model.Message, error) {
+	out := map[imap.UID]model.Message{}
+	p := repo.Page{Limit: 500}
+	for {
+		ms, next, err := s.Repo.FolderMessages(ctx, s.Account.ID, folder, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if _, _, uid, err := ParseRemoteID(m.RemoteID); err == nil {
+				out[uid] = m
+			}
+		}
+		if next == "" {
+			return out, nil
+		}
+		p.After = next
+	}
+}
+
+// refreshKnown updates the flags of the stored messages and deletes the expunged ones.
+func (s *Session) refreshKnown(ctx context.Context, folder string, cur *cursor, sel *imap.SelectData, all []imap.UID, condstore bool) (changed, expunged int, err error) {
+	onServer := 0
+	for _, u := range all {
+		if uint32(u) >= cur.Low && uint32(u) <= cur.Top {
+			onServer++
+		}
+	}
+	useModSeq := condstore && cur.ModSeq > 0 && sel.HighestModSeq > 0
+	if useModSeq && sel.HighestModSeq == cur.ModSeq && onServer == cur.Count {
+		return 0, 0, nil // nothing changed since the last sync
+	}
+	var stored map[imap.UID]model.Message
+	if !useModSeq || onServer != cur.Count {
+		if stored, err = s.storedUIDs(ctx, folder); err != nil {
+			return 0, 0, err
+		}
+	}
+	// Messages with a change of ours not on the server yet keep their local flags.
+	pending, err := s.pendingLocal(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	var updates []model.Message
+	var gone []string
+	if !useModSeq || sel.HighestModSeq != cur.ModSeq {
+		opts := &imap.FetchOptions{UID: true, Flags: true}
+		if useModSeq {
+			opts.ChangedSince, opts.ModSeq = cur.ModSeq, true
+		}
+		set := imap.UIDSet{imap.UIDRange{Start: imap.UID(cur.Low), Stop: imap.UID(cur.Top)}}
+		bufs, err := wait(ctx, s, func() ([]*imapclient.FetchMessageBuffer, error) {
+			return s.C.Fetch(set, opts).Collect()
+		})
+		if err != nil {
+			return 0, 0, fmt.Errorf("imapsync: fetch flags of %s: %w", folder, err)
+		}
+		for _, b := range bufs {
+			if b.UID == 0 || uint32(b.UID) < cur.Low || uint32(b.UID) > cur.Top {
+				continue
+			}
+			f := toFlags(b.Flags)
+			if pending[model.MessageID(s.Account.ID, RemoteID(folder, cur.UIDValidity, b.UID))] {
+				continue
+			}
+			if stored != nil {
+				m, ok := stored[b.UID]
+				if !ok || m.Flags == f {
+					continue
+				}
+				m.Flags = f
+				updates = append(updates, m)
+			} else {
+				updates = append(updates, model.Message{ID: model.MessageID(s.Account.ID, RemoteID(folder, cur.UIDValidity, b.UID)), Flags: f})
+			}
+		}
+	}
+	if stored != nil {
+		present := make(map[imap.UID]bool, len(all))
+		for _, u := range all {
+			present[u] = true
+		}
+		for uid, m := range stored {
+			if !present[uid] {
+				gone = append(gone, m.ID)
+			}
+		}
+		cur.Count = len(stored) // the store is the truth (messages moved away locally)
+	}
+	if len(updates) == 0 && len(gone) == 0 {
+		return 0, 0, nil
+	}
+	err = s.Repo.Update(ctx, []string{repo.Messages, repo.Bodies, repo.Blobs, repo.Cursors}, func(tx *repo.Tx) error {
+		for _, u := range updates {
+			m, err := tx.Message(u.ID)
+			if err != nil {
+				continue // not stored (a failed fetch): the next sync fetches it
+			}
+			if m.Flags == u.Flags {
+				continue
+			}
+			m.Flags = u.Flags
+			if err := tx.PutMessage(&m, nil); err != nil {
+				return err
+			}
+			changed++
+		}
+		for _, id := range gone {
+			if err := tx.DeleteMessage(id); err != nil {
+				return err
+			}
+		}
+		cur.Count -= len(gone)
+		return cur.save(tx, s.Account.ID, folder)
+	})
+	if err != nil {
+		cur.Count += len(gone)
+		return 0, 0, err
+	}
+	return changed, len(gone), nil
+}
+
+// dropFolder deletes every stored message of a folder and its cursor (UIDVALIDITY changed).
+func (s *Session) dropFolder(ctx context.Context, folder string) error {
+	stored, err := s.storedUIDs(ctx, folder)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(stored))
+	for _, m := range stored {
+		ids = append(ids, m.ID)
+	}
+	for len(ids) > 0 {
+		b := ids[:min(500, len(ids))]
+		ids = ids[len(b):]
+		err := s.Repo.Update(ctx, []string{repo.Messages, repo.Bodies, repo.Blobs, repo.Cursors}, func(tx *repo.Tx) error {
+			for _, id := range b {
+				if err := tx.DeleteMessage(id); err != nil {
+					return err
+				}
+			}
+			return cursor{}.save(tx, s.Account.ID, folder)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SyncAll lists the folders and syncs each selectable one, the inbox first.
+func (s *Session) SyncAll(ctx context.Context) ([]Folder, error) {
+	fs, err := wait(ctx, s, func() ([]Folder, error) { return ListFolders(s.C) })
+	if err != nil {
+		return nil, fmt.Errorf("imapsync: list folders: %w", err)
+	}
+	if err := s.forgetGone(ctx, fs); err != nil {
+		return fs, err
+	}
+	for _, f := range fs {
+		if f.NoSelect {
+			continue
+		}
+		if _, err := s.SyncFolder(ctx, f.Name); err != nil {
+			return fs, err
+		}
+	}
+	return fs, nil
+}
+
+const foldersCursor = "imap:folders"
+
+// forgetGone drops the stored messages of folders deleted (or renamed) on the server, and
+// remembers the current list.
+func (s *Session) forgetGone(ctx context.Context, fs []Folder) error {
+	var known []string
+	b, err := s.Repo.Cursor(ctx, s.Account.ID, foldersCursor)
+	if err == nil && len(b) > 0 {
+		json.Unmarshal(b, &known)
+	} else if err != nil && !errors.Is(err, repo.ErrNotFound) {
+		return err
+	}
+	now := map[string]bool{}
+	var names []string
+	for _, f := range fs {
+		if !f.NoSelect {
+			now[f.Name] = true
+			names = append(names, f.Name)
+		}
+	}
+	for _, name := range known {
+		if !now[name] {
+			if err := s.dropFolder(ctx, name); err != nil {
+				return err
+			}
+		}
+	}
+	b, _ = json.Marshal(names)
+	return s.Repo.SetCursor(ctx, s.Account.ID, foldersCursor, b)
+}

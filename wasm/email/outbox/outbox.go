@@ -1,0 +1,259 @@
+// Package outbox sends the mail waiting in the store's durable outbox, once: a message written
+// offline or while the server is unreachable is queued and goes out when it can, with backoff.
+// An item left "in doubt" by a crash between submitting and recording it is looked up in the
+// Sent folder by Message-ID before it is ever submitted again.
+//
+// The remaining window: when the client files the Sent copy itself (the server does not), a
+// crash after the SMTP server accepted the message and before the APPEND completed leaves no
+// trace to find, and the message is sent again. Servers that file sent mail themselves
+// (Settings.ServerFilesSent) close that window.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"caliopen/wasm/email"
+	"caliopen/wasm/email/imapsync"
+	"caliopen/wasm/email/smtpsend"
+	"caliopen/wasm/model"
+	"caliopen/wasm/store/repo"
+)
+
+// Handler sends one network's outbox items for one account.
+type Handler interface {
+	// Send submits a claimed item and returns the network's id for it.
+	Send(ctx context.Context, it *repo.OutboxItem) (remoteID string, err error)
+	// Check says whether an in-doubt item already went out.
+	Check(ctx context.Context, it *repo.OutboxItem) (sent bool, err error)
+}
+
+// Email is the Handler of an email account.
+type Email struct {
+	Account *email.Account
+	// Repo, when set, receives the Sent copy at once (servers with UIDPLUS), so that a sent
+	// message shows in its discussion without waiting for the next sync of Sent.
+	Repo *repo.Repo
+}
+
+// Enqueue queues a composed message for the account.
+func Enqueue(ctx context.Context, r *repo.Repo, accountID string, env *smtpsend.Envelope) (*repo.OutboxItem, error) {
+	return r.Enqueue(ctx, &repo.OutboxItem{AccountID: accountID, Network: model.Email, IdempotencyKey: env.MessageID, Payload: env.Marshal()})
+}
+
+// Send submits the message, then files the Sent copy unless the server does.
+func (e *Email) Send(ctx context.Context, it *repo.OutboxItem) (string, error) {
+	env, err := smtpsend.UnmarshalEnvelope(it.Payload)
+	if err != nil {
+		return "", &smtpsend.PermanentError{Err: err}
+	}
+	if err := smtpsend.Submit(ctx, e.Account, env); err != nil {
+		return "", err
+	}
+	if !e.Account.Settings.ServerFilesSent {
+		now := time.Now()
+		filed, err := smtpsend.AppendSent(ctx, e.Account, env.Raw, now)
+		if err != nil {
+			// Sent, but without a copy: not a reason to send again.
+			return env.MessageID, &SentCopyError{err}
+		}
+		if e.Repo != nil && filed.UID != 0 {
+			// Best effort: the next sync of Sent stores it anyway.
+			imapsync.StoreCopy(ctx, e.Repo, e.Account, filed.Folder, filed.UIDValidity, filed.UID, env.Raw, []imap.Flag{imap.FlagSeen}, now)
+		}
+	}
+	return env.MessageID, nil
+}
+
+// Check looks for the message in Sent.
+func (e *Email) Check(ctx context.Context, it *repo.OutboxItem) (bool, error) {
+	return smtpsend.FindSent(ctx, e.Account, it.IdempotencyKey)
+}
+
+// SentCopyError says that a message went out but its copy could not be filed in Sent.
+type SentCopyError struct{ Err error }
+
+func (e *SentCopyError) Error() string {
+	return "outbox: sent, but the copy in Sent failed: " + e.Err.Error()
+}
+func (e *SentCopyError) Unwrap() error { return e.Err }
+
+// Event tells the app what happened to an item.
+type Event struct {
+	Item    repo.OutboxItem
+	Sent    bool
+	Err     error     // the attempt's error, if any
+	RetryAt time.Time // when it will be tried again (zero: sent or given up)
+}
+
+// Dispatcher runs the outbox: it recovers in-doubt items, then sends due ones through the
+// Handler of their account, with exponential backoff on failure. One dispatcher per store
+// (the leader tab's): Claim is a transaction, so two never send the same item.
+type Dispatcher struct {
+	Repo     *repo.Repo
+	Handlers map[string]Handler // by account id
+	Backoff  email.Backoff      // default 5 s doubling to 30 min
+	// MaxAttempts before an item is Failed for good (the user may retry); default 20.
+	MaxAttempts int
+	// Lease is how long an item may be Sending before it is in doubt (default 5 min).
+	Lease time.Duration
+	// Notify observes every outcome.
+	Notify func(Event)
+	// Poll is the longest wait between runs (default 1 min).
+	Poll time.Duration
+	// Wake makes Run try at once (network back, message queued).
+	Wake chan struct{}
+}
+
+func (d *Dispatcher) lease() time.Duration {
+	if d.Lease > 0 {
+		return d.Lease
+	}
+	return 5 * time.Minute
+}
+
+func (d *Dispatcher) backoff() email.Backoff {
+	b := d.Backoff
+	if b.Min == 0 {
+		b.Min = 5 * time.Second
+	}
+	if b.Max == 0 {
+		b.Max = 30 * time.Minute
+	}
+	return b
+}
+
+func (d *Dispatcher) notify(ev Event) {
+	if d.Notify != nil {
+		d.Notify(ev)
+	}
+}
+
+// Recover settles the in-doubt items: those found on the network are acknowledged, the others
+// queued again.
+func (d *Dispatcher) Recover(ctx context.Context) error {
+	items, err := d.Repo.InDoubt(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, it := range items {
+		h := d.Handlers[it.AccountID]
+		if h == nil {
+			continue
+		}
+		sent, err := h.Check(ctx, &it)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("outbox: checking %s: %w", it.IdempotencyKey, err))
+		case sent:
+			if err := d.Repo.Ack(ctx, it.ID, it.IdempotencyKey); err != nil {
+				errs = append(errs, err)
+			} else {
+				d.notify(Event{Item: it, Sent: true})
+			}
+		default:
+			errs = append(errs, d.Repo.Requeue(ctx, it.ID))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RunOnce recovers in-doubt items, then sends every due item; it returns how many went out.
+// An error checking in-doubt items does not stop the others.
+func (d *Dispatcher) RunOnce(ctx context.Context) (sent int, err error) {
+	rerr := d.Recover(ctx)
+	for ctx.Err() == nil {
+		it, err := d.Repo.Claim(ctx, d.lease())
+		if err != nil {
+			return sent, errors.Join(rerr, err)
+		}
+		if it == nil {
+			break
+		}
+		h := d.Handlers[it.AccountID]
+		if h == nil {
+			err := fmt.Errorf("outbox: no sender for account %s", it.AccountID)
+			d.Repo.Fail(ctx, it.ID, err, time.Now().Add(d.backoff().Max))
+			continue
+		}
+		remote, serr := h.Send(ctx, it)
+		var copyErr *SentCopyError
+		if serr == nil || errors.As(serr, &copyErr) {
+			if err := d.Repo.Ack(ctx, it.ID, remote); err != nil {
+				return sent, errors.Join(rerr, err)
+			}
+			sent++
+			d.notify(Event{Item: *it, Sent: true, Err: serr})
+			continue
+		}
+		if ctx.Err() != nil {
+			break // stopped: the item stays Sending and is checked next time
+		}
+		var perm *smtpsend.PermanentError
+		max := d.MaxAttempts
+		if max <= 0 {
+			max = 20
+		}
+		var retryAt time.Time
+		// A refusal, or an error only the user can fix (password, certificate): Failed, to be
+		// requeued by the user, rather than knocking on the server until the account is locked.
+		if !errors.As(serr, &perm) && !email.NeedsUser(serr) && it.Attempts < max {
+			retryAt = time.Now().Add(d.backoff().Delay(it.Attempts))
+		}
+		if err := d.Repo.Fail(ctx, it.ID, serr, retryAt); err != nil {
+			return sent, errors.Join(rerr, err)
+		}
+		d.notify(Event{Item: *it, Err: serr, RetryAt: retryAt})
+	}
+	return sent, rerr
+}
+
+// nextDue returns when the next queued item is due (zero if none).
+func (d *Dispatcher) nextDue(ctx context.Context) time.Time {
+	var next time.Time
+	p := repo.Page{Limit: 200}
+	for {
+		items, tok, err := d.Repo.OutboxList(ctx, repo.Queued, p)
+		if err != nil {
+			return next
+		}
+		for _, it := range items {
+			if next.IsZero() || it.NextAttempt.Before(next) {
+				next = it.NextAttempt
+			}
+		}
+		if tok == "" {
+			return next
+		}
+		p.After = tok
+	}
+}
+
+// Run sends until ctx ends, waking at the next due item, on Wake, or every Poll.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	poll := d.Poll
+	if poll <= 0 {
+		poll = time.Minute
+	}
+	for {
+		d.RunOnce(ctx)
+		wait := poll
+		if next := d.nextDue(ctx); !next.IsZero() {
+			wait = min(wait, max(time.Until(next), 10*time.Millisecond))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-d.Wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}

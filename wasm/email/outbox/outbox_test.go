@@ -1,0 +1,215 @@
+//go:build !js
+
+package outbox_test
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	gomail "github.com/emersion/go-message/mail"
+
+	"caliopen/wasm/email"
+	"caliopen/wasm/email/imapsync"
+	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/outbox"
+	"caliopen/wasm/email/smtpsend"
+	"caliopen/wasm/store"
+	"caliopen/wasm/store/repo"
+)
+
+type env struct {
+	ca   *testmail.CA
+	imap *testmail.IMAP
+	smtp *testmail.SMTP
+	acct *email.Account
+	r    *repo.Repo
+	d    *outbox.Dispatcher
+}
+
+func setup(t *testing.T) *env {
+	e := &env{ca: testmail.NewCA(t)}
+	e.imap = testmail.StartIMAP(t, e.ca, "alice", "pw")
+	e.smtp = testmail.StartSMTP(t, e.ca, "alice", "pw")
+	e.acct = testmail.Account(e.ca, e.imap, e.smtp, "alice", "pw")
+	db, err := store.OpenMemory(repo.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e.r = repo.New(db)
+	e.d = &outbox.Dispatcher{Repo: e.r, Handlers: map[string]outbox.Handler{e.acct.ID: &outbox.Email{Account: e.acct, Repo: e.r}},
+		Backoff: email.Backoff{Min: 20 * time.Millisecond, Max: 100 * time.Millisecond}, Lease: 200 * time.Millisecond}
+	return e
+}
+
+func (e *env) compose(t *testing.T, subject string) *smtpsend.Envelope {
+	env, err := smtpsend.Compose(&smtpsend.Draft{
+		From: &gomail.Address{Name: "Alice", Address: "alice@example.test"},
+		To:   []*gomail.Address{{Address: "bob@example.test"}}, Bcc: []*gomail.Address{{Address: "carol@example.test"}},
+		Subject: subject, Text: "Hello Bob",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func (e *env) sentCount(t *testing.T, ctx context.Context) int {
+	c, err := e.acct.DialIMAP(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sel, err := c.Select("Sent", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(sel.NumMessages)
+}
+
+func TestSendWithRetryAndSentCopy(t *testing.T) {
+	e := setup(t)
+	ctx := testmail.Context(t, 30*time.Second)
+	e.smtp.SetFailFirst(2)
+	msg := e.compose(t, "retry me")
+	it, err := outbox.Enqueue(ctx, e.r, e.acct.ID, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Enqueuing the same message twice does not send it twice.
+	if again, _ := outbox.Enqueue(ctx, e.r, e.acct.ID, msg); again.ID != it.ID {
+		t.Fatal("the same Message-ID was queued twice")
+	}
+	var events []outbox.Event
+	e.d.Notify = func(ev outbox.Event) { events = append(events, ev) }
+	testmail.Eventually(t, 10*time.Second, "sent after two refusals", func() bool {
+		e.d.RunOnce(ctx)
+		got, _ := e.r.OutboxItem(ctx, it.ID)
+		return got.State == repo.Sent
+	})
+	got, _ := e.r.OutboxItem(ctx, it.ID)
+	if got.Attempts != 3 || got.RemoteID != msg.MessageID {
+		t.Fatalf("item %+v", got)
+	}
+	if len(events) != 3 || events[0].RetryAt.IsZero() || !strings.Contains(events[0].Err.Error(), "try again later") || !events[2].Sent {
+		t.Fatalf("events %+v", events)
+	}
+	ms := e.smtp.Messages()
+	if len(ms) != 1 || len(ms[0].To) != 2 || strings.Contains(string(ms[0].Data), "carol") {
+		t.Fatalf("delivered %d messages: %+v (Bcc must be in the envelope only)", len(ms), ms)
+	}
+	if n := e.sentCount(t, ctx); n != 1 {
+		t.Fatalf("Sent has %d messages", n)
+	}
+	// The copy is in the store at once, under the id the next sync will give it.
+	local, err := e.r.MessagesByMessageID(ctx, msg.MessageID)
+	if err != nil || len(local) != 1 || local[0].Folder != "Sent" || !local[0].Outgoing || !local[0].Flags.Seen || local[0].Subject != "retry me" {
+		t.Fatalf("local Sent copy %+v %v", local, err)
+	}
+	s := &imapsync.Syncer{Account: e.acct, Repo: e.r}
+	if err := s.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := e.r.MessagesByMessageID(ctx, msg.MessageID); len(again) != 1 || again[0].ID != local[0].ID {
+		t.Fatalf("after sync %+v", again)
+	}
+}
+
+func TestOfflineThenOnline(t *testing.T) {
+	e := setup(t)
+	ctx := testmail.Context(t, 30*time.Second)
+	// The server is unreachable: a closed port.
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	good := e.acct.Settings.SMTP.Port
+	e.acct.Settings.SMTP.Port = dead
+	it, _ := outbox.Enqueue(ctx, e.r, e.acct.ID, e.compose(t, "offline"))
+	if n, _ := e.d.RunOnce(ctx); n != 0 {
+		t.Fatal("sent while offline")
+	}
+	got, _ := e.r.OutboxItem(ctx, it.ID)
+	if got.State != repo.Queued || !strings.Contains(got.LastError, "cannot reach") {
+		t.Fatalf("offline item %+v", got)
+	}
+	e.acct.Settings.SMTP.Port = good
+	wake := make(chan struct{}, 1)
+	e.d.Wake = wake
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.d.Run(rctx) }()
+	wake <- struct{}{}
+	testmail.Eventually(t, 10*time.Second, "sent when back online", func() bool { return len(e.smtp.Messages()) == 1 })
+	cancel()
+	<-done
+}
+
+// A crash between submission and bookkeeping: the item stays Sending; after its lease the
+// dispatcher finds the message in Sent and acknowledges it without sending it again.
+func TestInDoubtAfterSend(t *testing.T) {
+	e := setup(t)
+	ctx := testmail.Context(t, 30*time.Second)
+	msg := e.compose(t, "in doubt, sent")
+	it, _ := outbox.Enqueue(ctx, e.r, e.acct.ID, msg)
+	claimed, err := e.r.Claim(ctx, 100*time.Millisecond)
+	if err != nil || claimed.ID != it.ID {
+		t.Fatal(claimed, err)
+	}
+	if _, err := (&outbox.Email{Account: e.acct}).Send(ctx, claimed); err != nil {
+		t.Fatal(err)
+	}
+	// ... the process dies here: no Ack.
+	time.Sleep(150 * time.Millisecond)
+	if n, err := e.d.RunOnce(ctx); err != nil || n != 0 {
+		t.Fatal(n, err)
+	}
+	got, _ := e.r.OutboxItem(ctx, it.ID)
+	if got.State != repo.Sent {
+		t.Fatalf("in-doubt item %+v", got)
+	}
+	if n := len(e.smtp.Messages()); n != 1 {
+		t.Fatalf("sent %d times", n)
+	}
+}
+
+// A crash after the claim but before submission: not in Sent, so it is sent, once.
+func TestInDoubtNotSent(t *testing.T) {
+	e := setup(t)
+	ctx := testmail.Context(t, 30*time.Second)
+	it, _ := outbox.Enqueue(ctx, e.r, e.acct.ID, e.compose(t, "in doubt, not sent"))
+	if _, err := e.r.Claim(ctx, 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n, err := e.d.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatal(n, err)
+	}
+	e.d.RunOnce(ctx)
+	got, _ := e.r.OutboxItem(ctx, it.ID)
+	if got.State != repo.Sent || len(e.smtp.Messages()) != 1 || e.sentCount(t, ctx) != 1 {
+		t.Fatalf("item %+v, %d sent", got, len(e.smtp.Messages()))
+	}
+}
+
+// A refused password fails the item at once (the user fixes it and requeues); no retry loop.
+func TestWrongPasswordFailsForTheUser(t *testing.T) {
+	e := setup(t)
+	ctx := testmail.Context(t, 10*time.Second)
+	e.acct.Password = "wrong"
+	it, _ := outbox.Enqueue(ctx, e.r, e.acct.ID, e.compose(t, "pw"))
+	e.d.RunOnce(ctx)
+	got, _ := e.r.OutboxItem(ctx, it.ID)
+	if got.State != repo.Failed || !strings.Contains(got.LastError, "user name or password") {
+		t.Fatalf("%+v", got)
+	}
+	e.acct.Password = "pw"
+	if err := e.r.Requeue(ctx, it.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.d.RunOnce(ctx); n != 1 || err != nil {
+		t.Fatal(n, err)
+	}
+}

@@ -1,0 +1,105 @@
+package smtpsend
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-smtp"
+
+	"caliopen/wasm/email"
+	"caliopen/wasm/email/imapsync"
+)
+
+// PermanentError wraps a refusal that retrying will not change (a 5xx reply).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Submit sends an envelope through the account's submission server.
+func Submit(ctx context.Context, acct *email.Account, env *Envelope) error {
+	c, err := acct.DialSMTP(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	if err := c.SendMail(env.From, env.Rcpt, bytes.NewReader(env.Raw)); err != nil {
+		var se *smtp.SMTPError
+		if errors.As(err, &se) && se.Code >= 500 {
+			return &PermanentError{fmt.Errorf("smtpsend: the server refused the message: %w", err)}
+		}
+		return fmt.Errorf("smtpsend: %w", err)
+	}
+	c.Quit()
+	return nil
+}
+
+// Filed says where a copy was filed: the folder and, when the server has UIDPLUS, the copy's
+// UIDVALIDITY and UID (so that it can be stored at once under its final id).
+type Filed struct {
+	Folder      string
+	UIDValidity uint32
+	UID         imap.UID
+}
+
+// AppendSent files a copy of a sent message in the account's Sent folder (seen).
+func AppendSent(ctx context.Context, acct *email.Account, raw []byte, date time.Time) (Filed, error) {
+	c, err := acct.DialIMAP(ctx, nil)
+	if err != nil {
+		return Filed{}, err
+	}
+	defer c.Close()
+	fs, err := imapsync.ListFolders(c)
+	if err != nil {
+		return Filed{}, err
+	}
+	f, ok := imapsync.FolderByRole(fs, imapsync.RoleSent)
+	if !ok {
+		return Filed{}, errors.New("smtpsend: this account has no Sent folder")
+	}
+	cmd := c.Append(f.Name, int64(len(raw)), &imap.AppendOptions{Flags: []imap.Flag{imap.FlagSeen}, Time: date})
+	if _, err := cmd.Write(raw); err != nil {
+		return Filed{}, err
+	}
+	if err := cmd.Close(); err != nil {
+		return Filed{}, err
+	}
+	data, err := cmd.Wait()
+	if err != nil {
+		return Filed{}, fmt.Errorf("smtpsend: APPEND to %s: %w", f.Name, err)
+	}
+	c.Logout().Wait()
+	return Filed{Folder: f.Name, UIDValidity: data.UIDValidity, UID: data.UID}, nil
+}
+
+// FindSent looks for a Message-ID in the account's Sent folder (UID SEARCH HEADER).
+func FindSent(ctx context.Context, acct *email.Account, messageID string) (bool, error) {
+	c, err := acct.DialIMAP(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	fs, err := imapsync.ListFolders(c)
+	if err != nil {
+		return false, err
+	}
+	f, ok := imapsync.FolderByRole(fs, imapsync.RoleSent)
+	if !ok {
+		return false, errors.New("smtpsend: this account has no Sent folder")
+	}
+	if _, err := c.Select(f.Name, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		return false, err
+	}
+	sd, err := c.UIDSearch(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: messageID}}}, nil).Wait()
+	if err != nil {
+		return false, fmt.Errorf("smtpsend: search Sent: %w", err)
+	}
+	c.Logout().Wait()
+	return len(sd.AllUIDs()) > 0, nil
+}
