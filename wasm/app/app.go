@@ -197,7 +197,11 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 			Key: string(s.Key), Networks: s.Networks, LastDate: s.LastDate, Snippet: s.Snippet,
 			Subject: s.Subject, Unread: s.Unread, Count: s.Count,
 		}
-		for _, p := range a.eng.People(ctx, s.Participants) {
+		people := s.People
+		if len(people) == 0 || people[0].Name == "" {
+			people = a.eng.People(ctx, s.Participants) // summaries written before names were kept
+		}
+		for _, p := range people {
 			item.People = append(item.People, api.Person{Contact: string(p.Contact), Name: p.Name, Identities: p.Identities})
 		}
 		out.Items = append(out.Items, item)

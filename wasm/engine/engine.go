@@ -179,7 +179,8 @@ func (e *Engine) rewriteSummaries(ctx context.Context) error {
 			return err
 		}
 		for i := range all {
-			if err := tx.PutDiscussion(string(all[i].Key), all[i].LastDate, &all[i]); err != nil {
+			s := e.stored(all[i])
+			if err := tx.PutDiscussion(string(s.Key), s.LastDate, &s); err != nil {
 				return err
 			}
 		}
@@ -226,8 +227,20 @@ func (e *Engine) Invalidate() {
 	e.mu.Unlock()
 }
 
-// writeChanges stores what a change did to the discussion summaries, in tx.
-func writeChanges(tx *repo.Tx, chs ...discussions.Changes) error {
+// Stored is a discussion summary as stored for the list: with its people already named, so
+// that showing a page reads nothing else.
+type Stored struct {
+	discussions.Summary
+	People []Person `json:"people"`
+}
+
+// stored names a summary's people from the book. Caller holds e.mu.
+func (e *Engine) stored(s discussions.Summary) Stored {
+	return Stored{Summary: s, People: e.namesLocked(s.Participants)}
+}
+
+// writeChanges stores what a change did to the discussion summaries, in tx. Caller holds e.mu.
+func (e *Engine) writeChanges(tx *repo.Tx, chs ...discussions.Changes) error {
 	for _, ch := range chs {
 		for _, k := range ch.Deleted {
 			if err := tx.DeleteDiscussion(string(k)); err != nil {
@@ -235,8 +248,8 @@ func writeChanges(tx *repo.Tx, chs ...discussions.Changes) error {
 			}
 		}
 		for i := range ch.Upserted {
-			s := &ch.Upserted[i]
-			if err := tx.PutDiscussion(string(s.Key), s.LastDate, s); err != nil {
+			s := e.stored(ch.Upserted[i])
+			if err := tx.PutDiscussion(string(s.Key), s.LastDate, &s); err != nil {
 				return err
 			}
 		}
@@ -309,7 +322,7 @@ func (e *Engine) Ingest(ctx context.Context, writes []repo.MessageWrite) error {
 		if err := appendContactOps(tx, contactChanges); err != nil {
 			return err
 		}
-		return writeChanges(tx, ixc, added)
+		return e.writeChanges(tx, ixc, added)
 	})
 	if err != nil {
 		// The index ran ahead of the store: rebuild it from what is stored.
@@ -348,7 +361,7 @@ func (e *Engine) applyContactChange(ctx context.Context, chs ...contacts.Change)
 		if err := appendContactOps(tx, chs); err != nil {
 			return err
 		}
-		return writeChanges(tx, ixc)
+		return e.writeChanges(tx, ixc)
 	})
 	if err != nil {
 		e.reloadLocked(ctx)
@@ -413,7 +426,7 @@ func (e *Engine) SetOwnIdentity(ctx context.Context, id model.Identity) error {
 	e.book.PutIdentity(id)
 	e.book.SetOwn(id.URI)
 	ixc := e.index.Rekey(id.URI)
-	if err := e.Repo.Update(ctx, []string{repo.Discussions}, func(tx *repo.Tx) error { return writeChanges(tx, ixc) }); err != nil {
+	if err := e.Repo.Update(ctx, []string{repo.Discussions}, func(tx *repo.Tx) error { return e.writeChanges(tx, ixc) }); err != nil {
 		return err
 	}
 	e.changedLocked(TopicDiscussions)

@@ -13,14 +13,14 @@ import (
 
 // DiscussionPage reads one page of discussion summaries, most recent first, from the store:
 // it costs the same whatever the size of the mailbox.
-func (e *Engine) DiscussionPage(ctx context.Context, after string, limit int) ([]discussions.Summary, string, error) {
+func (e *Engine) DiscussionPage(ctx context.Context, after string, limit int) ([]Stored, string, error) {
 	raws, next, err := e.Repo.DiscussionPage(ctx, repo.Page{Limit: limit, After: after})
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]discussions.Summary, 0, len(raws))
+	out := make([]Stored, 0, len(raws))
 	for _, raw := range raws {
-		var s discussions.Summary
+		var s Stored
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, "", fmt.Errorf("engine: stored summary unreadable: %w", err)
 		}
@@ -59,27 +59,14 @@ type Person struct {
 // from the store in one transaction, else its address.
 func (e *Engine) People(ctx context.Context, ps []discussions.Participant) []Person {
 	e.mu.Lock()
-	book := e.book
-	out := make([]Person, 0, len(ps))
+	out := e.namesLocked(ps)
+	e.mu.Unlock()
 	var missing []model.IdentityURI
-	for _, p := range ps {
-		person := Person{Contact: p.Contact, Identities: p.Identities}
-		if book != nil && p.Contact != "" {
-			if c, ok := book.Contact(p.Contact); ok {
-				person.Name = c.Name
-			}
-		}
-		if person.Name == "" && book != nil && len(p.Identities) > 0 {
-			if id, ok := book.Identity(p.Identities[0]); ok {
-				person.Name = id.DisplayName
-			}
-		}
-		if person.Name == "" && len(p.Identities) > 0 {
+	for _, p := range out {
+		if p.Name == "" {
 			missing = append(missing, p.Identities...)
 		}
-		out = append(out, person)
 	}
-	e.mu.Unlock()
 	if len(missing) == 0 {
 		return out
 	}
@@ -97,6 +84,31 @@ func (e *Engine) People(ctx context.Context, ps []discussions.Participant) []Per
 		if out[i].Name == "" && len(out[i].Identities) > 0 {
 			out[i].Name = out[i].Identities[0].Address()
 		}
+	}
+	return out
+}
+
+// namesLocked names participants from the book, leaving Name empty where it cannot. Caller
+// holds e.mu.
+func (e *Engine) namesLocked(ps []discussions.Participant) []Person {
+	book := e.book
+	out := make([]Person, 0, len(ps))
+	for _, p := range ps {
+		person := Person{Contact: p.Contact, Identities: p.Identities}
+		if book != nil && p.Contact != "" {
+			if c, ok := book.Contact(p.Contact); ok {
+				person.Name = c.Name
+			}
+		}
+		if person.Name == "" && book != nil && len(p.Identities) > 0 {
+			if id, ok := book.Identity(p.Identities[0]); ok {
+				person.Name = id.DisplayName
+			}
+			if person.Name == "" {
+				person.Name = p.Identities[0].Address()
+			}
+		}
+		out = append(out, person)
 	}
 	return out
 }
