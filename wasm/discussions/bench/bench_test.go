@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"testing"
 )
 
@@ -28,8 +29,11 @@ func TestBenchAddOneRatio(t *testing.T) {
 }
 
 func TestMergeCostRuns(t *testing.T) {
-	if d := MergeCost(3000, 5); d <= 0 {
-		t.Fatal("no time measured")
+	// Browsers coarsen timers, so a fast merge may measure as zero there; it must never be
+	// negative, and natively it must be measured.
+	d := MergeCost(3000, 5)
+	if d < 0 || (runtime.GOOS != "js" && d == 0) {
+		t.Fatalf("merge cost %v", d)
 	}
 }
 
