@@ -64,7 +64,9 @@ func New(ctx context.Context, db store.DB, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Engine{Repo: repo.New(db), log: log, now: time.Now, Notify: func(string) {}, ready: make(chan struct{}), ctx: ctx}
+	e := &Engine{Repo: repo.New(db), log: log, now: time.Now, Notify: func(string) {}, ready: make(chan struct{}), ctx: ctx}
+	e.Repo.Observer = e
+	return e
 }
 
 // StartLoad starts loading the contact book and the discussion index, once.
@@ -266,67 +268,81 @@ func appendContactOps(tx *repo.Tx, chs []contacts.Change) error {
 	return nil
 }
 
-var ingestStores = append(append(append([]string{}, repo.MessageStores...), repo.Discussions, repo.Identities), repo.OpLogStores...)
-
-// Ingest stores messages (with their bodies) from a connector, creates contacts for new
-// participants, files the messages into discussions, and stores it all in one transaction.
+// Ingest stores messages (with their bodies) from a connector in one transaction; the
+// engine, as the repository's Observer, files them into discussions in that transaction.
 func (e *Engine) Ingest(ctx context.Context, writes []repo.MessageWrite) error {
 	if len(writes) == 0 {
 		return nil
 	}
-	if err := e.lock(ctx); err != nil {
-		return err
+	return e.Repo.SaveMessages(ctx, writes)
+}
+
+// Stores are the stores the engine writes beside messages (repo.Observer).
+func (e *Engine) Stores() []string {
+	return append([]string{repo.Discussions, repo.Identities}, repo.OpLogStores...)
+}
+
+// Begin takes the engine's lock before a transaction that may write messages
+// (repo.Observer): the engine's lock is always taken before the store's.
+func (e *Engine) Begin(ctx context.Context) error { return e.lock(ctx) }
+
+// Committed releases the engine's lock once the transaction ended; if it failed, the index,
+// which ran ahead of the store, is rebuilt from what is stored (repo.Observer).
+func (e *Engine) Committed(err error) {
+	if err != nil {
+		e.reloadLocked(e.ctx)
 	}
-	defer e.unlock()
+	e.unlock()
+}
+
+// Observe files written messages into discussions and forgets deleted ones, creating
+// contacts for new participants, and writes the contact operations, the identities named and
+// the changed summaries in the same transaction (repo.Observer). Caller (Begin) holds e.mu.
+func (e *Engine) Observe(tx *repo.Tx, written []model.Message, deleted []string) error {
 	at := e.now()
 	var contactChanges []contacts.Change
 	var named []model.Identity
-	msgs := make([]model.Message, len(writes))
-	for i, w := range writes {
-		for _, p := range w.Message.Participants {
+	for i := range written {
+		for _, p := range written[i].Participants {
 			if p.Name == "" {
 				continue
 			}
 			if have, ok := e.book.Identity(p.URI); !ok || have.DisplayName == "" {
 				id := model.Identity{URI: p.URI, DisplayName: p.Name, UpdatedAt: at}
+				if ok {
+					have.DisplayName = p.Name
+					id = have
+				}
 				e.book.PutIdentity(id)
 				named = append(named, id)
 			}
 		}
-		if w.Message.ID == "" {
-			w.Message.ID = model.MessageID(w.Message.AccountID, w.Message.RemoteID)
-		}
-		chs, err := e.book.EnsureAll(discussions.ParticipantSet(w.Message), at)
+		chs, err := e.book.EnsureAll(discussions.ParticipantSet(&written[i]), at)
 		if err != nil {
 			return err
 		}
 		contactChanges = append(contactChanges, chs...)
-		msgs[i] = *w.Message
 	}
-	ixc := e.index.Apply(contactChanges...)
-	added, err := e.index.AddBatch(msgs)
-	if err != nil {
-		return err
+	changes := []discussions.Changes{e.index.Apply(contactChanges...)}
+	for _, id := range deleted {
+		changes = append(changes, e.index.Remove(id))
 	}
-	err = e.Repo.Update(ctx, ingestStores, func(tx *repo.Tx) error {
-		for _, w := range writes {
-			if err := tx.PutMessage(w.Message, w.Body); err != nil {
-				return err
-			}
-		}
-		for i := range named {
-			if err := tx.PutIdentity(&named[i]); err != nil {
-				return err
-			}
-		}
-		if err := appendContactOps(tx, contactChanges); err != nil {
+	if len(written) > 0 {
+		added, err := e.index.AddBatch(written)
+		if err != nil {
 			return err
 		}
-		return e.writeChanges(tx, ixc, added)
-	})
-	if err != nil {
-		// The index ran ahead of the store: rebuild it from what is stored.
-		e.reloadLocked(ctx)
+		changes = append(changes, added)
+	}
+	for i := range named {
+		if err := tx.PutIdentity(&named[i]); err != nil {
+			return err
+		}
+	}
+	if err := appendContactOps(tx, contactChanges); err != nil {
+		return err
+	}
+	if err := e.writeChanges(tx, changes...); err != nil {
 		return err
 	}
 	e.changedLocked(TopicDiscussions)
@@ -338,7 +354,7 @@ func (e *Engine) Ingest(ctx context.Context, writes []repo.MessageWrite) error {
 
 // reloadLocked rebuilds book and index from the store after a failed write. Caller holds e.mu.
 func (e *Engine) reloadLocked(ctx context.Context) {
-	fresh := &Engine{Repo: e.Repo, log: e.log, now: e.now, Notify: func(string) {}, ready: make(chan struct{})}
+	fresh := &Engine{Repo: e.Repo, log: e.log, now: e.now, Notify: func(string) {}, ready: make(chan struct{}), ctx: ctx}
 	fresh.load(ctx)
 	if fresh.loadEr != nil {
 		e.log.Error("engine: rebuild failed", "error", fresh.loadEr)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -127,5 +128,64 @@ func TestStoredSummariesFollowTheIndex(t *testing.T) {
 		if stored[i].Key != fromIndex[i].Key || stored[i].Count != fromIndex[i].Count || !stored[i].LastDate.Equal(fromIndex[i].LastDate) {
 			t.Fatalf("summary %d differs: %+v vs %+v", i, stored[i], fromIndex[i])
 		}
+	}
+}
+
+// A connector writes through the repository, not the engine: the engine still files its
+// messages, flag changes and deletions into discussions in the same transaction.
+func TestConnectorWritesAreObserved(t *testing.T) {
+	ctx := context.Background()
+	db, _ := store.OpenMemory(repo.Schema())
+	e := startEngine(t, db)
+	if err := e.SetOwnIdentity(ctx, model.Identity{URI: meMail}); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	w := msg("acct", model.Email, "INBOX/9/1", tapE, "Tapioca", meMail, t0)
+	err := e.Repo.Update(ctx, []string{repo.Messages, repo.Bodies, repo.Cursors}, func(tx *repo.Tx) error {
+		if err := tx.PutMessage(w.Message, w.Body); err != nil {
+			return err
+		}
+		return tx.SetCursor("acct", "INBOX", []byte("uid=1"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _, _ := e.DiscussionPage(ctx, "", 10)
+	if len(page) != 1 || page[0].Unread != 1 || page[0].People[0].Name != "Tapioca" {
+		t.Fatalf("after a connector write: %+v", page)
+	}
+	if err := e.Repo.UpdateMessage(ctx, w.Message.ID, func(m *model.Message) error { m.Flags.Seen = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	page, _, _ = e.DiscussionPage(ctx, "", 10)
+	if page[0].Unread != 0 {
+		t.Fatalf("after marking seen: %+v", page[0])
+	}
+	if err := e.Repo.DeleteMessage(ctx, w.Message.ID); err != nil {
+		t.Fatal(err)
+	}
+	if page, _, _ = e.DiscussionPage(ctx, "", 10); len(page) != 0 {
+		t.Fatalf("after deletion: %+v", page)
+	}
+	// A write that fails leaves neither the message nor its summary.
+	boom := errors.New("boom")
+	err = e.Repo.Update(ctx, []string{repo.Messages, repo.Bodies}, func(tx *repo.Tx) error {
+		if err := tx.PutMessage(w.Message, w.Body); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if page, _, _ = e.DiscussionPage(ctx, "", 10); len(page) != 0 {
+		t.Fatalf("after a failed write: %+v", page)
+	}
+	e.mu.Lock()
+	n, _ := e.index.Len()
+	e.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("the index kept %d messages of a failed write", n)
 	}
 }

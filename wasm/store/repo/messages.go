@@ -51,6 +51,7 @@ func (tx *Tx) PutMessage(m *model.Message, body *model.Body) error {
 	if err := tx.putJSON(Messages, m.ID, m, messageIndex(m)); err != nil {
 		return err
 	}
+	tx.written = append(tx.written, *m)
 	if body == nil {
 		return nil
 	}
@@ -99,7 +100,7 @@ func (r *Repo) UpdateMessage(ctx context.Context, id string, fn func(*model.Mess
 			return err
 		}
 		m.ID = id
-		return tx.putJSON(Messages, id, &m, messageIndex(&m))
+		return tx.PutMessage(&m, nil)
 	})
 }
 
@@ -111,6 +112,7 @@ func (r *Repo) DeleteMessage(ctx context.Context, id string) error {
 // DeleteMessage deletes a message, its body and its attachments' bytes inside a transaction
 // over MessageStores.
 func (tx *Tx) DeleteMessage(id string) error {
+	tx.deleted = append(tx.deleted, id)
 	err := errors.Join(tx.Delete(Messages, id), tx.Delete(Bodies, id))
 	var keys []string
 	err = errors.Join(err, tx.Scan(Blobs, store.Query{Prefix: store.Tuple(id)}, func(rec store.Record) error {

@@ -13,8 +13,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
+	"caliopen/wasm/model"
 	"caliopen/wasm/store"
 )
 
@@ -26,6 +28,24 @@ type Repo struct {
 	db store.DB
 	// Now gives the current time (tests replace it).
 	Now func() time.Time
+	// Observer, when set, sees every message write in the transaction that makes it.
+	Observer Observer
+}
+
+// Observer keeps data derived from messages (the discussion index and its stored
+// summaries) in step with them: whoever writes messages through the repository — a network
+// connector, a flag change, the engine — the observer writes its own records in the same
+// transaction.
+//
+// For every Update whose stores include Messages: Begin runs before the transaction opens (so
+// an observer with its own lock always takes it before the store's), Observe runs inside it
+// once fn has returned nil, with the messages written and the ids deleted, and Committed runs
+// after it ended, with its outcome.
+type Observer interface {
+	Stores() []string
+	Begin(ctx context.Context) error
+	Observe(tx *Tx, written []model.Message, deleted []string) error
+	Committed(err error)
 }
 
 // New returns the repository over db, which must have been opened with Schema (or a schema that
@@ -42,6 +62,9 @@ func (r *Repo) DB() store.DB { return r.db }
 type Tx struct {
 	store.Tx
 	now func() time.Time
+	// the messages written and deleted in this transaction, for the Observer
+	written []model.Message
+	deleted []string
 }
 
 // View runs fn in a read-only transaction over stores.
@@ -51,7 +74,31 @@ func (r *Repo) View(ctx context.Context, stores []string, fn func(*Tx) error) er
 
 // Update runs fn in a read-write transaction over stores: all its writes or none.
 func (r *Repo) Update(ctx context.Context, stores []string, fn func(*Tx) error) error {
-	return r.db.Update(ctx, stores, func(tx store.Tx) error { return fn(&Tx{Tx: tx, now: r.Now}) })
+	obs := r.Observer
+	if obs == nil || !slices.Contains(stores, Messages) {
+		return r.db.Update(ctx, stores, func(tx store.Tx) error { return fn(&Tx{Tx: tx, now: r.Now}) })
+	}
+	if err := obs.Begin(ctx); err != nil {
+		return err
+	}
+	all := slices.Clone(stores)
+	for _, s := range obs.Stores() {
+		if !slices.Contains(all, s) {
+			all = append(all, s)
+		}
+	}
+	err := r.db.Update(ctx, all, func(tx store.Tx) error {
+		t := &Tx{Tx: tx, now: r.Now}
+		if err := fn(t); err != nil {
+			return err
+		}
+		if len(t.written) == 0 && len(t.deleted) == 0 {
+			return nil
+		}
+		return obs.Observe(t, t.written, t.deleted)
+	})
+	obs.Committed(err)
+	return err
 }
 
 func (tx *Tx) getJSON(st, key string, v any) error {
