@@ -121,16 +121,21 @@ func (p *Poller) Run(ctx context.Context) error {
 		var st State
 		st, interval = p.Step(ctx, interval)
 		var wait <-chan time.Time
+		var t *time.Timer
 		if !st.Until.IsZero() {
-			t := time.NewTimer(max(time.Until(st.Until), 0))
-			defer t.Stop()
+			t = time.NewTimer(max(time.Until(st.Until), 0))
 			wait = t.C
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
 		case <-p.Wake:
 		case <-wait:
+		}
+		if t != nil {
+			t.Stop()
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 	}
 }
