@@ -27,6 +27,9 @@ type testEnv struct {
 
 const accountID = "x-alice"
 
+// envVar carries the testEnv to the browser run.
+const envVar = "CALIOPEN_X_TEST_ENV"
+
 // session is a signed-in connector over the tunnel.
 type session struct {
 	app     *x.App
