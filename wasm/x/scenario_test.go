@@ -85,14 +85,16 @@ func signIn(t *testing.T, ctx context.Context, env testEnv) *session {
 	if _, err := app.Exchange(ctx, ar, loc); err == nil {
 		t.Fatal("an authorization code worked twice")
 	}
-	s := &session{app: app}
-	s.tokens = x.NewTokenSource(app, tok, func(t x.Token) { s.changes = append(s.changes, t) })
-	s.client = &x.Client{HTTP: hc, Base: env.APIBase, Tokens: s.tokens}
 	db, err := store.OpenMemory(repo.Schema())
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.repo = repo.New(db)
+	s := &session{app: app, repo: repo.New(db)}
+	conn := x.New(x.Config{
+		App: app, Token: tok, OnToken: func(t x.Token) { s.changes = append(s.changes, t) },
+		HTTP: hc, APIBase: env.APIBase, Repo: s.repo, AccountID: accountID, SelfID: aliceIDForTests,
+	})
+	s.tokens, s.client = conn.Tokens, conn.Client
 	return s
 }
 
@@ -119,6 +121,10 @@ func runScenario(t *testing.T, env testEnv) *session {
 	me, err := s.client.Me(ctx)
 	if err != nil || me.ID != aliceIDForTests {
 		t.Fatalf("me: %+v %v", me, err)
+	}
+	acc, own, err := x.AccountFor(accountID, me, s.app, "vault:x-alice")
+	if err != nil || acc.Identity != "x:1001" || !own.Own || acc.Label != "@alice_c" || acc.Network != model.X {
+		t.Fatalf("account: %+v %+v %v", acc, own, err)
 	}
 
 	res, err := s.syncer().Sync(ctx)

@@ -106,3 +106,5 @@ func ProfileOf(u User, now time.Time) (ProfileFacts, error) {
 	}
 	return ProfileFacts{Identity: id, FediverseHandles: handles}, nil
 }
+
+var timeNow = time.Now
