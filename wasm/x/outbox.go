@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"caliopen/wasm/email/smtpsend"
@@ -62,7 +63,8 @@ func (h *OutboxHandler) Send(ctx context.Context, it *repo.OutboxItem) (string, 
 	if err := json.Unmarshal(it.Payload, &out); err != nil {
 		return "", &smtpsend.PermanentError{Err: err}
 	}
-	if it.Attempts > 1 {
+	// A 429 is X's refusal, not a lost answer: nothing to look for after one.
+	if it.Attempts > 1 && !strings.HasPrefix(it.LastError, rateLimitPrefix) {
 		if id, sent, err := h.check(ctx, it, out); err != nil || sent {
 			return id, err
 		}

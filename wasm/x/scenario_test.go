@@ -168,6 +168,12 @@ func runScenario(t *testing.T, env testEnv) *session {
 		t.Errorf("bob's identity: %+v %v", bob, err)
 	}
 
+	facts, err := s.syncer().RefreshProfiles(ctx, []string{bobIDForTests, carolIDForTests, "999999"})
+	if err != nil || len(facts) != 2 || facts[0].Identity.URI != "x:1002" || len(facts[0].FediverseHandles) != 1 ||
+		facts[0].FediverseHandles[0] != "@tapioca@mamot.fr" {
+		t.Fatalf("profiles: %+v %v", facts, err)
+	}
+
 	again, err := s.syncer().Sync(ctx)
 	if err != nil || again.Messages != 0 || again.Pages != 1 || !again.Complete {
 		t.Fatalf("incremental sync: %+v %v", again, err)

@@ -168,3 +168,34 @@ func sameText(a, b string) bool {
 	}
 	return norm(a) == norm(b)
 }
+
+// RefreshProfiles looks users up (GET /2/users?ids=) and stores their identities with the
+// profile facts that feed identity merging (bio, expanded links). Sync already stores the
+// users its events name; this refreshes them, or fetches ones met elsewhere.
+func (s *Syncer) RefreshProfiles(ctx context.Context, ids []string) ([]ProfileFacts, error) {
+	users, err := s.Client.Users(ctx, ids)
+	var facts []ProfileFacts
+	now := s.now()
+	for _, u := range users {
+		f, ferr := ProfileOf(u, now)
+		if ferr != nil {
+			continue
+		}
+		f.Identity.Own = u.ID == s.SelfID
+		facts = append(facts, f)
+	}
+	if len(facts) > 0 {
+		werr := s.Repo.Update(ctx, []string{repo.Identities}, func(tx *repo.Tx) error {
+			for i := range facts {
+				if err := tx.PutIdentity(&facts[i].Identity); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			err = werr
+		}
+	}
+	return facts, err
+}

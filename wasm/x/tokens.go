@@ -44,7 +44,10 @@ func (ts *TokenSource) Current() Token {
 	return ts.tok
 }
 
-// Token returns an access token valid for at least Early, refreshing first if needed.
+// Token returns an access token valid for at least Early, refreshing first if needed. The
+// refresh runs under the lock, so concurrent callers (poller, outbox) never spend the same
+// rotated refresh token twice. If X's answer to a refresh is lost, X may already have
+// rotated the token: the next refresh is then refused and the user signs in again.
 func (ts *TokenSource) Token(ctx context.Context) (string, error) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
