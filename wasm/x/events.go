@@ -27,6 +27,9 @@ type DMEvent struct {
 	Attachments    struct {
 		MediaKeys []string `json:"media_keys"`
 	} `json:"attachments"`
+	Entities struct {
+		URLs []URLEntity `json:"urls"`
+	} `json:"entities"`
 	ReferencedTweets []struct {
 		ID string `json:"id"`
 	} `json:"referenced_tweets"`

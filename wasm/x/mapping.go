@@ -40,7 +40,7 @@ func toMessage(accountID, self string, e DMEvent, users map[string]User, media m
 	m := &model.Message{
 		AccountID: accountID, Network: model.X, RemoteID: e.ID, ConversationID: e.ConversationID,
 		Date: e.CreatedAt, ReceivedAt: now, Outgoing: e.SenderID == self,
-		Snippet: snippet(e.Text),
+		Snippet: snippet(expandLinks(e)),
 	}
 	m.ID = model.MessageID(accountID, e.ID)
 	m.Flags.Seen = m.Outgoing
@@ -56,7 +56,7 @@ func toMessage(accountID, self string, e DMEvent, users map[string]User, media m
 			m.Participants = append(m.Participants, model.Participant{URI: u, Role: model.RoleTo, Name: name(id)})
 		}
 	}
-	body := &model.Body{MessageID: m.ID, Text: e.Text}
+	body := &model.Body{MessageID: m.ID, Text: expandLinks(e)}
 	for _, k := range e.Attachments.MediaKeys {
 		md := media[k]
 		a := model.Attachment{ID: k, Name: k, ContentType: contentType(md.Type)}
@@ -70,6 +70,18 @@ func toMessage(accountID, self string, e DMEvent, users map[string]User, media m
 	m.HasAttachments = len(body.Attachments) > 0
 	m.Size = int64(len(e.Text))
 	return m, body
+}
+
+// expandLinks puts back the links X replaced by t.co links, from the event's entities: the
+// reader sees where a link goes, and opening it does not pass through X's redirector.
+func expandLinks(e DMEvent) string {
+	text := e.Text
+	for _, u := range e.Entities.URLs {
+		if u.URL != "" && u.ExpandedURL != "" {
+			text = strings.ReplaceAll(text, u.URL, u.ExpandedURL)
+		}
+	}
+	return text
 }
 
 func contentType(mediaType string) string {

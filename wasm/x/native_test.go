@@ -109,6 +109,11 @@ func TestRateLimit(t *testing.T) {
 	if st.Until.Sub(st.LastSync) < time.Minute {
 		t.Fatalf("polls again after %v (at most once a minute)", st.Until.Sub(st.LastSync))
 	}
+	// Nothing new: the poller slows down.
+	st, next := p.Step(ctx, time.Minute)
+	if st.Status != x.StatusIdle || st.Result.Messages != 0 || next != 90*time.Second || st.Until.Sub(st.LastSync) < 90*time.Second {
+		t.Fatalf("quiet inbox: next %v, %+v", next, st)
+	}
 }
 
 // A send whose answer is lost after X accepted it is found on retry, not posted twice.

@@ -76,6 +76,9 @@ type Server struct {
 	noDM     string // when set, DM endpoints answer 403 with this reason
 	dropNext int    // send responses to drop after accepting
 	requests map[string]int
+
+	routes  sync.Once
+	handler http.Handler
 }
 
 // New returns a fake with no data.
@@ -209,7 +212,8 @@ func (s *Server) ExpireTokens() {
 
 // ServeHTTP routes a request. No CORS header is ever set, as on api.x.com.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux().ServeHTTP(w, r)
+	s.routes.Do(func() { s.handler = s.mux() })
+	s.handler.ServeHTTP(w, r)
 }
 
 func (s *Server) mux() *http.ServeMux {
