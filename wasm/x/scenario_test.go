@@ -180,7 +180,7 @@ func runScenario(t *testing.T, env testEnv) *session {
 	}
 
 	// Send through the durable outbox, one dispatcher for the account.
-	if _, err := x.EnqueueText(ctx, s.repo, accountID, x.Outgoing{ConversationID: bobConv, Text: "see you at 8"}); err != nil {
+	if _, err := x.EnqueueText(ctx, s.repo, accountID, x.Outgoing{ConversationID: bobConv, Text: "see you at 8 https://example.org/map"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := x.EnqueueText(ctx, s.repo, accountID, x.Outgoing{ConversationID: groupIDForTests, Text: "hello group"}); err != nil {
@@ -201,6 +201,22 @@ func runScenario(t *testing.T, env testEnv) *session {
 	conv, _, _ := s.repo.ConversationMessages(ctx, accountID, groupIDForTests, repo.Page{Limit: 10})
 	if len(conv) != 3 {
 		t.Errorf("group conversation holds %d messages, want 3", len(conv))
+	}
+	// X returns the link shortened; the stored text has it expanded again.
+	page, err := s.client.DMEvents(ctx, "", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range page.Data {
+		if strings.HasPrefix(e.Text, "see you at 8") {
+			if !strings.Contains(e.Text, "https://t.co/") || len(e.Entities.URLs) != 1 {
+				t.Errorf("X's copy: %+v", e)
+			}
+			b, _ := s.repo.Body(ctx, model.MessageID(accountID, e.ID))
+			if b.Text != "see you at 8 https://example.org/map" {
+				t.Errorf("stored text %q", b.Text)
+			}
+		}
 	}
 	return s
 }

@@ -1,11 +1,14 @@
 package xfake
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Lookback is how far back the DM lookup endpoints reach.
@@ -163,6 +166,14 @@ func (s *Server) eventJSON(e *Event, fields map[string]bool) map[string]any {
 	if e.Type == "MessageCreate" {
 		set("text", e.Text)
 		set("sender_id", e.SenderID)
+		if len(e.links) > 0 {
+			var urls []any
+			for _, l := range e.links {
+				urls = append(urls, map[string]any{"start": l.start, "end": l.end, "url": l.short, "expanded_url": l.expand,
+					"display_url": strings.TrimPrefix(strings.TrimPrefix(l.expand, "https://"), "http://")})
+			}
+			set("entities", map[string]any{"urls": urls})
+		}
 		if len(e.MediaKeys) > 0 {
 			set("attachments", map[string]any{"media_keys": e.MediaKeys})
 		}
@@ -241,4 +252,23 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, me string) {
 		panic(http.ErrAbortHandler)
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]string{"dm_conversation_id": conv, "dm_event_id": id}})
+}
+
+// shorten replaces every URL of a DM text by a t.co link, as X does, and returns the links.
+func shorten(text string) (string, []link) {
+	var out strings.Builder
+	var links []link
+	last := 0
+	for _, loc := range urlInText.FindAllStringIndex(text, -1) {
+		out.WriteString(text[last:loc[0]])
+		long := text[loc[0]:loc[1]]
+		sum := sha256.Sum256([]byte(long))
+		short := "https://t.co/" + hex.EncodeToString(sum[:5])
+		start := utf8.RuneCountInString(out.String())
+		out.WriteString(short)
+		links = append(links, link{start: start, end: start + utf8.RuneCountInString(short), short: short, expand: long})
+		last = loc[1]
+	}
+	out.WriteString(text[last:])
+	return out.String(), links
 }

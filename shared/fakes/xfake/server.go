@@ -46,6 +46,14 @@ type Event struct {
 	ParticipantIDs []string // Join/Leave events
 	CreatedAt      time.Time
 	MediaKeys      []string
+
+	links []link // t.co links that replaced the URLs of Text
+}
+
+// link is one URL X shortened in a DM text.
+type link struct {
+	start, end    int // in runes, as X counts
+	short, expand string
 }
 
 // Options configure a fake.
@@ -144,6 +152,7 @@ func (s *Server) addLocked(e Event) string {
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = s.now()
 	}
+	e.Text, e.links = shorten(e.Text)
 	s.events = append(s.events, &e)
 	sort.SliceStable(s.events, func(i, j int) bool { return idLess(s.events[j].ID, s.events[i].ID) })
 	return e.ID
