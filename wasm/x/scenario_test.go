@@ -174,6 +174,13 @@ func runScenario(t *testing.T, env testEnv) *session {
 		t.Fatalf("profiles: %+v %v", facts, err)
 	}
 
+	if u, err := s.client.UserByUsername(ctx, "@tapioca42"); err != nil || u.ID != bobIDForTests {
+		t.Fatalf("user by handle: %+v %v", u, err)
+	}
+	if _, err := s.client.UserByUsername(ctx, "nobody_here"); err == nil {
+		t.Fatal("an unknown handle resolved")
+	}
+
 	again, err := s.syncer().Sync(ctx)
 	if err != nil || again.Messages != 0 || again.Pages != 1 || !again.Complete {
 		t.Fatalf("incremental sync: %+v %v", again, err)

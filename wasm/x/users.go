@@ -53,6 +53,27 @@ func (c *Client) Users(ctx context.Context, ids []string) ([]User, error) {
 	return out, nil
 }
 
+// UserByUsername resolves a handle ("@Tapioca42" or "Tapioca42") to a user
+// (GET /2/users/by/username/:username), to start a conversation with someone known by handle.
+func (c *Client) UserByUsername(ctx context.Context, handle string) (User, error) {
+	h, err := identity.XHandle(handle)
+	if err != nil {
+		return User{}, err
+	}
+	var resp struct {
+		Data   *User       `json:"data"`
+		Errors []ErrorItem `json:"errors"`
+	}
+	path := "/2/users/by/username/" + url.PathEscape(h)
+	if err := c.call(ctx, "GET /2/users/by/username", "GET", path, url.Values{"user.fields": {userFields}}, nil, &resp); err != nil {
+		return User{}, err
+	}
+	if resp.Data == nil {
+		return User{}, &APIError{Status: 404, Title: "Not Found Error", Detail: "no X user @" + h, Errors: resp.Errors}
+	}
+	return *resp.Data, nil
+}
+
 // Me returns the signed-in user (GET /2/users/me): the account's own identity.
 func (c *Client) Me(ctx context.Context) (User, error) {
 	var resp struct {

@@ -5,6 +5,12 @@
 // 429 when a window is spent, error bodies in X's problem and OAuth shapes, the 30-day window,
 // a 403 for a developer app without DM access. Like the real API it sends no CORS headers.
 //
+// Approximations, where X's documentation is silent: the body of the 402 for an account
+// without credits, the opaque pagination tokens, the t.co link form, the consent page (the
+// authorize endpoint approves at once for Options.SignedIn and redirects). Not modelled:
+// media upload, creating a group (POST /2/dm_conversations), DELETE of events, the
+// 1,440-per-day send cap, app-level limits.
+//
 // It is shared: tests of the connector use it, and so can a demo sandbox. It builds natively.
 package xfake
 
@@ -235,6 +241,7 @@ func (s *Server) mux() *http.ServeMux {
 	m.HandleFunc("POST /2/dm_conversations/with/{participant}/messages", s.withUser("POST send", "dm.write", s.send))
 	m.HandleFunc("POST /2/dm_conversations/{conv}/messages", s.withUser("POST send", "dm.write", s.send))
 	m.HandleFunc("GET /2/users/me", s.withUser("GET /2/users/me", "users.read", s.usersMe))
+	m.HandleFunc("GET /2/users/by/username/{username}", s.withUser("GET /2/users/by/username/:username", "users.read", s.userByUsername))
 	m.HandleFunc("GET /2/users/{id}", s.withUser("GET /2/users/:id", "users.read", s.userByID))
 	m.HandleFunc("GET /2/users", s.withUser("GET /2/users", "users.read", s.usersByIDs))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

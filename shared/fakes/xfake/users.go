@@ -56,6 +56,22 @@ func (s *Server) userByID(w http.ResponseWriter, r *http.Request, _ string) {
 	s.writeUsers(w, r, []string{r.PathValue("id")}, true)
 }
 
+func (s *Server) userByUsername(w http.ResponseWriter, r *http.Request, _ string) {
+	name := r.PathValue("username")
+	s.mu.Lock()
+	id := ""
+	for _, u := range s.users {
+		if strings.EqualFold(u.Username, name) {
+			id = u.ID
+		}
+	}
+	s.mu.Unlock()
+	if id == "" {
+		id = name // reported as not found
+	}
+	s.writeUsers(w, r, []string{id}, true)
+}
+
 func (s *Server) usersByIDs(w http.ResponseWriter, r *http.Request, _ string) {
 	ids := strings.Split(r.URL.Query().Get("ids"), ",")
 	if len(ids) == 0 || ids[0] == "" || len(ids) > 100 {
