@@ -1,3 +1,7 @@
+//go:build !js
+
+// The fake listens on loopback, which a browser cannot; its tests run natively.
+
 package xfake_test
 
 import (
