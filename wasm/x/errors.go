@@ -1,0 +1,110 @@
+package x
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// APIError is an error answer of the X API: the problem fields ({"title","detail","type",
+// "status"}, plus "reason" on client-forbidden) and the errors[] list of partial or invalid
+// requests.
+type APIError struct {
+	Status int         `json:"status"`
+	Title  string      `json:"title"`
+	Detail string      `json:"detail"`
+	Type   string      `json:"type"`
+	Reason string      `json:"reason,omitempty"`
+	Errors []ErrorItem `json:"errors,omitempty"`
+}
+
+// ErrorItem is one entry of errors[].
+type ErrorItem struct {
+	Title        string `json:"title,omitempty"`
+	Detail       string `json:"detail,omitempty"`
+	Message      string `json:"message,omitempty"`
+	Type         string `json:"type,omitempty"`
+	Value        string `json:"value,omitempty"`
+	ResourceID   string `json:"resource_id,omitempty"`
+	ResourceType string `json:"resource_type,omitempty"`
+}
+
+func (e *APIError) Error() string {
+	msg := e.Detail
+	if msg == "" {
+		msg = e.Title
+	}
+	for _, it := range e.Errors {
+		if it.Message != "" {
+			msg += "; " + it.Message
+		} else if it.Detail != "" {
+			msg += "; " + it.Detail
+		}
+	}
+	return fmt.Sprintf("x: %d %s", e.Status, msg)
+}
+
+// Refused says X refuses the developer app itself (no DM access at its level, no credits),
+// which only the user can fix in X's developer portal.
+func (e *APIError) Refused() bool {
+	return e.Status == http.StatusPaymentRequired ||
+		e.Status == http.StatusForbidden && (strings.Contains(e.Type, "client-forbidden") || strings.Contains(e.Type, "credits") ||
+			e.Reason == "client-not-enrolled" || strings.Contains(strings.ToLower(e.Title), "credits"))
+}
+
+// AccessState is the readable state shown for an account that X refuses.
+func (e *APIError) AccessState() string {
+	switch {
+	case e.Status == http.StatusPaymentRequired || strings.Contains(e.Type, "credits") || strings.Contains(strings.ToLower(e.Title), "credits"):
+		return "X refused access: your developer account has no credits left for the API. Add credits in X's developer portal."
+	case e.Reason == "client-not-enrolled" || strings.Contains(e.Type, "client-forbidden"):
+		return "X refused access: your developer app lacks DM access (it must belong to a Project with API access that covers direct messages)."
+	case strings.Contains(e.Type, "insufficient-scope"):
+		return "X refused access: the sign-in did not grant DM permissions. Sign in again and allow direct messages."
+	}
+	return "X refused access: " + e.Error()
+}
+
+func parseAPIError(resp *http.Response, body []byte) error {
+	e := &APIError{}
+	if json.Unmarshal(body, e) != nil || (e.Title == "" && e.Detail == "" && len(e.Errors) == 0) {
+		e.Title = strings.TrimSpace(string(body))
+		if len(e.Title) > 200 {
+			e.Title = e.Title[:200]
+		}
+	}
+	e.Status = resp.StatusCode
+	return e
+}
+
+// RateLimitError means X's rate limit for the endpoint is spent until Reset. Nothing waits
+// inside the call: the caller schedules the next try.
+type RateLimitError struct {
+	Endpoint string
+	Reset    time.Time
+}
+
+// rateLimitPrefix starts every RateLimitError message (the outbox keeps only the text).
+const rateLimitPrefix = "x: rate limit reached"
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf(rateLimitPrefix+" for %s until %s", e.Endpoint, e.Reset.UTC().Format(time.TimeOnly))
+}
+
+// RetryAt returns when a failed call may be tried again, if the error says so.
+func RetryAt(err error) (time.Time, bool) {
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		return rl.Reset, true
+	}
+	return time.Time{}, false
+}
+
+// NeedsUser says whether only the user can fix err (sign in again, fix the developer app).
+func NeedsUser(err error) bool {
+	var ae *APIError
+	return errors.Is(err, ErrSignInAgain) || errors.As(err, &ae) && (ae.Refused() || ae.Status == http.StatusForbidden)
+}

@@ -1,0 +1,177 @@
+//go:build !js
+
+package x_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"caliopen/relay/auth"
+	relaytunnel "caliopen/relay/tunnel"
+	"caliopen/shared/fakes/xfake"
+)
+
+// The seeded world: the user (alice), two correspondents and a group.
+const (
+	aliceID = aliceIDForTests
+	bobID   = bobIDForTests
+	carolID = carolIDForTests
+	groupID = groupIDForTests
+
+	clientID    = clientIDForTests
+	redirectURI = redirectURIForTests
+	secretText  = "marker-7781 the plan for Saturday"
+)
+
+// fixture is an HTTPS fake of X's API and a relay whose policy lets the tunnel reach it.
+type fixture struct {
+	fake *xfake.Server
+	env  testEnv
+	rec  *recorder
+}
+
+func startFixture(t *testing.T, opt xfake.Options) *fixture {
+	t.Helper()
+	opt.ClientID, opt.RedirectURI, opt.SignedIn = clientID, redirectURI, aliceID
+	fake := xfake.New(opt)
+	seed(fake)
+	srv, caPEM, err := fake.StartTLS("api.x.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+
+	store, err := auth.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := store.Add("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := relaytunnel.DefaultConfig()
+	cfg.Ports = []uint16{uint16(port)}
+	cfg.AllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	cfg.OriginPatterns = []string{"127.0.0.1:*", "localhost:*"}
+	rec := &recorder{}
+	relay := relaytunnel.New(cfg, store, relaytunnel.Options{
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Resolver: hostsResolver{"api.x.test": "127.0.0.1"},
+		Dial:     rec.dial,
+	})
+	hs := httptest.NewServer(relay)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		relay.Shutdown(ctx)
+		hs.Close()
+	})
+	return &fixture{fake: fake, rec: rec, env: testEnv{
+		RelayURL: "ws" + strings.TrimPrefix(hs.URL, "http") + "/tunnel",
+		Token:    token,
+		CAPEM:    string(caPEM),
+		APIBase:  fmt.Sprintf("https://api.x.test:%d", port),
+	}}
+}
+
+// seed fills the fake: five messages with bob (one outgoing, one with a photo), three in a
+// group, and one older than X's 30-day window.
+func seed(f *xfake.Server) {
+	f.AddUser(xfake.User{ID: aliceID, Name: "Alice", Username: "alice_c"})
+	f.AddUser(xfake.User{ID: bobID, Name: "Bob Tapioca", Username: "Tapioca42",
+		Description: "Cooking. Also @tapioca@mamot.fr and https://bob.example.org/about", URL: "https://bob.example.org",
+		ProfileImageURL: "https://pbs.twimg.com/profile_images/1/bob_normal.jpg"})
+	f.AddUser(xfake.User{ID: carolID, Name: "Carol", Username: "carol"})
+	f.AddGroup(groupID, aliceID, bobID, carolID)
+	f.AddMedia(xfake.Media{Key: "3_1700", Type: "photo", URL: "https://pbs.twimg.com/dm_photo/1/abc.jpg", Width: 640, Height: 480})
+	bob := xfake.OneToOneID(aliceID, bobID)
+	base := time.Now().Add(-2 * time.Hour)
+	f.AddEvent(xfake.Event{Text: "too old", ConversationID: bob, SenderID: bobID, CreatedAt: time.Now().Add(-31 * 24 * time.Hour)})
+	f.AddEvent(xfake.Event{Text: "hi alice", ConversationID: bob, SenderID: bobID, CreatedAt: base})
+	f.AddEvent(xfake.Event{Text: "hi bob", ConversationID: bob, SenderID: aliceID, CreatedAt: base.Add(time.Minute)})
+	f.AddEvent(xfake.Event{Type: "ParticipantsJoin", ConversationID: groupID, ParticipantIDs: []string{carolID}, CreatedAt: base.Add(2 * time.Minute)})
+	f.AddEvent(xfake.Event{Text: "group hello", ConversationID: groupID, SenderID: carolID, CreatedAt: base.Add(3 * time.Minute)})
+	f.AddEvent(xfake.Event{Text: "look", ConversationID: bob, SenderID: bobID, MediaKeys: []string{"3_1700"}, CreatedAt: base.Add(4 * time.Minute)})
+	f.AddEvent(xfake.Event{Text: secretText, ConversationID: bob, SenderID: bobID, CreatedAt: base.Add(5 * time.Minute)})
+	f.AddEvent(xfake.Event{Text: "group reply", ConversationID: groupID, SenderID: bobID, CreatedAt: base.Add(6 * time.Minute)})
+}
+
+func (e testEnv) encode() string {
+	b, _ := json.Marshal(e)
+	return string(b)
+}
+
+// recorder keeps every byte the relay forwards, to check it saw no plaintext.
+type recorder struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (r *recorder) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &recordingConn{Conn: c, r: r}, nil
+}
+
+func (r *recorder) seen() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return bytes.Clone(r.buf.Bytes())
+}
+
+type recordingConn struct {
+	net.Conn
+	r *recorder
+}
+
+func (c *recordingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.r.mu.Lock()
+	c.r.buf.Write(p[:n])
+	c.r.mu.Unlock()
+	return n, err
+}
+
+func (c *recordingConn) Write(p []byte) (int, error) {
+	c.r.mu.Lock()
+	c.r.buf.Write(p)
+	c.r.mu.Unlock()
+	return c.Conn.Write(p)
+}
+
+type hostsResolver map[string]string
+
+func (h hostsResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if a, ok := h[host]; ok {
+		return []netip.Addr{netip.MustParseAddr(a)}, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
+// checkBlind asserts the relay forwarded bytes but never the DM text or a token.
+func (f *fixture) checkBlind(t *testing.T) {
+	t.Helper()
+	seen := f.rec.seen()
+	if len(seen) < 1000 {
+		t.Fatalf("the relay forwarded only %d bytes", len(seen))
+	}
+	for _, m := range []string{secretText, "Bearer", "code_verifier", "Tapioca42"} {
+		if bytes.Contains(seen, []byte(m)) {
+			t.Errorf("the relay saw %q in clear", m)
+		}
+	}
+}

@@ -1,0 +1,180 @@
+//go:build !js
+
+package x_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"caliopen/shared/fakes/xfake"
+	"caliopen/wasm/store/repo"
+	"caliopen/wasm/x"
+)
+
+func TestThroughRelay(t *testing.T) {
+	f := startFixture(t, xfake.Options{})
+	runScenario(t, f.env)
+	for conv, text := range map[string]string{"1001-1002": "see you at 8", groupID: "hello group", "1001-1003": "hi carol, new chat"} {
+		if n := countText(f.fake.Events(conv), text); n != 1 {
+			t.Errorf("%q reached X %d times in %s", text, n, conv)
+		}
+	}
+	f.checkBlind(t)
+}
+
+// countText counts the events whose text starts with text.
+func countText(events []xfake.Event, text string) int {
+	n := 0
+	for _, e := range events {
+		if strings.HasPrefix(e.Text, text) { // X shortens the links that follow
+			n++
+		}
+	}
+	return n
+}
+
+// The token is refreshed before it expires, the vault hears of the rotated pair, and a 401
+// (token revoked early) refreshes once and retries.
+func TestTokenRefresh(t *testing.T) {
+	f := startFixture(t, xfake.Options{AccessTTL: 10 * time.Minute})
+	ctx := context.Background()
+	s := signIn(t, ctx, f.env)
+	first := s.tokens.Current()
+
+	if _, err := s.client.Me(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.changes) != 0 {
+		t.Fatal("refreshed a token that had 10 minutes left")
+	}
+	// Six minutes later the token has less than Early (5 min) left: refreshed before use.
+	s.tokens.Now = func() time.Time { return time.Now().Add(6 * time.Minute) }
+	if _, err := s.client.Me(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.tokens.Now = nil
+	if len(s.changes) != 1 || s.changes[0].RefreshToken == first.RefreshToken || s.changes[0].AccessToken == first.AccessToken {
+		t.Fatalf("refresh before expiry: %d changes", len(s.changes))
+	}
+	if _, err := s.app.Refresh(ctx, first.RefreshToken); err == nil {
+		t.Fatal("the rotated refresh token still works")
+	}
+	f.fake.ExpireTokens()
+	if _, err := s.client.Me(ctx); err != nil {
+		t.Fatal("after a 401:", err)
+	}
+	if len(s.changes) != 2 {
+		t.Fatalf("a 401 did not refresh: %d changes", len(s.changes))
+	}
+	// A refresh token X no longer accepts asks the user to sign in again.
+	bad := x.NewTokenSource(s.app, x.Token{AccessToken: "gone", RefreshToken: "revoked"}, nil)
+	c := &x.Client{HTTP: s.client.HTTP, Base: f.env.APIBase, Tokens: bad}
+	if _, err := c.Me(ctx); !errors.Is(err, x.ErrSignInAgain) {
+		t.Fatalf("revoked refresh token: %v", err)
+	}
+}
+
+// A spent window gives a typed error with the reset time, without blocking; the poller waits
+// until then and syncs again.
+func TestRateLimit(t *testing.T) {
+	f := startFixture(t, xfake.Options{Window: 2 * time.Second})
+	ctx := context.Background()
+	s := signIn(t, ctx, f.env)
+	f.fake.ExhaustRateLimit(aliceID)
+	p := &x.Poller{Syncer: s.syncer()}
+	start := time.Now()
+	st, _ := p.Step(ctx, 0)
+	if st.Status != x.StatusRateLimited || st.Until.Before(start) || st.Until.After(start.Add(4*time.Second)) {
+		t.Fatalf("after 429: %+v", st)
+	}
+	if time.Since(start) > time.Second {
+		t.Fatal("the call blocked on the rate limit")
+	}
+	var rl *x.RateLimitError
+	if !errors.As(st.Err, &rl) || rl.Reset != st.Until {
+		t.Fatalf("error: %v", st.Err)
+	}
+	// While the window is known to be spent, no request reaches X.
+	before := f.fake.Requests(x.EndpointDMEvents)
+	if _, err := s.client.DMEvents(ctx, "", 10); !errors.As(err, &rl) || f.fake.Requests(x.EndpointDMEvents) != before {
+		t.Fatalf("called X during a spent window: %v", err)
+	}
+	time.Sleep(time.Until(st.Until))
+	st, _ = p.Step(ctx, 0)
+	if st.Status != x.StatusIdle || st.Result.Messages != 6 {
+		t.Fatalf("after the reset: %+v", st)
+	}
+	if st.Until.Sub(st.LastSync) < time.Minute {
+		t.Fatalf("polls again after %v (at most once a minute)", st.Until.Sub(st.LastSync))
+	}
+	// Nothing new: the poller slows down.
+	st, next := p.Step(ctx, time.Minute)
+	if st.Status != x.StatusIdle || st.Result.Messages != 0 || next != 90*time.Second || st.Until.Sub(st.LastSync) < 90*time.Second {
+		t.Fatalf("quiet inbox: next %v, %+v", next, st)
+	}
+}
+
+// A send whose answer is lost after X accepted it is found on retry, not posted twice.
+func TestRetriedSendPostsOnce(t *testing.T) {
+	f := startFixture(t, xfake.Options{})
+	ctx := context.Background()
+	s := signIn(t, ctx, f.env)
+	d := s.dispatcher()
+	d.Backoff.Min = time.Millisecond
+	d.Backoff.Max = time.Millisecond
+	f.fake.DropSendResponses(1)
+	it, err := x.EnqueueText(ctx, s.repo, accountID, x.Outgoing{ConversationID: groupID, Text: "only once please https://example.org/once"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent, _ := d.RunOnce(ctx); sent != 0 {
+		t.Fatal("a lost answer counted as sent")
+	}
+	time.Sleep(5 * time.Millisecond)
+	if sent, err := d.RunOnce(ctx); sent != 1 || err != nil {
+		t.Fatalf("retry sent %d: %v", sent, err)
+	}
+	if n := countText(f.fake.Events(groupID), "only once please"); n != 1 || f.fake.Requests("POST send") != 1 {
+		t.Fatalf("posted %d times (%d requests)", n, f.fake.Requests("POST send"))
+	}
+	items, _, _ := s.repo.OutboxList(ctx, repo.Sent, repo.Page{})
+	if len(items) != 1 || items[0].ID != it.ID || items[0].RemoteID == "" {
+		t.Fatalf("outbox: %+v", items)
+	}
+	// A second item with the same text is a new message, not mistaken for the first.
+	if _, err := x.EnqueueText(ctx, s.repo, accountID, x.Outgoing{ConversationID: groupID, Text: "only once please"}); err != nil {
+		t.Fatal(err)
+	}
+	f.fake.DropSendResponses(1)
+	d.RunOnce(ctx)
+	time.Sleep(5 * time.Millisecond)
+	if sent, err := d.RunOnce(ctx); sent != 1 || err != nil {
+		t.Fatalf("second item: sent %d: %v", sent, err)
+	}
+	if n := countText(f.fake.Events(groupID), "only once please"); n != 2 {
+		t.Fatalf("two items, %d messages", n)
+	}
+}
+
+// An app without DM access gives a readable state, and the poller stops for the user.
+func TestRefusedAccess(t *testing.T) {
+	f := startFixture(t, xfake.Options{})
+	ctx := context.Background()
+	s := signIn(t, ctx, f.env)
+	for reason, want := range map[string]string{"client-not-enrolled": "lacks DM access", "credits": "no credits"} {
+		f.fake.DenyDMAccess(reason)
+		st, _ := (&x.Poller{Syncer: s.syncer()}).Step(ctx, 0)
+		if st.Status != x.StatusRefused || !strings.Contains(st.Message, want) || !st.Until.IsZero() || !x.NeedsUser(st.Err) {
+			t.Errorf("%s: %+v", reason, st)
+		}
+	}
+	f.fake.DenyDMAccess("")
+	_, err := s.client.DMEvents(ctx, "", 500)
+	var ae *x.APIError
+	if !errors.As(err, &ae) || ae.Status != 400 || len(ae.Errors) != 1 || !strings.Contains(err.Error(), "max_results") {
+		t.Fatalf("invalid request: %v", err)
+	}
+}
