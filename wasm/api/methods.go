@@ -79,11 +79,28 @@ var (
 
 	// SeedSynthetic stores synthetic messages: for benchmarks, load tests and development.
 	SeedSynthetic = Method[SeedParams, SeedResult]{"dev.seedSynthetic"}
+
+	// VaultQuery follows whether the vault exists and is unlocked.
+	VaultQuery = Query[Empty, VaultStatus]{"vault.status"}
+	// CreateVault creates the vault that seals passwords, tokens and keys under a passphrase.
+	CreateVault = Method[PassphraseParams, Empty]{"vault.create"}
+	// UnlockVault opens the vault for this session.
+	UnlockVault = Method[PassphraseParams, Empty]{"vault.unlock"}
+	// LockVault forgets the vault's key; connections stop.
+	LockVault = Method[Empty, Empty]{"vault.lock"}
+	// SetRelay sets the relay that carries connections to mail servers and APIs.
+	SetRelay = Method[RelayParams, Empty]{"relay.set"}
+	// AddEmailAccount finds the server settings (unless given), checks the password over an
+	// encrypted connection, stores the account and starts syncing it.
+	AddEmailAccount = Method[AddEmailParams, AccountView]{"accounts.addEmail"}
+	// AccountsQuery follows the accounts with their connection health and sync progress.
+	AccountsQuery = Query[Empty, AccountsView]{"accounts.list"}
 )
 
 // All lists every declared method, query and event, in a stable order.
 var All = []Specced{CoreInfo, Subscribe, Unsubscribe, CoreReady, StatusQuery, SetRole,
-	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities, SeedSynthetic}
+	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities, SeedSynthetic,
+	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, AccountsQuery}
 
 // CoreInfoResult describes the running core.
 type CoreInfoResult struct {
@@ -205,4 +222,74 @@ type SeedParams struct {
 type SeedResult struct {
 	Messages int   `json:"messages"`
 	Ms       int64 `json:"ms"`
+}
+
+// VaultStatus says whether secrets can be stored and read.
+type VaultStatus struct {
+	Exists   bool `json:"exists"`
+	Unlocked bool `json:"unlocked"`
+}
+
+// PassphraseParams carries the vault passphrase.
+type PassphraseParams struct {
+	Passphrase string `json:"passphrase"`
+}
+
+// RelayParams names the relay and the user's access token (kept in the vault).
+type RelayParams struct {
+	URL   string `json:"url"` // the relay's origin, e.g. https://relay.example.org
+	Token string `json:"token"`
+}
+
+// AddEmailParams adds an email account. Server is optional: without it the settings are
+// discovered (autoconfig, then common host names).
+type AddEmailParams struct {
+	Address  string       `json:"address"`
+	Password string       `json:"password"`
+	Name     string       `json:"name,omitempty"`
+	Server   *EmailServer `json:"server,omitempty"`
+}
+
+// EmailServer is the manual form of an email account's servers.
+type EmailServer struct {
+	Username     string `json:"username,omitempty"`
+	IMAPHost     string `json:"imapHost"`
+	IMAPPort     int    `json:"imapPort"`
+	IMAPSecurity string `json:"imapSecurity"` // "tls" (implicit) or "starttls"
+	SMTPHost     string `json:"smtpHost"`
+	SMTPPort     int    `json:"smtpPort"`
+	SMTPSecurity string `json:"smtpSecurity"`
+	// PinnedSHA256 trusts exactly this server certificate (a self-hosted server's), after
+	// the user saw its fingerprint.
+	PinnedSHA256 string `json:"pinnedSha256,omitempty"`
+}
+
+// AccountsView lists the accounts.
+type AccountsView struct {
+	Accounts []AccountView `json:"accounts"`
+}
+
+// AccountView is one account as the UI shows it.
+type AccountView struct {
+	ID       string        `json:"id"`
+	Network  model.Network `json:"network"`
+	Address  string        `json:"address"`
+	Health   AccountHealth `json:"health"`
+	Progress *SyncProgress `json:"progress,omitempty"`
+}
+
+// AccountHealth is an account's connection state: never "connected" without a recent sign of life.
+type AccountHealth struct {
+	State        string    `json:"state"` // idle, connecting, connected, error, retrying, locked, no-relay
+	Since        time.Time `json:"since,omitzero"`
+	LastActivity time.Time `json:"lastActivity,omitzero"`
+	Error        string    `json:"error,omitempty"`
+	RetryAt      time.Time `json:"retryAt,omitzero"`
+}
+
+// SyncProgress is how far a first sync has come.
+type SyncProgress struct {
+	Folder string `json:"folder"`
+	Done   int    `json:"done"`
+	Total  int    `json:"total"`
 }

@@ -43,8 +43,6 @@ func Start(ctx context.Context, o Options) error {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	c := core.New(o.Port, o.Log)
-	a := &app{c: c, o: o, firstPage: make(chan struct{})}
 	if o.DB == nil {
 		db, err := store.OpenMemory(repo.Schema())
 		if err != nil {
@@ -52,6 +50,8 @@ func Start(ctx context.Context, o Options) error {
 		}
 		o.DB = db
 	}
+	c := core.New(o.Port, o.Log)
+	a := &app{c: c, o: o, ctx: ctx, firstPage: make(chan struct{})}
 	a.eng = engine.New(ctx, o.DB, o.Log)
 	a.eng.Notify = func(topic string) {
 		c.Changed(ctx, topic)
@@ -82,7 +82,9 @@ func Start(ctx context.Context, o Options) error {
 		c.Changed(ctx, "status")
 		c.Changed(ctx, engine.TopicDiscussions) // the summaries were rewritten from the index
 	}()
+	a.accts = newAccounts(a)
 	a.register()
+	a.accts.register(c)
 	// The ready event goes out at once: measuring storage (navigator.storage.estimate) can
 	// take a while on a large profile, and core.info answers with it when asked.
 	if err := core.Emit(c, api.CoreReady, a.info(ctx, false)); err != nil {
@@ -92,7 +94,9 @@ func Start(ctx context.Context, o Options) error {
 }
 
 type app struct {
+	ctx    context.Context
 	c      *core.Core
+	accts  *accounts
 	o      Options
 	eng    *engine.Engine
 	leader atomic.Bool
@@ -110,6 +114,7 @@ func (a *app) register() {
 	core.Handle(c, api.SetRole, func(ctx context.Context, p api.SetRoleParams) (api.Empty, error) {
 		a.leader.Store(p.Leader)
 		c.Changed(ctx, "status")
+		a.accts.reconcile(ctx)
 		return api.Empty{}, nil
 	})
 	core.Live(c, api.DiscussionsQuery, a.discussions, engine.TopicDiscussions, engine.TopicContacts)

@@ -10,16 +10,16 @@ import (
 	"time"
 
 	"caliopen/wasm/email"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 )
 
 // An unknown certificate fails with its fingerprint; pinning that fingerprint then connects.
 func TestCertFingerprintAndPin(t *testing.T) {
-	ca := testmail.NewCA(t)
-	im := testmail.StartIMAP(t, ca, "jo", "pw")
-	acct := testmail.Account(ca, im, nil, "jo", "pw")
+	ca := emailtest.NewCA(t)
+	im := emailtest.StartIMAP(t, ca, "jo", "pw")
+	acct := emailtest.Account(ca, im, nil, "jo", "pw")
 	acct.TLSConfig = nil // system roots: the test CA is unknown
-	ctx := testmail.Context(t, 10*time.Second)
+	ctx := emailtest.Context(t, 10*time.Second)
 	_, err := acct.DialIMAP(ctx, nil)
 	fp, cert, ok := email.CertFingerprint(err)
 	if !ok {

@@ -16,7 +16,7 @@ import (
 
 	"caliopen/wasm/email"
 	"caliopen/wasm/email/autoconfig"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 )
 
 // Both well-known locations, in order, over the injected HTTP client.
@@ -53,9 +53,9 @@ func TestDiscoverFromWellKnown(t *testing.T) {
 
 // Without config files: the usual host names are probed; the first that answers securely wins.
 func TestDiscoverByGuessing(t *testing.T) {
-	ca := testmail.NewCA(t)
-	im := testmail.StartIMAP(t, ca, "jo", "pw")
-	sm := testmail.StartSMTP(t, ca, "jo", "pw")
+	ca := emailtest.NewCA(t)
+	im := emailtest.StartIMAP(t, ca, "jo", "pw")
+	sm := emailtest.StartSMTP(t, ca, "jo", "pw")
 	routes := map[string]int{"mail.example.test:993": im.Port, "smtp.example.test:587": sm.StartTLS}
 	var d net.Dialer
 	tr := email.Transport{

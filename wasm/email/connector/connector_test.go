@@ -12,7 +12,7 @@ import (
 	"caliopen/wasm/email"
 	"caliopen/wasm/email/connector"
 	"caliopen/wasm/email/imapsync"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/email/outbox"
 	"caliopen/wasm/email/smtpsend"
 	"caliopen/wasm/store"
@@ -21,12 +21,12 @@ import (
 
 // The app's path: settings from the store, run, queue a reply, dispatch, archive.
 func TestConnectorLifecycle(t *testing.T) {
-	ca := testmail.NewCA(t)
-	im := testmail.StartIMAP(t, ca, "alice", "pw")
-	sm := testmail.StartSMTP(t, ca, "alice", "pw")
+	ca := emailtest.NewCA(t)
+	im := emailtest.StartIMAP(t, ca, "alice", "pw")
+	sm := emailtest.StartSMTP(t, ca, "alice", "pw")
 	// The server delivers what it accepts into alice's own INBOX (she writes to herself).
-	sm.OnDelivered = func(m testmail.Mail) { im.Append(t, "alice", "INBOX", m.Data) }
-	base := testmail.Account(ca, im, sm, "alice", "pw")
+	sm.OnDelivered = func(m emailtest.Mail) { im.Append(t, "alice", "INBOX", m.Data) }
+	base := emailtest.Account(ca, im, sm, "alice", "pw")
 	stored := base.Settings.NewModelAccount("a1", "vault:a1")
 	s, err := email.SettingsFromModel(stored)
 	if err != nil {
@@ -43,7 +43,7 @@ func TestConnectorLifecycle(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
-	testmail.Eventually(t, 5*time.Second, "connected", func() bool { return c.State().State == email.Connected })
+	emailtest.Eventually(t, 5*time.Second, "connected", func() bool { return c.State().State == email.Connected })
 
 	d := &outbox.Dispatcher{Repo: r, Handlers: map[string]outbox.Handler{stored.ID: c}}
 	if _, err := c.Queue(ctx, &smtpsend.Draft{To: []*gomail.Address{{Address: "alice@example.test"}}, Subject: "note to self", Text: "hi"}); err != nil {
@@ -53,7 +53,7 @@ func TestConnectorLifecycle(t *testing.T) {
 		t.Fatal(n, err)
 	}
 	var id string
-	testmail.Eventually(t, 5*time.Second, "own mail pushed into the inbox", func() bool {
+	emailtest.Eventually(t, 5*time.Second, "own mail pushed into the inbox", func() bool {
 		ms, _, _ := r.FolderMessages(ctx, stored.ID, "INBOX", repo.Page{})
 		for _, m := range ms {
 			if m.Subject == "note to self" && m.Outgoing {
@@ -69,7 +69,7 @@ func TestConnectorLifecycle(t *testing.T) {
 	if err := c.Archive(ctx, []string{id}); err != nil {
 		t.Fatal(err)
 	}
-	testmail.Eventually(t, 5*time.Second, "archived and the Sent copy synced", func() bool {
+	emailtest.Eventually(t, 5*time.Second, "archived and the Sent copy synced", func() bool {
 		a, _, _ := r.FolderMessages(ctx, stored.ID, "Archive", repo.Page{})
 		sent, _, _ := r.FolderMessages(ctx, stored.ID, "Sent", repo.Page{})
 		return len(a) == 1 && a[0].Flags.Seen && len(sent) == 1

@@ -10,7 +10,7 @@ import (
 
 	"caliopen/wasm/email"
 	"caliopen/wasm/email/connector"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/engine"
 	"caliopen/wasm/model"
 	"caliopen/wasm/store"
@@ -20,8 +20,8 @@ import (
 // Mail synced by the connector lands in discussions: the engine observes the repository the
 // connector writes to, whatever the connector.
 func TestSyncedMailFormsDiscussions(t *testing.T) {
-	ca := testmail.NewCA(t)
-	im := testmail.StartIMAP(t, ca, "alice", "pw")
+	ca := emailtest.NewCA(t)
+	im := emailtest.StartIMAP(t, ca, "alice", "pw")
 	for i := 1; i <= 3; i++ {
 		msg := fmt.Sprintf("From: Tapioca <tapioca@example.net>\r\nTo: alice@example.test\r\nSubject: purr %d\r\n"+
 			"Date: Mon, %d Nov 2026 10:00:00 +0000\r\nMessage-ID: <p%d@example.net>\r\n\r\nmeow %d\r\n", i, i+1, i, i)
@@ -29,7 +29,7 @@ func TestSyncedMailFormsDiscussions(t *testing.T) {
 	}
 	im.Append(t, "alice", "INBOX", []byte("From: Bob <bob@example.org>\r\nTo: alice@example.test\r\nSubject: lunch\r\n"+
 		"Date: Mon, 9 Nov 2026 10:00:00 +0000\r\nMessage-ID: <b1@example.org>\r\n\r\nnoon?\r\n"))
-	base := testmail.Account(ca, im, nil, "alice", "pw")
+	base := emailtest.Account(ca, im, nil, "alice", "pw")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	db, _ := store.OpenMemory(repo.Schema())
@@ -42,7 +42,7 @@ func TestSyncedMailFormsDiscussions(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
 	var page []engine.Stored
-	testmail.Eventually(t, 10*time.Second, "two discussions", func() bool {
+	emailtest.Eventually(t, 10*time.Second, "two discussions", func() bool {
 		page, _, _ = eng.DiscussionPage(ctx, "", 10)
 		return len(page) == 2
 	})

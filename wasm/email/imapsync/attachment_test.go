@@ -10,14 +10,14 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 
 	"caliopen/wasm/email/imapsync"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/email/smtpsend"
 )
 
 // An attachment's bytes are fetched on demand (only that part), decoded and kept offline.
 func TestAttachmentOnDemand(t *testing.T) {
-	ca := testmail.NewCA(t)
-	srv := testmail.StartIMAP(t, ca, "alice", "pw")
+	ca := emailtest.NewCA(t)
+	srv := emailtest.StartIMAP(t, ca, "alice", "pw")
 	data := bytes.Repeat([]byte{0, 1, 2, 250, 251, 252, '\n', '\r'}, 1000)
 	env, err := smtpsend.Compose(&smtpsend.Draft{From: &gomail.Address{Address: "bob@example.test"}, To: []*gomail.Address{{Address: "alice@example.test"}},
 		Subject: "with file", Text: "see attached", HTML: "<p>see attached</p>",
@@ -26,9 +26,9 @@ func TestAttachmentOnDemand(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Append(t, "alice", "INBOX", env.Raw)
-	acct := testmail.Account(ca, srv, nil, "alice", "pw")
+	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
 	r := newRepo(t)
-	ctx := testmail.Context(t, 20*time.Second)
+	ctx := emailtest.Context(t, 20*time.Second)
 	s := &imapsync.Syncer{Account: acct, Repo: r}
 	if err := s.SyncOnce(ctx); err != nil {
 		t.Fatal(err)

@@ -8,25 +8,25 @@ import (
 	"time"
 
 	"caliopen/wasm/email/imapsync"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 )
 
 // Batches are cut by bytes too, and a message bigger than MaxMessageBytes is fetched only in
 // part: its text is there, with a note; nothing is lost.
 func TestBigMessagesAreFetchedInPart(t *testing.T) {
-	ca := testmail.NewCA(t)
-	srv := testmail.StartIMAP(t, ca, "alice", "pw")
+	ca := emailtest.NewCA(t)
+	srv := emailtest.StartIMAP(t, ca, "alice", "pw")
 	for i := 1; i <= 5; i++ {
-		srv.Append(t, "alice", "INBOX", testmail.Msg("bob@example.test", "alice@example.test", i, "small"))
+		srv.Append(t, "alice", "INBOX", emailtest.Msg("bob@example.test", "alice@example.test", i, "small"))
 	}
 	big := "From: bob@example.test\r\nTo: alice@example.test\r\nSubject: big one\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the attachment.\r\n" +
 		"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=big.bin\r\n" +
 		"Content-Transfer-Encoding: base64\r\n\r\n" + strings.Repeat(strings.Repeat("A", 76)+"\r\n", 3000) + "--b--\r\n"
 	srv.Append(t, "alice", "INBOX", []byte(big))
-	acct := testmail.Account(ca, srv, nil, "alice", "pw")
+	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
 	r := newRepo(t)
-	ctx := testmail.Context(t, 20*time.Second)
+	ctx := emailtest.Context(t, 20*time.Second)
 	c := dial(t, acct)
 	var batches []int
 	sess := &imapsync.Session{C: c, Account: acct, Repo: r, BatchBytes: 700, MaxMessageBytes: 100_000,

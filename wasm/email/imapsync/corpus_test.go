@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"caliopen/wasm/email/imapsync"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 )
 
 // Every message of the notmuch corpus (broken, RFC-violating, HTML, encrypted) is synced and
 // stored, with notes where it could not be read: none is lost.
 func TestNotmuchCorpusSyncsEveryMessage(t *testing.T) {
-	dir := filepath.Join(testmail.SharedDir(t), "corpora", "notmuch")
+	dir := filepath.Join(emailtest.SharedDir(t), "corpora", "notmuch")
 	var files []string
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), "README") {
@@ -31,8 +31,8 @@ func TestNotmuchCorpusSyncsEveryMessage(t *testing.T) {
 		}
 		t.Fatalf("no corpus under %s", dir)
 	}
-	ca := testmail.NewCA(t)
-	srv := testmail.StartIMAP(t, ca, "alice", "pw")
+	ca := emailtest.NewCA(t)
+	srv := emailtest.StartIMAP(t, ca, "alice", "pw")
 	appended := 0
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
@@ -42,9 +42,9 @@ func TestNotmuchCorpusSyncsEveryMessage(t *testing.T) {
 		srv.Append(t, "alice", "INBOX", raw)
 		appended++
 	}
-	acct := testmail.Account(ca, srv, nil, "alice", "pw")
+	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
 	r := newRepo(t)
-	ctx := testmail.Context(t, 30*time.Second)
+	ctx := emailtest.Context(t, 30*time.Second)
 	s := &imapsync.Syncer{Account: acct, Repo: r, BatchSize: 30}
 	if err := s.SyncOnce(ctx); err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 
 	"caliopen/wasm/email"
 	"caliopen/wasm/email/imapsync"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 )
 
 // freezer forwards TCP to a target until frozen; then it keeps connections open but silent,
@@ -79,10 +79,10 @@ func (f *freezer) set(v bool) { f.frozen.Store(v) }
 // A connection that goes silent is detected at the next IDLE restart (no answer to DONE within
 // Timeout), reported as an error with a retry time, and replaced once the server answers again.
 func TestDeadConnectionIsDetected(t *testing.T) {
-	ca := testmail.NewCA(t)
-	srv := testmail.StartIMAP(t, ca, "alice", "pw")
+	ca := emailtest.NewCA(t)
+	srv := emailtest.StartIMAP(t, ca, "alice", "pw")
 	f := &freezer{}
-	acct := testmail.Account(ca, srv, nil, "alice", "pw")
+	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
 	acct.Settings.IMAP.Port = f.start(t, "127.0.0.1:"+itoa(srv.Port))
 	r := newRepo(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -94,9 +94,9 @@ func TestDeadConnectionIsDetected(t *testing.T) {
 	s.Health.Observe = func(h email.Health) { mu.Lock(); states = append(states, h); mu.Unlock() }
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	testmail.Eventually(t, 5*time.Second, "connected", func() bool { return s.Health.Get().State == email.Connected })
+	emailtest.Eventually(t, 5*time.Second, "connected", func() bool { return s.Health.Get().State == email.Connected })
 	f.set(true)
-	testmail.Eventually(t, 5*time.Second, "dead connection reported", func() bool {
+	emailtest.Eventually(t, 5*time.Second, "dead connection reported", func() bool {
 		h := s.Health.Get()
 		return h.State == email.Retrying || h.State == email.Failing || h.State == email.Connecting && h.Attempt > 0
 	})
@@ -112,7 +112,7 @@ func TestDeadConnectionIsDetected(t *testing.T) {
 		t.Fatalf("failure reported as %+v", failure)
 	}
 	f.set(false)
-	testmail.Eventually(t, 5*time.Second, "reconnected", func() bool {
+	emailtest.Eventually(t, 5*time.Second, "reconnected", func() bool {
 		h := s.Health.Get()
 		return h.State == email.Connected && h.Since.After(failure.Since)
 	})

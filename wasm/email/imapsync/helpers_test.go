@@ -9,12 +9,12 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"caliopen/wasm/email"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 )
 
 func dial(t testing.TB, acct *email.Account) *imapclient.Client {
 	t.Helper()
-	c, err := acct.DialIMAP(testmail.Context(t, 10e9), nil)
+	c, err := acct.DialIMAP(emailtest.Context(t, 10e9), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

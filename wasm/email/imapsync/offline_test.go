@@ -11,21 +11,21 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"caliopen/wasm/email/imapsync"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 )
 
 // Changes made while the server is unreachable apply locally at once, survive in the store,
 // and reach the server at the next connection, before the sync (which would otherwise undo
 // them).
 func TestOfflineChangesReachTheServerLater(t *testing.T) {
-	ca := testmail.NewCA(t)
-	srv := testmail.StartIMAP(t, ca, "alice", "pw")
+	ca := emailtest.NewCA(t)
+	srv := emailtest.StartIMAP(t, ca, "alice", "pw")
 	for i := 1; i <= 3; i++ {
-		srv.Append(t, "alice", "INBOX", testmail.Msg("bob@example.test", "alice@example.test", i, "m"+itoa(i)))
+		srv.Append(t, "alice", "INBOX", emailtest.Msg("bob@example.test", "alice@example.test", i, "m"+itoa(i)))
 	}
-	acct := testmail.Account(ca, srv, nil, "alice", "pw")
+	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
 	r := newRepo(t)
-	ctx := testmail.Context(t, 20*time.Second)
+	ctx := emailtest.Context(t, 20*time.Second)
 	s := &imapsync.Syncer{Account: acct, Repo: r}
 	if err := s.SyncOnce(ctx); err != nil {
 		t.Fatal(err)

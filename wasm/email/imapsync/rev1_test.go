@@ -9,20 +9,20 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"caliopen/wasm/email/imapsync"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 )
 
 // A plain IMAP4rev1 server (no MOVE, UIDPLUS, SPECIAL-USE, CONDSTORE): roles come from names,
 // moves are COPY + \Deleted + EXPUNGE, flags sync by fetching FLAGS.
 func TestIMAP4rev1Fallbacks(t *testing.T) {
-	ca := testmail.NewCA(t)
-	srv := testmail.StartIMAPCaps(t, ca, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}}, "alice", "pw")
+	ca := emailtest.NewCA(t)
+	srv := emailtest.StartIMAPCaps(t, ca, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}}, "alice", "pw")
 	for i := 1; i <= 3; i++ {
-		srv.Append(t, "alice", "INBOX", testmail.Msg("bob@example.test", "alice@example.test", i, "m"))
+		srv.Append(t, "alice", "INBOX", emailtest.Msg("bob@example.test", "alice@example.test", i, "m"))
 	}
-	acct := testmail.Account(ca, srv, nil, "alice", "pw")
+	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
 	r := newRepo(t)
-	ctx := testmail.Context(t, 20*time.Second)
+	ctx := emailtest.Context(t, 20*time.Second)
 	s := &imapsync.Syncer{Account: acct, Repo: r}
 	if err := s.SyncOnce(ctx); err != nil {
 		t.Fatal(err)

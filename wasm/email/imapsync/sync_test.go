@@ -16,20 +16,20 @@ import (
 
 	"caliopen/wasm/email"
 	"caliopen/wasm/email/imapsync"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/model"
 )
 
 func TestFirstAndIncrementalSync(t *testing.T) {
-	ca := testmail.NewCA(t)
-	srv := testmail.StartIMAP(t, ca, "alice", "pw")
+	ca := emailtest.NewCA(t)
+	srv := emailtest.StartIMAP(t, ca, "alice", "pw")
 	for i := 1; i <= 60; i++ {
-		srv.Append(t, "alice", "INBOX", testmail.Msg("bob@example.test", "alice@example.test", i, fmt.Sprint("msg ", i)))
+		srv.Append(t, "alice", "INBOX", emailtest.Msg("bob@example.test", "alice@example.test", i, fmt.Sprint("msg ", i)))
 	}
-	srv.Append(t, "alice", "Sent", testmail.Msg("alice@example.test", "bob@example.test", 100, "mine"))
-	acct := testmail.Account(ca, srv, nil, "alice", "pw")
+	srv.Append(t, "alice", "Sent", emailtest.Msg("alice@example.test", "bob@example.test", 100, "mine"))
+	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
 	r := newRepo(t)
-	ctx := testmail.Context(t, 30*time.Second)
+	ctx := emailtest.Context(t, 30*time.Second)
 
 	var mu sync.Mutex
 	var progress []imapsync.Progress
@@ -71,7 +71,7 @@ func TestFirstAndIncrementalSync(t *testing.T) {
 
 	// Another client: new mail, a flag change, an expunge.
 	other := dial(t, acct)
-	srv.Append(t, "alice", "INBOX", testmail.Msg("carol@example.test", "alice@example.test", 61, "new one"))
+	srv.Append(t, "alice", "INBOX", emailtest.Msg("carol@example.test", "alice@example.test", 61, "new one"))
 	if _, err := other.Select("INBOX", nil).Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -112,8 +112,8 @@ func TestFirstAndIncrementalSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	u.Create("Sent", nil)
-	srv.Append(t, "alice", "Sent", testmail.Msg("alice@example.test", "bob@example.test", 101, "mine again"))
-	srv.Append(t, "alice", "Sent", testmail.Msg("alice@example.test", "bob@example.test", 102, "and again"))
+	srv.Append(t, "alice", "Sent", emailtest.Msg("alice@example.test", "bob@example.test", 101, "mine again"))
+	srv.Append(t, "alice", "Sent", emailtest.Msg("alice@example.test", "bob@example.test", 102, "and again"))
 	if err := s.SyncOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -135,10 +135,10 @@ func TestFirstAndIncrementalSync(t *testing.T) {
 }
 
 func TestIdlePushFlagsAndMove(t *testing.T) {
-	ca := testmail.NewCA(t)
-	srv := testmail.StartIMAP(t, ca, "alice", "pw")
-	srv.Append(t, "alice", "INBOX", testmail.Msg("bob@example.test", "alice@example.test", 1, "first"))
-	acct := testmail.Account(ca, srv, nil, "alice", "pw")
+	ca := emailtest.NewCA(t)
+	srv := emailtest.StartIMAP(t, ca, "alice", "pw")
+	srv.Append(t, "alice", "INBOX", emailtest.Msg("bob@example.test", "alice@example.test", 1, "first"))
+	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
 	r := newRepo(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
@@ -159,8 +159,8 @@ func TestIdlePushFlagsAndMove(t *testing.T) {
 	}
 
 	// Push: a message delivered while idling shows up without polling.
-	srv.Append(t, "alice", "INBOX", testmail.Msg("bob@example.test", "alice@example.test", 2, "pushed"))
-	testmail.Eventually(t, 10*time.Second, "pushed message", func() bool {
+	srv.Append(t, "alice", "INBOX", emailtest.Msg("bob@example.test", "alice@example.test", 2, "pushed"))
+	emailtest.Eventually(t, 10*time.Second, "pushed message", func() bool {
 		return len(folderMsgs(t, r, acct.ID, "INBOX")) == 2
 	})
 
@@ -184,7 +184,7 @@ func TestIdlePushFlagsAndMove(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
-	testmail.Eventually(t, 10*time.Second, "flag change from another client", func() bool {
+	emailtest.Eventually(t, 10*time.Second, "flag change from another client", func() bool {
 		m, _ := r.Message(ctx, first.ID)
 		return m.Flags.Seen && !m.Flags.Flagged
 	})
@@ -196,7 +196,7 @@ func TestIdlePushFlagsAndMove(t *testing.T) {
 	if n := len(folderMsgs(t, r, acct.ID, "INBOX")); n != 1 {
 		t.Fatalf("inbox after archive: %d", n)
 	}
-	testmail.Eventually(t, 10*time.Second, "archived message synced (IDLE restart resyncs all folders)", func() bool {
+	emailtest.Eventually(t, 10*time.Second, "archived message synced (IDLE restart resyncs all folders)", func() bool {
 		a := folderMsgs(t, r, acct.ID, "Archive")
 		return len(a) == 1 && a[0].Subject == "first"
 	})
@@ -208,9 +208,9 @@ func TestIdlePushFlagsAndMove(t *testing.T) {
 }
 
 func TestReconnectBackoffAndHealth(t *testing.T) {
-	ca := testmail.NewCA(t)
-	srv := testmail.StartIMAP(t, ca, "alice", "pw")
-	acct := testmail.Account(ca, srv, nil, "alice", "pw")
+	ca := emailtest.NewCA(t)
+	srv := emailtest.StartIMAP(t, ca, "alice", "pw")
+	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
 	good := acct.Settings.IMAP.Port
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	acct.Settings.IMAP.Port = ln.Addr().(*net.TCPAddr).Port // nobody listens
@@ -230,7 +230,7 @@ func TestReconnectBackoffAndHealth(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	testmail.Eventually(t, 5*time.Second, "four retries", func() bool { mu.Lock(); defer mu.Unlock(); return len(retries) >= 4 })
+	emailtest.Eventually(t, 5*time.Second, "four retries", func() bool { mu.Lock(); defer mu.Unlock(); return len(retries) >= 4 })
 	h := s.Health.Get()
 	if !strings.Contains(h.Err, "cannot reach IMAP server") {
 		t.Fatalf("health error %q", h.Err)
@@ -249,10 +249,10 @@ func TestReconnectBackoffAndHealth(t *testing.T) {
 	defer cancel3()
 	done3 := make(chan error, 1)
 	go func() { done3 <- s3.Run(ctx3) }()
-	testmail.Eventually(t, 5*time.Second, "a retry an hour away", func() bool { return s3.Health.Get().State == email.Retrying })
+	emailtest.Eventually(t, 5*time.Second, "a retry an hour away", func() bool { return s3.Health.Get().State == email.Retrying })
 	acct.Settings.IMAP.Port = good
 	s3.Refresh()
-	testmail.Eventually(t, 5*time.Second, "connected at once after Refresh", func() bool { return s3.Health.Get().State == email.Connected })
+	emailtest.Eventually(t, 5*time.Second, "connected at once after Refresh", func() bool { return s3.Health.Get().State == email.Connected })
 	cancel3()
 	<-done3
 

@@ -8,23 +8,23 @@ import (
 
 	"caliopen/wasm/email"
 	"caliopen/wasm/email/imapsync"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 )
 
 // The whole path — TLS, go-imap, mail.Parse, the repository — runs in WebAssembly too: this
 // test runs natively and in the browser (make test-wasm), the server reached over in-memory
 // connections.
 func TestSyncOverPipe(t *testing.T) {
-	ca := testmail.NewCA(t)
-	srv := testmail.StartIMAPPipe(t, ca, "alice", "pw")
+	ca := emailtest.NewCA(t)
+	srv := emailtest.StartIMAPPipe(t, ca, "alice", "pw")
 	for i := 1; i <= 30; i++ {
-		srv.Append(t, "alice", "INBOX", testmail.Msg("bob@example.test", "alice@example.test", i, fmt.Sprint("pipe ", i)))
+		srv.Append(t, "alice", "INBOX", emailtest.Msg("bob@example.test", "alice@example.test", i, fmt.Sprint("pipe ", i)))
 	}
-	acct := testmail.Account(ca, srv, nil, "alice", "pw")
+	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
 	acct.Settings.IMAP.Host, acct.Settings.IMAP.Port = "localhost", 993
 	acct.Transport = email.Transport{Dial: srv.Dial, TLSConfig: func(string) *tls.Config { return &tls.Config{RootCAs: ca.Pool} }}
 	r := newRepo(t)
-	ctx := testmail.Context(t, 60*time.Second)
+	ctx := emailtest.Context(t, 60*time.Second)
 	s := &imapsync.Syncer{Account: acct, Repo: r, FirstBatch: 5, BatchSize: 10}
 	if err := s.SyncOnce(ctx); err != nil {
 		t.Fatal(err)

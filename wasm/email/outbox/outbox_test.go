@@ -13,7 +13,7 @@ import (
 
 	"caliopen/wasm/email"
 	"caliopen/wasm/email/imapsync"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/email/outbox"
 	"caliopen/wasm/email/smtpsend"
 	"caliopen/wasm/store"
@@ -21,19 +21,19 @@ import (
 )
 
 type env struct {
-	ca   *testmail.CA
-	imap *testmail.IMAP
-	smtp *testmail.SMTP
+	ca   *emailtest.CA
+	imap *emailtest.IMAP
+	smtp *emailtest.SMTP
 	acct *email.Account
 	r    *repo.Repo
 	d    *outbox.Dispatcher
 }
 
 func setup(t *testing.T) *env {
-	e := &env{ca: testmail.NewCA(t)}
-	e.imap = testmail.StartIMAP(t, e.ca, "alice", "pw")
-	e.smtp = testmail.StartSMTP(t, e.ca, "alice", "pw")
-	e.acct = testmail.Account(e.ca, e.imap, e.smtp, "alice", "pw")
+	e := &env{ca: emailtest.NewCA(t)}
+	e.imap = emailtest.StartIMAP(t, e.ca, "alice", "pw")
+	e.smtp = emailtest.StartSMTP(t, e.ca, "alice", "pw")
+	e.acct = emailtest.Account(e.ca, e.imap, e.smtp, "alice", "pw")
 	db, err := store.OpenMemory(repo.Schema())
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ func (e *env) sentCount(t *testing.T, ctx context.Context) int {
 
 func TestSendWithRetryAndSentCopy(t *testing.T) {
 	e := setup(t)
-	ctx := testmail.Context(t, 30*time.Second)
+	ctx := emailtest.Context(t, 30*time.Second)
 	e.smtp.SetFailFirst(2)
 	msg := e.compose(t, "retry me")
 	it, err := outbox.Enqueue(ctx, e.r, e.acct.ID, msg)
@@ -85,7 +85,7 @@ func TestSendWithRetryAndSentCopy(t *testing.T) {
 	}
 	var events []outbox.Event
 	e.d.Notify = func(ev outbox.Event) { events = append(events, ev) }
-	testmail.Eventually(t, 10*time.Second, "sent after two refusals", func() bool {
+	emailtest.Eventually(t, 10*time.Second, "sent after two refusals", func() bool {
 		e.d.RunOnce(ctx)
 		got, _ := e.r.OutboxItem(ctx, it.ID)
 		return got.State == repo.Sent
@@ -120,7 +120,7 @@ func TestSendWithRetryAndSentCopy(t *testing.T) {
 
 func TestOfflineThenOnline(t *testing.T) {
 	e := setup(t)
-	ctx := testmail.Context(t, 30*time.Second)
+	ctx := emailtest.Context(t, 30*time.Second)
 	// The server is unreachable: a closed port.
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := ln.Addr().(*net.TCPAddr).Port
@@ -142,7 +142,7 @@ func TestOfflineThenOnline(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- e.d.Run(rctx) }()
 	wake <- struct{}{}
-	testmail.Eventually(t, 10*time.Second, "sent when back online", func() bool { return len(e.smtp.Messages()) == 1 })
+	emailtest.Eventually(t, 10*time.Second, "sent when back online", func() bool { return len(e.smtp.Messages()) == 1 })
 	cancel()
 	<-done
 }
@@ -151,7 +151,7 @@ func TestOfflineThenOnline(t *testing.T) {
 // dispatcher finds the message in Sent and acknowledges it without sending it again.
 func TestInDoubtAfterSend(t *testing.T) {
 	e := setup(t)
-	ctx := testmail.Context(t, 30*time.Second)
+	ctx := emailtest.Context(t, 30*time.Second)
 	msg := e.compose(t, "in doubt, sent")
 	it, _ := outbox.Enqueue(ctx, e.r, e.acct.ID, msg)
 	claimed, err := e.r.Claim(ctx, 100*time.Millisecond)
@@ -178,7 +178,7 @@ func TestInDoubtAfterSend(t *testing.T) {
 // A crash after the claim but before submission: not in Sent, so it is sent, once.
 func TestInDoubtNotSent(t *testing.T) {
 	e := setup(t)
-	ctx := testmail.Context(t, 30*time.Second)
+	ctx := emailtest.Context(t, 30*time.Second)
 	it, _ := outbox.Enqueue(ctx, e.r, e.acct.ID, e.compose(t, "in doubt, not sent"))
 	if _, err := e.r.Claim(ctx, 50*time.Millisecond); err != nil {
 		t.Fatal(err)
@@ -197,7 +197,7 @@ func TestInDoubtNotSent(t *testing.T) {
 // A refused password fails the item at once (the user fixes it and requeues); no retry loop.
 func TestWrongPasswordFailsForTheUser(t *testing.T) {
 	e := setup(t)
-	ctx := testmail.Context(t, 10*time.Second)
+	ctx := emailtest.Context(t, 10*time.Second)
 	e.acct.Password = "wrong"
 	it, _ := outbox.Enqueue(ctx, e.r, e.acct.ID, e.compose(t, "pw"))
 	e.d.RunOnce(ctx)

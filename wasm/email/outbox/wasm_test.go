@@ -6,7 +6,7 @@ import (
 
 	gomail "github.com/emersion/go-message/mail"
 
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/email/outbox"
 	"caliopen/wasm/email/smtpsend"
 	"caliopen/wasm/store"
@@ -16,17 +16,17 @@ import (
 // Compose, queue, submit over TLS, file in Sent, and recover an in-doubt item: natively and in
 // the browser (make test-wasm), the servers reached over in-memory connections.
 func TestOutboxOverPipe(t *testing.T) {
-	ca := testmail.NewCA(t)
-	im := testmail.StartIMAPPipe(t, ca, "alice", "pw")
-	sm := testmail.StartSMTPPipe(t, ca, "alice", "pw")
-	acct := testmail.PipeAccount(ca, im, sm, "alice", "pw")
+	ca := emailtest.NewCA(t)
+	im := emailtest.StartIMAPPipe(t, ca, "alice", "pw")
+	sm := emailtest.StartSMTPPipe(t, ca, "alice", "pw")
+	acct := emailtest.PipeAccount(ca, im, sm, "alice", "pw")
 	db, err := store.OpenMemory(repo.Schema())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	r := repo.New(db)
-	ctx := testmail.Context(t, 60*time.Second)
+	ctx := emailtest.Context(t, 60*time.Second)
 	d := &outbox.Dispatcher{Repo: r, Handlers: map[string]outbox.Handler{acct.ID: &outbox.Email{Account: acct, Repo: r}}, Lease: 100 * time.Millisecond}
 	for _, subj := range []string{"one", "two"} {
 		env, err := smtpsend.Compose(&smtpsend.Draft{From: &gomail.Address{Address: "alice@example.test"}, To: []*gomail.Address{{Address: "bob@example.test"}}, Subject: subj, Text: "hi"})

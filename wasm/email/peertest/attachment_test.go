@@ -10,14 +10,14 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 
 	"caliopen/wasm/email/imapsync"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/email/smtpsend"
 )
 
 // Dovecot serves one part of a message (BODY[n.MIME], BODY[n]) for an attachment on demand.
 func TestDovecotAttachmentOnDemand(t *testing.T) {
-	p := testmail.StartPeers(t, "")
-	ctx := testmail.Context(t, 20*time.Second)
+	p := emailtest.StartPeers(t, "")
+	ctx := emailtest.Context(t, 20*time.Second)
 	data := bytes.Repeat([]byte{0, 1, 2, 255, '\r', '\n', 'x'}, 5000)
 	env, err := smtpsend.Compose(&smtpsend.Draft{From: &gomail.Address{Address: "alice@example.test"}, To: []*gomail.Address{{Address: "bob@example.test"}},
 		Subject: "file", Text: "here", HTML: "<p>here</p>", Attachments: []smtpsend.Attachment{{Name: "x.bin", Data: data}}})

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"caliopen/wasm/email/imapsync"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/store"
 	"caliopen/wasm/store/repo"
 )
@@ -94,9 +94,9 @@ func TestBenchFirstSync10k(t *testing.T) {
 		t.Fatal("mbsync (isync) is not installed")
 	}
 	n := 10_000
-	p := testmail.StartPeers(t, "")
+	p := emailtest.StartPeers(t, "")
 	// Create bob's Maildir, then write the messages into it directly and let Dovecot index them.
-	p.Save(t, "bob", "INBOX", testmail.Msg("a@example.org", "bob@example.test", 0, "seed"))
+	p.Save(t, "bob", "INBOX", emailtest.Msg("a@example.org", "bob@example.test", 0, "seed"))
 	p.Doveadm(t, nil, "expunge", "-u", "bob", "mailbox", "INBOX", "all")
 	cur := filepath.Join(p.Dir, "mail", "bob", "Maildir", "cur")
 	rng := rand.New(rand.NewPCG(1, 2))

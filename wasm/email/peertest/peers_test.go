@@ -20,7 +20,7 @@ import (
 
 	"caliopen/wasm/email"
 	"caliopen/wasm/email/imapsync"
-	"caliopen/wasm/email/internal/testmail"
+	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/email/outbox"
 	"caliopen/wasm/email/smtpsend"
 	"caliopen/wasm/model"
@@ -49,7 +49,7 @@ func inbox(t testing.TB, r *repo.Repo, acct string) []model.Message {
 // idling on Dovecot, receives it by push; flags set by Bob's client are seen by another
 // session and the other way round; Alice's Sent holds one copy.
 func TestDovecotPostfixSendIdleFlags(t *testing.T) {
-	p := testmail.StartPeers(t, "")
+	p := emailtest.StartPeers(t, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
@@ -94,7 +94,7 @@ func TestDovecotPostfixSendIdleFlags(t *testing.T) {
 		t.Fatalf("outbox sent %d: %v", n, err)
 	}
 	var got model.Message
-	testmail.Eventually(t, 20*time.Second, "bob receives alice's mail by IDLE", func() bool {
+	emailtest.Eventually(t, 20*time.Second, "bob receives alice's mail by IDLE", func() bool {
 		for _, m := range inbox(t, bobRepo, bob.ID) {
 			if m.Subject == "Through Postfix" {
 				got = m
@@ -136,7 +136,7 @@ func TestDovecotPostfixSendIdleFlags(t *testing.T) {
 	if err := otherSync.SetFlags(ctx, []string{seenThere.ID}, imapsync.FlagChange{Flagged: imapsync.Bool(false)}); err != nil {
 		t.Fatal(err)
 	}
-	testmail.Eventually(t, 20*time.Second, "flag change pushed to the idling client", func() bool {
+	emailtest.Eventually(t, 20*time.Second, "flag change pushed to the idling client", func() bool {
 		m, _ := bobRepo.Message(ctx, got.ID)
 		return m.Flags.Seen && !m.Flags.Flagged
 	})
@@ -155,7 +155,7 @@ func TestDovecotPostfixSendIdleFlags(t *testing.T) {
 	}
 	aliceSync := &imapsync.Syncer{Account: alice, Repo: aliceRepo}
 	var answer model.Message
-	testmail.Eventually(t, 20*time.Second, "alice receives the reply", func() bool {
+	emailtest.Eventually(t, 20*time.Second, "alice receives the reply", func() bool {
 		if err := aliceSync.SyncOnce(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -180,10 +180,10 @@ func TestDovecotPostfixSendIdleFlags(t *testing.T) {
 
 // Incremental sync against Dovecot uses CONDSTORE: FETCH ... CHANGEDSINCE.
 func TestDovecotCondstore(t *testing.T) {
-	p := testmail.StartPeers(t, "")
-	ctx := testmail.Context(t, 30*time.Second)
+	p := emailtest.StartPeers(t, "")
+	ctx := emailtest.Context(t, 30*time.Second)
 	for i := 1; i <= 30; i++ {
-		p.Save(t, "bob", "INBOX", testmail.Msg("alice@example.test", "bob@example.test", i, "seeded"))
+		p.Save(t, "bob", "INBOX", emailtest.Msg("alice@example.test", "bob@example.test", i, "seeded"))
 	}
 	bob := p.Account(t, "bob")
 	r := newRepo(t)
@@ -215,7 +215,7 @@ func TestDovecotCondstore(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.Close()
-	p.Save(t, "bob", "INBOX", testmail.Msg("alice@example.test", "bob@example.test", 31, "newer"))
+	p.Save(t, "bob", "INBOX", emailtest.Msg("alice@example.test", "bob@example.test", 31, "newer"))
 	mu.Lock()
 	log.Reset()
 	mu.Unlock()
@@ -346,8 +346,8 @@ func (f writerFunc) Write(b []byte) (int, error) { f(b); return len(b), nil }
 // never crosses the wire in clear; a client set to no TLS, or a server whose STARTTLS an
 // attacker strips, gets ErrInsecure before any LOGIN or AUTH.
 func TestNeverAPlaintextPassword(t *testing.T) {
-	p := testmail.StartPeers(t, "127.0.0.2")
-	ctx := testmail.Context(t, 30*time.Second)
+	p := emailtest.StartPeers(t, "127.0.0.2")
+	ctx := emailtest.Context(t, 30*time.Second)
 	imapPort, subPort := p.Port(t, "IMAP_PORT"), p.Port(t, "SUBMISSION_PORT")
 
 	// STARTTLS: works; only ciphertext carries the password.

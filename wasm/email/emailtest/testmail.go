@@ -1,7 +1,7 @@
-// Package testmail starts the real servers the email connector's tests talk to: go-imap's
+// Package emailtest starts the real servers the email connector's tests talk to: go-imap's
 // in-memory IMAP server and a go-smtp submission server, both behind TLS from a throw-away CA,
 // and the Dovecot + Postfix peers from ../shared/peers.
-package testmail
+package emailtest
 
 import (
 	"context"

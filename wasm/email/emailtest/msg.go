@@ -1,4 +1,4 @@
-package testmail
+package emailtest
 
 import (
 	"fmt"
