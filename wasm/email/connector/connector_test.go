@@ -11,8 +11,8 @@ import (
 
 	"caliopen/wasm/email"
 	"caliopen/wasm/email/connector"
-	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/emailtest"
+	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/outbox"
 	"caliopen/wasm/email/smtpsend"
 	"caliopen/wasm/store"

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/emailtest"
+	"caliopen/wasm/email/imapsync"
 )
 
 // Batches are cut by bytes too, and a message bigger than MaxMessageBytes is fetched only in

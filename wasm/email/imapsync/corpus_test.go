@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/emailtest"
+	"caliopen/wasm/email/imapsync"
 )
 
 // Every message of the notmuch corpus (broken, RFC-violating, HTML, encrypted) is synced and

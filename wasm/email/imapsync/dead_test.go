@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"caliopen/wasm/email"
-	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/emailtest"
+	"caliopen/wasm/email/imapsync"
 )
 
 // freezer forwards TCP to a target until frozen; then it keeps connections open but silent,

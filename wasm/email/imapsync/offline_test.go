@@ -10,8 +10,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
-	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/emailtest"
+	"caliopen/wasm/email/imapsync"
 )
 
 // Changes made while the server is unreachable apply locally at once, survive in the store,

@@ -8,8 +8,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
-	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/emailtest"
+	"caliopen/wasm/email/imapsync"
 )
 
 // A plain IMAP4rev1 server (no MOVE, UIDPLUS, SPECIAL-USE, CONDSTORE): roles come from names,

@@ -15,8 +15,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"caliopen/wasm/email"
-	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/emailtest"
+	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/model"
 )
 

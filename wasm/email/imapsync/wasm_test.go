@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"caliopen/wasm/email"
-	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/emailtest"
+	"caliopen/wasm/email/imapsync"
 )
 
 // The whole path — TLS, go-imap, mail.Parse, the repository — runs in WebAssembly too: this

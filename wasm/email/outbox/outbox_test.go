@@ -12,8 +12,8 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 
 	"caliopen/wasm/email"
-	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/emailtest"
+	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/outbox"
 	"caliopen/wasm/email/smtpsend"
 	"caliopen/wasm/store"

@@ -9,8 +9,8 @@ import (
 
 	gomail "github.com/emersion/go-message/mail"
 
-	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/emailtest"
+	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/smtpsend"
 )
 

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/emailtest"
+	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/store"
 	"caliopen/wasm/store/repo"
 )
