@@ -5,7 +5,9 @@ import (
 	"reflect"
 	"time"
 
+	"caliopen/wasm/discussions"
 	"caliopen/wasm/model"
+	"caliopen/wasm/privacy"
 )
 
 // Method declares one request/response pair: its name and its parameter and result types.
@@ -176,6 +178,8 @@ type DiscussionItem struct {
 	Subject  string          `json:"subject,omitempty"`
 	Unread   int             `json:"unread"`
 	Count    int             `json:"count"`
+	// Privacy is the discussion's privacy grade (its weakest recent messages weigh most).
+	Privacy *discussions.Privacy `json:"privacy,omitempty"`
 }
 
 // Person names one participant: a contact, or a lone identity.
@@ -192,8 +196,15 @@ type DiscussionArgs struct {
 
 // DiscussionView is a discussion's messages in time order.
 type DiscussionView struct {
-	Key      string          `json:"key"`
-	Messages []model.Message `json:"messages"`
+	Key      string        `json:"key"`
+	Messages []MessageView `json:"messages"`
+}
+
+// MessageView is a message with its privacy index: score, grade, and each factor with its
+// evidence and the advice that would raise it.
+type MessageView struct {
+	Message model.Message `json:"message"`
+	Privacy privacy.Index `json:"privacy"`
 }
 
 // MessageBodyParams names a message.

@@ -200,7 +200,7 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 	for _, s := range page {
 		item := api.DiscussionItem{
 			Key: string(s.Key), Networks: s.Networks, LastDate: s.LastDate, Snippet: s.Snippet,
-			Subject: s.Subject, Unread: s.Unread, Count: s.Count,
+			Subject: s.Subject, Unread: s.Unread, Count: s.Count, Privacy: s.Privacy,
 		}
 		people := s.People
 		if len(people) == 0 || people[0].Name == "" {
@@ -219,7 +219,15 @@ func (a *app) discussion(ctx context.Context, args api.DiscussionArgs) (api.Disc
 	if err != nil {
 		return api.DiscussionView{}, err
 	}
-	return api.DiscussionView{Key: args.Key, Messages: msgs}, nil
+	indexes, err := a.eng.Privacy(ctx, msgs)
+	if err != nil {
+		return api.DiscussionView{}, err
+	}
+	view := api.DiscussionView{Key: args.Key, Messages: make([]api.MessageView, len(msgs))}
+	for i := range msgs {
+		view.Messages[i] = api.MessageView{Message: msgs[i], Privacy: indexes[i]}
+	}
+	return view, nil
 }
 
 func contactsID(s string) contacts.ContactID { return contacts.ContactID(s) }

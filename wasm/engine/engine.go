@@ -55,6 +55,8 @@ type Engine struct {
 	// changed collects the topics a change touched while e.mu is held; unlock announces
 	// them after releasing it (live queries read the engine, so they must not run under it).
 	changed []string
+	// wroteTo holds the identities the user wrote to (they make a contact "known").
+	wroteTo map[model.IdentityURI]bool
 }
 
 // New returns an engine over db (opened with repo.Schema()). Its index loads on first use,
@@ -137,6 +139,7 @@ func (e *Engine) load(ctx context.Context) {
 		return
 	}
 	index := discussions.NewIndex(book)
+	written := &Engine{} // collects the identities the user wrote to
 	count := 0
 	p := repo.Page{Limit: 500, Oldest: true}
 	for {
@@ -145,6 +148,7 @@ func (e *Engine) load(ctx context.Context) {
 			e.loadEr = fmt.Errorf("engine: read messages: %w", err)
 			return
 		}
+		written.noteWritten(msgs)
 		if _, err := index.AddBatch(msgs); err != nil {
 			e.loadEr = err
 			return
@@ -156,7 +160,7 @@ func (e *Engine) load(ctx context.Context) {
 		p.After = next
 	}
 	e.mu.Lock()
-	e.book, e.index = book, index
+	e.book, e.index, e.wroteTo = book, index, written.wroteTo
 	e.mu.Unlock()
 	e.log.Info("engine: index loaded", "messages", count, "ms", time.Since(started).Milliseconds())
 }
@@ -236,8 +240,9 @@ type Stored struct {
 	People []Person `json:"people"`
 }
 
-// stored names a summary's people from the book. Caller holds e.mu.
+// stored names a summary's people from the book and grades it. Caller holds e.mu.
 func (e *Engine) stored(s discussions.Summary) Stored {
+	s.Privacy = e.discussionPrivacy(s.Key)
 	return Stored{Summary: s, People: e.namesLocked(s.Participants)}
 }
 
@@ -328,6 +333,7 @@ func (e *Engine) Observe(tx *repo.Tx, written []model.Message, deleted []string)
 		changes = append(changes, e.index.Remove(id))
 	}
 	if len(written) > 0 {
+		e.noteWritten(written)
 		added, err := e.index.AddBatch(written)
 		if err != nil {
 			return err
@@ -360,7 +366,7 @@ func (e *Engine) reloadLocked(ctx context.Context) {
 		e.log.Error("engine: rebuild failed", "error", fresh.loadEr)
 		return
 	}
-	e.book, e.index = fresh.book, fresh.index
+	e.book, e.index, e.wroteTo = fresh.book, fresh.index, fresh.wroteTo
 	if err := e.rewriteSummaries(ctx); err != nil {
 		e.log.Error("engine: cannot repair the stored discussions", "error", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"caliopen/wasm/contacts"
 	"caliopen/wasm/discussions"
 	"caliopen/wasm/model"
+	"caliopen/wasm/privacy"
 	"caliopen/wasm/store/repo"
 )
 
@@ -43,6 +44,19 @@ func (e *Engine) DiscussionMessages(ctx context.Context, key discussions.Key) ([
 			continue // removed since
 		}
 		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Privacy computes the privacy index of each message (see privacy.go).
+func (e *Engine) Privacy(ctx context.Context, msgs []model.Message) ([]privacy.Index, error) {
+	if err := e.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer e.unlock()
+	out := make([]privacy.Index, len(msgs))
+	for i := range msgs {
+		out[i] = e.messagePrivacy(msgs[i])
 	}
 	return out, nil
 }

@@ -4,16 +4,13 @@ import (
 	"regexp"
 	"strings"
 
+	"caliopen/wasm/model"
+
 	"github.com/emersion/go-message/mail"
 )
 
 // AuthResult is one method's result from an Authentication-Results header (RFC 8601).
-type AuthResult struct {
-	AuthServID string `json:"authServId"` // who checked: the receiving server's id
-	Method     string `json:"method"`     // dkim, spf, dmarc, arc...
-	Result     string `json:"result"`     // pass, fail, none, neutral, policy, temperror, permerror, softfail
-	Props      string `json:"props,omitempty"`
-}
+type AuthResult = model.AuthResult
 
 // parseAuthResults reads one Authentication-Results header value. It is tolerant: unknown
 // parts are skipped, comments removed. The header is only as trustworthy as the server that
@@ -70,17 +67,7 @@ func stripComments(s string) string {
 }
 
 // Hop is what a Received header says about one step of the message's way.
-type Hop struct {
-	From string `json:"from,omitempty"` // the sending host as the receiver recorded it
-	By   string `json:"by,omitempty"`   // the receiving host
-	// TLS is true when the hop recorded an encrypted connection (a TLS version or cipher,
-	// ESMTPS/ESMTPSA/LMTPS/UTF8SMTPS, "with TLS").
-	TLS        bool   `json:"tls"`
-	TLSVersion string `json:"tlsVersion,omitempty"`
-	Cipher     string `json:"cipher,omitempty"`
-	// Local is true for hops inside one machine (LMTP delivery, loopback, "local").
-	Local bool `json:"local,omitempty"`
-}
+type Hop = model.Hop
 
 var (
 	receivedFrom    = regexp.MustCompile(`(?i)\bfrom\s+(\S+)`)

@@ -301,6 +301,10 @@ func (p *Parsed) finish(raw []byte) {
 		text = "Encrypted message"
 	}
 	m.Snippet = snippet(text)
+	if len(p.Hops) > 0 || len(p.Auth) > 0 || p.HTML.RemoteBlocked > 0 {
+		m.Mail = &model.MailFacts{Hops: p.Hops, Auth: p.Auth, RemoteBlocked: p.HTML.RemoteBlocked,
+			Trackers: p.HTML.Trackers, TrackerHosts: p.HTML.TrackerHosts}
+	}
 }
 
 // snippet is the first words of a text, quoted lines and signature left out.

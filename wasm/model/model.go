@@ -155,11 +155,13 @@ type Message struct {
 	// InReplyToRemote is the parent's RemoteID on networks that reply by id (Mastodon).
 	InReplyToRemote string `json:"inReplyToRemote,omitempty"`
 
-	HasAttachments bool      `json:"hasAttachments,omitempty"`
-	Security       Security  `json:"security"`
-	Size           int64     `json:"size,omitempty"`
-	ReceivedAt     time.Time `json:"receivedAt"`
-	EditedAt       time.Time `json:"editedAt,omitzero"`
+	HasAttachments bool     `json:"hasAttachments,omitempty"`
+	Security       Security `json:"security"`
+	Size           int64    `json:"size,omitempty"`
+	// Mail holds the transport facts of an email (nil for direct messages).
+	Mail       *MailFacts `json:"mail,omitempty"`
+	ReceivedAt time.Time  `json:"receivedAt"`
+	EditedAt   time.Time  `json:"editedAt,omitzero"`
 }
 
 // From returns the message's author, or "" when it has none.
@@ -222,4 +224,36 @@ type Contact struct {
 	Name       string        `json:"name"`
 	Identities []IdentityURI `json:"identities"`
 	UpdatedAt  time.Time     `json:"updatedAt"`
+}
+
+// MailFacts are what an email's headers and content say about how exposed it was, kept with
+// the message so its privacy index can be computed again when other facts change.
+type MailFacts struct {
+	Hops []Hop        `json:"hops,omitempty"` // Received headers, newest first
+	Auth []AuthResult `json:"auth,omitempty"` // every Authentication-Results result, top first
+	// RemoteBlocked and Trackers count the remote loads held back and the tracking pixels found.
+	RemoteBlocked int      `json:"remoteBlocked,omitempty"`
+	Trackers      int      `json:"trackers,omitempty"`
+	TrackerHosts  []string `json:"trackerHosts,omitempty"`
+}
+
+// Hop is what a Received header says about one step of a message's way.
+type Hop struct {
+	From string `json:"from,omitempty"` // the sending host as the receiver recorded it
+	By   string `json:"by,omitempty"`   // the receiving host
+	// TLS is true when the hop recorded an encrypted connection (a TLS version or cipher,
+	// ESMTPS/ESMTPSA/LMTPS/UTF8SMTPS, "with TLS").
+	TLS        bool   `json:"tls"`
+	TLSVersion string `json:"tlsVersion,omitempty"`
+	Cipher     string `json:"cipher,omitempty"`
+	// Local is true for hops inside one machine (LMTP delivery, loopback, "local").
+	Local bool `json:"local,omitempty"`
+}
+
+// AuthResult is one method's result from an Authentication-Results header (RFC 8601).
+type AuthResult struct {
+	AuthServID string `json:"authServId"` // who checked: the receiving server's id
+	Method     string `json:"method"`     // dkim, spf, dmarc, arc...
+	Result     string `json:"result"`     // pass, fail, none, neutral, policy, temperror, permerror, softfail
+	Props      string `json:"props,omitempty"`
 }

@@ -1,5 +1,5 @@
 import type { CoreClient } from "./core-client";
-import type { Message } from "./gen/api";
+import type { Index, MessageView } from "./gen/api";
 import { networkLabel, shortDate } from "./format";
 import { useLive } from "./live";
 
@@ -14,8 +14,8 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
       {!view && <p class="muted">Loading…</p>}
       {view && (
         <ol class="messages">
-          {view.messages.map((m) => (
-            <MessageItem key={m.id} m={m} />
+          {view.messages.map((v) => (
+            <MessageItem key={v.message.id} v={v} />
           ))}
         </ol>
       )}
@@ -23,7 +23,8 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
   );
 }
 
-function MessageItem({ m }: { m: Message }) {
+function MessageItem({ v }: { v: MessageView }) {
+  const m = v.message;
   const from = m.participants.find((p) => p.role === "from");
   return (
     <li class={`message${m.outgoing ? " outgoing" : ""}`} data-testid="message" data-network={m.network}>
@@ -34,6 +35,38 @@ function MessageItem({ m }: { m: Message }) {
       </header>
       {m.subject && <p class="subject">{m.subject}</p>}
       <p class="snippet">{m.snippet}</p>
+      <PrivacyBadge index={v.privacy} />
     </li>
+  );
+}
+
+/** PrivacyBadge shows a message's grade; opened, each factor with its evidence and advice. */
+export function PrivacyBadge({ index }: { index: Index }) {
+  const advice = index.factors.flatMap((f) => f.advice ?? []);
+  return (
+    <details class="privacy" data-testid="privacy" data-grade={index.grade}>
+      <summary>
+        <span class={`grade grade-${index.grade}`} aria-label={`Privacy grade ${index.grade}, ${index.score} out of 100`}>
+          {index.grade}
+        </span>{" "}
+        Privacy {index.score}/100{advice.length > 0 && ` · ${advice[0].text}`}
+      </summary>
+      {index.cap && <p class="cap">{index.cap.reason.text}</p>}
+      <ul class="factors">
+        {index.factors.map((f) => (
+          <li key={f.id} data-factor={f.id}>
+            <span class="pts">
+              {f.earned}/{f.possible}
+            </span>{" "}
+            {f.evidence.map((e) => e.text).join(" ")}
+            {(f.advice ?? []).map((a) => (
+              <p class="advice" key={a.code}>
+                → {a.text}
+              </p>
+            ))}
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }

@@ -98,7 +98,12 @@ function Item({ d, selected, onOpen }: { d: DiscussionItem; selected: boolean; o
               {networkLabel(n)}
             </span>
           ))}
-          <span class="count">{d.count} messages</span>
+          <span class="count">{d.count === 1 ? "1 message" : `${d.count} messages`}</span>
+          {d.privacy && (
+            <span class={`grade grade-${d.privacy.grade}`} data-testid="discussion-grade" aria-label={`Privacy grade ${d.privacy.grade}`}>
+              {d.privacy.grade}
+            </span>
+          )}
         </span>
       </button>
     </li>

@@ -35,12 +35,25 @@ export interface Attachment {
   fetched?: boolean;
 }
 
+export interface AuthResult {
+  authServId: string;
+  method: string;
+  result: string;
+  props?: string;
+}
+
 export interface Body {
   messageId: string;
   text?: string;
   html?: string;
   attachments?: Attachment[];
   notes?: string[];
+}
+
+export interface Cap {
+  limit: number;
+  reason: Note;
+  advice?: Note[];
 }
 
 export interface CoreInfoResult {
@@ -73,11 +86,12 @@ export interface DiscussionItem {
   subject?: string;
   unread: number;
   count: number;
+  privacy?: Privacy | null;
 }
 
 export interface DiscussionView {
   key: string;
-  messages: Message[];
+  messages: MessageView[];
 }
 
 export interface DiscussionsArgs {
@@ -105,6 +119,14 @@ export interface EmailServer {
 export interface Empty {
 }
 
+export interface Factor {
+  id: string;
+  earned: number;
+  possible: number;
+  evidence: Note[];
+  advice?: Note[];
+}
+
 export interface Flags {
   seen?: boolean;
   flagged?: boolean;
@@ -113,10 +135,37 @@ export interface Flags {
   draft?: boolean;
 }
 
+export type Grade = string;
+
+export interface Hop {
+  from?: string;
+  by?: string;
+  tls: boolean;
+  tlsVersion?: string;
+  cipher?: string;
+  local?: boolean;
+}
+
 export type IdentityURI = string;
+
+export interface Index {
+  version: number;
+  score: number;
+  grade: Grade;
+  factors: Factor[];
+  cap?: Cap | null;
+}
 
 export interface LinkParams {
   identities: IdentityURI[];
+}
+
+export interface MailFacts {
+  hops?: Hop[];
+  auth?: AuthResult[];
+  remoteBlocked?: number;
+  trackers?: number;
+  trackerHosts?: string[];
 }
 
 export interface Message {
@@ -140,6 +189,7 @@ export interface Message {
   hasAttachments?: boolean;
   security: Security;
   size?: number;
+  mail?: MailFacts | null;
   receivedAt: string;
   editedAt?: string;
 }
@@ -148,7 +198,18 @@ export interface MessageBodyParams {
   id: string;
 }
 
+export interface MessageView {
+  message: Message;
+  privacy: Index;
+}
+
 export type Network = string;
+
+export interface Note {
+  code: string;
+  params?: Record<string, string>;
+  text: string;
+}
 
 export interface Participant {
   uri: IdentityURI;
@@ -164,6 +225,11 @@ export interface Person {
   contact?: string;
   name: string;
   identities: IdentityURI[];
+}
+
+export interface Privacy {
+  score: number;
+  grade: string;
 }
 
 export interface RelayParams {

@@ -1,0 +1,115 @@
+package engine
+
+import (
+	"slices"
+
+	"caliopen/wasm/contacts"
+	"caliopen/wasm/discussions"
+	"caliopen/wasm/model"
+	"caliopen/wasm/privacy"
+)
+
+// The engine computes privacy indexes from what it knows: the contact book, the identities the
+// user wrote to (a contact is "known" once the user wrote to them), and each message's stored
+// facts. Indexes are computed when a discussion's summary is written and when a discussion is
+// read, never stored apart, so a merge, a key learned or a signature checked shows at once.
+// Contacts' OpenPGP keys are not wired to the engine yet: every key state reads "none".
+
+// people answers the privacy index's questions about identities. Caller holds e.mu.
+type people struct{ e *Engine }
+
+func (p people) Person(uri model.IdentityURI) privacy.Person {
+	e := p.e
+	person := privacy.Person{Known: e.wroteTo[uri]}
+	id, ok := e.book.ContactOf(uri)
+	if !ok {
+		return person
+	}
+	c, ok := e.book.Contact(id)
+	if !ok {
+		return person
+	}
+	person.Name = c.Name
+	for _, other := range c.Identities {
+		if other == uri {
+			continue
+		}
+		person.Others = append(person.Others, other)
+		if e.wroteTo[other] {
+			person.Known = true
+		}
+	}
+	return person
+}
+
+// noteWritten remembers the identities the user wrote to. Caller holds e.mu.
+func (e *Engine) noteWritten(ms []model.Message) {
+	if e.wroteTo == nil {
+		e.wroteTo = map[model.IdentityURI]bool{}
+	}
+	for i := range ms {
+		if !ms[i].Outgoing {
+			continue
+		}
+		for _, p := range ms[i].Participants {
+			if p.Role != model.RoleFrom && p.Role != model.RoleList {
+				e.wroteTo[p.URI] = true
+			}
+		}
+	}
+}
+
+// messagePrivacy computes a message's index. Caller holds e.mu.
+func (e *Engine) messagePrivacy(m model.Message) privacy.Index {
+	in := privacy.MessageInput{Message: m, Own: e.own(), Link: privacy.Link{TLS: true}}
+	if f := m.Mail; f != nil {
+		in.Hops, in.Auth = f.Hops, f.Auth
+		in.HTML.RemoteBlocked, in.HTML.Trackers, in.HTML.TrackerHosts = f.RemoteBlocked, f.Trackers, f.TrackerHosts
+		// The top Received header was written by the user's own server: its name is the
+		// authserv-id whose Authentication-Results are believed.
+		for _, h := range f.Hops {
+			if h.By != "" {
+				in.TrustedAuthServIDs = []string{h.By}
+				break
+			}
+		}
+	}
+	return privacy.MessageIndex(in, people{e})
+}
+
+func (e *Engine) own() []model.IdentityURI {
+	var out []model.IdentityURI
+	for _, id := range e.book.Identities() {
+		if id.Own {
+			out = append(out, id.URI)
+		}
+	}
+	return out
+}
+
+// discussionPrivacy grades a discussion from its recent messages and its people. Caller
+// holds e.mu.
+func (e *Engine) discussionPrivacy(k discussions.Key) *discussions.Privacy {
+	byContact := map[contacts.ContactID][]model.Message{}
+	in, ok := privacy.DiscussionInputOf(e.index, k, e.messagePrivacy, func(p discussions.Participant) privacy.NamedIndex {
+		c, _ := e.book.Contact(p.Contact)
+		if c.ID == "" {
+			c = contacts.Contact{Name: string(p.Identities[0].Address()), Identities: p.Identities}
+		}
+		msgs, seen := byContact[p.Contact]
+		if !seen {
+			for _, m := range e.index.Messages(k) {
+				if slices.Contains(c.Identities, m.From()) {
+					msgs = append(msgs, m)
+				}
+			}
+			byContact[p.Contact] = msgs
+		}
+		ix := privacy.ContactIndex(privacy.ContactInput{Contact: c, Messages: msgs, Ranker: privacy.Ranker{People: people{e}}})
+		return privacy.NamedIndex{Name: c.Name, Index: ix}
+	})
+	if !ok {
+		return nil
+	}
+	return privacy.Summary(privacy.DiscussionIndex(in))
+}
