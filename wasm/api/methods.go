@@ -97,12 +97,14 @@ var (
 	AddEmailAccount = Method[AddEmailParams, AccountView]{"accounts.addEmail"}
 	// AccountsQuery follows the accounts with their connection health and sync progress.
 	AccountsQuery = Query[Empty, AccountsView]{"accounts.list"}
+	// UserPrivacyQuery follows the user's privacy index and the actions that would raise it.
+	UserPrivacyQuery = Query[Empty, privacy.UserReport]{"privacy.user"}
 )
 
 // All lists every declared method, query and event, in a stable order.
 var All = []Specced{CoreInfo, Subscribe, Unsubscribe, CoreReady, StatusQuery, SetRole,
 	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities, SeedSynthetic,
-	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, AccountsQuery}
+	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, AccountsQuery, UserPrivacyQuery}
 
 // CoreInfoResult describes the running core.
 type CoreInfoResult struct {

@@ -20,6 +20,7 @@ import (
 	"caliopen/wasm/engine"
 	"caliopen/wasm/model"
 	"caliopen/wasm/platform"
+	"caliopen/wasm/privacy"
 	"caliopen/wasm/store"
 	"caliopen/wasm/store/repo"
 )
@@ -119,6 +120,9 @@ func (a *app) register() {
 	})
 	core.Live(c, api.DiscussionsQuery, a.discussions, engine.TopicDiscussions, engine.TopicContacts)
 	core.Live(c, api.DiscussionQuery, a.discussion, engine.TopicDiscussions)
+	core.Live(c, api.UserPrivacyQuery, func(ctx context.Context, _ api.Empty) (privacy.UserReport, error) {
+		return a.eng.UserPrivacy(ctx)
+	}, engine.TopicDiscussions, engine.TopicContacts, topicAccounts)
 	core.Handle(c, api.MessageBody, func(ctx context.Context, p api.MessageBodyParams) (model.Body, error) {
 		b, err := a.eng.Repo.Body(ctx, p.ID)
 		if err != nil {

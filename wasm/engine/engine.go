@@ -203,7 +203,7 @@ func (e *Engine) lock(ctx context.Context) error {
 	e.mu.Lock()
 	if e.stale {
 		e.stale = false
-		e.reloadLocked(ctx)
+		e.reloadLocked(ctx, false)
 	}
 	return nil
 }
@@ -295,7 +295,7 @@ func (e *Engine) Begin(ctx context.Context) error { return e.lock(ctx) }
 // which ran ahead of the store, is rebuilt from what is stored (repo.Observer).
 func (e *Engine) Committed(err error) {
 	if err != nil {
-		e.reloadLocked(e.ctx)
+		e.reloadLocked(e.ctx, true)
 	}
 	e.unlock()
 }
@@ -358,8 +358,10 @@ func (e *Engine) Observe(tx *repo.Tx, written []model.Message, deleted []string)
 	return nil
 }
 
-// reloadLocked rebuilds book and index from the store after a failed write. Caller holds e.mu.
-func (e *Engine) reloadLocked(ctx context.Context) {
+// reloadLocked rebuilds book and index from the store: after another tab changed it (its
+// summaries are already right), or after a failed write (repair: the stored summaries are
+// rewritten from the rebuilt index). Caller holds e.mu.
+func (e *Engine) reloadLocked(ctx context.Context, repair bool) {
 	fresh := &Engine{Repo: e.Repo, log: e.log, now: e.now, Notify: func(string) {}, ready: make(chan struct{}), ctx: ctx}
 	fresh.load(ctx)
 	if fresh.loadEr != nil {
@@ -367,6 +369,9 @@ func (e *Engine) reloadLocked(ctx context.Context) {
 		return
 	}
 	e.book, e.index, e.wroteTo = fresh.book, fresh.index, fresh.wroteTo
+	if !repair {
+		return
+	}
 	if err := e.rewriteSummaries(ctx); err != nil {
 		e.log.Error("engine: cannot repair the stored discussions", "error", err)
 	}
@@ -386,7 +391,7 @@ func (e *Engine) applyContactChange(ctx context.Context, chs ...contacts.Change)
 		return e.writeChanges(tx, ixc)
 	})
 	if err != nil {
-		e.reloadLocked(ctx)
+		e.reloadLocked(ctx, true)
 		return err
 	}
 	e.changedLocked(TopicContacts)

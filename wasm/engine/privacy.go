@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"slices"
 
 	"caliopen/wasm/contacts"
@@ -112,4 +113,33 @@ func (e *Engine) discussionPrivacy(k discussions.Key) *discussions.Privacy {
 		return nil
 	}
 	return privacy.Summary(privacy.DiscussionIndex(in))
+}
+
+// UserPrivacy is the user's own index, across accounts and the contacts they write to, with
+// the actions that would raise it most.
+func (e *Engine) UserPrivacy(ctx context.Context) (privacy.UserReport, error) {
+	accts, err := e.Repo.AccountList(ctx)
+	if err != nil {
+		return privacy.UserReport{}, err
+	}
+	if err := e.lock(ctx); err != nil {
+		return privacy.UserReport{}, err
+	}
+	defer e.unlock()
+	in := privacy.UserInput{}
+	for _, a := range accts {
+		in.Accounts = append(in.Accounts, privacy.AccountLink{Account: a, Link: privacy.Link{TLS: true}})
+	}
+	ranker := privacy.Ranker{People: people{e}, Accounts: accts}
+	seen := map[contacts.ContactID]bool{}
+	for uri := range e.wroteTo {
+		id, ok := e.book.ContactOf(uri)
+		if !ok || seen[id] {
+			continue
+		}
+		seen[id] = true
+		c, _ := e.book.Contact(id)
+		in.Contacts = append(in.Contacts, privacy.NamedIndex{Name: c.Name, Index: privacy.ContactIndex(privacy.ContactInput{Contact: c, Ranker: ranker})})
+	}
+	return privacy.UserIndex(in), nil
 }

@@ -48,6 +48,7 @@ export function App({ core }: { core: CoreClient }) {
           The app could not start: {state.message}
         </p>
       )}
+      {state.kind === "ready" && <UserPrivacy core={core} />}
       {state.kind === "ready" && (
         <main class={open ? "panes detail-open" : "panes"}>
           <section class="list-pane" aria-label="Discussions">
@@ -109,5 +110,26 @@ function CoreInfo({ info, readyMs, measured }: { info: CoreInfoResult; readyMs: 
           : `unavailable: ${st.error ?? "unknown reason"}`}
       </dd>
     </dl>
+  );
+}
+
+/** UserPrivacy shows the user's own index and the actions that would raise it most. */
+function UserPrivacy({ core }: { core: CoreClient }) {
+  const report = useLive(core, "privacy.user", {});
+  if (!report) return null;
+  return (
+    <details class="card user-privacy" data-testid="user-privacy" data-grade={report.index.grade}>
+      <summary>
+        <span class={`grade grade-${report.index.grade}`}>{report.index.grade}</span> Your privacy: {report.index.score}/100
+        {report.actions.length > 0 && ` — ${report.actions[0].advice.text}`}
+      </summary>
+      <ol class="actions">
+        {report.actions.map((a) => (
+          <li key={a.advice.code + a.advice.text}>
+            {a.advice.text} <span class="muted">(+{Math.round(a.gain)})</span>
+          </li>
+        ))}
+      </ol>
+    </details>
   );
 }

@@ -20,6 +20,11 @@ export interface AccountsView {
   accounts: AccountView[];
 }
 
+export interface Action {
+  advice: Note;
+  gain: number;
+}
+
 export interface AddEmailParams {
   address: string;
   password: string;
@@ -295,6 +300,11 @@ export interface UnsubscribeParams {
   sub: number;
 }
 
+export interface UserReport {
+  index: Index;
+  actions: Action[];
+}
+
 export interface VaultStatus {
   exists: boolean;
   unlocked: boolean;
@@ -324,6 +334,7 @@ export interface Queries {
   "discussion.messages": { args: DiscussionArgs; result: DiscussionView };
   "vault.status": { args: Empty; result: VaultStatus };
   "accounts.list": { args: Empty; result: AccountsView };
+  "privacy.user": { args: Empty; result: UserReport };
 }
 
 /** Events the core pushes: name → data. */
