@@ -133,6 +133,9 @@ func (c *Connector) stream(ctx context.Context, live func()) error {
 	if resp.StatusCode != http.StatusOK {
 		return readAPIError(resp)
 	}
+	// Under js/wasm, net/http watches the context only until the headers arrive: closing the
+	// body is what cancels a fetch stream's pending read (on stop and on the idle watchdog).
+	defer context.AfterFunc(ctx, func() { resp.Body.Close() })()
 	idle := durationOr(c.cfg.IdleTimeout, 90*time.Second)
 	watchdog := time.AfterFunc(idle, func() { cancel(errors.New("no heartbeat from the stream")) })
 	defer watchdog.Stop()

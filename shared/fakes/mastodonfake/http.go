@@ -19,13 +19,11 @@ const (
 // ServeHTTP routes a request like Mastodon's web and streaming servers.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
-	if r.Method != http.MethodOptions {
-		s.mu.Lock()
-		route := r.Method + " " + routeOf(p)
-		s.requests[route]++
-		s.lastForms[route] = r.Header.Clone()
-		s.mu.Unlock()
-	}
+	s.mu.Lock()
+	route := r.Method + " " + routeOf(p)
+	s.requests[route]++
+	s.lastForms[route] = r.Header.Clone()
+	s.mu.Unlock()
 	switch {
 	case strings.HasPrefix(p, "/api/v1/streaming"):
 		w.Header().Set("Access-Control-Allow-Origin", "*")
