@@ -113,3 +113,29 @@ func TestSyncMapsThreads(t *testing.T) {
 		t.Fatal("the user's identity is not marked own")
 	}
 }
+
+func TestFetchAttachmentLazily(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	bob := f.fake.AddRemote("bob", "remote.example", "Bob")
+	st := f.fake.Post(mastodonfake.Post{Author: bob, To: []string{f.alice}, Text: "look",
+		Media: []mastodonfake.MediaAttachment{{ID: "9", Type: "image", URL: f.fake.BaseURL + "/media/cat.png"}}})
+	if _, err := f.conn.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	id := model.MessageID("acct-1", st.ID)
+	if _, err := f.repo.Attachment(ctx, id, "9"); err == nil {
+		t.Fatal("the attachment was fetched before it was asked for")
+	}
+	data, err := f.conn.FetchAttachment(ctx, id, "9")
+	if err != nil || string(data) != "media:cat.png" {
+		t.Fatalf("%q %v", data, err)
+	}
+	if h := f.fake.LastHeaders("GET /media/cat.png"); h.Get("Authorization") != "" {
+		t.Fatal("the token was sent with a media download")
+	}
+	body, _ := f.repo.Body(ctx, id)
+	if !body.Attachments[0].Fetched {
+		t.Fatal("attachment not marked fetched")
+	}
+}

@@ -50,6 +50,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.serveWellKnown(w, r)
+	case strings.HasPrefix(p, "/media/"):
+		// Media files, public, served with CORS as instances' file servers commonly do.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write([]byte("media:" + strings.TrimPrefix(p, "/media/")))
 	case p == "/oauth/authorize":
 		s.serveAuthorize(w, r)
 	default:
