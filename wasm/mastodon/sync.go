@@ -25,7 +25,7 @@ type cursor struct {
 
 const pageSize = 40 // Mastodon's maximum for conversations
 
-var syncStores = []string{repo.Messages, repo.Bodies, repo.Identities, repo.Cursors}
+var syncStores = []string{repo.Messages, repo.Bodies, repo.Blobs, repo.Identities, repo.Cursors}
 
 func (c *Connector) cursor(ctx context.Context) (cursor, error) {
 	var cur cursor
@@ -105,6 +105,7 @@ func (c *Connector) store(ctx context.Context, convs []*gomastodon.Conversation,
 		body *model.Body
 	}
 	var writes []write
+	var gone []string // local ids of statuses deleted on the instance
 	ids := map[model.IdentityURI]model.Identity{}
 	for _, cv := range convs {
 		if cv.LastStatus == nil {
@@ -117,6 +118,11 @@ func (c *Connector) store(ctx context.Context, convs []*gomastodon.Conversation,
 				return err
 			}
 			thread = append(t, cv.LastStatus)
+			g, err := c.deleted(ctx, string(cv.ID), thread)
+			if err != nil {
+				return err
+			}
+			gone = append(gone, g...)
 		}
 		for _, st := range thread {
 			seen := st.ID != cv.LastStatus.ID || !cv.Unread
@@ -144,6 +150,12 @@ func (c *Connector) store(ctx context.Context, convs []*gomastodon.Conversation,
 	}
 	var changed []string
 	err = c.cfg.Repo.Update(ctx, syncStores, func(tx *repo.Tx) error {
+		for _, id := range gone {
+			if err := tx.DeleteMessage(id); err != nil {
+				return err
+			}
+			changed = append(changed, id)
+		}
 		for _, w := range writes {
 			if err := tx.PutMessage(w.msg, w.body); err != nil {
 				return err
@@ -164,6 +176,43 @@ func (c *Connector) store(ctx context.Context, convs []*gomastodon.Conversation,
 		c.changed(changed)
 	}
 	return err
+}
+
+// maxDeleteChecks bounds the statuses looked up per conversation and sync.
+const maxDeleteChecks = 10
+
+// deleted finds the stored statuses of a conversation that the instance no longer has: those
+// missing from its fresh thread are looked up one by one (a 404 means deleted). This is how
+// deletions made while the stream was down are caught; the stream's delete events do it live.
+func (c *Connector) deleted(ctx context.Context, conversationID string, thread []*gomastodon.Status) ([]string, error) {
+	present := map[string]bool{}
+	for _, st := range thread {
+		present[string(st.ID)] = true
+	}
+	stored, _, err := c.cfg.Repo.ConversationMessages(ctx, c.cfg.AccountID, conversationID, repo.Page{Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	var gone []string
+	checks := 0
+	for _, m := range stored {
+		if present[m.RemoteID] || checks >= maxDeleteChecks {
+			continue
+		}
+		checks++
+		bctx, cancel := c.client.bound(ctx)
+		_, err := c.client.api.GetStatus(bctx, gomastodon.ID(m.RemoteID))
+		cancel()
+		var ae *APIError
+		switch err := asAPIError(err); {
+		case err == nil:
+		case errors.As(err, &ae) && ae.Status == 404:
+			gone = append(gone, m.ID)
+		default:
+			return nil, err
+		}
+	}
+	return gone, nil
 }
 
 // thread returns the ancestors and descendants of a status (the whole DM thread).

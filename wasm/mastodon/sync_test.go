@@ -139,3 +139,27 @@ func TestFetchAttachmentLazily(t *testing.T) {
 		t.Fatal("attachment not marked fetched")
 	}
 }
+
+func TestSyncFindsDeletionsMadeOffline(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	bob := f.fake.AddRemote("bob", "remote.example", "Bob")
+	a := f.fake.Post(mastodonfake.Post{Author: bob, To: []string{f.alice}, Text: "one"})
+	b := f.fake.Post(mastodonfake.Post{Author: bob, To: []string{f.alice}, Text: "two", InReplyTo: a.ID})
+	if _, err := f.conn.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.fake.Delete(b.ID) // no stream open: only REST can tell
+	c := f.fake.Post(mastodonfake.Post{Author: bob, To: []string{f.alice}, Text: "three", InReplyTo: a.ID})
+	if _, err := f.conn.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.message(t, b.ID); ok {
+		t.Fatal("the status deleted meanwhile is still stored")
+	}
+	for _, id := range []string{a.ID, c.ID} {
+		if _, ok := f.message(t, id); !ok {
+			t.Fatalf("status %s lost", id)
+		}
+	}
+}
