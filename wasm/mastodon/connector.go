@@ -42,6 +42,9 @@ type Connector struct {
 
 	mu    sync.Mutex
 	state Status
+	// syncMu serialises the read-modify-write of the sync cursor (Sync, Backfill and stream
+	// events may come from the app and the live loop at once).
+	syncMu sync.Mutex
 }
 
 // Open reads the instance's facts (domain, streaming URL) and returns a ready connector.

@@ -160,6 +160,8 @@ func (c *Connector) apply(ctx context.Context, event, data string) error {
 		if err := json.Unmarshal([]byte(data), &cv); err != nil {
 			return nil // a malformed event is skipped, the next sync repairs
 		}
+		c.syncMu.Lock()
+		defer c.syncMu.Unlock()
 		cur, err := c.cursor(ctx)
 		if err != nil {
 			return err

@@ -39,6 +39,8 @@ func (c *Connector) cursor(ctx context.Context) (cursor, error) {
 // Sync fetches what is new since the last sync (the first time: the newest page) and stores
 // it with each changed conversation's thread. It returns how many conversations changed.
 func (c *Connector) Sync(ctx context.Context) (int, error) {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
 	cur, err := c.cursor(ctx)
 	if err != nil {
 		return 0, err
@@ -80,6 +82,11 @@ func (c *Connector) Backfill(ctx context.Context) (more bool, err error) {
 	if cur.Newest == "" {
 		_, err := c.Sync(ctx)
 		return err == nil, err
+	}
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	if cur, err = c.cursor(ctx); err != nil {
+		return false, err
 	}
 	if cur.Done {
 		return false, nil
