@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"caliopen/shared/fakes/mastodonfake"
 	"caliopen/wasm/mastodon"
@@ -40,6 +41,9 @@ func TestLiveReconnectsAndCatchesUp(t *testing.T) {
 	states := run(t, f.conn)
 	eventually(t, "live", func() bool { return f.conn.Status().State == mastodon.Live && f.fake.OpenStreams() == 1 })
 
+	if h := f.fake.LastHeaders("GET /api/v1/streaming/direct"); !strings.HasPrefix(h.Get("Authorization"), "Bearer ") {
+		t.Fatal("the stream was not opened with a bearer token")
+	}
 	live := f.fake.Post(mastodonfake.Post{Author: bob, To: []string{f.alice}, Text: "over the stream"})
 	eventually(t, "the streamed status", func() bool { _, ok := f.message(t, live.ID); return ok })
 
@@ -79,4 +83,21 @@ func stateNames(ss []mastodon.State) []string {
 		out = append(out, string(s))
 	}
 	return out
+}
+
+func TestLiveStopsOnRevokedToken(t *testing.T) {
+	f := newFixture(t)
+	tok := f.fake.Token(f.alice)
+	c := f.open(t, tok)
+	f.fake.Revoke(tok)
+	errc := make(chan error, 1)
+	go func() { errc <- c.Run(context.Background(), nil) }()
+	select {
+	case err := <-errc:
+		if err == nil || c.Status().State != mastodon.Error || !strings.Contains(c.Status().Message, "sign in again") {
+			t.Fatalf("run: %v, status %+v", err, c.Status())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a revoked token kept the loop reconnecting")
+	}
 }

@@ -1,6 +1,7 @@
 package mastodon
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -67,4 +68,21 @@ func firstHref(v string) string {
 			}
 		}
 	}
+}
+
+// Profile looks an account up by acct (GET /api/v1/accounts/lookup, known accounts only) and
+// returns its identity with fresh profile facts, also stored in the repository.
+func (c *Connector) Profile(ctx context.Context, acct string) (model.Identity, error) {
+	bctx, cancel := c.client.bound(ctx)
+	defer cancel()
+	a, err := c.client.api.AccountLookup(bctx, strings.TrimPrefix(acct, "@"))
+	if err != nil {
+		return model.Identity{}, asAPIError(err)
+	}
+	id, err := IdentityOf(a, c.info.Domain)
+	if err != nil {
+		return model.Identity{}, err
+	}
+	id.Own = id.URI == c.cfg.Self
+	return id, c.cfg.Repo.PutIdentity(ctx, &id)
 }

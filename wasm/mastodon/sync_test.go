@@ -163,3 +163,27 @@ func TestSyncFindsDeletionsMadeOffline(t *testing.T) {
 		}
 	}
 }
+
+func TestProfileFactsFromLookup(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	bob := f.fake.AddRemote("bob", "remote.example", "Bob")
+	at := "2026-05-01T10:00:00.000Z"
+	f.fake.SetProfile(bob, "<p>also on x.com/bob</p>",
+		mastodonfake.Field{Name: "Web", Value: `<a href="https://bob.example" rel="me nofollow noopener" target="_blank">bob.example</a>`, VerifiedAt: &at},
+		mastodonfake.Field{Name: "Blog", Value: `<a href="https://blog.example">blog</a>`})
+	id, err := f.conn.Profile(ctx, "@bob@remote.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := id.Profile
+	if id.URI != "mastodon:bob@remote.example" || p == nil || p.Note != "also on x.com/bob" || len(p.Fields) != 2 {
+		t.Fatalf("identity %+v", id)
+	}
+	if p.Fields[0].URL != "https://bob.example" || p.Fields[0].VerifiedAt.IsZero() || !p.Fields[1].VerifiedAt.IsZero() {
+		t.Fatalf("fields %+v", p.Fields)
+	}
+	if stored, err := f.repo.Identity(ctx, id.URI); err != nil || stored.Profile == nil {
+		t.Fatalf("stored %+v %v", stored, err)
+	}
+}

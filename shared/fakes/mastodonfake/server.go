@@ -177,3 +177,10 @@ func idLess(a, b string) bool {
 func (s *Server) timestamp() string {
 	return s.now().UTC().Format("2006-01-02T15:04:05.000Z")
 }
+
+// Revoke invalidates an access token (as POST /oauth/revoke or the user's settings would).
+func (s *Server) Revoke(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.tokens, token)
+}
