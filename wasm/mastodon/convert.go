@@ -43,9 +43,6 @@ func (m *mapper) message(st *gomastodon.Status, conversationID string, seen bool
 		ReceivedAt:     time.Now().UTC(),
 		EditedAt:       st.EditedAt.UTC(),
 	}
-	if st.EditedAt.IsZero() {
-		msg.EditedAt = time.Time{}
-	}
 	if id := idString(st.InReplyToID); id != "" {
 		msg.InReplyToRemote = id
 	}
@@ -98,8 +95,13 @@ func attachment(a gomastodon.Attachment) model.Attachment {
 	return model.Attachment{ID: string(a.ID), Name: name, ContentType: ct}
 }
 
+// snippet is the text for lists, without the mentions every direct message starts with.
 func snippet(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	words := strings.Fields(s)
+	for len(words) > 1 && strings.HasPrefix(words[0], "@") {
+		words = words[1:]
+	}
+	s = strings.Join(words, " ")
 	if r := []rune(s); len(r) > snippetLen {
 		return string(r[:snippetLen]) + "…"
 	}

@@ -70,6 +70,9 @@ func TestSyncMapsThreads(t *testing.T) {
 	if m.From() != "mastodon:bob@remote.example" || m.Subject != "weekend" || !m.HasAttachments || !m.Flags.Seen || m.Outgoing {
 		t.Fatalf("first: %+v", m)
 	}
+	if m.Snippet != "<b>plans</b> for friday?" {
+		t.Fatalf("snippet %q (the leading mentions belong out of it)", m.Snippet)
+	}
 	want := map[model.IdentityURI]bool{"mastodon:alice@" + domain: true, "mastodon:carol@" + domain: true}
 	for _, p := range m.Participants[1:] {
 		if !want[p.URI] || p.Role != model.RoleTo {
