@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -70,7 +71,9 @@ func (c *Connector) Run(ctx context.Context, notify func(Status)) error {
 			set(Error, "the instance refused the token: sign in again", time.Time{})
 			return err
 		}
-		retry := time.Now().Add(delay)
+		// Up to a fifth more, at random, so that the clients of a restarted streaming server do
+		// not all come back at the same instant.
+		retry := time.Now().Add(delay + rand.N(delay/5+1))
 		var rl *RateLimitError
 		if errors.As(err, &rl) && rl.RetryAt.After(retry) {
 			retry = rl.RetryAt
