@@ -1,0 +1,111 @@
+package mastodonfake_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"caliopen/shared/fakes/mastodonfake"
+)
+
+func do(t *testing.T, method, url, token string, h map[string]string, body string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range h {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestCORSAsMastodon(t *testing.T) {
+	s := mastodonfake.Start(t, "fake.example")
+	resp, _ := do(t, "OPTIONS", s.BaseURL+"/api/v1/statuses", "", map[string]string{"Origin": "https://app.example",
+		"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,idempotency-key"}, "")
+	h := resp.Header
+	if resp.StatusCode != 200 || h.Get("Access-Control-Allow-Origin") != "*" ||
+		h.Get("Access-Control-Allow-Methods") != "POST, PUT, DELETE, GET, PATCH, OPTIONS" ||
+		h.Get("Access-Control-Allow-Headers") != "authorization,idempotency-key" || h.Get("Access-Control-Max-Age") != "7200" {
+		t.Fatalf("preflight: %d %v", resp.StatusCode, h)
+	}
+	resp, _ = do(t, "GET", s.BaseURL+"/api/v2/instance", "", map[string]string{"Origin": "https://app.example"}, "")
+	if resp.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		resp.Header.Get("Access-Control-Expose-Headers") != "Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id" ||
+		resp.Header.Get("X-RateLimit-Limit") != "300" {
+		t.Fatalf("simple request: %v", resp.Header)
+	}
+	resp, _ = do(t, "OPTIONS", s.BaseURL+"/api/v1/streaming/direct", "", map[string]string{"Origin": "https://app.example",
+		"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"}, "")
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("streaming preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+func TestConversationsJSONAndLinks(t *testing.T) {
+	s := mastodonfake.Start(t, "fake.example")
+	alice := s.AddLocal("alice", "Alice")
+	tok := s.Token(alice)
+	for range 3 {
+		bob := s.AddRemote("bob", "remote.example", "Bob")
+		s.Post(mastodonfake.Post{Author: bob, To: []string{alice}, Text: "hi"})
+	}
+	resp, body := do(t, "GET", s.BaseURL+"/api/v1/conversations?limit=2", tok, nil, "")
+	var raw []map[string]any
+	if err := json.Unmarshal([]byte(body), &raw); err != nil || len(raw) != 2 {
+		t.Fatalf("%v %s", err, body)
+	}
+	for _, k := range []string{"id", "unread", "accounts", "last_status"} {
+		if _, ok := raw[0][k]; !ok {
+			t.Fatalf("conversation lacks %q", k)
+		}
+	}
+	st := raw[0]["last_status"].(map[string]any)
+	for _, k := range []string{"id", "uri", "created_at", "edited_at", "account", "content", "visibility", "spoiler_text",
+		"media_attachments", "mentions", "in_reply_to_id", "in_reply_to_account_id"} {
+		if _, ok := st[k]; !ok {
+			t.Fatalf("status lacks %q", k)
+		}
+	}
+	link := resp.Header.Get("Link")
+	if !strings.Contains(link, `max_id=`) || !strings.Contains(link, `rel="next"`) || !strings.Contains(link, `rel="prev"`) {
+		t.Fatalf("Link %q", link)
+	}
+	// The cursor is the last status id, not the conversation id.
+	last := raw[1]["last_status"].(map[string]any)["id"].(string)
+	if !strings.Contains(link, "max_id="+last) {
+		t.Fatalf("next link %q does not page on last_status_id %s", link, last)
+	}
+}
+
+func TestIdempotencyKeyAndRateLimit(t *testing.T) {
+	s := mastodonfake.Start(t, "fake.example")
+	alice := s.AddLocal("alice", "Alice")
+	s.AddRemote("bob", "remote.example", "Bob")
+	tok := s.Token(alice)
+	key := map[string]string{"Idempotency-Key": "k1"}
+	_, a := do(t, "POST", s.BaseURL+"/api/v1/statuses", tok, key, "status=%40bob%40remote.example+hi&visibility=direct")
+	_, b := do(t, "POST", s.BaseURL+"/api/v1/statuses", tok, key, "status=%40bob%40remote.example+hi&visibility=direct")
+	if a != b || len(s.StatusesBy(alice)) != 1 {
+		t.Fatalf("same key posted twice: %s / %s", a, b)
+	}
+	s.SetRateLimit(1, time.Minute)
+	do(t, "GET", s.BaseURL+"/api/v1/accounts/verify_credentials", tok, nil, "")
+	resp, _ := do(t, "GET", s.BaseURL+"/api/v1/accounts/verify_credentials", tok, nil, "")
+	if resp.StatusCode != 429 || resp.Header.Get("X-RateLimit-Remaining") != "0" || resp.Header.Get("X-RateLimit-Reset") == "" {
+		t.Fatalf("exhausted: %d %v", resp.StatusCode, resp.Header)
+	}
+}

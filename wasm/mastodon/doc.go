@@ -1,0 +1,13 @@
+// Package mastodon is the Mastodon connector: it signs in to an instance (OAuth authorization
+// code with PKCE and state, or a pasted token), syncs the user's direct conversations into the
+// store (both directions of Link-header pagination, whole threads, edits and deletions), follows
+// the direct stream over SSE with reconnection and a REST polling fallback, sends replies through
+// the durable outbox with an Idempotency-Key, and turns accounts into identities with the profile
+// facts contact merging uses (fields verified by the server).
+//
+// REST calls go through github.com/mattn/go-mastodon where it fits; what it lacks is written here
+// (notes/protocols.md §1.10): PKCE and state, the authorization-server discovery, min_id paging
+// from Link rel=prev, Idempotency-Key, X-RateLimit-Reset handling instead of its blocking retry,
+// and an SSE reader with multi-line data and backoff. The browser calls the instance directly
+// (Mastodon allows cross-origin API calls); Go's net/http uses fetch there.
+package mastodon
