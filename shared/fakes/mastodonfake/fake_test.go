@@ -1,3 +1,6 @@
+//go:build !js
+
+// The fake listens on loopback, which a browser cannot; its own tests run natively.
 package mastodonfake_test
 
 import (
