@@ -47,8 +47,14 @@ web: core deps-web
 relay: web
 	$(GO) build $(GOFLAGS_BUILD) -o $(RELAY) ./relay/cmd/relay
 
+DATA ?= caliopen-data
+
 run: deps-go deps-web relay
-	$(RELAY) -listen $(LISTEN)
+	@if [ ! -s $(DATA)/tokens.json ]; then \
+	  echo "First run: issuing a relay access token for this computer (enter it in the app's Relay step)."; \
+	  $(RELAY) -data $(DATA) token add local; \
+	fi
+	$(RELAY) -listen $(LISTEN) -data $(DATA)
 
 ## Test ----------------------------------------------------------------------------------
 test: deps test-fmt test-vet test-go test-wasm test-ts test-e2e

@@ -239,8 +239,9 @@ type SeedResult struct {
 
 // VaultStatus says whether secrets can be stored and read.
 type VaultStatus struct {
-	Exists   bool `json:"exists"`
-	Unlocked bool `json:"unlocked"`
+	Exists   bool   `json:"exists"`
+	Unlocked bool   `json:"unlocked"`
+	RelayURL string `json:"relayUrl,omitempty"` // the relay set, if any
 }
 
 // PassphraseParams carries the vault passphrase.

@@ -60,7 +60,9 @@ func newAccounts(a *app) *accounts {
 func (m *accounts) register(c *core.Core) {
 	core.Live(c, api.VaultQuery, func(ctx context.Context, _ api.Empty) (api.VaultStatus, error) {
 		exists, err := m.vault.Exists(ctx)
-		return api.VaultStatus{Exists: exists, Unlocked: !m.vault.Locked()}, err
+		var relay string
+		_ = m.a.eng.Repo.Setting(ctx, settingRelayURL, &relay)
+		return api.VaultStatus{Exists: exists, Unlocked: !m.vault.Locked(), RelayURL: relay}, err
 	}, "vault")
 	core.Handle(c, api.CreateVault, func(ctx context.Context, p api.PassphraseParams) (api.Empty, error) {
 		if len(p.Passphrase) < 8 {
@@ -136,6 +138,7 @@ func (m *accounts) setRelay(ctx context.Context, p api.RelayParams) (api.Empty, 
 	m.relayURL, m.token = url, p.Token
 	m.mu.Unlock()
 	m.reconcile(ctx)
+	m.changed(ctx, "vault")
 	return api.Empty{}, nil
 }
 
@@ -201,8 +204,12 @@ func (m *accounts) addEmail(ctx context.Context, p api.AddEmailParams) (api.Acco
 	} else {
 		disc := autoconfig.Discoverer{HTTP: httpClient(d), Transport: transport(d, "")}
 		res, err := disc.Discover(ctx, addr)
+		if errors.Is(err, tunnel.ErrAuth) {
+			return api.AccountView{}, api.Errorf("relay_auth", "The relay refused the access token: check it in the Relay step.")
+		}
 		if err != nil {
-			return api.AccountView{}, api.Errorf("not_found", "No server settings were found for "+addr+": enter them by hand. ("+err.Error()+")")
+			m.a.o.Log.Info("accounts: no server settings found", "domain", addr[strings.LastIndexByte(addr, '@')+1:], "error", err)
+			return api.AccountView{}, api.Errorf("not_found", "No server settings were found for "+addr+": enter them by hand.")
 		}
 		settings = res.Settings
 		settings.Address, settings.Name = addr, p.Name

@@ -1,6 +1,6 @@
 // Shared end-to-end harness: starts the real relay binary (which serves the built app) on a
 // free loopback port and drives Debian's Chromium through playwright-core.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -37,6 +37,9 @@ export async function startRelay(extraArgs = []) {
   if (!RELAY) throw new Error("CALIOPEN_RELAY_BIN is not set (run through `make test-e2e`)");
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "caliopen-relay-"));
+  // An access token for the tests, issued the way an operator does.
+  const issued = execFileSync(RELAY, ["-data", dataDir, "token", "add", "e2e"], { encoding: "utf8" });
+  const token = issued.trim().split("\n").pop();
   const proc = spawn(RELAY, ["-listen", `127.0.0.1:${port}`, "-data", dataDir, ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -58,6 +61,7 @@ export async function startRelay(extraArgs = []) {
   }
   return {
     url,
+    token,
     output: () => output,
     async stop() {
       proc.kill("SIGTERM");

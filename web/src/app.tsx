@@ -4,6 +4,7 @@ import type { CoreInfoResult, CoreStatus } from "./gen/api";
 import { DiscussionList } from "./discussions";
 import { DiscussionView } from "./discussion";
 import { useLive } from "./live";
+import { Setup } from "./setup";
 
 function formatBytes(n?: number): string {
   if (!n) return "0 B";
@@ -48,6 +49,7 @@ export function App({ core }: { core: CoreClient }) {
           The app could not start: {state.message}
         </p>
       )}
+      {state.kind === "ready" && <Setup core={core} />}
       {state.kind === "ready" && <UserPrivacy core={core} />}
       {state.kind === "ready" && (
         <main class={open ? "panes detail-open" : "panes"}>

@@ -76,7 +76,7 @@ func (d *Discoverer) Discover(ctx context.Context, address string) (*Result, err
 			errs = append(errs, err)
 		}
 	}
-	return nil, fmt.Errorf("%w (%v)", ErrNotFound, errors.Join(errs...))
+	return nil, fmt.Errorf("%w (%w)", ErrNotFound, errors.Join(errs...))
 }
 
 func (d *Discoverer) fetch(ctx context.Context, u, address string) (*email.Settings, error) {

@@ -308,6 +308,7 @@ export interface UserReport {
 export interface VaultStatus {
   exists: boolean;
   unlocked: boolean;
+  relayUrl?: string;
 }
 
 /** Request/response methods: name → params and result. */
