@@ -97,6 +97,9 @@ var (
 	AddEmailAccount = Method[AddEmailParams, AccountView]{"accounts.addEmail"}
 	// AccountsQuery follows the accounts with their connection health and sync progress.
 	AccountsQuery = Query[Empty, AccountsView]{"accounts.list"}
+	// Reply answers a message on its network (email for now): to its author, and to the
+	// other recipients when All. The reply waits in the durable outbox until it is sent, once.
+	Reply = Method[ReplyParams, ReplyResult]{"message.reply"}
 	// UserPrivacyQuery follows the user's privacy index and the actions that would raise it.
 	UserPrivacyQuery = Query[Empty, privacy.UserReport]{"privacy.user"}
 )
@@ -104,7 +107,7 @@ var (
 // All lists every declared method, query and event, in a stable order.
 var All = []Specced{CoreInfo, Subscribe, Unsubscribe, CoreReady, StatusQuery, SetRole,
 	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities, SeedSynthetic,
-	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, AccountsQuery, UserPrivacyQuery}
+	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, AccountsQuery, UserPrivacyQuery, Reply}
 
 // CoreInfoResult describes the running core.
 type CoreInfoResult struct {
@@ -306,4 +309,16 @@ type SyncProgress struct {
 	Folder string `json:"folder"`
 	Done   int    `json:"done"`
 	Total  int    `json:"total"`
+}
+
+// ReplyParams is a reply to one message.
+type ReplyParams struct {
+	MessageID string `json:"messageId"`
+	Text      string `json:"text"`
+	All       bool   `json:"all,omitempty"`
+}
+
+// ReplyResult names the outbox item that carries the reply.
+type ReplyResult struct {
+	OutboxID string `json:"outboxId"`
 }

@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	gomail "github.com/emersion/go-message/mail"
 	"net/http"
 	"strings"
 	"sync"
@@ -18,6 +20,8 @@ import (
 	"caliopen/wasm/email/autoconfig"
 	"caliopen/wasm/email/connector"
 	"caliopen/wasm/email/imapsync"
+	"caliopen/wasm/email/outbox"
+	"caliopen/wasm/email/smtpsend"
 	"caliopen/wasm/model"
 	"caliopen/wasm/tunnel"
 	"caliopen/wasm/vault"
@@ -45,6 +49,9 @@ type accounts struct {
 	relayURL string
 	token    string
 	running  map[string]*running
+	// sending runs the outbox for the running accounts; restarted when they change.
+	stopSending context.CancelFunc
+	wake        chan struct{}
 }
 
 type running struct {
@@ -96,6 +103,7 @@ func (m *accounts) register(c *core.Core) {
 	core.Handle(c, api.SetRelay, m.setRelay)
 	core.Handle(c, api.AddEmailAccount, m.addEmail)
 	core.Live(c, api.AccountsQuery, m.list, topicAccounts)
+	core.Handle(c, api.Reply, m.reply)
 }
 
 func (m *accounts) changed(ctx context.Context, topic string) {
@@ -282,6 +290,7 @@ func (m *accounts) reconcile(ctx context.Context) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	want := map[string]bool{}
+	changedSet := false
 	for _, a := range accts {
 		if a.Network != model.Email || !canRun {
 			continue
@@ -292,14 +301,121 @@ func (m *accounts) reconcile(ctx context.Context) {
 		}
 		if err := m.startLocked(ctx, a, d); err != nil {
 			m.a.o.Log.Error("accounts: cannot start", "account", a.ID, "error", err)
+			continue
 		}
+		changedSet = true
 	}
 	for id, r := range m.running {
 		if !want[id] {
 			r.cancel()
 			delete(m.running, id)
+			changedSet = true
 		}
 	}
+	if changedSet {
+		m.restartOutboxLocked()
+	}
+}
+
+// restartOutboxLocked runs one outbox dispatcher for the running accounts (durable: items
+// queued while offline or in another session go out once a connector runs). Caller holds m.mu.
+func (m *accounts) restartOutboxLocked() {
+	if m.stopSending != nil {
+		m.stopSending()
+		m.stopSending = nil
+	}
+	if len(m.running) == 0 {
+		return
+	}
+	handlers := map[string]outbox.Handler{}
+	for id, r := range m.running {
+		handlers[id] = r.conn
+	}
+	ctx, cancel := context.WithCancel(m.a.ctx)
+	m.stopSending = cancel
+	if m.wake == nil {
+		m.wake = make(chan struct{}, 1)
+	}
+	d := &outbox.Dispatcher{Repo: m.a.eng.Repo, Handlers: handlers, Wake: m.wake,
+		Notify: func(outbox.Event) { m.changed(ctx, topicAccounts) }}
+	go func() {
+		if err := d.Run(ctx); err != nil && ctx.Err() == nil {
+			m.a.o.Log.Error("outbox stopped", "error", err)
+		}
+	}()
+}
+
+// reply queues a reply to a stored message in the outbox of its account.
+func (m *accounts) reply(ctx context.Context, p api.ReplyParams) (api.ReplyResult, error) {
+	parent, err := m.a.eng.Repo.Message(ctx, p.MessageID)
+	if err != nil {
+		return api.ReplyResult{}, api.Errorf(api.CodeNotFound, "This message is not stored on this device.")
+	}
+	if parent.Network != model.Email {
+		return api.ReplyResult{}, api.Errorf(api.CodeUnavailable, "Replies on "+string(parent.Network)+" are not wired into the app yet.")
+	}
+	acct, err := m.a.eng.Repo.Account(ctx, parent.AccountID)
+	if err != nil {
+		return api.ReplyResult{}, api.Errorf(api.CodeNotFound, "The account of this message is gone.")
+	}
+	settings, err := email.SettingsFromModel(acct)
+	if err != nil {
+		return api.ReplyResult{}, err
+	}
+	draft := &smtpsend.Draft{Text: p.Text, Parent: &parent, Subject: replySubject(parent.Subject)}
+	own := func(u model.IdentityURI) bool { return settings.Own(u.Address()) }
+	var replyTo []*gomail.Address
+	for _, q := range parent.Participants {
+		a := &gomail.Address{Name: q.Name, Address: q.URI.Address()}
+		switch {
+		case q.URI.Network() != model.Email || own(q.URI):
+		case q.Role == model.RoleReplyTo:
+			replyTo = append(replyTo, a)
+		case q.Role == model.RoleFrom && !parent.Outgoing:
+			draft.To = append(draft.To, a)
+		case (q.Role == model.RoleTo || q.Role == model.RoleCc) && (p.All || parent.Outgoing):
+			if parent.Outgoing && q.Role == model.RoleTo {
+				draft.To = append(draft.To, a)
+			} else {
+				draft.Cc = append(draft.Cc, a)
+			}
+		}
+	}
+	if len(replyTo) > 0 && !parent.Outgoing {
+		draft.To = replyTo
+	}
+	if len(draft.To) == 0 {
+		return api.ReplyResult{}, api.Errorf(api.CodeBadRequest, "This message has nobody to reply to.")
+	}
+	// Composing needs no connection: the connector's queue is used when it runs, else the
+	// account's settings compose it alike.
+	m.mu.Lock()
+	r := m.running[acct.ID]
+	wake := m.wake
+	m.mu.Unlock()
+	if r == nil {
+		return api.ReplyResult{}, api.Errorf("not_connected", "This account is not connected on this device (is the vault unlocked and this tab syncing?).")
+	}
+	it, err := r.conn.Queue(ctx, draft)
+	if err != nil {
+		return api.ReplyResult{}, err
+	}
+	if wake != nil {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	m.changed(ctx, topicAccounts)
+	return api.ReplyResult{OutboxID: it.ID}, nil
+}
+
+func replySubject(s string) string {
+	t := strings.TrimSpace(s)
+	if len(t) >= 3 && strings.EqualFold(t[:3], "re:") {
+		return t
+	}
+	return "Re: " + t
 }
 
 func (m *accounts) startLocked(ctx context.Context, a model.Account, d *tunnel.Dialer) error {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,9 @@ func (u *ui) call(id int, method string, params any, result any) *api.Error {
 func TestEmailAccountThroughTheRelay(t *testing.T) {
 	ca := emailtest.NewCA(t)
 	im := emailtest.StartIMAP(t, ca, "alice", "pw")
+	sm := emailtest.StartSMTP(t, ca, "alice", "pw")
+	delivered := make(chan emailtest.Mail, 4)
+	sm.OnDelivered = func(m emailtest.Mail) { delivered <- m }
 	for i := 1; i <= 2; i++ {
 		im.Append(t, "alice", "INBOX", []byte(fmt.Sprintf("From: Tapioca <tapioca@example.net>\r\nTo: alice@example.test\r\n"+
 			"Subject: purr %d\r\nDate: Mon, %d Nov 2026 10:00:00 +0000\r\nMessage-ID: <p%d@example.net>\r\n\r\nmeow\r\n", i, i+1, i)))
@@ -60,7 +64,7 @@ func TestEmailAccountThroughTheRelay(t *testing.T) {
 	}
 	token, _ := tokens.Add("alice")
 	cfg := tunnel.DefaultConfig()
-	cfg.Ports = append(cfg.Ports, uint16(im.Port))
+	cfg.Ports = append(cfg.Ports, uint16(im.Port), uint16(sm.Port))
 	cfg.AllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	relay := httptest.NewServer(tunnel.New(cfg, tokens, tunnel.Options{}))
 	defer relay.Close()
@@ -86,7 +90,7 @@ func TestEmailAccountThroughTheRelay(t *testing.T) {
 	}
 	sum := sha256.Sum256(ca.Server.Certificate[0])
 	server := &api.EmailServer{IMAPHost: "127.0.0.1", IMAPPort: im.Port, IMAPSecurity: "tls",
-		SMTPHost: "127.0.0.1", SMTPPort: 465, SMTPSecurity: "tls", Username: "alice"}
+		SMTPHost: "127.0.0.1", SMTPPort: sm.Port, SMTPSecurity: "tls", Username: "alice"}
 
 	// A wrong password is refused with a readable error; nothing is stored.
 	bad := api.AddEmailParams{Address: "alice@example.test", Password: "nope", Server: server}
@@ -113,12 +117,14 @@ func TestEmailAccountThroughTheRelay(t *testing.T) {
 		t.Fatal(e)
 	}
 	deadline := time.Now().Add(20 * time.Second)
+	var key string
 	for {
 		m := u.recv()
 		if string(m["sub"]) == fmt.Sprint(sub.Sub) {
 			var page api.DiscussionsPage
 			json.Unmarshal(m["data"], &page)
 			if len(page.Items) == 1 && page.Items[0].Count == 2 && page.Items[0].People[0].Name == "Tapioca" {
+				key = page.Items[0].Key
 				break
 			}
 		}
@@ -126,6 +132,39 @@ func TestEmailAccountThroughTheRelay(t *testing.T) {
 			t.Fatal("the synced mail never formed its discussion")
 		}
 	}
+	// A reply goes out through the outbox, once, over the relay, threaded on its parent.
+	var dsub api.SubscribeResult
+	u.call(10, "subscribe", api.SubscribeParams{Query: "discussion.messages", Args: json.RawMessage(fmt.Sprintf(`{"key":%q}`, key))}, &dsub)
+	var dview api.DiscussionView
+	for dview.Key == "" {
+		m := u.recv()
+		if string(m["sub"]) == fmt.Sprint(dsub.Sub) {
+			json.Unmarshal(m["data"], &dview)
+		}
+	}
+	if len(dview.Messages) != 2 || dview.Messages[0].Privacy.Grade == "" {
+		t.Fatalf("discussion view: %+v", dview)
+	}
+	parent := dview.Messages[1].Message
+	var queued api.ReplyResult
+	if e := u.call(11, "message.reply", api.ReplyParams{MessageID: parent.ID, Text: "purr back"}, &queued); e != nil {
+		t.Fatal(e)
+	}
+	select {
+	case got := <-delivered:
+		if len(got.To) != 1 || got.To[0] != "tapioca@example.net" || !strings.Contains(string(got.Data), "In-Reply-To: <p2@example.net>") ||
+			!strings.Contains(string(got.Data), "purr back") {
+			t.Fatalf("delivered: to %v\n%s", got.To, got.Data)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the reply was never sent")
+	}
+	select {
+	case again := <-delivered:
+		t.Fatalf("the reply went out twice: %s", again.Data)
+	case <-time.After(300 * time.Millisecond):
+	}
+
 	var accts api.AccountsView
 	var asub api.SubscribeResult
 	u.call(9, "subscribe", api.SubscribeParams{Query: "accounts.list"}, &asub)

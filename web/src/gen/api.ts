@@ -242,6 +242,16 @@ export interface RelayParams {
   token: string;
 }
 
+export interface ReplyParams {
+  messageId: string;
+  text: string;
+  all?: boolean;
+}
+
+export interface ReplyResult {
+  outboxId: string;
+}
+
 export type Role = string;
 
 export interface Security {
@@ -326,6 +336,7 @@ export interface Methods {
   "vault.lock": { params: Empty; result: Empty };
   "relay.set": { params: RelayParams; result: Empty };
   "accounts.addEmail": { params: AddEmailParams; result: AccountView };
+  "message.reply": { params: ReplyParams; result: ReplyResult };
 }
 
 /** Live queries: name → arguments and each pushed result. */
@@ -349,4 +360,4 @@ export interface ApiError {
   message: string;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "message.reply"] as const;
