@@ -1,35 +1,15 @@
 package mail
 
 import (
+	"caliopen/shared/testkit"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// corpusDir finds ../shared/corpora/notmuch beside the repository (CI clones the repository
-// with shared/ next to it).
-func corpusDir(t testing.TB) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpora", "notmuch")
-	if _, err := os.Stat(c); err != nil {
-		t.Fatalf("the mail corpus is missing at %s: %v", c, err)
-	}
-	return c
-}
+// corpusDir is the notmuch corpus beside the repository.
+func corpusDir(t testing.TB) string { return testkit.Corpus(t) }
 
 func corpusFiles(t testing.TB) []string {
 	var files []string

@@ -6,6 +6,7 @@ package pgp
 
 import (
 	"bytes"
+	"caliopen/shared/testkit"
 	"errors"
 	"os"
 	"os/exec"
@@ -32,21 +33,7 @@ func peersDir(t *testing.T, tools ...string) string {
 			skip("%s needs root", tool)
 		}
 	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-	peers := filepath.Join(dir, "..", "shared", "peers")
+	peers := filepath.Join(testkit.SharedDir(t), "peers")
 	if _, err := os.Stat(filepath.Join(peers, "gpg-interop.sh")); err != nil {
 		skip("peer scripts not found at %s", peers)
 	}

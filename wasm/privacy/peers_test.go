@@ -3,6 +3,7 @@ package privacy
 import (
 	"bufio"
 	"bytes"
+	"caliopen/shared/testkit"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -20,22 +21,7 @@ import (
 )
 
 // sharedDir finds ../shared beside the repository root (the directory holding go.mod).
-func sharedDir(t testing.TB) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test")
-		}
-		dir = parent
-	}
-}
+func sharedDir(t testing.TB) string { return testkit.SharedDir(t) }
 
 // mailPeer is a running Dovecot + Postfix pair on loopback.
 type mailPeer struct {

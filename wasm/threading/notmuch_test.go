@@ -4,6 +4,7 @@ package threading
 
 import (
 	"bufio"
+	"caliopen/shared/testkit"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -233,25 +234,5 @@ func lines(s string) []string {
 	return out
 }
 
-// corpusDir finds ../shared/corpora/notmuch from the module root (the directory of go.mod).
-func corpusDir(t *testing.T) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpora", "notmuch")
-	if _, err := os.Stat(c); err != nil {
-		t.Fatalf("notmuch corpus not found at %s: %v", c, err)
-	}
-	return c
-}
+// corpusDir is the notmuch corpus beside the repository.
+func corpusDir(t *testing.T) string { return testkit.Corpus(t) }

@@ -3,6 +3,7 @@ package emailtest
 import (
 	"bufio"
 	"bytes"
+	"caliopen/shared/testkit"
 	"crypto/tls"
 	"crypto/x509"
 	"net"
@@ -26,23 +27,7 @@ type Peers struct {
 }
 
 // SharedDir returns ../shared relative to the module root (the directory holding go.mod).
-func SharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("testmail: go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
+func SharedDir(t testing.TB) string { return testkit.SharedDir(t) }
 
 // StartPeers starts Dovecot and Postfix listening on listen ("" = 127.0.0.1). Without the
 // peers (or without root) the test fails, unless CALIOPEN_SKIP_PEERS=1 where it is skipped.
