@@ -1,11 +1,12 @@
 package mail
 
 import (
-	"caliopen/shared/testkit"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"caliopen/shared/testkit"
 )
 
 // corpusDir is the notmuch corpus beside the repository.

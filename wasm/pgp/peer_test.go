@@ -6,12 +6,13 @@ package pgp
 
 import (
 	"bytes"
-	"caliopen/shared/testkit"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"caliopen/shared/testkit"
 )
 
 // peersDir finds the shared peer scripts: ../shared/peers next to the repository root. A

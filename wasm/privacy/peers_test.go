@@ -3,7 +3,6 @@ package privacy
 import (
 	"bufio"
 	"bytes"
-	"caliopen/shared/testkit"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"caliopen/shared/testkit"
 	"caliopen/wasm/mail"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"

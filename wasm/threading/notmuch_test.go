@@ -4,7 +4,6 @@ package threading
 
 import (
 	"bufio"
-	"caliopen/shared/testkit"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"caliopen/shared/testkit"
 )
 
 // TestNotmuchAgreement threads the notmuch test corpus in Strict mode and compares the

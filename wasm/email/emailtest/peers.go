@@ -3,7 +3,6 @@ package emailtest
 import (
 	"bufio"
 	"bytes"
-	"caliopen/shared/testkit"
 	"crypto/tls"
 	"crypto/x509"
 	"net"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"caliopen/shared/testkit"
 	"caliopen/wasm/email"
 )
 

@@ -1,0 +1,55 @@
+package testkit
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// RunInBrowser runs one js/wasm test of the package in the current directory in headless
+// Chromium (through wasmbrowsertest, built from the module's tool dependency), with env added
+// to its environment: a native test starts the servers, the browser test talks to them. It
+// fails the test if Chromium is missing, if the browser test fails, or if it did not run and
+// pass; CALIOPEN_SKIP_BROWSER=1 skips it deliberately.
+func RunInBrowser(t testing.TB, test string, env ...string) {
+	t.Helper()
+	if os.Getenv("CALIOPEN_SKIP_BROWSER") == "1" {
+		t.Skip("CALIOPEN_SKIP_BROWSER=1: the browser run is skipped")
+	}
+	found := false
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if _, err := exec.LookPath(name); err == nil {
+			found = true
+			break
+		}
+	}
+	if !found {
+		t.Fatal("no Chromium on PATH: install chromium, or set CALIOPEN_SKIP_BROWSER=1 to skip the browser tests")
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal("go tool not found:", err)
+	}
+	execPath := filepath.Join(t.TempDir(), "go_js_wasm_exec")
+	if out, err := exec.Command(gobin, "build", "-o", execPath, "github.com/agnivade/wasmbrowsertest").CombinedOutput(); err != nil {
+		t.Fatalf("building wasmbrowsertest: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gobin, "test", "-count=1", "-v", "-exec", execPath, "-run", "^"+test+"$", ".")
+	cmd.Env = append(append(os.Environ(), "GOOS=js", "GOARCH=wasm"), env...)
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	t.Logf("browser run:\n%s", out)
+	if err != nil {
+		t.Fatalf("browser run of %s failed: %v", test, err)
+	}
+	if !regexp.MustCompile(`(?m)^--- PASS: `+regexp.QuoteMeta(test)).Match(out) || strings.Contains(string(out), "--- SKIP") {
+		t.Fatalf("%s did not run and pass in the browser", test)
+	}
+}
