@@ -36,6 +36,7 @@ import (
 
 	"caliopen/relay/auth"
 	relaytunnel "caliopen/relay/tunnel"
+	"caliopen/shared/testkit"
 )
 
 // Markers that must cross the relay only inside TLS.
@@ -49,7 +50,7 @@ const (
 // all on loopback, and a record of every byte the relay forwarded.
 type fixture struct {
 	env      contractEnv
-	recorder *recorder
+	recorder *testkit.Recorder
 	smtp     *smtpBackend
 }
 
@@ -156,11 +157,11 @@ func startFixture(t *testing.T) *fixture {
 	cfg.Ports = []uint16{uint16(imapPort), uint16(apiPort), uint16(echoPort), uint16(byePort), uint16(smtpPort), uint16(srcPort), 993, 443}
 	cfg.AllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	cfg.OriginPatterns = []string{"127.0.0.1:*", "localhost:*"} // wasmbrowsertest's page origin
-	rec := &recorder{}
+	rec := &testkit.Recorder{}
 	srv := relaytunnel.New(cfg, store, relaytunnel.Options{
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Resolver: hostsResolver{"imap.caliopen.test": "127.0.0.1", "api.caliopen.test": "127.0.0.1", "smtp.caliopen.test": "127.0.0.1"},
-		Dial:     rec.dial,
+		Dial:     rec.Dial,
 	})
 	hs := httptest.NewServer(srv)
 	idleCfg := cfg
@@ -201,7 +202,7 @@ func startFixture(t *testing.T) *fixture {
 // checkBlind asserts that the relay forwarded bytes, and never one of the plaintext markers.
 func (f *fixture) checkBlind(t *testing.T) {
 	t.Helper()
-	seen := f.recorder.bytes()
+	seen := f.recorder.Bytes()
 	if len(seen) < 1000 {
 		t.Fatalf("the relay forwarded only %d bytes", len(seen))
 	}
@@ -225,47 +226,6 @@ func TestContractNative(t *testing.T) {
 	f := startFixture(t)
 	runContract(t, f.env)
 	f.checkBlind(t)
-}
-
-// recorder is the relay's dial hook: every byte the relay forwards to or from a
-// destination is kept, so tests can check what the relay could have read.
-type recorder struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (r *recorder) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-	if err != nil {
-		return nil, err
-	}
-	return &recordingConn{Conn: c, r: r}, nil
-}
-
-func (r *recorder) bytes() []byte {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return bytes.Clone(r.buf.Bytes())
-}
-
-type recordingConn struct {
-	net.Conn
-	r *recorder
-}
-
-func (c *recordingConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.r.mu.Lock()
-	c.r.buf.Write(p[:n])
-	c.r.mu.Unlock()
-	return n, err
-}
-
-func (c *recordingConn) Write(p []byte) (int, error) {
-	c.r.mu.Lock()
-	c.r.buf.Write(p)
-	c.r.mu.Unlock()
-	return c.Conn.Write(p)
 }
 
 // smtpBackend is a go-smtp backend that accepts one user and keeps what it receives.

@@ -13,13 +13,13 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"caliopen/relay/auth"
 	relaytunnel "caliopen/relay/tunnel"
 	"caliopen/shared/fakes/xfake"
+	"caliopen/shared/testkit"
 )
 
 // The seeded world: the user (alice), two correspondents and a group.
@@ -38,7 +38,7 @@ const (
 type fixture struct {
 	fake *xfake.Server
 	env  testEnv
-	rec  *recorder
+	rec  *testkit.Recorder
 }
 
 func startFixture(t *testing.T, opt xfake.Options) *fixture {
@@ -65,11 +65,11 @@ func startFixture(t *testing.T, opt xfake.Options) *fixture {
 	cfg.Ports = []uint16{uint16(port)}
 	cfg.AllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	cfg.OriginPatterns = []string{"127.0.0.1:*", "localhost:*"}
-	rec := &recorder{}
+	rec := &testkit.Recorder{}
 	relay := relaytunnel.New(cfg, store, relaytunnel.Options{
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Resolver: hostsResolver{"api.x.test": "127.0.0.1"},
-		Dial:     rec.dial,
+		Dial:     rec.Dial,
 	})
 	hs := httptest.NewServer(relay)
 	t.Cleanup(func() {
@@ -113,46 +113,6 @@ func (e testEnv) encode() string {
 	return string(b)
 }
 
-// recorder keeps every byte the relay forwards, to check it saw no plaintext.
-type recorder struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (r *recorder) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-	if err != nil {
-		return nil, err
-	}
-	return &recordingConn{Conn: c, r: r}, nil
-}
-
-func (r *recorder) seen() []byte {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return bytes.Clone(r.buf.Bytes())
-}
-
-type recordingConn struct {
-	net.Conn
-	r *recorder
-}
-
-func (c *recordingConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.r.mu.Lock()
-	c.r.buf.Write(p[:n])
-	c.r.mu.Unlock()
-	return n, err
-}
-
-func (c *recordingConn) Write(p []byte) (int, error) {
-	c.r.mu.Lock()
-	c.r.buf.Write(p)
-	c.r.mu.Unlock()
-	return c.Conn.Write(p)
-}
-
 type hostsResolver map[string]string
 
 func (h hostsResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
@@ -165,7 +125,7 @@ func (h hostsResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.A
 // checkBlind asserts the relay forwarded bytes but never the DM text or a token.
 func (f *fixture) checkBlind(t *testing.T) {
 	t.Helper()
-	seen := f.rec.seen()
+	seen := f.rec.Bytes()
 	if len(seen) < 1000 {
 		t.Fatalf("the relay forwarded only %d bytes", len(seen))
 	}
