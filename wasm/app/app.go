@@ -206,11 +206,7 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 			Key: string(s.Key), Networks: s.Networks, LastDate: s.LastDate, Snippet: s.Snippet,
 			Subject: s.Subject, Unread: s.Unread, Count: s.Count, Privacy: s.Privacy,
 		}
-		people := s.People
-		if len(people) == 0 || people[0].Name == "" {
-			people = a.eng.People(ctx, s.Participants) // summaries written before names were kept
-		}
-		for _, p := range people {
+		for _, p := range s.People {
 			item.People = append(item.People, api.Person{Contact: string(p.Contact), Name: p.Name, Identities: p.Identities})
 		}
 		out.Items = append(out.Items, item)
@@ -219,11 +215,7 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 }
 
 func (a *app) discussion(ctx context.Context, args api.DiscussionArgs) (api.DiscussionView, error) {
-	msgs, err := a.eng.DiscussionMessages(ctx, discussions.Key(args.Key))
-	if err != nil {
-		return api.DiscussionView{}, err
-	}
-	indexes, err := a.eng.Privacy(ctx, msgs)
+	msgs, indexes, err := a.eng.Discussion(ctx, discussions.Key(args.Key))
 	if err != nil {
 		return api.DiscussionView{}, err
 	}

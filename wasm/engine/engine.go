@@ -12,7 +12,6 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -29,7 +28,6 @@ import (
 const (
 	TopicDiscussions = "discussions"
 	TopicContacts    = "contacts"
-	TopicSettings    = "settings"
 )
 
 // opContact is the operation-log kind of contact book operations.
@@ -378,9 +376,6 @@ func (e *Engine) reloadLocked(ctx context.Context, repair bool) {
 	e.changedLocked(TopicDiscussions)
 }
 
-// ErrNoContact is returned for an unknown contact id.
-var ErrNoContact = errors.New("engine: no such contact")
-
 // applyContactChange stores a contact change and its effect on discussions. Caller holds e.mu.
 func (e *Engine) applyContactChange(ctx context.Context, chs ...contacts.Change) error {
 	ixc := e.index.Apply(chs...)
@@ -407,20 +402,6 @@ func (e *Engine) Link(ctx context.Context, ids []model.IdentityURI) error {
 	}
 	defer e.unlock()
 	chs, err := e.book.Link(ids, e.now())
-	if err != nil {
-		return err
-	}
-	return e.applyContactChange(ctx, chs...)
-}
-
-// Consider weighs link evidence found by connectors and crypto: strong evidence merges
-// (when the setting allows), the rest become suggestions.
-func (e *Engine) Consider(ctx context.Context, evs []contacts.Evidence) error {
-	if err := e.lock(ctx); err != nil {
-		return err
-	}
-	defer e.unlock()
-	chs, _, err := e.book.Consider(evs, e.now())
 	if err != nil {
 		return err
 	}

@@ -80,11 +80,11 @@ func TestStoryLinkAndRestart(t *testing.T) {
 	if len(page) != 1 || page[0].Count != 4 || len(page[0].Networks) != 3 {
 		t.Fatalf("after linking: %+v", page)
 	}
-	people := e.People(ctx, page[0].Participants)
+	people := page[0].People
 	if len(people) != 1 || people[0].Name == "" {
 		t.Fatalf("people: %+v", people)
 	}
-	msgs, err := e.DiscussionMessages(ctx, page[0].Key)
+	msgs, _, err := e.Discussion(ctx, page[0].Key)
 	if err != nil || len(msgs) != 4 || !msgs[0].Date.Before(msgs[3].Date) {
 		t.Fatalf("messages: %d %v", len(msgs), err)
 	}

@@ -30,35 +30,20 @@ func (e *Engine) DiscussionPage(ctx context.Context, after string, limit int) ([
 	return out, next, nil
 }
 
-// DiscussionMessages returns the messages of a discussion in time order.
-func (e *Engine) DiscussionMessages(ctx context.Context, key discussions.Key) ([]model.Message, error) {
+// Discussion returns the messages of a discussion in time order, each with its privacy index
+// (see privacy.go). The index keeps a copy of every message's metadata, so nothing is read
+// from the store.
+func (e *Engine) Discussion(ctx context.Context, key discussions.Key) ([]model.Message, []privacy.Index, error) {
 	if err := e.lock(ctx); err != nil {
-		return nil, err
-	}
-	ids := e.index.MessageIDs(key)
-	e.mu.Unlock()
-	out := make([]model.Message, 0, len(ids))
-	for _, id := range ids {
-		m, err := e.Repo.Message(ctx, id)
-		if err != nil {
-			continue // removed since
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
-// Privacy computes the privacy index of each message (see privacy.go).
-func (e *Engine) Privacy(ctx context.Context, msgs []model.Message) ([]privacy.Index, error) {
-	if err := e.lock(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer e.unlock()
-	out := make([]privacy.Index, len(msgs))
+	msgs := e.index.Messages(key)
+	indexes := make([]privacy.Index, len(msgs))
 	for i := range msgs {
-		out[i] = e.messagePrivacy(msgs[i])
+		indexes[i] = e.messagePrivacy(msgs[i])
 	}
-	return out, nil
+	return msgs, indexes, nil
 }
 
 // Person is how the UI names one participant: a contact's name or an identity's.
@@ -68,42 +53,8 @@ type Person struct {
 	Identities []model.IdentityURI `json:"identities"`
 }
 
-// People names the participants of summaries for display: a contact's name from the book
-// once it is loaded; before that (and for lone identities) the identity's display name, read
-// from the store in one transaction, else its address.
-func (e *Engine) People(ctx context.Context, ps []discussions.Participant) []Person {
-	e.mu.Lock()
-	out := e.namesLocked(ps)
-	e.mu.Unlock()
-	var missing []model.IdentityURI
-	for _, p := range out {
-		if p.Name == "" {
-			missing = append(missing, p.Identities...)
-		}
-	}
-	if len(missing) == 0 {
-		return out
-	}
-	stored, _ := e.Repo.IdentitiesOf(ctx, missing)
-	for i := range out {
-		if out[i].Name != "" {
-			continue
-		}
-		for _, u := range out[i].Identities {
-			if id, ok := stored[u]; ok && id.DisplayName != "" {
-				out[i].Name = id.DisplayName
-				break
-			}
-		}
-		if out[i].Name == "" && len(out[i].Identities) > 0 {
-			out[i].Name = out[i].Identities[0].Address()
-		}
-	}
-	return out
-}
-
-// namesLocked names participants from the book, leaving Name empty where it cannot. Caller
-// holds e.mu.
+// namesLocked names participants for display: a contact's name, else the identity's display
+// name, else its address. Caller holds e.mu.
 func (e *Engine) namesLocked(ps []discussions.Participant) []Person {
 	book := e.book
 	out := make([]Person, 0, len(ps))
@@ -125,18 +76,4 @@ func (e *Engine) namesLocked(ps []discussions.Participant) []Person {
 		out = append(out, person)
 	}
 	return out
-}
-
-// ContactOf returns the contact that owns an identity.
-func (e *Engine) ContactOf(ctx context.Context, uri model.IdentityURI) (contacts.Contact, bool, error) {
-	if err := e.lock(ctx); err != nil {
-		return contacts.Contact{}, false, err
-	}
-	defer e.mu.Unlock()
-	id, ok := e.book.ContactOf(uri)
-	if !ok {
-		return contacts.Contact{}, false, nil
-	}
-	c, ok := e.book.Contact(id)
-	return c, ok, nil
 }

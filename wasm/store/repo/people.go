@@ -163,23 +163,3 @@ func (r *Repo) EachIdentity(ctx context.Context, fn func(model.Identity)) error 
 		return err
 	})
 }
-
-// IdentitiesOf reads the stored identities among uris, in one transaction.
-func (r *Repo) IdentitiesOf(ctx context.Context, uris []model.IdentityURI) (map[model.IdentityURI]model.Identity, error) {
-	out := make(map[model.IdentityURI]model.Identity, len(uris))
-	err := r.View(ctx, []string{Identities}, func(tx *Tx) error {
-		for _, u := range uris {
-			var id model.Identity
-			err := tx.getJSON(Identities, string(u), &id)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			out[u] = id
-		}
-		return nil
-	})
-	return out, err
-}
