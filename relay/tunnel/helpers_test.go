@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"caliopen/relay/auth"
+	"caliopen/shared/testkit"
 	client "caliopen/wasm/tunnel"
 )
 
@@ -73,24 +73,7 @@ func loopbackConfig(ports ...uint16) Config {
 }
 
 // startEcho runs a TCP echo server on loopback and returns its port.
-func startEcho(t *testing.T) uint16 {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(c, c); c.Close() }()
-		}
-	}()
-	return uint16(ln.Addr().(*net.TCPAddr).Port)
-}
+func startEcho(t *testing.T) uint16 { return uint16(testkit.StartEcho(t)) }
 
 // dialRecorder is the relay's dial hook: it records every dial and every byte forwarded.
 type dialRecorder struct {

@@ -95,7 +95,7 @@ func startFixture(t *testing.T) *fixture {
 	t.Cleanup(api.Close)
 	apiPort := api.Listener.Addr().(*net.TCPAddr).Port
 
-	echoPort := startEcho(t)
+	echoPort := testkit.StartEcho(t)
 
 	// Submission server: STARTTLS, then AUTH PLAIN (go-smtp).
 	smtpBE := &smtpBackend{user: "alice@caliopen.test", password: imapPassword}
@@ -298,24 +298,6 @@ type discardLogger struct{}
 
 func (discardLogger) Printf(string, ...any) {}
 func (discardLogger) Println(...any)        {}
-
-func startEcho(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(c, c); c.Close() }()
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // newTestPKI makes a throwaway CA and a server certificate for names (and 127.0.0.1).
 func newTestPKI(t *testing.T, names ...string) (caPEM []byte, leaf tls.Certificate) {
