@@ -176,7 +176,7 @@ function AddEmail({ core, onDone }: { core: CoreClient; onDone: () => void }) {
   const [address, setAddress] = useState("");
   const [password, setPassword] = useState("");
   const [manual, setManual] = useState(false);
-  const [server, setServer] = useState({ imapHost: "", imapPort: 993, imapSecurity: "tls", smtpHost: "", smtpPort: 465, smtpSecurity: "tls", username: "", pinnedSha256: "" });
+  const [server, setServer] = useState<ServerForm>({ imapHost: "", imapPort: 993, imapSecurity: "tls", smtpHost: "", smtpPort: 465, smtpSecurity: "tls", username: "", pinnedSha256: "" });
   const [error, busy, run] = useAction();
   const field = (k: keyof typeof server) => (e: Event) => {
     const v = (e.currentTarget as HTMLInputElement).value;
@@ -212,32 +212,8 @@ function AddEmail({ core, onDone }: { core: CoreClient; onDone: () => void }) {
       {manual && (
         <fieldset>
           <legend>Servers</legend>
-          <label>
-            IMAP server <input value={server.imapHost} onInput={field("imapHost")} required />
-          </label>
-          <label>
-            Port <input type="number" value={server.imapPort} onInput={field("imapPort")} />
-          </label>
-          <label>
-            Security
-            <select value={server.imapSecurity} onChange={field("imapSecurity")}>
-              <option value="tls">TLS</option>
-              <option value="starttls">STARTTLS</option>
-            </select>
-          </label>
-          <label>
-            SMTP server <input value={server.smtpHost} onInput={field("smtpHost")} required />
-          </label>
-          <label>
-            Port <input type="number" value={server.smtpPort} onInput={field("smtpPort")} />
-          </label>
-          <label>
-            Security
-            <select value={server.smtpSecurity} onChange={field("smtpSecurity")}>
-              <option value="tls">TLS</option>
-              <option value="starttls">STARTTLS</option>
-            </select>
-          </label>
+          <ServerFields proto="imap" label="IMAP" server={server} field={field} />
+          <ServerFields proto="smtp" label="SMTP" server={server} field={field} />
           <label>
             User name (if not the address) <input value={server.username} onInput={field("username")} />
           </label>
@@ -256,5 +232,31 @@ function AddEmail({ core, onDone }: { core: CoreClient; onDone: () => void }) {
         {busy ? "Checking…" : "Add the account"}
       </button>
     </form>
+  );
+}
+
+type ServerForm = { imapHost: string; imapPort: number; imapSecurity: string; smtpHost: string; smtpPort: number; smtpSecurity: string; username: string; pinnedSha256: string };
+
+/** ServerFields is the host, port and security of one server (IMAP or SMTP) in the manual form. */
+function ServerFields({ proto, label, server, field }: { proto: "imap" | "smtp"; label: string; server: ServerForm; field: (k: keyof ServerForm) => (e: Event) => void }) {
+  const host = `${proto}Host` as const;
+  const port = `${proto}Port` as const;
+  const security = `${proto}Security` as const;
+  return (
+    <>
+      <label>
+        {label} server <input value={server[host]} onInput={field(host)} required />
+      </label>
+      <label>
+        Port <input type="number" value={server[port]} onInput={field(port)} />
+      </label>
+      <label>
+        Security
+        <select value={server[security]} onChange={field(security)}>
+          <option value="tls">TLS</option>
+          <option value="starttls">STARTTLS</option>
+        </select>
+      </label>
+    </>
   );
 }
