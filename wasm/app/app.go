@@ -134,7 +134,7 @@ func (a *app) register() {
 		return api.Empty{}, a.eng.Link(ctx, p.Identities)
 	})
 	core.Handle(c, api.SplitIdentities, func(ctx context.Context, p api.SplitParams) (api.Empty, error) {
-		return api.Empty{}, a.eng.Split(ctx, contactsID(p.Contact), p.Identities)
+		return api.Empty{}, a.eng.Split(ctx, contacts.ContactID(p.Contact), p.Identities)
 	})
 	core.Handle(c, api.SeedSynthetic, func(ctx context.Context, p api.SeedParams) (api.SeedResult, error) {
 		started := time.Now()
@@ -225,5 +225,3 @@ func (a *app) discussion(ctx context.Context, args api.DiscussionArgs) (api.Disc
 	}
 	return view, nil
 }
-
-func contactsID(s string) contacts.ContactID { return contacts.ContactID(s) }
