@@ -1,5 +1,6 @@
 # Caliopen — build, run, test, measure. See README.md.
-#   make run     build everything and start the app on http://127.0.0.1:8080
+#   make run     build everything and start the app on http://127.0.0.1:8080 with the demo sandbox
+#   make serve   the relay alone, for self-hosting (no sandbox)
 #   make test    install what is missing, then run every test
 #   make bench   print BENCH lines (BENCH=<prefix> to select)
 
@@ -12,12 +13,13 @@ GOFLAGS_BUILD := -trimpath -ldflags="$(LDFLAGS)"
 BIN := $(CURDIR)/.bin
 WASM_EXEC := $(BIN)/go_js_wasm_exec
 RELAY := $(BIN)/relay
+SANDBOX := $(BIN)/sandbox
 # Packages that build for the browser (everything under wasm/ and shared/).
 WASM_PKGS := ./wasm/... ./shared/...
 LISTEN ?= 127.0.0.1:8080
 BENCH ?=
 
-.PHONY: all deps deps-go deps-web deps-system core web relay run test test-fmt test-vet test-go test-wasm test-ts test-e2e bench clean
+.PHONY: serve sandbox first-token all deps deps-go deps-web deps-system core web relay run test test-fmt test-vet test-go test-wasm test-ts test-e2e bench clean
 
 all: relay
 
@@ -49,11 +51,20 @@ relay: web
 
 DATA ?= caliopen-data
 
-run: deps-go deps-web relay
+sandbox:
+	$(GO) build $(GOFLAGS_BUILD) -o $(SANDBOX) ./relay/cmd/sandbox
+
+first-token:
 	@if [ ! -s $(DATA)/tokens.json ]; then \
 	  echo "First run: issuing a relay access token for this computer (enter it in the app's Relay step)."; \
 	  $(RELAY) -data $(DATA) token add local; \
 	fi
+
+# RESET=1 starts the sandbox's story again (its mailbox, keys and timeline).
+run: deps-go deps-web relay sandbox first-token
+	$(SANDBOX) -relay $(RELAY) -listen $(LISTEN) -data $(DATA) $(if $(RESET),-reset)
+
+serve: deps-go deps-web relay first-token
 	$(RELAY) -listen $(LISTEN) -data $(DATA)
 
 ## Test ----------------------------------------------------------------------------------

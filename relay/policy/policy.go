@@ -5,8 +5,9 @@
 // non-global address, odd spellings of IP literals, and ports outside a short allow-list.
 // A host name is resolved exactly once, every address it resolves to is checked, and the
 // caller dials one of the returned, vetted addresses: there is no second lookup, so no
-// DNS-rebinding window. The operator may allow specific hosts, prefixes and ports (tests and
-// the local demo sandbox run on loopback).
+// DNS-rebinding window. The operator may allow specific hosts, prefixes and ports (tests),
+// and may route exact names to exact addresses (Routes: the local demo sandbox, or a mail
+// server known by an internal name), like an /etc/hosts entry that also fixes the port.
 package policy
 
 import (
@@ -86,12 +87,19 @@ type Policy struct {
 	AllowCIDRs []netip.Prefix // addresses allowed even when they would be denied
 	AllowHosts []string       // host names (lower case) whose addresses are not classified
 	DenyHosts  []string       // host names always refused
-	Resolver   Resolver       // nil means net.DefaultResolver
+	// Routes send an exact "host:port" (host lower case) to an exact address, without DNS,
+	// port allow-list or address classification: the operator chose that address. Nothing
+	// else reaches it unless other rules allow it.
+	Routes   map[string]netip.AddrPort
+	Resolver Resolver // nil means net.DefaultResolver
 }
 
 // Resolve checks host and port, resolves host once and checks every address. It returns
 // the vetted addresses to dial, in resolver order, or a *DeniedError or *DNSError.
 func (p *Policy) Resolve(ctx context.Context, host string, port uint16) ([]netip.AddrPort, error) {
+	if to, ok := p.Routes[RouteKey(host, port)]; ok {
+		return []netip.AddrPort{to}, nil
+	}
 	if !p.portAllowed(port) {
 		return nil, &DeniedError{Reason: ReasonPort, Host: fmt.Sprintf("%s:%d", host, port)}
 	}
@@ -114,6 +122,12 @@ func (p *Policy) Resolve(ctx context.Context, host string, port uint16) ([]netip
 		out = append(out, netip.AddrPortFrom(a, port))
 	}
 	return out, nil
+}
+
+// RouteKey is the key of Routes for a destination: "host:port", host lower case without a
+// trailing dot.
+func RouteKey(host string, port uint16) string {
+	return net.JoinHostPort(strings.TrimSuffix(strings.ToLower(host), "."), fmt.Sprint(port))
 }
 
 // lookup turns host into addresses: a canonical IP literal as is, a DNS name through the

@@ -105,3 +105,25 @@ func TestOperatorAllow(t *testing.T) {
 		t.Fatal("denied host allowed")
 	}
 }
+
+func TestRoutes(t *testing.T) {
+	to := netip.MustParseAddrPort("127.0.0.1:40993")
+	p := &Policy{
+		Routes:   map[string]netip.AddrPort{RouteKey("IMAP.Sandbox.test.", 993): to},
+		Resolver: fakeResolver{},
+	}
+	ctx := context.Background()
+	got, err := p.Resolve(ctx, "imap.sandbox.test", 993)
+	if err != nil || len(got) != 1 || got[0] != to {
+		t.Fatalf("routed name: %v, %v", got, err)
+	}
+	// Only the exact name and port are routed; loopback itself stays refused.
+	for _, dest := range []struct {
+		host string
+		port uint16
+	}{{"imap.sandbox.test", 443}, {"127.0.0.1", 40993}, {"127.0.0.1", 993}, {"other.sandbox.test", 993}} {
+		if _, err := p.Resolve(ctx, dest.host, dest.port); err == nil {
+			t.Errorf("%s:%d allowed", dest.host, dest.port)
+		}
+	}
+}

@@ -3,8 +3,10 @@ package tunnel
 import (
 	"flag"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +22,9 @@ type Config struct {
 	AllowCIDRs []netip.Prefix // addresses allowed although non-global (tests, local sandbox)
 	AllowHosts []string       // host names whose addresses are not classified
 	DenyHosts  []string       // host names always refused
+	// Routes send exact names to exact addresses ("imap.sandbox.test:993" →
+	// 127.0.0.1:40993): see policy.Policy.Routes.
+	Routes map[string]netip.AddrPort
 
 	// OriginPatterns lists the browser origins (host patterns, as coder/websocket's
 	// AcceptOptions.OriginPatterns) allowed besides the relay's own origin. Empty means
@@ -61,7 +66,7 @@ func DefaultConfig() Config {
 
 // Policy returns the destination policy the config describes.
 func (c *Config) Policy(r policy.Resolver) *policy.Policy {
-	return &policy.Policy{Ports: c.Ports, AllowCIDRs: c.AllowCIDRs, AllowHosts: c.AllowHosts, DenyHosts: c.DenyHosts, Resolver: r}
+	return &policy.Policy{Ports: c.Ports, AllowCIDRs: c.AllowCIDRs, AllowHosts: c.AllowHosts, DenyHosts: c.DenyHosts, Routes: c.Routes, Resolver: r}
 }
 
 // RegisterFlags registers the config's flags on fs, with c's current values as defaults.
@@ -70,6 +75,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(listFlag[netip.Prefix]{&c.AllowCIDRs, parsePrefix}, "tunnel-allow-cidrs", "comma-separated addresses/prefixes allowed although private or loopback (tests, sandbox)")
 	fs.Var(listFlag[string]{&c.AllowHosts, parseHost}, "tunnel-allow-hosts", "comma-separated host names allowed to resolve to non-global addresses")
 	fs.Var(listFlag[string]{&c.DenyHosts, parseHost}, "tunnel-deny-hosts", "comma-separated host names always refused")
+	fs.Var(routesFlag{&c.Routes}, "tunnel-routes", "comma-separated host:port=address:port routes to exact addresses, without DNS or address checks (sandbox, internal servers)")
 	fs.Var(listFlag[string]{&c.OriginPatterns, parseString}, "tunnel-origins", "comma-separated extra browser origins (host patterns) allowed to open tunnels; empty = same origin only")
 	fs.IntVar(&c.MaxTunnelsPerUser, "tunnel-max-per-user", c.MaxTunnelsPerUser, "open tunnels per user")
 	fs.IntVar(&c.MaxTunnels, "tunnel-max", c.MaxTunnels, "open tunnels in total")
@@ -170,3 +176,46 @@ func parsePrefix(s string) (netip.Prefix, error) {
 
 func parseHost(s string) (string, error)   { return strings.TrimSuffix(strings.ToLower(s), "."), nil }
 func parseString(s string) (string, error) { return s, nil }
+
+// routesFlag is a comma-separated list of host:port=address:port.
+type routesFlag struct{ p *map[string]netip.AddrPort }
+
+func (r routesFlag) String() string {
+	if r.p == nil {
+		return ""
+	}
+	var s []string
+	for k, v := range *r.p {
+		s = append(s, k+"="+v.String())
+	}
+	slices.Sort(s)
+	return strings.Join(s, ",")
+}
+
+func (r routesFlag) Set(v string) error {
+	out := map[string]netip.AddrPort{}
+	for f := range strings.SplitSeq(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		from, to, ok := strings.Cut(f, "=")
+		if !ok {
+			return fmt.Errorf("bad route %q: want host:port=address:port", f)
+		}
+		host, port, err := net.SplitHostPort(from)
+		if err != nil {
+			return fmt.Errorf("bad route %q: %v", f, err)
+		}
+		p, err := parsePort(port)
+		if err != nil {
+			return err
+		}
+		dest, err := netip.ParseAddrPort(to)
+		if err != nil {
+			return fmt.Errorf("bad route %q: %v", f, err)
+		}
+		out[policy.RouteKey(host, p)] = dest
+	}
+	*r.p = out
+	return nil
+}

@@ -41,3 +41,23 @@ func TestConfigFlagsAndEnv(t *testing.T) {
 		t.Fatal(EnvName("tunnel-max-per-user"))
 	}
 }
+
+func TestRoutesFlag(t *testing.T) {
+	cfg := DefaultConfig()
+	fs := flag.NewFlagSet("relay", flag.ContinueOnError)
+	cfg.RegisterFlags(fs)
+	if err := fs.Parse([]string{"-tunnel-routes=IMAP.sandbox.test:993=127.0.0.1:40993, api.x.test:443=[::1]:4443"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Routes["imap.sandbox.test:993"]; got != netip.MustParseAddrPort("127.0.0.1:40993") {
+		t.Fatalf("routes %v", cfg.Routes)
+	}
+	if got := cfg.Routes["api.x.test:443"]; got != netip.MustParseAddrPort("[::1]:4443") {
+		t.Fatalf("routes %v", cfg.Routes)
+	}
+	for _, bad := range []string{"imap.sandbox.test=127.0.0.1:1", "a:993=localhost:1", "a:0=127.0.0.1:1"} {
+		if err := fs.Set("tunnel-routes", bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

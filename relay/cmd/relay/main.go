@@ -8,11 +8,14 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,10 +44,25 @@ func envOr(key, def string) string {
 	return def
 }
 
+// requireBearer lets a request through only with an "Authorization: Bearer" token ok accepts.
+func requireBearer(ok func(token string) bool, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !found || !ok(token) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="caliopen-relay"`)
+			http.Error(w, "a relay access token is needed", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 func run(args []string) error {
 	fs := flag.NewFlagSet("relay", flag.ContinueOnError)
 	listen := fs.String("listen", envOr("CALIOPEN_RELAY_LISTEN", "127.0.0.1:8080"), "address to listen on (env CALIOPEN_RELAY_LISTEN)")
 	dataDir := fs.String("data", envOr("CALIOPEN_RELAY_DATA", "caliopen-data"), "data directory (env CALIOPEN_RELAY_DATA)")
+	sandboxFile := fs.String("sandbox", envOr("CALIOPEN_RELAY_SANDBOX", ""), "a demo sandbox's description (JSON) to give signed-in clients at GET /sandbox; set by the sandbox command (env CALIOPEN_RELAY_SANDBOX)")
+	metricsToken := fs.String("metrics-token", envOr("CALIOPEN_RELAY_METRICS_TOKEN", ""), "bearer token Prometheus presents at GET /metrics; empty = metrics off (env CALIOPEN_RELAY_METRICS_TOKEN)")
 	tunnelCfg := tunnel.DefaultConfig()
 	tunnelCfg.RegisterFlags(fs) // each also read from CALIOPEN_RELAY_<FLAG>, e.g. CALIOPEN_RELAY_TUNNEL_PORTS
 	if err := fs.Parse(args); err != nil {
@@ -74,7 +92,18 @@ func run(args []string) error {
 	srv.OnShutdown(func(ctx context.Context) { tun.Shutdown(ctx) })
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(tun.Collector(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
+	if *metricsToken != "" {
+		srv.Handle("GET /metrics", requireBearer(func(t string) bool { return subtle.ConstantTimeCompare([]byte(t), []byte(*metricsToken)) == 1 },
+			promhttp.HandlerFor(metrics, promhttp.HandlerOpts{})))
+	}
+	if *sandboxFile != "" {
+		srv.Handle("GET /sandbox", requireBearer(func(t string) bool { _, ok := tokens.Verify(t); return ok }, http.HandlerFunc(
+			func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Cache-Control", "no-store")
+				http.ServeFile(w, r, *sandboxFile)
+			})))
+	}
 	if !srv.AppBuilt() {
 		log.Warn("the web app is not built into this binary; run `make web` first")
 	}

@@ -1,0 +1,284 @@
+// Package sandbox is the local demo world that `make run` starts next to the relay, and
+// that the end-to-end tests use: an IMAP and SMTP mail server (go-imap and go-smtp, in
+// process, TLS), the shared fake Mastodon and X servers, and an HTTPS site answering
+// autoconfig and Web Key Directory requests, all on loopback.
+//
+// It tells a story (story.go): Tapioca writes from X, from Mastodon and by email; Camille, a
+// colleague, writes signed and encrypted mail with her key in the sandbox's WKD; a mailing
+// list, an HTML newsletter with a tracking pixel and a few hundred ordinary messages fill
+// the inbox; and new messages keep arriving on all three networks (timeline.go). People in
+// the story answer what the user sends them.
+//
+// Names: the sandbox's servers have names under .test (RFC 2606: never in the real DNS).
+// The relay reaches them by exact routes (Routes, the relay's -tunnel-routes), and the app
+// trusts the sandbox's certificate authority for those domains only (Description). The
+// Mastodon fake is called by the browser directly, as a real instance is (it sends CORS
+// headers), on a plain-http loopback address; so is the page where X's consent would be.
+//
+// State: mail delivered after the seed is journalled in the sandbox directory and replayed
+// at start, so the mailbox survives restarts; the Mastodon and X fakes keep their state in
+// memory and are re-seeded at each start (what the user posted there is not kept).
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// The sandbox's names.
+const (
+	MailDomain   = "caliopen.test"
+	IMAPHost     = "imap." + MailDomain
+	SMTPHost     = "smtp." + MailDomain
+	AutoconfHost = "autoconfig." + MailDomain
+	WKDHost      = "openpgpkey." + MailDomain
+	XAPIHost     = "api.x.test"
+	MastodonHost = "mamot.fr" // the instance's domain: handles read @user@mamot.fr
+)
+
+// Options configure a sandbox.
+type Options struct {
+	Dir string // where the CA, the keys and the mail journal are kept (created)
+	// AppOrigin is the app's origin ("http://127.0.0.1:8080"): OAuth redirects go back there.
+	AppOrigin string
+	// Tick is the time between two new messages of the timeline (default 45 s); 0 keeps
+	// the default, a negative value stops the timeline (tests drive it with Next).
+	Tick time.Duration
+	Log  *slog.Logger
+}
+
+// Sandbox is a running sandbox.
+type Sandbox struct {
+	o     Options
+	log   *slog.Logger
+	ca    *authority
+	story *story
+	mail  *mailServers
+	web   *webServer
+	soc   *social
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+	desc   Description
+}
+
+// Description is what the app needs to add the demo accounts: it is served to signed-in
+// clients by the relay (GET /sandbox) and written to Dir/sandbox.json.
+type Description struct {
+	// TrustedCA is the sandbox CA (PEM), to trust for TrustedDomains only.
+	TrustedCA      string   `json:"trustedCA"`
+	TrustedDomains []string `json:"trustedDomains"`
+
+	Email    EmailAccount    `json:"email"`
+	Mastodon MastodonAccount `json:"mastodon"`
+	X        XAccount        `json:"x"`
+	// Key is the demo user's OpenPGP secret key (armored, protected by KeyPassphrase), so
+	// that the mail Camille encrypted to it can be read once imported.
+	Key           string `json:"key"`
+	KeyPassphrase string `json:"keyPassphrase"`
+}
+
+// EmailAccount is the demo mailbox: the app finds its servers by autoconfig.
+type EmailAccount struct {
+	Address  string `json:"address"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+}
+
+// MastodonAccount is the demo account on the fake instance.
+type MastodonAccount struct {
+	Instance string `json:"instance"` // base URL the browser calls (plain http on loopback)
+	Handle   string `json:"handle"`   // @alex@mamot.fr
+}
+
+// XAccount is the demo account on the fake X API.
+type XAccount struct {
+	APIBase      string `json:"apiBase"`      // https://api.x.test, reached through the relay
+	AuthorizeURL string `json:"authorizeUrl"` // the consent page the browser opens
+	TokenURL     string `json:"tokenUrl"`
+	ClientID     string `json:"clientId"` // the demo developer app
+	RedirectURI  string `json:"redirectUri"`
+	Handle       string `json:"handle"`
+}
+
+// Start starts every server, seeds the story (replaying the journal) and the timeline.
+func Start(o Options) (*Sandbox, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Tick == 0 {
+		o.Tick = 45 * time.Second
+	}
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return nil, err
+	}
+	s := &Sandbox{o: o, log: o.Log, done: make(chan struct{})}
+	var err error
+	if s.ca, err = newAuthority(o.Dir, []string{IMAPHost, SMTPHost, AutoconfHost, WKDHost, XAPIHost}); err != nil {
+		return nil, err
+	}
+	if s.story, err = loadStory(o.Dir); err != nil {
+		return nil, err
+	}
+	if s.mail, err = startMail(s.ca, s.story, o.Dir, o.Log); err != nil {
+		return nil, err
+	}
+	if s.soc, err = startSocial(s.story, o.AppOrigin); err != nil {
+		s.mail.close()
+		return nil, err
+	}
+	if s.web, err = startWeb(s.ca, s.story, s.soc.x); err != nil {
+		s.mail.close()
+		s.soc.close()
+		return nil, err
+	}
+	if err := s.story.seed(s.mail, s.soc); err != nil {
+		s.Close()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	go s.run(ctx)
+	s.desc = s.describe()
+	b, _ := json.MarshalIndent(s.desc, "", "  ")
+	if err := os.WriteFile(filepath.Join(o.Dir, "sandbox.json"), b, 0o600); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// DescriptionFile is the path of the description Start wrote.
+func (s *Sandbox) DescriptionFile() string { return filepath.Join(s.o.Dir, "sandbox.json") }
+
+// Description returns what the app needs to add the demo accounts.
+func (s *Sandbox) Description() Description { return s.desc }
+
+func (s *Sandbox) describe() Description {
+	st := s.story
+	return Description{
+		TrustedCA:      string(s.ca.certPEM),
+		TrustedDomains: domainsOf([]string{IMAPHost, XAPIHost}),
+		Email:          EmailAccount{Address: st.user.email, Name: st.user.name, Password: st.user.password},
+		Mastodon:       MastodonAccount{Instance: s.soc.mastodonURL, Handle: "@" + st.user.mastodon + "@" + MastodonHost},
+		X: XAccount{APIBase: "https://" + XAPIHost, AuthorizeURL: s.soc.xConsentURL + "/i/oauth2/authorize",
+			TokenURL: "https://" + XAPIHost + "/2/oauth2/token", ClientID: xClientID, RedirectURI: s.soc.xRedirect,
+			Handle: "@" + st.user.xHandle},
+		Key:           st.userKeyArmored,
+		KeyPassphrase: st.user.keyPassphrase,
+	}
+}
+
+// Routes are the exact destinations the relay must route to the sandbox (its
+// -tunnel-routes flag): every name's port to the loopback address serving it.
+func (s *Sandbox) Routes() map[string]netip.AddrPort {
+	return map[string]netip.AddrPort{
+		IMAPHost + ":993":     s.mail.imapAddr,
+		SMTPHost + ":465":     s.mail.smtpAddr,
+		SMTPHost + ":587":     s.mail.submissionAddr,
+		AutoconfHost + ":443": s.web.addr,
+		WKDHost + ":443":      s.web.addr,
+		XAPIHost + ":443":     s.web.addr,
+	}
+}
+
+// Next makes the timeline's next event happen now (tests; the timeline also ticks alone).
+func (s *Sandbox) Next() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.story.next(s.mail, s.soc)
+}
+
+func (s *Sandbox) run(ctx context.Context) {
+	defer close(s.done)
+	var tick <-chan time.Time
+	if s.o.Tick > 0 {
+		t := time.NewTicker(s.o.Tick)
+		defer t.Stop()
+		tick = t.C
+	}
+	answer := time.NewTicker(2 * time.Second)
+	defer answer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+			if err := s.Next(); err != nil {
+				s.log.Warn("sandbox: timeline", "error", err)
+			}
+		case <-answer.C:
+			s.mu.Lock()
+			err := s.story.answer(s.mail, s.soc)
+			s.mu.Unlock()
+			if err != nil {
+				s.log.Warn("sandbox: answering", "error", err)
+			}
+		}
+	}
+}
+
+// Close stops the timeline and every server.
+func (s *Sandbox) Close() error {
+	if s.cancel != nil {
+		s.cancel()
+		<-s.done
+	}
+	var errs []error
+	if s.web != nil {
+		errs = append(errs, s.web.close())
+	}
+	if s.soc != nil {
+		s.soc.close()
+	}
+	if s.mail != nil {
+		errs = append(errs, s.mail.close())
+	}
+	return errors.Join(errs...)
+}
+
+// Reset removes a sandbox directory's state (CA, keys, journal, story clock).
+func Reset(dir string) error { return os.RemoveAll(dir) }
+
+// RouteFlag formats routes for the relay's -tunnel-routes flag.
+func RouteFlag(routes map[string]netip.AddrPort) string {
+	out := ""
+	for k, v := range routes {
+		if out != "" {
+			out += ","
+		}
+		out += k + "=" + v.String()
+	}
+	return out
+}
+
+func listenLoopback() (net.Listener, netip.AddrPort, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, netip.AddrPort{}, err
+	}
+	return ln, ln.Addr().(*net.TCPAddr).AddrPort(), nil
+}
+
+func registrable(name string) string {
+	dots := 0
+	for i := len(name) - 1; i >= 0; i-- {
+		if name[i] == '.' {
+			dots++
+			if dots == 2 {
+				return name[i+1:]
+			}
+		}
+	}
+	return name
+}
+
