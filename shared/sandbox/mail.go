@@ -275,4 +275,3 @@ type quietLogger struct{}
 
 func (quietLogger) Printf(string, ...any) {}
 func (quietLogger) Println(...any)        {}
-

@@ -281,4 +281,3 @@ func registrable(name string) string {
 	}
 	return name
 }
-

@@ -77,4 +77,3 @@ func run(args []string) error {
 		return nil
 	}
 }
-
