@@ -100,6 +100,12 @@ var (
 	// Reply answers a message on its network (email for now): to its author, and to the
 	// other recipients when All. The reply waits in the durable outbox until it is sent, once.
 	Reply = Method[ReplyParams, ReplyResult]{"message.reply"}
+	// StartDemo reads the demo sandbox's description from the relay (only a relay run with
+	// `make run` has one), trusts the sandbox's CA for its .test domains only, and adds the
+	// demo email account by the normal flow (autoconfig, password check over TLS). It
+	// returns what the UI needs to sign in to the demo Mastodon and X accounts, which are
+	// OAuth flows through the browser.
+	StartDemo = Method[Empty, DemoPlan]{"demo.start"}
 	// UserPrivacyQuery follows the user's privacy index and the actions that would raise it.
 	UserPrivacyQuery = Query[Empty, privacy.UserReport]{"privacy.user"}
 )
@@ -107,7 +113,8 @@ var (
 // All lists every declared method, query and event, in a stable order.
 var All = []Specced{CoreInfo, Subscribe, Unsubscribe, CoreReady, StatusQuery, SetRole,
 	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities, SeedSynthetic,
-	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, AccountsQuery, UserPrivacyQuery, Reply}
+	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, AccountsQuery, UserPrivacyQuery, Reply,
+	StartDemo}
 
 // CoreInfoResult describes the running core.
 type CoreInfoResult struct {
@@ -321,4 +328,34 @@ type ReplyParams struct {
 // ReplyResult names the outbox item that carries the reply.
 type ReplyResult struct {
 	OutboxID string `json:"outboxId"`
+}
+
+// DemoPlan is what the demo sandbox offers once its email account is added.
+type DemoPlan struct {
+	Email    AccountView  `json:"email"`
+	Mastodon DemoMastodon `json:"mastodon"`
+	X        DemoX        `json:"x"`
+	// Key is the demo user's OpenPGP secret key (armored, protected by KeyPassphrase): the
+	// sandbox's colleague encrypts to it.
+	Key           string `json:"key"`
+	KeyPassphrase string `json:"keyPassphrase"`
+}
+
+// DemoMastodon is the demo Mastodon account: its instance and handle.
+type DemoMastodon struct {
+	Instance string `json:"instance"`
+	Handle   string `json:"handle"`
+}
+
+// DemoX is the demo X developer app and API.
+type DemoX struct {
+	APIBase      string `json:"apiBase"`
+	AuthorizeURL string `json:"authorizeUrl"`
+	TokenURL     string `json:"tokenUrl"`
+	ClientID     string `json:"clientId"`
+	RedirectURI  string `json:"redirectUri"`
+	Handle       string `json:"handle"`
+	// CAPEM is the sandbox CA the X API's certificate chains to (already trusted for its
+	// domain once the demo started).
+	CAPEM string `json:"caPem"`
 }

@@ -48,6 +48,7 @@ type accounts struct {
 	mu       sync.Mutex
 	relayURL string
 	token    string
+	anchors  []tunnel.Anchor // private CAs trusted for their domains (demo sandbox, self-hosted)
 	running  map[string]*running
 	// sending runs the outbox for the running accounts; restarted when they change.
 	stopSending context.CancelFunc
@@ -104,6 +105,7 @@ func (m *accounts) register(c *core.Core) {
 	core.Handle(c, api.AddEmailAccount, m.addEmail)
 	core.Live(c, api.AccountsQuery, m.list, topicAccounts)
 	core.Handle(c, api.Reply, m.reply)
+	core.Handle(c, api.StartDemo, m.startDemo)
 }
 
 func (m *accounts) changed(ctx context.Context, topic string) {
@@ -121,8 +123,9 @@ func (m *accounts) unlocked(ctx context.Context) error {
 	if err != nil && !errors.Is(err, vault.ErrNotFound) {
 		return err
 	}
+	anchors := m.loadAnchors(ctx)
 	m.mu.Lock()
-	m.relayURL, m.token = url, string(token)
+	m.relayURL, m.token, m.anchors = url, string(token), anchors
 	m.mu.Unlock()
 	m.reconcile(ctx)
 	return nil
@@ -161,7 +164,7 @@ func (m *accounts) dialer() *tunnel.Dialer {
 	if strings.HasPrefix(m.relayURL, "http://") {
 		ws = "ws://" + strings.TrimPrefix(m.relayURL, "http://")
 	}
-	return &tunnel.Dialer{RelayURL: ws + "/tunnel", Token: m.token}
+	return &tunnel.Dialer{RelayURL: ws + "/tunnel", Token: m.token, Anchors: m.anchors}
 }
 
 // transport reaches servers through the tunnel, TLS ending here; pin trusts exactly one
@@ -170,7 +173,7 @@ func transport(d *tunnel.Dialer, pin string) email.Transport {
 	return email.Transport{
 		Dial: d.DialContext,
 		TLSConfig: func(host string) *tls.Config {
-			cfg, err := tunnel.TLSConfig(host, nil, pin)
+			cfg, err := d.TLSFor(host, pin)
 			if err != nil { // a malformed pin: refuse every certificate rather than trust any
 				return &tls.Config{ServerName: host, VerifyConnection: func(tls.ConnectionState) error { return err }, InsecureSkipVerify: true}
 			}
@@ -180,10 +183,7 @@ func transport(d *tunnel.Dialer, pin string) email.Transport {
 }
 
 // httpClient calls HTTPS services through the tunnel (for servers without CORS).
-func httpClient(d *tunnel.Dialer) *http.Client {
-	roots, _ := tunnel.TLSConfig("", nil, "")
-	return &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DialContext: d.DialContext, TLSClientConfig: roots}}
-}
+func httpClient(d *tunnel.Dialer) *http.Client { return d.HTTPClient(20 * time.Second) }
 
 func (m *accounts) addEmail(ctx context.Context, p api.AddEmailParams) (api.AccountView, error) {
 	addr := strings.ToLower(strings.TrimSpace(p.Address))

@@ -23,6 +23,9 @@ import (
 type Dialer struct {
 	RelayURL string // the relay's tunnel endpoint, wss://host/tunnel (ws:// for tests)
 	Token    string // the user's relay access token
+	// Anchors are private CAs trusted, for their domains only, by TLS over this dialer
+	// (TLSFor, HTTPClient).
+	Anchors []Anchor
 
 	// Timeout bounds the whole open (WebSocket, relay's resolution and connect) when the
 	// context has no earlier deadline. Zero means 30 seconds.

@@ -48,3 +48,18 @@ func TestErrorKinds(t *testing.T) {
 		t.Fatalf("message %q", e.Error())
 	}
 }
+
+func TestAnchorCovers(t *testing.T) {
+	a := tunnel.Anchor{CAPEM: "x", Domains: []string{"caliopen.test", "X.Test."}}
+	for host, want := range map[string]bool{
+		"caliopen.test": true, "imap.caliopen.test": true, "API.x.test": true, "x.test.": true,
+		"evilcaliopen.test": false, "caliopen.test.example.com": false, "example.org": false, "": false,
+	} {
+		if a.Covers(host) != want {
+			t.Errorf("Covers(%q) = %v", host, !want)
+		}
+	}
+	if got := tunnel.ExtraCAFor([]tunnel.Anchor{a}, "example.org"); len(got) != 0 {
+		t.Errorf("an anchor vouches for example.org: %q", got)
+	}
+}

@@ -12,10 +12,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -42,19 +40,6 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
-}
-
-// requireBearer lets a request through only with an "Authorization: Bearer" token ok accepts.
-func requireBearer(ok func(token string) bool, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !found || !ok(token) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="caliopen-relay"`)
-			http.Error(w, "a relay access token is needed", http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
 }
 
 func run(args []string) error {
@@ -93,16 +78,11 @@ func run(args []string) error {
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(tun.Collector(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if *metricsToken != "" {
-		srv.Handle("GET /metrics", requireBearer(func(t string) bool { return subtle.ConstantTimeCompare([]byte(t), []byte(*metricsToken)) == 1 },
+		srv.Handle("GET /metrics", auth.RequireBearer(func(t string) bool { return subtle.ConstantTimeCompare([]byte(t), []byte(*metricsToken)) == 1 },
 			promhttp.HandlerFor(metrics, promhttp.HandlerOpts{})))
 	}
 	if *sandboxFile != "" {
-		srv.Handle("GET /sandbox", requireBearer(func(t string) bool { _, ok := tokens.Verify(t); return ok }, http.HandlerFunc(
-			func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				w.Header().Set("Cache-Control", "no-store")
-				http.ServeFile(w, r, *sandboxFile)
-			})))
+		srv.Handle("GET /sandbox", tokens.Require(auth.ServeFile(*sandboxFile)))
 	}
 	if !srv.AppBuilt() {
 		log.Warn("the web app is not built into this binary; run `make web` first")

@@ -78,6 +78,29 @@ export interface CoreStatus {
   error?: string;
 }
 
+export interface DemoMastodon {
+  instance: string;
+  handle: string;
+}
+
+export interface DemoPlan {
+  email: AccountView;
+  mastodon: DemoMastodon;
+  x: DemoX;
+  key: string;
+  keyPassphrase: string;
+}
+
+export interface DemoX {
+  apiBase: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  redirectUri: string;
+  handle: string;
+  caPem: string;
+}
+
 export interface DiscussionArgs {
   key: string;
 }
@@ -337,6 +360,7 @@ export interface Methods {
   "relay.set": { params: RelayParams; result: Empty };
   "accounts.addEmail": { params: AddEmailParams; result: AccountView };
   "message.reply": { params: ReplyParams; result: ReplyResult };
+  "demo.start": { params: Empty; result: DemoPlan };
 }
 
 /** Live queries: name → arguments and each pushed result. */
@@ -360,4 +384,4 @@ export interface ApiError {
   message: string;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "message.reply"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "message.reply", "demo.start"] as const;

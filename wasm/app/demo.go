@@ -1,0 +1,110 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"time"
+
+	"caliopen/wasm/api"
+	"caliopen/wasm/tunnel"
+)
+
+// settingAnchors holds the private CAs the user trusts for some domains (tunnel.Anchor).
+const settingAnchors = "trust.anchors"
+
+// sandboxDescription is the relay's GET /sandbox answer (shared/sandbox.Description).
+type sandboxDescription struct {
+	TrustedCA      string   `json:"trustedCA"`
+	TrustedDomains []string `json:"trustedDomains"`
+	Email          struct {
+		Address, Name, Password string
+	} `json:"email"`
+	Mastodon api.DemoMastodon `json:"mastodon"`
+	X        api.DemoX        `json:"x"`
+	Key      string           `json:"key"`
+	KeyPass  string           `json:"keyPassphrase"`
+}
+
+// startDemo adds the demo sandbox's email account the way a user adds theirs, after
+// trusting the sandbox CA for the sandbox's domains only.
+func (m *accounts) startDemo(ctx context.Context, _ api.Empty) (api.DemoPlan, error) {
+	if m.vault.Locked() {
+		return api.DemoPlan{}, api.Errorf("locked", "Unlock the vault first.")
+	}
+	m.mu.Lock()
+	relayURL, token := m.relayURL, m.token
+	m.mu.Unlock()
+	if relayURL == "" {
+		return api.DemoPlan{}, api.Errorf("no_relay", "Set the relay first: the demo accounts live next to it.")
+	}
+	desc, err := fetchSandbox(ctx, relayURL, token)
+	if err != nil {
+		return api.DemoPlan{}, err
+	}
+	if err := m.trust(ctx, tunnel.Anchor{CAPEM: desc.TrustedCA, Domains: desc.TrustedDomains}); err != nil {
+		return api.DemoPlan{}, err
+	}
+	view, err := m.addEmail(ctx, api.AddEmailParams{Address: desc.Email.Address, Name: desc.Email.Name, Password: desc.Email.Password})
+	if err != nil {
+		return api.DemoPlan{}, err
+	}
+	x := desc.X
+	x.CAPEM = desc.TrustedCA
+	return api.DemoPlan{Email: view, Mastodon: desc.Mastodon, X: x, Key: desc.Key, KeyPassphrase: desc.KeyPass}, nil
+}
+
+func fetchSandbox(ctx context.Context, relayURL, token string) (*sandboxDescription, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, relayURL+"/sandbox", nil)
+	if err != nil {
+		return nil, api.Errorf(api.CodeBadRequest, "The relay address is not valid: "+err.Error())
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, api.Errorf(api.CodeUnavailable, "The relay could not be reached: "+err.Error())
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusUnauthorized:
+		return nil, api.Errorf("relay_auth", "The relay refused the access token.")
+	case http.StatusNotFound:
+		return nil, api.Errorf("no_sandbox", "This relay runs without the demo sandbox (start it with `make run`).")
+	default:
+		return nil, api.Errorf(api.CodeUnavailable, fmt.Sprintf("The relay answered %s.", resp.Status))
+	}
+	var d sandboxDescription
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&d); err != nil {
+		return nil, api.Errorf(api.CodeUnavailable, "The relay's sandbox description is damaged: "+err.Error())
+	}
+	if d.TrustedCA == "" || len(d.TrustedDomains) == 0 || d.Email.Address == "" {
+		return nil, api.Errorf(api.CodeUnavailable, "The relay's sandbox description is incomplete.")
+	}
+	return &d, nil
+}
+
+// trust adds a private CA for its domains (replacing one for the same domains).
+func (m *accounts) trust(ctx context.Context, a tunnel.Anchor) error {
+	anchors := m.loadAnchors(ctx)
+	anchors = slices.DeleteFunc(anchors, func(b tunnel.Anchor) bool { return slices.Equal(b.Domains, a.Domains) })
+	anchors = append(anchors, a)
+	if err := m.a.eng.Repo.SetSetting(ctx, settingAnchors, anchors); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.anchors = anchors
+	m.mu.Unlock()
+	return nil
+}
+
+func (m *accounts) loadAnchors(ctx context.Context) []tunnel.Anchor {
+	var anchors []tunnel.Anchor
+	_ = m.a.eng.Repo.Setting(ctx, settingAnchors, &anchors)
+	return anchors
+}
