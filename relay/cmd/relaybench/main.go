@@ -11,6 +11,9 @@
 //	tunnel_throughput_vs_direct_ratio     bulk upload client → relay → TCP sink, ÷ direct TCP (higher is better)
 //	tunnel_download_vs_direct_ratio       bulk download TCP source → relay → client, ÷ direct TCP
 //	tunnel_bulkclient_throughput_vs_direct_ratio  the same upload with a client that writes whole frames (rawclient.go)
+//	tcp_proxy_throughput_vs_direct_ratio  the same upload through a splice(2) TCP proxy in the relay's process:
+//	                                      the bound for any relay on this machine (see startProxy)
+//	tunnel_bulkclient_vs_tcp_proxy_ratio  the whole-frame client's upload through the tunnel ÷ through that proxy
 //	tunnel_throughput_vs_websockify_ratio bulk upload through the relay ÷ through Debian's websockify
 //	tunnel_rtt_vs_direct_ratio            64-byte ping-pong round trip through the relay ÷ direct (lower is better)
 //	tunnel_idle_memory_bytes              relay memory per idle tunnel with 5,000 open
@@ -111,8 +114,8 @@ func run() error {
 	defer relay.stop()
 	d := &client.Dialer{RelayURL: relay.url, Token: relay.token}
 
-	if want("tunnel_throughput_vs_direct_ratio", "tunnel_throughput_mbps", "tunnel_bulkclient", "relay_cpu_ms_per_gb_upload", "direct_throughput_mbps", "tunnel_throughput_vs_websockify_ratio", "websockify_throughput_mbps") {
-		var viaTunnel, viaDirect, viaWS, viaRaw []float64
+	if want("tunnel_throughput_vs_direct_ratio", "tunnel_throughput_mbps", "tunnel_bulkclient", "tcp_proxy", "relay_cpu_ms_per_gb_upload", "direct_throughput_mbps", "tunnel_throughput_vs_websockify_ratio", "websockify_throughput_mbps") {
+		var viaTunnel, viaDirect, viaWS, viaRaw, viaProxy []float64
 		var relayCPU float64 // seconds of CPU used by the relay process
 		var wsErr error
 		var ws *websockify
@@ -140,6 +143,11 @@ func run() error {
 				return fmt.Errorf("bulk-client upload: %w", err)
 			}
 			viaRaw = append(viaRaw, r)
+			r, err = upload(size, func() (net.Conn, error) { return net.Dial("tcp", relay.proxy) })
+			if err != nil {
+				return fmt.Errorf("tcp proxy upload: %w", err)
+			}
+			viaProxy = append(viaProxy, r)
 			if ws != nil {
 				r, err = upload(size, ws.dial)
 				if err != nil {
@@ -153,6 +161,11 @@ func run() error {
 			raw := median(viaRaw)
 			bench("tunnel_bulkclient_throughput_mbps", raw, "MB/s")
 			bench("tunnel_bulkclient_throughput_vs_direct_ratio", pairedRatio(viaRaw, viaDirect), "ratio")
+			bench("tunnel_bulkclient_vs_tcp_proxy_ratio", pairedRatio(viaRaw, viaProxy), "ratio")
+		}
+		if len(viaProxy) > 0 {
+			bench("tcp_proxy_throughput_mbps", median(viaProxy), "MB/s")
+			bench("tcp_proxy_throughput_vs_direct_ratio", pairedRatio(viaProxy, viaDirect), "ratio")
 		}
 		bench("tunnel_throughput_mbps", t, "MB/s")
 		bench("direct_throughput_mbps", dr, "MB/s")
@@ -531,6 +544,7 @@ type relayChild struct {
 	cmd   *exec.Cmd
 	url   string
 	base  string
+	proxy string // the plain TCP proxy to the sink (startProxy)
 	token string
 	dir   string
 }
@@ -577,8 +591,8 @@ func startRelayChild(ports ...int) (*relayChild, error) {
 		cmd.Process.Kill()
 		return nil, fmt.Errorf("relay child did not start: %w", err)
 	}
-	addr := strings.TrimSpace(strings.TrimPrefix(line, "ADDR "))
-	return &relayChild{cmd: cmd, url: "ws://" + addr + "/tunnel", base: "http://" + addr, token: token, dir: dir}, nil
+	addr, proxy, _ := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, "ADDR ")), " ")
+	return &relayChild{cmd: cmd, url: "ws://" + addr + "/tunnel", base: "http://" + addr, proxy: proxy, token: token, dir: dir}, nil
 }
 
 func (r *relayChild) mem() (memStats, error) {
@@ -644,7 +658,11 @@ func runRelayChild() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("ADDR %s\n", ln.Addr())
+	proxy, err := startProxy(os.Getenv("CALIOPEN_RELAYBENCH_PORTS"))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("ADDR %s %s\n", ln.Addr(), proxy)
 	hs := &http.Server{Handler: mux}
 	go func() {
 		sig := make(chan os.Signal, 1)
@@ -659,6 +677,38 @@ func runRelayChild() error {
 		return err
 	}
 	return nil
+}
+
+// startProxy forwards a loopback port to the first bench port (the sink) with nothing but
+// io.Copy between two TCP connections, which Linux does by splice(2) without copying
+// through user space: the least work any relay process can do per byte. Its throughput
+// bounds what a relay can reach on this machine; the WebSocket tunnel cannot splice (client
+// frames are masked, every byte is XORed), so it copies each byte in and out.
+func startProxy(ports string) (string, error) {
+	first, _, _ := strings.Cut(ports, ",")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				up, err := net.Dial("tcp", "127.0.0.1:"+first)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				go io.Copy(c, up)
+				io.Copy(up, c)
+			}()
+		}
+	}()
+	return ln.Addr().String(), nil
 }
 
 func rss() uint64 {
