@@ -57,7 +57,9 @@ sandbox:
 first-token:
 	@if [ ! -s $(DATA)/tokens.json ]; then \
 	  echo "First run: issuing a relay access token for this computer (enter it in the app's Relay step)."; \
-	  $(RELAY) -data $(DATA) token add local; \
+	  token=$$($(RELAY) -data $(DATA) token add local | tail -n 1); \
+	  echo "  token: $$token"; \
+	  echo "  or open http://$(LISTEN)/#relay-token=$$token (the token stays in the browser: a URL fragment is never sent)"; \
 	fi
 
 # RESET=1 starts the sandbox's story again (its mailbox, keys and timeline).
@@ -88,8 +90,8 @@ test-wasm: deps-go
 test-ts: deps-web
 	cd web && npm run --silent typecheck
 
-test-e2e: relay
-	cd web && CALIOPEN_RELAY_BIN=$(RELAY) node --test --test-concurrency=1 e2e/
+test-e2e: relay sandbox
+	cd web && CALIOPEN_RELAY_BIN=$(RELAY) CALIOPEN_SANDBOX_BIN=$(SANDBOX) node --test --test-concurrency=1 e2e/
 
 ## Measure -------------------------------------------------------------------------------
 bench: relay

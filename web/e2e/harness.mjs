@@ -9,6 +9,7 @@ import { chromium } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
 const RELAY = process.env.CALIOPEN_RELAY_BIN;
+const SANDBOX = process.env.CALIOPEN_SANDBOX_BIN;
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -34,15 +35,28 @@ export function freePort() {
 
 /** startRelay runs the relay binary and resolves once it answers /healthz. */
 export async function startRelay(extraArgs = []) {
+  return start((port, dataDir) => [RELAY, ["-listen", `127.0.0.1:${port}`, "-data", dataDir, ...extraArgs]]);
+}
+
+/**
+ * startSandbox runs `make run`'s pair: the sandbox command (mail, Mastodon, X, autoconfig and
+ * WKD servers on loopback) and the relay it starts with routes to them. tick is the time
+ * between two new messages of the sandbox's timeline.
+ */
+export async function startSandbox({ tick = "5s" } = {}) {
+  if (!SANDBOX) throw new Error("CALIOPEN_SANDBOX_BIN is not set (run through `make test-e2e`)");
+  return start((port, dataDir) => [SANDBOX, ["-relay", RELAY, "-listen", `127.0.0.1:${port}`, "-data", dataDir, "-tick", tick]]);
+}
+
+async function start(command) {
   if (!RELAY) throw new Error("CALIOPEN_RELAY_BIN is not set (run through `make test-e2e`)");
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "caliopen-relay-"));
   // An access token for the tests, issued the way an operator does.
   const issued = execFileSync(RELAY, ["-data", dataDir, "token", "add", "e2e"], { encoding: "utf8" });
   const token = issued.trim().split("\n").pop();
-  const proc = spawn(RELAY, ["-listen", `127.0.0.1:${port}`, "-data", dataDir, ...extraArgs], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const [bin, args] = command(port, dataDir);
+  const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   proc.stdout.on("data", (d) => (output += d));
   proc.stderr.on("data", (d) => (output += d));

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import { CoreError } from "./core-client";
+import { DemoButton } from "./demo";
 import type { AccountView, VaultStatus } from "./gen/api";
 import { useLive } from "./live";
 
@@ -103,9 +104,18 @@ function Unlock({ core }: { core: CoreClient }) {
   );
 }
 
+// tokenFromFragment takes a token `make run` put in the URL fragment (#relay-token=...), which
+// never leaves the browser, and removes it from the address bar.
+function tokenFromFragment(): string {
+  const m = /(?:^#|&)relay-token=([^&]+)/.exec(location.hash);
+  if (!m) return "";
+  history.replaceState(null, "", location.pathname + location.search);
+  return decodeURIComponent(m[1]);
+}
+
 function Relay({ core, vault }: { core: CoreClient; vault: VaultStatus }) {
   const [url, setURL] = useState(vault.relayUrl || location.origin);
-  const [token, setToken] = useState("");
+  const [token, setToken] = useState(tokenFromFragment);
   const [error, busy, run] = useAction();
   return (
     <form
@@ -167,6 +177,7 @@ function Accounts({ core, accounts }: { core: CoreClient; accounts: AccountView[
           </li>
         ))}
       </ul>
+      {accounts.length === 0 && <DemoButton core={core} />}
       {adding ? <AddEmail core={core} onDone={() => setAdding(false)} /> : <button onClick={() => setAdding(true)}>Add an email account</button>}
     </section>
   );
