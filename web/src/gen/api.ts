@@ -12,6 +12,7 @@ export interface AccountView {
   id: string;
   network: Network;
   address: string;
+  label?: string;
   health: AccountHealth;
   progress?: SyncProgress | null;
 }
@@ -132,6 +133,10 @@ export interface Factor {
   advice?: Note[];
 }
 
+export interface FinishSignInParams {
+  callbackUrl: string;
+}
+
 export interface Flags {
   seen?: boolean;
   flagged?: boolean;
@@ -171,6 +176,16 @@ export interface MailFacts {
   remoteBlocked?: number;
   trackers?: number;
   trackerHosts?: string[];
+}
+
+export interface MastodonSignInParams {
+  instance: string;
+  redirectUri: string;
+}
+
+export interface MastodonTokenParams {
+  instance: string;
+  token: string;
 }
 
 export interface Message {
@@ -275,6 +290,10 @@ export interface SetRoleParams {
   leader: boolean;
 }
 
+export interface SignInStarted {
+  authorizeUrl: string;
+}
+
 export type SignatureState = string;
 
 export interface SplitParams {
@@ -321,6 +340,13 @@ export interface VaultStatus {
   relayUrl?: string;
 }
 
+export interface XSignInParams {
+  clientId: string;
+  redirectUri: string;
+  apiBase?: string;
+  caPem?: string;
+}
+
 /** Request/response methods: name → params and result. */
 export interface Methods {
   "core.info": { params: Empty; result: CoreInfoResult };
@@ -336,6 +362,10 @@ export interface Methods {
   "vault.lock": { params: Empty; result: Empty };
   "relay.set": { params: RelayParams; result: Empty };
   "accounts.addEmail": { params: AddEmailParams; result: AccountView };
+  "accounts.mastodonSignIn": { params: MastodonSignInParams; result: SignInStarted };
+  "accounts.mastodonToken": { params: MastodonTokenParams; result: AccountView };
+  "accounts.xSignIn": { params: XSignInParams; result: SignInStarted };
+  "accounts.finishSignIn": { params: FinishSignInParams; result: AccountView };
   "message.reply": { params: ReplyParams; result: ReplyResult };
 }
 
@@ -360,4 +390,4 @@ export interface ApiError {
   message: string;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "message.reply"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply"] as const;
