@@ -72,12 +72,12 @@ export async function startRelay(extraArgs = []) {
 }
 
 /** launch starts Chromium with a persistent profile (not incognito: installability and storage persistence need one). */
-export async function launch(viewport = { width: 1440, height: 900 }) {
+export async function launch(viewport = { width: 1440, height: 900 }, extraArgs = []) {
   const profile = mkdtempSync(join(tmpdir(), "caliopen-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport,
   });
   return {
