@@ -41,6 +41,10 @@ type staticFile struct {
 	immutable bool
 }
 
+// OAuthCallbackPath is where Mastodon instances and X send the browser back after a sign-in:
+// it is the app itself (index.html), which reads the answer from the address and cleans it.
+const OAuthCallbackPath = "/oauth/callback"
+
 // StaticHandler serves a built web app: pre-compressed variants chosen by Accept-Encoding,
 // long-lived caching for content-hashed names, revalidation for everything else (index.html,
 // the service worker, the manifest).
@@ -93,7 +97,7 @@ func (h *StaticHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
-	if name == "" {
+	if name == "" || name == OAuthCallbackPath[1:] {
 		name = "index.html"
 	}
 	f := h.files[name]

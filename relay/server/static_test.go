@@ -59,6 +59,7 @@ func TestStaticServing(t *testing.T) {
 		{"/assets/main.89abcdef01.js", "br", 200, "text/javascript; charset=utf-8", "", "public, max-age=31536000, immutable", "console.log(1)"},
 		{"/sw.js", "br", 200, "text/javascript; charset=utf-8", "", "no-cache", ""},
 		{"/manifest.webmanifest", "", 200, "application/manifest+json", "", "no-cache", ""},
+		{"/oauth/callback?code=abc&state=def", "", 200, "text/html; charset=utf-8", "", "no-cache", "<!doctype html><title>Caliopen</title>"},
 		{"/nope.js", "", 404, "", "", "", ""},
 		{"/../../etc/passwd", "", 404, "", "", "", ""},
 	}

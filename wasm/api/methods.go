@@ -95,10 +95,26 @@ var (
 	// AddEmailAccount finds the server settings (unless given), checks the password over an
 	// encrypted connection, stores the account and starts syncing it.
 	AddEmailAccount = Method[AddEmailParams, AccountView]{"accounts.addEmail"}
+	// Mastodon and X accounts. A sign-in through the network's consent page is two calls:
+	// MastodonSignIn or XSignIn keeps the sign-in in progress (client secret, PKCE verifier,
+	// state) sealed in the vault and returns the page to open; the browser comes back to the
+	// app's callback address (RedirectURI) with the answer, and FinishSignIn completes the
+	// sign-in from that URL, whichever network it was. The tokens go to the vault, the
+	// account's identity becomes one of the user's own, and the account starts syncing.
+	MastodonSignIn = Method[MastodonSignInParams, SignInStarted]{"accounts.mastodonSignIn"}
+	// MastodonToken adds a Mastodon account with an access token the user made in the
+	// instance's Development settings (when the consent page cannot be used).
+	MastodonToken = Method[MastodonTokenParams, AccountView]{"accounts.mastodonToken"}
+	// XSignIn starts a sign-in to X with the user's own developer app.
+	XSignIn = Method[XSignInParams, SignInStarted]{"accounts.xSignIn"}
+	// FinishSignIn completes a Mastodon or X sign-in from the callback URL.
+	FinishSignIn = Method[FinishSignInParams, AccountView]{"accounts.finishSignIn"}
 	// AccountsQuery follows the accounts with their connection health and sync progress.
 	AccountsQuery = Query[Empty, AccountsView]{"accounts.list"}
-	// Reply answers a message on its network (email for now): to its author, and to the
-	// other recipients when All. The reply waits in the durable outbox until it is sent, once.
+	// Reply answers a message on its network: an email to its author (and to the other
+	// recipients when All), a Mastodon direct reply mentioning the conversation's people, an
+	// X message to its conversation. The reply waits in the durable outbox until it is sent,
+	// once.
 	Reply = Method[ReplyParams, ReplyResult]{"message.reply"}
 	// StartDemo reads the demo sandbox's description from the relay (only a relay run with
 	// `make run` has one), trusts the sandbox's CA for its .test domains only, and adds the
@@ -113,8 +129,8 @@ var (
 // All lists every declared method, query and event, in a stable order.
 var All = []Specced{CoreInfo, Subscribe, Unsubscribe, CoreReady, StatusQuery, SetRole,
 	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities, SeedSynthetic,
-	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, AccountsQuery, UserPrivacyQuery, Reply,
-	StartDemo}
+	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, MastodonSignIn, MastodonToken, XSignIn,
+	FinishSignIn, AccountsQuery, UserPrivacyQuery, Reply, StartDemo}
 
 // CoreInfoResult describes the running core.
 type CoreInfoResult struct {
@@ -288,6 +304,47 @@ type EmailServer struct {
 	PinnedSHA256 string `json:"pinnedSha256,omitempty"`
 }
 
+// MastodonSignInParams starts a Mastodon sign-in.
+type MastodonSignInParams struct {
+	// Instance is the instance ("mastodon.social", "https://mastodon.social") or the user's
+	// address ("@alice@mastodon.social", found with WebFinger). http:// only on this computer.
+	Instance string `json:"instance"`
+	// RedirectURI is the app's callback address, where the instance sends the browser back
+	// (the app's origin + "/oauth/callback").
+	RedirectURI string `json:"redirectUri"`
+}
+
+// MastodonTokenParams adds a Mastodon account with a pasted access token.
+type MastodonTokenParams struct {
+	Instance string `json:"instance"`
+	Token    string `json:"token"`
+}
+
+// XSignInParams starts an X sign-in with the user's own developer app.
+type XSignInParams struct {
+	// ClientID is the OAuth 2.0 client id of the user's developer app (a public client).
+	ClientID string `json:"clientId"`
+	// RedirectURI is the app's callback address; it must be registered in the developer app
+	// exactly as given.
+	RedirectURI string `json:"redirectUri"`
+	// APIBase is X's API origin (default https://api.x.com), or a sandbox's; the authorize
+	// page is then APIBase + "/i/oauth2/authorize" and the token endpoint APIBase +
+	// "/2/oauth2/token".
+	APIBase string `json:"apiBase,omitempty"`
+	// CAPEM adds certificate authorities (PEM) trusted for APIBase: a sandbox's test CA.
+	CAPEM string `json:"caPem,omitempty"`
+}
+
+// SignInStarted is the consent page to open for a sign-in.
+type SignInStarted struct {
+	AuthorizeURL string `json:"authorizeUrl"`
+}
+
+// FinishSignInParams is the address the browser came back to after a consent page.
+type FinishSignInParams struct {
+	CallbackURL string `json:"callbackUrl"`
+}
+
 // AccountsView lists the accounts.
 type AccountsView struct {
 	Accounts []AccountView `json:"accounts"`
@@ -298,13 +355,18 @@ type AccountView struct {
 	ID       string        `json:"id"`
 	Network  model.Network `json:"network"`
 	Address  string        `json:"address"`
+	Label    string        `json:"label,omitempty"` // how the network writes it (@alice@mamot.fr, @Tapioca42)
 	Health   AccountHealth `json:"health"`
 	Progress *SyncProgress `json:"progress,omitempty"`
 }
 
 // AccountHealth is an account's connection state: never "connected" without a recent sign of life.
 type AccountHealth struct {
-	State        string    `json:"state"` // idle, connecting, connected, error, retrying, locked, no-relay
+	// State: idle, connecting, connected, error, retrying, locked, no-relay, other-tab (every
+	// network); live, polling (Mastodon: the stream is open, or down and REST polled);
+	// polling, rate-limited, refused, sign-in (X: polled, waiting for the rate-limit window,
+	// developer app refused by its tier or credits, tokens gone).
+	State        string    `json:"state"`
 	Since        time.Time `json:"since,omitzero"`
 	LastActivity time.Time `json:"lastActivity,omitzero"`
 	Error        string    `json:"error,omitempty"`

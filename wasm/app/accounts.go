@@ -2,29 +2,22 @@ package app
 
 import (
 	"context"
-
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
-	"fmt"
-	gomail "github.com/emersion/go-message/mail"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"caliopen/wasm/api"
 	"caliopen/wasm/core"
-	"caliopen/wasm/email"
-	"caliopen/wasm/email/autoconfig"
-	"caliopen/wasm/email/connector"
-	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/outbox"
-	"caliopen/wasm/email/smtpsend"
+	"caliopen/wasm/mastodon"
 	"caliopen/wasm/model"
+	"caliopen/wasm/store/repo"
 	"caliopen/wasm/tunnel"
 	"caliopen/wasm/vault"
+	"caliopen/wasm/x"
 )
 
 // Topic of the accounts list (health and progress).
@@ -34,16 +27,31 @@ const topicAccounts = "accounts"
 const (
 	settingRelayURL = "relay.url"
 	secretRelay     = "relay.token"
-	settingPin      = "pin" // in model.Account.Settings: a pinned certificate fingerprint
 )
 
 func accountSecret(id string) string { return "account:" + id }
 
+// connection is one running account connector, whatever its network.
+type connection interface {
+	// Run connects and syncs until ctx ends (or until only the user can fix what stops it).
+	Run(ctx context.Context)
+	// Health is the connection state shown in the accounts list.
+	Health() api.AccountHealth
+	// Progress is how far the sync has come; nil when there is nothing to show.
+	Progress() *api.SyncProgress
+	// Outbox sends the account's outbox items.
+	Outbox() outbox.Handler
+}
+
+// starter opens the connection of a stored account (its secrets read from the vault).
+type starter func(ctx context.Context, a model.Account, d *tunnel.Dialer) (connection, error)
+
 // accounts runs the user's network accounts: in the leader tab, with the vault unlocked and a
-// relay set, one connector per account, reaching its servers through the relay tunnel.
+// relay set, one connection per account, and one outbox dispatcher for all of them.
 type accounts struct {
-	a     *app
-	vault *vault.Vault
+	a        *app
+	vault    *vault.Vault
+	starters map[model.Network]starter
 
 	mu       sync.Mutex
 	relayURL string
@@ -53,16 +61,21 @@ type accounts struct {
 	// sending runs the outbox for the running accounts; restarted when they change.
 	stopSending context.CancelFunc
 	wake        chan struct{}
+	// links looks for identity link evidence after connectors stored profiles (debounced).
+	links chan struct{}
 }
 
 type running struct {
-	conn     *connector.Connector
-	cancel   context.CancelFunc
-	progress *api.SyncProgress
+	conn   connection
+	cancel context.CancelFunc
 }
 
 func newAccounts(a *app) *accounts {
-	return &accounts{a: a, vault: vault.New(a.o.DB), running: map[string]*running{}}
+	m := &accounts{a: a, vault: vault.New(a.o.DB), running: map[string]*running{},
+		wake: make(chan struct{}, 1), links: make(chan struct{}, 1)}
+	m.starters = map[model.Network]starter{model.Email: m.startEmail, model.Mastodon: m.startMastodon, model.X: m.startX}
+	go m.findLinks(a.ctx)
+	return m
 }
 
 func (m *accounts) register(c *core.Core) {
@@ -103,6 +116,10 @@ func (m *accounts) register(c *core.Core) {
 	})
 	core.Handle(c, api.SetRelay, m.setRelay)
 	core.Handle(c, api.AddEmailAccount, m.addEmail)
+	core.Handle(c, api.MastodonSignIn, m.mastodonSignIn)
+	core.Handle(c, api.MastodonToken, m.mastodonToken)
+	core.Handle(c, api.XSignIn, m.xSignIn)
+	core.Handle(c, api.FinishSignIn, m.finishSignIn)
 	core.Live(c, api.AccountsQuery, m.list, topicAccounts)
 	core.Handle(c, api.Reply, m.reply)
 	core.Handle(c, api.StartDemo, m.startDemo)
@@ -127,6 +144,7 @@ func (m *accounts) unlocked(ctx context.Context) error {
 	m.mu.Lock()
 	m.relayURL, m.token, m.anchors = url, string(token), anchors
 	m.mu.Unlock()
+	m.forgetStaleSignIns(ctx)
 	m.reconcile(ctx)
 	return nil
 }
@@ -167,107 +185,49 @@ func (m *accounts) dialer() *tunnel.Dialer {
 	return &tunnel.Dialer{RelayURL: ws + "/tunnel", Token: m.token, Anchors: m.anchors}
 }
 
-// transport reaches servers through the tunnel, TLS ending here; pin trusts exactly one
-// certificate (a self-hosted server's), else the embedded roots are used.
-func transport(d *tunnel.Dialer, pin string) email.Transport {
-	return email.Transport{
-		Dial: d.DialContext,
-		TLSConfig: func(host string) *tls.Config {
-			cfg, err := d.TLSFor(host, pin)
-			if err != nil { // a malformed pin: refuse every certificate rather than trust any
-				return &tls.Config{ServerName: host, VerifyConnection: func(tls.ConnectionState) error { return err }, InsecureSkipVerify: true}
-			}
-			return cfg
-		},
-	}
-}
-
-// httpClient calls HTTPS services through the tunnel (for servers without CORS).
-func httpClient(d *tunnel.Dialer) *http.Client { return d.HTTPClient(20 * time.Second) }
-
-func (m *accounts) addEmail(ctx context.Context, p api.AddEmailParams) (api.AccountView, error) {
-	addr := strings.ToLower(strings.TrimSpace(p.Address))
-	if !strings.Contains(addr, "@") {
-		return api.AccountView{}, api.Errorf(api.CodeBadRequest, "Enter your email address.")
-	}
+// ready checks what adding an account needs: the vault open (its secrets go there) and a
+// relay set (the app reaches servers through it).
+func (m *accounts) ready() (*tunnel.Dialer, error) {
 	if m.vault.Locked() {
-		return api.AccountView{}, api.Errorf("locked", "Unlock the vault first: the password is kept in it.")
+		return nil, api.Errorf("locked", "Unlock the vault first: the account's secrets are kept in it.")
 	}
 	d := m.dialer()
 	if d == nil {
-		return api.AccountView{}, api.Errorf("no_relay", "Set the relay first: the app reaches mail servers through it.")
+		return nil, api.Errorf("no_relay", "Set the relay first: the app reaches servers through it.")
 	}
-	pin := ""
-	var settings email.Settings
-	if p.Server != nil {
-		pin = p.Server.PinnedSHA256
-		settings = email.Settings{
-			Address: addr, Name: p.Name, Username: p.Server.Username,
-			IMAP: email.Server{Host: p.Server.IMAPHost, Port: p.Server.IMAPPort, Security: email.Security(p.Server.IMAPSecurity)},
-			SMTP: email.Server{Host: p.Server.SMTPHost, Port: p.Server.SMTPPort, Security: email.Security(p.Server.SMTPSecurity)},
-		}
-		if settings.Username == "" {
-			settings.Username = addr
-		}
-	} else {
-		disc := autoconfig.Discoverer{HTTP: httpClient(d), Transport: transport(d, "")}
-		res, err := disc.Discover(ctx, addr)
-		if errors.Is(err, tunnel.ErrAuth) {
-			return api.AccountView{}, api.Errorf("relay_auth", "The relay refused the access token: check it in the Relay step.")
-		}
-		if err != nil {
-			m.a.o.Log.Info("accounts: no server settings found", "domain", addr[strings.LastIndexByte(addr, '@')+1:], "error", err)
-			return api.AccountView{}, api.Errorf("not_found", "No server settings were found for "+addr+": enter them by hand.")
-		}
-		settings = res.Settings
-		settings.Address, settings.Name = addr, p.Name
-	}
-	if err := settings.Validate(); err != nil {
-		return api.AccountView{}, api.Errorf(api.CodeBadRequest, err.Error())
-	}
-	id := newID()
-	acct := &email.Account{ID: id, Settings: settings, Password: p.Password, Transport: transport(d, pin)}
-	c, err := acct.DialIMAP(ctx, nil)
-	if err != nil {
-		return api.AccountView{}, connectError(err)
-	}
-	_ = c.Logout().Wait()
-	c.Close()
-
-	stored := settings.NewModelAccount(id, accountSecret(id))
-	if pin != "" {
-		stored.Settings[settingPin] = pin
-	}
-	stored.CreatedAt = time.Now()
-	if err := m.vault.Put(ctx, accountSecret(id), []byte(p.Password)); err != nil {
-		return api.AccountView{}, err
-	}
-	if err := m.a.eng.Repo.PutAccount(ctx, &stored); err != nil {
-		return api.AccountView{}, err
-	}
-	if err := m.a.eng.SetOwnIdentity(ctx, model.Identity{URI: model.NewIdentityURI(model.Email, addr), DisplayName: p.Name}); err != nil {
-		return api.AccountView{}, err
-	}
-	m.reconcile(ctx)
-	return m.view(stored), nil
+	return d, nil
 }
 
-// connectError turns a failed first connection into words the user can act on.
-func connectError(err error) error {
-	if fp, _, ok := email.CertFingerprint(err); ok {
-		return api.Errorf("untrusted_certificate", "The server's certificate is not trusted. If you run this server, check that its fingerprint is "+fp+" and pin it.")
+// save stores a signed-in account: its secret sealed in the vault, the account record, and
+// its identity as one of the user's own; then starts it.
+func (m *accounts) save(ctx context.Context, a model.Account, secret []byte, own model.Identity) (api.AccountView, error) {
+	a.SecretRef = accountSecret(a.ID)
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = time.Now()
 	}
-	switch {
-	case errors.Is(err, email.ErrInsecure):
-		return api.Errorf("insecure", "This server does not offer an encrypted connection; your password was not sent.")
-	case errors.Is(err, email.ErrAuth):
-		return api.Errorf("auth", "The server refused this address or password (some providers need an app password).")
-	case errors.Is(err, tunnel.ErrAuth):
-		return api.Errorf("relay_auth", "The relay refused the access token.")
-	case errors.Is(err, tunnel.ErrDenied):
-		return api.Errorf("relay_denied", "The relay does not allow connections to this server: "+err.Error())
+	if err := m.vault.Put(ctx, a.SecretRef, secret); err != nil {
+		return api.AccountView{}, err
 	}
-	return api.Errorf(api.CodeUnavailable, "The server could not be reached: "+err.Error())
+	if err := m.a.eng.Repo.PutAccount(ctx, &a); err != nil {
+		return api.AccountView{}, err
+	}
+	if err := m.a.eng.SetOwnIdentity(ctx, own); err != nil {
+		return api.AccountView{}, err
+	}
+	m.restart(ctx, a.ID)
+	return m.view(a), nil
+}
+
+// accountFor returns the id of the stored account with this identity (signing in again
+// replaces its secret), or a new id.
+func (m *accounts) accountFor(ctx context.Context, id model.IdentityURI) string {
+	accts, _ := m.a.eng.Repo.AccountList(ctx)
+	for _, a := range accts {
+		if a.Identity == id {
+			return a.ID
+		}
+	}
+	return newID()
 }
 
 func newID() string {
@@ -276,12 +236,24 @@ func newID() string {
 	return "a" + hex.EncodeToString(b)
 }
 
-// reconcile starts the connectors that can run (leader tab, vault open, relay set) and stops
-// the others.
+// restart stops the account's connection (if it runs) and reconciles, which starts it again
+// with its new secret.
+func (m *accounts) restart(ctx context.Context, id string) {
+	m.mu.Lock()
+	if r := m.running[id]; r != nil {
+		r.cancel()
+		delete(m.running, id)
+	}
+	m.mu.Unlock()
+	m.reconcile(ctx)
+}
+
+// reconcile starts the connections that can run (leader tab, vault open, relay set) and
+// stops the others.
 func (m *accounts) reconcile(ctx context.Context) {
 	defer m.changed(ctx, topicAccounts)
 	d := m.dialer()
-	canRun := m.a.leader.Load() && !m.vault.Locked() && d != nil
+	canRun := m.a.leader.Load() && !m.vault.Locked()
 	accts, err := m.a.eng.Repo.AccountList(ctx)
 	if err != nil {
 		m.a.o.Log.Error("accounts: cannot list", "error", err)
@@ -292,17 +264,23 @@ func (m *accounts) reconcile(ctx context.Context) {
 	want := map[string]bool{}
 	changedSet := false
 	for _, a := range accts {
-		if a.Network != model.Email || !canRun {
+		start := m.starters[a.Network]
+		// Mastodon is called directly (it allows cross-origin calls); the rest needs the relay.
+		if start == nil || !canRun || (d == nil && a.Network != model.Mastodon) {
 			continue
 		}
 		want[a.ID] = true
 		if m.running[a.ID] != nil {
 			continue
 		}
-		if err := m.startLocked(ctx, a, d); err != nil {
+		conn, err := start(ctx, a, d)
+		if err != nil {
 			m.a.o.Log.Error("accounts: cannot start", "account", a.ID, "error", err)
 			continue
 		}
+		runCtx, cancel := context.WithCancel(m.a.ctx)
+		m.running[a.ID] = &running{conn: conn, cancel: cancel}
+		go conn.Run(runCtx)
 		changedSet = true
 	}
 	for id, r := range m.running {
@@ -318,7 +296,7 @@ func (m *accounts) reconcile(ctx context.Context) {
 }
 
 // restartOutboxLocked runs one outbox dispatcher for the running accounts (durable: items
-// queued while offline or in another session go out once a connector runs). Caller holds m.mu.
+// queued while offline or in another session go out once a connection runs). Caller holds m.mu.
 func (m *accounts) restartOutboxLocked() {
 	if m.stopSending != nil {
 		m.stopSending()
@@ -329,15 +307,15 @@ func (m *accounts) restartOutboxLocked() {
 	}
 	handlers := map[string]outbox.Handler{}
 	for id, r := range m.running {
-		handlers[id] = r.conn
+		handlers[id] = r.conn.Outbox()
 	}
 	ctx, cancel := context.WithCancel(m.a.ctx)
 	m.stopSending = cancel
-	if m.wake == nil {
-		m.wake = make(chan struct{}, 1)
-	}
 	d := &outbox.Dispatcher{Repo: m.a.eng.Repo, Handlers: handlers, Wake: m.wake,
 		Notify: func(outbox.Event) { m.changed(ctx, topicAccounts) }}
+	if tuning.outboxBackoff > 0 {
+		d.Backoff.Min, d.Backoff.Max = tuning.outboxBackoff, tuning.outboxBackoff
+	}
 	go func() {
 		if err := d.Run(ctx); err != nil && ctx.Err() == nil {
 			m.a.o.Log.Error("outbox stopped", "error", err)
@@ -345,121 +323,81 @@ func (m *accounts) restartOutboxLocked() {
 	}()
 }
 
-// reply queues a reply to a stored message in the outbox of its account.
+// tuning shortens the connectors' and the outbox's timings in tests; zero values keep the
+// defaults.
+var tuning struct {
+	outboxBackoff   time.Duration
+	mastodon        func(*mastodon.Config)
+	mastodonTimeout time.Duration // each REST call
+	x               func(*x.Connector)
+}
+
+// queued wakes the outbox for an item just queued.
+func (m *accounts) queued(ctx context.Context, it *repo.OutboxItem) api.ReplyResult {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+	m.changed(ctx, topicAccounts)
+	return api.ReplyResult{OutboxID: it.ID}
+}
+
+// reply queues a reply to a stored message in the outbox of its account, on its network.
 func (m *accounts) reply(ctx context.Context, p api.ReplyParams) (api.ReplyResult, error) {
+	if strings.TrimSpace(p.Text) == "" {
+		return api.ReplyResult{}, api.Errorf(api.CodeBadRequest, "Write something to send.")
+	}
 	parent, err := m.a.eng.Repo.Message(ctx, p.MessageID)
 	if err != nil {
 		return api.ReplyResult{}, api.Errorf(api.CodeNotFound, "This message is not stored on this device.")
-	}
-	if parent.Network != model.Email {
-		return api.ReplyResult{}, api.Errorf(api.CodeUnavailable, "Replies on "+string(parent.Network)+" are not wired into the app yet.")
 	}
 	acct, err := m.a.eng.Repo.Account(ctx, parent.AccountID)
 	if err != nil {
 		return api.ReplyResult{}, api.Errorf(api.CodeNotFound, "The account of this message is gone.")
 	}
-	settings, err := email.SettingsFromModel(acct)
+	var it *repo.OutboxItem
+	switch parent.Network {
+	case model.Email:
+		it, err = m.replyEmail(ctx, acct, parent, p)
+	case model.Mastodon:
+		it, err = m.replyMastodon(ctx, acct, parent, p)
+	case model.X:
+		it, err = m.replyX(ctx, acct, parent, p)
+	default:
+		err = api.Errorf(api.CodeUnavailable, "Replies on "+string(parent.Network)+" are not supported.")
+	}
 	if err != nil {
 		return api.ReplyResult{}, err
 	}
-	draft := &smtpsend.Draft{Text: p.Text, Parent: &parent, Subject: replySubject(parent.Subject)}
-	own := func(u model.IdentityURI) bool { return settings.Own(u.Address()) }
-	var replyTo []*gomail.Address
-	for _, q := range parent.Participants {
-		a := &gomail.Address{Name: q.Name, Address: q.URI.Address()}
-		switch {
-		case q.URI.Network() != model.Email || own(q.URI):
-		case q.Role == model.RoleReplyTo:
-			replyTo = append(replyTo, a)
-		case q.Role == model.RoleFrom && !parent.Outgoing:
-			draft.To = append(draft.To, a)
-		case (q.Role == model.RoleTo || q.Role == model.RoleCc) && (p.All || parent.Outgoing):
-			if parent.Outgoing && q.Role == model.RoleTo {
-				draft.To = append(draft.To, a)
-			} else {
-				draft.Cc = append(draft.Cc, a)
-			}
-		}
-	}
-	if len(replyTo) > 0 && !parent.Outgoing {
-		draft.To = replyTo
-	}
-	if len(draft.To) == 0 {
-		return api.ReplyResult{}, api.Errorf(api.CodeBadRequest, "This message has nobody to reply to.")
-	}
-	// Composing needs no connection: the connector's queue is used when it runs, else the
-	// account's settings compose it alike.
-	m.mu.Lock()
-	r := m.running[acct.ID]
-	wake := m.wake
-	m.mu.Unlock()
-	if r == nil {
-		return api.ReplyResult{}, api.Errorf("not_connected", "This account is not connected on this device (is the vault unlocked and this tab syncing?).")
-	}
-	it, err := r.conn.Queue(ctx, draft)
-	if err != nil {
-		return api.ReplyResult{}, err
-	}
-	if wake != nil {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	}
-	m.changed(ctx, topicAccounts)
-	return api.ReplyResult{OutboxID: it.ID}, nil
+	return m.queued(ctx, it), nil
 }
 
-func replySubject(s string) string {
-	t := strings.TrimSpace(s)
-	if len(t) >= 3 && strings.EqualFold(t[:3], "re:") {
-		return t
+// others are the participants of a message on its network that are not the user's own.
+func (m *accounts) others(ctx context.Context, msg model.Message) []model.Participant {
+	own, _ := m.a.eng.Repo.OwnIdentities(ctx)
+	isOwn := map[model.IdentityURI]bool{}
+	for _, id := range own {
+		isOwn[id.URI] = true
 	}
-	return "Re: " + t
-}
-
-func (m *accounts) startLocked(ctx context.Context, a model.Account, d *tunnel.Dialer) error {
-	settings, err := email.SettingsFromModel(a)
-	if err != nil {
-		return err
-	}
-	password, err := m.vault.Get(ctx, accountSecret(a.ID))
-	if err != nil {
-		return fmt.Errorf("password: %w", err)
-	}
-	acct := &email.Account{ID: a.ID, Settings: settings, Password: string(password), Transport: transport(d, a.Settings[settingPin])}
-	conn := connector.New(acct, m.a.eng.Repo)
-	runCtx, cancel := context.WithCancel(m.a.ctx)
-	r := &running{conn: conn, cancel: cancel}
-	conn.OnProgress(func(p imapsync.Progress) {
-		m.mu.Lock()
-		r.progress = &api.SyncProgress{Folder: p.Folder, Done: p.Done, Total: p.Total}
-		m.mu.Unlock()
-		m.changed(runCtx, topicAccounts)
-	})
-	conn.OnHealth(func(email.Health) { m.changed(runCtx, topicAccounts) })
-	m.running[a.ID] = r
-	go func() {
-		if err := conn.Run(runCtx); err != nil && runCtx.Err() == nil {
-			m.a.o.Log.Warn("accounts: connector stopped", "account", a.ID, "error", err)
+	var out []model.Participant
+	for _, p := range msg.Participants {
+		if p.URI.Network() == msg.Network && !isOwn[p.URI] {
+			out = append(out, p)
 		}
-	}()
-	return nil
+	}
+	return out
 }
 
 func (m *accounts) view(a model.Account) api.AccountView {
-	v := api.AccountView{ID: a.ID, Network: a.Network, Address: a.Identity.Address()}
+	v := api.AccountView{ID: a.ID, Network: a.Network, Address: a.Identity.Address(), Label: a.Label}
 	m.mu.Lock()
 	r := m.running[a.ID]
 	relay := m.relayURL != ""
 	m.mu.Unlock()
 	switch {
 	case r != nil:
-		h := r.conn.State()
-		v.Health = api.AccountHealth{State: string(h.State), Since: h.Since, LastActivity: h.LastActivity, Error: h.Err, RetryAt: h.RetryAt}
-		m.mu.Lock()
-		v.Progress = r.progress
-		m.mu.Unlock()
+		v.Health = r.conn.Health()
+		v.Progress = r.conn.Progress()
 	case m.vault.Locked():
 		v.Health = api.AccountHealth{State: "locked", Error: "The vault is locked: unlock it to connect."}
 	case !relay:
@@ -482,4 +420,33 @@ func (m *accounts) list(ctx context.Context, _ api.Empty) (api.AccountsView, err
 		out.Accounts = append(out.Accounts, m.view(a))
 	}
 	return out, nil
+}
+
+// profilesChanged asks for a search for link evidence among identities (debounced): a
+// connector stored profiles, whose facts may link identities across networks.
+func (m *accounts) profilesChanged() {
+	select {
+	case m.links <- struct{}{}:
+	default:
+	}
+}
+
+// findLinks runs the identity engine's detection after profiles changed, at most every
+// few seconds.
+func (m *accounts) findLinks(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.links:
+		}
+		if err := m.a.eng.FindLinks(ctx); err != nil && ctx.Err() == nil {
+			m.a.o.Log.Warn("accounts: link detection failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(3 * time.Second):
+		}
+	}
 }

@@ -316,6 +316,16 @@ func (e *Engine) Observe(tx *repo.Tx, written []model.Message, deleted []string)
 					have.DisplayName = p.Name
 					id = have
 				}
+				// A connector may have stored it with its profile, in this transaction even:
+				// name it without losing what it knows.
+				if stored, err := tx.Identity(p.URI); err == nil {
+					if stored.DisplayName != "" {
+						e.book.PutIdentity(stored)
+						continue
+					}
+					stored.DisplayName = p.Name
+					id = stored
+				}
 				e.book.PutIdentity(id)
 				named = append(named, id)
 			}

@@ -86,12 +86,12 @@ async function start(command) {
 }
 
 /** launch starts Chromium with a persistent profile (not incognito: installability and storage persistence need one). */
-export async function launch(viewport = { width: 1440, height: 900 }) {
+export async function launch(viewport = { width: 1440, height: 900 }, extraArgs = []) {
   const profile = mkdtempSync(join(tmpdir(), "caliopen-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport,
   });
   return {

@@ -1,11 +1,16 @@
+import { useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { Index, MessageView } from "./gen/api";
 import { networkLabel, shortDate } from "./format";
 import { useLive } from "./live";
+import { ReplyBox } from "./reply";
 
 /** DiscussionView shows one discussion's messages from every network in time order. */
 export function DiscussionView({ core, discussionKey, onClose }: { core: CoreClient; discussionKey: string; onClose: () => void }) {
   const view = useLive(core, "discussion.messages", { key: discussionKey });
+  const [replyTo, setReplyTo] = useState<string | null>(null);
+  // The reply answers the message chosen, else the last one received.
+  const parent = view && (view.messages.find((v) => v.message.id === replyTo) ?? [...view.messages].reverse().find((v) => !v.message.outgoing));
   return (
     <article class="discussion-view" data-testid="discussion-view">
       <button class="back" onClick={onClose}>
@@ -15,15 +20,16 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
       {view && (
         <ol class="messages">
           {view.messages.map((v) => (
-            <MessageItem key={v.message.id} v={v} />
+            <MessageItem key={v.message.id} v={v} onReply={() => setReplyTo(v.message.id)} />
           ))}
         </ol>
       )}
+      {parent && <ReplyBox core={core} parent={parent.message} />}
     </article>
   );
 }
 
-function MessageItem({ v }: { v: MessageView }) {
+function MessageItem({ v, onReply }: { v: MessageView; onReply: () => void }) {
   const m = v.message;
   const from = m.participants.find((p) => p.role === "from");
   return (
@@ -36,6 +42,9 @@ function MessageItem({ v }: { v: MessageView }) {
       {m.subject && <p class="subject">{m.subject}</p>}
       <p class="snippet">{m.snippet}</p>
       <PrivacyBadge index={v.privacy} />
+      <button class="link" data-testid="reply-to" onClick={onReply}>
+        Reply
+      </button>
     </li>
   );
 }

@@ -4,6 +4,9 @@ import { CoreError } from "./core-client";
 import { DemoButton } from "./demo";
 import type { AccountView, VaultStatus } from "./gen/api";
 import { useLive } from "./live";
+import { AddAccount, FinishSignIn, signInReturned } from "./add-account";
+import { networkLabel } from "./format";
+import { useAction } from "./use-action";
 
 /** strength gives rough feedback on a passphrase: length and variety, in words. */
 function strength(p: string): { score: number; words: string } {
@@ -11,23 +14,6 @@ function strength(p: string): { score: number; words: string } {
   if (/[a-z]/.test(p) && /[A-Z0-9]/.test(p) && /[^a-zA-Z0-9]/.test(p)) score = Math.min(4, score + 1);
   if (p.length < 8) score = 0;
   return { score, words: ["too short", "weak", "fair", "good", "strong"][score] };
-}
-
-function useAction(): [string | null, boolean, (fn: () => Promise<unknown>) => Promise<void>] {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError(e instanceof CoreError || e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return [error, busy, run];
 }
 
 /** Setup walks through the vault, the relay and the accounts; it folds away once done. */
@@ -92,6 +78,7 @@ function Unlock({ core }: { core: CoreClient }) {
     >
       <h2>Unlock</h2>
       <p class="muted">Your messages are readable; connecting to your accounts needs the passphrase.</p>
+      {signInReturned() && <p data-testid="signin-waiting">Unlock to finish adding the account you just signed in to.</p>}
       <label>
         Passphrase
         <input type="password" autocomplete="current-password" value={pass} onInput={(e) => setPass(e.currentTarget.value)} required />
@@ -156,6 +143,11 @@ const STATE_WORDS: Record<string, string> = {
   locked: "Locked",
   "no-relay": "No relay",
   "other-tab": "Synced by another tab",
+  live: "Live",
+  polling: "Polling",
+  "rate-limited": "Rate limit reached",
+  refused: "Refused by X",
+  "sign-in": "Sign in again",
 };
 
 function Accounts({ core, accounts }: { core: CoreClient; accounts: AccountView[] }) {
@@ -163,14 +155,22 @@ function Accounts({ core, accounts }: { core: CoreClient; accounts: AccountView[
   return (
     <section class="card setup" data-testid="accounts">
       <h2>Accounts</h2>
+      <FinishSignIn core={core} />
       <ul class="accounts">
         {accounts.map((a) => (
-          <li key={a.id} data-testid="account" data-state={a.health.state}>
-            <span class="addr">{a.address}</span> <span class={`state state-${a.health.state}`}>{STATE_WORDS[a.health.state] ?? a.health.state}</span>
+          <li key={a.id} data-testid="account" data-network={a.network} data-state={a.health.state}>
+            <span class={`net net-${a.network}`}>{networkLabel(a.network)}</span> <span class="addr">{a.label || a.address}</span>{" "}
+            <span class={`state state-${a.health.state}`}>{STATE_WORDS[a.health.state] ?? a.health.state}</span>
             {a.progress && a.progress.total > 0 && a.progress.done < a.progress.total && (
               <span class="progress" data-testid="sync-progress">
                 {" "}
                 · {a.progress.folder}: <progress max={a.progress.total} value={a.progress.done} /> {a.progress.done}/{a.progress.total}
+              </span>
+            )}
+            {a.progress && !a.progress.total && a.progress.done > 0 && (
+              <span class="progress muted" data-testid="sync-progress">
+                {" "}
+                · {a.progress.folder} synced: {a.progress.done}
               </span>
             )}
             {a.health.error && <p class="error">{a.health.error}</p>}
@@ -178,7 +178,13 @@ function Accounts({ core, accounts }: { core: CoreClient; accounts: AccountView[
         ))}
       </ul>
       {accounts.length === 0 && <DemoButton core={core} />}
-      {adding ? <AddEmail core={core} onDone={() => setAdding(false)} /> : <button onClick={() => setAdding(true)}>Add an email account</button>}
+      {adding ? (
+        <AddAccount core={core} email={<AddEmail core={core} onDone={() => setAdding(false)} />} />
+      ) : (
+        <button data-testid="add-account" onClick={() => setAdding(true)}>
+          Add an account
+        </button>
+      )}
     </section>
   );
 }

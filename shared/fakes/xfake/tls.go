@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"time"
 )
@@ -25,6 +26,22 @@ func (s *Server) StartTLS(names ...string) (srv *httptest.Server, caPEM []byte, 
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv.StartTLS()
 	return srv, caPEM, nil
+}
+
+// ServeTLS is StartTLS on a listener the caller opened (a port chosen in advance, for a
+// relay that must be told which ports it may reach). It returns the server, the CA and the
+// server's certificate, whose public key a browser may be told to trust.
+func (s *Server) ServeTLS(l net.Listener, names ...string) (srv *httptest.Server, caPEM []byte, leaf *x509.Certificate, err error) {
+	caPEM, cert, err := newPKI(names)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+		return nil, nil, nil, err
+	}
+	srv = &httptest.Server{Listener: l, Config: &http.Server{Handler: s}, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}}
+	srv.StartTLS()
+	return srv, caPEM, leaf, nil
 }
 
 func newPKI(names []string) ([]byte, tls.Certificate, error) {

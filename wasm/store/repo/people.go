@@ -54,6 +54,11 @@ func (tx *Tx) PutIdentity(id *model.Identity) error {
 	return tx.putJSON(Identities, string(id.URI), id, ix)
 }
 
+// Identity reads an identity in the transaction. Needs the store Identities.
+func (tx *Tx) Identity(uri model.IdentityURI) (id model.Identity, err error) {
+	return id, tx.getJSON(Identities, string(uri), &id)
+}
+
 // PutIdentity writes an identity.
 func (r *Repo) PutIdentity(ctx context.Context, id *model.Identity) error {
 	return r.Update(ctx, []string{Identities}, func(tx *Tx) error { return tx.PutIdentity(id) })

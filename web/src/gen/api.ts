@@ -12,6 +12,7 @@ export interface AccountView {
   id: string;
   network: Network;
   address: string;
+  label?: string;
   health: AccountHealth;
   progress?: SyncProgress | null;
 }
@@ -155,6 +156,10 @@ export interface Factor {
   advice?: Note[];
 }
 
+export interface FinishSignInParams {
+  callbackUrl: string;
+}
+
 export interface Flags {
   seen?: boolean;
   flagged?: boolean;
@@ -194,6 +199,16 @@ export interface MailFacts {
   remoteBlocked?: number;
   trackers?: number;
   trackerHosts?: string[];
+}
+
+export interface MastodonSignInParams {
+  instance: string;
+  redirectUri: string;
+}
+
+export interface MastodonTokenParams {
+  instance: string;
+  token: string;
 }
 
 export interface Message {
@@ -298,6 +313,10 @@ export interface SetRoleParams {
   leader: boolean;
 }
 
+export interface SignInStarted {
+  authorizeUrl: string;
+}
+
 export type SignatureState = string;
 
 export interface SplitParams {
@@ -344,6 +363,13 @@ export interface VaultStatus {
   relayUrl?: string;
 }
 
+export interface XSignInParams {
+  clientId: string;
+  redirectUri: string;
+  apiBase?: string;
+  caPem?: string;
+}
+
 /** Request/response methods: name → params and result. */
 export interface Methods {
   "core.info": { params: Empty; result: CoreInfoResult };
@@ -359,6 +385,10 @@ export interface Methods {
   "vault.lock": { params: Empty; result: Empty };
   "relay.set": { params: RelayParams; result: Empty };
   "accounts.addEmail": { params: AddEmailParams; result: AccountView };
+  "accounts.mastodonSignIn": { params: MastodonSignInParams; result: SignInStarted };
+  "accounts.mastodonToken": { params: MastodonTokenParams; result: AccountView };
+  "accounts.xSignIn": { params: XSignInParams; result: SignInStarted };
+  "accounts.finishSignIn": { params: FinishSignInParams; result: AccountView };
   "message.reply": { params: ReplyParams; result: ReplyResult };
   "demo.start": { params: Empty; result: DemoPlan };
 }
@@ -384,4 +414,4 @@ export interface ApiError {
   message: string;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "message.reply", "demo.start"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start"] as const;

@@ -1,0 +1,238 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+
+	"caliopen/wasm/api"
+	"caliopen/wasm/email/outbox"
+	"caliopen/wasm/model"
+	"caliopen/wasm/store/repo"
+	"caliopen/wasm/tunnel"
+	"caliopen/wasm/x"
+)
+
+// X accounts: X's API sends no CORS headers, so every call goes through the relay tunnel
+// with TLS ending here. The user brings their own developer app (a public client id).
+
+// xAppSettings are the developer app and the API an X account uses; kept in the account's
+// settings (none is secret: the client id is public, the CA is a certificate).
+type xAppSettings struct {
+	ClientID    string `json:"clientId"`
+	RedirectURI string `json:"redirectUri"`
+	// APIBase is X's API (https://api.x.com) or a sandbox's; its authorize page is then
+	// APIBase/i/oauth2/authorize.
+	APIBase string `json:"apiBase,omitempty"`
+	// CAPEM adds certificate authorities for a sandbox's API (never needed for X).
+	CAPEM string `json:"caPem,omitempty"`
+}
+
+// Keys of xAppSettings in model.Account.Settings (clientId, redirectUri and userId are
+// x.AccountFor's).
+const (
+	settingXAPIBase = "apiBase"
+	settingXCAPEM   = "caPem"
+)
+
+func xSettingsOf(a model.Account) xAppSettings {
+	return xAppSettings{ClientID: a.Settings["clientId"], RedirectURI: a.Settings["redirectUri"],
+		APIBase: a.Settings[settingXAPIBase], CAPEM: a.Settings[settingXCAPEM]}
+}
+
+// app returns the developer app, reaching X through the tunnel.
+func (s xAppSettings) app(d *tunnel.Dialer) (*x.App, error) {
+	hc, err := x.NewHTTPClient(d, []byte(s.CAPEM))
+	if err != nil {
+		return nil, api.Errorf(api.CodeBadRequest, "The certificate authority is not a PEM certificate: "+err.Error())
+	}
+	app := &x.App{ClientID: s.ClientID, RedirectURI: s.RedirectURI, HTTP: hc}
+	if s.APIBase != "" && s.APIBase != x.DefaultAPIBase {
+		app.AuthorizeURL = s.APIBase + "/i/oauth2/authorize"
+		app.TokenURL = s.APIBase + "/2/oauth2/token"
+	}
+	return app, nil
+}
+
+func (s xAppSettings) base() string {
+	if s.APIBase == "" {
+		return x.DefaultAPIBase
+	}
+	return s.APIBase
+}
+
+func (m *accounts) xSignIn(ctx context.Context, p api.XSignInParams) (api.SignInStarted, error) {
+	d, err := m.ready()
+	if err != nil {
+		return api.SignInStarted{}, err
+	}
+	s := xAppSettings{ClientID: strings.TrimSpace(p.ClientID), CAPEM: p.CAPEM}
+	if s.ClientID == "" {
+		return api.SignInStarted{}, api.Errorf(api.CodeBadRequest, "Enter the client id of your X developer app (OAuth 2.0, public client).")
+	}
+	if s.RedirectURI, err = checkRedirect(p.RedirectURI); err != nil {
+		return api.SignInStarted{}, err
+	}
+	if base := strings.TrimRight(strings.TrimSpace(p.APIBase), "/"); base != "" {
+		u, err := url.Parse(base)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" {
+			return api.SignInStarted{}, api.Errorf(api.CodeBadRequest, "The API address must be an https:// origin, such as https://api.x.com.")
+		}
+		s.APIBase = base
+	}
+	app, err := s.app(d)
+	if err != nil {
+		return api.SignInStarted{}, err
+	}
+	req, err := app.SignIn()
+	if err != nil {
+		return api.SignInStarted{}, api.Errorf(api.CodeBadRequest, err.Error())
+	}
+	if err := m.keepPending(ctx, req.State, pending{Network: model.X, X: &pendingX{Request: req, App: s}}); err != nil {
+		return api.SignInStarted{}, err
+	}
+	return api.SignInStarted{AuthorizeURL: req.URL}, nil
+}
+
+func (m *accounts) finishX(ctx context.Context, pend *pendingX, callback string) (api.AccountView, error) {
+	d, err := m.ready()
+	if err != nil {
+		return api.AccountView{}, err
+	}
+	app, err := pend.App.app(d)
+	if err != nil {
+		return api.AccountView{}, err
+	}
+	tok, err := app.Exchange(ctx, pend.Request, callback)
+	if err != nil {
+		return api.AccountView{}, xError(err)
+	}
+	ts := x.NewTokenSource(app, tok, nil)
+	me, err := (&x.Client{HTTP: app.HTTP, Base: pend.App.base(), Tokens: ts}).Me(ctx)
+	if err != nil {
+		return api.AccountView{}, xError(err)
+	}
+	a, own, err := x.AccountFor("", me, app, "")
+	if err != nil {
+		return api.AccountView{}, err
+	}
+	a.ID = m.accountFor(ctx, a.Identity)
+	if pend.App.APIBase != "" {
+		a.Settings[settingXAPIBase] = pend.App.APIBase
+	}
+	if pend.App.CAPEM != "" {
+		a.Settings[settingXCAPEM] = pend.App.CAPEM
+	}
+	secret, err := json.Marshal(ts.Current()) // the pair may have rotated during Me
+	if err != nil {
+		return api.AccountView{}, err
+	}
+	return m.save(ctx, a, secret, own)
+}
+
+// xError turns an X failure into words the user can act on.
+func xError(err error) error {
+	var oe *x.OAuthError
+	var ae *x.APIError
+	switch {
+	case errors.Is(err, x.ErrStateMismatch):
+		return api.Errorf("state_mismatch", "This sign-in answer does not belong to the sign-in started here. Start again.")
+	case errors.As(err, &oe):
+		return api.Errorf("refused", "X refused the sign-in ("+oe.Code+"): "+oe.Description+" Check the client id and that the app's callback address is exactly this app's.")
+	case errors.As(err, &ae) && ae.Refused():
+		return api.Errorf("refused", ae.AccessState())
+	case errors.As(err, &ae):
+		return api.Errorf("refused", "X refused: "+ae.Error())
+	}
+	return tunnelError(err, "X could not be reached: ")
+}
+
+// xConn is a running X account: the poller and the outbox handler.
+type xConn struct {
+	conn *x.Connector
+
+	mu     sync.Mutex
+	state  x.State
+	stored int
+}
+
+func (m *accounts) startX(ctx context.Context, a model.Account, d *tunnel.Dialer) (connection, error) {
+	if d == nil {
+		return nil, errors.New("no relay")
+	}
+	s := xSettingsOf(a)
+	app, err := s.app(d)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := m.vault.Get(ctx, a.SecretRef)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: %w", err)
+	}
+	var tok x.Token
+	if err := json.Unmarshal(raw, &tok); err != nil {
+		return nil, fmt.Errorf("tokens: %w", err)
+	}
+	c := &xConn{state: x.State{Status: x.StatusSyncing}}
+	c.conn = x.New(x.Config{App: app, Token: tok, HTTP: app.HTTP, APIBase: s.APIBase, Repo: m.a.eng.Repo,
+		AccountID: a.ID, SelfID: a.Settings["userId"],
+		// X rotates refresh tokens: a pair not written to the vault means signing in again.
+		OnToken: func(t x.Token) {
+			raw, _ := json.Marshal(t)
+			if err := m.vault.Put(m.a.ctx, a.SecretRef, raw); err != nil {
+				m.a.o.Log.Error("accounts: the renewed X tokens could not be kept", "account", a.ID, "error", err)
+			}
+		},
+		OnState: func(st x.State) {
+			c.mu.Lock()
+			c.state = st
+			c.stored += st.Result.Messages
+			c.mu.Unlock()
+			if st.Result.Messages > 0 {
+				m.profilesChanged()
+			}
+			m.changed(m.a.ctx, topicAccounts)
+		}})
+	if tuning.x != nil {
+		tuning.x(c.conn)
+	}
+	return c, nil
+}
+
+func (c *xConn) Run(ctx context.Context) { _ = c.conn.Run(ctx) }
+
+func (c *xConn) Outbox() outbox.Handler { return c.conn.Outbox }
+
+// Health says polling while X answers (X has no push for a browser app), rate-limited until
+// the window resets, refused when X refuses the developer app (its access tier or credits).
+func (c *xConn) Health() api.AccountHealth {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.state
+	h := api.AccountHealth{State: string(st.Status), LastActivity: st.LastSync, Error: st.Message, RetryAt: st.Until}
+	if st.Status == x.StatusIdle || st.Status == x.StatusSyncing {
+		h.State, h.RetryAt = "polling", st.Until
+	}
+	return h
+}
+
+func (c *xConn) Progress() *api.SyncProgress {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stored == 0 {
+		return nil
+	}
+	return &api.SyncProgress{Folder: "Direct messages", Done: c.stored}
+}
+
+// replyX queues a message to the parent's conversation.
+func (m *accounts) replyX(ctx context.Context, acct model.Account, parent model.Message, p api.ReplyParams) (*repo.OutboxItem, error) {
+	if parent.ConversationID == "" {
+		return nil, api.Errorf(api.CodeBadRequest, "This message has no conversation to answer in.")
+	}
+	return x.EnqueueText(ctx, m.a.eng.Repo, acct.ID, x.Outgoing{ConversationID: parent.ConversationID, Text: p.Text})
+}

@@ -1,0 +1,212 @@
+// Adding an account: the choice of network, the Mastodon and X sign-ins through their consent
+// pages, and the return from those pages. The user-visible strings are in TEXT, in plain
+// English, so that they can be extracted for translation.
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import type { CoreClient } from "./core-client";
+import { useAction } from "./use-action";
+
+const TEXT = {
+  choose: "Add an account",
+  email: "Email",
+  mastodon: "Mastodon",
+  x: "X",
+  mastodonIntro:
+    "Your instance asks you to sign in and to allow Caliopen to read and send your direct messages. Caliopen then talks to your instance directly from this browser; the relay is not involved.",
+  instance: "Your instance or your address",
+  instancePlaceholder: "mastodon.social or @you@mastodon.social",
+  continueMastodon: "Continue on your instance",
+  useToken: "Use an access token instead (made in your instance's Preferences → Development)",
+  token: "Access token",
+  addWithToken: "Add the account",
+  xWhy:
+    "X only lets third-party apps read and send direct messages through its paid API, and it bills the developer app that makes the calls. Caliopen has no server that could hold a shared app for you, so you create your own app at developer.x.com (type “Native App” or “Single page App”: a public client, without a secret), give it the callback address below, and paste its client id here. Your tokens stay sealed in this device's vault; X's API is reached through your relay, encrypted end to end.",
+  xPricing:
+    "X charges your developer account per use: reading a direct message costs $0.010 per event returned, sending one $0.015, reading a profile $0.010 (X counts the same resource once per UTC day). Caliopen polls at most once a minute and stops at the messages it already has, so a quiet inbox costs little. Prices are X's and may change.",
+  x30Days: "X's API only returns the last 30 days of direct messages: older conversations cannot be imported.",
+  xChat:
+    "X's newer encrypted chats (XChat) are not reachable by any public API: conversations moved to XChat do not appear here. Only the classic direct messages do, and X can read those.",
+  callbackLabel: "Callback address to register in your X app",
+  clientId: "Client id of your X developer app",
+  advanced: "Another X API (a sandbox or a test server)",
+  apiBase: "API address",
+  caPem: "Extra certificate authority (PEM)",
+  continueX: "Continue on X",
+  opening: "Opening the sign-in page…",
+  finishing: "Finishing the sign-in…",
+  added: (who: string) => `Added ${who}.`,
+  failed: "The sign-in did not complete: ",
+} as const;
+
+/** CALLBACK is where Mastodon instances and X send the browser back: the app itself. */
+export const CALLBACK_PATH = "/oauth/callback";
+const callbackURL = () => `${location.origin}${CALLBACK_PATH}`;
+
+// The answer of a consent page arrives as this page's address. It is read once, at load, and
+// the address cleaned at once (the code in it is single-use); the core finishes the sign-in
+// once the vault is unlocked (the sign-in in progress is sealed in it).
+let returned: string | null = null;
+if (location.pathname === CALLBACK_PATH) {
+  returned = location.href;
+  history.replaceState(null, "", "/");
+}
+
+/** signInReturned says whether the page was loaded by the answer of a consent page. */
+export function signInReturned(): boolean {
+  return returned !== null;
+}
+
+/** FinishSignIn completes a sign-in the browser came back from, and says how it went. */
+export function FinishSignIn({ core }: { core: CoreClient }) {
+  const [error, busy, run] = useAction();
+  const [done, setDone] = useState<string | null>(null);
+  useEffect(() => {
+    const url = returned;
+    if (!url) return;
+    returned = null;
+    void run(async () => {
+      const a = await core.call("accounts.finishSignIn", { callbackUrl: url });
+      setDone(TEXT.added(a.label || a.address));
+    });
+  }, [core]);
+  if (!busy && !error && !done) return null;
+  return (
+    <div data-testid="finish-signin">
+      {busy && <p class="muted">{TEXT.finishing}</p>}
+      {done && <p data-testid="signin-done">{done}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {TEXT.failed}
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+type Network = "email" | "mastodon" | "x";
+
+/** AddAccount offers the networks; email's form comes from the caller. */
+export function AddAccount({ core, email }: { core: CoreClient; email: ComponentChildren }) {
+  const [network, setNetwork] = useState<Network>("email");
+  return (
+    <div class="add-account" data-testid="add-account-form">
+      <fieldset class="choice" role="radiogroup" aria-label={TEXT.choose}>
+        {(["email", "mastodon", "x"] as const).map((n) => (
+          <label class="inline" key={n}>
+            <input type="radio" name="network" value={n} checked={network === n} onChange={() => setNetwork(n)} data-testid={`choose-${n}`} /> {TEXT[n]}
+          </label>
+        ))}
+      </fieldset>
+      {network === "email" && email}
+      {network === "mastodon" && <AddMastodon core={core} />}
+      {network === "x" && <AddX core={core} />}
+    </div>
+  );
+}
+
+function AddMastodon({ core }: { core: CoreClient }) {
+  const [instance, setInstance] = useState("");
+  const [withToken, setWithToken] = useState(false);
+  const [token, setToken] = useState("");
+  const [error, busy, run] = useAction();
+  return (
+    <form
+      data-testid="add-mastodon"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(async () => {
+          if (withToken) {
+            await core.call("accounts.mastodonToken", { instance, token });
+            setToken("");
+            return;
+          }
+          const { authorizeUrl } = await core.call("accounts.mastodonSignIn", { instance, redirectUri: callbackURL() });
+          location.assign(authorizeUrl);
+        });
+      }}
+    >
+      <p class="muted">{TEXT.mastodonIntro}</p>
+      <label>
+        {TEXT.instance}
+        <input value={instance} placeholder={TEXT.instancePlaceholder} onInput={(e) => setInstance(e.currentTarget.value)} required />
+      </label>
+      <label class="inline">
+        <input type="checkbox" checked={withToken} onChange={(e) => setWithToken(e.currentTarget.checked)} /> {TEXT.useToken}
+      </label>
+      {withToken && (
+        <label>
+          {TEXT.token}
+          <input type="password" value={token} onInput={(e) => setToken(e.currentTarget.value)} required />
+        </label>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button class="primary" disabled={busy}>
+        {busy ? TEXT.opening : withToken ? TEXT.addWithToken : TEXT.continueMastodon}
+      </button>
+    </form>
+  );
+}
+
+function AddX({ core }: { core: CoreClient }) {
+  const [clientId, setClientId] = useState("");
+  const [advanced, setAdvanced] = useState(false);
+  const [apiBase, setApiBase] = useState("");
+  const [caPem, setCaPem] = useState("");
+  const [error, busy, run] = useAction();
+  return (
+    <form
+      data-testid="add-x"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(async () => {
+          const params = { clientId, redirectUri: callbackURL(), apiBase: advanced ? apiBase : undefined, caPem: advanced ? caPem : undefined };
+          const { authorizeUrl } = await core.call("accounts.xSignIn", params);
+          location.assign(authorizeUrl);
+        });
+      }}
+    >
+      <p class="muted">{TEXT.xWhy}</p>
+      <p class="muted">{TEXT.xPricing}</p>
+      <ul class="muted notes">
+        <li>{TEXT.x30Days}</li>
+        <li>{TEXT.xChat}</li>
+      </ul>
+      <label>
+        {TEXT.callbackLabel}
+        <input readOnly value={callbackURL()} data-testid="x-callback" onFocus={(e) => e.currentTarget.select()} />
+      </label>
+      <label>
+        {TEXT.clientId}
+        <input value={clientId} onInput={(e) => setClientId(e.currentTarget.value)} required autocomplete="off" />
+      </label>
+      <label class="inline">
+        <input type="checkbox" checked={advanced} onChange={(e) => setAdvanced(e.currentTarget.checked)} /> {TEXT.advanced}
+      </label>
+      {advanced && (
+        <fieldset>
+          <label>
+            {TEXT.apiBase}
+            <input type="url" value={apiBase} placeholder="https://api.x.com" onInput={(e) => setApiBase(e.currentTarget.value)} />
+          </label>
+          <label>
+            {TEXT.caPem}
+            <textarea rows={4} value={caPem} onInput={(e) => setCaPem(e.currentTarget.value)} />
+          </label>
+        </fieldset>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button class="primary" disabled={busy}>
+        {busy ? TEXT.opening : TEXT.continueX}
+      </button>
+    </form>
+  );
+}
