@@ -2,8 +2,8 @@
 // loopback port, so every API call is a real cross-origin request with Mastodon's CORS
 // answers) and a fake X API (HTTPS with a throwaway CA, reached only through the relay
 // tunnel, TLS ending in the core). The user adds both accounts through their consent pages
-// (the browser leaves the app and comes back to /oauth/callback, unlocks the vault, and the
-// sign-in completes), sees Bob's direct messages from both networks in one discussion (the
+// (Mastodon's in a popup that hands the callback back; X's with popups blocked, so the page
+// leaves the app, comes back to /oauth/callback, unlocks the vault, and the sign-in completes), sees Bob's direct messages from both networks in one discussion (the
 // identity engine merged him: his Mastodon profile link, verified by his instance, is the
 // link his X profile names), receives a live Mastodon message, and replies on both networks.
 import assert from "node:assert/strict";
@@ -92,10 +92,18 @@ test("Mastodon and X accounts through their consent pages, DMs merged, live, rep
   await page.getByTestId("choose-mastodon").check({ timeout: 30000 });
   const masto = page.getByTestId("add-mastodon");
   await masto.locator("input").first().fill(fakes.mastodon);
-  await Promise.all([page.waitForURL(/\/oauth\/callback|\/$/, { timeout: 30000 }), masto.locator("button").click()]);
-  assert.match(await unlockAndFinish(page), /Added @alice@fake\.example/);
+  // The consent page opens in a popup that comes back to the app and closes by itself.
+  const [popup] = await Promise.all([page.waitForEvent("popup"), masto.locator("button").click()]);
+  await popup.waitForEvent("close", { timeout: 30000 });
+  const mastoDone = masto.getByTestId("signin-done");
+  await mastoDone.waitFor({ timeout: 30000 });
+  assert.match(await mastoDone.textContent(), /Added @alice@fake\.example/);
 
-  // X: the user's developer app; the consent page, then back.
+  // X: the user's developer app; the consent page, then back. Popups blocked here: the page
+  // itself goes to the consent page and finishes once the vault is unlocked again.
+  await page.evaluate(() => {
+    window.open = () => null;
+  });
   const addButton = page.getByTestId("add-account"); // the form may be open already
   if (await addButton.count()) await addButton.click();
   await page.getByTestId("choose-x").check();

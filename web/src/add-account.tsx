@@ -4,6 +4,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
+import { CALLBACK_PATH, consent, openConsentWindow } from "./oauth-popup";
 import { useAction } from "./use-action";
 
 const TEXT = {
@@ -38,8 +39,6 @@ const TEXT = {
   failed: "The sign-in did not complete: ",
 } as const;
 
-/** CALLBACK is where Mastodon instances and X send the browser back: the app itself. */
-export const CALLBACK_PATH = "/oauth/callback";
 const callbackURL = () => `${location.origin}${CALLBACK_PATH}`;
 
 // The answer of a consent page arrives as this page's address. It is read once, at load, and
@@ -84,6 +83,11 @@ export function FinishSignIn({ core }: { core: CoreClient }) {
   );
 }
 
+/** finish completes a sign-in from the address its consent page came back to. */
+export function finish(core: CoreClient, callbackUrl: string) {
+  return core.call("accounts.finishSignIn", { callbackUrl });
+}
+
 type Network = "email" | "mastodon" | "x";
 
 /** AddAccount offers the networks; email's form comes from the caller. */
@@ -109,6 +113,7 @@ function AddMastodon({ core }: { core: CoreClient }) {
   const [instance, setInstance] = useState("");
   const [withToken, setWithToken] = useState(false);
   const [token, setToken] = useState("");
+  const [done, setDone] = useState<string | null>(null);
   const [error, busy, run] = useAction();
   return (
     <form
@@ -117,12 +122,19 @@ function AddMastodon({ core }: { core: CoreClient }) {
         e.preventDefault();
         void run(async () => {
           if (withToken) {
-            await core.call("accounts.mastodonToken", { instance, token });
+            const a = await core.call("accounts.mastodonToken", { instance, token });
             setToken("");
+            setDone(TEXT.added(a.label || a.address));
             return;
           }
-          const { authorizeUrl } = await core.call("accounts.mastodonSignIn", { instance, redirectUri: callbackURL() });
-          location.assign(authorizeUrl);
+          const popup = openConsentWindow();
+          try {
+            const { authorizeUrl } = await core.call("accounts.mastodonSignIn", { instance, redirectUri: callbackURL() });
+            const a = await finish(core, await consent(popup, authorizeUrl));
+            setDone(TEXT.added(a.label || a.address));
+          } finally {
+            popup?.close();
+          }
         });
       }}
     >
@@ -140,6 +152,7 @@ function AddMastodon({ core }: { core: CoreClient }) {
           <input type="password" value={token} onInput={(e) => setToken(e.currentTarget.value)} required />
         </label>
       )}
+      {done && <p data-testid="signin-done">{done}</p>}
       {error && (
         <p class="error" role="alert">
           {error}
@@ -157,6 +170,7 @@ function AddX({ core }: { core: CoreClient }) {
   const [advanced, setAdvanced] = useState(false);
   const [apiBase, setApiBase] = useState("");
   const [caPem, setCaPem] = useState("");
+  const [done, setDone] = useState<string | null>(null);
   const [error, busy, run] = useAction();
   return (
     <form
@@ -165,8 +179,14 @@ function AddX({ core }: { core: CoreClient }) {
         e.preventDefault();
         void run(async () => {
           const params = { clientId, redirectUri: callbackURL(), apiBase: advanced ? apiBase : undefined, caPem: advanced ? caPem : undefined };
-          const { authorizeUrl } = await core.call("accounts.xSignIn", params);
-          location.assign(authorizeUrl);
+          const popup = openConsentWindow();
+          try {
+            const { authorizeUrl } = await core.call("accounts.xSignIn", params);
+            const a = await finish(core, await consent(popup, authorizeUrl));
+            setDone(TEXT.added(a.label || a.address));
+          } finally {
+            popup?.close();
+          }
         });
       }}
     >
@@ -199,6 +219,7 @@ function AddX({ core }: { core: CoreClient }) {
           </label>
         </fieldset>
       )}
+      {done && <p data-testid="signin-done">{done}</p>}
       {error && (
         <p class="error" role="alert">
           {error}
