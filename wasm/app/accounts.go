@@ -93,6 +93,7 @@ func (m *accounts) register(c *core.Core) {
 	})
 	core.Handle(c, api.LockVault, func(ctx context.Context, _ api.Empty) (api.Empty, error) {
 		m.vault.Lock()
+		m.a.keys.lock()
 		m.mu.Lock()
 		m.token = ""
 		m.mu.Unlock()
@@ -124,6 +125,7 @@ func (m *accounts) unlocked(ctx context.Context) error {
 	m.mu.Lock()
 	m.relayURL, m.token = url, string(token)
 	m.mu.Unlock()
+	m.a.keys.unlock(ctx)
 	m.reconcile(ctx)
 	return nil
 }
@@ -354,13 +356,43 @@ func (m *accounts) reply(ctx context.Context, p api.ReplyParams) (api.ReplyResul
 	if parent.Network != model.Email {
 		return api.ReplyResult{}, api.Errorf(api.CodeUnavailable, "Replies on "+string(parent.Network)+" are not wired into the app yet.")
 	}
+	draft, settings, err := m.emailReplyDraft(ctx, parent, p)
+	if err != nil {
+		return api.ReplyResult{}, err
+	}
+	// Composing needs no connection: the connector's queue is used when it runs, else the
+	// account's settings compose it alike.
+	m.mu.Lock()
+	r := m.running[parent.AccountID]
+	wake := m.wake
+	m.mu.Unlock()
+	if r == nil {
+		return api.ReplyResult{}, api.Errorf("not_connected", "This account is not connected on this device (is the vault unlocked and this tab syncing?).")
+	}
+	it, err := m.a.keys.queueEmail(ctx, r.conn, settings, draft, p.Encrypt)
+	if err != nil {
+		return api.ReplyResult{}, err
+	}
+	if wake != nil {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	m.changed(ctx, topicAccounts)
+	return api.ReplyResult{OutboxID: it.ID}, nil
+}
+
+// emailReplyDraft addresses an email reply to parent: to its author (or Reply-To), and to
+// the other recipients when p.All.
+func (m *accounts) emailReplyDraft(ctx context.Context, parent model.Message, p api.ReplyParams) (*smtpsend.Draft, email.Settings, error) {
 	acct, err := m.a.eng.Repo.Account(ctx, parent.AccountID)
 	if err != nil {
-		return api.ReplyResult{}, api.Errorf(api.CodeNotFound, "The account of this message is gone.")
+		return nil, email.Settings{}, api.Errorf(api.CodeNotFound, "The account of this message is gone.")
 	}
 	settings, err := email.SettingsFromModel(acct)
 	if err != nil {
-		return api.ReplyResult{}, err
+		return nil, email.Settings{}, err
 	}
 	draft := &smtpsend.Draft{Text: p.Text, Parent: &parent, Subject: replySubject(parent.Subject)}
 	own := func(u model.IdentityURI) bool { return settings.Own(u.Address()) }
@@ -385,29 +417,9 @@ func (m *accounts) reply(ctx context.Context, p api.ReplyParams) (api.ReplyResul
 		draft.To = replyTo
 	}
 	if len(draft.To) == 0 {
-		return api.ReplyResult{}, api.Errorf(api.CodeBadRequest, "This message has nobody to reply to.")
+		return nil, email.Settings{}, api.Errorf(api.CodeBadRequest, "This message has nobody to reply to.")
 	}
-	// Composing needs no connection: the connector's queue is used when it runs, else the
-	// account's settings compose it alike.
-	m.mu.Lock()
-	r := m.running[acct.ID]
-	wake := m.wake
-	m.mu.Unlock()
-	if r == nil {
-		return api.ReplyResult{}, api.Errorf("not_connected", "This account is not connected on this device (is the vault unlocked and this tab syncing?).")
-	}
-	it, err := r.conn.Queue(ctx, draft)
-	if err != nil {
-		return api.ReplyResult{}, err
-	}
-	if wake != nil {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	}
-	m.changed(ctx, topicAccounts)
-	return api.ReplyResult{OutboxID: it.ID}, nil
+	return draft, settings, nil
 }
 
 func replySubject(s string) string {
@@ -427,7 +439,8 @@ func (m *accounts) startLocked(ctx context.Context, a model.Account, d *tunnel.D
 	if err != nil {
 		return fmt.Errorf("password: %w", err)
 	}
-	acct := &email.Account{ID: a.ID, Settings: settings, Password: string(password), Transport: transport(d, a.Settings[settingPin])}
+	acct := &email.Account{ID: a.ID, Settings: settings, Password: string(password), Transport: transport(d, a.Settings[settingPin]),
+		Reader: m.a.keys.reader(settings)}
 	conn := connector.New(acct, m.a.eng.Repo)
 	runCtx, cancel := context.WithCancel(m.a.ctx)
 	r := &running{conn: conn, cancel: cancel}

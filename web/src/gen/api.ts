@@ -32,6 +32,10 @@ export interface AddEmailParams {
   server?: EmailServer | null;
 }
 
+export interface ArmoredKey {
+  armored: string;
+}
+
 export interface Attachment {
   id: string;
   name: string;
@@ -124,6 +128,11 @@ export interface EmailServer {
 export interface Empty {
 }
 
+export interface ExportSecretParams {
+  fingerprint: string;
+  passphrase: string;
+}
+
 export interface Factor {
   id: string;
   earned: number;
@@ -140,6 +149,11 @@ export interface Flags {
   draft?: boolean;
 }
 
+export interface GenerateKeyParams {
+  address: string;
+  name?: string;
+}
+
 export type Grade = string;
 
 export interface Hop {
@@ -153,12 +167,37 @@ export interface Hop {
 
 export type IdentityURI = string;
 
+export interface ImportKeyParams {
+  armored: string;
+  passphrase?: string;
+}
+
 export interface Index {
   version: number;
   score: number;
   grade: Grade;
   factors: Factor[];
   cap?: Cap | null;
+}
+
+export interface KeyRef {
+  fingerprint: string;
+}
+
+export interface KeyView {
+  fingerprint: string;
+  display: string;
+  address: string;
+  source: string;
+  verified?: boolean;
+  locked?: boolean;
+  problem?: string;
+  addedAt?: string;
+}
+
+export interface KeysView {
+  own: KeyView[];
+  contacts: KeyView[];
 }
 
 export interface LinkParams {
@@ -232,6 +271,11 @@ export interface Person {
   identities: IdentityURI[];
 }
 
+export interface PlanRecipient {
+  address: string;
+  fingerprint?: string;
+}
+
 export interface Privacy {
   score: number;
   grade: string;
@@ -246,6 +290,7 @@ export interface ReplyParams {
   messageId: string;
   text: string;
   all?: boolean;
+  encrypt?: boolean | null;
 }
 
 export interface ReplyResult {
@@ -259,6 +304,7 @@ export interface Security {
   signature?: SignatureState;
   signerKeyId?: string;
   note?: string;
+  undecrypted?: boolean;
 }
 
 export interface SeedParams {
@@ -271,8 +317,23 @@ export interface SeedResult {
   ms: number;
 }
 
+export interface SendPlan {
+  encrypt: boolean;
+  canEncrypt: boolean;
+  reason: string;
+  missing?: string[];
+  recipients: PlanRecipient[];
+  recommendation: string;
+}
+
 export interface SetRoleParams {
   leader: boolean;
+}
+
+export interface SetVerifiedParams {
+  address: string;
+  fingerprint: string;
+  verified: boolean;
 }
 
 export type SignatureState = string;
@@ -337,6 +398,13 @@ export interface Methods {
   "relay.set": { params: RelayParams; result: Empty };
   "accounts.addEmail": { params: AddEmailParams; result: AccountView };
   "message.reply": { params: ReplyParams; result: ReplyResult };
+  "keys.generate": { params: GenerateKeyParams; result: KeyView };
+  "keys.import": { params: ImportKeyParams; result: KeysView };
+  "keys.exportPublic": { params: KeyRef; result: ArmoredKey };
+  "keys.exportSecret": { params: ExportSecretParams; result: ArmoredKey };
+  "keys.revocation": { params: KeyRef; result: ArmoredKey };
+  "keys.setVerified": { params: SetVerifiedParams; result: Empty };
+  "message.plan": { params: ReplyParams; result: SendPlan };
 }
 
 /** Live queries: name → arguments and each pushed result. */
@@ -347,6 +415,7 @@ export interface Queries {
   "vault.status": { args: Empty; result: VaultStatus };
   "accounts.list": { args: Empty; result: AccountsView };
   "privacy.user": { args: Empty; result: UserReport };
+  "keys.list": { args: Empty; result: KeysView };
 }
 
 /** Events the core pushes: name → data. */
@@ -360,4 +429,4 @@ export interface ApiError {
   message: string;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "message.reply"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "message.reply", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan"] as const;
