@@ -2,10 +2,12 @@ import type { CoreClient } from "./core-client";
 import type { Index, MessageView } from "./gen/api";
 import { networkLabel, shortDate } from "./format";
 import { useLive } from "./live";
+import { ReplyBox, SecurityBadge } from "./keys";
 
 /** DiscussionView shows one discussion's messages from every network in time order. */
 export function DiscussionView({ core, discussionKey, onClose }: { core: CoreClient; discussionKey: string; onClose: () => void }) {
   const view = useLive(core, "discussion.messages", { key: discussionKey });
+  const target = view && replyTarget(view.messages);
   return (
     <article class="discussion-view" data-testid="discussion-view">
       <button class="back" onClick={onClose}>
@@ -19,8 +21,14 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
           ))}
         </ol>
       )}
+      {target && <ReplyBox core={core} message={target} />}
     </article>
   );
+}
+
+/** replyTarget is the newest email of a discussion (replies are wired for email only). */
+function replyTarget(messages: MessageView[]) {
+  return [...messages].reverse().find((v) => v.message.network === "email")?.message;
 }
 
 function MessageItem({ v }: { v: MessageView }) {
@@ -35,6 +43,7 @@ function MessageItem({ v }: { v: MessageView }) {
       </header>
       {m.subject && <p class="subject">{m.subject}</p>}
       <p class="snippet">{m.snippet}</p>
+      <SecurityBadge security={m.security} />
       <PrivacyBadge index={v.privacy} />
     </li>
   );

@@ -12,7 +12,8 @@ function strength(p: string): { score: number; words: string } {
   return { score, words: ["too short", "weak", "fair", "good", "strong"][score] };
 }
 
-function useAction(): [string | null, boolean, (fn: () => Promise<unknown>) => Promise<void>] {
+/** useAction runs a core call, keeping its error (in words) and whether it is running. */
+export function useAction(): [string | null, boolean, (fn: () => Promise<unknown>) => Promise<void>] {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const run = async (fn: () => Promise<unknown>) => {
