@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	gomail "github.com/emersion/go-message/mail"
+
 	"caliopen/relay/auth"
 	"caliopen/relay/tunnel"
 	"caliopen/shared/testkit"
@@ -358,7 +360,31 @@ func TestReplyEncryptedToAWebKeyDirectoryKey(t *testing.T) {
 	t.Cleanup(dir.Close)
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: dir.Certificate().Raw})
 	u := newMailUser(t, relayOptions{hosts: hostsResolver{"example.com": "127.0.0.1"}, https: dir.Listener.Addr().String(), extraCAPEM: caPEM})
-	u.must("keys.generate", api.GenerateKeyParams{Address: "alice@example.test", Name: "Alice"}, nil)
+	var key api.KeyView
+	u.must("keys.generate", api.GenerateKeyParams{Address: "alice@example.test", Name: "Alice"}, &key)
+
+	// An attachment inside the encryption is stored decrypted with the message: no server
+	// can give it back part by part.
+	var alicePub api.ArmoredKey
+	u.must("keys.exportPublic", api.KeyRef{Fingerprint: key.Fingerprint}, &alicePub)
+	aliceKey, err := pgp.ParsePublic([]byte(alicePub.Armored))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withFile, err := pgp.BuildEncrypted(pgp.Outgoing{From: &gomail.Address{Address: "bob@example.com"}, To: []*gomail.Address{{Address: "alice@example.test"}},
+		Subject: "the plans", MessageID: "f1@example.com", Text: "See attached.",
+		Attachments: []pgp.Attachment{{Name: "plans.txt", ContentType: "text/plain", Data: []byte("top secret plans")}}}, bob, []*pgp.PublicKey{aliceKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := u.stored(u.deliver(withFile), encrypted)
+	b := u.body(got.ID)
+	if got.Subject != "the plans" || len(b.Attachments) != 1 || !b.Attachments[0].Fetched {
+		t.Fatalf("encrypted attachment: %+v %+v", got, b)
+	}
+	if data, err := u.repo.Attachment(u.ctx, got.ID, b.Attachments[0].ID); err != nil || string(data) != "top secret plans" {
+		t.Fatalf("attachment bytes: %q %v", data, err)
+	}
 
 	id := u.deliver([]byte("From: Bob <bob@example.com>\r\nTo: alice@example.test\r\nSubject: hello\r\n" +
 		"Date: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <b1@example.com>\r\n\r\nAre you there?\r\n"))
