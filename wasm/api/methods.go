@@ -130,7 +130,8 @@ var (
 var All = []Specced{CoreInfo, Subscribe, Unsubscribe, CoreReady, StatusQuery, SetRole,
 	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities, SeedSynthetic,
 	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, MastodonSignIn, MastodonToken, XSignIn,
-	FinishSignIn, AccountsQuery, UserPrivacyQuery, Reply, StartDemo}
+	FinishSignIn, AccountsQuery, UserPrivacyQuery, Reply, StartDemo,
+	KeysQuery, GenerateKey, ImportKey, ExportPublicKey, ExportSecretKey, RevocationCertificate, SetKeyVerified, PlanReply}
 
 // CoreInfoResult describes the running core.
 type CoreInfoResult struct {
@@ -385,6 +386,9 @@ type ReplyParams struct {
 	MessageID string `json:"messageId"`
 	Text      string `json:"text"`
 	All       bool   `json:"all,omitempty"`
+	// Encrypt overrides the plan's default (see PlanReply): false sends in the clear, true
+	// insists on encryption (refused when a recipient has no key). Absent: the plan decides.
+	Encrypt *bool `json:"encrypt,omitempty"`
 }
 
 // ReplyResult names the outbox item that carries the reply.
@@ -420,4 +424,108 @@ type DemoX struct {
 	// CAPEM is the sandbox CA the X API's certificate chains to (already trusted for its
 	// domain once the demo started).
 	CAPEM string `json:"caPem"`
+}
+
+// OpenPGP: the user's keys, contacts' keys and the encryption of outgoing mail.
+var (
+	// KeysQuery follows the user's own keys and the contacts' keys.
+	KeysQuery = Query[Empty, KeysView]{"keys.list"}
+	// GenerateKey makes a Curve25519 key pair for one of the user's email addresses; its
+	// secret half is sealed in the vault.
+	GenerateKey = Method[GenerateKeyParams, KeyView]{"keys.generate"}
+	// ImportKey reads an armored key: a secret key (unlocked with Passphrase when protected)
+	// becomes one of the user's own, public keys become contacts' keys.
+	ImportKey = Method[ImportKeyParams, KeysView]{"keys.import"}
+	// ExportPublicKey returns a key's public half, armored.
+	ExportPublicKey = Method[KeyRef, ArmoredKey]{"keys.exportPublic"}
+	// ExportSecretKey returns one of the user's secret keys, armored and protected with the
+	// passphrase given (a backup, or another client).
+	ExportSecretKey = Method[ExportSecretParams, ArmoredKey]{"keys.exportSecret"}
+	// RevocationCertificate returns an armored revocation certificate for one of the user's
+	// keys, to keep aside.
+	RevocationCertificate = Method[KeyRef, ArmoredKey]{"keys.revocation"}
+	// SetKeyVerified marks a contact's key verified (the fingerprint was compared out of
+	// band), or unmarks it.
+	SetKeyVerified = Method[SetVerifiedParams, Empty]{"keys.setVerified"}
+	// PlanReply says, before sending, whether a reply will be encrypted, and why not when not.
+	PlanReply = Method[ReplyParams, SendPlan]{"message.plan"}
+)
+
+// KeysView lists the keys.
+type KeysView struct {
+	Own      []KeyView `json:"own"`
+	Contacts []KeyView `json:"contacts"`
+}
+
+// KeyView is one key as the UI shows it.
+type KeyView struct {
+	Fingerprint string `json:"fingerprint"` // lower-case hex
+	Display     string `json:"display"`     // grouped in blocks of four, as GnuPG shows it
+	Address     string `json:"address"`
+	// Source is "own" for the user's keys, else where the key came from: "autocrypt",
+	// "wkd", "import" or "attachment".
+	Source   string `json:"source"`
+	Verified bool   `json:"verified,omitempty"`
+	// Locked is true for an own key whose secret half is sealed in the locked vault.
+	Locked bool `json:"locked,omitempty"`
+	// Problem says why the key cannot be used now (revoked, expired), or is empty.
+	Problem string    `json:"problem,omitempty"`
+	AddedAt time.Time `json:"addedAt,omitzero"`
+}
+
+// GenerateKeyParams names the address (one of the user's email accounts) and the name on
+// the key.
+type GenerateKeyParams struct {
+	Address string `json:"address"`
+	Name    string `json:"name,omitempty"`
+}
+
+// ImportKeyParams carries an armored key and, for a protected secret key, its passphrase.
+type ImportKeyParams struct {
+	Armored    string `json:"armored"`
+	Passphrase string `json:"passphrase,omitempty"`
+}
+
+// KeyRef names a key by fingerprint.
+type KeyRef struct {
+	Fingerprint string `json:"fingerprint"`
+}
+
+// ExportSecretParams names a key and the passphrase that protects the export.
+type ExportSecretParams struct {
+	Fingerprint string `json:"fingerprint"`
+	Passphrase  string `json:"passphrase"`
+}
+
+// ArmoredKey is an armored key or certificate.
+type ArmoredKey struct {
+	Armored string `json:"armored"`
+}
+
+// SetVerifiedParams marks a contact's key.
+type SetVerifiedParams struct {
+	Address     string `json:"address"`
+	Fingerprint string `json:"fingerprint"`
+	Verified    bool   `json:"verified"`
+}
+
+// SendPlan says how a message will be sent.
+type SendPlan struct {
+	Encrypt    bool `json:"encrypt"`    // the default: encrypted unless the user turns it off
+	CanEncrypt bool `json:"canEncrypt"` // every recipient (and the sender) has a usable key
+	// Reason is one sentence for the composer.
+	Reason string `json:"reason"`
+	// Missing are the recipients without a usable key.
+	Missing []string `json:"missing,omitempty"`
+	// Recipients are the addresses the message goes to, each with the key it would be
+	// encrypted to (empty when none).
+	Recipients []PlanRecipient `json:"recipients"`
+	// Recommendation is Autocrypt's advice: disable, discourage, available or encrypt.
+	Recommendation string `json:"recommendation"`
+}
+
+// PlanRecipient is one recipient of a planned message.
+type PlanRecipient struct {
+	Address     string `json:"address"`
+	Fingerprint string `json:"fingerprint,omitempty"`
 }

@@ -107,6 +107,7 @@ func (m *accounts) register(c *core.Core) {
 	})
 	core.Handle(c, api.LockVault, func(ctx context.Context, _ api.Empty) (api.Empty, error) {
 		m.vault.Lock()
+		m.a.keys.lock()
 		m.mu.Lock()
 		m.token = ""
 		m.mu.Unlock()
@@ -145,6 +146,7 @@ func (m *accounts) unlocked(ctx context.Context) error {
 	m.relayURL, m.token, m.anchors = url, string(token), anchors
 	m.mu.Unlock()
 	m.forgetStaleSignIns(ctx)
+	m.a.keys.unlock(ctx)
 	m.reconcile(ctx)
 	return nil
 }

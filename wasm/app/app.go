@@ -36,6 +36,9 @@ type Options struct {
 	// Broadcast reaches the app's other tabs; nil when there are none to reach.
 	Broadcast platform.Broadcaster
 	Log       *slog.Logger
+	// ExtraCAPEM adds certificate authorities (PEM) to the embedded roots for HTTPS lookups
+	// through the tunnel (Web Key Directories): a private CA, or a test's.
+	ExtraCAPEM []byte
 }
 
 // Start registers every feature on a new core, announces readiness with the api.CoreReady
@@ -84,8 +87,10 @@ func Start(ctx context.Context, o Options) error {
 		c.Changed(ctx, engine.TopicDiscussions) // the summaries were rewritten from the index
 	}()
 	a.accts = newAccounts(a)
+	a.keys = newKeys(a, a.accts.vault)
 	a.register()
 	a.accts.register(c)
+	a.keys.register(c)
 	// The ready event goes out at once: measuring storage (navigator.storage.estimate) can
 	// take a while on a large profile, and core.info answers with it when asked.
 	if err := core.Emit(c, api.CoreReady, a.info(ctx, false)); err != nil {
@@ -98,6 +103,7 @@ type app struct {
 	ctx    context.Context
 	c      *core.Core
 	accts  *accounts
+	keys   *keys
 	o      Options
 	eng    *engine.Engine
 	leader atomic.Bool

@@ -139,7 +139,8 @@ func (m *accounts) startEmail(ctx context.Context, a model.Account, d *tunnel.Di
 	if err != nil {
 		return nil, fmt.Errorf("password: %w", err)
 	}
-	acct := &email.Account{ID: a.ID, Settings: settings, Password: string(password), Transport: transport(d, a.Settings[settingPin])}
+	acct := &email.Account{ID: a.ID, Settings: settings, Password: string(password), Transport: transport(d, a.Settings[settingPin]),
+		Reader: m.a.keys.reader(settings)}
 	c := &emailConn{conn: connector.New(acct, m.a.eng.Repo)}
 	c.conn.OnProgress(func(p imapsync.Progress) {
 		c.mu.Lock()
@@ -168,9 +169,30 @@ func (c *emailConn) Progress() *api.SyncProgress {
 
 // replyEmail composes an email reply (to the author, or all) into the account's outbox.
 func (m *accounts) replyEmail(ctx context.Context, acct model.Account, parent model.Message, p api.ReplyParams) (*repo.OutboxItem, error) {
-	settings, err := email.SettingsFromModel(acct)
+	draft, settings, err := m.emailReplyDraft(ctx, parent, p)
 	if err != nil {
 		return nil, err
+	}
+	// The connector composes with its account's settings (From, Autocrypt, Sent filing).
+	m.mu.Lock()
+	r := m.running[acct.ID]
+	m.mu.Unlock()
+	if r == nil {
+		return nil, api.Errorf("not_connected", "This account is not connected on this device (is the vault unlocked and this tab syncing?).")
+	}
+	return m.a.keys.queueEmail(ctx, r.conn.(*emailConn).conn, settings, draft, p.Encrypt)
+}
+
+// emailReplyDraft addresses an email reply to parent: to its author (or Reply-To), and to
+// the other recipients when p.All.
+func (m *accounts) emailReplyDraft(ctx context.Context, parent model.Message, p api.ReplyParams) (*smtpsend.Draft, email.Settings, error) {
+	acct, err := m.a.eng.Repo.Account(ctx, parent.AccountID)
+	if err != nil {
+		return nil, email.Settings{}, api.Errorf(api.CodeNotFound, "The account of this message is gone.")
+	}
+	settings, err := email.SettingsFromModel(acct)
+	if err != nil {
+		return nil, email.Settings{}, err
 	}
 	draft := &smtpsend.Draft{Text: p.Text, Parent: &parent, Subject: replySubject(parent.Subject)}
 	own := func(u model.IdentityURI) bool { return settings.Own(u.Address()) }
@@ -195,16 +217,9 @@ func (m *accounts) replyEmail(ctx context.Context, acct model.Account, parent mo
 		draft.To = replyTo
 	}
 	if len(draft.To) == 0 {
-		return nil, api.Errorf(api.CodeBadRequest, "This message has nobody to reply to.")
+		return nil, email.Settings{}, api.Errorf(api.CodeBadRequest, "This message has nobody to reply to.")
 	}
-	// The connector composes with its account's settings (From, Autocrypt, Sent filing).
-	m.mu.Lock()
-	r := m.running[acct.ID]
-	m.mu.Unlock()
-	if r == nil {
-		return nil, api.Errorf("not_connected", "This account is not connected on this device (is the vault unlocked and this tab syncing?).")
-	}
-	return r.conn.(*emailConn).conn.Queue(ctx, draft)
+	return draft, settings, nil
 }
 
 func replySubject(s string) string {

@@ -139,4 +139,6 @@ type Account struct {
 	Settings Settings
 	Password string
 	Transport
+	// Reader, when set, reads fetched messages (see Read).
+	Reader Reader
 }

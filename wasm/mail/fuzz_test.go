@@ -24,7 +24,29 @@ func FuzzParse(f *testing.F) {
 		if r := unsafeReason(p.Body.HTML); r != "" {
 			t.Fatalf("unsafe HTML kept (%s): %q", r, p.Body.HTML)
 		}
+		// Keeping the attachments finds the same ones, each with as many bytes as listed.
+		k, err := ParseKeepingAttachments(raw)
+		if err != nil || len(k.Body.Attachments) != len(p.Body.Attachments) {
+			t.Fatalf("keeping attachments: %v, %d vs %d attachments", err, len(k.Body.Attachments), len(p.Body.Attachments))
+		}
+		for _, a := range k.Body.Attachments {
+			if d, ok := k.AttachmentData[a.ID]; !ok || int64(len(d)) != a.Size {
+				t.Fatalf("attachment %s: %d bytes kept, %d listed", a.ID, len(d), a.Size)
+			}
+		}
 	})
+}
+
+func TestParseKeepingAttachments(t *testing.T) {
+	raw := "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nhello\r\n" +
+		"--x\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQ=\r\n--x--\r\n"
+	p, err := ParseKeepingAttachments([]byte(raw))
+	if err != nil || len(p.Body.Attachments) != 1 || string(p.AttachmentData[p.Body.Attachments[0].ID]) != "%PDF-1.4" {
+		t.Fatalf("%v %+v %q", err, p.Body.Attachments, p.AttachmentData)
+	}
+	if plain, _ := Parse([]byte(raw)); plain.AttachmentData != nil {
+		t.Fatal("Parse kept attachment bytes")
+	}
 }
 
 // FuzzSanitizeHTML: the output never contains script or event handlers.

@@ -39,6 +39,9 @@ type Parsed struct {
 	// PGP facts seen in the structure (before any decryption).
 	PGPEncrypted bool // multipart/encrypted (RFC 3156) or an inline PGP message
 	PGPSigned    bool // multipart/signed with application/pgp-signature, or inline signed
+	// AttachmentData holds each attachment's decoded bytes by attachment id, filled only by
+	// ParseKeepingAttachments.
+	AttachmentData map[string][]byte
 }
 
 // ErrUnreadable is returned when not even the message's header could be read.
@@ -46,7 +49,14 @@ var ErrUnreadable = errors.New("mail: the message header cannot be read")
 
 // Parse reads a raw message. A broken or RFC-violating message yields what could be read and
 // notes in Body.Notes; only a message without a readable header is an error.
-func Parse(raw []byte) (p *Parsed, err error) {
+func Parse(raw []byte) (p *Parsed, err error) { return parse(raw, false) }
+
+// ParseKeepingAttachments is Parse that also keeps every attachment's decoded bytes in
+// Parsed.AttachmentData: for content no server can give back part by part later (the
+// attachments of a decrypted message).
+func ParseKeepingAttachments(raw []byte) (*Parsed, error) { return parse(raw, true) }
+
+func parse(raw []byte, keep bool) (p *Parsed, err error) {
 	defer func() {
 		if r := recover(); r != nil { // a parser bug must never take the core down
 			p, err = nil, fmt.Errorf("%w: %v", ErrUnreadable, r)
@@ -64,7 +74,7 @@ func Parse(raw []byte) (p *Parsed, err error) {
 	}
 	h := mail.Header{Header: e.Header}
 	p.readHeader(h)
-	w := walker{p: p}
+	w := walker{p: p, keep: keep}
 	w.entity(e, "1", 0)
 	p.Body.Text = strings.Join(w.text, "\n\n")
 	p.Body.HTML = strings.Join(w.html, "\n<hr>\n")
@@ -164,6 +174,7 @@ func (p *Parsed) readHeader(h mail.Header) {
 // walker visits the MIME tree.
 type walker struct {
 	p     *Parsed
+	keep  bool // keep attachment bytes in p.AttachmentData
 	parts int
 	text  []string
 	html  []string
@@ -228,7 +239,17 @@ func (w *walker) entity(e *message.Entity, path string, depth int) {
 			filename = defaultName(ctype, path)
 		}
 		size := int64(len(body))
-		if e.Body != nil {
+		if w.keep {
+			if e.Body != nil {
+				rest, _ := io.ReadAll(e.Body)
+				body = append(body, rest...)
+			}
+			size = int64(len(body))
+			if w.p.AttachmentData == nil {
+				w.p.AttachmentData = map[string][]byte{}
+			}
+			w.p.AttachmentData[path] = body
+		} else if e.Body != nil {
 			n, _ := io.Copy(io.Discard, e.Body) // count the rest of a large attachment
 			size += n
 		}
@@ -265,7 +286,7 @@ func (w *walker) multipart(e *message.Entity, mr message.MultipartReader, ctype 
 		}
 		child := path + "." + fmt.Sprint(i)
 		if alternative {
-			sub := &walker{p: w.p, parts: w.parts}
+			sub := &walker{p: w.p, keep: w.keep, parts: w.parts}
 			sub.entity(part, child, depth+1)
 			w.parts = sub.parts
 			alts = append(alts, sub)

@@ -197,6 +197,10 @@ type Security struct {
 	Signature   SignatureState `json:"signature,omitempty"`
 	SignerKeyID string         `json:"signerKeyId,omitempty"`
 	Note        string         `json:"note,omitempty"` // a readable reason when decryption/verification failed
+	// Undecrypted is true for an encrypted message not decrypted yet (no key of the user's
+	// opened it, or the keys were locked): its raw form is kept to try again when a key
+	// comes.
+	Undecrypted bool `json:"undecrypted,omitempty"`
 }
 
 // Body is the content of a message, stored apart from its metadata.

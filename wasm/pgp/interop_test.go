@@ -25,10 +25,10 @@ func TestGnuPGInterop(t *testing.T) {
 			keys := Keys{Own: []*SecretKey{me}, Contacts: ring}
 			myPub, _ := me.Public()
 			myArmored, _ := myPub.Armored()
-			myPubFile := peer.file("alice.asc", []byte(myArmored))
+			myPubFile := peer.File("alice.asc", []byte(myArmored))
 
 			t.Run("gnupg encrypts and signs, we decrypt and verify", func(t *testing.T) {
-				msg, stderr, code := peer.run("encrypt-sign", myPubFile, "Secret plans")
+				msg, stderr, code := peer.Run("encrypt-sign", myPubFile, "Secret plans")
 				if code != 0 {
 					t.Fatalf("gpg: %s", stderr)
 				}
@@ -43,12 +43,12 @@ func TestGnuPGInterop(t *testing.T) {
 			})
 
 			t.Run("we encrypt and sign, gnupg decrypts and verifies", func(t *testing.T) {
-				peer.run("import", myPubFile)
+				peer.Run("import", myPubFile)
 				raw, err := BuildEncrypted(outgoing("To Bob, encrypted"), me, []*PublicKey{bobKey})
 				if err != nil {
 					t.Fatal(err)
 				}
-				plain, stderr, code := peer.run("decrypt-verify", peer.file("ours.eml", raw))
+				plain, stderr, code := peer.Run("decrypt-verify", peer.File("ours.eml", raw))
 				if code != 0 {
 					t.Fatalf("gpg decrypt-verify exit %d: %s", code, stderr)
 				}
@@ -66,7 +66,7 @@ func TestGnuPGInterop(t *testing.T) {
 			})
 
 			t.Run("gnupg signs, we verify; tampered is bad", func(t *testing.T) {
-				msg, stderr, code := peer.run("sign", "Signed news")
+				msg, stderr, code := peer.Run("sign", "Signed news")
 				if code != 0 {
 					t.Fatalf("gpg: %s", stderr)
 				}
@@ -81,12 +81,12 @@ func TestGnuPGInterop(t *testing.T) {
 			})
 
 			t.Run("we sign, gnupg verifies", func(t *testing.T) {
-				peer.run("import", myPubFile)
+				peer.Run("import", myPubFile)
 				raw, err := BuildSigned(outgoing("Signed by Alice"), me)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, stderr, code := peer.run("verify", peer.file("signed.eml", raw)); code != 0 {
+				if _, stderr, code := peer.Run("verify", peer.File("signed.eml", raw)); code != 0 {
 					t.Fatalf("gpg verify exit %d: %s", code, stderr)
 				}
 				myRing := NewRing()
@@ -95,7 +95,7 @@ func TestGnuPGInterop(t *testing.T) {
 			})
 
 			t.Run("encrypted to a key we lack", func(t *testing.T) {
-				msg, _, code := peer.run("encrypt", peer.file("bob.asc", mustArmor(t, bobKey)), "Not for us")
+				msg, _, code := peer.Run("encrypt", peer.File("bob.asc", mustArmor(t, bobKey)), "Not for us")
 				if code != 0 {
 					t.Fatal("gpg encrypt failed")
 				}

@@ -19,6 +19,17 @@ var handle = crypto.PGPWithProfile(profile.Default())
 // SecretKey is one of the user's own key pairs, unlocked for use in this session.
 type SecretKey struct {
 	key *crypto.Key
+	// pub is the public half, made once: making it copies and parses the key again, and a
+	// key kept keeps the results of its self-signatures' checks (go-crypto caches them).
+	pub *PublicKey
+}
+
+func newSecretKey(k *crypto.Key) (*SecretKey, error) {
+	p, err := k.ToPublic()
+	if err != nil {
+		return nil, err
+	}
+	return &SecretKey{key: k, pub: &PublicKey{key: p}}, nil
 }
 
 // ErrNotSecret is returned when a secret key was expected and a public key was given.
@@ -30,7 +41,7 @@ func Generate(name, email string) (*SecretKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgp: generating a key: %w", err)
 	}
-	return &SecretKey{key: k}, nil
+	return newSecretKey(k)
 }
 
 // ImportSecret reads an armored or binary secret key, unlocking it with passphrase when it
@@ -52,7 +63,7 @@ func ImportSecret(data, passphrase []byte) (*SecretKey, error) {
 			return nil, fmt.Errorf("pgp: the passphrase does not unlock this key: %w", err)
 		}
 	}
-	return &SecretKey{key: k}, nil
+	return newSecretKey(k)
 }
 
 // SecretKeyFromBytes reads the bytes Bytes returned (after the vault unsealed them).
@@ -66,13 +77,7 @@ func (s *SecretKey) Bytes() ([]byte, error) {
 }
 
 // Public returns the public half.
-func (s *SecretKey) Public() (*PublicKey, error) {
-	p, err := s.key.ToPublic()
-	if err != nil {
-		return nil, err
-	}
-	return &PublicKey{key: p}, nil
-}
+func (s *SecretKey) Public() (*PublicKey, error) { return s.pub, nil }
 
 // Fingerprint is the key's fingerprint in lower-case hex.
 func (s *SecretKey) Fingerprint() string { return s.key.GetFingerprint() }

@@ -18,7 +18,7 @@ func TestGnuPGKeys(t *testing.T) {
 	for _, algo := range []string{"ed25519", "rsa"} {
 		t.Run(algo, func(t *testing.T) {
 			peer := newGPGPeer(t, "Bob", "bob@example.test", algo)
-			sec, err := os.ReadFile(filepath.Join(peer.state, "sec.asc"))
+			sec, err := os.ReadFile(filepath.Join(peer.State, "sec.asc"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -27,7 +27,7 @@ func TestGnuPGKeys(t *testing.T) {
 				t.Fatal(err)
 			}
 			// GnuPG encrypts to itself (and to its own key file): we read it with its key
-			msg, stderr, code := peer.run("encrypt-sign", filepath.Join(peer.state, "pub.asc"), "Note to self")
+			msg, stderr, code := peer.Run("encrypt-sign", filepath.Join(peer.State, "pub.asc"), "Note to self")
 			if code != 0 {
 				t.Fatal(stderr)
 			}
@@ -39,7 +39,7 @@ func TestGnuPGKeys(t *testing.T) {
 
 	t.Run("protected export and revocation", func(t *testing.T) {
 		peer := newGPGPeer(t, "Bob", "bob@example.test", "ed25519")
-		home := filepath.Join(peer.state, "gnupg")
+		home := filepath.Join(peer.State, "gnupg")
 		gpg := func(args ...string) (string, error) {
 			cmd := exec.Command("gpg", append([]string{"--homedir", home, "--batch", "--yes", "--no-tty", "--pinentry-mode", "loopback"}, args...)...)
 			out, err := cmd.CombinedOutput()
@@ -50,17 +50,17 @@ func TestGnuPGKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out, err := gpg("--passphrase", "s3cret words", "--import", peer.file("alice-sec.asc", []byte(exported))); err != nil {
+		if out, err := gpg("--passphrase", "s3cret words", "--import", peer.File("alice-sec.asc", []byte(exported))); err != nil {
 			t.Fatalf("gpg refused our protected key: %v\n%s", err, out)
 		}
-		if out, err := gpg("--passphrase", "s3cret words", "--local-user", me.Fingerprint(), "--clearsign", "-o", filepath.Join(peer.state, "x.asc"), peer.file("x", []byte("x"))); err != nil {
+		if out, err := gpg("--passphrase", "s3cret words", "--local-user", me.Fingerprint(), "--clearsign", "-o", filepath.Join(peer.State, "x.asc"), peer.File("x", []byte("x"))); err != nil {
 			t.Fatalf("gpg cannot use our key with its passphrase: %v\n%s", err, out)
 		}
 		cert, err := me.RevocationCertificate("superseded")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out, err := gpg("--import", peer.file("rev.asc", []byte(cert))); err != nil {
+		if out, err := gpg("--import", peer.File("rev.asc", []byte(cert))); err != nil {
 			t.Fatalf("gpg refused our revocation: %v\n%s", err, out)
 		}
 		out, _ := gpg("--with-colons", "--list-keys", me.Fingerprint())

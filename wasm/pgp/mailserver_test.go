@@ -126,8 +126,8 @@ func TestThroughMailServers(t *testing.T) {
 		t.Run(algo, func(t *testing.T) {
 			peer := newGPGPeer(t, "Bob", "bob@example.test", algo)
 			bobKey := peer.publicKey()
-			myPubFile := peer.file("alice.asc", mustArmor(t, myPub))
-			peer.run("import", myPubFile)
+			myPubFile := peer.File("alice.asc", mustArmor(t, myPub))
+			peer.Run("import", myPubFile)
 
 			t.Run("caliopen to gnupg, encrypted", func(t *testing.T) {
 				m := outgoing("Through Postfix")
@@ -138,7 +138,7 @@ func TestThroughMailServers(t *testing.T) {
 				}
 				srv.send(t, "alice", "alicepw", "alice@example.test", []string{"bob@example.test"}, raw)
 				got := srv.fetchLatest(t, "bob", "bobpw", m.MessageID)
-				plain, stderr, code := peer.run("decrypt-verify", peer.file("fetched.eml", got))
+				plain, stderr, code := peer.Run("decrypt-verify", peer.File("fetched.eml", got))
 				if code != 0 || !bytes.Contains(plain, []byte("Subject: Through Postfix")) {
 					t.Fatalf("gpg decrypt-verify exit %d: %s\n%s", code, stderr, plain)
 				}
@@ -151,13 +151,13 @@ func TestThroughMailServers(t *testing.T) {
 				}
 				srv.send(t, "alice", "alicepw", "alice@example.test", []string{"bob@example.test"}, raw)
 				got := srv.fetchLatest(t, "bob", "bobpw", "Signed through Postfix")
-				if _, stderr, code := peer.run("verify", peer.file("fetched-signed.eml", got)); code != 0 {
+				if _, stderr, code := peer.Run("verify", peer.File("fetched-signed.eml", got)); code != 0 {
 					t.Fatalf("gpg verify exit %d: %s", code, stderr)
 				}
 			})
 
 			t.Run("gnupg to caliopen", func(t *testing.T) {
-				msg, stderr, code := peer.run("encrypt-sign", myPubFile, "Through Dovecot "+algo)
+				msg, stderr, code := peer.Run("encrypt-sign", myPubFile, "Through Dovecot "+algo)
 				if code != 0 {
 					t.Fatalf("gpg: %s", stderr)
 				}

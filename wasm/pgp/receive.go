@@ -104,8 +104,14 @@ type opener struct {
 }
 
 // finish parses readable and records sec on the result.
+// A decrypted message keeps its attachments' bytes (Parsed.AttachmentData): no server can
+// give them back part by part.
 func (o *opener) finish(readable []byte, sec model.Security, protected bool) (*Opened, error) {
-	p, err := mail.Parse(readable)
+	parse := mail.Parse
+	if sec.Encrypted {
+		parse = mail.ParseKeepingAttachments
+	}
+	p, err := parse(readable)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +186,7 @@ func (o *opener) decrypt(ciphertext []byte) ([]byte, model.Security) {
 	}
 	res, err := h.Decrypt(ciphertext, crypto.Auto)
 	if err != nil {
-		sec.Note = o.whyNotDecrypted(ciphertext, own, err)
+		sec.Note, sec.Undecrypted = o.whyNotDecrypted(ciphertext, own, err)
 		return nil, sec
 	}
 	sec.Encrypted = true
@@ -188,17 +194,21 @@ func (o *opener) decrypt(ciphertext []byte) ([]byte, model.Security) {
 	return res.Bytes(), sec
 }
 
-// whyNotDecrypted explains a decryption failure: no key of ours, or damaged data.
-func (o *opener) whyNotDecrypted(ciphertext []byte, own *crypto.KeyRing, err error) string {
+// whyNotDecrypted explains a decryption failure: no key of ours (missing is true: another
+// key may open it later), or damaged data.
+func (o *opener) whyNotDecrypted(ciphertext []byte, own *crypto.KeyRing, err error) (why string, missing bool) {
 	msg, perr := messageFrom(ciphertext)
 	if perr != nil {
-		return "This encrypted message is damaged and cannot be read."
+		return "This encrypted message is damaged and cannot be read.", false
 	}
 	ids, ok := msg.HexEncryptionKeyIDs()
 	if ok && len(ids) > 0 && !ringHasAny(own, ids) {
-		return fmt.Sprintf("This message was encrypted to a key we do not have (key ID %s).", strings.Join(ids, ", "))
+		return fmt.Sprintf("This message was encrypted to a key we do not have (key ID %s).", strings.Join(ids, ", ")), true
 	}
-	return "This message cannot be decrypted; its encrypted data is damaged (" + err.Error() + ")."
+	if len(o.keys.Own) == 0 {
+		return "This message is encrypted and no key of yours is available to open it.", true
+	}
+	return "This message cannot be decrypted; its encrypted data is damaged (" + err.Error() + ").", false
 }
 
 func messageFrom(data []byte) (*crypto.PGPMessage, error) {

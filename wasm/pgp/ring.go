@@ -54,6 +54,14 @@ func (r *Ring) Add(address string, key *PublicKey, source Source) *ContactKey {
 	return k
 }
 
+// Replace makes r hold what other holds (the ring reloaded from the store).
+func (r *Ring) Replace(other *Ring) {
+	keys := other.All()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.keys = keys
+}
+
 // Remove forgets the key with fingerprint for address.
 func (r *Ring) Remove(address, fingerprint string) {
 	address = normAddr(address)

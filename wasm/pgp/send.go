@@ -125,11 +125,7 @@ func EncryptAndSign(plain []byte, me *SecretKey, recipients []*PublicKey) ([]byt
 	if err != nil {
 		return nil, err
 	}
-	self, err := me.Public()
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range append(recipients, self) {
+	for _, p := range append(recipients, me.pub) {
 		if err := kr.AddKey(p.key); err != nil {
 			return nil, err
 		}
@@ -142,7 +138,7 @@ func EncryptAndSign(plain []byte, me *SecretKey, recipients []*PublicKey) ([]byt
 	if err != nil {
 		return nil, fmt.Errorf("pgp: encrypting: %w", err)
 	}
-	return msg.ArmorBytes()
+	return armorMessage(msg.Bytes())
 }
 
 func detachedSignature(data []byte, me *SecretKey) ([]byte, error) {

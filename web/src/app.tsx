@@ -3,6 +3,7 @@ import type { CoreClient } from "./core-client";
 import type { CoreInfoResult, CoreStatus } from "./gen/api";
 import { DiscussionList } from "./discussions";
 import { DiscussionView } from "./discussion";
+import { KeysPanel } from "./keys";
 import { useLive } from "./live";
 import { Setup } from "./setup";
 
@@ -51,6 +52,7 @@ export function App({ core }: { core: CoreClient }) {
       )}
       {state.kind === "ready" && <Setup core={core} />}
       {state.kind === "ready" && <UserPrivacy core={core} />}
+      {state.kind === "ready" && <KeysPanel core={core} />}
       {state.kind === "ready" && (
         <main class={open ? "panes detail-open" : "panes"}>
           <section class="list-pane" aria-label="Discussions">

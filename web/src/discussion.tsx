@@ -3,6 +3,7 @@ import type { CoreClient } from "./core-client";
 import type { Index, MessageView } from "./gen/api";
 import { networkLabel, shortDate } from "./format";
 import { useLive } from "./live";
+import { SecurityBadge } from "./keys";
 import { ReplyBox } from "./reply";
 
 /** DiscussionView shows one discussion's messages from every network in time order. */
@@ -41,6 +42,7 @@ function MessageItem({ v, onReply }: { v: MessageView; onReply: () => void }) {
       </header>
       {m.subject && <p class="subject">{m.subject}</p>}
       <p class="snippet">{m.snippet}</p>
+      <SecurityBadge security={m.security} />
       <PrivacyBadge index={v.privacy} />
       <button class="link" data-testid="reply-to" onClick={onReply}>
         Reply

@@ -4,6 +4,7 @@ import { useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { Message } from "./gen/api";
 import { networkLabel } from "./format";
+import { PlanLine, useReplyPlan } from "./keys";
 import { useAction } from "./use-action";
 
 const TEXT = {
@@ -17,6 +18,7 @@ export function ReplyBox({ core, parent }: { core: CoreClient; parent: Message }
   const [text, setText] = useState("");
   const [queued, setQueued] = useState(false);
   const [error, busy, run] = useAction();
+  const crypto = useReplyPlan(core, parent);
   const label = TEXT.replyOn(networkLabel(parent.network));
   return (
     <form
@@ -26,7 +28,7 @@ export function ReplyBox({ core, parent }: { core: CoreClient; parent: Message }
       onSubmit={(e) => {
         e.preventDefault();
         void run(async () => {
-          await core.call("message.reply", { messageId: parent.id, text });
+          await core.call("message.reply", { messageId: parent.id, text, encrypt: crypto.plan ? crypto.encrypt : undefined });
           setText("");
           setQueued(true);
         });
@@ -36,6 +38,7 @@ export function ReplyBox({ core, parent }: { core: CoreClient; parent: Message }
         {label}
         <textarea rows={3} value={text} onInput={(e) => (setText(e.currentTarget.value), setQueued(false))} required />
       </label>
+      {parent.network === "email" && <PlanLine {...crypto} />}
       {queued && (
         <p class="muted" data-testid="reply-queued">
           {TEXT.queued}

@@ -11,7 +11,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"caliopen/wasm/email"
-	"caliopen/wasm/mail"
 	"caliopen/wasm/model"
 	"caliopen/wasm/store/repo"
 )
@@ -66,7 +65,8 @@ func convert(acct *email.Account, folder string, uidValidity uint32, buf *imapcl
 	raw := buf.FindBodySection(section)
 	var m model.Message
 	var b model.Body
-	p, err := mail.Parse(raw)
+	read, err := acct.Read(raw)
+	p := read.Parsed
 	if err != nil || p == nil {
 		m.Subject = "(unreadable message)"
 		b.Notes = append(b.Notes, "This message could not be read: "+errText(err))
@@ -103,7 +103,12 @@ func convert(acct *email.Account, folder string, uidValidity uint32, buf *imapcl
 	if m.Participants == nil {
 		m.Participants = []model.Participant{}
 	}
-	return repo.MessageWrite{Message: &m, Body: &b}
+	for i := range b.Attachments {
+		if read.Blobs[b.Attachments[i].ID] != nil {
+			b.Attachments[i].Fetched = true
+		}
+	}
+	return repo.MessageWrite{Message: &m, Body: &b, Blobs: read.Blobs}
 }
 
 func errText(err error) string {
@@ -122,5 +127,20 @@ func StoreCopy(ctx context.Context, r *repo.Repo, acct *email.Account, folder st
 	buf := &imapclient.FetchMessageBuffer{UID: uid, Flags: flags, InternalDate: date, RFC822Size: int64(len(raw)),
 		BodySection: []imapclient.FetchBodySectionBuffer{{Section: bodySection, Bytes: raw}}}
 	w := convert(acct, folder, uidValidity, buf, bodySection)
-	return w.Message, r.SaveMessage(ctx, w.Message, w.Body)
+	return w.Message, r.SaveMessages(ctx, []repo.MessageWrite{w})
+}
+
+// Reread reads a stored message again from its raw form (an encrypted message kept until a
+// key could open it) with the account's Reader, keeping what the server said of it: folder,
+// flags, arrival date and size.
+func Reread(acct *email.Account, stored model.Message, raw []byte) (repo.MessageWrite, error) {
+	folder, uidValidity, uid, err := ParseRemoteID(stored.RemoteID)
+	if err != nil {
+		return repo.MessageWrite{}, err
+	}
+	buf := &imapclient.FetchMessageBuffer{UID: uid, InternalDate: stored.ReceivedAt, RFC822Size: stored.Size,
+		BodySection: []imapclient.FetchBodySectionBuffer{{Section: bodySection, Bytes: raw}}}
+	w := convert(acct, folder, uidValidity, buf, bodySection)
+	w.Message.Flags = stored.Flags
+	return w, nil
 }

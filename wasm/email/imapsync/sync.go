@@ -280,9 +280,9 @@ func (s *Session) fetchBatch(ctx context.Context, folder string, cur *cursor, ui
 		}
 	}
 	cur.Count += len(writes)
-	err := s.Repo.Update(ctx, []string{repo.Messages, repo.Bodies, repo.Cursors}, func(tx *repo.Tx) error {
+	err := s.Repo.Update(ctx, []string{repo.Messages, repo.Bodies, repo.Blobs, repo.Cursors}, func(tx *repo.Tx) error {
 		for _, w := range writes {
-			if err := tx.PutMessage(w.Message, w.Body); err != nil {
+			if err := tx.PutMessageWrite(w); err != nil {
 				return err
 			}
 		}

@@ -106,6 +106,21 @@ func unbracket(id string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(id), "<"), ">")
 }
 
+// Recipients returns the addresses of To, Cc and Bcc, each once.
+func (d *Draft) Recipients() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range [][]*gomail.Address{d.To, d.Cc, d.Bcc} {
+		for _, a := range l {
+			if k := strings.ToLower(a.Address); !seen[k] {
+				seen[k] = true
+				out = append(out, a.Address)
+			}
+		}
+	}
+	return out
+}
+
 // Compose writes a draft as a MIME message.
 func Compose(d *Draft) (*Envelope, error) {
 	if d.From == nil || !strings.Contains(d.From.Address, "@") {
@@ -122,16 +137,7 @@ func Compose(d *Draft) (*Envelope, error) {
 	if host == "" {
 		host = domainOf(d.From.Address)
 	}
-	env := &Envelope{MessageID: NewMessageID(host), From: d.From.Address}
-	seen := map[string]bool{}
-	for _, l := range [][]*gomail.Address{d.To, d.Cc, d.Bcc} {
-		for _, a := range l {
-			if k := strings.ToLower(a.Address); !seen[k] {
-				seen[k] = true
-				env.Rcpt = append(env.Rcpt, a.Address)
-			}
-		}
-	}
+	env := &Envelope{MessageID: NewMessageID(host), From: d.From.Address, Rcpt: d.Recipients()}
 	var h gomail.Header
 	h.SetDate(date)
 	h.SetAddressList("From", []*gomail.Address{d.From})

@@ -13,6 +13,8 @@ import (
 type MessageWrite struct {
 	Message *model.Message
 	Body    *model.Body
+	// Blobs are attachment bytes (or other bytes kept with the message) by id, stored with it.
+	Blobs map[string][]byte
 }
 
 // NormalizeMessageID returns a Message-ID header value without angle brackets and spaces, the
@@ -59,11 +61,25 @@ func (tx *Tx) PutMessage(m *model.Message, body *model.Body) error {
 	return tx.putJSON(Bodies, m.ID, body, nil)
 }
 
-// SaveMessages writes messages, each with its body and index entries, in one transaction.
+// PutMessageWrite writes a message, its body and its blobs. Needs MessageStores.
+func (tx *Tx) PutMessageWrite(w MessageWrite) error {
+	if err := tx.PutMessage(w.Message, w.Body); err != nil {
+		return err
+	}
+	for id, data := range w.Blobs {
+		if err := tx.Put(Blobs, store.Record{Key: store.Tuple(w.Message.ID, id), Value: data}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SaveMessages writes messages, each with its body, blobs and index entries, in one
+// transaction.
 func (r *Repo) SaveMessages(ctx context.Context, msgs []MessageWrite) error {
-	return r.Update(ctx, []string{Messages, Bodies}, func(tx *Tx) error {
+	return r.Update(ctx, MessageStores, func(tx *Tx) error {
 		for _, w := range msgs {
-			if err := tx.PutMessage(w.Message, w.Body); err != nil {
+			if err := tx.PutMessageWrite(w); err != nil {
 				return err
 			}
 		}
@@ -73,7 +89,7 @@ func (r *Repo) SaveMessages(ctx context.Context, msgs []MessageWrite) error {
 
 // SaveMessage writes one message and its body (may be nil) in one transaction.
 func (r *Repo) SaveMessage(ctx context.Context, m *model.Message, body *model.Body) error {
-	return r.SaveMessages(ctx, []MessageWrite{{m, body}})
+	return r.SaveMessages(ctx, []MessageWrite{{Message: m, Body: body}})
 }
 
 // Message returns a message's metadata.

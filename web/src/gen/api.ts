@@ -33,6 +33,10 @@ export interface AddEmailParams {
   server?: EmailServer | null;
 }
 
+export interface ArmoredKey {
+  armored: string;
+}
+
 export interface Attachment {
   id: string;
   name: string;
@@ -148,6 +152,11 @@ export interface EmailServer {
 export interface Empty {
 }
 
+export interface ExportSecretParams {
+  fingerprint: string;
+  passphrase: string;
+}
+
 export interface Factor {
   id: string;
   earned: number;
@@ -168,6 +177,11 @@ export interface Flags {
   draft?: boolean;
 }
 
+export interface GenerateKeyParams {
+  address: string;
+  name?: string;
+}
+
 export type Grade = string;
 
 export interface Hop {
@@ -181,12 +195,37 @@ export interface Hop {
 
 export type IdentityURI = string;
 
+export interface ImportKeyParams {
+  armored: string;
+  passphrase?: string;
+}
+
 export interface Index {
   version: number;
   score: number;
   grade: Grade;
   factors: Factor[];
   cap?: Cap | null;
+}
+
+export interface KeyRef {
+  fingerprint: string;
+}
+
+export interface KeyView {
+  fingerprint: string;
+  display: string;
+  address: string;
+  source: string;
+  verified?: boolean;
+  locked?: boolean;
+  problem?: string;
+  addedAt?: string;
+}
+
+export interface KeysView {
+  own: KeyView[];
+  contacts: KeyView[];
 }
 
 export interface LinkParams {
@@ -270,6 +309,11 @@ export interface Person {
   identities: IdentityURI[];
 }
 
+export interface PlanRecipient {
+  address: string;
+  fingerprint?: string;
+}
+
 export interface Privacy {
   score: number;
   grade: string;
@@ -284,6 +328,7 @@ export interface ReplyParams {
   messageId: string;
   text: string;
   all?: boolean;
+  encrypt?: boolean | null;
 }
 
 export interface ReplyResult {
@@ -297,6 +342,7 @@ export interface Security {
   signature?: SignatureState;
   signerKeyId?: string;
   note?: string;
+  undecrypted?: boolean;
 }
 
 export interface SeedParams {
@@ -309,8 +355,23 @@ export interface SeedResult {
   ms: number;
 }
 
+export interface SendPlan {
+  encrypt: boolean;
+  canEncrypt: boolean;
+  reason: string;
+  missing?: string[];
+  recipients: PlanRecipient[];
+  recommendation: string;
+}
+
 export interface SetRoleParams {
   leader: boolean;
+}
+
+export interface SetVerifiedParams {
+  address: string;
+  fingerprint: string;
+  verified: boolean;
 }
 
 export interface SignInStarted {
@@ -391,6 +452,13 @@ export interface Methods {
   "accounts.finishSignIn": { params: FinishSignInParams; result: AccountView };
   "message.reply": { params: ReplyParams; result: ReplyResult };
   "demo.start": { params: Empty; result: DemoPlan };
+  "keys.generate": { params: GenerateKeyParams; result: KeyView };
+  "keys.import": { params: ImportKeyParams; result: KeysView };
+  "keys.exportPublic": { params: KeyRef; result: ArmoredKey };
+  "keys.exportSecret": { params: ExportSecretParams; result: ArmoredKey };
+  "keys.revocation": { params: KeyRef; result: ArmoredKey };
+  "keys.setVerified": { params: SetVerifiedParams; result: Empty };
+  "message.plan": { params: ReplyParams; result: SendPlan };
 }
 
 /** Live queries: name → arguments and each pushed result. */
@@ -401,6 +469,7 @@ export interface Queries {
   "vault.status": { args: Empty; result: VaultStatus };
   "accounts.list": { args: Empty; result: AccountsView };
   "privacy.user": { args: Empty; result: UserReport };
+  "keys.list": { args: Empty; result: KeysView };
 }
 
 /** Events the core pushes: name → data. */
@@ -414,4 +483,4 @@ export interface ApiError {
   message: string;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan"] as const;

@@ -1,0 +1,487 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"caliopen/wasm/api"
+	"caliopen/wasm/autocrypt"
+	"caliopen/wasm/core"
+	"caliopen/wasm/email"
+	"caliopen/wasm/engine"
+	"caliopen/wasm/model"
+	"caliopen/wasm/pgp"
+	"caliopen/wasm/store/repo"
+	"caliopen/wasm/tunnel"
+	"caliopen/wasm/vault"
+	"caliopen/wasm/wkd"
+)
+
+// Topic of the keys list.
+const topicKeys = "keys"
+
+// Names of what the keys feature keeps: public data in settings, secret keys in the vault.
+const (
+	settingOwnKeys     = "pgp.own"
+	settingContactKeys = "pgp.contacts"
+	settingAutocrypt   = "autocrypt.peers"
+)
+
+func ownKeySecret(fingerprint string) string { return "pgp:" + fingerprint }
+
+// ownKey is what is known of one of the user's key pairs without the vault.
+type ownKey struct {
+	Fingerprint string    `json:"fingerprint"`
+	Address     string    `json:"address"`
+	Public      []byte    `json:"public"`
+	AddedAt     time.Time `json:"addedAt"`
+}
+
+// keys is the OpenPGP feature: the user's key pairs (secret halves sealed in the vault,
+// unlocked with it), contacts' keys (imported, found in Web Key Directories, or learnt from
+// Autocrypt headers), the Autocrypt peer state, and with them the reading and sending of
+// encrypted mail (mailcrypto.go).
+type keys struct {
+	a     *app
+	vault *vault.Vault
+	ring  *pgp.Ring
+	peers *autocrypt.Store
+	wkd   *wkd.Client
+
+	mu        sync.Mutex
+	own       []ownKey
+	secrets   map[string]*pgp.SecretKey // unlocked, by fingerprint
+	peersSave *time.Timer               // a pending save of the Autocrypt state
+
+	retryMu sync.Mutex // one pass over undecrypted messages at a time
+}
+
+func newKeys(a *app, v *vault.Vault) *keys {
+	k := &keys{a: a, vault: v, ring: pgp.NewRing(), peers: autocrypt.NewStore(), secrets: map[string]*pgp.SecretKey{}}
+	k.wkd = wkd.New(k.httpClient())
+	if err := k.load(a.ctx); err != nil {
+		a.o.Log.Error("keys: cannot load", "error", err)
+	}
+	return k
+}
+
+func (k *keys) register(c *core.Core) {
+	core.Live(c, api.KeysQuery, k.list, topicKeys)
+	core.Handle(c, api.GenerateKey, k.generate)
+	core.Handle(c, api.ImportKey, k.importKey)
+	core.Handle(c, api.ExportPublicKey, k.exportPublic)
+	core.Handle(c, api.ExportSecretKey, k.exportSecret)
+	core.Handle(c, api.RevocationCertificate, k.revocation)
+	core.Handle(c, api.SetKeyVerified, k.setVerified)
+	core.Handle(c, api.PlanReply, k.planReply)
+}
+
+// load reads the public state from the settings (another tab may have changed it).
+func (k *keys) load(ctx context.Context) error {
+	r := k.a.eng.Repo
+	var own []ownKey
+	var contacts []pgp.Record
+	var peers []autocrypt.Peer
+	var errs []error
+	for name, v := range map[string]any{settingOwnKeys: &own, settingContactKeys: &contacts, settingAutocrypt: &peers} {
+		if err := r.Setting(ctx, name, v); err != nil && !errors.Is(err, repo.ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	k.mu.Lock()
+	k.own = own
+	k.mu.Unlock()
+	ring := pgp.NewRing()
+	errs = append(errs, ring.RestoreRecords(contacts))
+	k.ring.Replace(ring)
+	k.peers.Restore(peers)
+	return errors.Join(errs...)
+}
+
+// unlock opens the user's secret keys with the vault, then reads the messages that waited
+// for them.
+func (k *keys) unlock(ctx context.Context) {
+	k.mu.Lock()
+	own := slices.Clone(k.own)
+	k.mu.Unlock()
+	for _, o := range own {
+		b, err := k.vault.Get(ctx, ownKeySecret(o.Fingerprint))
+		if err != nil {
+			k.a.o.Log.Error("keys: secret key not in the vault", "fingerprint", o.Fingerprint, "error", err)
+			continue
+		}
+		s, err := pgp.SecretKeyFromBytes(b)
+		if err != nil {
+			k.a.o.Log.Error("keys: secret key unreadable", "fingerprint", o.Fingerprint, "error", err)
+			continue
+		}
+		k.mu.Lock()
+		k.secrets[o.Fingerprint] = s
+		k.mu.Unlock()
+	}
+	k.changed(ctx)
+	k.retrySoon()
+}
+
+// lock forgets the unlocked secret keys.
+func (k *keys) lock() {
+	k.mu.Lock()
+	k.secrets = map[string]*pgp.SecretKey{}
+	k.mu.Unlock()
+	k.changed(k.a.ctx)
+}
+
+func (k *keys) changed(ctx context.Context) { k.a.accts.changed(ctx, topicKeys) }
+
+// secretKeys returns the unlocked secret keys.
+func (k *keys) secretKeys() []*pgp.SecretKey {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	out := make([]*pgp.SecretKey, 0, len(k.secrets))
+	for _, o := range k.own {
+		if s := k.secrets[o.Fingerprint]; s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// secretFor returns the newest unlocked key usable for address, or nil.
+func (k *keys) secretFor(address string) *pgp.SecretKey {
+	address = strings.ToLower(address)
+	now := time.Now().Unix()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for i := len(k.own) - 1; i >= 0; i-- {
+		o := k.own[i]
+		s := k.secrets[o.Fingerprint]
+		if s == nil || o.Address != address {
+			continue
+		}
+		if pub, err := s.Public(); err == nil && pub.Usable(now) == "" {
+			return s
+		}
+	}
+	return nil
+}
+
+// addOwn seals a secret key in the vault and lists it as the user's.
+func (k *keys) addOwn(ctx context.Context, s *pgp.SecretKey) (api.KeyView, error) {
+	pub, err := s.Public()
+	if err != nil {
+		return api.KeyView{}, err
+	}
+	pubBytes, err := pub.Bytes()
+	if err != nil {
+		return api.KeyView{}, err
+	}
+	secret, err := s.Bytes()
+	if err != nil {
+		return api.KeyView{}, err
+	}
+	if err := k.vault.Put(ctx, ownKeySecret(s.Fingerprint()), secret); err != nil {
+		return api.KeyView{}, err
+	}
+	o := ownKey{Fingerprint: s.Fingerprint(), Address: s.Address(), Public: pubBytes, AddedAt: time.Now()}
+	k.mu.Lock()
+	k.own = slices.DeleteFunc(k.own, func(x ownKey) bool { return x.Fingerprint == o.Fingerprint })
+	k.own = append(k.own, o)
+	k.secrets[o.Fingerprint] = s
+	own := slices.Clone(k.own)
+	k.mu.Unlock()
+	if err := k.a.eng.Repo.SetSetting(ctx, settingOwnKeys, own); err != nil {
+		return api.KeyView{}, err
+	}
+	k.changed(ctx)
+	k.retrySoon()
+	return k.ownView(o, pub), nil
+}
+
+func (k *keys) saveContacts(ctx context.Context) error {
+	recs, err := k.ring.Records()
+	if err != nil {
+		return err
+	}
+	if err := k.a.eng.Repo.SetSetting(ctx, settingContactKeys, recs); err != nil {
+		return err
+	}
+	k.changed(ctx)
+	return nil
+}
+
+// peersChanged saves the Autocrypt state a second after it changed: during a sync every
+// message changes it, and one save covers them all.
+func (k *keys) peersChanged() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.peersSave != nil {
+		return
+	}
+	k.peersSave = time.AfterFunc(time.Second, func() {
+		k.mu.Lock()
+		k.peersSave = nil
+		k.mu.Unlock()
+		if err := k.a.eng.Repo.SetSetting(k.a.ctx, settingAutocrypt, k.peers.Peers()); err != nil {
+			k.a.o.Log.Error("keys: cannot save the Autocrypt state", "error", err)
+		}
+		k.changed(k.a.ctx)
+	})
+}
+
+func (k *keys) needUnlocked() error {
+	if k.vault.Locked() {
+		return api.Errorf("locked", "Unlock the vault first: secret keys are kept in it.")
+	}
+	return nil
+}
+
+func (k *keys) generate(ctx context.Context, p api.GenerateKeyParams) (api.KeyView, error) {
+	if err := k.needUnlocked(); err != nil {
+		return api.KeyView{}, err
+	}
+	addr := strings.ToLower(strings.TrimSpace(p.Address))
+	accts, err := k.a.eng.Repo.AccountList(ctx)
+	if err != nil {
+		return api.KeyView{}, err
+	}
+	found := false
+	for _, a := range accts {
+		if a.Network == model.Email && a.Identity.Address() == addr {
+			found = true
+		}
+	}
+	if !found {
+		return api.KeyView{}, api.Errorf(api.CodeBadRequest, "Add the email account "+addr+" first: a key is made for one of your addresses.")
+	}
+	s, err := pgp.Generate(p.Name, addr)
+	if err != nil {
+		return api.KeyView{}, err
+	}
+	return k.addOwn(ctx, s)
+}
+
+func (k *keys) importKey(ctx context.Context, p api.ImportKeyParams) (api.KeysView, error) {
+	data := []byte(strings.TrimSpace(p.Armored))
+	if len(data) == 0 {
+		return api.KeysView{}, api.Errorf(api.CodeBadRequest, "Paste an armored OpenPGP key.")
+	}
+	s, err := pgp.ImportSecret(data, []byte(p.Passphrase))
+	switch {
+	case err == nil:
+		if err := k.needUnlocked(); err != nil {
+			return api.KeysView{}, err
+		}
+		if s.Address() == "" {
+			return api.KeysView{}, api.Errorf(api.CodeBadRequest, "This key names no email address.")
+		}
+		v, err := k.addOwn(ctx, s)
+		return api.KeysView{Own: []api.KeyView{v}}, err
+	case errors.Is(err, pgp.ErrNotSecret):
+		return k.importPublic(ctx, data)
+	case strings.Contains(err.Error(), "passphrase"):
+		return api.KeysView{}, api.Errorf("wrong_passphrase", "This passphrase does not unlock the key.")
+	}
+	return api.KeysView{}, api.Errorf(api.CodeBadRequest, "This is not an OpenPGP key that can be read: "+err.Error())
+}
+
+func (k *keys) importPublic(ctx context.Context, data []byte) (api.KeysView, error) {
+	pubs, err := pgp.ParsePublicKeys(data)
+	if err != nil {
+		return api.KeysView{}, api.Errorf(api.CodeBadRequest, "This is not an OpenPGP key that can be read: "+err.Error())
+	}
+	var out api.KeysView
+	for _, pub := range pubs {
+		if pub.Address() == "" {
+			continue
+		}
+		out.Contacts = append(out.Contacts, contactView(k.ring.Add(pub.Address(), pub, pgp.SourceImport)))
+	}
+	if len(out.Contacts) == 0 {
+		return out, api.Errorf(api.CodeBadRequest, "This key names no email address.")
+	}
+	return out, k.saveContacts(ctx)
+}
+
+// publicKey finds a key by fingerprint: one of the user's, then a contact's.
+func (k *keys) publicKey(fingerprint string) *pgp.PublicKey {
+	fingerprint = strings.ToLower(strings.ReplaceAll(fingerprint, " ", ""))
+	k.mu.Lock()
+	for _, o := range k.own {
+		if o.Fingerprint == fingerprint {
+			k.mu.Unlock()
+			pub, _ := pgp.ParsePublic(o.Public)
+			return pub
+		}
+	}
+	k.mu.Unlock()
+	for _, c := range k.contactKeys() {
+		if c.Key.Fingerprint() == fingerprint {
+			return c.Key
+		}
+	}
+	return nil
+}
+
+func (k *keys) exportPublic(_ context.Context, p api.KeyRef) (api.ArmoredKey, error) {
+	pub := k.publicKey(p.Fingerprint)
+	if pub == nil {
+		return api.ArmoredKey{}, api.Errorf(api.CodeNotFound, "No key has this fingerprint.")
+	}
+	a, err := pub.Armored()
+	return api.ArmoredKey{Armored: a}, err
+}
+
+// unlockedOwn returns one of the user's secret keys by fingerprint.
+func (k *keys) unlockedOwn(fingerprint string) (*pgp.SecretKey, error) {
+	if err := k.needUnlocked(); err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	s := k.secrets[strings.ToLower(fingerprint)]
+	k.mu.Unlock()
+	if s == nil {
+		return nil, api.Errorf(api.CodeNotFound, "None of your keys has this fingerprint.")
+	}
+	return s, nil
+}
+
+func (k *keys) exportSecret(_ context.Context, p api.ExportSecretParams) (api.ArmoredKey, error) {
+	s, err := k.unlockedOwn(p.Fingerprint)
+	if err != nil {
+		return api.ArmoredKey{}, err
+	}
+	if len(p.Passphrase) < 8 {
+		return api.ArmoredKey{}, api.Errorf(api.CodeBadRequest, "Choose a passphrase of at least 8 characters to protect the exported key.")
+	}
+	a, err := s.ExportSecret([]byte(p.Passphrase))
+	return api.ArmoredKey{Armored: a}, err
+}
+
+func (k *keys) revocation(_ context.Context, p api.KeyRef) (api.ArmoredKey, error) {
+	s, err := k.unlockedOwn(p.Fingerprint)
+	if err != nil {
+		return api.ArmoredKey{}, err
+	}
+	a, err := s.RevocationCertificate("")
+	return api.ArmoredKey{Armored: a}, err
+}
+
+func (k *keys) setVerified(ctx context.Context, p api.SetVerifiedParams) (api.Empty, error) {
+	addr, fpr := strings.ToLower(strings.TrimSpace(p.Address)), strings.ToLower(p.Fingerprint)
+	if !k.ring.SetVerified(addr, fpr, p.Verified) {
+		// A key learnt from Autocrypt enters the ring when the user vouches for it.
+		var learnt *pgp.PublicKey
+		for _, c := range k.contactKeys() {
+			if c.Address == addr && c.Key.Fingerprint() == fpr {
+				learnt = c.Key
+			}
+		}
+		if learnt == nil {
+			return api.Empty{}, api.Errorf(api.CodeNotFound, "No key with this fingerprint is known for "+addr+".")
+		}
+		k.ring.Add(addr, learnt, pgp.SourceAutocrypt)
+		k.ring.SetVerified(addr, fpr, p.Verified)
+	}
+	if err := k.saveContacts(ctx); err != nil {
+		return api.Empty{}, err
+	}
+	k.a.accts.changed(ctx, engine.TopicDiscussions) // privacy indexes read key states
+	return api.Empty{}, nil
+}
+
+// contactKeys returns the ring's keys and, after them, the Autocrypt keys (current and
+// gossiped) the ring does not hold.
+func (k *keys) contactKeys() []*pgp.ContactKey {
+	out := k.ring.All()
+	has := map[string]bool{}
+	for _, c := range out {
+		has[c.Address+" "+c.Key.Fingerprint()] = true
+	}
+	for _, peer := range k.peers.Peers() {
+		for _, kd := range [][]byte{peer.PublicKey, peer.GossipKey} {
+			pub, err := pgp.ParsePublic(kd)
+			if len(kd) == 0 || err != nil || has[peer.Addr+" "+pub.Fingerprint()] {
+				continue
+			}
+			has[peer.Addr+" "+pub.Fingerprint()] = true
+			out = append(out, &pgp.ContactKey{Address: peer.Addr, Key: pub, Source: pgp.SourceAutocrypt, AddedAt: peer.AutocryptTimestamp})
+		}
+	}
+	return out
+}
+
+func (k *keys) list(ctx context.Context, _ api.Empty) (api.KeysView, error) {
+	if !k.a.leader.Load() { // the leader tab writes keys: read what it saved
+		if err := k.load(ctx); err != nil {
+			return api.KeysView{}, err
+		}
+	}
+	out := api.KeysView{Own: []api.KeyView{}, Contacts: []api.KeyView{}}
+	k.mu.Lock()
+	own := slices.Clone(k.own)
+	k.mu.Unlock()
+	for _, o := range own {
+		pub, err := pgp.ParsePublic(o.Public)
+		if err != nil {
+			continue
+		}
+		out.Own = append(out.Own, k.ownView(o, pub))
+	}
+	for _, c := range k.contactKeys() {
+		out.Contacts = append(out.Contacts, contactView(c))
+	}
+	slices.SortStableFunc(out.Contacts, func(a, b api.KeyView) int { return strings.Compare(a.Address, b.Address) })
+	return out, nil
+}
+
+func (k *keys) ownView(o ownKey, pub *pgp.PublicKey) api.KeyView {
+	k.mu.Lock()
+	locked := k.secrets[o.Fingerprint] == nil
+	k.mu.Unlock()
+	return api.KeyView{Fingerprint: o.Fingerprint, Display: pgp.FormatFingerprint(o.Fingerprint), Address: o.Address,
+		Source: "own", Verified: true, Locked: locked, Problem: pub.Usable(time.Now().Unix()), AddedAt: o.AddedAt}
+}
+
+func contactView(c *pgp.ContactKey) api.KeyView {
+	fpr := c.Key.Fingerprint()
+	return api.KeyView{Fingerprint: fpr, Display: pgp.FormatFingerprint(fpr), Address: c.Address, Source: string(c.Source),
+		Verified: c.Verified, Problem: c.Key.Usable(time.Now().Unix()), AddedAt: c.AddedAt}
+}
+
+// httpClient reaches HTTPS servers (Web Key Directories) through the relay tunnel set at the
+// time of the call, TLS ending here.
+func (k *keys) httpClient() *http.Client {
+	cfg, err := tunnel.TLSConfig("", k.a.o.ExtraCAPEM, "")
+	if err != nil {
+		k.a.o.Log.Error("keys: extra certificate authorities ignored", "error", err)
+		cfg, _ = tunnel.TLSConfig("", nil, "")
+	}
+	dial := func(ctx context.Context, network, address string) (net.Conn, error) {
+		d := k.a.accts.dialer()
+		if d == nil {
+			return nil, errors.New("no relay is set")
+		}
+		return d.DialContext(ctx, network, address)
+	}
+	return &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{DialContext: dial, TLSClientConfig: cfg}}
+}
+
+// emailAccount returns the email.Account of a stored account for reading its mail (no
+// password: nothing is dialled).
+func (k *keys) emailAccount(ctx context.Context, id string) (*email.Account, error) {
+	a, err := k.a.eng.Repo.Account(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s, err := email.SettingsFromModel(a)
+	if err != nil {
+		return nil, err
+	}
+	return &email.Account{ID: id, Settings: s, Reader: k.reader(s)}, nil
+}

@@ -1,0 +1,328 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"mime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-message/textproto"
+
+	gomail "github.com/emersion/go-message/mail"
+
+	"caliopen/wasm/api"
+	"caliopen/wasm/autocrypt"
+	"caliopen/wasm/email"
+	"caliopen/wasm/email/connector"
+	"caliopen/wasm/email/imapsync"
+	"caliopen/wasm/email/outbox"
+	"caliopen/wasm/email/smtpsend"
+	"caliopen/wasm/model"
+	"caliopen/wasm/pgp"
+	"caliopen/wasm/store"
+	"caliopen/wasm/store/repo"
+)
+
+// ownPreference is the prefer-encrypt the user's Autocrypt header announces.
+const ownPreference = autocrypt.Mutual
+
+// wkdTimeout bounds the Web Key Directory lookups of one plan.
+const wkdTimeout = 10 * time.Second
+
+// reader reads an account's fetched mail: decrypted and verified with the unlocked keys,
+// the Autocrypt state updated from its headers (and the gossip inside), the attachments of
+// a decrypted message kept (the server cannot give them back decrypted), and the raw
+// message kept when no key opened it yet.
+func (k *keys) reader(s email.Settings) email.Reader {
+	return func(raw []byte) (email.Reading, error) {
+		o, err := pgp.Open(raw, pgp.Keys{Own: k.secretKeys(), Contacts: k.ring, Autocrypt: k.peers})
+		if err != nil {
+			return email.Reading{}, err
+		}
+		k.learn(s, raw, o)
+		p := o.Parsed
+		read := email.Reading{Parsed: p, Blobs: p.AttachmentData}
+		if o.Security.Undecrypted {
+			if k.vault.Locked() {
+				p.Message.Security.Note = "This message is encrypted: unlock the vault to read it."
+				p.Body.Notes = append(p.Body.Notes, p.Message.Security.Note)
+			}
+			read.Blobs = map[string][]byte{email.RawBlob: raw}
+		}
+		return read, nil
+	}
+}
+
+// learn updates the Autocrypt state from a received message (Level 1: every incoming
+// message counts, its gossip only when it was decrypted).
+func (k *keys) learn(s email.Settings, raw []byte, o *pgp.Opened) {
+	m := &o.Parsed.Message
+	from := m.From().Address()
+	if from == "" || s.Own(from) {
+		return
+	}
+	in := autocrypt.Incoming{From: from, Date: m.Date, Autocrypt: o.Parsed.Autocrypt, Gossip: o.Gossip, Report: isReport(raw)}
+	for _, p := range m.Participants {
+		if p.Role == model.RoleTo || p.Role == model.RoleCc {
+			in.Recipients = append(in.Recipients, p.URI.Address())
+		}
+	}
+	k.peers.Update(in, time.Now())
+	k.peersChanged()
+}
+
+// isReport says whether the message is a delivery or read report (multipart/report), which
+// Autocrypt ignores.
+func isReport(raw []byte) bool {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		return false
+	}
+	t, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	return t == "multipart/report"
+}
+
+// retrySoon reads again, in the background, the messages that waited for a key.
+func (k *keys) retrySoon() {
+	go func() {
+		if n, err := k.retry(k.a.ctx); err != nil && k.a.ctx.Err() == nil {
+			k.a.o.Log.Error("keys: reading waiting messages", "error", err, "decrypted", n)
+		}
+	}()
+}
+
+// retry decrypts the stored messages no key opened before (they arrived while the keys were
+// locked, or before the key was imported), from their kept raw form. It pages through the
+// messages' metadata, never loading the mailbox at once.
+func (k *keys) retry(ctx context.Context) (int, error) {
+	if len(k.secretKeys()) == 0 {
+		return 0, nil
+	}
+	k.retryMu.Lock()
+	defer k.retryMu.Unlock()
+	r := k.a.eng.Repo
+	accts := map[string]*email.Account{}
+	done := 0
+	var errs []error
+	for page := (repo.Page{Limit: 500}); ; {
+		msgs, next, err := r.AllMessages(ctx, page)
+		if err != nil {
+			return done, err
+		}
+		for _, m := range msgs {
+			if !m.Security.Undecrypted || m.Network != model.Email {
+				continue
+			}
+			ok, err := k.reread(ctx, accts, m)
+			if ok {
+				done++
+			}
+			errs = append(errs, err)
+		}
+		if next == "" {
+			return done, errors.Join(errs...)
+		}
+		page.After = next
+	}
+}
+
+// reread decrypts one waiting message; ok is false when still no key opens it.
+func (k *keys) reread(ctx context.Context, accts map[string]*email.Account, m model.Message) (ok bool, err error) {
+	r := k.a.eng.Repo
+	acct := accts[m.AccountID]
+	if acct == nil {
+		if acct, err = k.emailAccount(ctx, m.AccountID); err != nil {
+			return false, err
+		}
+		accts[m.AccountID] = acct
+	}
+	raw, err := r.Attachment(ctx, m.ID, email.RawBlob)
+	if err != nil {
+		return false, err
+	}
+	w, err := imapsync.Reread(acct, m, raw)
+	if err != nil || w.Message.Security.Undecrypted {
+		return false, err
+	}
+	err = r.Update(ctx, repo.MessageStores, func(tx *repo.Tx) error {
+		if err := tx.PutMessageWrite(w); err != nil {
+			return err
+		}
+		return tx.Delete(repo.Blobs, store.Tuple(m.ID, email.RawBlob))
+	})
+	return err == nil, err
+}
+
+// plan is how a message from the account s will be sent.
+type plan struct {
+	pgp.SendPlan
+	me *pgp.SecretKey // the user's key for the sender address, nil when none is unlocked
+}
+
+// plan decides whether d will be encrypted. Recipients without a key known here are looked
+// up in their Web Key Directory first (through the tunnel; answers cached).
+func (k *keys) plan(ctx context.Context, s email.Settings, d *smtpsend.Draft) plan {
+	recipients := d.Recipients()
+	k.lookupKeys(ctx, s, recipients)
+	p := plan{me: k.secretFor(s.Address)}
+	p.SendPlan = pgp.Plan(pgp.PlanInput{Recipients: recipients, Contacts: k.ring, Autocrypt: k.peers, Self: s.Address,
+		OwnPreference: ownPreference, ReplyToEncrypted: d.Parent != nil && d.Parent.Security.Encrypted}, time.Now())
+	if p.me == nil {
+		p.Encrypt, p.CanEncrypt = false, false
+		p.Reason = "Not encrypted: you have no key for " + s.Address + " yet (create or import one under Keys)."
+	}
+	return p
+}
+
+// lookupKeys asks the Web Key Directories of the recipients for whom no usable key is known,
+// in parallel, and keeps the keys found.
+func (k *keys) lookupKeys(ctx context.Context, s email.Settings, recipients []string) {
+	if k.a.accts.dialer() == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, wkdTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	found := 0
+	for _, r := range recipients {
+		if s.Own(r) || k.ring.EncryptionKey(r) != nil || k.hasAutocryptKey(r) {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			data, err := k.wkd.Lookup(ctx, r)
+			if err != nil {
+				return
+			}
+			pubs, err := pgp.ParsePublicKeys(data)
+			if err != nil {
+				return
+			}
+			for _, pub := range pubs {
+				k.ring.Add(r, pub, pgp.SourceWKD)
+				mu.Lock()
+				found++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if found > 0 {
+		if err := k.saveContacts(ctx); err != nil {
+			k.a.o.Log.Error("keys: cannot save keys found in Web Key Directories", "error", err)
+		}
+	}
+}
+
+func (k *keys) hasAutocryptKey(addr string) bool {
+	p, ok := k.peers.Peer(addr)
+	return ok && len(p.Key()) > 0
+}
+
+// planReply answers the composer: how a reply would be sent.
+func (k *keys) planReply(ctx context.Context, p api.ReplyParams) (api.SendPlan, error) {
+	parent, err := k.a.eng.Repo.Message(ctx, p.MessageID)
+	if err != nil {
+		return api.SendPlan{}, api.Errorf(api.CodeNotFound, "This message is not stored on this device.")
+	}
+	if parent.Network != model.Email {
+		return api.SendPlan{Reason: "Not encrypted: end-to-end encryption is for email.", Recipients: []api.PlanRecipient{}}, nil
+	}
+	d, s, err := k.a.accts.emailReplyDraft(ctx, parent, p)
+	if err != nil {
+		return api.SendPlan{}, err
+	}
+	pl := k.plan(ctx, s, d)
+	out := api.SendPlan{Encrypt: pl.Encrypt, CanEncrypt: pl.CanEncrypt, Reason: pl.Reason, Missing: pl.Missing,
+		Recommendation: string(pl.Recommendation), Recipients: []api.PlanRecipient{}}
+	for _, r := range d.Recipients() {
+		pr := api.PlanRecipient{Address: strings.ToLower(r)}
+		if key := pl.Keys[pr.Address]; key != nil {
+			pr.Fingerprint = key.Fingerprint()
+		}
+		out.Recipients = append(out.Recipients, pr)
+	}
+	return out, nil
+}
+
+// queueEmail puts an email in the account's outbox: with the Autocrypt header when the user
+// has a key for the sender address, encrypted and signed (to every recipient and to the
+// user) when the plan says so or the user asks, else as written. choice overrides the plan.
+func (k *keys) queueEmail(ctx context.Context, conn *connector.Connector, s email.Settings, d *smtpsend.Draft, choice *bool) (*repo.OutboxItem, error) {
+	if d.From == nil {
+		d.From = &gomail.Address{Name: s.Name, Address: s.Address}
+	}
+	p := k.plan(ctx, s, d)
+	encrypt := p.Encrypt
+	if choice != nil {
+		if *choice && !p.CanEncrypt {
+			return nil, api.Errorf("cannot_encrypt", p.Reason)
+		}
+		encrypt = *choice
+	}
+	if p.me == nil {
+		return conn.Queue(ctx, d)
+	}
+	header, err := pgp.AutocryptHeader(p.me, ownPreference)
+	if err != nil {
+		return nil, err
+	}
+	if !encrypt {
+		if d.ExtraHeaders == nil {
+			d.ExtraHeaders = map[string]string{}
+		}
+		d.ExtraHeaders["Autocrypt"] = header
+		return conn.Queue(ctx, d)
+	}
+	env, err := encryptedEnvelope(d, p, header)
+	if err != nil {
+		return nil, err
+	}
+	return outbox.Enqueue(ctx, k.a.eng.Repo, conn.Syncer.Account.ID, env)
+}
+
+// encryptedEnvelope writes d as PGP/MIME, encrypted to the plan's keys and the sender's,
+// signed by the sender; a message to several recipients carries their keys as Autocrypt
+// gossip inside.
+func encryptedEnvelope(d *smtpsend.Draft, p plan, autocryptHeader string) (*smtpsend.Envelope, error) {
+	out := pgp.Outgoing{From: d.From, To: d.To, Cc: d.Cc, Bcc: d.Bcc, Subject: d.Subject, Date: d.Date,
+		MessageID: strings.Trim(smtpsend.NewMessageID(domainOf(d.From.Address)), "<>"),
+		Text:      d.Text, HTML: d.HTML, Autocrypt: autocryptHeader}
+	if irt, refs := smtpsend.ReplyHeaders(d.Parent); irt != "" {
+		out.InReplyTo = []string{strings.Trim(irt, "<>")}
+		for _, r := range refs {
+			out.References = append(out.References, strings.Trim(r, "<>"))
+		}
+	}
+	for _, a := range d.Attachments {
+		out.Attachments = append(out.Attachments, pgp.Attachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
+	}
+	if len(d.To)+len(d.Cc) > 1 {
+		for _, l := range [][]*gomail.Address{d.To, d.Cc} {
+			for _, a := range l {
+				addr := strings.ToLower(a.Address)
+				if key := p.Keys[addr]; key != nil {
+					if kd, err := key.Bytes(); err == nil {
+						out.Gossip = append(out.Gossip, autocrypt.Header{Addr: addr, KeyData: kd}.GossipString())
+					}
+				}
+			}
+		}
+	}
+	raw, err := pgp.BuildEncrypted(out, p.me, p.Recipients())
+	if err != nil {
+		return nil, err
+	}
+	return &smtpsend.Envelope{MessageID: "<" + out.MessageID + ">", From: d.From.Address, Rcpt: d.Recipients(), Raw: raw}, nil
+}
+
+func domainOf(addr string) string {
+	_, d, _ := strings.Cut(addr, "@")
+	return strings.ToLower(d)
+}
