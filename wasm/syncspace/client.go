@@ -67,6 +67,8 @@ type Client struct {
 	cursor  uint64
 	status  Status
 	claimed map[entryKey]bool // entries this device claimed
+
+	outbound []*outbound // pushed, not yet acknowledged; only Run's goroutine touches it
 }
 
 // New loads the client's saved state. Call Run to connect.
@@ -339,7 +341,7 @@ func (c *Client) session(ctx context.Context) (bool, error) {
 			}
 		}
 	}()
-	p := &pusher{c: c, conn: conn, inflight: map[[syncproto.PushIDSize]byte][]string{}, sent: map[HLC]bool{}}
+	p := &pusher{c: c, conn: conn, written: map[[syncproto.PushIDSize]byte]bool{}}
 	for {
 		if err := p.fill(ctx); err != nil {
 			return true, err
@@ -476,56 +478,86 @@ func (c *Client) receive(ctx context.Context, seq uint64, data []byte) error {
 	return nil
 }
 
-// pusher sends the queue's unacknowledged operations in batches.
-type pusher struct {
-	c        *Client
-	conn     Conn
-	inflight map[[syncproto.PushIDSize]byte][]string
-	sent     map[HLC]bool
-	retry    <-chan time.Time
-	blocked  error // a refusal that retrying will not fix (quota, size): wait for a new session
+// outbound is a sealed batch pushed and not yet acknowledged. It outlives its session: after
+// a reconnect it is pushed again with the same id, so the relay stores it once.
+type outbound struct {
+	id     [syncproto.PushIDSize]byte
+	sealed []byte
+	ops    []HLC
 }
 
-// fill pushes batches while fewer than InFlight wait for their ack.
+// pusher sends the queue's unacknowledged operations in batches, for one session.
+type pusher struct {
+	c       *Client
+	conn    Conn
+	written map[[syncproto.PushIDSize]byte]bool // pushed in this session
+	retry   <-chan time.Time
+	blocked error // a refusal that retrying will not fix (quota, size): wait for a new session
+}
+
+// fill pushes the batches waiting for an ack (again, after a reconnect), then new batches
+// while fewer than InFlight wait.
 func (p *pusher) fill(ctx context.Context) error {
-	for p.blocked == nil && p.retry == nil && len(p.inflight) < p.c.cfg.InFlight {
+	if p.blocked != nil || p.retry != nil {
+		return nil
+	}
+	c := p.c
+	for _, ob := range c.outbound {
+		if !p.written[ob.id] {
+			if err := p.write(ctx, ob); err != nil {
+				return err
+			}
+		}
+	}
+	for len(c.outbound) < c.cfg.InFlight {
 		ops := p.next()
 		if len(ops) == 0 {
 			return nil
 		}
-		sealed, err := p.c.cfg.Key.Seal(ops)
+		sealed, err := c.cfg.Key.Seal(ops)
 		if err != nil {
 			return err
 		}
-		var id [syncproto.PushIDSize]byte
-		if _, err := rand.Read(id[:]); err != nil {
+		ob := &outbound{sealed: sealed, ops: make([]HLC, len(ops))}
+		if _, err := rand.Read(ob.id[:]); err != nil {
 			return err
 		}
-		ids := make([]string, len(ops))
 		for i, op := range ops {
-			ids[i] = op.ID()
-			p.sent[op.At] = true
+			ob.ops[i] = op.At
 		}
-		p.inflight[id] = ids
-		if err := write(ctx, p.conn, syncproto.Push{ID: id, Data: sealed}); err != nil {
+		c.outbound = append(c.outbound, ob)
+		if err := p.write(ctx, ob); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// next takes the next operations to push, up to the batch size.
+func (p *pusher) write(ctx context.Context, ob *outbound) error {
+	p.written[ob.id] = true
+	return write(ctx, p.conn, syncproto.Push{ID: ob.id, Data: ob.sealed})
+}
+
+// next takes the next operations to push (neither acknowledged nor in a pushed batch), up to
+// the batch size.
 func (p *pusher) next() []Op {
-	p.c.mu.Lock()
-	defer p.c.mu.Unlock()
+	c := p.c
+	busy := map[HLC]bool{}
+	for _, ob := range c.outbound {
+		for _, at := range ob.ops {
+			busy[at] = true
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var ops []Op
 	size := 0
-	for _, q := range p.c.queue {
-		if q.Seq != 0 || p.sent[q.Op.At] {
+	for _, q := range c.queue {
+		if q.Seq != 0 || busy[q.Op.At] {
 			continue
 		}
 		n := opSize(q.Op)
-		if len(ops) > 0 && size+n > p.c.cfg.BatchBytes {
+		if len(ops) > 0 && size+n > c.cfg.BatchBytes {
 			break
 		}
 		ops = append(ops, q.Op)
@@ -539,12 +571,26 @@ func opSize(op Op) int {
 	return 96 + len(op.Coll) + len(op.Key) + len(op.Field) + len(op.Elem) + len(op.Value) + len(op.At.Node) + 48*len(op.Tags)
 }
 
+// take removes the outbound batch with id and returns it (nil when unknown).
+func (p *pusher) take(id [syncproto.PushIDSize]byte) *outbound {
+	for i, ob := range p.c.outbound {
+		if ob.id == id {
+			p.c.outbound = append(p.c.outbound[:i], p.c.outbound[i+1:]...)
+			return ob
+		}
+	}
+	return nil
+}
+
 func (p *pusher) acked(ctx context.Context, id [syncproto.PushIDSize]byte, seq uint64) error {
-	ids, ok := p.inflight[id]
-	if !ok {
+	ob := p.take(id)
+	if ob == nil {
 		return nil
 	}
-	delete(p.inflight, id)
+	ids := make([]string, len(ob.ops))
+	for i, at := range ob.ops {
+		ids[i] = at.String()
+	}
 	if err := p.c.cfg.Store.Acked(ctx, ids, seq); err != nil {
 		return fmt.Errorf("syncspace: save ack: %w", err)
 	}
@@ -560,16 +606,8 @@ func (p *pusher) acked(ctx context.Context, id [syncproto.PushIDSize]byte, seq u
 // refused handles a relay's refusal of one push: retry later when it may pass, else stop
 // pushing until the next session and say why.
 func (p *pusher) refused(e *syncproto.Error) error {
-	ids, ok := p.inflight[e.Push]
-	if !ok {
+	if p.take(e.Push) == nil {
 		return nil
-	}
-	delete(p.inflight, e.Push)
-	for _, id := range ids {
-		var at HLC
-		if at.UnmarshalText([]byte(id)) == nil {
-			delete(p.sent, at)
-		}
 	}
 	p.c.setStatus(func(s *Status) { s.LastError, s.ErrorCode = e.Error(), int(e.Code) })
 	if e.Code.Retryable() {

@@ -9,7 +9,9 @@ import (
 	"time"
 )
 
-func at(wall int64, logical uint32, node string) HLC { return HLC{Wall: wall, Logical: logical, Node: node} }
+func at(wall int64, logical uint32, node string) HLC {
+	return HLC{Wall: wall, Logical: logical, Node: node}
+}
 
 func TestClockIsMonotonicAndFollowsRemote(t *testing.T) {
 	wall := time.UnixMilli(1000)
