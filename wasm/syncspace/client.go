@@ -63,13 +63,20 @@ type Client struct {
 
 	mu      sync.Mutex
 	state   *State
-	queue   []Queued // local operations not yet delivered back, oldest first
+	queue   *queue // local operations not yet delivered back
 	cursor  uint64
 	status  Status
 	claimed map[entryKey]bool // entries this device claimed
 
 	outbound []*outbound // pushed, not yet acknowledged; only Run's goroutine touches it
+	// own maps the sequence numbers of this device's acknowledged batches to their
+	// operations' stamps: when the log delivers them back they need no decrypting.
+	own map[uint64][]HLC
 }
+
+// linger is how long the pusher waits after a change before sealing a batch, so that a burst
+// of changes travels in few batches.
+const linger = 2 * time.Millisecond
 
 // New loads the client's saved state. Call Run to connect.
 func New(ctx context.Context, cfg Config) (*Client, error) {
@@ -91,7 +98,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		cfg: cfg, clock: NewClock(cfg.Device, cfg.Now), kick: make(chan struct{}, 1),
-		state: NewState(), queue: saved.Queue, cursor: saved.Cursor, claimed: map[entryKey]bool{},
+		state: NewState(), queue: newQueue(saved.Queue), cursor: saved.Cursor, claimed: map[entryKey]bool{}, own: map[uint64][]HLC{},
 		status: Status{State: "offline", Cursor: saved.Cursor},
 	}
 	for _, l := range saved.Log {
@@ -105,7 +112,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		c.noteClaim(q.Op)
 	}
 	c.clock.Observe(c.state.Latest())
-	c.status.Pending = c.pendingLocked()
+	c.status.Pending = c.queue.pending
 	return c, nil
 }
 
@@ -137,11 +144,11 @@ func (c *Client) Write(ctx context.Context, ops ...Op) error {
 		return fmt.Errorf("syncspace: save: %w", err)
 	}
 	for _, op := range ops {
-		c.queue = append(c.queue, Queued{Op: op})
+		c.queue.add(Queued{Op: op})
 		c.state.Apply(op, 0)
 		c.noteClaim(op)
 	}
-	c.status.Pending = c.pendingLocked()
+	c.status.Pending = c.queue.pending
 	st := c.status
 	c.mu.Unlock()
 	c.notifyStatus(st)
@@ -231,16 +238,6 @@ func (c *Client) Status() Status {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.status
-}
-
-func (c *Client) pendingLocked() int {
-	n := 0
-	for _, q := range c.queue {
-		if q.Seq == 0 {
-			n++
-		}
-	}
-	return n
 }
 
 func (c *Client) wake() {
@@ -350,6 +347,11 @@ func (c *Client) session(ctx context.Context) (bool, error) {
 		case <-ctx.Done():
 			return true, ctx.Err()
 		case <-c.kick:
+			if p.linger == nil {
+				p.linger = time.After(linger)
+			}
+		case <-p.linger:
+			p.linger = nil
 		case <-p.retry:
 			p.retry = nil
 		case r := <-frames:
@@ -445,12 +447,15 @@ func (c *Client) receive(ctx context.Context, seq uint64, data []byte) error {
 		return nil // already have it
 	}
 	c.mu.Unlock()
-	ops, err := c.cfg.Key.Open(data)
-	if err != nil {
-		// A batch this key cannot read is skipped (and said), not retried forever.
-		c.cfg.Log.Warn("sync: unreadable batch skipped", "seq", seq, "error", err)
-		c.setStatus(func(s *Status) { s.LastError = fmt.Sprintf("batch %d could not be read: %v", seq, err) })
-		ops = nil
+	ops, ok := c.ownOps(seq)
+	if !ok {
+		var err error
+		if ops, err = c.cfg.Key.Open(data); err != nil {
+			// A batch this key cannot read is skipped (and said), not retried forever.
+			c.cfg.Log.Warn("sync: unreadable batch skipped", "seq", seq, "error", err)
+			c.setStatus(func(s *Status) { s.LastError = fmt.Sprintf("batch %d could not be read: %v", seq, err) })
+			ops = nil
+		}
 	}
 	if err := c.cfg.Store.Commit(ctx, seq, ops); err != nil {
 		return fmt.Errorf("syncspace: save batch %d: %w", seq, err)
@@ -465,10 +470,10 @@ func (c *Client) receive(ctx context.Context, seq uint64, data []byte) error {
 			changes = append(changes, Change{op.Coll, op.Key})
 		}
 	}
-	c.queue = DropDelivered(c.queue, ops)
+	c.queue.delivered(ops)
 	c.cursor = seq
 	c.status.Cursor, c.status.Head = seq, max(c.status.Head, seq)
-	c.status.Pending = c.pendingLocked()
+	c.status.Pending = c.queue.pending
 	st := c.status
 	c.mu.Unlock()
 	c.notifyStatus(st)
@@ -486,19 +491,41 @@ type outbound struct {
 	ops    []HLC
 }
 
+// ownOps returns the operations of this device's batch seq from the queue, when the relay
+// acknowledged it to this device.
+func (c *Client) ownOps(seq uint64) ([]Op, bool) {
+	ats, ok := c.own[seq]
+	if !ok {
+		return nil, false
+	}
+	delete(c.own, seq)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ops := make([]Op, 0, len(ats))
+	for _, at := range ats {
+		op, ok := c.queue.get(at)
+		if !ok {
+			return nil, false
+		}
+		ops = append(ops, op)
+	}
+	return ops, true
+}
+
 // pusher sends the queue's unacknowledged operations in batches, for one session.
 type pusher struct {
 	c       *Client
 	conn    Conn
 	written map[[syncproto.PushIDSize]byte]bool // pushed in this session
 	retry   <-chan time.Time
+	linger  <-chan time.Time
 	blocked error // a refusal that retrying will not fix (quota, size): wait for a new session
 }
 
 // fill pushes the batches waiting for an ack (again, after a reconnect), then new batches
 // while fewer than InFlight wait.
 func (p *pusher) fill(ctx context.Context) error {
-	if p.blocked != nil || p.retry != nil {
+	if p.blocked != nil || p.retry != nil || p.linger != nil {
 		return nil
 	}
 	c := p.c
@@ -541,29 +568,9 @@ func (p *pusher) write(ctx context.Context, ob *outbound) error {
 // next takes the next operations to push (neither acknowledged nor in a pushed batch), up to
 // the batch size.
 func (p *pusher) next() []Op {
-	c := p.c
-	busy := map[HLC]bool{}
-	for _, ob := range c.outbound {
-		for _, at := range ob.ops {
-			busy[at] = true
-		}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var ops []Op
-	size := 0
-	for _, q := range c.queue {
-		if q.Seq != 0 || busy[q.Op.At] {
-			continue
-		}
-		n := opSize(q.Op)
-		if len(ops) > 0 && size+n > c.cfg.BatchBytes {
-			break
-		}
-		ops = append(ops, q.Op)
-		size += n
-	}
-	return ops
+	p.c.mu.Lock()
+	defer p.c.mu.Unlock()
+	return p.c.queue.next(p.c.cfg.BatchBytes)
 }
 
 // opSize estimates an operation's encoded size.
@@ -587,16 +594,15 @@ func (p *pusher) acked(ctx context.Context, id [syncproto.PushIDSize]byte, seq u
 	if ob == nil {
 		return nil
 	}
-	ids := make([]string, len(ob.ops))
-	for i, at := range ob.ops {
-		ids[i] = at.String()
+	if seq > p.c.cursor {
+		p.c.own[seq] = ob.ops
 	}
-	if err := p.c.cfg.Store.Acked(ctx, ids, seq); err != nil {
+	if err := p.c.cfg.Store.Acked(ctx, ob.ops, seq); err != nil {
 		return fmt.Errorf("syncspace: save ack: %w", err)
 	}
 	p.c.mu.Lock()
-	p.c.queue = MarkAcked(p.c.queue, ids, seq)
-	p.c.status.Pending = p.c.pendingLocked()
+	p.c.queue.acked(ob.ops, seq)
+	p.c.status.Pending = p.c.queue.pending
 	st := p.c.status
 	p.c.mu.Unlock()
 	p.c.notifyStatus(st)
@@ -606,9 +612,13 @@ func (p *pusher) acked(ctx context.Context, id [syncproto.PushIDSize]byte, seq u
 // refused handles a relay's refusal of one push: retry later when it may pass, else stop
 // pushing until the next session and say why.
 func (p *pusher) refused(e *syncproto.Error) error {
-	if p.take(e.Push) == nil {
+	ob := p.take(e.Push)
+	if ob == nil {
 		return nil
 	}
+	p.c.mu.Lock()
+	p.c.queue.release(ob.ops)
+	p.c.mu.Unlock()
 	p.c.setStatus(func(s *Status) { s.LastError, s.ErrorCode = e.Error(), int(e.Code) })
 	if e.Code.Retryable() {
 		p.retry = time.After(time.Second)

@@ -3,7 +3,6 @@ package syncspace
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -42,19 +41,11 @@ func bucket(n int) int {
 	return b
 }
 
-// batch is what a sealed batch holds.
-type batch struct {
-	Ops []Op `json:"ops"`
-}
-
 // Seal encodes operations into one padded, encrypted batch: version byte, 24-byte nonce,
-// then XChaCha20-Poly1305 over (4-byte length, JSON, zero padding) with the space id as
+// then XChaCha20-Poly1305 over (4-byte length, encoded operations (codec.go), zero padding) with the space id as
 // associated data, so a batch cannot be moved to another space.
 func (k *Key) Seal(ops []Op) ([]byte, error) {
-	plain, err := json.Marshal(batch{Ops: ops})
-	if err != nil {
-		return nil, err
-	}
+	plain := encodeOps(nil, ops)
 	if len(plain) > MaxBatchPlain {
 		return nil, fmt.Errorf("syncspace: batch of %d bytes is over %d", len(plain), MaxBatchPlain)
 	}
@@ -93,14 +84,10 @@ func (k *Key) Open(sealed []byte) ([]Op, error) {
 	if uint64(n) > uint64(len(padded)-4) {
 		return nil, fmt.Errorf("syncspace: batch length %d over its %d bytes", n, len(padded)-4)
 	}
-	var b batch
-	if err := json.Unmarshal(padded[4:4+n], &b); err != nil {
-		return nil, fmt.Errorf("syncspace: batch does not decode: %w", err)
-	}
-	for _, op := range b.Ops {
-		if err := op.Validate(); err != nil {
-			return nil, err
+	for _, z := range padded[4+n:] {
+		if z != 0 {
+			return nil, errCodec // padding is zeros: one plaintext per batch
 		}
 	}
-	return b.Ops, nil
+	return decodeOps(padded[4 : 4+n])
 }

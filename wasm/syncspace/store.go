@@ -16,7 +16,7 @@ type Store interface {
 	Enqueue(ctx context.Context, ops []Op) error
 	// Acked records that queued operations were stored by the relay at seq: they are not
 	// pushed again, and stay queued until the log delivers them back.
-	Acked(ctx context.Context, ids []string, seq uint64) error
+	Acked(ctx context.Context, ops []HLC, seq uint64) error
 	// Commit saves a batch the log delivered (seq, its operations), moves the cursor to seq,
 	// and drops from the queue the operations it holds, in one step.
 	Commit(ctx context.Context, seq uint64, ops []Op) error
@@ -44,32 +44,48 @@ type Queued struct {
 
 // MemStore is a Store in memory.
 type MemStore struct {
-	mu    sync.Mutex
-	saved Saved
+	mu     sync.Mutex
+	cursor uint64
+	log    []Logged
+	queue  map[HLC]Queued
 }
 
 // Load implements Store.
 func (m *MemStore) Load(context.Context) (Saved, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return Saved{Cursor: m.saved.Cursor, Log: slices.Clone(m.saved.Log), Queue: slices.Clone(m.saved.Queue)}, nil
+	s := Saved{Cursor: m.cursor, Log: slices.Clone(m.log)}
+	for _, q := range m.queue {
+		s.Queue = append(s.Queue, q)
+	}
+	// A device's own stamps increase: their order is the order it wrote in.
+	slices.SortFunc(s.Queue, func(a, b Queued) int { return a.Op.At.Compare(b.Op.At) })
+	return s, nil
 }
 
 // Enqueue implements Store.
 func (m *MemStore) Enqueue(_ context.Context, ops []Op) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.queue == nil {
+		m.queue = map[HLC]Queued{}
+	}
 	for _, op := range ops {
-		m.saved.Queue = append(m.saved.Queue, Queued{Op: op})
+		m.queue[op.At] = Queued{Op: op}
 	}
 	return nil
 }
 
 // Acked implements Store.
-func (m *MemStore) Acked(_ context.Context, ids []string, seq uint64) error {
+func (m *MemStore) Acked(_ context.Context, ids []HLC, seq uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.saved.Queue = MarkAcked(m.saved.Queue, ids, seq)
+	for _, at := range ids {
+		if q, ok := m.queue[at]; ok {
+			q.Seq = seq
+			m.queue[at] = q
+		}
+	}
 	return nil
 }
 
@@ -77,34 +93,10 @@ func (m *MemStore) Acked(_ context.Context, ids []string, seq uint64) error {
 func (m *MemStore) Commit(_ context.Context, seq uint64, ops []Op) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.saved.Log = append(m.saved.Log, Logged{Seq: seq, Ops: ops})
-	m.saved.Cursor = seq
-	m.saved.Queue = DropDelivered(m.saved.Queue, ops)
-	return nil
-}
-
-// MarkAcked sets seq on the queued operations named by ids (for Store implementations).
-func MarkAcked(q []Queued, ids []string, seq uint64) []Queued {
-	want := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		want[id] = true
-	}
-	for i := range q {
-		if want[q[i].Op.ID()] {
-			q[i].Seq = seq
-		}
-	}
-	return q
-}
-
-// DropDelivered removes from q the operations in ops (for Store implementations).
-func DropDelivered(q []Queued, ops []Op) []Queued {
-	if len(q) == 0 || len(ops) == 0 {
-		return q
-	}
-	in := make(map[HLC]bool, len(ops))
+	m.log = append(m.log, Logged{Seq: seq, Ops: ops})
+	m.cursor = seq
 	for _, op := range ops {
-		in[op.At] = true
+		delete(m.queue, op.At)
 	}
-	return slices.DeleteFunc(q, func(x Queued) bool { return in[x.Op.At] })
+	return nil
 }
