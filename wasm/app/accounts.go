@@ -280,6 +280,7 @@ func newID() string {
 // the others.
 func (m *accounts) reconcile(ctx context.Context) {
 	defer m.changed(ctx, topicAccounts)
+	defer m.a.sync.reconcile(ctx) // sync runs on the same conditions (and the same relay)
 	d := m.dialer()
 	canRun := m.a.leader.Load() && !m.vault.Locked() && d != nil
 	accts, err := m.a.eng.Repo.AccountList(ctx)

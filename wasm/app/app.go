@@ -84,8 +84,10 @@ func Start(ctx context.Context, o Options) error {
 		c.Changed(ctx, engine.TopicDiscussions) // the summaries were rewritten from the index
 	}()
 	a.accts = newAccounts(a)
+	a.sync = newSyncer(a)
 	a.register()
 	a.accts.register(c)
+	a.sync.register(c)
 	// The ready event goes out at once: measuring storage (navigator.storage.estimate) can
 	// take a while on a large profile, and core.info answers with it when asked.
 	if err := core.Emit(c, api.CoreReady, a.info(ctx, false)); err != nil {
@@ -98,6 +100,7 @@ type app struct {
 	ctx    context.Context
 	c      *core.Core
 	accts  *accounts
+	sync   *syncer
 	o      Options
 	eng    *engine.Engine
 	leader atomic.Bool

@@ -300,10 +300,29 @@ export interface SubscribeResult {
   sub: number;
 }
 
+export interface SyncJoinParams {
+  secret: string;
+}
+
 export interface SyncProgress {
   folder: string;
   done: number;
   total: number;
+}
+
+export interface SyncSecret {
+  phrase: string;
+  pairingCode: string;
+}
+
+export interface SyncView {
+  enabled: boolean;
+  device?: string;
+  state: string;
+  pending: number;
+  caughtUp: boolean;
+  lastError?: string;
+  errorCode?: number;
 }
 
 export interface UnsubscribeParams {
@@ -337,6 +356,8 @@ export interface Methods {
   "relay.set": { params: RelayParams; result: Empty };
   "accounts.addEmail": { params: AddEmailParams; result: AccountView };
   "message.reply": { params: ReplyParams; result: ReplyResult };
+  "sync.create": { params: Empty; result: SyncSecret };
+  "sync.join": { params: SyncJoinParams; result: Empty };
 }
 
 /** Live queries: name → arguments and each pushed result. */
@@ -347,6 +368,7 @@ export interface Queries {
   "vault.status": { args: Empty; result: VaultStatus };
   "accounts.list": { args: Empty; result: AccountsView };
   "privacy.user": { args: Empty; result: UserReport };
+  "sync.status": { args: Empty; result: SyncView };
 }
 
 /** Events the core pushes: name → data. */
@@ -360,4 +382,4 @@ export interface ApiError {
   message: string;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "message.reply"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "message.reply", "sync.create", "sync.join"] as const;
