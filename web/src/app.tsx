@@ -5,6 +5,7 @@ import { DiscussionList } from "./discussions";
 import { DiscussionView } from "./discussion";
 import { useLive } from "./live";
 import { Setup } from "./setup";
+import { SyncSettings } from "./sync-settings";
 
 function formatBytes(n?: number): string {
   if (!n) return "0 B";
@@ -50,6 +51,7 @@ export function App({ core }: { core: CoreClient }) {
         </p>
       )}
       {state.kind === "ready" && <Setup core={core} />}
+      {state.kind === "ready" && <SyncSettings core={core} />}
       {state.kind === "ready" && <UserPrivacy core={core} />}
       {state.kind === "ready" && (
         <main class={open ? "panes detail-open" : "panes"}>

@@ -12,7 +12,7 @@ function strength(p: string): { score: number; words: string } {
   return { score, words: ["too short", "weak", "fair", "good", "strong"][score] };
 }
 
-function useAction(): [string | null, boolean, (fn: () => Promise<unknown>) => Promise<void>] {
+export function useAction(): [string | null, boolean, (fn: () => Promise<unknown>) => Promise<void>] {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const run = async (fn: () => Promise<unknown>) => {
