@@ -529,3 +529,38 @@ type PlanRecipient struct {
 	Address     string `json:"address"`
 	Fingerprint string `json:"fingerprint,omitempty"`
 }
+
+// Device sync (wasm/app/sync.go): one sync space per person, joined by each of their devices.
+var (
+	// SyncCreate creates this person's sync space and returns its recovery phrase and pairing
+	// code, once: they are not shown again.
+	SyncCreate = Method[Empty, SyncSecret]{"sync.create"}
+	// SyncJoin joins an existing space with its recovery phrase or pairing code.
+	SyncJoin = Method[SyncJoinParams, Empty]{"sync.join"}
+	// SyncQuery follows the state of sync.
+	SyncQuery = Query[Empty, SyncView]{"sync.status"}
+)
+
+func init() { All = append(All, SyncCreate, SyncJoin, SyncQuery) }
+
+// SyncSecret is a space key as the person writes it down or scans it.
+type SyncSecret struct {
+	Phrase      string `json:"phrase"`      // 24 words
+	PairingCode string `json:"pairingCode"` // one string for a QR code or copy and paste
+}
+
+// SyncJoinParams carries a recovery phrase or a pairing code.
+type SyncJoinParams struct {
+	Secret string `json:"secret"`
+}
+
+// SyncView is what the settings show of sync.
+type SyncView struct {
+	Enabled   bool   `json:"enabled"` // this device belongs to a space
+	Device    string `json:"device,omitempty"`
+	State     string `json:"state"` // off, waiting (vault locked, no relay, not the leader tab), offline, connecting, connected
+	Pending   int    `json:"pending"`
+	CaughtUp  bool   `json:"caughtUp"`
+	LastError string `json:"lastError,omitempty"`
+	ErrorCode int    `json:"errorCode,omitempty"`
+}

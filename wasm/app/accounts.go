@@ -254,6 +254,7 @@ func (m *accounts) restart(ctx context.Context, id string) {
 // stops the others.
 func (m *accounts) reconcile(ctx context.Context) {
 	defer m.changed(ctx, topicAccounts)
+	defer m.a.sync.reconcile(ctx) // sync runs on the same conditions (and the same relay)
 	d := m.dialer()
 	canRun := m.a.leader.Load() && !m.vault.Locked()
 	accts, err := m.a.eng.Repo.AccountList(ctx)

@@ -88,9 +88,11 @@ func Start(ctx context.Context, o Options) error {
 	}()
 	a.accts = newAccounts(a)
 	a.keys = newKeys(a, a.accts.vault)
+	a.sync = newSyncer(a)
 	a.register()
 	a.accts.register(c)
 	a.keys.register(c)
+	a.sync.register(c)
 	// The ready event goes out at once: measuring storage (navigator.storage.estimate) can
 	// take a while on a large profile, and core.info answers with it when asked.
 	if err := core.Emit(c, api.CoreReady, a.info(ctx, false)); err != nil {
@@ -104,6 +106,7 @@ type app struct {
 	c      *core.Core
 	accts  *accounts
 	keys   *keys
+	sync   *syncer
 	o      Options
 	eng    *engine.Engine
 	leader atomic.Bool

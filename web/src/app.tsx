@@ -6,6 +6,7 @@ import { DiscussionView } from "./discussion";
 import { KeysPanel } from "./keys";
 import { useLive } from "./live";
 import { Setup } from "./setup";
+import { SyncSettings } from "./sync-settings";
 
 function formatBytes(n?: number): string {
   if (!n) return "0 B";
@@ -51,6 +52,7 @@ export function App({ core }: { core: CoreClient }) {
         </p>
       )}
       {state.kind === "ready" && <Setup core={core} />}
+      {state.kind === "ready" && <SyncSettings core={core} />}
       {state.kind === "ready" && <UserPrivacy core={core} />}
       {state.kind === "ready" && <KeysPanel core={core} />}
       {state.kind === "ready" && (

@@ -23,6 +23,7 @@ import (
 
 	"caliopen/relay/auth"
 	"caliopen/relay/server"
+	relaysync "caliopen/relay/sync"
 	"caliopen/relay/tunnel"
 	"caliopen/relay/webapp"
 	"caliopen/shared/version"
@@ -48,6 +49,9 @@ func run(args []string) error {
 	dataDir := fs.String("data", envOr("CALIOPEN_RELAY_DATA", "caliopen-data"), "data directory (env CALIOPEN_RELAY_DATA)")
 	sandboxFile := fs.String("sandbox", envOr("CALIOPEN_RELAY_SANDBOX", ""), "a demo sandbox's description (JSON) to give signed-in clients at GET /sandbox; set by the sandbox command (env CALIOPEN_RELAY_SANDBOX)")
 	metricsToken := fs.String("metrics-token", envOr("CALIOPEN_RELAY_METRICS_TOKEN", ""), "bearer token Prometheus presents at GET /metrics; empty = metrics off (env CALIOPEN_RELAY_METRICS_TOKEN)")
+	natsURL := fs.String("nats-url", envOr("CALIOPEN_RELAY_NATS_URL", ""), "NATS cluster URLs (comma-separated) for the sync log shared by several relays; empty: an embedded single-node NATS under the data directory (env CALIOPEN_RELAY_NATS_URL)")
+	syncReplicas := fs.Int("sync-replicas", 1, "replicas of the sync stream on the NATS cluster (1 embedded; 3 on a 3-node cluster)")
+	syncQuotaMB := fs.Int64("sync-space-quota-mb", 256, "bytes stored per sync space, in MiB (0: no quota)")
 	tunnelCfg := tunnel.DefaultConfig()
 	tunnelCfg.RegisterFlags(fs) // each also read from CALIOPEN_RELAY_<FLAG>, e.g. CALIOPEN_RELAY_TUNNEL_PORTS
 	if err := fs.Parse(args); err != nil {
@@ -75,6 +79,17 @@ func run(args []string) error {
 	tun := tunnel.New(tunnelCfg, tokens, tunnel.Options{Logger: log})
 	srv.Handle("/tunnel", tun)
 	srv.OnShutdown(func(ctx context.Context) { tun.Shutdown(ctx) })
+	syncSrv, backend, err := startSync(*dataDir, *natsURL, *syncReplicas, *syncQuotaMB, tokens, log)
+	if err != nil {
+		return err
+	}
+	srv.Handle("/sync", syncSrv)
+	srv.OnShutdown(func(ctx context.Context) { _ = syncSrv.Shutdown(ctx) })
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		backend.Close(ctx)
+	}()
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(tun.Collector(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if *metricsToken != "" {
@@ -107,4 +122,32 @@ func run(args []string) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// startSync opens the sync log (embedded NATS under dataDir, or the cluster at natsURL) and
+// the /sync endpoint.
+func startSync(dataDir, natsURL string, replicas int, quotaMB int64, tokens relaysync.Authenticator, log *slog.Logger) (*relaysync.Server, *relaysync.Backend, error) {
+	var backend *relaysync.Backend
+	var err error
+	if natsURL == "" {
+		backend, err = relaysync.StartEmbedded(dataDir)
+	} else {
+		backend, err = relaysync.Connect(natsURL)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	lg, err := relaysync.OpenLog(ctx, backend.JS, relaysync.LogConfig{Replicas: replicas})
+	if err != nil {
+		backend.Close(ctx)
+		return nil, nil, err
+	}
+	cfg := relaysync.DefaultConfig()
+	cfg.MaxSpaceBytes = quotaMB << 20
+	if quotaMB == 0 {
+		cfg.MaxSpaceBytes = -1
+	}
+	return relaysync.New(cfg, tokens, lg, log), backend, nil
 }

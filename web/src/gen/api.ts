@@ -403,10 +403,29 @@ export interface SubscribeResult {
   sub: number;
 }
 
+export interface SyncJoinParams {
+  secret: string;
+}
+
 export interface SyncProgress {
   folder: string;
   done: number;
   total: number;
+}
+
+export interface SyncSecret {
+  phrase: string;
+  pairingCode: string;
+}
+
+export interface SyncView {
+  enabled: boolean;
+  device?: string;
+  state: string;
+  pending: number;
+  caughtUp: boolean;
+  lastError?: string;
+  errorCode?: number;
 }
 
 export interface UnsubscribeParams {
@@ -459,6 +478,8 @@ export interface Methods {
   "keys.revocation": { params: KeyRef; result: ArmoredKey };
   "keys.setVerified": { params: SetVerifiedParams; result: Empty };
   "message.plan": { params: ReplyParams; result: SendPlan };
+  "sync.create": { params: Empty; result: SyncSecret };
+  "sync.join": { params: SyncJoinParams; result: Empty };
 }
 
 /** Live queries: name → arguments and each pushed result. */
@@ -470,6 +491,7 @@ export interface Queries {
   "accounts.list": { args: Empty; result: AccountsView };
   "privacy.user": { args: Empty; result: UserReport };
   "keys.list": { args: Empty; result: KeysView };
+  "sync.status": { args: Empty; result: SyncView };
 }
 
 /** Events the core pushes: name → data. */
@@ -483,4 +505,4 @@ export interface ApiError {
   message: string;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "sync.create", "sync.join"] as const;

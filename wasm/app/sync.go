@@ -1,0 +1,312 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"caliopen/wasm/api"
+	"caliopen/wasm/contacts"
+	"caliopen/wasm/core"
+	"caliopen/wasm/store/repo"
+	"caliopen/wasm/syncspace"
+	"caliopen/wasm/vault"
+)
+
+// Device sync: the space key lives in the vault; while this tab leads, the vault is open and
+// a relay is set, a syncspace.Client runs, and a bridge carries the user-owned changes of
+// the operation log into the space and the space's changes into this device.
+//
+// What travels, as sync operations:
+//   - settings (last writer wins per setting), except this device's own: its relay and sync
+//     settings;
+//   - the user's contact decisions (merges, splits, dismissed links), as an add-wins set of
+//     contacts.Op each device applies in time order (operations whose contacts have not
+//     arrived on a device yet are applied when they have).
+//
+// Not yet carried (see the report of issue 13): read/archive state, accounts and keys, and
+// outbox claims in the email dispatcher (syncspace.Client.Claim is ready for it).
+
+const (
+	topicSync     = "sync"
+	secretSyncKey = "sync.space-key"
+	collSetting   = "setting"
+	collContact   = "contact.ops"
+	contactSetKey = "user"
+)
+
+type syncer struct {
+	a *app
+
+	mu      sync.Mutex
+	running string // what the running client was started for ("" when none)
+	client  *syncspace.Client
+	stop    context.CancelFunc
+	done    chan struct{}
+	kick    chan struct{}
+}
+
+func newSyncer(a *app) *syncer { return &syncer{a: a} }
+
+func (s *syncer) register(c *core.Core) {
+	core.Handle(c, api.SyncCreate, s.create)
+	core.Handle(c, api.SyncJoin, s.join)
+	core.Live(c, api.SyncQuery, s.view, topicSync)
+}
+
+func (s *syncer) vault() *vault.Vault { return s.a.accts.vault }
+
+func (s *syncer) create(ctx context.Context, _ api.Empty) (api.SyncSecret, error) {
+	if s.vault().Locked() {
+		return api.SyncSecret{}, api.Errorf("locked", "Unlock the vault first: the sync key is kept in it.")
+	}
+	if _, err := s.vault().Get(ctx, secretSyncKey); err == nil {
+		return api.SyncSecret{}, api.Errorf("exists", "This device already belongs to a sync space.")
+	}
+	key, err := syncspace.NewKey()
+	if err != nil {
+		return api.SyncSecret{}, err
+	}
+	if err := s.vault().Put(ctx, secretSyncKey, key.Bytes()); err != nil {
+		return api.SyncSecret{}, err
+	}
+	s.reconcile(ctx)
+	return api.SyncSecret{Phrase: key.Phrase(), PairingCode: key.PairingCode()}, nil
+}
+
+func (s *syncer) join(ctx context.Context, p api.SyncJoinParams) (api.Empty, error) {
+	key, err := syncspace.ParseSecret(p.Secret)
+	if err != nil {
+		return api.Empty{}, api.Errorf(api.CodeBadRequest, strings.TrimPrefix(err.Error(), "syncspace: "))
+	}
+	if s.vault().Locked() {
+		return api.Empty{}, api.Errorf("locked", "Unlock the vault first: the sync key is kept in it.")
+	}
+	if err := s.vault().Put(ctx, secretSyncKey, key.Bytes()); err != nil {
+		return api.Empty{}, err
+	}
+	s.reconcile(ctx)
+	return api.Empty{}, nil
+}
+
+func (s *syncer) view(ctx context.Context, _ api.Empty) (api.SyncView, error) {
+	s.mu.Lock()
+	client := s.client
+	s.mu.Unlock()
+	if client == nil {
+		v := api.SyncView{State: "off"}
+		if !s.vault().Locked() {
+			if _, err := s.vault().Get(ctx, secretSyncKey); err == nil {
+				v.Enabled, v.State = true, "waiting"
+			}
+		}
+		return v, nil
+	}
+	st := client.Status()
+	return api.SyncView{Enabled: true, Device: client.Device(), State: st.State, Pending: st.Pending,
+		CaughtUp: st.CaughtUp, LastError: st.LastError, ErrorCode: st.ErrorCode}, nil
+}
+
+// reconcile starts the client when it can run (leader, vault open, relay set, a space key)
+// and stops it otherwise.
+func (s *syncer) reconcile(ctx context.Context) {
+	defer s.a.accts.changed(ctx, topicSync)
+	var want string
+	var key *syncspace.Key
+	d := s.a.accts.dialer()
+	if s.a.leader.Load() && !s.vault().Locked() && d != nil {
+		if raw, err := s.vault().Get(ctx, secretSyncKey); err == nil {
+			if key, err = syncspace.KeyFromBytes(raw); err == nil {
+				want = d.RelayURL + "\x00" + d.Token + "\x00" + hex.EncodeToString(raw)
+			}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if want == s.running {
+		return
+	}
+	if s.stop != nil {
+		s.stop()
+		<-s.done
+		s.stop, s.client, s.running = nil, nil, ""
+	}
+	if want == "" {
+		return
+	}
+	if err := s.startLocked(key, strings.TrimSuffix(d.RelayURL, "/tunnel")+"/sync", d.Token); err != nil {
+		s.a.o.Log.Error("sync: cannot start", "error", err)
+		return
+	}
+	s.running = want
+}
+
+func (s *syncer) startLocked(key *syncspace.Key, url, token string) error {
+	st := syncStore{s.a.eng.Repo}
+	ctx, cancel := context.WithCancel(s.a.ctx)
+	device, err := st.open(ctx, key.SpaceID(), func() string {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		return hex.EncodeToString(b)
+	})
+	if err != nil {
+		cancel()
+		return err
+	}
+	kick := make(chan struct{}, 1)
+	wake := func() {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}
+	client, err := syncspace.New(ctx, syncspace.Config{
+		Key: key, Device: device, Token: token, Transport: syncspace.WebSocket{URL: url}, Store: st, Log: s.a.o.Log,
+		OnChange: func([]syncspace.Change) { wake() },
+		OnStatus: func(syncspace.Status) { s.a.c.Changed(ctx, topicSync) },
+	})
+	if err != nil {
+		cancel()
+		return err
+	}
+	done := make(chan struct{})
+	go func() { _ = client.Run(ctx) }()
+	go func() { defer close(done); s.bridge(ctx, client, st, kick) }()
+	s.client, s.stop, s.done, s.kick = client, cancel, done, kick
+	return nil
+}
+
+// bridge carries local changes from the operation log into the space and applies the
+// space's changes here, until ctx ends.
+func (s *syncer) bridge(ctx context.Context, client *syncspace.Client, st syncStore, kick <-chan struct{}) {
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if err := s.pushLocal(ctx, client, st); err != nil && ctx.Err() == nil {
+			s.a.o.Log.Warn("sync: local changes not carried", "error", err)
+		}
+		if err := s.applyRemote(ctx, client); err != nil && ctx.Err() == nil {
+			s.a.o.Log.Warn("sync: changes from other devices not applied", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-kick:
+		}
+	}
+}
+
+// deviceLocal reports the settings that stay on this device.
+func deviceLocal(name string) bool {
+	return strings.HasPrefix(name, "relay.") || strings.HasPrefix(name, "sync.")
+}
+
+// userContactOp reports the contact operations that are the user's decisions (the others,
+// contacts created for new correspondents, each device derives from its own messages).
+func userContactOp(k contacts.OpKind) bool {
+	return k == contacts.OpMerge || k == contacts.OpSplit || k == contacts.OpDismiss
+}
+
+// pushLocal turns new operation-log entries into sync operations. An entry that only
+// repeats what the space already holds (a change applied from another device) is skipped.
+func (s *syncer) pushLocal(ctx context.Context, client *syncspace.Client, st syncStore) error {
+	after, err := st.bridgeCursor(ctx)
+	if err != nil {
+		return err
+	}
+	for {
+		logged, err := s.a.eng.Repo.Ops(ctx, after, 500)
+		if err != nil || len(logged) == 0 {
+			return err
+		}
+		var out []syncspace.Op
+		client.View(func(state *syncspace.State) {
+			held := map[string]bool{} // ids of the contact operations the space holds
+			for _, e := range state.Elems(collContact, contactSetKey) {
+				var cop contacts.Op
+				if json.Unmarshal([]byte(e), &cop) == nil {
+					held[cop.ID] = true
+				}
+			}
+			for _, op := range logged {
+				if sop, ok := toSyncOp(op, state, held); ok {
+					out = append(out, sop)
+				}
+			}
+		})
+		if err := client.Write(ctx, out...); err != nil {
+			return err
+		}
+		after = logged[len(logged)-1].Seq
+		if err := st.setBridgeCursor(ctx, after); err != nil {
+			return err
+		}
+	}
+}
+
+func toSyncOp(op repo.Op, state *syncspace.State, held map[string]bool) (syncspace.Op, bool) {
+	switch op.Kind {
+	case repo.OpSettingSet:
+		var set struct {
+			Name  string          `json:"name"`
+			Value json.RawMessage `json:"value"`
+		}
+		if json.Unmarshal(op.Data, &set) != nil || set.Name == "" || deviceLocal(set.Name) {
+			return syncspace.Op{}, false
+		}
+		var have json.RawMessage
+		if ok, _ := state.Field(collSetting, set.Name, "v", &have); ok && string(have) == string(set.Value) {
+			return syncspace.Op{}, false
+		}
+		return syncspace.Op{Kind: syncspace.Set, Coll: collSetting, Key: set.Name, Field: "v", Value: set.Value}, true
+	case "contact.op":
+		var cop contacts.Op
+		if json.Unmarshal(op.Data, &cop) != nil || !userContactOp(cop.Kind) || held[cop.ID] {
+			return syncspace.Op{}, false
+		}
+		held[cop.ID] = true
+		return syncspace.Op{Kind: syncspace.Add, Coll: collContact, Key: contactSetKey, Elem: string(op.Data)}, true
+	}
+	return syncspace.Op{}, false
+}
+
+// applyRemote brings this device's settings and contact book to the space's state.
+func (s *syncer) applyRemote(ctx context.Context, client *syncspace.Client) error {
+	settings := map[string]json.RawMessage{}
+	var cops []contacts.Op
+	client.View(func(state *syncspace.State) {
+		for _, name := range state.Keys(collSetting) {
+			var v json.RawMessage
+			if ok, _ := state.Field(collSetting, name, "v", &v); ok && !deviceLocal(name) {
+				settings[name] = v
+			}
+		}
+		for _, e := range state.Elems(collContact, contactSetKey) {
+			var op contacts.Op
+			if json.Unmarshal([]byte(e), &op) == nil {
+				cops = append(cops, op)
+			}
+		}
+	})
+	var errs []error
+	for name, v := range settings {
+		var have json.RawMessage
+		err := s.a.eng.Repo.Setting(ctx, name, &have)
+		if err == nil && string(have) == string(v) {
+			continue
+		}
+		errs = append(errs, s.a.eng.Repo.SetSetting(ctx, name, v))
+	}
+	if len(cops) > 0 {
+		if _, err := s.a.eng.ApplyContactOps(ctx, cops); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,175 @@
+package app
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"caliopen/wasm/store"
+	"caliopen/wasm/store/repo"
+	"caliopen/wasm/syncspace"
+)
+
+// syncStore keeps the sync client's state in the repository's meta store (IndexedDB in a
+// browser): the cursor, the batches received, the queue of local operations, and the
+// position of the bridge in the operation log, under keys ("sync", ...).
+type syncStore struct {
+	r *repo.Repo
+}
+
+func syncKey(parts ...string) string { return store.Tuple(append([]string{"sync"}, parts...)...) }
+
+// hlcKey orders queued operations as they were written: by stamp.
+func hlcKey(h syncspace.HLC) string {
+	return fmt.Sprintf("%016x%08x", uint64(h.Wall), h.Logical) + h.Node
+}
+
+// open empties the store when it holds another space's state (after joining a new space),
+// and returns this device's id, created on first use.
+func (s syncStore) open(ctx context.Context, space [32]byte, newDevice func() string) (device string, err error) {
+	id := hex.EncodeToString(space[:])
+	err = s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
+		rec, err := tx.Get(repo.Meta, syncKey("space"))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err == nil && string(rec.Value) != id {
+			var keys []string
+			if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey()}, func(r store.Record) error {
+				keys = append(keys, r.Key)
+				return nil
+			}); err != nil {
+				return err
+			}
+			for _, k := range keys {
+				if k != syncKey("device") {
+					if err := tx.Delete(repo.Meta, k); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if err := tx.Put(repo.Meta, store.Record{Key: syncKey("space"), Value: []byte(id)}); err != nil {
+			return err
+		}
+		rec, err = tx.Get(repo.Meta, syncKey("device"))
+		if err == nil {
+			device = string(rec.Value)
+			return nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		device = newDevice()
+		return tx.Put(repo.Meta, store.Record{Key: syncKey("device"), Value: []byte(device)})
+	})
+	return device, err
+}
+
+func (s syncStore) Load(ctx context.Context) (saved syncspace.Saved, err error) {
+	err = s.r.View(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
+		if rec, err := tx.Get(repo.Meta, syncKey("cursor")); err == nil {
+			saved.Cursor, _ = strconv.ParseUint(string(rec.Value), 10, 64)
+		}
+		if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey("log")}, func(r store.Record) error {
+			var l syncspace.Logged
+			if err := json.Unmarshal(r.Value, &l); err != nil {
+				return err
+			}
+			saved.Log = append(saved.Log, l)
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.Scan(repo.Meta, store.Query{Prefix: syncKey("queue")}, func(r store.Record) error {
+			var q syncspace.Queued
+			if err := json.Unmarshal(r.Value, &q); err != nil {
+				return err
+			}
+			saved.Queue = append(saved.Queue, q)
+			return nil
+		})
+	})
+	return saved, err
+}
+
+func putJSON(tx *repo.Tx, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Put(repo.Meta, store.Record{Key: key, Value: b})
+}
+
+func (s syncStore) Enqueue(ctx context.Context, ops []syncspace.Op) error {
+	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
+		for _, op := range ops {
+			if err := putJSON(tx, syncKey("queue", hlcKey(op.At)), syncspace.Queued{Op: op}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s syncStore) Acked(ctx context.Context, ats []syncspace.HLC, seq uint64) error {
+	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
+		for _, at := range ats {
+			k := syncKey("queue", hlcKey(at))
+			rec, err := tx.Get(repo.Meta, k)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			var q syncspace.Queued
+			if err := json.Unmarshal(rec.Value, &q); err != nil {
+				return err
+			}
+			q.Seq = seq
+			if err := putJSON(tx, k, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s syncStore) Commit(ctx context.Context, seq uint64, ops []syncspace.Op) error {
+	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
+		if err := putJSON(tx, syncKey("log", store.SeqKey(seq)), syncspace.Logged{Seq: seq, Ops: ops}); err != nil {
+			return err
+		}
+		for _, op := range ops {
+			if err := tx.Delete(repo.Meta, syncKey("queue", hlcKey(op.At))); err != nil {
+				return err
+			}
+		}
+		return tx.Put(repo.Meta, store.Record{Key: syncKey("cursor"), Value: []byte(strconv.FormatUint(seq, 10))})
+	})
+}
+
+// bridgeCursor is the last operation-log sequence number the bridge handed to sync.
+func (s syncStore) bridgeCursor(ctx context.Context) (seq uint64, err error) {
+	err = s.r.View(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
+		rec, err := tx.Get(repo.Meta, syncKey("bridge"))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err == nil {
+			seq, err = strconv.ParseUint(string(rec.Value), 10, 64)
+		}
+		return err
+	})
+	return seq, err
+}
+
+func (s syncStore) setBridgeCursor(ctx context.Context, seq uint64) error {
+	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
+		return tx.Put(repo.Meta, store.Record{Key: syncKey("bridge"), Value: []byte(strconv.FormatUint(seq, 10))})
+	})
+}

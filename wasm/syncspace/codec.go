@@ -1,0 +1,208 @@
+package syncspace
+
+import (
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// A batch's operations are encoded in the protocol buffers wire format (written with
+// protowire, the protobuf module's low-level encoder, without generated code): compact,
+// several times faster to decode than JSON, and able to skip fields a newer version adds.
+//
+//	batch { repeated Op ops = 1; }
+//	Op    { uint64 wall = 1; uint32 logical = 2; string node = 3; Kind kind = 4; string coll = 5;
+//	        string key = 6; string field = 7; string elem = 8; bytes value = 9; repeated HLC tags = 10; }
+//	HLC   { uint64 wall = 1; uint32 logical = 2; string node = 3; }
+//	Kind  { set = 1; del = 2; add = 3; rem = 4; claim = 5; }
+
+var kindCodes = map[Kind]uint64{Set: 1, Delete: 2, Add: 3, Remove: 4, Claim: 5}
+var codeKinds = map[uint64]Kind{1: Set, 2: Delete, 3: Add, 4: Remove, 5: Claim}
+
+var errCodec = errors.New("syncspace: batch does not decode")
+
+func appendHLC(b []byte, h HLC) []byte {
+	b = protowire.AppendTag(b, 1, protowire.VarintType)
+	b = protowire.AppendVarint(b, uint64(h.Wall))
+	if h.Logical != 0 {
+		b = protowire.AppendTag(b, 2, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(h.Logical))
+	}
+	b = protowire.AppendTag(b, 3, protowire.BytesType)
+	return protowire.AppendString(b, h.Node)
+}
+
+func appendStringField(b []byte, num protowire.Number, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendString(b, s)
+}
+
+func appendOp(b []byte, op Op) []byte {
+	b = appendHLC(b, op.At)
+	b = protowire.AppendTag(b, 4, protowire.VarintType)
+	b = protowire.AppendVarint(b, kindCodes[op.Kind])
+	b = appendStringField(b, 5, op.Coll)
+	b = appendStringField(b, 6, op.Key)
+	b = appendStringField(b, 7, op.Field)
+	b = appendStringField(b, 8, op.Elem)
+	if len(op.Value) > 0 {
+		b = protowire.AppendTag(b, 9, protowire.BytesType)
+		b = protowire.AppendBytes(b, op.Value)
+	}
+	var tmp []byte
+	for _, t := range op.Tags {
+		tmp = appendHLC(tmp[:0], t)
+		b = protowire.AppendTag(b, 10, protowire.BytesType)
+		b = protowire.AppendBytes(b, tmp)
+	}
+	return b
+}
+
+// encodeOps appends the encoded batch to b.
+func encodeOps(b []byte, ops []Op) []byte {
+	var tmp []byte
+	for _, op := range ops {
+		tmp = appendOp(tmp[:0], op)
+		b = protowire.AppendTag(b, 1, protowire.BytesType)
+		b = protowire.AppendBytes(b, tmp)
+	}
+	return b
+}
+
+// interner shares the strings a batch repeats (device ids, collections).
+type interner map[string]string
+
+func (in interner) get(b []byte) string {
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(in) < 256 {
+		in[s] = s
+	}
+	return s
+}
+
+// fields walks the fields of one message, calling fn with each field's number and value (a
+// varint's value, or a length-delimited field's bytes); other wire types are skipped.
+func fields(b []byte, fn func(num protowire.Number, v uint64, data []byte) error) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return errCodec
+		}
+		b = b[n:]
+		switch typ {
+		case protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				return errCodec
+			}
+			b = b[n:]
+			if err := fn(num, v, nil); err != nil {
+				return err
+			}
+		case protowire.BytesType:
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return errCodec
+			}
+			b = b[n:]
+			if err := fn(num, 0, v); err != nil {
+				return err
+			}
+		default:
+			n := protowire.ConsumeFieldValue(num, typ, b)
+			if n < 0 {
+				return errCodec
+			}
+			b = b[n:]
+		}
+	}
+	return nil
+}
+
+func decodeHLC(b []byte, in interner) (HLC, error) {
+	var h HLC
+	err := fields(b, func(num protowire.Number, v uint64, data []byte) error {
+		switch num {
+		case 1:
+			h.Wall = int64(v)
+		case 2:
+			if v > 1<<32-1 {
+				return errCodec
+			}
+			h.Logical = uint32(v)
+		case 3:
+			h.Node = in.get(data)
+		}
+		return nil
+	})
+	return h, err
+}
+
+func decodeOp(b []byte, in interner) (Op, error) {
+	var op Op
+	var err error
+	err = fields(b, func(num protowire.Number, v uint64, data []byte) error {
+		switch num {
+		case 1:
+			op.At.Wall = int64(v)
+		case 2:
+			if v > 1<<32-1 {
+				return errCodec
+			}
+			op.At.Logical = uint32(v)
+		case 3:
+			op.At.Node = in.get(data)
+		case 4:
+			op.Kind = codeKinds[v]
+			if op.Kind == "" {
+				return fmt.Errorf("syncspace: unknown operation kind %d", v)
+			}
+		case 5:
+			op.Coll = in.get(data)
+		case 6:
+			op.Key = string(data)
+		case 7:
+			op.Field = in.get(data)
+		case 8:
+			op.Elem = string(data)
+		case 9:
+			op.Value = append([]byte(nil), data...)
+		case 10:
+			t, err := decodeHLC(data, in)
+			if err != nil {
+				return err
+			}
+			op.Tags = append(op.Tags, t)
+		}
+		return nil
+	})
+	return op, err
+}
+
+// decodeOps decodes a batch and checks each operation.
+func decodeOps(b []byte) ([]Op, error) {
+	in := interner{}
+	var ops []Op
+	err := fields(b, func(num protowire.Number, _ uint64, data []byte) error {
+		if num != 1 {
+			return nil
+		}
+		op, err := decodeOp(data, in)
+		if err != nil {
+			return err
+		}
+		if err := op.Validate(); err != nil {
+			return err
+		}
+		ops = append(ops, op)
+		return nil
+	})
+	return ops, err
+}

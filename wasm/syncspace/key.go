@@ -1,0 +1,140 @@
+// Package syncspace replicates the user-owned state of the core (contact links and splits,
+// settings, read and archive state the networks do not hold, sealed accounts and keys,
+// outbox claims) between a person's devices through the blind relay.
+//
+// A sync space is one person's: a 256-bit key created at onboarding and shown once as a
+// recovery phrase (24 BIP-39 English words) and as a pairing code; a second device joins by
+// entering either. From the key, HKDF derives the space's encryption key (XChaCha20-Poly1305)
+// and its ed25519 signing key; the relay only sees the signing key's public half, signatures,
+// and the space id computed from it (syncproto.SpaceID).
+//
+// Replication is operation based (ops.go, state.go): every change is an operation stamped with
+// a hybrid logical clock; fields merge last-writer-wins, sets are add-wins, deletions are
+// explicit tombstones, and outbox claims are decided by the relay's log order, so replicas
+// converge whatever the delivery order and however often an operation arrives. Operations
+// travel in batches, encoded, padded to a size bucket and sealed (seal.go); the client
+// (client.go) pushes, pulls from its cursor and follows the log live over a Transport.
+package syncspace
+
+import (
+	"crypto/ed25519"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cosmos/go-bip39"
+
+	"caliopen/shared/syncproto"
+)
+
+// KeySize is the size of a space key.
+const KeySize = 32
+
+// codePrefix starts a pairing code (what a QR code carries).
+const codePrefix = "caliopen-sync:1:"
+
+// ErrBadSecret is returned for a recovery phrase or pairing code that does not decode.
+var ErrBadSecret = errors.New("syncspace: not a valid recovery phrase or pairing code")
+
+// Key is a sync space's secret: whoever holds it reads and writes the space.
+type Key struct {
+	root   [KeySize]byte
+	aead   [KeySize]byte
+	signer ed25519.PrivateKey
+	space  [syncproto.SpaceIDSize]byte
+}
+
+// NewKey creates a random space key.
+func NewKey() (*Key, error) {
+	var root [KeySize]byte
+	if _, err := rand.Read(root[:]); err != nil {
+		return nil, err
+	}
+	return keyFrom(root)
+}
+
+// KeyFromBytes rebuilds a key from its 32 bytes (as sealed in the vault).
+func KeyFromBytes(b []byte) (*Key, error) {
+	if len(b) != KeySize {
+		return nil, fmt.Errorf("syncspace: key of %d bytes", len(b))
+	}
+	return keyFrom([KeySize]byte(b))
+}
+
+func keyFrom(root [KeySize]byte) (*Key, error) {
+	k := &Key{root: root}
+	derive := func(info string) ([]byte, error) {
+		return hkdf.Key(sha256.New, root[:], nil, "caliopen-sync-v1 "+info, KeySize)
+	}
+	aead, err := derive("aead")
+	if err != nil {
+		return nil, err
+	}
+	seed, err := derive("ed25519")
+	if err != nil {
+		return nil, err
+	}
+	copy(k.aead[:], aead)
+	k.signer = ed25519.NewKeyFromSeed(seed)
+	k.space = syncproto.SpaceID(k.PublicKey())
+	return k, nil
+}
+
+// Bytes returns the key's 32 secret bytes.
+func (k *Key) Bytes() []byte { return append([]byte(nil), k.root[:]...) }
+
+// PublicKey is the space's ed25519 public key, which the relay sees.
+func (k *Key) PublicKey() ed25519.PublicKey { return k.signer.Public().(ed25519.PublicKey) }
+
+// SpaceID is the id the relay files the space's batches under.
+func (k *Key) SpaceID() [syncproto.SpaceIDSize]byte { return k.space }
+
+// Sign signs a message with the space's signing key.
+func (k *Key) Sign(msg []byte) []byte { return ed25519.Sign(k.signer, msg) }
+
+// Phrase is the key as 24 words of the BIP-39 English wordlist (the last word carries a
+// checksum, so a mistyped word is caught). The wordlist and checksum come from
+// github.com/cosmos/go-bip39, the fork of tyler-smith/go-bip39 that cosmos-sdk maintains.
+func (k *Key) Phrase() string {
+	p, err := bip39.NewMnemonic(k.root[:])
+	if err != nil {
+		panic("syncspace: 32 bytes always make a phrase: " + err.Error())
+	}
+	return p
+}
+
+// PairingCode is the key as one short string for a QR code or a copy and paste.
+func (k *Key) PairingCode() string {
+	return codePrefix + base64.RawURLEncoding.EncodeToString(k.root[:])
+}
+
+// ParseSecret reads a recovery phrase (words separated by any spaces, any case) or a pairing
+// code back into the key.
+func ParseSecret(s string) (*Key, error) {
+	s = strings.TrimSpace(s)
+	if rest, ok := strings.CutPrefix(s, codePrefix); ok {
+		b, err := base64.RawURLEncoding.DecodeString(rest)
+		if err != nil || len(b) != KeySize {
+			return nil, ErrBadSecret
+		}
+		return keyFrom([KeySize]byte(b))
+	}
+	words := strings.Fields(strings.ToLower(s))
+	if len(words) != 24 {
+		return nil, fmt.Errorf("%w: a recovery phrase has 24 words, this has %d", ErrBadSecret, len(words))
+	}
+	for i, w := range words {
+		if _, ok := bip39.ReverseWordMap[w]; !ok {
+			return nil, fmt.Errorf("%w: word %d (%q) is not in the list", ErrBadSecret, i+1, w)
+		}
+	}
+	b, err := bip39.MnemonicToByteArray(strings.Join(words, " "))
+	if err != nil || len(b) != KeySize+1 { // entropy and its checksum byte
+		return nil, fmt.Errorf("%w: a word is wrong (checksum)", ErrBadSecret)
+	}
+	return keyFrom([KeySize]byte(b[:KeySize]))
+}

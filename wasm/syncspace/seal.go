@@ -1,0 +1,93 @@
+package syncspace
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"golang.org/x/crypto/chacha20poly1305"
+
+	"caliopen/shared/syncproto"
+)
+
+// sealVersion is the first byte of a sealed batch.
+const sealVersion = 1
+
+// Padding buckets: a sealed batch's plaintext is padded to the next power of two from
+// minBucket up to bigBucket, then to a multiple of bigBucket, so a batch's size tells the
+// relay little more than "small", "medium" or "large".
+const (
+	minBucket = 1 << 10
+	bigBucket = 64 << 10
+)
+
+// MaxBatchPlain is the most operation bytes one batch carries (before padding), leaving room
+// for the length prefix, the nonce and the tag within syncproto.MaxBatchSize.
+const MaxBatchPlain = syncproto.MaxBatchSize - bigBucket
+
+// ErrOpen is returned for a batch that does not decrypt with the space key (damaged, or not
+// this space's).
+var ErrOpen = errors.New("syncspace: batch does not decrypt with this space's key")
+
+func bucket(n int) int {
+	if n > bigBucket {
+		return (n + bigBucket - 1) / bigBucket * bigBucket
+	}
+	b := minBucket
+	for b < n {
+		b <<= 1
+	}
+	return b
+}
+
+// Seal encodes operations into one padded, encrypted batch: version byte, 24-byte nonce,
+// then XChaCha20-Poly1305 over (4-byte length, encoded operations (codec.go), zero padding) with the space id as
+// associated data, so a batch cannot be moved to another space.
+func (k *Key) Seal(ops []Op) ([]byte, error) {
+	plain := encodeOps(nil, ops)
+	if len(plain) > MaxBatchPlain {
+		return nil, fmt.Errorf("syncspace: batch of %d bytes is over %d", len(plain), MaxBatchPlain)
+	}
+	padded := make([]byte, bucket(4+len(plain)))
+	binary.BigEndian.PutUint32(padded, uint32(len(plain)))
+	copy(padded[4:], plain)
+	aead, err := chacha20poly1305.NewX(k.aead[:])
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 1+chacha20poly1305.NonceSizeX, 1+chacha20poly1305.NonceSizeX+len(padded)+aead.Overhead())
+	out[0] = sealVersion
+	if _, err := rand.Read(out[1:]); err != nil {
+		return nil, err
+	}
+	space := k.SpaceID()
+	return aead.Seal(out, out[1:], padded, space[:]), nil
+}
+
+// Open decrypts and decodes a sealed batch, and checks each operation.
+func (k *Key) Open(sealed []byte) ([]Op, error) {
+	if len(sealed) < 1+chacha20poly1305.NonceSizeX+chacha20poly1305.Overhead || sealed[0] != sealVersion {
+		return nil, ErrOpen
+	}
+	aead, err := chacha20poly1305.NewX(k.aead[:])
+	if err != nil {
+		return nil, err
+	}
+	space := k.SpaceID()
+	nonce := sealed[1 : 1+chacha20poly1305.NonceSizeX]
+	padded, err := aead.Open(nil, nonce, sealed[1+chacha20poly1305.NonceSizeX:], space[:])
+	if err != nil || len(padded) < 4 {
+		return nil, ErrOpen
+	}
+	n := binary.BigEndian.Uint32(padded)
+	if uint64(n) > uint64(len(padded)-4) {
+		return nil, fmt.Errorf("syncspace: batch length %d over its %d bytes", n, len(padded)-4)
+	}
+	for _, z := range padded[4+n:] {
+		if z != 0 {
+			return nil, errCodec // padding is zeros: one plaintext per batch
+		}
+	}
+	return decodeOps(padded[4 : 4+n])
+}
