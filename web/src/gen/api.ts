@@ -86,6 +86,7 @@ export interface DiscussionItem {
   key: string;
   people: Person[];
   networks: Network[];
+  accounts?: string[];
   lastDate: string;
   snippet: string;
   subject?: string;
@@ -102,6 +103,9 @@ export interface DiscussionView {
 export interface DiscussionsArgs {
   after?: string;
   limit?: number;
+  unread?: boolean;
+  network?: Network;
+  account?: string;
 }
 
 export interface DiscussionsPage {
