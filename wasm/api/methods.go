@@ -168,6 +168,7 @@ type DiscussionsArgs struct {
 	Unread  bool          `json:"unread,omitempty"`  // only discussions with unread messages
 	Network model.Network `json:"network,omitempty"` // only discussions with a message on this network
 	Account string        `json:"account,omitempty"` // only discussions with a message through this account (its id)
+	Text    string        `json:"text,omitempty"`    // only discussions naming it: an address, a name, a subject
 }
 
 // DiscussionsPage is one page of the discussion list.

@@ -73,7 +73,7 @@ func (m *accounts) register(c *core.Core) {
 	}, "vault")
 	core.Handle(c, api.CreateVault, func(ctx context.Context, p api.PassphraseParams) (api.Empty, error) {
 		if len(p.Passphrase) < 8 {
-			return api.Empty{}, api.Errorf(api.CodeBadRequest, "Choose a passphrase of at least 8 characters.")
+			return api.Empty{}, api.Errorf("weak_passphrase", "Choose a passphrase of at least 8 characters.")
 		}
 		if err := m.vault.Create(ctx, []byte(p.Passphrase), vault.DefaultParams); err != nil {
 			return api.Empty{}, err
@@ -131,7 +131,7 @@ func (m *accounts) unlocked(ctx context.Context) error {
 func (m *accounts) setRelay(ctx context.Context, p api.RelayParams) (api.Empty, error) {
 	url := strings.TrimRight(strings.TrimSpace(p.URL), "/")
 	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
-		return api.Empty{}, api.Errorf(api.CodeBadRequest, "The relay address must start with https:// (or http:// on this computer).")
+		return api.Empty{}, api.Errorf("bad_relay_url", "The relay address must start with https:// (or http:// on this computer).")
 	}
 	if m.vault.Locked() {
 		return api.Empty{}, api.Errorf("locked", "Unlock the vault first: the relay token is kept in it.")
@@ -188,7 +188,7 @@ func httpClient(d *tunnel.Dialer) *http.Client {
 func (m *accounts) addEmail(ctx context.Context, p api.AddEmailParams) (api.AccountView, error) {
 	addr := strings.ToLower(strings.TrimSpace(p.Address))
 	if !strings.Contains(addr, "@") {
-		return api.AccountView{}, api.Errorf(api.CodeBadRequest, "Enter your email address.")
+		return api.AccountView{}, api.Errorf("missing_address", "Enter your email address.")
 	}
 	if m.vault.Locked() {
 		return api.AccountView{}, api.Errorf("locked", "Unlock the vault first: the password is kept in it.")
@@ -217,7 +217,7 @@ func (m *accounts) addEmail(ctx context.Context, p api.AddEmailParams) (api.Acco
 		}
 		if err != nil {
 			m.a.o.Log.Info("accounts: no server settings found", "domain", addr[strings.LastIndexByte(addr, '@')+1:], "error", err)
-			return api.AccountView{}, api.Errorf("not_found", "No server settings were found for "+addr+": enter them by hand.")
+			return api.AccountView{}, api.Errorf("not_found", "No server settings were found for "+addr+": enter them by hand.").With("address", addr)
 		}
 		settings = res.Settings
 		settings.Address, settings.Name = addr, p.Name
@@ -255,7 +255,7 @@ func (m *accounts) addEmail(ctx context.Context, p api.AddEmailParams) (api.Acco
 // connectError turns a failed first connection into words the user can act on.
 func connectError(err error) error {
 	if fp, _, ok := email.CertFingerprint(err); ok {
-		return api.Errorf("untrusted_certificate", "The server's certificate is not trusted. If you run this server, check that its fingerprint is "+fp+" and pin it.")
+		return api.Errorf("untrusted_certificate", "The server's certificate is not trusted. If you run this server, check that its fingerprint is "+fp+" and pin it.").With("fingerprint", fp)
 	}
 	switch {
 	case errors.Is(err, email.ErrInsecure):
@@ -265,9 +265,9 @@ func connectError(err error) error {
 	case errors.Is(err, tunnel.ErrAuth):
 		return api.Errorf("relay_auth", "The relay refused the access token.")
 	case errors.Is(err, tunnel.ErrDenied):
-		return api.Errorf("relay_denied", "The relay does not allow connections to this server: "+err.Error())
+		return api.Errorf("relay_denied", "The relay does not allow connections to this server: "+err.Error()).With("detail", err.Error())
 	}
-	return api.Errorf(api.CodeUnavailable, "The server could not be reached: "+err.Error())
+	return api.Errorf(api.CodeUnavailable, "The server could not be reached: "+err.Error()).With("detail", err.Error())
 }
 
 func newID() string {

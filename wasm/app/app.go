@@ -194,7 +194,7 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	filter := discussions.Filter{Unread: args.Unread, Network: args.Network, Account: args.Account}
+	filter := discussions.Filter{Unread: args.Unread, Network: args.Network, Account: args.Account, Text: args.Text}
 	var page []engine.Stored
 	var next string
 	var total int

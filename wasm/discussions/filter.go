@@ -1,12 +1,19 @@
 package discussions
 
-import "caliopen/wasm/model"
+import (
+	"strings"
+
+	"caliopen/wasm/model"
+)
 
 // Filter selects discussions for the list; its zero value keeps them all.
 type Filter struct {
 	Unread  bool          // only discussions with unread messages
 	Network model.Network // only discussions with a message on this network
 	Account string        // only discussions with a message through this account
+	// Text keeps discussions where it appears (any case) in a participant's address or name or
+	// in a message's subject.
+	Text string
 }
 
 // IsZero reports whether f keeps every discussion.
@@ -15,7 +22,26 @@ func (f Filter) IsZero() bool { return f == Filter{} }
 func (f Filter) keeps(d *discussion) bool {
 	return (!f.Unread || d.unread > 0) &&
 		(f.Network == "" || d.channels.hasNetwork(f.Network)) &&
-		(f.Account == "" || d.channels.hasAccount(f.Account))
+		(f.Account == "" || d.channels.hasAccount(f.Account)) &&
+		(f.Text == "" || mentions(d, strings.ToLower(f.Text)))
+}
+
+// mentions reports whether text (lower case) appears in a participant's address or name or a
+// message's subject.
+func mentions(d *discussion, text string) bool {
+	for _, s := range d.sets {
+		for _, e := range s.msgs {
+			if strings.Contains(strings.ToLower(e.msg.Subject), text) {
+				return true
+			}
+			for _, p := range e.msg.Participants {
+				if strings.Contains(strings.ToLower(string(p.URI)), text) || strings.Contains(strings.ToLower(p.Name), text) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // PageWhere returns up to limit summaries of the discussions f keeps after the cursor,

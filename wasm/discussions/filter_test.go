@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"caliopen/wasm/model"
@@ -11,13 +12,17 @@ import (
 
 // keptByMessages says whether f keeps a discussion, judged from its messages alone.
 func keptByMessages(f Filter, msgs []model.Message) bool {
-	unread, network, account := !f.Unread, f.Network == "", f.Account == ""
+	unread, network, account, text := !f.Unread, f.Network == "", f.Account == "", f.Text == ""
 	for _, m := range msgs {
 		unread = unread || !m.Flags.Seen
 		network = network || m.Network == f.Network
 		account = account || m.AccountID == f.Account
+		text = text || strings.Contains(strings.ToLower(m.Subject), strings.ToLower(f.Text))
+		for _, p := range m.Participants {
+			text = text || strings.Contains(strings.ToLower(string(p.URI)+"\x00"+p.Name), strings.ToLower(f.Text))
+		}
 	}
-	return unread && network && account
+	return unread && network && account && text
 }
 
 // pagedWhere reads every page f keeps, three at a time, checking the total on each.
@@ -55,6 +60,7 @@ func TestFiltersMatchTheMessages(t *testing.T) {
 		{}, {Unread: true}, {Network: model.Email}, {Network: model.X}, {Account: "acct-mail-2"},
 		{Unread: true, Network: model.Mastodon}, {Network: model.Email, Account: "acct-mail"},
 		{Network: model.X, Account: "acct-mail"}, // no discussion has both
+		{Text: "P1"}, {Text: "x:100", Unread: true}, {Text: "Meeting"},
 	}
 	for seed := range uint64(5) {
 		r := rand.New(rand.NewPCG(seed, 9))
@@ -63,6 +69,10 @@ func TestFiltersMatchTheMessages(t *testing.T) {
 			if w.messages[i].Network == model.Email && r.IntN(3) == 0 {
 				w.messages[i].AccountID = "acct-mail-2" // a second mailbox
 			}
+			if r.IntN(4) == 0 {
+				w.messages[i].Subject = "Meeting notes"
+			}
+			w.messages[i].Participants[0].Name = fmt.Sprint("Person ", r.IntN(30))
 		}
 		b := newWorldBook(t, w)
 		ix := build(t, b, w.messages)

@@ -106,6 +106,7 @@ export interface DiscussionsArgs {
   unread?: boolean;
   network?: Network;
   account?: string;
+  text?: string;
 }
 
 export interface DiscussionsPage {
@@ -362,6 +363,7 @@ export interface Events {
 export interface ApiError {
   code: string;
   message: string;
+  params?: Record<string, string>;
 }
 
 export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "message.reply"] as const;
