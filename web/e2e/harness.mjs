@@ -71,14 +71,18 @@ export async function startRelay(extraArgs = []) {
   };
 }
 
-/** launch starts Chromium with a persistent profile (not incognito: installability and storage persistence need one). */
-export async function launch(viewport = { width: 1440, height: 900 }) {
+/**
+ * launch starts Chromium with a persistent profile (not incognito: installability and storage
+ * persistence need one). options are more of Playwright's context options (locale, colorScheme…).
+ */
+export async function launch(viewport = { width: 1440, height: 900 }, options = {}) {
   const profile = mkdtempSync(join(tmpdir(), "caliopen-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport,
+    ...options,
   });
   return {
     context,

@@ -1,17 +1,24 @@
+import { useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
-import type { Index, MessageView } from "./gen/api";
-import { networkLabel, shortDate } from "./format";
+import type { Index, Message, MessageView } from "./gen/api";
+import { useI18n } from "./i18n";
 import { useLive } from "./live";
+import { useAction } from "./setup";
 
 /** DiscussionView shows one discussion's messages from every network in time order. */
 export function DiscussionView({ core, discussionKey, onClose }: { core: CoreClient; discussionKey: string; onClose: () => void }) {
+  const { t } = useI18n();
   const view = useLive(core, "discussion.messages", { key: discussionKey });
+  const target = view && lastIncoming(view.messages);
   return (
-    <article class="discussion-view" data-testid="discussion-view">
-      <button class="back" onClick={onClose}>
-        ← Discussions
-      </button>
-      {!view && <p class="muted">Loading…</p>}
+    <article class="discussion-view" data-testid="discussion-view" aria-labelledby="discussion-title">
+      <header class="detail-head">
+        <button class="back" onClick={onClose} data-testid="back">
+          <span aria-hidden="true">←</span> {t.app.backToList}
+        </button>
+        <h2 id="discussion-title">{view ? people(view.messages, t.discussion.you) : t.discussion.label}</h2>
+      </header>
+      {!view && <p class="muted">{t.discussion.loading}</p>}
       {view && (
         <ol class="messages">
           {view.messages.map((v) => (
@@ -19,19 +26,42 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
           ))}
         </ol>
       )}
+      {view && <ReplyBox core={core} key={discussionKey} target={target ?? null} />}
     </article>
   );
 }
 
-function MessageItem({ v }: { v: MessageView }) {
-  const m = v.message;
+/** lastIncoming is the message a reply answers: the latest one the user did not write, else the latest. */
+function lastIncoming(msgs: MessageView[]): Message | undefined {
+  for (let i = msgs.length - 1; i >= 0; i--) if (!msgs[i].message.outgoing) return msgs[i].message;
+  return msgs[msgs.length - 1]?.message;
+}
+
+/** people names the discussion after the senders other than the user. */
+function people(msgs: MessageView[], you: string): string {
+  const names = new Set<string>();
+  for (const v of msgs) if (!v.message.outgoing) names.add(senderName(v.message) ?? "");
+  names.delete("");
+  return [...names].join(", ") || you;
+}
+
+function senderName(m: Message): string | undefined {
   const from = m.participants.find((p) => p.role === "from");
+  return from?.name || from?.uri.replace(/^[a-z]+:/, "");
+}
+
+function MessageItem({ v }: { v: MessageView }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const m = v.message;
   return (
     <li class={`message${m.outgoing ? " outgoing" : ""}`} data-testid="message" data-network={m.network}>
       <header>
-        <span class="from">{m.outgoing ? "You" : from?.name || from?.uri.replace(/^[a-z]+:/, "") || "Unknown sender"}</span>
-        <span class={`net net-${m.network}`}>{networkLabel(m.network)}</span>
-        <time dateTime={m.date}>{shortDate(m.date)}</time>
+        <span class="from">{m.outgoing ? t.discussion.you : senderName(m) || t.discussion.unknownSender}</span>
+        <span class={`net net-${m.network}`}>{i18n.network(m.network)}</span>
+        <time dateTime={m.date} title={i18n.dateLong(m.date)}>
+          {i18n.date(m.date)}
+        </time>
       </header>
       {m.subject && <p class="subject">{m.subject}</p>}
       <p class="snippet">{m.snippet}</p>
@@ -42,31 +72,79 @@ function MessageItem({ v }: { v: MessageView }) {
 
 /** PrivacyBadge shows a message's grade; opened, each factor with its evidence and advice. */
 export function PrivacyBadge({ index }: { index: Index }) {
+  const { t } = useI18n();
   const advice = index.factors.flatMap((f) => f.advice ?? []);
   return (
     <details class="privacy" data-testid="privacy" data-grade={index.grade}>
       <summary>
-        <span class={`grade grade-${index.grade}`} aria-label={`Privacy grade ${index.grade}, ${index.score} out of 100`}>
+        <span class={`grade grade-${index.grade}`} role="img" aria-label={t.privacy.gradeScore(index.grade, index.score)}>
           {index.grade}
         </span>{" "}
-        Privacy {index.score}/100{advice.length > 0 && ` · ${advice[0].text}`}
+        {t.privacy.score(index.score)}
+        {advice.length > 0 && ` · ${advice[0].text}`}
       </summary>
       {index.cap && <p class="cap">{index.cap.reason.text}</p>}
       <ul class="factors">
         {index.factors.map((f) => (
           <li key={f.id} data-factor={f.id}>
-            <span class="pts">
-              {f.earned}/{f.possible}
-            </span>{" "}
-            {f.evidence.map((e) => e.text).join(" ")}
+            <span class="pts">{t.privacy.points(f.earned, f.possible)}</span> {f.evidence.map((e) => e.text).join(" ")}
             {(f.advice ?? []).map((a) => (
               <p class="advice" key={a.code}>
-                → {a.text}
+                <span aria-hidden="true">→</span> {a.text}
               </p>
             ))}
           </li>
         ))}
       </ul>
     </details>
+  );
+}
+
+/** ReplyBox answers the discussion's last incoming message; the reply waits in the outbox until sent. */
+function ReplyBox({ core, target }: { core: CoreClient; target: Message | null }) {
+  const { t } = useI18n();
+  const [text, setText] = useState("");
+  const [all, setAll] = useState(false);
+  const [queued, setQueued] = useState(false);
+  const [error, busy, run] = useAction();
+  if (!target) return <p class="muted">{t.discussion.noReplyTarget}</p>;
+  return (
+    <form
+      class="reply"
+      data-testid="reply"
+      aria-label={t.discussion.replyLabel}
+      onSubmit={(e) => {
+        e.preventDefault();
+        setQueued(false);
+        void run(async () => {
+          await core.call("message.reply", { messageId: target.id, text, all });
+          setText("");
+          setQueued(true);
+        });
+      }}
+    >
+      <label class="visually-hidden" for="reply-text">
+        {t.discussion.replyLabel}
+      </label>
+      <textarea id="reply-text" rows={3} placeholder={t.discussion.replyPlaceholder} value={text} onInput={(e) => setText(e.currentTarget.value)} required />
+      <div class="reply-actions">
+        <label class="toggle">
+          <input type="checkbox" checked={all} onChange={(e) => setAll(e.currentTarget.checked)} /> {t.discussion.replyAll}
+        </label>
+        <button class="primary" disabled={busy || !text.trim()}>
+          {busy ? t.discussion.sending : t.discussion.send}
+        </button>
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {queued && (
+        <p class="muted" role="status">
+          {t.discussion.queued}
+        </p>
+      )}
+    </form>
   );
 }

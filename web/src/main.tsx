@@ -3,7 +3,10 @@
 import { render } from "preact";
 import { App } from "./app";
 import { CoreClient } from "./core-client";
+import { applyTheme } from "./prefs";
 import "./styles.css";
+
+applyTheme();
 
 const core = new CoreClient(WORKER_URL);
 // Exposed for end-to-end tests and benchmarks (read-only use).
