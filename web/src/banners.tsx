@@ -55,6 +55,11 @@ export function OfflineBanner({ relayURL }: { relayURL: string }) {
   );
 }
 
+// Set when the user asked for the new version: the next change of controller reloads the
+// page. (A first install also changes the controller, when the worker claims the page: that
+// one must not reload.)
+let switching = false;
+
 /** useUpdate says when a new service worker waits, and how to switch to it. */
 function useUpdate(): (() => void) | null {
   const [waiting, setWaiting] = useState<ServiceWorker | null>(null);
@@ -78,13 +83,7 @@ function useUpdate(): (() => void) | null {
     const onVisible = () => document.visibilityState === "visible" && look();
     document.addEventListener("visibilitychange", onVisible);
     const hourly = setInterval(look, 3600_000);
-    let reloading = false;
-    const onController = () => {
-      if (!reloading) {
-        reloading = true;
-        location.reload();
-      }
-    };
+    const onController = () => switching && location.reload();
     navigator.serviceWorker.addEventListener("controllerchange", onController);
     return () => {
       document.removeEventListener("visibilitychange", onVisible);
@@ -92,7 +91,11 @@ function useUpdate(): (() => void) | null {
       navigator.serviceWorker.removeEventListener("controllerchange", onController);
     };
   }, []);
-  return waiting ? () => waiting.postMessage("skip-waiting") : null;
+  if (!waiting) return null;
+  return () => {
+    switching = true;
+    waiting.postMessage("skip-waiting");
+  };
 }
 
 export function UpdateBanner() {
