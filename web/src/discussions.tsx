@@ -64,7 +64,7 @@ function FilterBar({ core, filters, onChange }: { core: CoreClient; filters: Fil
           <span class="visually-hidden">{t.list.network}</span>
           <select data-testid="filter-network" value={filters.network ?? ""} onChange={(e) => set({ network: e.currentTarget.value || undefined })}>
             <option value="">
-              {t.list.network}: {t.list.any}
+              {t.list.all(t.list.network)}
             </option>
             {NETWORKS.map((n) => (
               <option key={n} value={n}>
@@ -78,7 +78,7 @@ function FilterBar({ core, filters, onChange }: { core: CoreClient; filters: Fil
             <span class="visually-hidden">{t.list.account}</span>
             <select data-testid="filter-account" value={filters.account ?? ""} onChange={(e) => set({ account: e.currentTarget.value || undefined })}>
               <option value="">
-                {t.list.account}: {t.list.any}
+                {t.list.all(t.list.account)}
               </option>
               {accounts.accounts.map((a) => (
                 <option key={a.id} value={a.id}>

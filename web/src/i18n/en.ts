@@ -64,7 +64,7 @@ export const en = {
     unreadOnly: "Unread",
     network: "Network",
     account: "Account",
-    any: "All",
+    all: (what: string) => `${what}: all`,
   },
   networks: { email: "Email", mastodon: "Mastodon", x: "X" },
   discussion: {

@@ -65,7 +65,7 @@ export const fr: Messages = {
     unreadOnly: "Non lus",
     network: "Réseau",
     account: "Compte",
-    any: "Tous",
+    all: (what) => `${what} : tous`,
   },
   networks: { email: "E-mail", mastodon: "Mastodon", x: "X" },
   discussion: {
