@@ -40,10 +40,12 @@ type Event struct {
 	Data  json.RawMessage `json:"data,omitempty"`
 }
 
-// Error is a failure the UI can show: Code is stable for programs, Message is for people.
+// Error is a failure the UI can show: Code is stable for programs, Message is for people (in
+// English; the UI translates known codes, filling in Params).
 type Error struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Params  map[string]string `json:"params,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -59,3 +61,12 @@ const (
 
 // Errorf builds an *Error with a code.
 func Errorf(code, message string) *Error { return &Error{Code: code, Message: message} }
+
+// With adds a named value that the message names, for the UI's translation of it.
+func (e *Error) With(name, value string) *Error {
+	if e.Params == nil {
+		e.Params = map[string]string{}
+	}
+	e.Params[name] = value
+	return e
+}

@@ -184,17 +184,22 @@ type SetRoleParams struct {
 	Leader bool `json:"leader"`
 }
 
-// DiscussionsArgs selects a page of the discussion list.
+// DiscussionsArgs selects a page of the discussion list, all of it or the discussions that
+// pass every filter given.
 type DiscussionsArgs struct {
-	After string `json:"after,omitempty"` // the Next of the previous page
-	Limit int    `json:"limit,omitempty"`
+	After   string        `json:"after,omitempty"` // the Next of the previous page, with the same filters
+	Limit   int           `json:"limit,omitempty"`
+	Unread  bool          `json:"unread,omitempty"`  // only discussions with unread messages
+	Network model.Network `json:"network,omitempty"` // only discussions with a message on this network
+	Account string        `json:"account,omitempty"` // only discussions with a message through this account (its id)
+	Text    string        `json:"text,omitempty"`    // only discussions naming it: an address, a name, a subject
 }
 
 // DiscussionsPage is one page of the discussion list.
 type DiscussionsPage struct {
 	Items []DiscussionItem `json:"items"`
 	Next  string           `json:"next,omitempty"`
-	Total int              `json:"total"`
+	Total int              `json:"total"` // the discussions the filters keep
 }
 
 // DiscussionItem is one line of the discussion list.
@@ -202,6 +207,7 @@ type DiscussionItem struct {
 	Key      string          `json:"key"`
 	People   []Person        `json:"people"`
 	Networks []model.Network `json:"networks"`
+	Accounts []string        `json:"accounts,omitempty"` // the user's accounts it came through
 	LastDate time.Time       `json:"lastDate"`
 	Snippet  string          `json:"snippet"`
 	Subject  string          `json:"subject,omitempty"`

@@ -87,7 +87,7 @@ func (m *accounts) register(c *core.Core) {
 	}, "vault")
 	core.Handle(c, api.CreateVault, func(ctx context.Context, p api.PassphraseParams) (api.Empty, error) {
 		if len(p.Passphrase) < 8 {
-			return api.Empty{}, api.Errorf(api.CodeBadRequest, "Choose a passphrase of at least 8 characters.")
+			return api.Empty{}, api.Errorf("weak_passphrase", "Choose a passphrase of at least 8 characters.")
 		}
 		if err := m.vault.Create(ctx, []byte(p.Passphrase), vault.DefaultParams); err != nil {
 			return api.Empty{}, err
@@ -154,7 +154,7 @@ func (m *accounts) unlocked(ctx context.Context) error {
 func (m *accounts) setRelay(ctx context.Context, p api.RelayParams) (api.Empty, error) {
 	url := strings.TrimRight(strings.TrimSpace(p.URL), "/")
 	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
-		return api.Empty{}, api.Errorf(api.CodeBadRequest, "The relay address must start with https:// (or http:// on this computer).")
+		return api.Empty{}, api.Errorf("bad_relay_url", "The relay address must start with https:// (or http:// on this computer).")
 	}
 	if m.vault.Locked() {
 		return api.Empty{}, api.Errorf("locked", "Unlock the vault first: the relay token is kept in it.")

@@ -101,7 +101,8 @@ func TestEmailAccountThroughTheRelay(t *testing.T) {
 	// Without the pin, the self-signed certificate is not trusted, and its fingerprint is shown.
 	unpinned := *server
 	unpinned.PinnedSHA256 = ""
-	if e := u.call(6, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: "pw", Server: &unpinned}, nil); e == nil || e.Code != "untrusted_certificate" {
+	if e := u.call(6, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: "pw", Server: &unpinned}, nil); e == nil || e.Code != "untrusted_certificate" ||
+		!strings.Contains(e.Message, e.Params["fingerprint"]) || len(e.Params["fingerprint"]) < 32 {
 		t.Fatalf("unpinned: %v", e)
 	}
 	var view api.AccountView

@@ -203,16 +203,26 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	page, next, err := a.eng.DiscussionPage(ctx, args.After, limit)
+	filter := discussions.Filter{Unread: args.Unread, Network: args.Network, Account: args.Account, Text: args.Text}
+	var page []engine.Stored
+	var next string
+	var total int
+	var err error
+	if filter.IsZero() {
+		// The whole list pages from the store: the first page shows before the index loads.
+		page, next, err = a.eng.DiscussionPage(ctx, args.After, limit)
+		total, _ = a.eng.Repo.CountDiscussions(ctx)
+		defer a.firstPageOnce.Do(func() { close(a.firstPage) })
+	} else {
+		page, next, total, err = a.eng.FilteredPage(ctx, filter, args.After, limit)
+	}
 	if err != nil {
 		return api.DiscussionsPage{}, err
 	}
-	defer a.firstPageOnce.Do(func() { close(a.firstPage) })
-	total, _ := a.eng.Repo.CountDiscussions(ctx)
 	out := api.DiscussionsPage{Items: make([]api.DiscussionItem, 0, len(page)), Next: next, Total: total}
 	for _, s := range page {
 		item := api.DiscussionItem{
-			Key: string(s.Key), Networks: s.Networks, LastDate: s.LastDate, Snippet: s.Snippet,
+			Key: string(s.Key), Networks: s.Networks, Accounts: s.Accounts, LastDate: s.LastDate, Snippet: s.Snippet,
 			Subject: s.Subject, Unread: s.Unread, Count: s.Count, Privacy: s.Privacy,
 		}
 		for _, p := range s.People {

@@ -47,7 +47,7 @@ func httpClient(d *tunnel.Dialer) *http.Client { return d.HTTPClient(20 * time.S
 func (m *accounts) addEmail(ctx context.Context, p api.AddEmailParams) (api.AccountView, error) {
 	addr := strings.ToLower(strings.TrimSpace(p.Address))
 	if !strings.Contains(addr, "@") {
-		return api.AccountView{}, api.Errorf(api.CodeBadRequest, "Enter your email address.")
+		return api.AccountView{}, api.Errorf("missing_address", "Enter your email address.")
 	}
 	d, err := m.ready()
 	if err != nil {
@@ -73,7 +73,7 @@ func (m *accounts) addEmail(ctx context.Context, p api.AddEmailParams) (api.Acco
 		}
 		if err != nil {
 			m.a.o.Log.Info("accounts: no server settings found", "domain", addr[strings.LastIndexByte(addr, '@')+1:], "error", err)
-			return api.AccountView{}, api.Errorf("not_found", "No server settings were found for "+addr+": enter them by hand.")
+			return api.AccountView{}, api.Errorf("not_found", "No server settings were found for "+addr+": enter them by hand.").With("address", addr)
 		}
 		settings = res.Settings
 		settings.Address, settings.Name = addr, p.Name
@@ -100,7 +100,7 @@ func (m *accounts) addEmail(ctx context.Context, p api.AddEmailParams) (api.Acco
 // connectError turns a failed first connection into words the user can act on.
 func connectError(err error) error {
 	if fp, _, ok := email.CertFingerprint(err); ok {
-		return api.Errorf("untrusted_certificate", "The server's certificate is not trusted. If you run this server, check that its fingerprint is "+fp+" and pin it.")
+		return api.Errorf("untrusted_certificate", "The server's certificate is not trusted. If you run this server, check that its fingerprint is "+fp+" and pin it.").With("fingerprint", fp)
 	}
 	switch {
 	case errors.Is(err, email.ErrInsecure):
@@ -117,9 +117,9 @@ func tunnelError(err error, unreachable string) error {
 	case errors.Is(err, tunnel.ErrAuth):
 		return api.Errorf("relay_auth", "The relay refused the access token.")
 	case errors.Is(err, tunnel.ErrDenied):
-		return api.Errorf("relay_denied", "The relay does not allow connections to this server: "+err.Error())
+		return api.Errorf("relay_denied", "The relay does not allow connections to this server: "+err.Error()).With("detail", err.Error())
 	}
-	return api.Errorf(api.CodeUnavailable, unreachable+err.Error())
+	return api.Errorf(api.CodeUnavailable, unreachable+err.Error()).With("detail", err.Error())
 }
 
 // emailConn is a running email account: IMAP sync and IDLE, SMTP for its outbox.

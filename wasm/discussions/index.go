@@ -59,7 +59,7 @@ type pset struct {
 	msgs     []*entry
 	unread   int
 	last     *entry
-	networks networkCounts
+	channels channelCounts
 }
 
 // discussion aggregates its sets.
@@ -69,7 +69,7 @@ type discussion struct {
 	count    int
 	unread   int
 	last     *entry
-	networks networkCounts
+	channels channelCounts
 	pos      position // where it is in the order treap
 	// people caches the participants; it changes only when sets come or go.
 	people []Participant
@@ -133,7 +133,7 @@ func (ix *Index) add(m model.Message) {
 	ix.messages[m.ID] = e
 	e.pos = len(s.msgs)
 	s.msgs = append(s.msgs, e)
-	s.networks.add(m.Network, 1)
+	s.channels.add(m.Network, m.AccountID, 1)
 	if !m.Flags.Seen {
 		s.unread++
 	}
@@ -143,7 +143,7 @@ func (ix *Index) add(m model.Message) {
 	if !m.Flags.Seen {
 		d.unread++
 	}
-	d.networks.add(m.Network, 1)
+	d.channels.add(m.Network, m.AccountID, 1)
 	d.last = later(d.last, e)
 	ix.touch(d)
 }
@@ -225,8 +225,8 @@ func (ix *Index) removeEntry(e *entry) {
 	s.msgs[e.pos], last.pos = last, e.pos
 	s.msgs[len(s.msgs)-1] = nil
 	s.msgs = s.msgs[:len(s.msgs)-1]
-	s.networks.add(e.msg.Network, -1)
-	d.networks.add(e.msg.Network, -1)
+	s.channels.add(e.msg.Network, e.msg.AccountID, -1)
+	d.channels.add(e.msg.Network, e.msg.AccountID, -1)
 	d.count--
 	if !e.msg.Flags.Seen {
 		s.unread--
@@ -264,9 +264,7 @@ func (ix *Index) detachSet(s *pset) {
 	d.people = nil
 	d.count -= len(s.msgs)
 	d.unread -= s.unread
-	for _, nc := range s.networks {
-		d.networks.add(nc.network, -nc.count)
-	}
+	d.channels.addAll(s.channels, -1)
 	if d.last != nil && d.last.set == s {
 		d.recomputeLast()
 	}
@@ -280,9 +278,7 @@ func (ix *Index) attachSet(s *pset, d *discussion) {
 	d.people = nil
 	d.count += len(s.msgs)
 	d.unread += s.unread
-	for _, nc := range s.networks {
-		d.networks.add(nc.network, nc.count)
-	}
+	d.channels.addAll(s.channels, 1)
 	d.last = later(d.last, s.last)
 	ix.touch(d)
 }

@@ -106,8 +106,8 @@ func state(t *testing.T, ix *Index) string {
 			t.Fatal(err)
 		}
 		for _, s := range page {
-			fmt.Fprintf(&b, "%s n=%d u=%d last=%s %v %v %v\n", s.Key, s.Count, s.Unread, s.LastMessageID,
-				s.Networks, s.Participants, ids(ix.Messages(s.Key)))
+			fmt.Fprintf(&b, "%s n=%d u=%d last=%s %v %v %v %v\n", s.Key, s.Count, s.Unread, s.LastMessageID,
+				s.Networks, s.Accounts, s.Participants, ids(ix.Messages(s.Key)))
 		}
 		if next == "" {
 			return b.String()

@@ -15,6 +15,7 @@ type Summary struct {
 	Key           Key             `json:"key"`
 	Participants  []Participant   `json:"participants"` // the people, the user excluded; read-only
 	Networks      []model.Network `json:"networks"`
+	Accounts      []string        `json:"accounts,omitempty"` // the user's accounts it came through
 	LastDate      time.Time       `json:"lastDate"`
 	LastMessageID string          `json:"lastMessageId"`
 	Snippet       string          `json:"snippet"`
@@ -45,7 +46,7 @@ func (ix *Index) summary(d *discussion) Summary {
 	if d.last != nil {
 		s.LastMessageID, s.Snippet, s.Subject = d.last.msg.ID, d.last.msg.Snippet, d.last.msg.Subject
 	}
-	s.Networks = d.networks.names()
+	s.Networks, s.Accounts = d.channels.networks(), d.channels.accounts()
 	s.Participants = ix.participants(d)
 	return s
 }
@@ -95,29 +96,8 @@ func (ix *Index) resolvePeople(d *discussion) []Participant {
 // Page returns up to limit discussion summaries after the cursor, newest first, and the
 // cursor of the next page ("" at the end).
 func (ix *Index) Page(after Cursor, limit int) ([]Summary, Cursor, error) {
-	pos, from, err := parseCursor(after)
-	if err != nil {
-		return nil, "", err
-	}
-	if limit <= 0 {
-		limit = 50
-	}
-	var out []Summary
-	var last position
-	more := false
-	ix.order.ascend(pos, from, func(p position) bool {
-		if len(out) == limit {
-			more = true
-			return false
-		}
-		out = append(out, ix.summary(ix.discussions[p.key]))
-		last = p
-		return true
-	})
-	if !more {
-		return out, "", nil
-	}
-	return out, last.cursor(), nil
+	out, next, _, err := ix.PageWhere(Filter{}, after, limit)
+	return out, next, err
 }
 
 // Summary returns one discussion's summary.

@@ -30,6 +30,25 @@ func (e *Engine) DiscussionPage(ctx context.Context, after string, limit int) ([
 	return out, next, nil
 }
 
+// FilteredPage reads one page of the discussions f keeps, most recent first, and how many it
+// keeps in all. Filters need the discussion index (a store page knows no accounts), so this
+// waits for it to load.
+func (e *Engine) FilteredPage(ctx context.Context, f discussions.Filter, after string, limit int) ([]Stored, string, int, error) {
+	if err := e.lock(ctx); err != nil {
+		return nil, "", 0, err
+	}
+	defer e.unlock()
+	sums, next, total, err := e.index.PageWhere(f, discussions.Cursor(after), limit)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	out := make([]Stored, len(sums))
+	for i := range sums {
+		out[i] = e.stored(sums[i])
+	}
+	return out, string(next), total, nil
+}
+
 // Discussion returns the messages of a discussion in time order, each with its privacy index
 // (see privacy.go). The index keeps a copy of every message's metadata, so nothing is read
 // from the store.

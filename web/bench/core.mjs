@@ -25,7 +25,7 @@ if (want("core_ready_ms")) {
     const loads = 9;
     for (let i = 0; i < loads + 1; i++) {
       const page = await browser.context.newPage();
-      await page.goto(relay.url);
+      await page.goto(relay.url + "/#/settings");
       const el = page.locator('[data-testid="core-ready-ms"]');
       await el.waitFor({ state: "attached", timeout: 30000 });
       const ms = Number(await el.getAttribute("data-ms"));

@@ -1,13 +1,15 @@
 // inbox_10k_vs_0_ratio: time from page load to the first page of discussions shown, with
 // 10,000 stored messages ÷ with none, same run (each profile loaded alternately, medians).
 // Also store_seed_10k_ms: storing the 10,000 synthetic messages through the core's engine in
-// Chromium (messages, bodies, contacts, discussion summaries).
+// Chromium (messages, bodies, contacts, discussion summaries). And inbox_10k_filter_*_ms:
+// the core's answer to a filtered page (unread, one network, a search) over those 10,000
+// messages, the index loaded (median of several).
 import { launch, startRelay } from "../e2e/harness.mjs";
 
 const prefix = process.env.BENCH || "";
 const want = (name) => name.startsWith(prefix) || prefix.startsWith(name);
 const report = (name, value, unit) => name.startsWith(prefix) && console.log(`BENCH ${name} ${value} ${unit}`);
-if (!want("inbox_10k_vs_0_ratio") && !want("store_seed_10k_ms")) process.exit(0);
+if (!want("inbox_10k_vs_0_ratio") && !want("store_seed_10k_ms") && !want("inbox_10k_filter")) process.exit(0);
 
 const relay = await startRelay();
 const empty = await launch({ width: 1280, height: 800 });
@@ -18,6 +20,24 @@ try {
   await seeder.getByTestId("role").waitFor({ timeout: 30000 });
   const seeded = await seeder.evaluate(() => window.caliopen.core.call("dev.seedSynthetic", { count: 10000, seed: 1 }));
   report("store_seed_10k_ms", seeded.ms, "ms");
+  const filters = { unread: { unread: true }, network: { network: "x" }, search: { text: "p12" } };
+  for (const [name, args] of Object.entries(filters)) {
+    const ms = await seeder.evaluate(async (args) => {
+      const once = () =>
+        new Promise((resolve) => {
+          const t0 = performance.now();
+          const stop = window.caliopen.core.subscribe("discussions.page", { ...args, limit: 50 }, () => {
+            resolve(performance.now() - t0);
+            void stop.then((s) => s());
+          });
+        });
+      const xs = [];
+      for (let i = 0; i < 8; i++) xs.push(await once());
+      xs.sort((a, b) => a - b);
+      return xs[Math.floor(xs.length / 2)];
+    }, args);
+    report(`inbox_10k_filter_${name}_ms`, ms.toFixed(1), "ms");
+  }
   await seeder.close();
 
   async function firstPageMs(browser, selector) {

@@ -20,7 +20,7 @@ test("the page shows the core's answer through the worker", async () => {
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  await page.goto(relay.url);
+  await page.goto(relay.url + "/#/settings"); // what the app is shows in the settings
   const status = page.getByTestId("core-status");
   await status.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 30000 });
   const version = await page.getByTestId("core-version").textContent();

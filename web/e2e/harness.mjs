@@ -85,14 +85,19 @@ async function start(command) {
   };
 }
 
-/** launch starts Chromium with a persistent profile (not incognito: installability and storage persistence need one). */
-export async function launch(viewport = { width: 1440, height: 900 }, extraArgs = []) {
+/**
+ * launch starts Chromium with a persistent profile (not incognito: installability and storage
+ * persistence need one). options are more of Playwright's context options (locale, colorScheme…);
+ * options.args are added to Chromium's command line.
+ */
+export async function launch(viewport = { width: 1440, height: 900 }, options = {}) {
   const profile = mkdtempSync(join(tmpdir(), "caliopen-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport,
+    ...options,
+    args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
   });
   return {
     context,

@@ -49,7 +49,7 @@ before(async () => {
   fakes = await startFakes(`${relay.url}/oauth/callback`, xPort);
   // The fake X's consent page is served with a test certificate: this browser trusts exactly
   // that key (the core trusts the fake's CA, given in the form).
-  browser = await launch({ width: 1280, height: 900 }, [`--ignore-certificate-errors-spki-list=${fakes.xSpki}`]);
+  browser = await launch({ width: 1280, height: 900 }, { args: [`--ignore-certificate-errors-spki-list=${fakes.xSpki}`] });
 });
 after(async () => {
   await browser?.close();

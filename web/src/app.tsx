@@ -1,32 +1,29 @@
 import { useEffect, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { CoreInfoResult, CoreStatus } from "./gen/api";
+import { OfflineBanner, UpdateBanner } from "./banners";
 import { DiscussionList } from "./discussions";
 import { DiscussionView } from "./discussion";
-import { KeysPanel } from "./keys";
+import { useI18n } from "./i18n";
 import { useLive } from "./live";
+import { back, go, useRoute } from "./router";
+import { Settings } from "./settings";
 import { Setup } from "./setup";
-import { SyncSettings } from "./sync-settings";
-
-function formatBytes(n?: number): string {
-  if (!n) return "0 B";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(n < 10 && i > 0 ? 1 : 0)} ${units[i]}`;
-}
+import { Help, useShortcuts } from "./shortcuts";
 
 type State =
   | { kind: "starting" }
   | { kind: "ready"; info: CoreInfoResult; readyMs: number; measured?: boolean }
-  | { kind: "failed"; message: string };
+  | { kind: "failed"; error: unknown };
+
+const ICON = ICON_URL;
 
 export function App({ core }: { core: CoreClient }) {
+  const i18n = useI18n();
+  const { t } = i18n;
   const [state, setState] = useState<State>({ kind: "starting" });
-  const [open, setOpen] = useState<string | null>(null);
+  const [help, setHelp] = useState(false);
+  const route = useRoute();
   useEffect(() => {
     // Show the app as soon as the core is up; the storage measures (core.info) follow.
     core.ready
@@ -35,104 +32,158 @@ export function App({ core }: { core: CoreClient }) {
         return core.call("core.info", {});
       })
       .then((info) => setState({ kind: "ready", info, readyMs: core.readyMs ?? 0, measured: true }))
-      .catch((err: Error) => setState({ kind: "failed", message: err.message }));
+      .catch((error: unknown) => setState({ kind: "failed", error }));
   }, [core]);
-  const status = useLive(core, "core.status", {}, state.kind === "ready");
+  useEffect(() => {
+    document.documentElement.lang = i18n.locale;
+  }, [i18n.locale]);
+  const ready = state.kind === "ready";
+  const status = useLive(core, "core.status", {}, ready);
+  const vault = useLive(core, "vault.status", {}, ready);
+  const open = route.screen === "inbox" ? route.discussion : null;
+  // From 900 px the list and the discussion sit side by side (styles.css); onboarding then
+  // shows where the discussion would.
+  const wide = useMedia("(min-width: 900px)");
+  const openDiscussion = (key: string) => go({ screen: "inbox", discussion: key }, open !== null);
+
+  useShortcuts({
+    move(delta) {
+      const items = [...document.querySelectorAll<HTMLElement>('[data-testid="discussion-item"]')];
+      if (items.length === 0) return;
+      const at = items.findIndex((el) => el.dataset.key === open);
+      const next = items[at < 0 ? 0 : Math.min(items.length - 1, Math.max(0, at + delta))];
+      next.focus();
+      next.scrollIntoView({ block: "nearest" });
+      openDiscussion(next.dataset.key!);
+    },
+    reply: () => document.getElementById("reply-text")?.focus(),
+    search() {
+      if (route.screen !== "inbox") go({ screen: "inbox", discussion: null });
+      requestAnimationFrame(() => document.getElementById("search")?.focus());
+    },
+    help: () => setHelp(true),
+    escape() {
+      if (help) return; // the dialog closes itself
+      if (route.screen !== "inbox" || open) back();
+    },
+  });
 
   return (
-    <div class="shell">
+    <div class={`shell${route.screen === "inbox" ? " inbox" : ""}`}>
+      <a class="skip-link" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
+        {t.app.skip}
+      </a>
       <header class="topbar">
-        <img src={ICON} alt="" width={32} height={32} />
-        <h1>Caliopen</h1>
+        <a class="brand" href="#/" onClick={(e) => (e.preventDefault(), go({ screen: "inbox", discussion: null }))}>
+          <img src={ICON} alt="" width={32} height={32} />
+          <h1>{t.app.title}</h1>
+        </a>
         {status && <StatusChips status={status} />}
+        <nav class="tools" aria-label={t.app.title}>
+          <button class="icon" data-testid="help-button" aria-label={t.app.help} title={t.app.help} onClick={() => setHelp(true)}>
+            ?
+          </button>
+          <a
+            class="icon"
+            href="#/settings"
+            data-testid="settings-button"
+            aria-label={t.app.settings}
+            title={t.app.settings}
+            aria-current={route.screen === "settings" ? "page" : undefined}
+          >
+            <span aria-hidden="true">⚙</span>
+          </a>
+        </nav>
       </header>
+      <UpdateBanner />
+      <OfflineBanner relayURL={vault?.relayUrl || location.origin} />
       {state.kind === "failed" && (
         <p class="card error" role="alert">
-          The app could not start: {state.message}
+          {t.app.failed(i18n.error(state.error))}
         </p>
       )}
-      {state.kind === "ready" && <Setup core={core} />}
-      {state.kind === "ready" && <SyncSettings core={core} />}
-      {state.kind === "ready" && <UserPrivacy core={core} />}
-      {state.kind === "ready" && <KeysPanel core={core} />}
-      {state.kind === "ready" && (
-        <main class={open ? "panes detail-open" : "panes"}>
-          <section class="list-pane" aria-label="Discussions">
-            <DiscussionList core={core} selected={open} onOpen={setOpen} />
-          </section>
-          <section class="detail-pane" aria-label="Discussion">
-            {open ? <DiscussionView core={core} discussionKey={open} onClose={() => setOpen(null)} /> : <p class="muted">Choose a discussion.</p>}
-          </section>
-        </main>
-      )}
-      <details class="card about" data-testid="core-status" data-state={state.kind}>
-        <summary>About this app</summary>
-        {state.kind === "starting" && <p>Starting the core…</p>}
-        {state.kind === "ready" && <CoreInfo info={state.info} readyMs={state.readyMs} measured={!!state.measured} />}
-      </details>
+      <main id="main" tabIndex={-1}>
+        {route.screen === "settings" ? (
+          <Settings core={core} info={ready ? state.info : null} readyMs={ready ? state.readyMs : 0} measured={ready && !!state.measured} />
+        ) : (
+          <>
+            {ready && !wide && !open && <Setup core={core} onboarding />}
+            {ready && (
+              <div class={open ? "panes detail-open" : "panes"}>
+                <section class="list-pane" aria-label={t.list.label}>
+                  <UserPrivacy core={core} />
+                  <DiscussionList core={core} selected={open} onOpen={openDiscussion} />
+                </section>
+                <section class="detail-pane" aria-label={open ? t.discussion.label : t.app.title}>
+                  {open ? (
+                    <DiscussionView core={core} discussionKey={open} onClose={back} />
+                  ) : (
+                    <>
+                      {wide && <Setup core={core} onboarding />}
+                      <p class="muted choose">{t.discussion.choose}</p>
+                    </>
+                  )}
+                </section>
+              </div>
+            )}
+            {state.kind === "starting" && (
+              <p class="muted starting" data-testid="starting">
+                {t.app.starting}
+              </p>
+            )}
+          </>
+        )}
+      </main>
+      {help && <Help onClose={() => setHelp(false)} />}
     </div>
   );
 }
 
-const ICON = ICON_URL;
+/** useMedia follows a media query. */
+function useMedia(query: string): boolean {
+  const [matches, setMatches] = useState(() => matchMedia(query).matches);
+  useEffect(() => {
+    const mq = matchMedia(query);
+    const on = () => setMatches(mq.matches);
+    mq.addEventListener("change", on);
+    on();
+    return () => mq.removeEventListener("change", on);
+  }, [query]);
+  return matches;
+}
 
 function StatusChips({ status }: { status: CoreStatus }) {
+  const { t } = useI18n();
   return (
     <div class="chips" role="status">
       <span class="chip" data-testid="role" data-leader={String(status.leader)}>
-        {status.leader ? "This tab syncs" : "Synced by another tab"}
+        {status.leader ? t.status.leader : t.status.follower}
       </span>
-      {!status.indexReady && <span class="chip">Loading your messages…</span>}
+      {!status.indexReady && <span class="chip">{t.status.loading}</span>}
       {status.error && <span class="chip error">{status.error}</span>}
-      {!status.storage.available && <span class="chip error">Nothing is kept on this device: {status.storage.error}</span>}
+      {!status.storage.available && <span class="chip error">{t.status.noStorage(status.storage.error ?? t.about.unknownReason)}</span>}
     </div>
-  );
-}
-
-function CoreInfo({ info, readyMs, measured }: { info: CoreInfoResult; readyMs: number; measured: boolean }) {
-  const st = info.storage;
-  return (
-    <dl class="facts">
-      <dt>Core</dt>
-      <dd data-testid="core-version">
-        {info.product} {info.version}
-      </dd>
-      <dt>Build</dt>
-      <dd data-testid="core-build">{info.build}</dd>
-      <dt>Runtime</dt>
-      <dd>
-        {info.goVersion} · {info.platform}
-      </dd>
-      <dt>Started in</dt>
-      <dd data-testid="core-ready-ms" data-ms={readyMs.toFixed(1)}>
-        {Math.round(readyMs)} ms
-      </dd>
-      <dt>Storage</dt>
-      <dd data-testid="core-storage" data-available={String(st.available)} data-measured={String(measured)}>
-        {!measured
-          ? "measuring…"
-          : st.available
-          ? `${st.backend}, ${st.persistent ? "kept persistently" : "may be cleared by the browser"} — ${formatBytes(st.usageBytes)} used of ${formatBytes(st.quotaBytes)}`
-          : `unavailable: ${st.error ?? "unknown reason"}`}
-      </dd>
-    </dl>
   );
 }
 
 /** UserPrivacy shows the user's own index and the actions that would raise it most. */
 function UserPrivacy({ core }: { core: CoreClient }) {
+  const { t, number } = useI18n();
   const report = useLive(core, "privacy.user", {});
   if (!report) return null;
   return (
-    <details class="card user-privacy" data-testid="user-privacy" data-grade={report.index.grade}>
+    <details class="user-privacy" data-testid="user-privacy" data-grade={report.index.grade}>
       <summary>
-        <span class={`grade grade-${report.index.grade}`}>{report.index.grade}</span> Your privacy: {report.index.score}/100
+        <span class={`grade grade-${report.index.grade}`} role="img" aria-label={t.privacy.grade(report.index.grade)}>
+          {report.index.grade}
+        </span>{" "}
+        {t.privacy.yours(report.index.score)}
         {report.actions.length > 0 && ` — ${report.actions[0].advice.text}`}
       </summary>
       <ol class="actions">
         {report.actions.map((a) => (
           <li key={a.advice.code + a.advice.text}>
-            {a.advice.text} <span class="muted">(+{Math.round(a.gain)})</span>
+            {a.advice.text} <span class="muted">({t.privacy.gain(number(Math.round(a.gain)))})</span>
           </li>
         ))}
       </ol>

@@ -7,7 +7,12 @@ type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
 /** CoreError is a failure the core reported, with its stable code. */
 export class CoreError extends Error {
-  constructor(public code: string, message: string) {
+  constructor(
+    public code: string,
+    message: string,
+    /** Named values the message mentions, for translations of it. */
+    public params?: Record<string, string>,
+  ) {
     super(message);
     this.name = "CoreError";
   }
@@ -94,7 +99,7 @@ export class CoreClient {
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
-      if (msg.error) p.reject(new CoreError(msg.error.code, msg.error.message));
+      if (msg.error) p.reject(new CoreError(msg.error.code, msg.error.message, msg.error.params));
       else p.resolve(msg.result);
     }
   }

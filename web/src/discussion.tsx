@@ -1,23 +1,27 @@
 import { useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
-import type { Index, MessageView } from "./gen/api";
-import { networkLabel, shortDate } from "./format";
-import { useLive } from "./live";
+import type { Index, Message, MessageView } from "./gen/api";
+import { useI18n } from "./i18n";
 import { SecurityBadge } from "./keys";
+import { useLive } from "./live";
 import { ReplyBox } from "./reply";
 
 /** DiscussionView shows one discussion's messages from every network in time order. */
 export function DiscussionView({ core, discussionKey, onClose }: { core: CoreClient; discussionKey: string; onClose: () => void }) {
+  const { t } = useI18n();
   const view = useLive(core, "discussion.messages", { key: discussionKey });
   const [replyTo, setReplyTo] = useState<string | null>(null);
   // The reply answers the message chosen, else the last one received.
-  const parent = view && (view.messages.find((v) => v.message.id === replyTo) ?? [...view.messages].reverse().find((v) => !v.message.outgoing));
+  const target = view && (view.messages.find((v) => v.message.id === replyTo)?.message ?? lastIncoming(view.messages));
   return (
-    <article class="discussion-view" data-testid="discussion-view">
-      <button class="back" onClick={onClose}>
-        ← Discussions
-      </button>
-      {!view && <p class="muted">Loading…</p>}
+    <article class="discussion-view" data-testid="discussion-view" aria-labelledby="discussion-title">
+      <header class="detail-head">
+        <button class="back" onClick={onClose} data-testid="back">
+          <span aria-hidden="true">←</span> {t.app.backToList}
+        </button>
+        <h2 id="discussion-title">{view ? people(view.messages, t.discussion.you) : t.discussion.label}</h2>
+      </header>
+      {!view && <p class="muted">{t.discussion.loading}</p>}
       {view && (
         <ol class="messages">
           {view.messages.map((v) => (
@@ -25,27 +29,49 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
           ))}
         </ol>
       )}
-      {parent && <ReplyBox core={core} parent={parent.message} />}
+      {view && <ReplyBox core={core} key={discussionKey} parent={target ?? null} />}
     </article>
   );
 }
 
-function MessageItem({ v, onReply }: { v: MessageView; onReply: () => void }) {
-  const m = v.message;
+/** lastIncoming is the message a reply answers: the latest one the user did not write, else the latest. */
+function lastIncoming(msgs: MessageView[]): Message | undefined {
+  for (let i = msgs.length - 1; i >= 0; i--) if (!msgs[i].message.outgoing) return msgs[i].message;
+  return msgs[msgs.length - 1]?.message;
+}
+
+/** people names the discussion after the senders other than the user. */
+function people(msgs: MessageView[], you: string): string {
+  const names = new Set<string>();
+  for (const v of msgs) if (!v.message.outgoing) names.add(senderName(v.message) ?? "");
+  names.delete("");
+  return [...names].join(", ") || you;
+}
+
+function senderName(m: Message): string | undefined {
   const from = m.participants.find((p) => p.role === "from");
+  return from?.name || from?.uri.replace(/^[a-z]+:/, "");
+}
+
+function MessageItem({ v, onReply }: { v: MessageView; onReply: () => void }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const m = v.message;
   return (
     <li class={`message${m.outgoing ? " outgoing" : ""}`} data-testid="message" data-network={m.network}>
       <header>
-        <span class="from">{m.outgoing ? "You" : from?.name || from?.uri.replace(/^[a-z]+:/, "") || "Unknown sender"}</span>
-        <span class={`net net-${m.network}`}>{networkLabel(m.network)}</span>
-        <time dateTime={m.date}>{shortDate(m.date)}</time>
+        <span class="from">{m.outgoing ? t.discussion.you : senderName(m) || t.discussion.unknownSender}</span>
+        <span class={`net net-${m.network}`}>{i18n.network(m.network)}</span>
+        <time dateTime={m.date} title={i18n.dateLong(m.date)}>
+          {i18n.date(m.date)}
+        </time>
       </header>
       {m.subject && <p class="subject">{m.subject}</p>}
       <p class="snippet">{m.snippet}</p>
       <SecurityBadge security={m.security} />
       <PrivacyBadge index={v.privacy} />
       <button class="link" data-testid="reply-to" onClick={onReply}>
-        Reply
+        {t.discussion.replyTo}
       </button>
     </li>
   );
@@ -53,26 +79,25 @@ function MessageItem({ v, onReply }: { v: MessageView; onReply: () => void }) {
 
 /** PrivacyBadge shows a message's grade; opened, each factor with its evidence and advice. */
 export function PrivacyBadge({ index }: { index: Index }) {
+  const { t } = useI18n();
   const advice = index.factors.flatMap((f) => f.advice ?? []);
   return (
     <details class="privacy" data-testid="privacy" data-grade={index.grade}>
       <summary>
-        <span class={`grade grade-${index.grade}`} aria-label={`Privacy grade ${index.grade}, ${index.score} out of 100`}>
+        <span class={`grade grade-${index.grade}`} role="img" aria-label={t.privacy.gradeScore(index.grade, index.score)}>
           {index.grade}
         </span>{" "}
-        Privacy {index.score}/100{advice.length > 0 && ` · ${advice[0].text}`}
+        {t.privacy.score(index.score)}
+        {advice.length > 0 && ` · ${advice[0].text}`}
       </summary>
       {index.cap && <p class="cap">{index.cap.reason.text}</p>}
       <ul class="factors">
         {index.factors.map((f) => (
           <li key={f.id} data-factor={f.id}>
-            <span class="pts">
-              {f.earned}/{f.possible}
-            </span>{" "}
-            {f.evidence.map((e) => e.text).join(" ")}
+            <span class="pts">{t.privacy.points(f.earned, f.possible)}</span> {f.evidence.map((e) => e.text).join(" ")}
             {(f.advice ?? []).map((a) => (
               <p class="advice" key={a.code}>
-                → {a.text}
+                <span aria-hidden="true">→</span> {a.text}
               </p>
             ))}
           </li>

@@ -4,11 +4,13 @@ import { closingPopup } from "./oauth-popup"; // first: a sign-in popup's return
 import { render } from "preact";
 import { App } from "./app";
 import { CoreClient } from "./core-client";
+import { applyTheme } from "./prefs";
 import "./styles.css";
 
 if (!closingPopup) start();
 
 function start() {
+  applyTheme();
   const core = new CoreClient(WORKER_URL);
   // Exposed for end-to-end tests and benchmarks (read-only use).
   (window as unknown as { caliopen: unknown }).caliopen = { core, version: APP_VERSION };

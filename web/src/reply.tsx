@@ -1,57 +1,68 @@
 // Replying in a discussion: the reply goes out on the network of the message it answers,
-// through the core's durable outbox (it waits there while offline and is sent once).
+// through the core's durable outbox (it waits there while offline and is sent once). For
+// email, the composer shows before sending whether the reply will be encrypted.
 import { useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { Message } from "./gen/api";
-import { networkLabel } from "./format";
+import { useI18n } from "./i18n";
 import { PlanLine, useReplyPlan } from "./keys";
 import { useAction } from "./use-action";
 
-const TEXT = {
-  replyOn: (network: string) => `Reply on ${network}`,
-  send: "Send",
-  queued: "Queued: it goes out as soon as the account is connected.",
-} as const;
+/** ReplyBox writes a reply to one message, on that message's network. */
+export function ReplyBox({ core, parent }: { core: CoreClient; parent: Message | null }) {
+  const { t } = useI18n();
+  if (!parent) return <p class="muted">{t.discussion.noReplyTarget}</p>;
+  return <ReplyForm key={parent.id} core={core} parent={parent} />;
+}
 
-/** ReplyBox writes a reply to one message. */
-export function ReplyBox({ core, parent }: { core: CoreClient; parent: Message }) {
+function ReplyForm({ core, parent }: { core: CoreClient; parent: Message }) {
+  const i18n = useI18n();
+  const { t } = i18n;
   const [text, setText] = useState("");
+  const [all, setAll] = useState(false);
   const [queued, setQueued] = useState(false);
   const [error, busy, run] = useAction();
   const crypto = useReplyPlan(core, parent);
-  const label = TEXT.replyOn(networkLabel(parent.network));
+  const email = parent.network === "email";
   return (
     <form
       class="reply"
       data-testid="reply"
       data-network={parent.network}
+      aria-label={t.discussion.replyLabel}
       onSubmit={(e) => {
         e.preventDefault();
+        setQueued(false);
         void run(async () => {
-          await core.call("message.reply", { messageId: parent.id, text, encrypt: crypto.plan ? crypto.encrypt : undefined });
+          await core.call("message.reply", { messageId: parent.id, text, all: email && all, encrypt: crypto.plan ? crypto.encrypt : undefined });
           setText("");
           setQueued(true);
         });
       }}
     >
-      <label>
-        {label}
-        <textarea rows={3} value={text} onInput={(e) => (setText(e.currentTarget.value), setQueued(false))} required />
-      </label>
-      {parent.network === "email" && <PlanLine {...crypto} />}
-      {queued && (
-        <p class="muted" data-testid="reply-queued">
-          {TEXT.queued}
-        </p>
-      )}
+      <label for="reply-text">{t.discussion.replyOn(i18n.network(parent.network))}</label>
+      <textarea id="reply-text" rows={3} placeholder={t.discussion.replyPlaceholder} value={text} onInput={(e) => setText(e.currentTarget.value)} required />
+      {email && <PlanLine {...crypto} />}
+      <div class="reply-actions">
+        {email && (
+          <label class="toggle">
+            <input type="checkbox" checked={all} onChange={(e) => setAll(e.currentTarget.checked)} /> {t.discussion.replyAll}
+          </label>
+        )}
+        <button class="primary" disabled={busy || !text.trim()}>
+          {busy ? t.discussion.sending : t.discussion.send}
+        </button>
+      </div>
       {error && (
         <p class="error" role="alert">
           {error}
         </p>
       )}
-      <button class="primary" disabled={busy || !text.trim()}>
-        {TEXT.send}
-      </button>
+      {queued && (
+        <p class="muted" role="status" data-testid="reply-queued">
+          {t.discussion.queued}
+        </p>
+      )}
     </form>
   );
 }

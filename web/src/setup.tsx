@@ -1,29 +1,33 @@
 import { useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import { CoreError } from "./core-client";
-import { DemoButton } from "./demo";
 import type { AccountView, VaultStatus } from "./gen/api";
-import { useLive } from "./live";
 import { AddAccount, FinishSignIn, signInReturned } from "./add-account";
-import { networkLabel } from "./format";
+import { DemoButton } from "./demo";
+import { useI18n } from "./i18n";
+import { useLive } from "./live";
 import { useAction } from "./use-action";
 
-/** strength gives rough feedback on a passphrase: length and variety, in words. */
-function strength(p: string): { score: number; words: string } {
+
+/** strength gives rough feedback on a passphrase: length and variety, 0 (too short) to 4. */
+function strength(p: string): number {
   let score = Math.min(4, Math.floor(p.length / 5));
   if (/[a-z]/.test(p) && /[A-Z0-9]/.test(p) && /[^a-zA-Z0-9]/.test(p)) score = Math.min(4, score + 1);
-  if (p.length < 8) score = 0;
-  return { score, words: ["too short", "weak", "fair", "good", "strong"][score] };
+  return p.length < 8 ? 0 : score;
 }
 
-/** Setup walks through the vault, the relay and the accounts; it folds away once done. */
-export function Setup({ core }: { core: CoreClient }) {
+/**
+ * Setup walks through the vault, the relay and the accounts. In the inbox (onboarding) it
+ * folds away once all is set; in the settings it stays, listing the accounts.
+ */
+export function Setup({ core, onboarding }: { core: CoreClient; onboarding?: boolean }) {
   const vault = useLive(core, "vault.status", {});
   const accounts = useLive(core, "accounts.list", {});
-  if (!vault) return null;
+  if (!vault || (onboarding && !accounts)) return null;
   if (!vault.exists) return <CreateVault core={core} />;
   if (!vault.unlocked) return <Unlock core={core} />;
   if (!vault.relayUrl) return <Relay core={core} vault={vault} />;
+  if (onboarding && accounts!.accounts.length > 0) return null;
   return <Accounts core={core} accounts={accounts?.accounts ?? []} />;
 }
 
@@ -31,34 +35,37 @@ function CreateVault({ core }: { core: CoreClient }) {
   const [pass, setPass] = useState("");
   const [again, setAgain] = useState("");
   const [error, busy, run] = useAction();
-  const s = strength(pass);
+  const { t } = useI18n();
+  const score = strength(pass);
   return (
     <form
       class="card setup"
       data-testid="setup-vault"
       onSubmit={(e) => {
         e.preventDefault();
-        if (pass !== again) return void run(() => Promise.reject(new Error("The two passphrases differ.")));
+        if (pass !== again) return void run(() => Promise.reject(new Error(t.setup.differ)));
         void run(() => core.call("vault.create", { passphrase: pass }));
       }}
     >
-      <h2>Choose a passphrase</h2>
-      <p class="muted">
-        It seals your account passwords, tokens and encryption keys on this device. Nobody else has it — not the relay, not us — so
-        nobody can recover it for you.
-      </p>
+      <h2>{t.setup.vaultTitle}</h2>
+      <p class="muted">{t.setup.vaultWhy}</p>
       <label>
-        Passphrase
+        {t.setup.passphrase}
         <input type="password" autocomplete="new-password" value={pass} onInput={(e) => setPass(e.currentTarget.value)} required minLength={8} />
       </label>
-      <meter min={0} max={4} value={s.score} aria-label="Passphrase strength" /> <span class="muted">{s.words}</span>
+      <span class="strength">
+        <meter min={0} max={4} value={score} aria-label={t.setup.strengthLabel} aria-valuetext={t.setup.strength[score]} />{" "}
+        <span class="muted" aria-hidden="true">
+          {t.setup.strength[score]}
+        </span>
+      </span>
       <label>
-        Again
+        {t.setup.again}
         <input type="password" autocomplete="new-password" value={again} onInput={(e) => setAgain(e.currentTarget.value)} required />
       </label>
       {error && <p class="error" role="alert">{error}</p>}
-      <button class="primary" disabled={busy || s.score === 0}>
-        Create the vault
+      <button class="primary" disabled={busy || score === 0}>
+        {t.setup.createVault}
       </button>
     </form>
   );
@@ -67,6 +74,7 @@ function CreateVault({ core }: { core: CoreClient }) {
 function Unlock({ core }: { core: CoreClient }) {
   const [pass, setPass] = useState("");
   const [error, busy, run] = useAction();
+  const { t } = useI18n();
   return (
     <form
       class="card setup"
@@ -76,16 +84,16 @@ function Unlock({ core }: { core: CoreClient }) {
         void run(() => core.call("vault.unlock", { passphrase: pass }));
       }}
     >
-      <h2>Unlock</h2>
-      <p class="muted">Your messages are readable; connecting to your accounts needs the passphrase.</p>
-      {signInReturned() && <p data-testid="signin-waiting">Unlock to finish adding the account you just signed in to.</p>}
+      <h2>{t.setup.unlockTitle}</h2>
+      <p class="muted">{t.setup.unlockWhy}</p>
+      {signInReturned() && <p data-testid="signin-waiting">{t.setup.signinWaiting}</p>}
       <label>
-        Passphrase
+        {t.setup.passphrase}
         <input type="password" autocomplete="current-password" value={pass} onInput={(e) => setPass(e.currentTarget.value)} required />
       </label>
       {error && <p class="error" role="alert">{error}</p>}
       <button class="primary" disabled={busy}>
-        Unlock
+        {t.setup.unlock}
       </button>
     </form>
   );
@@ -104,6 +112,7 @@ function Relay({ core, vault }: { core: CoreClient; vault: VaultStatus }) {
   const [url, setURL] = useState(vault.relayUrl || location.origin);
   const [token, setToken] = useState(tokenFromFragment);
   const [error, busy, run] = useAction();
+  const { t } = useI18n();
   return (
     <form
       class="card setup"
@@ -113,76 +122,70 @@ function Relay({ core, vault }: { core: CoreClient; vault: VaultStatus }) {
         void run(() => core.call("relay.set", { url, token }));
       }}
     >
-      <h2>Relay</h2>
+      <h2>{t.setup.relayTitle}</h2>
       <p class="muted">
-        Browsers cannot reach mail servers directly. The relay carries the connection; encryption ends here, in your browser, so the
-        relay sees only ciphertext. Its operator gives you an access token (<code>relay token add you</code>).
+        {t.setup.relayWhy} (<code>relay token add you</code>).
       </p>
       <label>
-        Relay address
+        {t.setup.relayAddress}
         <input type="url" value={url} onInput={(e) => setURL(e.currentTarget.value)} required />
       </label>
       <label>
-        Access token
+        {t.setup.relayToken}
         <input type="password" value={token} onInput={(e) => setToken(e.currentTarget.value)} required />
       </label>
       {error && <p class="error" role="alert">{error}</p>}
       <button class="primary" disabled={busy}>
-        Use this relay
+        {t.setup.useRelay}
       </button>
     </form>
   );
 }
 
-const STATE_WORDS: Record<string, string> = {
-  connected: "Connected",
-  connecting: "Connecting…",
-  error: "Error",
-  retrying: "Retrying",
-  idle: "Not connected",
-  locked: "Locked",
-  "no-relay": "No relay",
-  "other-tab": "Synced by another tab",
-  live: "Live",
-  polling: "Polling",
-  "rate-limited": "Rate limit reached",
-  refused: "Refused by X",
-  "sign-in": "Sign in again",
-};
+/** AccountList shows each account with its connection health and first-sync progress. */
+export function AccountList({ accounts }: { accounts: AccountView[] }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  return (
+    <ul class="accounts">
+      {accounts.map((a) => (
+        <li key={a.id} data-testid="account" data-network={a.network} data-state={a.health.state}>
+          <span class={`net net-${a.network}`}>{i18n.network(a.network)}</span> <span class="addr">{a.label || a.address}</span>{" "}
+          <span class={`state state-${a.health.state}`}>{(t.setup.states as Record<string, string>)[a.health.state] ?? a.health.state}</span>
+          {a.progress && a.progress.total > 0 && a.progress.done < a.progress.total && (
+            <span class="progress" data-testid="sync-progress">
+              {" "}
+              · <progress max={a.progress.total} value={a.progress.done} aria-label={t.setup.progressLabel(a.progress.folder)} />{" "}
+              {t.setup.progress(a.progress.folder, i18n.number(a.progress.done), i18n.number(a.progress.total))}
+            </span>
+          )}
+          {a.progress && !a.progress.total && a.progress.done > 0 && (
+            <span class="progress muted" data-testid="sync-progress">
+              {" "}
+              · {t.setup.syncedCount(a.progress.folder, i18n.number(a.progress.done))}
+            </span>
+          )}
+          {a.health.error && <p class="error">{a.health.error}</p>}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 function Accounts({ core, accounts }: { core: CoreClient; accounts: AccountView[] }) {
   const [adding, setAdding] = useState(accounts.length === 0);
+  const { t } = useI18n();
   return (
-    <section class="card setup" data-testid="accounts">
-      <h2>Accounts</h2>
+    <section class="card setup" data-testid="accounts" aria-labelledby="accounts-title">
+      <h2 id="accounts-title">{t.setup.accountsTitle}</h2>
       <FinishSignIn core={core} />
-      <ul class="accounts">
-        {accounts.map((a) => (
-          <li key={a.id} data-testid="account" data-network={a.network} data-state={a.health.state}>
-            <span class={`net net-${a.network}`}>{networkLabel(a.network)}</span> <span class="addr">{a.label || a.address}</span>{" "}
-            <span class={`state state-${a.health.state}`}>{STATE_WORDS[a.health.state] ?? a.health.state}</span>
-            {a.progress && a.progress.total > 0 && a.progress.done < a.progress.total && (
-              <span class="progress" data-testid="sync-progress">
-                {" "}
-                · {a.progress.folder}: <progress max={a.progress.total} value={a.progress.done} /> {a.progress.done}/{a.progress.total}
-              </span>
-            )}
-            {a.progress && !a.progress.total && a.progress.done > 0 && (
-              <span class="progress muted" data-testid="sync-progress">
-                {" "}
-                · {a.progress.folder} synced: {a.progress.done}
-              </span>
-            )}
-            {a.health.error && <p class="error">{a.health.error}</p>}
-          </li>
-        ))}
-      </ul>
+      <AccountList accounts={accounts} />
       {accounts.length === 0 && <DemoButton core={core} />}
       {adding ? (
         <AddAccount core={core} email={<AddEmail core={core} onDone={() => setAdding(false)} />} />
       ) : (
         <button data-testid="add-account" onClick={() => setAdding(true)}>
-          Add an account
+          {t.setup.addAnyAccount}
         </button>
       )}
     </section>
@@ -195,6 +198,7 @@ function AddEmail({ core, onDone }: { core: CoreClient; onDone: () => void }) {
   const [manual, setManual] = useState(false);
   const [server, setServer] = useState<ServerForm>({ imapHost: "", imapPort: 993, imapSecurity: "tls", smtpHost: "", smtpPort: 465, smtpSecurity: "tls", username: "", pinnedSha256: "" });
   const [error, busy, run] = useAction();
+  const { t } = useI18n();
   const field = (k: keyof typeof server) => (e: Event) => {
     const v = (e.currentTarget as HTMLInputElement).value;
     setServer({ ...server, [k]: typeof server[k] === "number" ? Number(v) : v });
@@ -216,37 +220,37 @@ function AddEmail({ core, onDone }: { core: CoreClient; onDone: () => void }) {
       }}
     >
       <label>
-        Email address
+        {t.setup.emailAddress}
         <input type="email" autocomplete="email" value={address} onInput={(e) => setAddress(e.currentTarget.value)} required />
       </label>
       <label>
-        Password (or app password)
+        {t.setup.password}
         <input type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
       </label>
       <label class="inline">
-        <input type="checkbox" checked={manual} onChange={(e) => setManual(e.currentTarget.checked)} /> Enter the server settings by hand
+        <input type="checkbox" checked={manual} onChange={(e) => setManual(e.currentTarget.checked)} /> {t.setup.manual}
       </label>
       {manual && (
         <fieldset>
-          <legend>Servers</legend>
+          <legend>{t.setup.servers}</legend>
           <ServerFields proto="imap" label="IMAP" server={server} field={field} />
           <ServerFields proto="smtp" label="SMTP" server={server} field={field} />
           <label>
-            User name (if not the address) <input value={server.username} onInput={field("username")} />
+            {t.setup.username} <input value={server.username} onInput={field("username")} />
           </label>
           <label>
-            Pinned certificate SHA-256 (self-hosted servers) <input value={server.pinnedSha256} onInput={field("pinnedSha256")} />
+            {t.setup.pin} <input value={server.pinnedSha256} onInput={field("pinnedSha256")} />
           </label>
         </fieldset>
       )}
-      <p class="muted">Passwords are only ever sent over an encrypted connection, and are kept sealed in your vault.</p>
+      <p class="muted">{t.setup.passwordNote}</p>
       {error && (
         <p class="error" role="alert">
           {error}
         </p>
       )}
       <button class="primary" disabled={busy}>
-        {busy ? "Checking…" : "Add the account"}
+        {busy ? t.setup.checking : t.setup.addAccount}
       </button>
     </form>
   );
@@ -259,16 +263,17 @@ function ServerFields({ proto, label, server, field }: { proto: "imap" | "smtp";
   const host = `${proto}Host` as const;
   const port = `${proto}Port` as const;
   const security = `${proto}Security` as const;
+  const { t } = useI18n();
   return (
     <>
       <label>
-        {label} server <input value={server[host]} onInput={field(host)} required />
+        {t.setup.server(label)} <input value={server[host]} onInput={field(host)} required />
       </label>
       <label>
-        Port <input type="number" value={server[port]} onInput={field(port)} />
+        {t.setup.port} <input type="number" value={server[port]} onInput={field(port)} />
       </label>
       <label>
-        Security
+        {t.setup.security}
         <select value={server[security]} onChange={field(security)}>
           <option value="tls">TLS</option>
           <option value="starttls">STARTTLS</option>

@@ -1,9 +1,10 @@
 import { useState } from "preact/hooks";
-import { CoreError } from "./core-client";
+import { useI18n } from "./i18n";
 
-/** useAction runs one user action at a time: busy while it runs, its error in words after. */
+/** useAction runs one user action at a time: busy while it runs, its error in the user's language after. */
 export function useAction(): [string | null, boolean, (fn: () => Promise<unknown>) => Promise<void>] {
-  const [error, setError] = useState<string | null>(null);
+  const i18n = useI18n();
+  const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const run = async (fn: () => Promise<unknown>) => {
     setBusy(true);
@@ -11,10 +12,10 @@ export function useAction(): [string | null, boolean, (fn: () => Promise<unknown
     try {
       await fn();
     } catch (e) {
-      setError(e instanceof CoreError || e instanceof Error ? e.message : String(e));
+      setError(e ?? "error");
     } finally {
       setBusy(false);
     }
   };
-  return [error, busy, run];
+  return [error === null ? null : i18n.error(error), busy, run];
 }

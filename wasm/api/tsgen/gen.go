@@ -72,7 +72,7 @@ func Generate(specs []api.Specced) ([]byte, error) {
 	fmt.Fprintf(&b, "/** Request/response methods: name → params and result. */\nexport interface Methods {\n%s\n}\n\n", strings.Join(methods, "\n"))
 	fmt.Fprintf(&b, "/** Live queries: name → arguments and each pushed result. */\nexport interface Queries {\n%s\n}\n\n", strings.Join(queries, "\n"))
 	fmt.Fprintf(&b, "/** Events the core pushes: name → data. */\nexport interface Events {\n%s\n}\n\n", strings.Join(events, "\n"))
-	b.WriteString("/** A failure the UI can show. */\nexport interface ApiError {\n  code: string;\n  message: string;\n}\n\n")
+	b.WriteString("/** A failure the UI can show. */\nexport interface ApiError {\n  code: string;\n  message: string;\n  params?: Record<string, string>;\n}\n\n")
 	fmt.Fprintf(&b, "export const METHOD_NAMES = %s as const;\n", jsonList(methods))
 	return b.Bytes(), nil
 }

@@ -114,6 +114,7 @@ export interface DiscussionItem {
   key: string;
   people: Person[];
   networks: Network[];
+  accounts?: string[];
   lastDate: string;
   snippet: string;
   subject?: string;
@@ -130,6 +131,10 @@ export interface DiscussionView {
 export interface DiscussionsArgs {
   after?: string;
   limit?: number;
+  unread?: boolean;
+  network?: Network;
+  account?: string;
+  text?: string;
 }
 
 export interface DiscussionsPage {
@@ -503,6 +508,7 @@ export interface Events {
 export interface ApiError {
   code: string;
   message: string;
+  params?: Record<string, string>;
 }
 
 export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "sync.create", "sync.join"] as const;

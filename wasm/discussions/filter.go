@@ -1,0 +1,88 @@
+package discussions
+
+import (
+	"strings"
+
+	"caliopen/wasm/model"
+)
+
+// Filter selects discussions for the list; its zero value keeps them all.
+type Filter struct {
+	Unread  bool          // only discussions with unread messages
+	Network model.Network // only discussions with a message on this network
+	Account string        // only discussions with a message through this account
+	// Text keeps discussions where it appears (any case) in a participant's address or name or
+	// in a message's subject.
+	Text string
+}
+
+// IsZero reports whether f keeps every discussion.
+func (f Filter) IsZero() bool { return f == Filter{} }
+
+func (f Filter) keeps(d *discussion) bool {
+	return (!f.Unread || d.unread > 0) &&
+		(f.Network == "" || d.channels.hasNetwork(f.Network)) &&
+		(f.Account == "" || d.channels.hasAccount(f.Account)) &&
+		(f.Text == "" || mentions(d, strings.ToLower(f.Text)))
+}
+
+// mentions reports whether text (lower case) appears in a participant's address or name or a
+// message's subject.
+func mentions(d *discussion, text string) bool {
+	for _, s := range d.sets {
+		for _, e := range s.msgs {
+			if strings.Contains(strings.ToLower(e.msg.Subject), text) {
+				return true
+			}
+			for _, p := range e.msg.Participants {
+				if strings.Contains(strings.ToLower(string(p.URI)), text) || strings.Contains(strings.ToLower(p.Name), text) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// PageWhere returns up to limit summaries of the discussions f keeps after the cursor,
+// newest first, the cursor of the next page ("" at the end), and how many discussions f keeps
+// in all. It walks the in-memory order, so a page costs the discussions skipped to fill it,
+// never a read of the store.
+func (ix *Index) PageWhere(f Filter, after Cursor, limit int) ([]Summary, Cursor, int, error) {
+	pos, from, err := parseCursor(after)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	total := len(ix.discussions)
+	if !f.IsZero() {
+		total = 0
+		for _, d := range ix.discussions {
+			if f.keeps(d) {
+				total++
+			}
+		}
+	}
+	var out []Summary
+	var last position
+	more := false
+	ix.order.ascend(pos, from, func(p position) bool {
+		d := ix.discussions[p.key]
+		if !f.keeps(d) {
+			return true
+		}
+		if len(out) == limit {
+			more = true
+			return false
+		}
+		out = append(out, ix.summary(d))
+		last = p
+		return true
+	})
+	if !more {
+		return out, "", total, nil
+	}
+	return out, last.cursor(), total, nil
+}

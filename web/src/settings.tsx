@@ -1,0 +1,111 @@
+// The settings screen: language and theme, the accounts with their health, and what the app
+// is. Each section is one entry of SECTIONS; a feature adds its own (relay, keys, sync…).
+import type { ComponentType } from "preact";
+import type { CoreClient } from "./core-client";
+import type { CoreInfoResult } from "./gen/api";
+import { LOCALES, CATALOGUES, useI18n } from "./i18n";
+import { KeysPanel } from "./keys";
+import { setPrefs, usePrefs, type Prefs, type Theme } from "./prefs";
+import { Setup } from "./setup";
+import { SyncSettings } from "./sync-settings";
+
+export interface SectionProps {
+  core: CoreClient;
+  info: CoreInfoResult | null;
+  readyMs: number;
+  measured: boolean;
+}
+
+const SECTIONS: { id: string; Section: ComponentType<SectionProps> }[] = [
+  { id: "appearance", Section: Appearance },
+  { id: "accounts", Section: ({ core }) => <Setup core={core} /> },
+  { id: "keys", Section: ({ core }) => <KeysPanel core={core} /> },
+  { id: "sync", Section: ({ core }) => <SyncSettings core={core} /> },
+  { id: "about", Section: About },
+];
+
+export function Settings(props: SectionProps) {
+  const { t } = useI18n();
+  return (
+    <div class="settings" data-testid="settings">
+      <h2 class="screen-title">{t.settings.title}</h2>
+      {SECTIONS.map(({ id, Section }) => (
+        <Section key={id} {...props} />
+      ))}
+    </div>
+  );
+}
+
+function Appearance() {
+  const { t } = useI18n();
+  const prefs = usePrefs();
+  const themes: [Theme, string][] = [
+    ["auto", t.settings.themeAuto],
+    ["light", t.settings.themeLight],
+    ["dark", t.settings.themeDark],
+  ];
+  return (
+    <section class="card setup" aria-labelledby="appearance-title" data-testid="settings-appearance">
+      <h2 id="appearance-title">{t.settings.appearance}</h2>
+      <label>
+        {t.settings.language}
+        <select data-testid="language" value={prefs.language} onChange={(e) => setPrefs({ language: e.currentTarget.value as Prefs["language"] })}>
+          <option value="auto">{t.settings.languageAuto}</option>
+          {LOCALES.map((l) => (
+            <option key={l} value={l} lang={l}>
+              {CATALOGUES[l].langName}
+            </option>
+          ))}
+        </select>
+      </label>
+      <fieldset class="choices">
+        <legend>{t.settings.theme}</legend>
+        {themes.map(([value, label]) => (
+          <label class="toggle" key={value}>
+            <input type="radio" name="theme" value={value} data-testid={`theme-${value}`} checked={prefs.theme === value} onChange={() => setPrefs({ theme: value })} />
+            {label}
+          </label>
+        ))}
+      </fieldset>
+    </section>
+  );
+}
+
+function About({ info, readyMs, measured }: SectionProps) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const st = info?.storage;
+  return (
+    <section class="card about" data-testid="core-status" data-state={info ? "ready" : "starting"} aria-labelledby="about-title">
+      <h2 id="about-title">{t.about.title}</h2>
+      {!info || !st ? (
+        <p>{t.app.starting}</p>
+      ) : (
+        <dl class="facts">
+          <dt>{t.about.core}</dt>
+          <dd data-testid="core-version">
+            {info.product} {info.version}
+          </dd>
+          <dt>{t.about.build}</dt>
+          <dd data-testid="core-build">{info.build}</dd>
+          <dt>{t.about.runtime}</dt>
+          <dd>
+            {info.goVersion} · {info.platform}
+          </dd>
+          <dt>{t.about.startedIn}</dt>
+          <dd data-testid="core-ready-ms" data-ms={readyMs.toFixed(1)}>
+            {t.about.ms(i18n.number(Math.round(readyMs)))}
+          </dd>
+          <dt>{t.about.storage}</dt>
+          <dd data-testid="core-storage" data-available={String(st.available)} data-measured={String(measured)}>
+            {!measured
+              ? t.about.measuring
+              : st.available
+                ? t.about.used(st.backend, st.persistent ? t.about.kept : t.about.mayClear, i18n.bytes(st.usageBytes), i18n.bytes(st.quotaBytes))
+                : t.about.unavailable(st.error ?? t.about.unknownReason)}
+          </dd>
+        </dl>
+      )}
+    </section>
+  );
+}
