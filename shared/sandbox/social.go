@@ -27,7 +27,7 @@ type social struct {
 }
 
 // CallbackPath is where the OAuth providers send the browser back on the app's origin.
-const CallbackPath = "/"
+const CallbackPath = "/oauth/callback"
 
 func startSocial(st *story, appOrigin string) (*social, error) {
 	s := &social{}

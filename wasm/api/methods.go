@@ -340,6 +340,9 @@ type XSignInParams struct {
 	APIBase string `json:"apiBase,omitempty"`
 	// CAPEM adds certificate authorities (PEM) trusted for APIBase: a sandbox's test CA.
 	CAPEM string `json:"caPem,omitempty"`
+	// AuthorizeURL is the consent page when it is not APIBase's: a sandbox serves it where
+	// the browser can open it (http:// is accepted for loopback only).
+	AuthorizeURL string `json:"authorizeUrl,omitempty"`
 }
 
 // SignInStarted is the consent page to open for a sign-in.

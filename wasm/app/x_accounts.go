@@ -30,6 +30,9 @@ type xAppSettings struct {
 	APIBase string `json:"apiBase,omitempty"`
 	// CAPEM adds certificate authorities for a sandbox's API (never needed for X).
 	CAPEM string `json:"caPem,omitempty"`
+	// AuthorizeURL is the consent page when it is not the API's own (a sandbox serves it
+	// where the browser can open it).
+	AuthorizeURL string `json:"authorizeUrl,omitempty"`
 }
 
 // Keys of xAppSettings in model.Account.Settings (clientId, redirectUri and userId are
@@ -37,11 +40,12 @@ type xAppSettings struct {
 const (
 	settingXAPIBase = "apiBase"
 	settingXCAPEM   = "caPem"
+	settingXAuthURL = "authorizeUrl"
 )
 
 func xSettingsOf(a model.Account) xAppSettings {
 	return xAppSettings{ClientID: a.Settings["clientId"], RedirectURI: a.Settings["redirectUri"],
-		APIBase: a.Settings[settingXAPIBase], CAPEM: a.Settings[settingXCAPEM]}
+		APIBase: a.Settings[settingXAPIBase], CAPEM: a.Settings[settingXCAPEM], AuthorizeURL: a.Settings[settingXAuthURL]}
 }
 
 // app returns the developer app, reaching X through the tunnel.
@@ -54,6 +58,9 @@ func (s xAppSettings) app(d *tunnel.Dialer) (*x.App, error) {
 	if s.APIBase != "" && s.APIBase != x.DefaultAPIBase {
 		app.AuthorizeURL = s.APIBase + "/i/oauth2/authorize"
 		app.TokenURL = s.APIBase + "/2/oauth2/token"
+	}
+	if s.AuthorizeURL != "" {
+		app.AuthorizeURL = s.AuthorizeURL
 	}
 	return app, nil
 }
@@ -83,6 +90,13 @@ func (m *accounts) xSignIn(ctx context.Context, p api.XSignInParams) (api.SignIn
 			return api.SignInStarted{}, api.Errorf(api.CodeBadRequest, "The API address must be an https:// origin, such as https://api.x.com.")
 		}
 		s.APIBase = base
+	}
+	if p.AuthorizeURL != "" {
+		u, err := url.Parse(p.AuthorizeURL)
+		if err != nil || u.Host == "" || !(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+			return api.SignInStarted{}, api.Errorf(api.CodeBadRequest, "The consent page must be an https:// address (http:// only on this computer).")
+		}
+		s.AuthorizeURL = p.AuthorizeURL
 	}
 	app, err := s.app(d)
 	if err != nil {

@@ -95,9 +95,11 @@ test("Mastodon and X accounts through their consent pages, DMs merged, live, rep
   // The consent page opens in a popup that comes back to the app and closes by itself.
   const [popup] = await Promise.all([page.waitForEvent("popup"), masto.locator("button").click()]);
   await popup.waitForEvent("close", { timeout: 30000 });
-  const mastoDone = masto.getByTestId("signin-done");
-  await mastoDone.waitFor({ timeout: 30000 });
-  assert.match(await mastoDone.textContent(), /Added @alice@fake\.example/);
+  // With one account, onboarding folds away; the accounts are in the settings.
+  await page.goto(`${relay.url}/#/settings`);
+  const mastoRow = page.locator('[data-testid="account"][data-network="mastodon"]');
+  await mastoRow.waitFor({ timeout: 30000 });
+  assert.match(await mastoRow.textContent(), /@alice@fake\.example/);
 
   // X: the user's developer app; the consent page, then back. Popups blocked here: the page
   // itself goes to the consent page and finishes once the vault is unlocked again.
@@ -120,8 +122,10 @@ test("Mastodon and X accounts through their consent pages, DMs merged, live, rep
   assert.match(await unlockAndFinish(page), /Added @alice_c/);
 
   // Both accounts run: Mastodon's stream is live, X is polled through the relay.
+  await page.goto(`${relay.url}/#/settings`);
   await page.locator('[data-testid="account"][data-network="mastodon"][data-state="live"]').waitFor({ timeout: 30000 });
   await page.locator('[data-testid="account"][data-network="x"][data-state="polling"]').waitFor({ timeout: 30000 });
+  await page.goto(`${relay.url}/#/`);
 
   // Bob's messages from both networks are one discussion.
   const merged = page.getByTestId("discussion-item").filter({ hasText: "Bob" }).filter({ has: page.locator(".net-mastodon") }).filter({ has: page.locator(".net-x") });

@@ -8,6 +8,7 @@ import { useI18n } from "./i18n";
 import { useLive } from "./live";
 import { back, go, useRoute } from "./router";
 import { Settings } from "./settings";
+import { FinishSignIn } from "./add-account";
 import { Setup } from "./setup";
 import { Help, useShortcuts } from "./shortcuts";
 
@@ -97,6 +98,7 @@ export function App({ core }: { core: CoreClient }) {
       </header>
       <UpdateBanner />
       <OfflineBanner relayURL={vault?.relayUrl || location.origin} />
+      {vault?.unlocked && <FinishSignIn core={core} />}
       {state.kind === "failed" && (
         <p class="card error" role="alert">
           {t.app.failed(i18n.error(state.error))}

@@ -18,7 +18,10 @@ export const closingPopup = ((): boolean => {
   const channel = new BroadcastChannel(CHANNEL);
   channel.postMessage({ callbackUrl: location.href });
   channel.close();
-  window.close();
+  // The opener sends this window to the next consent page or closes it; if it is gone, the
+  // window closes by itself.
+  document.getElementById("app")!.textContent = "✓";
+  setTimeout(() => window.close(), 5000);
   return true;
 })();
 

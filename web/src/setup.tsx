@@ -2,8 +2,8 @@ import { useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import { CoreError } from "./core-client";
 import type { AccountView, VaultStatus } from "./gen/api";
-import { AddAccount, FinishSignIn, signInReturned } from "./add-account";
-import { DemoButton } from "./demo";
+import { AddAccount, signInReturned } from "./add-account";
+import { DemoButton, useDemoRunning } from "./demo";
 import { useI18n } from "./i18n";
 import { useLive } from "./live";
 import { useAction } from "./use-action";
@@ -23,11 +23,12 @@ function strength(p: string): number {
 export function Setup({ core, onboarding }: { core: CoreClient; onboarding?: boolean }) {
   const vault = useLive(core, "vault.status", {});
   const accounts = useLive(core, "accounts.list", {});
+  const demo = useDemoRunning();
   if (!vault || (onboarding && !accounts)) return null;
   if (!vault.exists) return <CreateVault core={core} />;
   if (!vault.unlocked) return <Unlock core={core} />;
   if (!vault.relayUrl) return <Relay core={core} vault={vault} />;
-  if (onboarding && accounts!.accounts.length > 0) return null;
+  if (onboarding && accounts!.accounts.length > 0 && !demo) return null;
   return <Accounts core={core} accounts={accounts?.accounts ?? []} />;
 }
 
@@ -178,7 +179,6 @@ function Accounts({ core, accounts }: { core: CoreClient; accounts: AccountView[
   return (
     <section class="card setup" data-testid="accounts" aria-labelledby="accounts-title">
       <h2 id="accounts-title">{t.setup.accountsTitle}</h2>
-      <FinishSignIn core={core} />
       <AccountList accounts={accounts} />
       {accounts.length === 0 && <DemoButton core={core} />}
       {adding ? (

@@ -453,6 +453,7 @@ export interface XSignInParams {
   redirectUri: string;
   apiBase?: string;
   caPem?: string;
+  authorizeUrl?: string;
 }
 
 /** Request/response methods: name → params and result. */
