@@ -25,9 +25,9 @@ import (
 // What travels, as sync operations:
 //   - settings (last writer wins per setting), except this device's own: its relay and sync
 //     settings;
-//   - the user's contact decisions (merges, splits, dismissed links), as an add-wins set of
-//     contacts.Op each device applies in time order (operations whose contacts have not
-//     arrived on a device yet are applied when they have).
+//   - the user's contact decisions (merges, splits, dismissed links), as a set of contacts.Op;
+//     each carries the identity links it adds and removes, so devices applying them in any
+//     order hold the same contacts (contacts/graph.go).
 //
 // Not yet carried (see the report of issue 13): read/archive state, accounts and keys, and
 // outbox claims in the email dispatcher (syncspace.Client.Claim is ready for it).
