@@ -314,7 +314,7 @@ func (m *accounts) restartOutboxLocked() {
 	}
 	ctx, cancel := context.WithCancel(m.a.ctx)
 	m.stopSending = cancel
-	d := &outbox.Dispatcher{Repo: m.a.eng.Repo, Handlers: handlers, Wake: m.wake,
+	d := &outbox.Dispatcher{Repo: m.a.eng.Repo, Handlers: handlers, Wake: m.wake, Gate: m.a.sync.outboxTurn,
 		Notify: func(outbox.Event) { m.changed(ctx, topicAccounts) }}
 	if tuning.outboxBackoff > 0 {
 		d.Backoff.Min, d.Backoff.Max = tuning.outboxBackoff, tuning.outboxBackoff

@@ -108,3 +108,12 @@ func (m *accounts) loadAnchors(ctx context.Context) []tunnel.Anchor {
 	_ = m.a.eng.Repo.Setting(ctx, settingAnchors, &anchors)
 	return anchors
 }
+
+// anchorsChanged reads the trusted CAs again after another device changed them (the
+// accounts started from now on trust them).
+func (m *accounts) anchorsChanged(ctx context.Context) {
+	anchors := m.loadAnchors(ctx)
+	m.mu.Lock()
+	m.anchors = anchors
+	m.mu.Unlock()
+}

@@ -25,12 +25,11 @@ import (
 // What travels, as sync operations:
 //   - settings (last writer wins per setting), except this device's own: its relay and sync
 //     settings;
-//   - the user's contact decisions (merges, splits, dismissed links), as an add-wins set of
-//     contacts.Op each device applies in time order (operations whose contacts have not
-//     arrived on a device yet are applied when they have).
+//   - the user's contact decisions (merges, splits, dismissed links), as a set of contacts.Op;
+//     each carries the identity links it adds and removes, so devices applying them in any
+//     order hold the same contacts (contacts/graph.go).
 //
-// Not yet carried (see the report of issue 13): read/archive state, accounts and keys, and
-// outbox claims in the email dispatcher (syncspace.Client.Claim is ready for it).
+//   - accounts and the user's key pairs, with their secrets (sync_sealed.go).
 
 const (
 	topicSync     = "sync"
@@ -193,6 +192,9 @@ func (s *syncer) bridge(ctx context.Context, client *syncspace.Client, st syncSt
 		if err := s.applyRemote(ctx, client); err != nil && ctx.Err() == nil {
 			s.a.o.Log.Warn("sync: changes from other devices not applied", "error", err)
 		}
+		if err := s.syncSealed(ctx, client, st); err != nil && ctx.Err() == nil {
+			s.a.o.Log.Warn("sync: accounts and keys not carried", "error", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -202,9 +204,12 @@ func (s *syncer) bridge(ctx context.Context, client *syncspace.Client, st syncSt
 	}
 }
 
-// deviceLocal reports the settings that stay on this device.
+// deviceLocal reports the settings that stay on this device: its relay and sync settings,
+// the Autocrypt state (each device learns it from the mail it reads), and the list of the
+// user's keys (carried key by key with their secrets: sync_sealed.go).
 func deviceLocal(name string) bool {
-	return strings.HasPrefix(name, "relay.") || strings.HasPrefix(name, "sync.")
+	return strings.HasPrefix(name, "relay.") || strings.HasPrefix(name, "sync.") ||
+		name == settingAutocrypt || name == settingOwnKeys
 }
 
 // userContactOp reports the contact operations that are the user's decisions (the others,
@@ -295,13 +300,25 @@ func (s *syncer) applyRemote(ctx context.Context, client *syncspace.Client) erro
 		}
 	})
 	var errs []error
+	applied := map[string]bool{}
 	for name, v := range settings {
 		var have json.RawMessage
 		err := s.a.eng.Repo.Setting(ctx, name, &have)
 		if err == nil && string(have) == string(v) {
 			continue
 		}
-		errs = append(errs, s.a.eng.Repo.SetSetting(ctx, name, v))
+		if err := s.a.eng.Repo.SetSetting(ctx, name, v); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		applied[name] = true
+	}
+	if applied[settingContactKeys] {
+		errs = append(errs, s.a.keys.load(ctx))
+		s.a.keys.changed(ctx)
+	}
+	if applied[settingAnchors] {
+		s.a.accts.anchorsChanged(ctx)
 	}
 	if len(cops) > 0 {
 		if _, err := s.a.eng.ApplyContactOps(ctx, cops); err != nil {

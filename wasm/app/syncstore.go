@@ -173,3 +173,32 @@ func (s syncStore) setBridgeCursor(ctx context.Context, seq uint64) error {
 		return tx.Put(repo.Meta, store.Record{Key: syncKey("bridge"), Value: []byte(strconv.FormatUint(seq, 10))})
 	})
 }
+
+// carried returns the digests of the entries of coll the bridge last carried either way.
+func (s syncStore) carried(ctx context.Context, coll string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.r.View(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
+		prefix := syncKey("carried", coll)
+		return tx.Scan(repo.Meta, store.Query{Prefix: prefix}, func(r store.Record) error {
+			if parts := store.SplitTuple(r.Key); len(parts) == 4 {
+				out[parts[3]] = string(r.Value)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+func (s syncStore) setCarried(ctx context.Context, coll string, digests map[string]string) error {
+	if len(digests) == 0 {
+		return nil
+	}
+	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
+		for key, d := range digests {
+			if err := tx.Put(repo.Meta, store.Record{Key: syncKey("carried", coll, key), Value: []byte(d)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -27,10 +27,16 @@ type Contact struct {
 }
 
 // Book holds the contacts and the identities they own. It is not safe for concurrent use.
+//
+// A contact is a connected component of the identity link graph (see links.go): identities
+// the book was given (Ensure) joined by the links the user's merges added and their splits did
+// not remove. Its id derives from the component's smallest identity, so every device that
+// holds the same links names it the same.
 type Book struct {
 	// AutoMergeStrong makes Consider merge on strong evidence without asking (default on).
 	AutoMergeStrong bool
 
+	graph      linkGraph
 	contacts   map[ContactID]*Contact
 	owner      map[model.IdentityURI]ContactID
 	identities map[model.IdentityURI]model.Identity
@@ -47,6 +53,7 @@ type Book struct {
 func NewBook() *Book {
 	return &Book{
 		AutoMergeStrong: true,
+		graph:           newLinkGraph(),
 		contacts:        map[ContactID]*Contact{},
 		owner:           map[model.IdentityURI]ContactID{},
 		identities:      map[model.IdentityURI]model.Identity{},
@@ -140,23 +147,6 @@ func (b *Book) Links(id ContactID) []Evidence {
 		}
 	}
 	return out
-}
-
-func (b *Book) addIdentity(c *Contact, uri model.IdentityURI) {
-	i, found := slices.BinarySearchFunc(c.Identities, uri, compareURI)
-	if !found {
-		c.Identities = slices.Insert(c.Identities, i, uri)
-	}
-	b.owner[uri] = c.ID
-}
-
-func (b *Book) removeIdentity(c *Contact, uri model.IdentityURI) {
-	if i, found := slices.BinarySearchFunc(c.Identities, uri, compareURI); found {
-		c.Identities = slices.Delete(c.Identities, i, i+1)
-	}
-	if b.owner[uri] == c.ID {
-		delete(b.owner, uri)
-	}
 }
 
 func (b *Book) nameFor(uri model.IdentityURI) string {

@@ -50,7 +50,7 @@ func (b *Book) Consider(evs []Evidence, at time.Time) ([]Change, []Suggestion, e
 			continue // the user refused this link, or split what it had merged
 		}
 		if e.Strength >= Strong && b.AutoMergeStrong {
-			chs, err := b.mergeAll(owners, []Evidence{e}, at)
+			chs, err := b.mergeAll(e.Identities, []Evidence{e}, at)
 			changes = append(changes, chs...)
 			if err != nil {
 				return changes, suggestions, err
@@ -90,7 +90,7 @@ func (b *Book) Confirm(key string, at time.Time) ([]Change, error) {
 	}
 	delete(b.pending, key)
 	user := newEvidence(KindUser, Strong, "You confirmed: "+s.Evidence.Explanation, s.Evidence.Identities)
-	return b.mergeAll(b.owners(s.Evidence.Identities), []Evidence{s.Evidence, user}, at)
+	return b.mergeAll(s.Evidence.Identities, []Evidence{s.Evidence, user}, at)
 }
 
 // Dismiss refuses a suggestion; evidence of the same or lower strength for the same
@@ -117,21 +117,25 @@ func (b *Book) Link(ids []model.IdentityURI, at time.Time) ([]Change, error) {
 		}
 	}
 	e := newEvidence(KindUser, Strong, "You said these addresses are the same person.", ids)
-	chs, err := b.mergeAll(b.owners(ids), []Evidence{e}, at)
+	chs, err := b.mergeAll(ids, []Evidence{e}, at)
 	return append(changes, chs...), err
 }
 
-// mergeAll merges every contact into the first (the smallest id: the same on every device).
-func (b *Book) mergeAll(owners []ContactID, evs []Evidence, at time.Time) ([]Change, error) {
+// mergeAll merges the contacts of the identities into one, two at a time (a merged contact
+// takes the id of its smallest identity, so the owners are looked up again after each).
+func (b *Book) mergeAll(ids []model.IdentityURI, evs []Evidence, at time.Time) ([]Change, error) {
 	var changes []Change
-	for _, other := range owners[1:] {
-		ch, err := b.Merge(owners[0], other, evs, at)
+	for {
+		owners := b.owners(ids)
+		if len(owners) < 2 {
+			return changes, nil
+		}
+		ch, err := b.Merge(owners[0], owners[1], evs, at)
 		if err != nil {
 			return changes, err
 		}
 		changes = append(changes, ch)
 	}
-	return changes, nil
 }
 
 // owners returns the distinct contacts of the identities, sorted.

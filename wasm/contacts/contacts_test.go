@@ -169,11 +169,18 @@ func snapshot(b *Book) string {
 	return s.String()
 }
 
-// randomOps applies n random merges, splits and undos and returns the log.
+// randomOps applies n random merges, splits and undos.
 func randomOps(t *testing.T, b *Book, r *rand.Rand, n int) {
 	t.Helper()
 	for i := range n {
-		at := t0.Add(time.Duration(i) * time.Minute)
+		randomOp(t, b, r, t0.Add(time.Duration(i)*time.Minute), fmt.Sprint("undo-", i))
+	}
+}
+
+// randomOp applies a random merge, split or undo made at (undoID names an undo).
+func randomOp(t *testing.T, b *Book, r *rand.Rand, at time.Time, undoID string) {
+	t.Helper()
+	{
 		cs := b.Contacts()
 		switch k := r.IntN(3); {
 		case k == 0 && len(cs) > 1:
@@ -196,7 +203,7 @@ func randomOps(t *testing.T, b *Book, r *rand.Rand, n int) {
 			op := log[r.IntN(len(log))]
 			if op.Kind == OpMerge || op.Kind == OpSplit {
 				// Undo only when it still applies (the contacts involved are as left).
-				if inv, err := b.Inverse(op, fmt.Sprint("undo-", i), at); err == nil {
+				if inv, err := b.Inverse(op, undoID, at); err == nil {
 					_, _ = b.Apply(inv)
 				}
 			}
@@ -378,6 +385,51 @@ func TestSplitIsNotUndoneByDetection(t *testing.T) {
 		m, _ := book.ContactOf(tapMail)
 		if x == m {
 			t.Fatal("split undone")
+		}
+	}
+}
+
+// Replicas of a book, each making merges, splits and undos on what it has seen so far and
+// receiving the others' operations late, in random order and more than once, end with the
+// same contacts once every operation reached every replica: the book is a convergent
+// structure, not a log that must be replayed in one order.
+func TestReplicasConverge(t *testing.T) {
+	for seed := range uint64(60) {
+		r := rand.New(rand.NewPCG(seed, 11))
+		const n = 3
+		var replicas []*Book
+		for range n {
+			replicas = append(replicas, newRandomBook(t, 10))
+		}
+		var made []Op // every operation any replica made
+		deliver := func(b *Book, ops []Op) {
+			for _, i := range r.Perm(len(ops)) {
+				for range 1 + r.IntN(2) {
+					if _, err := b.Apply(ops[i]); err != nil {
+						t.Fatalf("seed %d: applying %s from another replica: %v", seed, ops[i].Kind, err)
+					}
+				}
+			}
+		}
+		for i := range 40 {
+			b := replicas[r.IntN(n)]
+			before := len(b.Log())
+			randomOp(t, b, r, t0.Add(time.Duration(i)*time.Minute), fmt.Sprint("undo-", i))
+			made = append(made, b.Log()[before:]...)
+			// Some operations reach some replicas now; the rest later.
+			if r.IntN(3) == 0 {
+				other := replicas[r.IntN(n)]
+				deliver(other, made[r.IntN(len(made)+1):])
+			}
+		}
+		for _, b := range replicas {
+			deliver(b, made)
+		}
+		want := snapshot(replicas[0])
+		for i, b := range replicas[1:] {
+			if got := snapshot(b); got != want {
+				t.Fatalf("seed %d: replica %d differs:\n%s\nreplica 0:\n%s", seed, i+1, got, want)
+			}
 		}
 	}
 }

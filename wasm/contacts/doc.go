@@ -2,16 +2,19 @@
 // of identity URIs, one identity belonging to at most one contact.
 //
 // Changes are operations (Op): serialisable records with an id and a timestamp, suitable for
-// an operation log synced across devices. Applying the same log to the same starting book
-// gives the same book on every device: ids of new contacts are carried by the operations,
-// never drawn at replay time. Every operation has an inverse (Book.Inverse), so undo is
+// an operation log synced across devices. A contact is a connected component of identity
+// links, and the links are an add-wins set (graph.go): an operation says which links it adds
+// and which link adds it removes, so applying the same operations in any order, any number of
+// times, gives the same contacts on every device, with the same ids (derived from the
+// component's smallest identity). Every operation has an inverse (Book.Inverse), so undo is
 // "apply the inverse".
 //
-//   - OpEnsure  gives an identity a contact of its own if it has none (participants of new
-//     messages get contacts this way); its id is derived from the identity URI.
-//   - OpForget  removes such a contact again (the inverse of OpEnsure).
-//   - OpMerge   moves every identity of one contact into another and removes the first.
-//   - OpSplit   moves some identities of a contact into a new contact.
+//   - OpEnsure  gives an identity a contact (its own unless linked); participants of new
+//     messages get contacts this way.
+//   - OpForget  takes it out again (the inverse of OpEnsure).
+//   - OpMerge   links the identities of two contacts.
+//   - OpSplit   removes the links between some identities of a contact and the rest (the
+//     ones its device saw: a concurrent merge survives), keeping each side in one piece.
 //   - OpDismiss remembers that the user refused a suggested link.
 //
 // Link evidence (Evidence) says why identities are thought to be one person: its kind,

@@ -77,10 +77,13 @@ func newEvidence(kind EvidenceKind, s Strength, explanation string, ids []model.
 	return Evidence{Kind: kind, Strength: s, Explanation: explanation, Identities: sortedURIs(ids), Facts: facts}
 }
 
+// keepEvidence adds evidence to what the book knows, kept sorted by key (a union: the order
+// merges arrive in does not matter).
 func (b *Book) keepEvidence(evs []Evidence) {
 	for _, e := range evs {
-		if !slices.ContainsFunc(b.evidence, func(x Evidence) bool { return x.Key() == e.Key() }) {
-			b.evidence = append(b.evidence, e)
+		i, found := slices.BinarySearchFunc(b.evidence, e.Key(), func(x Evidence, k string) int { return compareStrings(x.Key(), k) })
+		if !found {
+			b.evidence = slices.Insert(b.evidence, i, e)
 		}
 	}
 }

@@ -132,8 +132,8 @@ func (c *Client) Write(ctx context.Context, ops ...Op) error {
 		return nil
 	}
 	c.mu.Lock()
+	c.clock.Stamp(ops)
 	for i := range ops {
-		ops[i].At = c.clock.Now()
 		if err := ops[i].Validate(); err != nil {
 			c.mu.Unlock()
 			return err
@@ -143,8 +143,8 @@ func (c *Client) Write(ctx context.Context, ops ...Op) error {
 		c.mu.Unlock()
 		return fmt.Errorf("syncspace: save: %w", err)
 	}
+	c.queue.addOps(ops)
 	for _, op := range ops {
-		c.queue.add(Queued{Op: op})
 		c.state.Apply(op, 0)
 		c.noteClaim(op)
 	}
@@ -461,15 +461,19 @@ func (c *Client) receive(ctx context.Context, seq uint64, data []byte) error {
 		return fmt.Errorf("syncspace: save batch %d: %w", seq, err)
 	}
 	var changes []Change
+	var latest HLC
 	c.mu.Lock()
 	for _, op := range ops {
-		c.clock.Observe(op.At)
+		if op.At.Compare(latest) > 0 {
+			latest = op.At
+		}
 		if c.state.Apply(op, seq) && op.At.Node != c.cfg.Device {
 			changes = append(changes, Change{op.Coll, op.Key})
 		} else if op.Kind == Claim {
 			changes = append(changes, Change{op.Coll, op.Key})
 		}
 	}
+	c.clock.Observe(latest)
 	c.queue.delivered(ops)
 	c.cursor = seq
 	c.status.Cursor, c.status.Head = seq, max(c.status.Head, seq)
@@ -520,6 +524,7 @@ type pusher struct {
 	retry   <-chan time.Time
 	linger  <-chan time.Time
 	blocked error // a refusal that retrying will not fix (quota, size): wait for a new session
+	batch   []Op  // the operations of the batch being sealed (reused)
 }
 
 // fill pushes the batches waiting for an ack (again, after a reconnect), then new batches
@@ -570,7 +575,8 @@ func (p *pusher) write(ctx context.Context, ob *outbound) error {
 func (p *pusher) next() []Op {
 	p.c.mu.Lock()
 	defer p.c.mu.Unlock()
-	return p.c.queue.next(p.c.cfg.BatchBytes)
+	p.batch = p.c.queue.next(p.c.cfg.BatchBytes, p.batch[:0])
+	return p.batch
 }
 
 // opSize estimates an operation's encoded size.

@@ -73,18 +73,18 @@ func encodeOps(b []byte, ops []Op) []byte {
 	return b
 }
 
-// interner shares the strings a batch repeats (device ids, collections).
-type interner map[string]string
+// arena hands out the strings of a batch as substrings of one copy of it: one allocation per
+// batch instead of one per string.
+type arena struct {
+	text string
+	base int // cap of the batch's slice: a field's offset is base - cap(field)
+}
 
-func (in interner) get(b []byte) string {
-	if s, ok := in[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if len(in) < 256 {
-		in[s] = s
-	}
-	return s
+func newArena(b []byte) arena { return arena{text: string(b), base: cap(b)} }
+
+func (a arena) get(data []byte) string {
+	off := a.base - cap(data)
+	return a.text[off : off+len(data)]
 }
 
 // fields walks the fields of one message, calling fn with each field's number and value (a
@@ -126,7 +126,7 @@ func fields(b []byte, fn func(num protowire.Number, v uint64, data []byte) error
 	return nil
 }
 
-func decodeHLC(b []byte, in interner) (HLC, error) {
+func decodeHLC(b []byte, in arena) (HLC, error) {
 	var h HLC
 	err := fields(b, func(num protowire.Number, v uint64, data []byte) error {
 		switch num {
@@ -145,7 +145,7 @@ func decodeHLC(b []byte, in interner) (HLC, error) {
 	return h, err
 }
 
-func decodeOp(b []byte, in interner) (Op, error) {
+func decodeOp(b []byte, in arena) (Op, error) {
 	var op Op
 	var err error
 	err = fields(b, func(num protowire.Number, v uint64, data []byte) error {
@@ -167,13 +167,13 @@ func decodeOp(b []byte, in interner) (Op, error) {
 		case 5:
 			op.Coll = in.get(data)
 		case 6:
-			op.Key = string(data)
+			op.Key = in.get(data)
 		case 7:
 			op.Field = in.get(data)
 		case 8:
-			op.Elem = string(data)
+			op.Elem = in.get(data)
 		case 9:
-			op.Value = append([]byte(nil), data...)
+			op.Value = data[:len(data):len(data)] // aliases the batch (see decodeOps)
 		case 10:
 			t, err := decodeHLC(data, in)
 			if err != nil {
@@ -186,10 +186,20 @@ func decodeOp(b []byte, in interner) (Op, error) {
 	return op, err
 }
 
-// decodeOps decodes a batch and checks each operation.
+// decodeOps decodes a batch and checks each operation. The operations' values alias b: the
+// caller hands it over and must not change it.
 func decodeOps(b []byte) ([]Op, error) {
-	in := interner{}
-	var ops []Op
+	in := newArena(b)
+	n := 0
+	if err := fields(b, func(num protowire.Number, _ uint64, _ []byte) error {
+		if num == 1 {
+			n++
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	ops := make([]Op, 0, n)
 	err := fields(b, func(num protowire.Number, _ uint64, data []byte) error {
 		if num != 1 {
 			return nil

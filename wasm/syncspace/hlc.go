@@ -82,7 +82,21 @@ func NewClock(node string, now func() time.Time) *Clock {
 func (c *Clock) Now() HLC {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.nextLocked(c.now().UnixMilli())
+}
+
+// Stamp sets the At of each operation to a new timestamp, in order, reading the wall clock
+// once.
+func (c *Clock) Stamp(ops []Op) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	pt := c.now().UnixMilli()
+	for i := range ops {
+		ops[i].At = c.nextLocked(pt)
+	}
+}
+
+func (c *Clock) nextLocked(pt int64) HLC {
 	if pt > c.last.Wall {
 		c.last.Wall, c.last.Logical = pt, 0
 	} else {

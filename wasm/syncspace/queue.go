@@ -25,13 +25,26 @@ func newQueue(saved []Queued) *queue {
 }
 
 func (q *queue) add(s Queued) {
-	if _, dup := q.index[s.Op.At]; dup {
+	q.addItem(&qitem{Queued: s})
+}
+
+func (q *queue) addItem(it *qitem) {
+	if _, dup := q.index[it.Op.At]; dup {
 		return
 	}
-	q.index[s.Op.At] = len(q.items)
-	q.items = append(q.items, &qitem{Queued: s})
-	if s.Seq == 0 {
+	q.index[it.Op.At] = len(q.items)
+	q.items = append(q.items, it)
+	if it.Seq == 0 {
 		q.pending++
+	}
+}
+
+// addOps queues local operations just written (their items allocated together).
+func (q *queue) addOps(ops []Op) {
+	items := make([]qitem, len(ops))
+	for i := range ops {
+		items[i].Op = ops[i]
+		q.addItem(&items[i])
 	}
 }
 
@@ -93,10 +106,9 @@ func (q *queue) compact() {
 // refused push).
 func (q *queue) rewind() { q.pushFrom = 0 }
 
-// next returns the next unacknowledged operations not busy (in a batch waiting for its
-// ack), up to budget estimated bytes, marks them busy and moves past them.
-func (q *queue) next(budget int) []Op {
-	var ops []Op
+// next appends to ops the next unacknowledged operations not busy (in a batch waiting for
+// its ack), up to budget estimated bytes, marks them busy and moves past them.
+func (q *queue) next(budget int, ops []Op) []Op {
 	size := 0
 	for ; q.pushFrom < len(q.items); q.pushFrom++ {
 		it := q.items[q.pushFrom]

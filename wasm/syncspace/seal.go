@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"golang.org/x/crypto/chacha20poly1305"
 
@@ -41,33 +42,44 @@ func bucket(n int) int {
 	return b
 }
 
+// plainBuffers are reused for encoding batches before they are sealed.
+var plainBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const headerSize = 1 + chacha20poly1305.NonceSizeX
+
 // Seal encodes operations into one padded, encrypted batch: version byte, 24-byte nonce,
 // then XChaCha20-Poly1305 over (4-byte length, encoded operations (codec.go), zero padding) with the space id as
-// associated data, so a batch cannot be moved to another space.
+// associated data, so a batch cannot be moved to another space. The batch is built and
+// encrypted in place in one buffer.
 func (k *Key) Seal(ops []Op) ([]byte, error) {
-	plain := encodeOps(nil, ops)
+	buf := plainBuffers.Get().(*[]byte)
+	defer plainBuffers.Put(buf)
+	plain := encodeOps((*buf)[:0], ops)
+	*buf = plain
 	if len(plain) > MaxBatchPlain {
 		return nil, fmt.Errorf("syncspace: batch of %d bytes is over %d", len(plain), MaxBatchPlain)
 	}
-	padded := make([]byte, bucket(4+len(plain)))
+	size := bucket(4 + len(plain))
+	out := make([]byte, headerSize+size, headerSize+size+chacha20poly1305.Overhead)
+	out[0] = sealVersion
+	if _, err := rand.Read(out[1:headerSize]); err != nil {
+		return nil, err
+	}
+	padded := out[headerSize:]
 	binary.BigEndian.PutUint32(padded, uint32(len(plain)))
-	copy(padded[4:], plain)
+	copy(padded[4:], plain) // the rest is zeros already
 	aead, err := chacha20poly1305.NewX(k.aead[:])
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 1+chacha20poly1305.NonceSizeX, 1+chacha20poly1305.NonceSizeX+len(padded)+aead.Overhead())
-	out[0] = sealVersion
-	if _, err := rand.Read(out[1:]); err != nil {
-		return nil, err
-	}
 	space := k.SpaceID()
-	return aead.Seal(out, out[1:], padded, space[:]), nil
+	return aead.Seal(out[:headerSize], out[1:headerSize], padded, space[:]), nil
 }
 
-// Open decrypts and decodes a sealed batch, and checks each operation.
+// Open decrypts and decodes a sealed batch, and checks each operation. It decrypts in place:
+// the caller hands sealed over.
 func (k *Key) Open(sealed []byte) ([]Op, error) {
-	if len(sealed) < 1+chacha20poly1305.NonceSizeX+chacha20poly1305.Overhead || sealed[0] != sealVersion {
+	if len(sealed) < headerSize+chacha20poly1305.Overhead || sealed[0] != sealVersion {
 		return nil, ErrOpen
 	}
 	aead, err := chacha20poly1305.NewX(k.aead[:])
@@ -75,8 +87,9 @@ func (k *Key) Open(sealed []byte) ([]Op, error) {
 		return nil, err
 	}
 	space := k.SpaceID()
-	nonce := sealed[1 : 1+chacha20poly1305.NonceSizeX]
-	padded, err := aead.Open(nil, nonce, sealed[1+chacha20poly1305.NonceSizeX:], space[:])
+	nonce := sealed[1:headerSize]
+	body := sealed[headerSize:]
+	padded, err := aead.Open(body[:0], nonce, body, space[:])
 	if err != nil || len(padded) < 4 {
 		return nil, ErrOpen
 	}
@@ -89,5 +102,5 @@ func (k *Key) Open(sealed []byte) ([]Op, error) {
 			return nil, errCodec // padding is zeros: one plaintext per batch
 		}
 	}
-	return decodeOps(padded[4 : 4+n])
+	return decodeOps(padded[4 : 4+n : 4+n])
 }

@@ -30,21 +30,73 @@ func (c claim) before(o claim) bool {
 // State is the merged result of a set of operations. Applying operations in any order, any
 // number of times each, gives the same State: every rule below is a commutative, idempotent
 // merge (a maximum, a minimum or a union).
+//
+// Its maps are flat and an entry's few fields a slice: a device applies every operation of
+// the space, so what one costs in allocations is paid thousands of times.
 type State struct {
-	fields  map[entryKey]map[string]register // by entry, then field
-	tombs   map[entryKey]HLC
-	adds    map[entryKey]map[string]map[HLC]struct{} // by set, then element: add tags
-	removed map[HLC]struct{}
-	claims  map[entryKey]claim // the first claim of each entry: smallest (seq, at)
-	latest  HLC
+	entries  map[entryKey]*entry
+	collKeys map[string][]string // keys of each collection's entries, in the order first seen
+	adds     map[elemKey]*addTags
+	setElems map[entryKey][]string // elements of each set, in the order first added
+	removed  map[HLC]struct{}
+	claims   map[entryKey]claim // the first claim of each entry: smallest (seq, at)
+	latest   HLC
+}
+
+type elemKey struct{ coll, key, elem string }
+
+type entry struct {
+	fields []namedRegister
+	tomb   HLC
+}
+
+type namedRegister struct {
+	name string
+	register
+}
+
+func (e *entry) field(name string) *register {
+	for i := range e.fields {
+		if e.fields[i].name == name {
+			return &e.fields[i].register
+		}
+	}
+	return nil
+}
+
+// addTags are the tags of an element's adds: nearly always one.
+type addTags struct {
+	first HLC
+	more  []HLC
+}
+
+func (a *addTags) has(t HLC) bool {
+	return a.first == t || slices.Contains(a.more, t)
+}
+
+func (a *addTags) each(fn func(HLC)) {
+	fn(a.first)
+	for _, t := range a.more {
+		fn(t)
+	}
 }
 
 // NewState returns an empty state.
 func NewState() *State {
 	return &State{
-		fields: map[entryKey]map[string]register{}, tombs: map[entryKey]HLC{},
-		adds: map[entryKey]map[string]map[HLC]struct{}{}, removed: map[HLC]struct{}{}, claims: map[entryKey]claim{},
+		entries: map[entryKey]*entry{}, collKeys: map[string][]string{},
+		adds: map[elemKey]*addTags{}, setElems: map[entryKey][]string{}, removed: map[HLC]struct{}{}, claims: map[entryKey]claim{},
 	}
+}
+
+func (s *State) entry(ek entryKey) *entry {
+	e := s.entries[ek]
+	if e == nil {
+		e = &entry{}
+		s.entries[ek] = e
+		s.collKeys[ek.coll] = append(s.collKeys[ek.coll], ek.key)
+	}
+	return e
 }
 
 // Apply merges one operation. seq is the operation's batch's sequence number in the relay's
@@ -57,35 +109,33 @@ func (s *State) Apply(op Op, seq uint64) bool {
 	ek := entryKey{op.Coll, op.Key}
 	switch op.Kind {
 	case Set:
-		fields := s.fields[ek]
-		if cur, ok := fields[op.Field]; ok && cur.at.Compare(op.At) >= 0 {
-			return false
+		e := s.entry(ek)
+		if cur := e.field(op.Field); cur != nil {
+			if cur.at.Compare(op.At) >= 0 {
+				return false
+			}
+			*cur = register{op.At, op.Value}
+			return true
 		}
-		if fields == nil {
-			fields = map[string]register{}
-			s.fields[ek] = fields
-		}
-		fields[op.Field] = register{op.At, op.Value}
+		e.fields = append(e.fields, namedRegister{op.Field, register{op.At, op.Value}})
 	case Delete:
-		if cur, ok := s.tombs[ek]; ok && cur.Compare(op.At) >= 0 {
+		e := s.entry(ek)
+		if e.tomb.Compare(op.At) >= 0 {
 			return false
 		}
-		s.tombs[ek] = op.At
+		e.tomb = op.At
 	case Add:
-		elems := s.adds[ek]
-		if elems == nil {
-			elems = map[string]map[HLC]struct{}{}
-			s.adds[ek] = elems
-		}
-		tags := elems[op.Elem]
+		k := elemKey{op.Coll, op.Key, op.Elem}
+		tags := s.adds[k]
 		if tags == nil {
-			tags = map[HLC]struct{}{}
-			elems[op.Elem] = tags
+			s.adds[k] = &addTags{first: op.At}
+			s.setElems[ek] = append(s.setElems[ek], op.Elem)
+			return true
 		}
-		if _, ok := tags[op.At]; ok {
+		if tags.has(op.At) {
 			return false
 		}
-		tags[op.At] = struct{}{}
+		tags.more = append(tags.more, op.At)
 	case Remove:
 		changed := false
 		for _, t := range op.Tags {
@@ -116,15 +166,17 @@ func (s *State) Latest() HLC { return s.latest }
 // Entry returns the visible fields of an entry (those written after its last tombstone),
 // or nil when it has none.
 func (s *State) Entry(coll, key string) map[string]json.RawMessage {
-	ek := entryKey{coll, key}
-	tomb := s.tombs[ek]
+	e := s.entries[entryKey{coll, key}]
+	if e == nil {
+		return nil
+	}
 	var out map[string]json.RawMessage
-	for f, r := range s.fields[ek] {
-		if r.at.Compare(tomb) > 0 {
+	for _, f := range e.fields {
+		if f.at.Compare(e.tomb) > 0 {
 			if out == nil {
 				out = map[string]json.RawMessage{}
 			}
-			out[f] = r.value
+			out[f.name] = f.value
 		}
 	}
 	return out
@@ -132,9 +184,12 @@ func (s *State) Entry(coll, key string) map[string]json.RawMessage {
 
 // Field decodes one visible field of an entry into v; it reports whether there was one.
 func (s *State) Field(coll, key, field string, v any) (bool, error) {
-	ek := entryKey{coll, key}
-	r, ok := s.fields[ek][field]
-	if !ok || r.at.Compare(s.tombs[ek]) <= 0 {
+	e := s.entries[entryKey{coll, key}]
+	if e == nil {
+		return false, nil
+	}
+	r := e.field(field)
+	if r == nil || r.at.Compare(e.tomb) <= 0 {
 		return false, nil
 	}
 	return true, json.Unmarshal(r.value, v)
@@ -143,13 +198,11 @@ func (s *State) Field(coll, key, field string, v any) (bool, error) {
 // Keys returns the keys of a collection's visible entries, sorted.
 func (s *State) Keys(coll string) []string {
 	var out []string
-	for ek, fields := range s.fields {
-		if ek.coll != coll {
-			continue
-		}
-		for _, r := range fields {
-			if r.at.Compare(s.tombs[ek]) > 0 {
-				out = append(out, ek.key)
+	for _, key := range s.collKeys[coll] {
+		e := s.entries[entryKey{coll, key}]
+		for _, f := range e.fields {
+			if f.at.Compare(e.tomb) > 0 {
+				out = append(out, key)
 				break
 			}
 		}
@@ -161,8 +214,8 @@ func (s *State) Keys(coll string) []string {
 // Elems returns the elements of a set, sorted: those with an add no remove has seen.
 func (s *State) Elems(coll, key string) []string {
 	var out []string
-	for elem, tags := range s.adds[entryKey{coll, key}] {
-		if s.live(tags) {
+	for _, elem := range s.setElems[entryKey{coll, key}] {
+		if s.live(s.adds[elemKey{coll, key, elem}]) {
 			out = append(out, elem)
 		}
 	}
@@ -173,22 +226,25 @@ func (s *State) Elems(coll, key string) []string {
 // Tags returns the live add tags of an element: what a Remove of it must list.
 func (s *State) Tags(coll, key, elem string) []HLC {
 	var out []HLC
-	for t := range s.adds[entryKey{coll, key}][elem] {
-		if _, gone := s.removed[t]; !gone {
-			out = append(out, t)
-		}
+	if tags := s.adds[elemKey{coll, key, elem}]; tags != nil {
+		tags.each(func(t HLC) {
+			if _, gone := s.removed[t]; !gone {
+				out = append(out, t)
+			}
+		})
 	}
 	slices.SortFunc(out, HLC.Compare)
 	return out
 }
 
-func (s *State) live(tags map[HLC]struct{}) bool {
-	for t := range tags {
+func (s *State) live(tags *addTags) bool {
+	alive := false
+	tags.each(func(t HLC) {
 		if _, gone := s.removed[t]; !gone {
-			return true
+			alive = true
 		}
-	}
-	return false
+	})
+	return alive
 }
 
 // ClaimWinner returns the device whose claim on an entry came first in the relay's log, and
@@ -202,20 +258,18 @@ func (s *State) ClaimWinner(coll, key string) (node string, seq uint64, ok bool)
 // replicas.
 func (s *State) Dump() string {
 	var lines []string
-	for ek, fields := range s.fields {
-		for f, r := range fields {
-			lines = append(lines, "F "+ek.coll+"\x00"+ek.key+"\x00"+f+"="+r.at.String()+" "+string(r.value))
+	for ek, e := range s.entries {
+		for _, f := range e.fields {
+			lines = append(lines, "F "+ek.coll+"\x00"+ek.key+"\x00"+f.name+"="+f.at.String()+" "+string(f.value))
+		}
+		if !e.tomb.IsZero() {
+			lines = append(lines, "T "+ek.coll+"\x00"+ek.key+"="+e.tomb.String())
 		}
 	}
-	for ek, t := range s.tombs {
-		lines = append(lines, "T "+ek.coll+"\x00"+ek.key+"="+t.String())
-	}
-	for ek, elems := range s.adds {
-		for elem, tags := range elems {
-			for t := range tags {
-				lines = append(lines, "A "+ek.coll+"\x00"+ek.key+"\x00"+elem+"="+t.String())
-			}
-		}
+	for k, tags := range s.adds {
+		tags.each(func(t HLC) {
+			lines = append(lines, "A "+k.coll+"\x00"+k.key+"\x00"+k.elem+"="+t.String())
+		})
 	}
 	for t := range s.removed {
 		lines = append(lines, "R "+t.String())

@@ -107,7 +107,23 @@ type Dispatcher struct {
 	Poll time.Duration
 	// Wake makes Run try at once (network back, message queued).
 	Wake chan struct{}
+	// Gate, when set, says whether this device may send a claimed item. With device sync,
+	// the user's devices share their outbox, and one of them sends each item: the one whose
+	// claim the sync log ordered first.
+	Gate func(ctx context.Context, it *repo.OutboxItem) Turn
 }
+
+// Turn is a Gate's answer.
+type Turn int
+
+const (
+	SendHere  Turn = iota // this device sends the item
+	WaitTurn              // not decided yet (the sync log is out of reach): ask again later
+	SendsElse             // another device sends it: never send it here
+)
+
+// waitTurn is how long an item whose turn is not decided waits before the Gate is asked again.
+const waitTurn = 2 * time.Second
 
 func (d *Dispatcher) lease() time.Duration {
 	if d.Lease > 0 {
@@ -180,6 +196,21 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (sent int, err error) {
 			err := fmt.Errorf("outbox: no sender for account %s", it.AccountID)
 			d.Repo.Fail(ctx, it.ID, err, time.Now().Add(d.backoff().Max))
 			continue
+		}
+		if d.Gate != nil {
+			switch d.Gate(ctx, it) {
+			case WaitTurn:
+				if err := d.Repo.Release(ctx, it.ID, time.Now().Add(waitTurn)); err != nil {
+					return sent, errors.Join(rerr, err)
+				}
+				continue
+			case SendsElse:
+				if err := d.Repo.HandOff(ctx, it.ID); err != nil {
+					return sent, errors.Join(rerr, err)
+				}
+				d.notify(Event{Item: *it})
+				continue
+			}
 		}
 		remote, serr := h.Send(ctx, it)
 		var copyErr *SentCopyError

@@ -213,3 +213,41 @@ func TestWrongPasswordFailsForTheUser(t *testing.T) {
 		t.Fatal(n, err)
 	}
 }
+
+// With a Gate (device sync), an item goes out only on its turn: while the turn is not
+// decided it waits (the attempt not counted), and an item another device sends is handed off
+// and never sent here.
+func TestGateDecidesWhoSends(t *testing.T) {
+	e := setup(t)
+	ctx := emailtest.Context(t, 30*time.Second)
+	mine, err := outbox.Enqueue(ctx, e.r, e.acct.ID, e.compose(t, "mine"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := outbox.Enqueue(ctx, e.r, e.acct.ID, e.compose(t, "theirs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	turn := map[string]outbox.Turn{mine.ID: outbox.WaitTurn, theirs.ID: outbox.SendsElse}
+	e.d.Gate = func(_ context.Context, it *repo.OutboxItem) outbox.Turn { return turn[it.ID] }
+	if n, err := e.d.RunOnce(ctx); n != 0 || err != nil {
+		t.Fatalf("sent %d before its turn: %v", n, err)
+	}
+	got, _ := e.r.OutboxItem(ctx, mine.ID)
+	if got.State != repo.Queued || got.Attempts != 0 || !got.NextAttempt.After(time.Now()) {
+		t.Fatalf("waiting item %+v", got)
+	}
+	if got, _ := e.r.OutboxItem(ctx, theirs.ID); got.State != repo.Elsewhere {
+		t.Fatalf("item another device sends: %+v", got)
+	}
+	turn[mine.ID] = outbox.SendHere
+	if err := e.r.Requeue(ctx, mine.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.d.RunOnce(ctx); n != 1 || err != nil {
+		t.Fatalf("sent %d on its turn: %v", n, err)
+	}
+	if ms := e.smtp.Messages(); len(ms) != 1 || !strings.Contains(string(ms[0].Data), "Subject: mine") {
+		t.Fatalf("delivered %d messages", len(ms))
+	}
+}

@@ -20,6 +20,9 @@ const (
 	Sending OutboxState = "sending" // claimed by a sender until ClaimedUntil
 	Sent    OutboxState = "sent"
 	Failed  OutboxState = "failed" // gave up; the user may retry
+	// Elsewhere: another of the user's devices won the item's claim in the sync log and
+	// sends it; this device never will.
+	Elsewhere OutboxState = "elsewhere"
 )
 
 // OutboxItem is a message waiting to go out, durable across restarts. The sender claims it
@@ -140,6 +143,21 @@ func (r *Repo) settle(ctx context.Context, id string, fn func(*OutboxItem)) erro
 func (r *Repo) Ack(ctx context.Context, id, remoteID string) error {
 	return r.settle(ctx, id, func(it *OutboxItem) {
 		it.State, it.RemoteID, it.LastError = Sent, remoteID, ""
+	})
+}
+
+// Release gives a claimed item back, not sent and without counting the attempt, due again at
+// retryAt (the sender may not send it yet: its device's claim is not decided).
+func (r *Repo) Release(ctx context.Context, id string, retryAt time.Time) error {
+	return r.settle(ctx, id, func(it *OutboxItem) {
+		it.State, it.NextAttempt, it.Attempts = Queued, retryAt, max(it.Attempts-1, 0)
+	})
+}
+
+// HandOff records that another device of the user sends a claimed item (see Elsewhere).
+func (r *Repo) HandOff(ctx context.Context, id string) error {
+	return r.settle(ctx, id, func(it *OutboxItem) {
+		it.State, it.Attempts, it.LastError = Elsewhere, max(it.Attempts-1, 0), ""
 	})
 }
 

@@ -1,0 +1,188 @@
+//go:build !js
+
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"testing"
+	"time"
+
+	"caliopen/relay/auth"
+	relaysync "caliopen/relay/sync"
+	"caliopen/relay/tunnel"
+	"caliopen/wasm/api"
+	"caliopen/wasm/email/emailtest"
+	"caliopen/wasm/platform"
+	"caliopen/wasm/store"
+	"caliopen/wasm/store/repo"
+)
+
+// startFullRelay serves the tunnel (to the given local ports) and the sync endpoint, like the
+// relay binary, and returns its origin and an access token.
+func startFullRelay(t *testing.T, ports ...int) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	tokens, err := auth.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _ := tokens.Add("alice")
+	backend, err := relaysync.StartEmbedded(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	lg, err := relaysync.OpenLog(ctx, backend.JS, relaysync.LogConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := relaysync.New(relaysync.DefaultConfig(), tokens, lg, slog.New(slog.DiscardHandler))
+	cfg := tunnel.DefaultConfig()
+	for _, p := range ports {
+		cfg.Ports = append(cfg.Ports, uint16(p))
+	}
+	cfg.AllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	mux := http.NewServeMux()
+	mux.Handle("/sync", srv)
+	mux.Handle("/tunnel", tunnel.New(cfg, tokens, tunnel.Options{}))
+	hs := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		hs.Close()
+		backend.Close(ctx)
+	})
+	return hs.URL, token
+}
+
+// bareDevice starts a leader core with a vault and the relay set, and nothing else; it
+// returns the device's repository too, to look into.
+func bareDevice(t *testing.T, ctx context.Context, relayURL, token string) (*ui, *repo.Repo) {
+	t.Helper()
+	db, err := store.OpenMemory(repo.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	uiEnd, coreEnd := platform.Pipe()
+	t.Cleanup(func() { uiEnd.Close() })
+	go Start(ctx, Options{Port: coreEnd, DB: db})
+	u := &ui{t: t, port: uiEnd, ctx: ctx}
+	u.recv() // ready
+	for i, step := range []struct {
+		method string
+		params any
+	}{
+		{"core.setRole", api.SetRoleParams{Leader: true}},
+		{"vault.create", api.PassphraseParams{Passphrase: "correct horse battery"}},
+		{"relay.set", api.RelayParams{URL: relayURL, Token: token}},
+	} {
+		if e := u.call(100+i, step.method, step.params, nil); e != nil {
+			t.Fatalf("%s: %v", step.method, e)
+		}
+	}
+	return u, repo.New(db)
+}
+
+// watch subscribes to a live query and returns once cond holds on its data.
+func watch[T any](u *ui, id int, query string, args string, cond func(T) bool) T {
+	u.t.Helper()
+	var sub api.SubscribeResult
+	if args == "" {
+		args = "{}"
+	}
+	if e := u.call(id, "subscribe", api.SubscribeParams{Query: query, Args: json.RawMessage(args)}, &sub); e != nil {
+		u.t.Fatal(e)
+	}
+	for {
+		m := u.recv()
+		if string(m["sub"]) != fmt.Sprint(sub.Sub) {
+			continue
+		}
+		var v T
+		if err := json.Unmarshal(m["data"], &v); err != nil {
+			u.t.Fatal(err)
+		}
+		if cond(v) {
+			u.send(fmt.Sprintf(`{"id":%d,"method":"unsubscribe","params":{"sub":%d}}`, id+1, sub.Sub))
+			return v
+		}
+	}
+}
+
+// An account and a key added on device A run on device B once B joined the space (their
+// secrets carried sealed), and a reply queued on A, carried into B's outbox so that both
+// dispatchers hold it, goes out once: the device whose claim the relay ordered first sends
+// it, the other hands it off. The SMTP server counts what it received.
+func TestTwoDevicesShareAccountsKeysAndSendOnce(t *testing.T) {
+	ca := emailtest.NewCA(t)
+	im := emailtest.StartIMAP(t, ca, "alice", "pw")
+	sm := emailtest.StartSMTP(t, ca, "alice", "pw")
+	im.Append(t, "alice", "INBOX", []byte("From: Tapioca <tapioca@example.net>\r\nTo: alice@example.test\r\n"+
+		"Subject: purr\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <p1@example.net>\r\n\r\nmeow\r\n"))
+	relayURL, token := startFullRelay(t, im.Port, sm.Port)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	a, aRepo := bareDevice(t, ctx, relayURL, token)
+	b, bRepo := bareDevice(t, ctx, relayURL, token)
+
+	sum := sha256.Sum256(ca.Server.Certificate[0])
+	server := &api.EmailServer{IMAPHost: "127.0.0.1", IMAPPort: im.Port, IMAPSecurity: "tls",
+		SMTPHost: "127.0.0.1", SMTPPort: sm.Port, SMTPSecurity: "tls", Username: "alice", PinnedSHA256: hex.EncodeToString(sum[:])}
+	var acct api.AccountView
+	if e := a.call(1, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: "pw", Name: "Alice", Server: server}, &acct); e != nil {
+		t.Fatal(e)
+	}
+	var key api.KeyView
+	if e := a.call(2, "keys.generate", api.GenerateKeyParams{Address: "alice@example.test", Name: "Alice"}, &key); e != nil {
+		t.Fatal(e)
+	}
+	var secret api.SyncSecret
+	if e := a.call(3, "sync.create", api.Empty{}, &secret); e != nil {
+		t.Fatal(e)
+	}
+	if e := b.call(4, "sync.join", api.SyncJoinParams{Secret: secret.PairingCode}, nil); e != nil {
+		t.Fatal(e)
+	}
+
+	// B runs A's account, with the password it never typed, and holds A's key, unlocked.
+	watch(b, 10, "accounts.list", "", func(v api.AccountsView) bool {
+		return len(v.Accounts) == 1 && v.Accounts[0].ID == acct.ID && v.Accounts[0].Health.State == "connected"
+	})
+	watch(b, 20, "keys.list", "", func(v api.KeysView) bool {
+		return len(v.Own) == 1 && v.Own[0].Fingerprint == key.Fingerprint && !v.Own[0].Locked
+	})
+
+	// Both devices have the mail; A replies; B's outbox receives the same item.
+	page := watch(a, 30, "discussions.page", "", func(p api.DiscussionsPage) bool { return len(p.Items) == 1 })
+	watch(b, 40, "discussions.page", "", func(p api.DiscussionsPage) bool { return len(p.Items) == 1 })
+	view := watch(a, 50, "discussion.messages", fmt.Sprintf(`{"key":%q}`, page.Items[0].Key), func(v api.DiscussionView) bool { return len(v.Messages) == 1 })
+	var queued api.ReplyResult
+	if e := a.call(60, "message.reply", api.ReplyParams{MessageID: view.Messages[0].Message.ID, Text: "purr back"}, &queued); e != nil {
+		t.Fatal(e)
+	}
+	// Both outboxes hold the item; one device sent it, the other handed it off.
+	states := func() (repo.OutboxState, repo.OutboxState) {
+		x, _ := aRepo.OutboxItem(ctx, queued.OutboxID)
+		y, _ := bRepo.OutboxItem(ctx, queued.OutboxID)
+		return x.State, y.State
+	}
+	emailtest.Eventually(t, 30*time.Second, "the reply settled on both devices", func() bool {
+		x, y := states()
+		return (x == repo.Sent && y == repo.Elsewhere) || (x == repo.Elsewhere && y == repo.Sent)
+	})
+	time.Sleep(time.Second) // time for a second copy, were one to go out
+	if n := len(sm.Messages()); n != 1 {
+		x, y := states()
+		t.Fatalf("the SMTP server received the reply %d times (A %s, B %s)", n, x, y)
+	}
+}
