@@ -2,7 +2,6 @@ package connector_test
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -24,7 +23,6 @@ import (
 	"caliopen/wasm/model"
 	"caliopen/wasm/store/repo"
 	"caliopen/wasm/store/storetest"
-	"caliopen/wasm/tunnel"
 )
 
 // relayEnv is what the scenario needs to reach the servers through the relay; the browser run
@@ -57,20 +55,13 @@ func (e relayEnv) encode() string {
 // account is alice's account on the servers, reached through the relay tunnel with TLS ending
 // here (in the browser when compiled to WebAssembly), trusting the test CA.
 func (e relayEnv) account() *email.Account {
-	d := &tunnel.Dialer{RelayURL: e.RelayURL, Token: e.Token}
 	return &email.Account{
 		ID: "acct-alice",
 		Settings: email.Settings{Address: "alice@example.test", Username: "alice",
 			IMAP: email.Server{Host: "127.0.0.1", Port: e.IMAPPort, Security: email.ImplicitTLS},
 			SMTP: email.Server{Host: "127.0.0.1", Port: e.SMTPPort, Security: email.ImplicitTLS}},
-		Password: e.Password,
-		Transport: email.Transport{Dial: d.DialContext, TLSConfig: func(host string) *tls.Config {
-			cfg, err := tunnel.TLSConfig(host, []byte(e.CAPEM), "")
-			if err != nil {
-				panic(err) // the fixture's PEM is well formed
-			}
-			return cfg
-		}},
+		Password:  e.Password,
+		Transport: emailtest.TunnelTransport(e.RelayURL, e.Token, []byte(e.CAPEM)),
 	}
 }
 
