@@ -158,6 +158,7 @@ SyncState *
 			t.Fatalf("mbsync: %v\n%s", err, out)
 		}
 		d := time.Since(start)
+		t.Logf("mbsync: %v", d)
 		got, _ := os.ReadDir(filepath.Join(dir, "INBOX", "cur"))
 		gotNew, _ := os.ReadDir(filepath.Join(dir, "INBOX", "new"))
 		if len(got)+len(gotNew) != n {
