@@ -85,7 +85,7 @@ func runRelayScenario(t *testing.T, env relayEnv, backend storetest.Backend) {
 	if err := s.SyncOnce(ctx); err != nil {
 		t.Fatal("first sync:", err)
 	}
-	inbox := folder(t, r, acct.ID, "INBOX")
+	inbox := emailtest.FolderMessages(t, r, acct.ID, "INBOX")
 	if len(inbox) != seededCount || inbox[0].Subject != subject(seededCount) {
 		t.Fatalf("first sync stored %d messages, newest %q", len(inbox), inbox[0].Subject)
 	}
@@ -107,7 +107,7 @@ func runRelayScenario(t *testing.T, env relayEnv, backend storetest.Backend) {
 	if err := s.SyncOnce(ctx); err != nil {
 		t.Fatal("incremental sync:", err)
 	}
-	bySubject := subjects(folder(t, r, acct.ID, "INBOX"))
+	bySubject := subjects(emailtest.FolderMessages(t, r, acct.ID, "INBOX"))
 	if len(bySubject) != seededCount {
 		t.Fatalf("after the incremental sync: %d messages", len(bySubject))
 	}
@@ -150,15 +150,15 @@ func runRelayScenario(t *testing.T, env relayEnv, backend storetest.Backend) {
 	settle()
 	appendMsg(t, other, seededCount+2, pushedSubject)
 	emailtest.Eventually(t, 10*time.Second, "the new message pushed by IDLE", func() bool {
-		_, ok := subjects(folder(t, r, acct.ID, "INBOX"))[pushedSubject]
+		_, ok := subjects(emailtest.FolderMessages(t, r, acct.ID, "INBOX"))[pushedSubject]
 		return ok
 	})
 	settle()
 	storeFlags(t, other, uidOf(t, inbox, subject(3)), imap.FlagSeen)
 	emailtest.Eventually(t, 10*time.Second, `\Seen set on the server, seen here`, func() bool {
-		return subjects(folder(t, r, acct.ID, "INBOX"))[subject(3)].Flags.Seen
+		return subjects(emailtest.FolderMessages(t, r, acct.ID, "INBOX"))[subject(3)].Flags.Seen
 	})
-	local := subjects(folder(t, r, acct.ID, "INBOX"))[subject(4)]
+	local := subjects(emailtest.FolderMessages(t, r, acct.ID, "INBOX"))[subject(4)]
 	if err := c.SetFlags(ctx, []string{local.ID}, imapsync.FlagChange{Flagged: imapsync.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func runRelayScenario(t *testing.T, env relayEnv, backend storetest.Backend) {
 	}
 	mu.Unlock()
 	emailtest.Eventually(t, 10*time.Second, "the Sent copy stored", func() bool {
-		_, ok := subjects(folder(t, r, acct.ID, "Sent"))[sentSubject]
+		_, ok := subjects(emailtest.FolderMessages(t, r, acct.ID, "Sent"))[sentSubject]
 		return ok
 	})
 	stop()
@@ -219,30 +219,13 @@ func runRelayScenario(t *testing.T, env relayEnv, backend storetest.Backend) {
 	}
 	defer db.Close()
 	r = repo.New(db)
-	after := subjects(folder(t, r, acct.ID, "INBOX"))
+	after := subjects(emailtest.FolderMessages(t, r, acct.ID, "INBOX"))
 	if len(after) != seededCount+1 || !after[subject(1)].Flags.Seen || !after[subject(4)].Flags.Flagged {
 		t.Fatalf("reopened: %d messages in the inbox", len(after))
 	}
 }
 
 func subject(i int) string { return fmt.Sprintf("Seeded-marker %d", i) }
-
-func folder(t *testing.T, r *repo.Repo, acct, name string) []model.Message {
-	t.Helper()
-	var out []model.Message
-	p := repo.Page{Limit: 500}
-	for {
-		ms, next, err := r.FolderMessages(context.Background(), acct, name, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, ms...)
-		if next == "" {
-			return out
-		}
-		p.After = next
-	}
-}
 
 func subjects(ms []model.Message) map[string]model.Message {
 	out := make(map[string]model.Message, len(ms))
