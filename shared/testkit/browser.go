@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,4 +68,18 @@ func RunInBrowser(t testing.TB, test string, env ...string) string {
 		t.Fatalf("%s did not run and pass in the browser", test)
 	}
 	return string(out)
+}
+
+// BrowserEnv decodes into v the JSON a native test passed to its browser test in the
+// environment variable name (see RunInBrowser), or skips the test when the variable is not
+// set: such a test runs only when its native test starts it.
+func BrowserEnv(t testing.TB, name string, v any) {
+	t.Helper()
+	raw := os.Getenv(name)
+	if raw == "" {
+		t.Skip(name + " not set: this test runs in the browser, started by its native test")
+	}
+	if err := json.Unmarshal([]byte(raw), v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
 }

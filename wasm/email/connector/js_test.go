@@ -3,10 +3,9 @@
 package connector_test
 
 import (
-	"encoding/json"
-	"os"
 	"testing"
 
+	"caliopen/shared/testkit"
 	"caliopen/wasm/store/storetest"
 )
 
@@ -14,13 +13,7 @@ import (
 // TestConnectorInBrowser (native) starts the servers and the relay and passes them in
 // relayEnvVar.
 func TestConnectorBrowser(t *testing.T) {
-	raw := os.Getenv(relayEnvVar)
-	if raw == "" {
-		t.Skip(relayEnvVar + " not set: run through TestConnectorInBrowser")
-	}
 	var env relayEnv
-	if err := json.Unmarshal([]byte(raw), &env); err != nil {
-		t.Fatal(err)
-	}
+	testkit.BrowserEnv(t, relayEnvVar, &env)
 	runRelayScenario(t, env, storetest.IndexedDB())
 }

@@ -4,12 +4,11 @@ package peertest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
+	"caliopen/shared/testkit"
 	"caliopen/wasm/email"
 	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/store"
@@ -20,14 +19,8 @@ import (
 // the Dovecot mailbox through the relay, TLS ending in WebAssembly, into IndexedDB. It prints
 // a timing line per run (firstSyncLine) for the native test to read.
 func TestBenchFirstSyncBrowser(t *testing.T) {
-	raw := os.Getenv(benchEnvVar)
-	if raw == "" {
-		t.Skip(benchEnvVar + " not set: run through TestBenchFirstSync10k")
-	}
 	var env benchEnv
-	if err := json.Unmarshal([]byte(raw), &env); err != nil {
-		t.Fatal(err)
-	}
+	testkit.BrowserEnv(t, benchEnvVar, &env)
 	acct := &email.Account{ID: "bench-" + env.User,
 		Settings: email.Settings{Address: env.User + "@example.test", Username: env.User,
 			IMAP: email.Server{Host: env.Host, Port: env.Port, Security: email.ImplicitTLS}},
