@@ -205,18 +205,46 @@ func (w *walker) entity(e *message.Entity, path string, depth int) {
 		filename = params["name"]
 	}
 	isAttachment := strings.EqualFold(disp, "attachment") || (filename != "" && !strings.HasPrefix(ctype, "text/"))
+	isText := !isAttachment && (ctype == "text/plain" || ctype == "text/html")
+	if ctype == "application/pgp-encrypted" || ctype == "application/pgp-signature" {
+		return // the control parts of RFC 3156 structures
+	}
+	if !isText { // an attachment: only its size is kept (its bytes are fetched when opened)
+		if filename == "" {
+			filename = defaultName(ctype, path)
+		}
+		var size int64
+		var readErr error
+		switch {
+		case e.Body != nil && w.keep: // decrypted mail: the server cannot give these bytes back
+			var data []byte
+			data, readErr = io.ReadAll(e.Body)
+			size = int64(len(data))
+			if w.p.AttachmentData == nil {
+				w.p.AttachmentData = map[string][]byte{}
+			}
+			w.p.AttachmentData[path] = data
+		case e.Body != nil:
+			size, readErr = io.Copy(io.Discard, e.Body)
+		}
+		if readErr != nil {
+			w.p.note("A part of this message is damaged (%v); what could be read is shown.", shortErr(readErr))
+		}
+		w.p.Body.Attachments = append(w.p.Body.Attachments, model.Attachment{
+			ID: path, Name: filename, ContentType: ctype, Size: size,
+		})
+		return
+	}
 	body, readErr := io.ReadAll(io.LimitReader(e.Body, maxTextBytes+1))
 	if readErr != nil {
 		w.p.note("A part of this message is damaged (%v); what could be read is shown.", shortErr(readErr))
 	}
-	if len(body) > maxTextBytes && strings.HasPrefix(ctype, "text/") && !isAttachment {
+	if len(body) > maxTextBytes {
 		body = body[:maxTextBytes]
 		w.p.note("A text part is larger than %d MB and was cut.", maxTextBytes>>20)
 	}
-	switch {
-	case ctype == "application/pgp-encrypted" || ctype == "application/pgp-signature":
-		return // the control parts of RFC 3156 structures
-	case !isAttachment && ctype == "text/plain":
+	switch ctype {
+	case "text/plain":
 		text := strings.ReplaceAll(toValidUTF8(body), "\r\n", "\n")
 		if strings.EqualFold(params["format"], "flowed") {
 			text = decodeFlowed(text, strings.EqualFold(params["delsp"], "yes"))
@@ -228,34 +256,12 @@ func (w *walker) entity(e *message.Entity, path string, depth int) {
 			w.p.PGPSigned = true
 		}
 		w.text = append(w.text, strings.TrimRight(text, "\n"))
-	case !isAttachment && ctype == "text/html":
+	case "text/html":
 		safe, rep := SanitizeHTML(toValidUTF8(body))
 		w.p.HTML.RemoteBlocked += rep.RemoteBlocked
 		w.p.HTML.Trackers += rep.Trackers
 		w.p.HTML.TrackerHosts = append(w.p.HTML.TrackerHosts, rep.TrackerHosts...)
 		w.html = append(w.html, safe)
-	default:
-		if filename == "" {
-			filename = defaultName(ctype, path)
-		}
-		size := int64(len(body))
-		if w.keep {
-			if e.Body != nil {
-				rest, _ := io.ReadAll(e.Body)
-				body = append(body, rest...)
-			}
-			size = int64(len(body))
-			if w.p.AttachmentData == nil {
-				w.p.AttachmentData = map[string][]byte{}
-			}
-			w.p.AttachmentData[path] = body
-		} else if e.Body != nil {
-			n, _ := io.Copy(io.Discard, e.Body) // count the rest of a large attachment
-			size += n
-		}
-		w.p.Body.Attachments = append(w.p.Body.Attachments, model.Attachment{
-			ID: path, Name: filename, ContentType: ctype, Size: size,
-		})
 	}
 }
 

@@ -4,20 +4,13 @@ package x_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
-	"net/http/httptest"
-	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
-	"caliopen/relay/auth"
-	relaytunnel "caliopen/relay/tunnel"
+	"caliopen/relay/relaytest"
 	"caliopen/shared/fakes/xfake"
 	"caliopen/shared/testkit"
 )
@@ -53,34 +46,10 @@ func startFixture(t *testing.T, opt xfake.Options) *fixture {
 	t.Cleanup(srv.Close)
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
 
-	store, err := auth.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, err := store.Add("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := relaytunnel.DefaultConfig()
-	cfg.Ports = []uint16{uint16(port)}
-	cfg.AllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-	cfg.OriginPatterns = []string{"127.0.0.1:*", "localhost:*"}
-	rec := &testkit.Recorder{}
-	relay := relaytunnel.New(cfg, store, relaytunnel.Options{
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Resolver: hostsResolver{"api.x.test": "127.0.0.1"},
-		Dial:     rec.Dial,
-	})
-	hs := httptest.NewServer(relay)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		relay.Shutdown(ctx)
-		hs.Close()
-	})
-	return &fixture{fake: fake, rec: rec, env: testEnv{
-		RelayURL: "ws" + strings.TrimPrefix(hs.URL, "http") + "/tunnel",
-		Token:    token,
+	rl := relaytest.Start(t, relaytest.Options{Ports: []int{port}, Hosts: map[string]string{"api.x.test": "127.0.0.1"}, Record: true})
+	return &fixture{fake: fake, rec: rl.Recorder, env: testEnv{
+		RelayURL: rl.URL,
+		Token:    rl.Token,
 		CAPEM:    string(caPEM),
 		APIBase:  fmt.Sprintf("https://api.x.test:%d", port),
 	}}
@@ -111,15 +80,6 @@ func seed(f *xfake.Server) {
 func (e testEnv) encode() string {
 	b, _ := json.Marshal(e)
 	return string(b)
-}
-
-type hostsResolver map[string]string
-
-func (h hostsResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	if a, ok := h[host]; ok {
-		return []netip.Addr{netip.MustParseAddr(a)}, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
 
 // checkBlind asserts the relay forwarded bytes but never the DM text or a token.

@@ -3,21 +3,15 @@
 package x_test
 
 import (
-	"encoding/json"
-	"os"
 	"testing"
+
+	"caliopen/shared/testkit"
 )
 
 // TestXInBrowser runs the relay scenario from WebAssembly in Chromium; TestBrowser (native)
 // starts the relay and the fake and passes their addresses in envVar.
 func TestXInBrowser(t *testing.T) {
-	raw := os.Getenv(envVar)
-	if raw == "" {
-		t.Skip(envVar + " not set: run through TestBrowser")
-	}
 	var env testEnv
-	if err := json.Unmarshal([]byte(raw), &env); err != nil {
-		t.Fatal(err)
-	}
+	testkit.BrowserEnv(t, envVar, &env)
 	runScenario(t, env)
 }

@@ -11,6 +11,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"io"
 	"math/big"
@@ -33,6 +34,7 @@ import (
 // CA is a test certificate authority with one server certificate for localhost/127.0.0.1.
 type CA struct {
 	Pool   *x509.CertPool
+	PEM    []byte // the CA certificate, for clients that take PEM (tunnel.TLSConfig)
 	Server tls.Certificate
 }
 
@@ -59,7 +61,8 @@ func NewCA(t testing.TB) *CA {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(caCert)
-	return &CA{Pool: pool, Server: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}}
+	return &CA{Pool: pool, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		Server: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}}
 }
 
 // ServerConfig is the servers' TLS configuration.

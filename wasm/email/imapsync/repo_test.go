@@ -1,9 +1,9 @@
 package imapsync_test
 
 import (
-	"context"
 	"testing"
 
+	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/model"
 	"caliopen/wasm/store"
 	"caliopen/wasm/store/repo"
@@ -20,17 +20,5 @@ func newRepo(t testing.TB) *repo.Repo {
 
 func folderMsgs(t testing.TB, r *repo.Repo, acct, folder string) []model.Message {
 	t.Helper()
-	var out []model.Message
-	p := repo.Page{Limit: 1000}
-	for {
-		ms, next, err := r.FolderMessages(context.Background(), acct, folder, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, ms...)
-		if next == "" {
-			return out
-		}
-		p.After = next
-	}
+	return emailtest.FolderMessages(t, r, acct, folder)
 }

@@ -32,7 +32,8 @@ type Syncer struct {
 	// FirstBatch, BatchSize and Timeout: see Session.
 	FirstBatch, BatchSize int
 	Timeout               time.Duration
-	// Synced is called after each completed sync round (for tests and the UI's "up to date").
+	// Synced is called after each completed sync round, the inbox's last look included, just
+	// before waiting for push (for tests and the UI's "up to date").
 	Synced func(folders []Folder)
 
 	mu      sync.Mutex
@@ -182,9 +183,6 @@ func (s *Syncer) runSession(ctx context.Context) (connected bool, err error) {
 			s.mu.Lock()
 			s.folders = fs
 			s.mu.Unlock()
-			if s.Synced != nil {
-				s.Synced(fs)
-			}
 		}
 		inbox = "INBOX"
 		// Drain the signals the sync itself caused, then sync the inbox once more so that
@@ -196,7 +194,7 @@ func (s *Syncer) runSession(ctx context.Context) (connected bool, err error) {
 		if _, err := sess.SyncFolder(ctx, inbox); err != nil {
 			return true, err
 		}
-		if !full && s.Synced != nil {
+		if s.Synced != nil { // the round is over: next, IDLE (or the poll's wait)
 			s.Synced(s.Folders())
 		}
 		full = false
