@@ -17,6 +17,7 @@ import (
 	"caliopen/shared/sandbox"
 	"caliopen/wasm/api"
 	"caliopen/wasm/platform"
+	"caliopen/wasm/privacy"
 )
 
 // The demo as a newcomer meets it: a relay that routes to the sandbox and describes it;
@@ -80,6 +81,7 @@ func TestDemoEmailThroughTheSandbox(t *testing.T) {
 	if e := u.call(13, "subscribe", api.SubscribeParams{Query: "discussions.page", Args: json.RawMessage(`{"limit":50}`)}, &sub); e != nil {
 		t.Fatal(e)
 	}
+	tapioca, camille := false, ""
 	for {
 		m := u.recv()
 		if string(m["sub"]) != fmt.Sprint(sub.Sub) {
@@ -89,15 +91,43 @@ func TestDemoEmailThroughTheSandbox(t *testing.T) {
 		json.Unmarshal(m["data"], &page)
 		// One discussion per person: the crowd, Tapioca, Camille, the list, the newsletter.
 		if page.Total >= 38 {
-			found := false
 			for _, d := range page.Items {
 				for _, p := range d.People {
-					found = found || p.Name == "Tapioca"
+					if p.Name == "Camille Durand" {
+						camille = d.Key
+					}
+					tapioca = tapioca || p.Name == "Tapioca"
 				}
 			}
-			if found {
+			if tapioca && camille != "" {
 				break
 			}
 		}
+	}
+
+	// With the demo key imported, Camille's encrypted mail reads as decrypted and signed.
+	if e := u.call(14, "keys.import", api.ImportKeyParams{Armored: plan.Key, Passphrase: plan.KeyPassphrase}, nil); e != nil {
+		t.Fatal(e)
+	}
+	ids := 20
+	view := follow(u, &ids, "discussion.messages", api.DiscussionArgs{Key: camille}, "Camille's mail decrypted", func(v api.DiscussionView) bool {
+		for _, m := range v.Messages {
+			if m.Message.Security.Encrypted && m.Message.Security.Signature != "" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, m := range view.Messages {
+		if !m.Message.Security.Encrypted {
+			continue
+		}
+		if m.Message.Security.Signature == "bad" {
+			t.Errorf("Camille's signature reads bad: %+v", m.Message.Security)
+		}
+		if f, ok := m.Privacy.Factor(privacy.FactorEncrypted); !ok || f.Earned == 0 {
+			t.Errorf("an encrypted message earns nothing for encryption: %+v", f)
+		}
+		t.Logf("encrypted message: grade %s score %d", m.Privacy.Grade, m.Privacy.Score)
 	}
 }
