@@ -21,7 +21,12 @@ export const closingPopup = ((): boolean => {
   // The opener sends this window to the next consent page or closes it; if it is gone, the
   // window closes by itself.
   document.getElementById("app")!.textContent = "✓";
-  setTimeout(() => window.close(), 5000);
+  const watch = setInterval(() => {
+    if (!window.opener || window.opener.closed) {
+      clearInterval(watch);
+      window.close();
+    }
+  }, 1000);
   return true;
 })();
 

@@ -1,0 +1,164 @@
+// Two devices of one person, as two Chromium profiles (two IndexedDB databases, two cores),
+// paired through the relay by the recovery phrase: device A adds the demo accounts and
+// starts syncing; device B joins with the phrase and gets A's accounts (sealed in the sync
+// log); a contact merge made on one appears on the other; both edit offline and converge;
+// a reply queued on A is sent once although both devices run the account.
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { after, before, test } from "node:test";
+import { launch, startSandbox } from "./harness.mjs";
+
+const PASS = "correct horse battery staple";
+let sandbox, a, b;
+before(async () => {
+  sandbox = await startSandbox({ tick: "600s" }); // a quiet sandbox: only what the test does
+  a = await launch({ width: 1280, height: 860 }, { locale: "en-US" });
+  b = await launch({ width: 1280, height: 860 }, { locale: "en-US" });
+});
+after(async () => {
+  await a?.close();
+  await b?.close();
+  await sandbox?.stop();
+});
+
+async function onboard(browser) {
+  const page = await browser.context.newPage();
+  await page.goto(`${sandbox.url}/#relay-token=${encodeURIComponent(sandbox.token)}`);
+  const vault = page.getByTestId("setup-vault");
+  await vault.waitFor({ timeout: 30000 });
+  await vault.locator("input").nth(0).fill(PASS);
+  await vault.locator("input").nth(1).fill(PASS);
+  await vault.locator("button").click();
+  const relayForm = page.getByTestId("setup-relay");
+  await relayForm.waitFor({ timeout: 30000 });
+  await relayForm.locator("button").click();
+  await page.getByTestId("demo").waitFor({ timeout: 30000 });
+  return page;
+}
+
+const call = (page, method, params) => page.evaluate(([m, p]) => window.caliopen.core.call(m, p), [method, params]);
+
+/** query reads a live query's current result once. */
+const query = (page, name, args) =>
+  page.evaluate(
+    ([q, a]) =>
+      new Promise((resolve) => {
+        let stop;
+        window.caliopen.core
+          .subscribe(q, a, (data) => {
+            resolve(data);
+            stop?.();
+          })
+          .then((s) => (stop = s));
+      }),
+    [name, args],
+  );
+
+/** tapiocaNetworks lists the networks of Tapioca's discussions on a device, e.g. ["email", "mastodon x"]. */
+async function tapiocaNetworks(page) {
+  const pageOf = await query(page, "discussions.page", { text: "Tapioca", limit: 20 });
+  return pageOf.items.map((d) => [...d.networks].sort().join(" ")).sort();
+}
+
+async function eventually(what, fn, timeout = 60000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last === true) return;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: ${last}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+test("two devices paired by phrase share accounts and contact merges, converge after offline edits, and send once", async () => {
+  // Device A: demo accounts, then a sync space.
+  const pa = await onboard(a);
+  const [popup] = await Promise.all([pa.waitForEvent("popup"), pa.getByTestId("demo").locator("button").click()]);
+  if (!popup.isClosed()) await popup.waitForEvent("close", { timeout: 90000 });
+  await pa.goto(`${sandbox.url}/#/settings`);
+  const syncA = pa.getByTestId("sync-settings");
+  await syncA.waitFor({ timeout: 30000 });
+  if (!(await syncA.evaluate((el) => el.open))) await syncA.locator("summary").click();
+  await pa.getByTestId("sync-create").click();
+  const phrase = (await pa.getByTestId("sync-phrase").innerText()).split(/\s+/).filter((w) => !/^\d+\.?$/.test(w)).join(" ");
+  assert.equal(phrase.split(" ").length, 24, `a 24-word phrase: ${phrase}`);
+  await syncA.locator('[data-testid="sync-secret"] button').click();
+  await pa.locator('[data-testid="sync-settings"][data-state="connected"]').waitFor({ timeout: 60000 });
+
+  // Device B: its own vault, the same relay, joins with the phrase.
+  const pb = await onboard(b);
+  await pb.goto(`${sandbox.url}/#/settings`);
+  const syncB = pb.getByTestId("sync-settings");
+  await syncB.waitFor({ timeout: 30000 });
+  if (!(await syncB.evaluate((el) => el.open))) await syncB.locator("summary").click();
+  await pb.getByTestId("sync-join-secret").fill(phrase);
+  await pb.getByTestId("sync-join").click();
+  await pb.locator('[data-testid="sync-settings"][data-state="connected"]').waitFor({ timeout: 60000 });
+
+  // A's three accounts arrive on B, sealed in the log, and run there.
+  for (const network of ["email", "mastodon", "x"]) {
+    await pb.locator(`[data-testid="account"][data-network="${network}"]`).waitFor({ timeout: 90000 });
+  }
+  await eventually("B has Tapioca's discussions", async () => (await tapiocaNetworks(pb)).length > 0 || "none yet", 90000);
+
+  // A merge on A (Tapioca's email with her Mastodon and X) appears on B.
+  await call(pa, "contacts.link", { identities: ["email:tapioca@tapioca.example", "mastodon:tapioca@mamot.fr"] });
+  for (const [name, page] of [
+    ["A", pa],
+    ["B", pb],
+  ]) {
+    await eventually(`${name} shows one Tapioca discussion on three networks`, async () => {
+      const nets = await tapiocaNetworks(page);
+      return (nets.length === 1 && nets[0] === "email mastodon x") || JSON.stringify(nets);
+    });
+  }
+
+  // Both offline: A splits the email out again, B links Léa's Mastodon with her email.
+  await a.context.setOffline(true);
+  await b.context.setOffline(true);
+  const contactOf = async (page, uri) => {
+    for (const d of (await query(page, "discussions.page", { text: "Tapioca", limit: 5 })).items) {
+      for (const p of d.people) if (p.identities.includes(uri)) return p.contact;
+    }
+  };
+  await call(pa, "contacts.split", { contact: await contactOf(pa, "email:tapioca@tapioca.example"), identities: ["email:tapioca@tapioca.example"] });
+  await call(pb, "contacts.link", { identities: ["email:lea.moreau@framasoft.example", "mastodon:lea@framapiaf.example"] });
+  await a.context.setOffline(false);
+  await b.context.setOffline(false);
+  const state = async (page) => {
+    const tap = await tapiocaNetworks(page);
+    const lea = (await query(page, "discussions.page", { text: "Léa", limit: 5 })).items.map((d) => [...d.networks].sort().join(" "));
+    return JSON.stringify({ tap, lea });
+  };
+  const want = JSON.stringify({ tap: ["email", "mastodon x"], lea: ["email mastodon"] });
+  await eventually("A converges", async () => (await state(pa)) === want || (await state(pa)), 90000);
+  await eventually("B converges", async () => (await state(pb)) === want || (await state(pb)), 90000);
+
+  // A reply queued on A reaches B's outbox too; the claim in the log lets one device send it.
+  const camille = (await query(pa, "discussions.page", { text: "Camille", limit: 5 })).items[0];
+  const view = await query(pa, "discussion.messages", { key: camille.key });
+  const parent = view?.messages?.at(-1)?.message?.id;
+  assert.ok(parent, "Camille's last message");
+  await call(pa, "message.reply", { messageId: parent, text: "Sent from device A only once" });
+  // Camille answers every mail she receives: exactly one answer means one send.
+  await eventually(
+    "Camille answered once",
+    async () => {
+      const msgs = (await query(pa, "discussion.messages", { key: camille.key })).messages;
+      const answers = msgs.filter((m) => /received/i.test(m.message.snippet || ""));
+      return answers.length === 1 || `${answers.length} answers`;
+    },
+    90000,
+  );
+  await new Promise((r) => setTimeout(r, 8000)); // time for a second copy to arrive, if one were sent
+  const msgs = (await query(pa, "discussion.messages", { key: camille.key })).messages;
+  assert.equal(msgs.filter((m) => /received/i.test(m.message.snippet || "")).length, 1, "the reply was sent once");
+
+  mkdirSync("test-results", { recursive: true });
+  await pb.screenshot({ path: "test-results/devices-b.png" });
+});
