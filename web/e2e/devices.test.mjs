@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { launch, startSandbox } from "./harness.mjs";
+import { launch, onboard, startSandbox } from "./harness.mjs";
 
 const PASS = "correct horse battery staple";
 let sandbox, a, b;
@@ -21,18 +21,9 @@ after(async () => {
   await sandbox?.stop();
 });
 
-async function onboard(browser) {
+async function start(browser) {
   const page = await browser.context.newPage();
-  await page.goto(`${sandbox.url}/#relay-token=${encodeURIComponent(sandbox.token)}`);
-  const vault = page.getByTestId("setup-vault");
-  await vault.waitFor({ timeout: 30000 });
-  await vault.locator("input").nth(0).fill(PASS);
-  await vault.locator("input").nth(1).fill(PASS);
-  await vault.locator("button").click();
-  const relayForm = page.getByTestId("setup-relay");
-  await relayForm.waitFor({ timeout: 30000 });
-  await relayForm.locator("button").click();
-  await page.getByTestId("demo").waitFor({ timeout: 30000 });
+  await onboard(page, sandbox, PASS);
   return page;
 }
 
@@ -77,7 +68,7 @@ async function eventually(what, fn, timeout = 60000) {
 
 test("two devices paired by phrase share accounts and contact merges, converge after offline edits, and send once", async () => {
   // Device A: demo accounts, then a sync space.
-  const pa = await onboard(a);
+  const pa = await start(a);
   const [popup] = await Promise.all([pa.waitForEvent("popup"), pa.getByTestId("demo").locator("button").click()]);
   if (!popup.isClosed()) await popup.waitForEvent("close", { timeout: 90000 });
   await pa.goto(`${sandbox.url}/#/settings`);
@@ -91,7 +82,7 @@ test("two devices paired by phrase share accounts and contact merges, converge a
   await pa.locator('[data-testid="sync-settings"][data-state="connected"]').waitFor({ timeout: 60000 });
 
   // Device B: its own vault, the same relay, joins with the phrase.
-  const pb = await onboard(b);
+  const pb = await start(b);
   await pb.goto(`${sandbox.url}/#/settings`);
   const syncB = pb.getByTestId("sync-settings");
   await syncB.waitFor({ timeout: 30000 });

@@ -107,3 +107,21 @@ export async function launch(viewport = { width: 1440, height: 900 }, options = 
     },
   };
 }
+
+/**
+ * onboard walks a new profile through the first two onboarding steps: it opens the app with
+ * the relay token in the URL fragment (as `make run` prints it), creates the vault and keeps
+ * the relay, and returns once the accounts step shows.
+ */
+export async function onboard(page, relay, passphrase = "correct horse battery staple") {
+  await page.goto(`${relay.url}/#relay-token=${encodeURIComponent(relay.token)}`);
+  const vault = page.getByTestId("setup-vault");
+  await vault.waitFor({ timeout: 30000 });
+  await vault.locator("input").nth(0).fill(passphrase);
+  await vault.locator("input").nth(1).fill(passphrase);
+  await vault.locator("button").click();
+  const relayForm = page.getByTestId("setup-relay");
+  await relayForm.waitFor({ timeout: 30000 });
+  await relayForm.locator("button").click();
+  await page.getByTestId("accounts").first().waitFor({ timeout: 30000 });
+}
