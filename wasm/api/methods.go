@@ -536,8 +536,12 @@ type SetVerifiedParams struct {
 type SendPlan struct {
 	Encrypt    bool `json:"encrypt"`    // the default: encrypted unless the user turns it off
 	CanEncrypt bool `json:"canEncrypt"` // every recipient (and the sender) has a usable key
-	// Reason is one sentence for the composer.
-	Reason string `json:"reason"`
+	// Reason is one sentence for the composer; ReasonCode names it for translations:
+	// no-recipient, missing-keys (Missing names them), autocrypt, chosen-keys, discouraged,
+	// available, no-own-key (no key for Sender) or not-email.
+	Reason     string `json:"reason"`
+	ReasonCode string `json:"reasonCode,omitempty"`
+	Sender     string `json:"sender,omitempty"` // the address the message goes out from
 	// Missing are the recipients without a usable key.
 	Missing []string `json:"missing,omitempty"`
 	// Recipients are the addresses the message goes to, each with the key it would be

@@ -64,11 +64,17 @@ export function PlanLine({ plan, encrypt, setEncrypt }: ReturnType<typeof useRep
           <label>
             <input type="checkbox" checked={encrypt} disabled={!plan.canEncrypt} onChange={(e) => setEncrypt((e.target as HTMLInputElement).checked)} /> {t.encrypt}
           </label>{" "}
-          <span class="muted">{encrypt === plan.encrypt ? plan.reason : encrypt ? t.chosenEncrypted : t.chosenClear}</span>
+          <span class="muted">{encrypt === plan.encrypt ? planReason(t, plan) : encrypt ? t.chosenEncrypted : t.chosenClear}</span>
         </>
       )}
     </p>
   );
+}
+
+/** planReason says why a reply will be encrypted or not, in the user's language. */
+function planReason(t: I18n["t"]["keys"], plan: SendPlan): string {
+  const known = (t.reasons as Record<string, ((p: { missing: string; sender: string }) => string) | undefined>)[plan.reasonCode ?? ""];
+  return known ? known({ missing: (plan.missing ?? []).join(", "), sender: plan.sender ?? "" }) : plan.reason;
 }
 
 /** KeysPanel lists the user's keys and contacts' keys with their fingerprints, and makes,

@@ -369,6 +369,8 @@ export interface SendPlan {
   encrypt: boolean;
   canEncrypt: boolean;
   reason: string;
+  reasonCode?: string;
+  sender?: string;
   missing?: string[];
   recipients: PlanRecipient[];
   recommendation: string;

@@ -269,6 +269,18 @@ export const en = {
     encrypt: "Encrypt",
     chosenEncrypted: "Encrypted, as you chose.",
     chosenClear: "Not encrypted, as you chose.",
+    // Why a reply will be encrypted or not (SendPlan.reasonCode).
+    reasons: {
+      "no-recipient": () => "There is no recipient yet.",
+      "missing-keys": (p: { missing: string }) => `Not encrypted: no key for ${p.missing}.`,
+      autocrypt: () => "Encrypted: every recipient uses Autocrypt and asks for encryption, or this replies to an encrypted message.",
+      "chosen-keys": () => "Encrypted: every recipient has a key you imported, verified or found in their Web Key Directory.",
+      discouraged: () =>
+        "Not encrypted by default: a recipient's key may be out of date (their client may have changed), so they might not be able to read it.",
+      available: () => "Encryption is available for every recipient; it is off unless you turn it on.",
+      "no-own-key": (p: { sender: string }) => `Not encrypted: you have no key for ${p.sender} yet (create or import one under Keys).`,
+      "not-email": () => "Not encrypted: end-to-end encryption is for email.",
+    },
   },
   sync: {
     title: "Sync with your other devices",

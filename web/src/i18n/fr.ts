@@ -268,6 +268,20 @@ export const fr: Messages = {
     encrypt: "Chiffrer",
     chosenEncrypted: "Chiffré, comme vous l’avez choisi.",
     chosenClear: "Non chiffré, comme vous l’avez choisi.",
+    reasons: {
+      "no-recipient": () => "Il n’y a pas encore de destinataire.",
+      "missing-keys": (p) => `Non chiffré : aucune clé pour ${p.missing}.`,
+      autocrypt: () =>
+        "Chiffré : chaque destinataire utilise Autocrypt et demande le chiffrement, ou ceci répond à un message chiffré.",
+      "chosen-keys": () =>
+        "Chiffré : chaque destinataire a une clé que vous avez importée, vérifiée ou trouvée dans son annuaire de clés web.",
+      discouraged: () =>
+        "Non chiffré par défaut : la clé d’un destinataire est peut-être périmée (son logiciel a pu changer), il risquerait de ne pas pouvoir le lire.",
+      available: () => "Le chiffrement est possible pour chaque destinataire ; il reste désactivé sauf si vous l’activez.",
+      "no-own-key": (p) =>
+        `Non chiffré : vous n’avez pas encore de clé pour ${p.sender} (créez-en ou importez-en une dans Clés de chiffrement).`,
+      "not-email": () => "Non chiffré : le chiffrement de bout en bout est réservé à l’e-mail.",
+    },
   },
   sync: {
     title: "Synchroniser avec vos autres appareils",
