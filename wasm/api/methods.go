@@ -151,6 +151,10 @@ type StorageInfo struct {
 	UsageBytes int64  `json:"usageBytes,omitempty"` // from navigator.storage.estimate()
 	QuotaBytes int64  `json:"quotaBytes,omitempty"`
 	Error      string `json:"error,omitempty"` // why storage is unavailable, in plain words
+	// ErrorCode names Error for the UI's translations: "no_indexeddb" or "db_failed"
+	// (with ErrorParams "detail").
+	ErrorCode   string            `json:"errorCode,omitempty"`
+	ErrorParams map[string]string `json:"errorParams,omitempty"`
 }
 
 // SubscribeParams names a live query and its arguments.
@@ -177,6 +181,10 @@ type CoreStatus struct {
 	// IndexReady is false while the core rebuilds its discussion index at start.
 	IndexReady bool   `json:"indexReady"`
 	Error      string `json:"error,omitempty"`
+	// ErrorCode names Error for the UI's translations ("load_failed", with ErrorParams
+	// "detail"; else a StorageInfo error code).
+	ErrorCode   string            `json:"errorCode,omitempty"`
+	ErrorParams map[string]string `json:"errorParams,omitempty"`
 }
 
 // SetRoleParams sets this tab's role.
@@ -380,7 +388,11 @@ type AccountHealth struct {
 	Since        time.Time `json:"since,omitzero"`
 	LastActivity time.Time `json:"lastActivity,omitzero"`
 	Error        string    `json:"error,omitempty"`
-	RetryAt      time.Time `json:"retryAt,omitzero"`
+	// Code names Error for the UI's translations, Params are the values it names (see
+	// healthCodes in wasm/app/health.go).
+	Code    string            `json:"code,omitempty"`
+	Params  map[string]string `json:"params,omitempty"`
+	RetryAt time.Time         `json:"retryAt,omitzero"`
 }
 
 // SyncProgress is how far a first sync has come.
@@ -477,9 +489,11 @@ type KeyView struct {
 	Verified bool   `json:"verified,omitempty"`
 	// Locked is true for an own key whose secret half is sealed in the locked vault.
 	Locked bool `json:"locked,omitempty"`
-	// Problem says why the key cannot be used now (revoked, expired), or is empty.
-	Problem string    `json:"problem,omitempty"`
-	AddedAt time.Time `json:"addedAt,omitzero"`
+	// Problem says why the key cannot be used now (revoked, expired), or is empty;
+	// ProblemCode names it for translations: revoked, expired or cannot-encrypt.
+	Problem     string    `json:"problem,omitempty"`
+	ProblemCode string    `json:"problemCode,omitempty"`
+	AddedAt     time.Time `json:"addedAt,omitzero"`
 }
 
 // GenerateKeyParams names the address (one of the user's email accounts) and the name on
@@ -522,8 +536,12 @@ type SetVerifiedParams struct {
 type SendPlan struct {
 	Encrypt    bool `json:"encrypt"`    // the default: encrypted unless the user turns it off
 	CanEncrypt bool `json:"canEncrypt"` // every recipient (and the sender) has a usable key
-	// Reason is one sentence for the composer.
-	Reason string `json:"reason"`
+	// Reason is one sentence for the composer; ReasonCode names it for translations:
+	// no-recipient, missing-keys (Missing names them), autocrypt, chosen-keys, discouraged,
+	// available, no-own-key (no key for Sender) or not-email.
+	Reason     string `json:"reason"`
+	ReasonCode string `json:"reasonCode,omitempty"`
+	Sender     string `json:"sender,omitempty"` // the address the message goes out from
 	// Missing are the recipients without a usable key.
 	Missing []string `json:"missing,omitempty"`
 	// Recipients are the addresses the message goes to, each with the key it would be

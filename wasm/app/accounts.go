@@ -402,11 +402,11 @@ func (m *accounts) view(a model.Account) api.AccountView {
 		v.Health = r.conn.Health()
 		v.Progress = r.conn.Progress()
 	case m.vault.Locked():
-		v.Health = api.AccountHealth{State: "locked", Error: "The vault is locked: unlock it to connect."}
+		v.Health = coded(api.AccountHealth{State: "locked", Error: "The vault is locked: unlock it to connect."}, "vault-locked")
 	case !relay:
-		v.Health = api.AccountHealth{State: "no-relay", Error: "No relay is set: the app reaches servers through one."}
+		v.Health = coded(api.AccountHealth{State: "no-relay", Error: "No relay is set: the app reaches servers through one."}, "no-relay")
 	case !m.a.leader.Load():
-		v.Health = api.AccountHealth{State: "other-tab", Error: "Another tab of the app keeps this account in sync."}
+		v.Health = coded(api.AccountHealth{State: "other-tab", Error: "Another tab of the app keeps this account in sync."}, "other-tab")
 	default:
 		v.Health = api.AccountHealth{State: "idle"}
 	}

@@ -171,7 +171,7 @@ func (a *app) info(ctx context.Context, measure bool) api.CoreInfoResult {
 		info.Storage.Backend = "memory"
 	}
 	if a.o.DBError != nil {
-		info.Storage.Error = "The local database could not be opened: " + a.o.DBError.Error()
+		a.dbFailed(&info.Storage)
 	}
 	if measure {
 		info.Storage = a.storage(ctx)
@@ -183,9 +183,15 @@ func (a *app) storage(ctx context.Context) api.StorageInfo {
 	info := platform.StorageInfo(ctx)
 	if a.o.DBError != nil {
 		info.Available = false
-		info.Error = "The local database could not be opened: " + a.o.DBError.Error()
+		a.dbFailed(&info)
 	}
 	return info
+}
+
+// dbFailed says in info that the local database could not be opened, and why.
+func (a *app) dbFailed(info *api.StorageInfo) {
+	info.Error = "The local database could not be opened: " + a.o.DBError.Error()
+	info.ErrorCode, info.ErrorParams = "db_failed", map[string]string{"detail": a.o.DBError.Error()}
 }
 
 func (a *app) status(ctx context.Context, _ api.Empty) (api.CoreStatus, error) {
@@ -194,6 +200,7 @@ func (a *app) status(ctx context.Context, _ api.Empty) (api.CoreStatus, error) {
 	st.IndexReady = done && err == nil
 	if err != nil {
 		st.Error = "Your messages could not be loaded: " + err.Error()
+		st.ErrorCode, st.ErrorParams = "load_failed", map[string]string{"detail": err.Error()}
 	}
 	return st, nil
 }

@@ -62,12 +62,12 @@ func fetchSandbox(ctx context.Context, relayURL, token string) (*sandboxDescript
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, relayURL+"/sandbox", nil)
 	if err != nil {
-		return nil, api.Errorf(api.CodeBadRequest, "The relay address is not valid: "+err.Error())
+		return nil, api.Errorf("relay_url_invalid", "The relay address is not valid: "+err.Error()).With("detail", err.Error())
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, api.Errorf(api.CodeUnavailable, "The relay could not be reached: "+err.Error())
+		return nil, api.Errorf("relay_unreachable", "The relay could not be reached: "+err.Error()).With("detail", err.Error())
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
@@ -77,14 +77,14 @@ func fetchSandbox(ctx context.Context, relayURL, token string) (*sandboxDescript
 	case http.StatusNotFound:
 		return nil, api.Errorf("no_sandbox", "This relay runs without the demo sandbox (start it with `make run`).")
 	default:
-		return nil, api.Errorf(api.CodeUnavailable, fmt.Sprintf("The relay answered %s.", resp.Status))
+		return nil, api.Errorf("relay_status", fmt.Sprintf("The relay answered %s.", resp.Status)).With("status", resp.Status)
 	}
 	var d sandboxDescription
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&d); err != nil {
-		return nil, api.Errorf(api.CodeUnavailable, "The relay's sandbox description is damaged: "+err.Error())
+		return nil, api.Errorf("sandbox_damaged", "The relay's sandbox description is damaged: "+err.Error()).With("detail", err.Error())
 	}
 	if d.TrustedCA == "" || len(d.TrustedDomains) == 0 || d.Email.Address == "" {
-		return nil, api.Errorf(api.CodeUnavailable, "The relay's sandbox description is incomplete.")
+		return nil, api.Errorf("sandbox_incomplete", "The relay's sandbox description is incomplete.")
 	}
 	return &d, nil
 }

@@ -297,7 +297,7 @@ func TestEncryptedMailWithGnuPG(t *testing.T) {
 		t.Fatalf("waiting: %+v", waiting.Security)
 	}
 	protected, _ := later.ExportSecret([]byte("another passphrase"))
-	if code := u.fails("keys.import", api.ImportKeyParams{Armored: protected, Passphrase: "wrong one"}); code != "wrong_passphrase" {
+	if code := u.fails("keys.import", api.ImportKeyParams{Armored: protected, Passphrase: "wrong one"}); code != "wrong_key_passphrase" {
 		t.Fatalf("wrong passphrase: %s", code)
 	}
 	u.must("keys.import", api.ImportKeyParams{Armored: protected, Passphrase: "another passphrase"}, nil)
@@ -317,7 +317,7 @@ func TestEncryptedMailWithGnuPG(t *testing.T) {
 
 	// Keys leave as the user asks: a protected secret key, a revocation certificate.
 	var exported api.ArmoredKey
-	if code := u.fails("keys.exportSecret", api.ExportSecretParams{Fingerprint: key.Fingerprint, Passphrase: "short"}); code != api.CodeBadRequest {
+	if code := u.fails("keys.exportSecret", api.ExportSecretParams{Fingerprint: key.Fingerprint, Passphrase: "short"}); code != "weak_export_passphrase" {
 		t.Fatalf("short export passphrase: %s", code)
 	}
 	u.must("keys.exportSecret", api.ExportSecretParams{Fingerprint: key.Fingerprint, Passphrase: "backup passphrase"}, &exported)

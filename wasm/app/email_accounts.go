@@ -79,7 +79,7 @@ func (m *accounts) addEmail(ctx context.Context, p api.AddEmailParams) (api.Acco
 		settings.Address, settings.Name = addr, p.Name
 	}
 	if err := settings.Validate(); err != nil {
-		return api.AccountView{}, api.Errorf(api.CodeBadRequest, err.Error())
+		return api.AccountView{}, api.Errorf("bad_settings", err.Error()).With("detail", err.Error())
 	}
 	id := newID()
 	acct := &email.Account{ID: id, Settings: settings, Password: p.Password, Transport: transport(d, pin)}
@@ -108,18 +108,18 @@ func connectError(err error) error {
 	case errors.Is(err, email.ErrAuth):
 		return api.Errorf("auth", "The server refused this address or password (some providers need an app password).")
 	}
-	return tunnelError(err, "The server could not be reached: ")
+	return tunnelError(err, api.CodeUnavailable, "The server could not be reached: ")
 }
 
 // tunnelError says what the relay refused, or that the server could not be reached.
-func tunnelError(err error, unreachable string) error {
+func tunnelError(err error, code, unreachable string) error {
 	switch {
 	case errors.Is(err, tunnel.ErrAuth):
 		return api.Errorf("relay_auth", "The relay refused the access token.")
 	case errors.Is(err, tunnel.ErrDenied):
 		return api.Errorf("relay_denied", "The relay does not allow connections to this server: "+err.Error()).With("detail", err.Error())
 	}
-	return api.Errorf(api.CodeUnavailable, unreachable+err.Error()).With("detail", err.Error())
+	return api.Errorf(code, unreachable+err.Error()).With("detail", err.Error())
 }
 
 // emailConn is a running email account: IMAP sync and IDLE, SMTP for its outbox.
@@ -157,8 +157,7 @@ func (c *emailConn) Run(ctx context.Context) { _ = c.conn.Run(ctx) }
 func (c *emailConn) Outbox() outbox.Handler { return c.conn }
 
 func (c *emailConn) Health() api.AccountHealth {
-	h := c.conn.State()
-	return api.AccountHealth{State: string(h.State), Since: h.Since, LastActivity: h.LastActivity, Error: h.Err, RetryAt: h.RetryAt}
+	return emailHealth(c.conn.State())
 }
 
 func (c *emailConn) Progress() *api.SyncProgress {

@@ -257,7 +257,7 @@ func (k *keys) generate(ctx context.Context, p api.GenerateKeyParams) (api.KeyVi
 		}
 	}
 	if !found {
-		return api.KeyView{}, api.Errorf(api.CodeBadRequest, "Add the email account "+addr+" first: a key is made for one of your addresses.")
+		return api.KeyView{}, api.Errorf("key_needs_account", "Add the email account "+addr+" first: a key is made for one of your addresses.").With("address", addr)
 	}
 	s, err := pgp.Generate(p.Name, addr)
 	if err != nil {
@@ -269,7 +269,7 @@ func (k *keys) generate(ctx context.Context, p api.GenerateKeyParams) (api.KeyVi
 func (k *keys) importKey(ctx context.Context, p api.ImportKeyParams) (api.KeysView, error) {
 	data := []byte(strings.TrimSpace(p.Armored))
 	if len(data) == 0 {
-		return api.KeysView{}, api.Errorf(api.CodeBadRequest, "Paste an armored OpenPGP key.")
+		return api.KeysView{}, api.Errorf("missing_key", "Paste an armored OpenPGP key.")
 	}
 	s, err := pgp.ImportSecret(data, []byte(p.Passphrase))
 	switch {
@@ -278,22 +278,22 @@ func (k *keys) importKey(ctx context.Context, p api.ImportKeyParams) (api.KeysVi
 			return api.KeysView{}, err
 		}
 		if s.Address() == "" {
-			return api.KeysView{}, api.Errorf(api.CodeBadRequest, "This key names no email address.")
+			return api.KeysView{}, api.Errorf("key_no_address", "This key names no email address.")
 		}
 		v, err := k.addOwn(ctx, s)
 		return api.KeysView{Own: []api.KeyView{v}}, err
 	case errors.Is(err, pgp.ErrNotSecret):
 		return k.importPublic(ctx, data)
 	case strings.Contains(err.Error(), "passphrase"):
-		return api.KeysView{}, api.Errorf("wrong_passphrase", "This passphrase does not unlock the key.")
+		return api.KeysView{}, api.Errorf("wrong_key_passphrase", "This passphrase does not unlock the key.")
 	}
-	return api.KeysView{}, api.Errorf(api.CodeBadRequest, "This is not an OpenPGP key that can be read: "+err.Error())
+	return api.KeysView{}, api.Errorf("bad_key", "This is not an OpenPGP key that can be read: "+err.Error()).With("detail", err.Error())
 }
 
 func (k *keys) importPublic(ctx context.Context, data []byte) (api.KeysView, error) {
 	pubs, err := pgp.ParsePublicKeys(data)
 	if err != nil {
-		return api.KeysView{}, api.Errorf(api.CodeBadRequest, "This is not an OpenPGP key that can be read: "+err.Error())
+		return api.KeysView{}, api.Errorf("bad_key", "This is not an OpenPGP key that can be read: "+err.Error()).With("detail", err.Error())
 	}
 	var out api.KeysView
 	for _, pub := range pubs {
@@ -303,7 +303,7 @@ func (k *keys) importPublic(ctx context.Context, data []byte) (api.KeysView, err
 		out.Contacts = append(out.Contacts, contactView(k.ring.Add(pub.Address(), pub, pgp.SourceImport)))
 	}
 	if len(out.Contacts) == 0 {
-		return out, api.Errorf(api.CodeBadRequest, "This key names no email address.")
+		return out, api.Errorf("key_no_address", "This key names no email address.")
 	}
 	return out, k.saveContacts(ctx)
 }
@@ -331,7 +331,7 @@ func (k *keys) publicKey(fingerprint string) *pgp.PublicKey {
 func (k *keys) exportPublic(_ context.Context, p api.KeyRef) (api.ArmoredKey, error) {
 	pub := k.publicKey(p.Fingerprint)
 	if pub == nil {
-		return api.ArmoredKey{}, api.Errorf(api.CodeNotFound, "No key has this fingerprint.")
+		return api.ArmoredKey{}, api.Errorf("no_such_key", "No key has this fingerprint.")
 	}
 	a, err := pub.Armored()
 	return api.ArmoredKey{Armored: a}, err
@@ -346,7 +346,7 @@ func (k *keys) unlockedOwn(fingerprint string) (*pgp.SecretKey, error) {
 	s := k.secrets[strings.ToLower(fingerprint)]
 	k.mu.Unlock()
 	if s == nil {
-		return nil, api.Errorf(api.CodeNotFound, "None of your keys has this fingerprint.")
+		return nil, api.Errorf("no_such_own_key", "None of your keys has this fingerprint.")
 	}
 	return s, nil
 }
@@ -357,7 +357,7 @@ func (k *keys) exportSecret(_ context.Context, p api.ExportSecretParams) (api.Ar
 		return api.ArmoredKey{}, err
 	}
 	if len(p.Passphrase) < 8 {
-		return api.ArmoredKey{}, api.Errorf(api.CodeBadRequest, "Choose a passphrase of at least 8 characters to protect the exported key.")
+		return api.ArmoredKey{}, api.Errorf("weak_export_passphrase", "Choose a passphrase of at least 8 characters to protect the exported key.")
 	}
 	a, err := s.ExportSecret([]byte(p.Passphrase))
 	return api.ArmoredKey{Armored: a}, err
@@ -383,7 +383,7 @@ func (k *keys) setVerified(ctx context.Context, p api.SetVerifiedParams) (api.Em
 			}
 		}
 		if learnt == nil {
-			return api.Empty{}, api.Errorf(api.CodeNotFound, "No key with this fingerprint is known for "+addr+".")
+			return api.Empty{}, api.Errorf("no_such_contact_key", "No key with this fingerprint is known for "+addr+".").With("address", addr)
 		}
 		k.ring.Add(addr, learnt, pgp.SourceAutocrypt)
 		k.ring.SetVerified(addr, fpr, p.Verified)
@@ -444,14 +444,21 @@ func (k *keys) ownView(o ownKey, pub *pgp.PublicKey) api.KeyView {
 	k.mu.Lock()
 	locked := k.secrets[o.Fingerprint] == nil
 	k.mu.Unlock()
-	return api.KeyView{Fingerprint: o.Fingerprint, Display: pgp.FormatFingerprint(o.Fingerprint), Address: o.Address,
-		Source: "own", Verified: true, Locked: locked, Problem: pub.Usable(time.Now().Unix()), AddedAt: o.AddedAt}
+	return withProblem(api.KeyView{Fingerprint: o.Fingerprint, Display: pgp.FormatFingerprint(o.Fingerprint), Address: o.Address,
+		Source: "own", Verified: true, Locked: locked, AddedAt: o.AddedAt}, pub)
 }
 
 func contactView(c *pgp.ContactKey) api.KeyView {
 	fpr := c.Key.Fingerprint()
-	return api.KeyView{Fingerprint: fpr, Display: pgp.FormatFingerprint(fpr), Address: c.Address, Source: string(c.Source),
-		Verified: c.Verified, Problem: c.Key.Usable(time.Now().Unix()), AddedAt: c.AddedAt}
+	return withProblem(api.KeyView{Fingerprint: fpr, Display: pgp.FormatFingerprint(fpr), Address: c.Address, Source: string(c.Source),
+		Verified: c.Verified, AddedAt: c.AddedAt}, c.Key)
+}
+
+// withProblem says in v why pub cannot be used now, if it cannot, with the reason's code.
+func withProblem(v api.KeyView, pub *pgp.PublicKey) api.KeyView {
+	v.Problem = pub.Usable(time.Now().Unix())
+	v.ProblemCode = map[string]string{pgp.ProblemRevoked: "revoked", pgp.ProblemExpired: "expired", pgp.ProblemCannotEncrypt: "cannot-encrypt"}[v.Problem]
+	return v
 }
 
 // httpClient reaches HTTPS servers (Web Key Directories) through the relay tunnel set at the

@@ -173,7 +173,7 @@ func (k *keys) plan(ctx context.Context, s email.Settings, d *smtpsend.Draft) pl
 		OwnPreference: ownPreference, ReplyToEncrypted: d.Parent != nil && d.Parent.Security.Encrypted}, time.Now())
 	if p.me == nil {
 		p.Encrypt, p.CanEncrypt = false, false
-		p.Reason = "Not encrypted: you have no key for " + s.Address + " yet (create or import one under Keys)."
+		p.ReasonCode, p.Reason = "no-own-key", "Not encrypted: you have no key for "+s.Address+" yet (create or import one under Keys)."
 	}
 	return p
 }
@@ -232,14 +232,14 @@ func (k *keys) planReply(ctx context.Context, p api.ReplyParams) (api.SendPlan, 
 		return api.SendPlan{}, api.Errorf(api.CodeNotFound, "This message is not stored on this device.")
 	}
 	if parent.Network != model.Email {
-		return api.SendPlan{Reason: "Not encrypted: end-to-end encryption is for email.", Recipients: []api.PlanRecipient{}}, nil
+		return api.SendPlan{Reason: "Not encrypted: end-to-end encryption is for email.", ReasonCode: "not-email", Recipients: []api.PlanRecipient{}}, nil
 	}
 	d, s, err := k.a.accts.emailReplyDraft(ctx, parent, p)
 	if err != nil {
 		return api.SendPlan{}, err
 	}
 	pl := k.plan(ctx, s, d)
-	out := api.SendPlan{Encrypt: pl.Encrypt, CanEncrypt: pl.CanEncrypt, Reason: pl.Reason, Missing: pl.Missing,
+	out := api.SendPlan{Encrypt: pl.Encrypt, CanEncrypt: pl.CanEncrypt, Reason: pl.Reason, ReasonCode: pl.ReasonCode, Sender: s.Address, Missing: pl.Missing,
 		Recommendation: string(pl.Recommendation), Recipients: []api.PlanRecipient{}}
 	for _, r := range d.Recipients() {
 		pr := api.PlanRecipient{Address: strings.ToLower(r)}

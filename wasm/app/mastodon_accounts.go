@@ -33,7 +33,7 @@ func mastodonSignIn(instance, redirect string) *mastodon.SignIn {
 
 func (m *accounts) mastodonSignIn(ctx context.Context, p api.MastodonSignInParams) (api.SignInStarted, error) {
 	if strings.TrimSpace(p.Instance) == "" {
-		return api.SignInStarted{}, api.Errorf(api.CodeBadRequest, "Enter your instance (mastodon.social) or your address (@you@mastodon.social).")
+		return api.SignInStarted{}, api.Errorf("missing_instance", "Enter your instance (mastodon.social) or your address (@you@mastodon.social).")
 	}
 	if m.vault.Locked() {
 		return api.SignInStarted{}, api.Errorf("locked", "Unlock the vault first: the sign-in is kept in it.")
@@ -44,7 +44,7 @@ func (m *accounts) mastodonSignIn(ctx context.Context, p api.MastodonSignInParam
 	}
 	pend, err := mastodonSignIn(p.Instance, redirect).Start(ctx, p.Instance)
 	if err != nil {
-		return api.SignInStarted{}, mastodonError(err, "The instance could not be reached: ")
+		return api.SignInStarted{}, mastodonError(err, "instance_unreachable", "The instance could not be reached: ")
 	}
 	if err := m.keepPending(ctx, pend.State, pending{Network: model.Mastodon, Mastodon: pend}); err != nil {
 		return api.SignInStarted{}, err
@@ -55,21 +55,21 @@ func (m *accounts) mastodonSignIn(ctx context.Context, p api.MastodonSignInParam
 func (m *accounts) finishMastodon(ctx context.Context, pend *mastodon.Pending, callback string) (api.AccountView, error) {
 	creds, err := mastodonSignIn(pend.Instance, pend.RedirectURI).Finish(ctx, pend, callback)
 	if err != nil {
-		return api.AccountView{}, mastodonError(err, "The sign-in could not be completed: ")
+		return api.AccountView{}, mastodonError(err, "signin_incomplete", "The sign-in could not be completed: ")
 	}
 	return m.saveMastodon(ctx, creds)
 }
 
 func (m *accounts) mastodonToken(ctx context.Context, p api.MastodonTokenParams) (api.AccountView, error) {
 	if strings.TrimSpace(p.Instance) == "" || strings.TrimSpace(p.Token) == "" {
-		return api.AccountView{}, api.Errorf(api.CodeBadRequest, "Enter your instance and the access token made in its Development settings.")
+		return api.AccountView{}, api.Errorf("missing_token", "Enter your instance and the access token made in its Development settings.")
 	}
 	if m.vault.Locked() {
 		return api.AccountView{}, api.Errorf("locked", "Unlock the vault first: the token is kept in it.")
 	}
 	creds, err := mastodonSignIn(p.Instance, "").WithToken(ctx, p.Instance, p.Token)
 	if err != nil {
-		return api.AccountView{}, mastodonError(err, "The token could not be checked: ")
+		return api.AccountView{}, mastodonError(err, "token_unchecked", "The token could not be checked: ")
 	}
 	return m.saveMastodon(ctx, creds)
 }
@@ -85,17 +85,17 @@ func (m *accounts) saveMastodon(ctx context.Context, creds *mastodon.Credentials
 }
 
 // mastodonError turns a sign-in failure into words the user can act on.
-func mastodonError(err error, unreachable string) error {
+func mastodonError(err error, code, unreachable string) error {
 	var ae *mastodon.APIError
 	switch {
 	case errors.Is(err, mastodon.ErrStateMismatch):
 		return api.Errorf("state_mismatch", "This sign-in answer does not belong to the sign-in started here. Start again.")
 	case errors.As(err, &ae) && ae.Status == 401:
-		return api.Errorf("auth", "The instance refused the token: "+ae.Message)
+		return api.Errorf("instance_refused_token", "The instance refused the token: "+ae.Message).With("detail", ae.Message)
 	case mastodon.Permanent(err):
-		return api.Errorf("refused", "The instance refused: "+err.Error())
+		return api.Errorf("instance_refused", "The instance refused: "+err.Error()).With("detail", err.Error())
 	}
-	return api.Errorf(api.CodeUnavailable, unreachable+err.Error())
+	return api.Errorf(code, unreachable+err.Error()).With("detail", err.Error())
 }
 
 // mastodonConn is a running Mastodon account: REST sync, the direct stream, backfill.
@@ -150,7 +150,8 @@ func (c *mastodonConn) Run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		c.set(mastodon.Status{State: mastodon.Error, Message: "The instance could not be reached: " + err.Error(), Since: time.Now(), RetryAt: time.Now().Add(delay)})
+		c.set(mastodon.Status{State: mastodon.Error, Message: "The instance could not be reached: " + err.Error(),
+			Problem: problemUnreachable, Cause: err.Error(), Since: time.Now(), RetryAt: time.Now().Add(delay)})
 		if !sleep(ctx, delay) {
 			return
 		}
@@ -203,8 +204,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 func (c *mastodonConn) Health() api.AccountHealth {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := c.status
-	return api.AccountHealth{State: string(s.State), Since: s.Since, Error: s.Message, RetryAt: s.RetryAt}
+	return mastodonHealth(c.status)
 }
 
 func (c *mastodonConn) Progress() *api.SyncProgress {

@@ -55,7 +55,7 @@ func (m *accounts) keepPending(ctx context.Context, state string, p pending) err
 func (m *accounts) takePending(ctx context.Context, state string) (pending, error) {
 	var p pending
 	if state == "" {
-		return p, api.Errorf(api.CodeBadRequest, "This address is not a sign-in answer (it has no state).")
+		return p, api.Errorf("not_signin_answer", "This address is not a sign-in answer (it has no state).")
 	}
 	raw, err := m.vault.Get(ctx, pendingPrefix+state)
 	if errors.Is(err, vault.ErrNotFound) {
@@ -69,7 +69,7 @@ func (m *accounts) takePending(ctx context.Context, state string) (pending, erro
 		return p, err
 	}
 	if time.Since(p.Started) > pendingTTL {
-		return p, api.Errorf("expired", "This sign-in was started too long ago. Start again.")
+		return p, api.Errorf("signin_expired", "This sign-in was started too long ago. Start again.")
 	}
 	return p, nil
 }
@@ -99,7 +99,7 @@ func (m *accounts) finishSignIn(ctx context.Context, p api.FinishSignInParams) (
 	}
 	u, err := url.Parse(strings.TrimSpace(p.CallbackURL))
 	if err != nil {
-		return api.AccountView{}, api.Errorf(api.CodeBadRequest, "This is not a sign-in answer: "+err.Error())
+		return api.AccountView{}, api.Errorf("not_signin_answer", "This is not a sign-in answer: "+err.Error()).With("detail", err.Error())
 	}
 	pend, err := m.takePending(ctx, u.Query().Get("state"))
 	if err != nil {
@@ -111,14 +111,14 @@ func (m *accounts) finishSignIn(ctx context.Context, p api.FinishSignInParams) (
 	case pend.Network == model.X && pend.X != nil:
 		return m.finishX(ctx, pend.X, u.String())
 	}
-	return api.AccountView{}, api.Errorf(api.CodeBadRequest, "This sign-in is of an unknown kind.")
+	return api.AccountView{}, api.Errorf("unknown_signin_kind", "This sign-in is of an unknown kind.")
 }
 
 // checkRedirect checks the callback address the UI gives: the app's own origin.
 func checkRedirect(redirect string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(redirect))
 	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) || u.Fragment != "" {
-		return "", api.Errorf(api.CodeBadRequest, "The callback address must be an https:// address of this app (http:// only on this computer).")
+		return "", api.Errorf("bad_callback", "The callback address must be an https:// address of this app (http:// only on this computer).")
 	}
 	return u.String(), nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -65,7 +66,7 @@ func (s *syncer) create(ctx context.Context, _ api.Empty) (api.SyncSecret, error
 		return api.SyncSecret{}, api.Errorf("locked", "Unlock the vault first: the sync key is kept in it.")
 	}
 	if _, err := s.vault().Get(ctx, secretSyncKey); err == nil {
-		return api.SyncSecret{}, api.Errorf("exists", "This device already belongs to a sync space.")
+		return api.SyncSecret{}, api.Errorf("sync_exists", "This device already belongs to a sync space.")
 	}
 	key, err := syncspace.NewKey()
 	if err != nil {
@@ -81,7 +82,7 @@ func (s *syncer) create(ctx context.Context, _ api.Empty) (api.SyncSecret, error
 func (s *syncer) join(ctx context.Context, p api.SyncJoinParams) (api.Empty, error) {
 	key, err := syncspace.ParseSecret(p.Secret)
 	if err != nil {
-		return api.Empty{}, api.Errorf(api.CodeBadRequest, strings.TrimPrefix(err.Error(), "syncspace: "))
+		return api.Empty{}, secretError(err)
 	}
 	if s.vault().Locked() {
 		return api.Empty{}, api.Errorf("locked", "Unlock the vault first: the sync key is kept in it.")
@@ -326,4 +327,23 @@ func (s *syncer) applyRemote(ctx context.Context, client *syncspace.Client) erro
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// secretError says what is wrong with a recovery phrase or pairing code: sync_code_invalid,
+// sync_phrase_length {words}, sync_phrase_word {position, word} or sync_phrase_checksum.
+func secretError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "syncspace: ")
+	var se *syncspace.SecretError
+	if !errors.As(err, &se) {
+		return api.Errorf("sync_secret_invalid", msg)
+	}
+	switch se.Problem {
+	case "length":
+		return api.Errorf("sync_phrase_length", msg).With("words", strconv.Itoa(se.Words))
+	case "word":
+		return api.Errorf("sync_phrase_word", msg).With("position", strconv.Itoa(se.Position)).With("word", se.Word)
+	case "checksum":
+		return api.Errorf("sync_phrase_checksum", msg)
+	}
+	return api.Errorf("sync_code_invalid", msg)
 }

@@ -139,10 +139,10 @@ func TestTwoDevicesShareAContactMerge(t *testing.T) {
 	if e := a.call(1, "sync.create", api.Empty{}, &secret); e != nil {
 		t.Fatal(e)
 	}
-	if e := a.call(2, "sync.create", api.Empty{}, nil); e == nil || e.Code != "exists" {
+	if e := a.call(2, "sync.create", api.Empty{}, nil); e == nil || e.Code != "sync_exists" {
 		t.Fatalf("second create: %v", e)
 	}
-	if e := b.call(3, "sync.join", api.SyncJoinParams{Secret: "abandon ability able"}, nil); e == nil || e.Code != api.CodeBadRequest {
+	if e := b.call(3, "sync.join", api.SyncJoinParams{Secret: "abandon ability able"}, nil); e == nil || e.Code != "sync_phrase_length" || e.Params["words"] != "3" {
 		t.Fatalf("bad phrase: %v", e)
 	}
 	if e := b.call(4, "sync.join", api.SyncJoinParams{Secret: secret.Phrase}, nil); e != nil {

@@ -52,7 +52,7 @@ func xSettingsOf(a model.Account) xAppSettings {
 func (s xAppSettings) app(d *tunnel.Dialer) (*x.App, error) {
 	hc, err := x.NewHTTPClient(d, []byte(s.CAPEM))
 	if err != nil {
-		return nil, api.Errorf(api.CodeBadRequest, "The certificate authority is not a PEM certificate: "+err.Error())
+		return nil, api.Errorf("bad_ca", "The certificate authority is not a PEM certificate: "+err.Error()).With("detail", err.Error())
 	}
 	app := &x.App{ClientID: s.ClientID, RedirectURI: s.RedirectURI, HTTP: hc}
 	if s.APIBase != "" && s.APIBase != x.DefaultAPIBase {
@@ -79,7 +79,7 @@ func (m *accounts) xSignIn(ctx context.Context, p api.XSignInParams) (api.SignIn
 	}
 	s := xAppSettings{ClientID: strings.TrimSpace(p.ClientID), CAPEM: p.CAPEM}
 	if s.ClientID == "" {
-		return api.SignInStarted{}, api.Errorf(api.CodeBadRequest, "Enter the client id of your X developer app (OAuth 2.0, public client).")
+		return api.SignInStarted{}, api.Errorf("missing_client_id", "Enter the client id of your X developer app (OAuth 2.0, public client).")
 	}
 	if s.RedirectURI, err = checkRedirect(p.RedirectURI); err != nil {
 		return api.SignInStarted{}, err
@@ -87,14 +87,14 @@ func (m *accounts) xSignIn(ctx context.Context, p api.XSignInParams) (api.SignIn
 	if base := strings.TrimRight(strings.TrimSpace(p.APIBase), "/"); base != "" {
 		u, err := url.Parse(base)
 		if err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" {
-			return api.SignInStarted{}, api.Errorf(api.CodeBadRequest, "The API address must be an https:// origin, such as https://api.x.com.")
+			return api.SignInStarted{}, api.Errorf("bad_api_base", "The API address must be an https:// origin, such as https://api.x.com.")
 		}
 		s.APIBase = base
 	}
 	if p.AuthorizeURL != "" {
 		u, err := url.Parse(p.AuthorizeURL)
 		if err != nil || u.Host == "" || !(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
-			return api.SignInStarted{}, api.Errorf(api.CodeBadRequest, "The consent page must be an https:// address (http:// only on this computer).")
+			return api.SignInStarted{}, api.Errorf("bad_authorize_url", "The consent page must be an https:// address (http:// only on this computer).")
 		}
 		s.AuthorizeURL = p.AuthorizeURL
 	}
@@ -156,13 +156,15 @@ func xError(err error) error {
 	case errors.Is(err, x.ErrStateMismatch):
 		return api.Errorf("state_mismatch", "This sign-in answer does not belong to the sign-in started here. Start again.")
 	case errors.As(err, &oe):
-		return api.Errorf("refused", "X refused the sign-in ("+oe.Code+"): "+oe.Description+" Check the client id and that the app's callback address is exactly this app's.")
+		return api.Errorf("x_signin_refused", "X refused the sign-in ("+oe.Code+"): "+oe.Description+" Check the client id and that the app's callback address is exactly this app's.").
+			With("code", oe.Code).With("description", oe.Description)
 	case errors.As(err, &ae) && ae.Refused():
-		return api.Errorf("refused", ae.AccessState())
+		// x_no_credits, x_no_dm_access, x_no_dm_scope, x_other_refusal
+		return api.Errorf("x_"+strings.ReplaceAll(ae.AccessReason(), "-", "_"), ae.AccessState()).With("detail", ae.Error())
 	case errors.As(err, &ae):
-		return api.Errorf("refused", "X refused: "+ae.Error())
+		return api.Errorf("x_refused", "X refused: "+ae.Error()).With("detail", ae.Error())
 	}
-	return tunnelError(err, "X could not be reached: ")
+	return tunnelError(err, "x_unreachable", "X could not be reached: ")
 }
 
 // xConn is a running X account: the poller and the outbox handler.
@@ -226,12 +228,7 @@ func (c *xConn) Outbox() outbox.Handler { return c.conn.Outbox }
 func (c *xConn) Health() api.AccountHealth {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st := c.state
-	h := api.AccountHealth{State: string(st.Status), LastActivity: st.LastSync, Error: st.Message, RetryAt: st.Until}
-	if st.Status == x.StatusIdle || st.Status == x.StatusSyncing {
-		h.State, h.RetryAt = "polling", st.Until
-	}
-	return h
+	return xHealth(c.state)
 }
 
 func (c *xConn) Progress() *api.SyncProgress {

@@ -25,12 +25,37 @@ const (
 	Error      State = "error"      // the last attempt failed; see Message and RetryAt
 )
 
+// Problems a Status names, stable for translations of its Message.
+const (
+	ProblemTokenRefused = "token-refused" // the instance refused the token: sign in again
+	ProblemStreamDown   = "stream-down"   // the stream failed (Cause says why); REST is polled
+	ProblemPollFailed   = "poll-failed"   // a REST poll failed (Cause says why)
+	ProblemRateLimited  = "rate-limited"  // the instance's rate limit is spent until RetryAt
+)
+
 // Status is the visible connection state.
 type Status struct {
 	State   State     `json:"state"`
 	Message string    `json:"message,omitempty"`
+	Problem string    `json:"problem,omitempty"` // one of the Problem constants, or empty
+	Cause   string    `json:"cause,omitempty"`   // the underlying error, when there is one
 	Since   time.Time `json:"since"`
 	RetryAt time.Time `json:"retryAt,omitzero"`
+}
+
+// problemMessage is the English Message of a problem.
+func problemMessage(problem string, cause error) string {
+	switch problem {
+	case ProblemTokenRefused:
+		return "the instance refused the token: sign in again"
+	case ProblemStreamDown:
+		return fmt.Sprintf("stream down: %v", cause)
+	case ProblemPollFailed:
+		return fmt.Sprintf("polling: %v", cause)
+	case ProblemRateLimited:
+		return cause.Error()
+	}
+	return ""
 }
 
 // Status returns the current connection state.
@@ -45,8 +70,11 @@ func (c *Connector) Status() Status {
 // reconnects with exponential backoff. notify (may be nil) sees every state change. It returns
 // ctx's error, or an error the user must fix (a revoked token).
 func (c *Connector) Run(ctx context.Context, notify func(Status)) error {
-	set := func(st State, msg string, retry time.Time) {
-		s := Status{State: st, Message: msg, Since: time.Now().UTC(), RetryAt: retry}
+	set := func(st State, problem string, cause error, retry time.Time) {
+		s := Status{State: st, Message: problemMessage(problem, cause), Problem: problem, Since: time.Now().UTC(), RetryAt: retry}
+		if cause != nil {
+			s.Cause = cause.Error()
+		}
 		c.mu.Lock()
 		c.state = s
 		c.mu.Unlock()
@@ -58,17 +86,17 @@ func (c *Connector) Run(ctx context.Context, notify func(Status)) error {
 	poll := durationOr(c.cfg.PollInterval, 20*time.Second)
 	delay := minB
 	for {
-		set(Connecting, "", time.Time{})
+		set(Connecting, "", nil, time.Time{})
 		err := c.stream(ctx, func() {
 			delay = minB
-			set(Live, "", time.Time{})
+			set(Live, "", nil, time.Time{})
 		})
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		var ae *APIError
 		if errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden) {
-			set(Error, "the instance refused the token: sign in again", time.Time{})
+			set(Error, ProblemTokenRefused, nil, time.Time{})
 			return err
 		}
 		// Up to a fifth more, at random, so that the clients of a restarted streaming server do
@@ -78,7 +106,7 @@ func (c *Connector) Run(ctx context.Context, notify func(Status)) error {
 		if errors.As(err, &rl) && rl.RetryAt.After(retry) {
 			retry = rl.RetryAt
 		}
-		set(Polling, fmt.Sprintf("stream down: %v", err), retry)
+		set(Polling, ProblemStreamDown, err, retry)
 		if err := c.pollUntil(ctx, retry, poll, set); err != nil {
 			return err
 		}
@@ -87,7 +115,7 @@ func (c *Connector) Run(ctx context.Context, notify func(Status)) error {
 }
 
 // pollUntil syncs over REST every interval until the reconnect time.
-func (c *Connector) pollUntil(ctx context.Context, until time.Time, interval time.Duration, set func(State, string, time.Time)) error {
+func (c *Connector) pollUntil(ctx context.Context, until time.Time, interval time.Duration, set func(State, string, error, time.Time)) error {
 	next := time.Now().Add(interval)
 	for {
 		wake := until
@@ -107,11 +135,11 @@ func (c *Connector) pollUntil(ctx context.Context, until time.Time, interval tim
 		if _, err := c.Sync(ctx); err != nil {
 			var rl *RateLimitError
 			if errors.As(err, &rl) {
-				set(Error, err.Error(), rl.RetryAt)
+				set(Error, ProblemRateLimited, err, rl.RetryAt)
 				next = rl.RetryAt
 				continue
 			}
-			set(Polling, fmt.Sprintf("polling: %v", err), until)
+			set(Polling, ProblemPollFailed, err, until)
 		}
 		next = time.Now().Add(interval)
 	}

@@ -94,7 +94,7 @@ func TestLiveStopsOnRevokedToken(t *testing.T) {
 	go func() { errc <- c.Run(context.Background(), nil) }()
 	select {
 	case err := <-errc:
-		if err == nil || c.Status().State != mastodon.Error || !strings.Contains(c.Status().Message, "sign in again") {
+		if err == nil || c.Status().State != mastodon.Error || !strings.Contains(c.Status().Message, "sign in again") || c.Status().Problem != mastodon.ProblemTokenRefused {
 			t.Fatalf("run: %v, status %+v", err, c.Status())
 		}
 	case <-time.After(5 * time.Second):

@@ -181,14 +181,21 @@ func (p *PublicKey) Address() string { return primaryAddress(p.key) }
 func (p *PublicKey) Usable(unixTime int64) string {
 	switch {
 	case p.key.IsRevoked(unixTime):
-		return "the key is revoked"
+		return ProblemRevoked
 	case p.key.IsExpired(unixTime):
-		return "the key has expired"
+		return ProblemExpired
 	case !p.key.CanEncrypt(unixTime):
-		return "the key cannot encrypt"
+		return ProblemCannotEncrypt
 	}
 	return ""
 }
+
+// The reasons Usable gives.
+const (
+	ProblemRevoked       = "the key is revoked"
+	ProblemExpired       = "the key has expired"
+	ProblemCannotEncrypt = "the key cannot encrypt"
+)
 
 func primaryAddress(k *crypto.Key) string {
 	_, id := k.GetEntity().PrimaryIdentity(timeNow(), nil)

@@ -29,6 +29,9 @@ type SendPlan struct {
 	// Recommendation is Autocrypt Level 1's advice for these recipients.
 	Recommendation autocrypt.Recommendation
 	Reason         string // one readable sentence for the composer
+	// ReasonCode names Reason for translations: no-recipient, missing-keys (Missing names
+	// them), autocrypt, chosen-keys, discouraged or available.
+	ReasonCode string
 }
 
 // Plan decides how a message will be sent. A recipient's key comes from the contacts' ring
@@ -65,17 +68,20 @@ func Plan(in PlanInput, now time.Time) SendPlan {
 	p.CanEncrypt = len(p.Missing) == 0 && len(p.Keys) > 0
 	switch {
 	case len(p.Keys) == 0 && len(p.Missing) == 0:
-		p.Reason = "There is no recipient yet."
+		p.ReasonCode, p.Reason = "no-recipient", "There is no recipient yet."
 	case !p.CanEncrypt:
-		p.Reason = "Not encrypted: no key for " + strings.Join(p.Missing, ", ") + "."
+		p.ReasonCode, p.Reason = "missing-keys", "Not encrypted: no key for "+strings.Join(p.Missing, ", ")+"."
 	case p.Recommendation == autocrypt.Encrypt:
-		p.Encrypt, p.Reason = true, "Encrypted: every recipient uses Autocrypt and asks for encryption, or this replies to an encrypted message."
+		p.Encrypt, p.ReasonCode = true, "autocrypt"
+		p.Reason = "Encrypted: every recipient uses Autocrypt and asks for encryption, or this replies to an encrypted message."
 	case allChosen:
-		p.Encrypt, p.Reason = true, "Encrypted: every recipient has a key you imported, verified or found in their Web Key Directory."
+		p.Encrypt, p.ReasonCode = true, "chosen-keys"
+		p.Reason = "Encrypted: every recipient has a key you imported, verified or found in their Web Key Directory."
 	case p.Recommendation == autocrypt.Discourage:
+		p.ReasonCode = "discouraged"
 		p.Reason = "Not encrypted by default: a recipient's key may be out of date (their client may have changed), so they might not be able to read it."
 	default:
-		p.Reason = "Encryption is available for every recipient; it is off unless you turn it on."
+		p.ReasonCode, p.Reason = "available", "Encryption is available for every recipient; it is off unless you turn it on."
 	}
 	return p
 }

@@ -21,7 +21,7 @@ func TestAutocryptConversation(t *testing.T) {
 	aliceState := autocrypt.NewStore()
 	ring := NewRing()
 	plan := Plan(PlanInput{Recipients: []string{"bob@example.test"}, Contacts: ring, Autocrypt: aliceState, Self: "alice@example.test", OwnPreference: autocrypt.Mutual}, now)
-	if plan.Encrypt || plan.CanEncrypt || len(plan.Missing) != 1 || !strings.Contains(plan.Reason, "bob@example.test") {
+	if plan.Encrypt || plan.CanEncrypt || len(plan.Missing) != 1 || !strings.Contains(plan.Reason, "bob@example.test") || plan.ReasonCode != "missing-keys" {
 		t.Fatalf("plan without keys: %+v", plan)
 	}
 
@@ -42,10 +42,10 @@ func TestAutocryptConversation(t *testing.T) {
 
 	recipients := []string{"bob@example.test", "carol@example.test"}
 	plan = Plan(PlanInput{Recipients: recipients, Contacts: ring, Autocrypt: aliceState, Self: "alice@example.test", OwnPreference: autocrypt.Mutual}, now)
-	if !plan.Encrypt || plan.Recommendation != autocrypt.Encrypt || len(plan.Keys) != 2 {
+	if !plan.Encrypt || plan.Recommendation != autocrypt.Encrypt || len(plan.Keys) != 2 || plan.ReasonCode != "autocrypt" {
 		t.Fatalf("plan with autocrypt keys: %+v", plan)
 	}
-	if p := Plan(PlanInput{Recipients: recipients, Contacts: ring, Autocrypt: aliceState, Self: "alice@example.test", OwnPreference: autocrypt.NoPreference}, now); p.Encrypt || !p.CanEncrypt {
+	if p := Plan(PlanInput{Recipients: recipients, Contacts: ring, Autocrypt: aliceState, Self: "alice@example.test", OwnPreference: autocrypt.NoPreference}, now); p.Encrypt || !p.CanEncrypt || p.ReasonCode != "available" {
 		t.Errorf("no own preference: %+v", p)
 	}
 

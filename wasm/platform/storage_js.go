@@ -17,6 +17,7 @@ func StorageInfo(ctx context.Context) api.StorageInfo {
 	idb, err := g.Get("indexedDB")
 	if err != nil || idb.IsUndefined() || idb.IsNull() {
 		info.Error = "this browser offers no IndexedDB: nothing could be kept on this device"
+		info.ErrorCode = "no_indexeddb"
 		return info
 	}
 	info.Available = true

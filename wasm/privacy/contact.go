@@ -190,7 +190,7 @@ func contactHistoryFactor(msgs []model.Message, name string) Factor {
 	f.Earned = PointsContactHistory * enc / len(msgs)
 	f.Evidence = append(f.Evidence, note("evidence.history.encrypted",
 		fmt.Sprintf("%s of %s's %d message(s) were end-to-end encrypted (networks: %s).", share(enc, len(msgs)), name, len(msgs), strings.Join(nets, ", ")),
-		"person", name, "share", share(enc, len(msgs)), "count", fmt.Sprint(len(msgs))))
+		"person", name, "share", share(enc, len(msgs)), "count", fmt.Sprint(len(msgs)), "networks", strings.Join(nets, ", ")))
 	if bad > 0 {
 		f.Evidence = append(f.Evidence, note("evidence.history.bad-signatures",
 			fmt.Sprintf("Warning: %d of their messages had a signature that does not verify.", bad), "count", fmt.Sprint(bad)))

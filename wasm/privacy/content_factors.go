@@ -26,7 +26,7 @@ func encryptedFactor(c messageContext) Factor {
 		f.Evidence = append(f.Evidence, note("evidence.encrypted.no",
 			"Not end-to-end encrypted: every mail server that handled it could read it."))
 		if s := c.in.Message.Security.Note; s != "" {
-			f.Evidence = append(f.Evidence, note("evidence.encrypted.failed", s))
+			f.Evidence = append(f.Evidence, note("evidence.encrypted.failed", s, "detail", s))
 		}
 	}
 	f.Advice = append(f.Advice, encryptAdvice(c, who)...)
@@ -112,7 +112,8 @@ func signedFactor(c messageContext) Factor {
 			"person", who))
 	case model.SigError:
 		f.Evidence = append(f.Evidence, note("evidence.signed.unchecked",
-			"Signed, but the signature could not be checked: "+orDefault(sec.Note, "the key is missing or the signature is damaged.")))
+			"Signed, but the signature could not be checked: "+orDefault(sec.Note, "the key is missing or the signature is damaged."),
+			"detail", sec.Note))
 		f.Advice = append(f.Advice, note("advice.key.get",
 			fmt.Sprintf("Get %s's key so the signature can be checked.", who), "person", who))
 	default:

@@ -40,6 +40,30 @@ const codePrefix = "caliopen-sync:1:"
 // ErrBadSecret is returned for a recovery phrase or pairing code that does not decode.
 var ErrBadSecret = errors.New("syncspace: not a valid recovery phrase or pairing code")
 
+// SecretError says what is wrong with a recovery phrase or pairing code; it is ErrBadSecret.
+type SecretError struct {
+	// Problem is "code" (a pairing code that does not decode), "length" (not 24 words),
+	// "word" (a word not in the list) or "checksum" (a word is wrong).
+	Problem  string
+	Words    int    // length: how many words were given
+	Position int    // word: which word, from 1
+	Word     string // word: the word
+}
+
+func (e *SecretError) Error() string {
+	switch e.Problem {
+	case "length":
+		return fmt.Sprintf("%v: a recovery phrase has 24 words, this has %d", ErrBadSecret, e.Words)
+	case "word":
+		return fmt.Sprintf("%v: word %d (%q) is not in the list", ErrBadSecret, e.Position, e.Word)
+	case "checksum":
+		return fmt.Sprintf("%v: a word is wrong (checksum)", ErrBadSecret)
+	}
+	return ErrBadSecret.Error()
+}
+
+func (e *SecretError) Unwrap() error { return ErrBadSecret }
+
 // Key is a sync space's secret: whoever holds it reads and writes the space.
 type Key struct {
 	root   [KeySize]byte
@@ -119,22 +143,22 @@ func ParseSecret(s string) (*Key, error) {
 	if rest, ok := strings.CutPrefix(s, codePrefix); ok {
 		b, err := base64.RawURLEncoding.DecodeString(rest)
 		if err != nil || len(b) != KeySize {
-			return nil, ErrBadSecret
+			return nil, &SecretError{Problem: "code"}
 		}
 		return keyFrom([KeySize]byte(b))
 	}
 	words := strings.Fields(strings.ToLower(s))
 	if len(words) != 24 {
-		return nil, fmt.Errorf("%w: a recovery phrase has 24 words, this has %d", ErrBadSecret, len(words))
+		return nil, &SecretError{Problem: "length", Words: len(words)}
 	}
 	for i, w := range words {
 		if _, ok := bip39.ReverseWordMap[w]; !ok {
-			return nil, fmt.Errorf("%w: word %d (%q) is not in the list", ErrBadSecret, i+1, w)
+			return nil, &SecretError{Problem: "word", Position: i + 1, Word: w}
 		}
 	}
 	b, err := bip39.MnemonicToByteArray(strings.Join(words, " "))
 	if err != nil || len(b) != KeySize+1 { // entropy and its checksum byte
-		return nil, fmt.Errorf("%w: a word is wrong (checksum)", ErrBadSecret)
+		return nil, &SecretError{Problem: "checksum"}
 	}
 	return keyFrom([KeySize]byte(b[:KeySize]))
 }

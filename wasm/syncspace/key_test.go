@@ -39,6 +39,25 @@ func TestPhraseAndCodeRoundTrip(t *testing.T) {
 	}
 }
 
+func TestSecretErrorsNameTheProblem(t *testing.T) {
+	words := strings.Fields(strings.Repeat("abandon ", 24)) // all in the list, a wrong checksum
+	for _, c := range []struct {
+		in   string
+		want SecretError
+	}{
+		{"caliopen-sync:1:AAAA", SecretError{Problem: "code"}},
+		{"abandon ability", SecretError{Problem: "length", Words: 2}},
+		{strings.Join(append([]string{"notaword"}, words[1:]...), " "), SecretError{Problem: "word", Position: 1, Word: "notaword"}},
+		{strings.Join(words, " "), SecretError{Problem: "checksum"}},
+	} {
+		_, err := ParseSecret(c.in)
+		var se *SecretError
+		if !errors.As(err, &se) || *se != c.want || !errors.Is(err, ErrBadSecret) {
+			t.Errorf("ParseSecret(%q) = %#v, want %#v", c.in, err, c.want)
+		}
+	}
+}
+
 func TestDerivedKeysAreIndependent(t *testing.T) {
 	k, _ := NewKey()
 	if bytes.Equal(k.aead[:], k.root[:]) || bytes.Contains(k.PublicKey(), k.aead[:8]) {

@@ -55,14 +55,35 @@ func (e *APIError) Refused() bool {
 			e.Reason == "client-not-enrolled" || strings.Contains(strings.ToLower(e.Title), "credits"))
 }
 
-// AccessState is the readable state shown for an account that X refuses.
-func (e *APIError) AccessState() string {
+// Reasons X refuses access, stable for translations of AccessState.
+const (
+	AccessNoCredits   = "no-credits"    // the developer account has no credits left
+	AccessNoDMAccess  = "no-dm-access"  // the developer app's project does not cover DMs
+	AccessNoDMScope   = "no-dm-scope"   // the sign-in did not grant DM permissions
+	AccessOtherReason = "other-refusal" // any other refusal: Error says what X said
+)
+
+// AccessReason names why X refuses access, one of the Access constants.
+func (e *APIError) AccessReason() string {
 	switch {
 	case e.Status == http.StatusPaymentRequired || strings.Contains(e.Type, "credits") || strings.Contains(strings.ToLower(e.Title), "credits"):
-		return "X refused access: your developer account has no credits left for the API. Add credits in X's developer portal."
+		return AccessNoCredits
 	case e.Reason == "client-not-enrolled" || strings.Contains(e.Type, "client-forbidden"):
-		return "X refused access: your developer app lacks DM access (it must belong to a Project with API access that covers direct messages)."
+		return AccessNoDMAccess
 	case strings.Contains(e.Type, "insufficient-scope"):
+		return AccessNoDMScope
+	}
+	return AccessOtherReason
+}
+
+// AccessState is the readable state shown for an account that X refuses.
+func (e *APIError) AccessState() string {
+	switch e.AccessReason() {
+	case AccessNoCredits:
+		return "X refused access: your developer account has no credits left for the API. Add credits in X's developer portal."
+	case AccessNoDMAccess:
+		return "X refused access: your developer app lacks DM access (it must belong to a Project with API access that covers direct messages)."
+	case AccessNoDMScope:
 		return "X refused access: the sign-in did not grant DM permissions. Sign in again and allow direct messages."
 	}
 	return "X refused access: " + e.Error()

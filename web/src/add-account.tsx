@@ -1,43 +1,12 @@
 // Adding an account: the choice of network, the Mastodon and X sign-ins through their consent
-// pages, and the return from those pages. The user-visible strings are in TEXT, in plain
-// English, so that they can be extracted for translation.
+// pages, and the return from those pages. The words are in the catalogues (i18n, addAccount):
+// X's pricing, 30-day and XChat notes live there only, as the UI is the only one to show them.
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
+import { useI18n } from "./i18n";
 import { CALLBACK_PATH, consent, openConsentWindow } from "./oauth-popup";
 import { useAction } from "./use-action";
-
-const TEXT = {
-  choose: "Add an account",
-  email: "Email",
-  mastodon: "Mastodon",
-  x: "X",
-  mastodonIntro:
-    "Your instance asks you to sign in and to allow Caliopen to read and send your direct messages. Caliopen then talks to your instance directly from this browser; the relay is not involved.",
-  instance: "Your instance or your address",
-  instancePlaceholder: "mastodon.social or @you@mastodon.social",
-  continueMastodon: "Continue on your instance",
-  useToken: "Use an access token instead (made in your instance's Preferences → Development)",
-  token: "Access token",
-  addWithToken: "Add the account",
-  xWhy:
-    "X only lets third-party apps read and send direct messages through its paid API, and it bills the developer app that makes the calls. Caliopen has no server that could hold a shared app for you, so you create your own app at developer.x.com (type “Native App” or “Single page App”: a public client, without a secret), give it the callback address below, and paste its client id here. Your tokens stay sealed in this device's vault; X's API is reached through your relay, encrypted end to end.",
-  xPricing:
-    "X charges your developer account per use: reading a direct message costs $0.010 per event returned, sending one $0.015, reading a profile $0.010 (X counts the same resource once per UTC day). Caliopen polls at most once a minute and stops at the messages it already has, so a quiet inbox costs little. Prices are X's and may change.",
-  x30Days: "X's API only returns the last 30 days of direct messages: older conversations cannot be imported.",
-  xChat:
-    "X's newer encrypted chats (XChat) are not reachable by any public API: conversations moved to XChat do not appear here. Only the classic direct messages do, and X can read those.",
-  callbackLabel: "Callback address to register in your X app",
-  clientId: "Client id of your X developer app",
-  advanced: "Another X API (a sandbox or a test server)",
-  apiBase: "API address",
-  caPem: "Extra certificate authority (PEM)",
-  continueX: "Continue on X",
-  opening: "Opening the sign-in page…",
-  finishing: "Finishing the sign-in…",
-  added: (who: string) => `Added ${who}.`,
-  failed: "The sign-in did not complete: ",
-} as const;
 
 const callbackURL = () => `${location.origin}${CALLBACK_PATH}`;
 
@@ -57,6 +26,8 @@ export function signInReturned(): boolean {
 
 /** FinishSignIn completes a sign-in the browser came back from, and says how it went. */
 export function FinishSignIn({ core }: { core: CoreClient }) {
+  const { t } = useI18n();
+  const TEXT = t.addAccount;
   const [error, busy, run] = useAction();
   const [done, setDone] = useState<string | null>(null);
   useEffect(() => {
@@ -75,8 +46,7 @@ export function FinishSignIn({ core }: { core: CoreClient }) {
       {done && <p data-testid="signin-done">{done}</p>}
       {error && (
         <p class="error" role="alert">
-          {TEXT.failed}
-          {error}
+          {TEXT.failed(error)}
         </p>
       )}
     </div>
@@ -92,13 +62,14 @@ type Network = "email" | "mastodon" | "x";
 
 /** AddAccount offers the networks; email's form comes from the caller. */
 export function AddAccount({ core, email }: { core: CoreClient; email: ComponentChildren }) {
+  const i18n = useI18n();
   const [network, setNetwork] = useState<Network>("email");
   return (
     <div class="add-account" data-testid="add-account-form">
-      <fieldset class="choice" role="radiogroup" aria-label={TEXT.choose}>
+      <fieldset class="choice" role="radiogroup" aria-label={i18n.t.addAccount.choose}>
         {(["email", "mastodon", "x"] as const).map((n) => (
           <label class="inline" key={n}>
-            <input type="radio" name="network" value={n} checked={network === n} onChange={() => setNetwork(n)} data-testid={`choose-${n}`} /> {TEXT[n]}
+            <input type="radio" name="network" value={n} checked={network === n} onChange={() => setNetwork(n)} data-testid={`choose-${n}`} /> {i18n.network(n)}
           </label>
         ))}
       </fieldset>
@@ -110,6 +81,7 @@ export function AddAccount({ core, email }: { core: CoreClient; email: Component
 }
 
 function AddMastodon({ core }: { core: CoreClient }) {
+  const TEXT = useI18n().t.addAccount;
   const [instance, setInstance] = useState("");
   const [withToken, setWithToken] = useState(false);
   const [token, setToken] = useState("");
@@ -166,6 +138,7 @@ function AddMastodon({ core }: { core: CoreClient }) {
 }
 
 function AddX({ core }: { core: CoreClient }) {
+  const TEXT = useI18n().t.addAccount;
   const [clientId, setClientId] = useState("");
   const [advanced, setAdvanced] = useState(false);
   const [apiBase, setApiBase] = useState("");

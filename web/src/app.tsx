@@ -155,22 +155,24 @@ function useMedia(query: string): boolean {
 }
 
 function StatusChips({ status }: { status: CoreStatus }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
+  const st = status.storage;
   return (
     <div class="chips" role="status">
       <span class="chip" data-testid="role" data-leader={String(status.leader)}>
         {status.leader ? t.status.leader : t.status.follower}
       </span>
       {!status.indexReady && <span class="chip">{t.status.loading}</span>}
-      {status.error && <span class="chip error">{status.error}</span>}
-      {!status.storage.available && <span class="chip error">{t.status.noStorage(status.storage.error ?? t.about.unknownReason)}</span>}
+      {status.error && <span class="chip error">{i18n.coded(status.errorCode, status.errorParams, status.error)}</span>}
+      {!st.available && <span class="chip error">{t.status.noStorage(st.error ? i18n.coded(st.errorCode, st.errorParams, st.error) : t.about.unknownReason)}</span>}
     </div>
   );
 }
 
 /** UserPrivacy shows the user's own index and the actions that would raise it most. */
 function UserPrivacy({ core }: { core: CoreClient }) {
-  const { t, number } = useI18n();
+  const { t, number, note } = useI18n();
   const report = useLive(core, "privacy.user", {});
   if (!report) return null;
   return (
@@ -180,12 +182,12 @@ function UserPrivacy({ core }: { core: CoreClient }) {
           {report.index.grade}
         </span>{" "}
         {t.privacy.yours(report.index.score)}
-        {report.actions.length > 0 && ` — ${report.actions[0].advice.text}`}
+        {report.actions.length > 0 && ` — ${note(report.actions[0].advice)}`}
       </summary>
       <ol class="actions">
         {report.actions.map((a) => (
           <li key={a.advice.code + a.advice.text}>
-            {a.advice.text} <span class="muted">({t.privacy.gain(number(Math.round(a.gain)))})</span>
+            {note(a.advice)} <span class="muted">({t.privacy.gain(number(Math.round(a.gain)))})</span>
           </li>
         ))}
       </ol>

@@ -36,10 +36,14 @@ export class CoreClient {
         this.readyMs = performance.now() - started;
         resolve(info);
       });
-      this.onAny("core.failed", (data) => reject(new Error((data as { message: string }).message)));
+      this.onAny("core.failed", (data) => {
+        const d = data as { code?: string; message: string; params?: Record<string, string> };
+        reject(new CoreError(d.code ?? "core_failed", d.message, d.params));
+      });
     });
     this.worker.onmessage = (e: MessageEvent<string>) => this.receive(e.data);
-    this.worker.onerror = (e: ErrorEvent) => this.emit("core.failed", { message: e.message || "the core's worker failed" });
+    this.worker.onerror = (e: ErrorEvent) =>
+      this.emit("core.failed", { code: "worker_failed", message: e.message || "the core's worker failed", params: { detail: e.message } });
   }
 
   /** call sends a request and resolves with its typed result. */

@@ -79,7 +79,7 @@ function MessageItem({ v, onReply }: { v: MessageView; onReply: () => void }) {
 
 /** PrivacyBadge shows a message's grade; opened, each factor with its evidence and advice. */
 export function PrivacyBadge({ index }: { index: Index }) {
-  const { t } = useI18n();
+  const { t, note } = useI18n();
   const advice = index.factors.flatMap((f) => f.advice ?? []);
   return (
     <details class="privacy" data-testid="privacy" data-grade={index.grade}>
@@ -88,16 +88,16 @@ export function PrivacyBadge({ index }: { index: Index }) {
           {index.grade}
         </span>{" "}
         {t.privacy.score(index.score)}
-        {advice.length > 0 && ` · ${advice[0].text}`}
+        {advice.length > 0 && ` · ${note(advice[0])}`}
       </summary>
-      {index.cap && <p class="cap">{index.cap.reason.text}</p>}
+      {index.cap && <p class="cap">{note(index.cap.reason)}</p>}
       <ul class="factors">
         {index.factors.map((f) => (
           <li key={f.id} data-factor={f.id}>
-            <span class="pts">{t.privacy.points(f.earned, f.possible)}</span> {f.evidence.map((e) => e.text).join(" ")}
+            <span class="pts">{t.privacy.points(f.earned, f.possible)}</span> {f.evidence.map(note).join(" ")}
             {(f.advice ?? []).map((a) => (
               <p class="advice" key={a.code}>
-                <span aria-hidden="true">→</span> {a.text}
+                <span aria-hidden="true">→</span> {note(a)}
               </p>
             ))}
           </li>

@@ -1,29 +1,25 @@
 import { useEffect, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { KeyView, Message, Security, SendPlan } from "./gen/api";
+import { useI18n, type I18n } from "./i18n";
 import { useLive } from "./live";
 import { useAction } from "./use-action";
 
 /** securityText says in words what the core verified about a message's protection. */
-function securityText(s: Security): { label: string; tone: "good" | "warn" | "bad" | "none" } {
-  if (s.undecrypted) return { label: "Encrypted · not readable yet", tone: "warn" };
-  const enc = s.encrypted ? "Encrypted" : "";
-  switch (s.signature) {
-    case "good-known":
-      return { label: [enc, "Signed by a known key"].filter(Boolean).join(" · "), tone: "good" };
-    case "good-unknown":
-      return { label: [enc, "Signed by a key not yet known"].filter(Boolean).join(" · "), tone: "warn" };
-    case "bad":
-      return { label: [enc, "Bad signature"].filter(Boolean).join(" · "), tone: "bad" };
-    case "error":
-      return { label: [enc, "Signature not checked"].filter(Boolean).join(" · "), tone: "warn" };
+function securityText(s: Security, t: I18n["t"]["keys"]): { label: string; tone: "good" | "warn" | "bad" | "none" } {
+  if (s.undecrypted) return { label: t.notReadableYet, tone: "warn" };
+  const enc = s.encrypted ? t.encrypted : "";
+  const signed = { "good-known": t.signedKnown, "good-unknown": t.signedUnknown, bad: t.badSignature, error: t.notChecked }[s.signature ?? ""];
+  if (signed) {
+    const tone = s.signature === "good-known" ? "good" : s.signature === "bad" ? "bad" : "warn";
+    return { label: [enc, signed].filter(Boolean).join(" · "), tone };
   }
-  return { label: enc ? "Encrypted · not signed" : s.note ? "Could not be decrypted" : "", tone: enc ? "good" : s.note ? "bad" : "none" };
+  return { label: enc ? t.encryptedNotSigned : s.note ? t.notDecrypted : "", tone: enc ? "good" : s.note ? "bad" : "none" };
 }
 
 /** SecurityBadge shows a message's encryption and signature state, with the core's note. */
 export function SecurityBadge({ security }: { security: Security }) {
-  const { label, tone } = securityText(security);
+  const { label, tone } = securityText(security, useI18n().t.keys);
   if (!label) return null;
   return (
     <p class={`security security-${tone}`} data-testid="security" data-signature={security.signature ?? ""} data-encrypted={String(!!security.encrypted)}>
@@ -59,24 +55,32 @@ export function useReplyPlan(core: CoreClient, message: Message) {
 
 /** PlanLine shows before sending whether the reply will be encrypted, and why not when not. */
 export function PlanLine({ plan, encrypt, setEncrypt }: ReturnType<typeof useReplyPlan>) {
+  const t = useI18n().t.keys;
   return (
     <p class="plan" data-testid="plan" data-encrypt={String(plan ? encrypt : false)}>
-      {!plan && "Checking whether this reply can be encrypted…"}
+      {!plan && t.planChecking}
       {plan && (
         <>
           <label>
-            <input type="checkbox" checked={encrypt} disabled={!plan.canEncrypt} onChange={(e) => setEncrypt((e.target as HTMLInputElement).checked)} /> Encrypt
+            <input type="checkbox" checked={encrypt} disabled={!plan.canEncrypt} onChange={(e) => setEncrypt((e.target as HTMLInputElement).checked)} /> {t.encrypt}
           </label>{" "}
-          <span class="muted">{encrypt === plan.encrypt ? plan.reason : encrypt ? "Encrypted, as you chose." : "Not encrypted, as you chose."}</span>
+          <span class="muted">{encrypt === plan.encrypt ? planReason(t, plan) : encrypt ? t.chosenEncrypted : t.chosenClear}</span>
         </>
       )}
     </p>
   );
 }
 
+/** planReason says why a reply will be encrypted or not, in the user's language. */
+function planReason(t: I18n["t"]["keys"], plan: SendPlan): string {
+  const known = (t.reasons as Record<string, ((p: { missing: string; sender: string }) => string) | undefined>)[plan.reasonCode ?? ""];
+  return known ? known({ missing: (plan.missing ?? []).join(", "), sender: plan.sender ?? "" }) : plan.reason;
+}
+
 /** KeysPanel lists the user's keys and contacts' keys with their fingerprints, and makes,
  * imports and exports keys. */
 export function KeysPanel({ core }: { core: CoreClient }) {
+  const t = useI18n().t.keys;
   const keys = useLive(core, "keys.list", {});
   const accounts = useLive(core, "accounts.list", {});
   const [error, busy, run] = useAction();
@@ -88,62 +92,62 @@ export function KeysPanel({ core }: { core: CoreClient }) {
   const missing = addresses.filter((a) => !(keys?.own ?? []).some((k) => k.address === a && !k.problem));
   return (
     <details class="card keys" data-testid="keys">
-      <summary>Encryption keys</summary>
+      <summary>{t.title}</summary>
       {error && <p class="error">{error}</p>}
-      <h3>Your keys</h3>
-      {(keys?.own ?? []).length === 0 && <p class="muted">You have no key yet: make one so people can write to you encrypted.</p>}
+      <h3>{t.yours}</h3>
+      {(keys?.own ?? []).length === 0 && <p class="muted">{t.noneYet}</p>}
       <ul class="key-list">
         {(keys?.own ?? []).map((k) => (
           <li key={k.fingerprint} data-testid="own-key">
             <KeyLine k={k} />
             <button
               disabled={busy}
-              onClick={() => run(async () => setShown({ title: `Public key of ${k.address}`, text: (await core.call("keys.exportPublic", { fingerprint: k.fingerprint })).armored }))}
+              onClick={() => run(async () => setShown({ title: t.publicOf(k.address), text: (await core.call("keys.exportPublic", { fingerprint: k.fingerprint })).armored }))}
             >
-              Export public key
+              {t.exportPublic}
             </button>
             <button
               disabled={busy || k.locked || exportPass.length < 8}
-              title="Protected with the export passphrase below"
+              title={t.exportSecretHint}
               onClick={() =>
                 run(async () =>
                   setShown({
-                    title: `Secret key of ${k.address} (protected with your export passphrase)`,
+                    title: t.secretOf(k.address),
                     text: (await core.call("keys.exportSecret", { fingerprint: k.fingerprint, passphrase: exportPass })).armored,
                   }),
                 )
               }
             >
-              Export secret key
+              {t.exportSecret}
             </button>
             <button
               disabled={busy || k.locked}
-              onClick={() => run(async () => setShown({ title: `Revocation certificate of ${k.address}`, text: (await core.call("keys.revocation", { fingerprint: k.fingerprint })).armored }))}
+              onClick={() => run(async () => setShown({ title: t.revocationOf(k.address), text: (await core.call("keys.revocation", { fingerprint: k.fingerprint })).armored }))}
             >
-              Revocation certificate
+              {t.revocation}
             </button>
           </li>
         ))}
       </ul>
       <label>
-        Export passphrase <input type="password" value={exportPass} onInput={(e) => setExportPass((e.target as HTMLInputElement).value)} autocomplete="new-password" />
+        {t.exportPass} <input type="password" value={exportPass} onInput={(e) => setExportPass((e.target as HTMLInputElement).value)} autocomplete="new-password" />
       </label>
       {missing.map((address) => (
         <button class="primary" key={address} disabled={busy} onClick={() => run(() => core.call("keys.generate", { address }))}>
-          Make a key for {address}
+          {t.make(address)}
         </button>
       ))}
       {shown && (
         <div class="armored">
           <p>{shown.title}</p>
           <textarea readOnly rows={8} value={shown.text} />
-          <button onClick={() => setShown(null)}>Close</button>
+          <button onClick={() => setShown(null)}>{t.close}</button>
         </div>
       )}
-      <h3>Import a key</h3>
-      <textarea aria-label="Armored key" rows={4} placeholder="-----BEGIN PGP PUBLIC KEY BLOCK-----" value={importText} onInput={(e) => setImportText((e.target as HTMLTextAreaElement).value)} />
+      <h3>{t.importTitle}</h3>
+      <textarea aria-label={t.armored} rows={4} placeholder="-----BEGIN PGP PUBLIC KEY BLOCK-----" value={importText} onInput={(e) => setImportText((e.target as HTMLTextAreaElement).value)} />
       <label>
-        Its passphrase (secret keys) <input type="password" value={importPass} onInput={(e) => setImportPass((e.target as HTMLInputElement).value)} />
+        {t.importPass} <input type="password" value={importPass} onInput={(e) => setImportPass((e.target as HTMLInputElement).value)} />
       </label>
       <button
         disabled={busy || !importText.trim()}
@@ -155,22 +159,22 @@ export function KeysPanel({ core }: { core: CoreClient }) {
           })
         }
       >
-        Import
+        {t.import}
       </button>
-      <h3>Contacts' keys</h3>
-      {(keys?.contacts ?? []).length === 0 && <p class="muted">No key yet: they come with mail from people who use Autocrypt, from their Web Key Directory, or by import.</p>}
+      <h3>{t.contacts}</h3>
+      {(keys?.contacts ?? []).length === 0 && <p class="muted">{t.noContactKeys}</p>}
       <ul class="key-list">
         {(keys?.contacts ?? []).map((k) => (
           <li key={k.address + k.fingerprint} data-testid="contact-key">
             <KeyLine k={k} />
-            <label title="Check the fingerprint with the person (in person, or by phone) before marking it">
+            <label title={t.verifyHint}>
               <input
                 type="checkbox"
                 checked={!!k.verified}
                 disabled={busy}
                 onChange={(e) => run(() => core.call("keys.setVerified", { address: k.address, fingerprint: k.fingerprint, verified: (e.target as HTMLInputElement).checked }))}
               />{" "}
-              Verified
+              {t.verified}
             </label>
           </li>
         ))}
@@ -179,14 +183,13 @@ export function KeysPanel({ core }: { core: CoreClient }) {
   );
 }
 
-const sources: Record<string, string> = { own: "your key", autocrypt: "from Autocrypt", wkd: "from their Web Key Directory", import: "imported", attachment: "from an attachment" };
-
 function KeyLine({ k }: { k: KeyView }) {
+  const t = useI18n().t.keys;
   return (
     <span class="key">
-      <strong>{k.address}</strong> <span class="muted">{sources[k.source] ?? k.source}</span>
-      {k.locked && <span class="muted"> · locked</span>}
-      {k.problem && <span class="error"> · {k.problem}</span>}
+      <strong>{k.address}</strong> <span class="muted">{(t.sources as Record<string, string>)[k.source] ?? k.source}</span>
+      {k.locked && <span class="muted"> · {t.locked}</span>}
+      {k.problem && <span class="error"> · {(t.problems as Record<string, string>)[k.problemCode ?? ""] ?? k.problem}</span>}
       <br />
       <code class="fingerprint">{k.display}</code>
     </span>

@@ -3,6 +3,7 @@
 // hands that address to the page that opened it, and closes. When the browser blocks the
 // popup, the page itself goes to the consent page and finishes when it comes back (the
 // sign-in in progress is sealed in the vault meanwhile).
+import { CoreError } from "./core-client";
 
 /** The callback address the providers send the browser back to. */
 export const CALLBACK_PATH = "/oauth/callback";
@@ -51,7 +52,7 @@ export function consent(popup: Window | null, authorizeUrl: string): Promise<str
         // Give a message posted just before closing time to arrive.
         setTimeout(() => {
           done();
-          reject(new Error("The sign-in window was closed before the sign-in finished."));
+          reject(new CoreError("popup_closed", "The sign-in window was closed before the sign-in finished."));
         }, 500);
       }
     }, 500);

@@ -102,7 +102,7 @@ function About({ info, readyMs, measured }: SectionProps) {
               ? t.about.measuring
               : st.available
                 ? t.about.used(st.backend, st.persistent ? t.about.kept : t.about.mayClear, i18n.bytes(st.usageBytes), i18n.bytes(st.quotaBytes))
-                : t.about.unavailable(st.error ?? t.about.unknownReason)}
+                : t.about.unavailable(st.error ? i18n.coded(st.errorCode, st.errorParams, st.error) : t.about.unknownReason)}
           </dd>
         </dl>
       )}

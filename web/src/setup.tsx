@@ -1,10 +1,10 @@
 import { useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import { CoreError } from "./core-client";
-import type { AccountView, VaultStatus } from "./gen/api";
+import type { AccountHealth, AccountView, VaultStatus } from "./gen/api";
 import { AddAccount, signInReturned } from "./add-account";
 import { DemoButton, useDemoRunning } from "./demo";
-import { useI18n } from "./i18n";
+import { useI18n, type I18n } from "./i18n";
 import { useLive } from "./live";
 import { useAction } from "./use-action";
 
@@ -166,11 +166,17 @@ export function AccountList({ accounts }: { accounts: AccountView[] }) {
               · {t.setup.syncedCount(a.progress.folder, i18n.number(a.progress.done))}
             </span>
           )}
-          {a.health.error && <p class="error">{a.health.error}</p>}
+          {a.health.error && <p class="error">{healthText(i18n, a.health)}</p>}
         </li>
       ))}
     </ul>
   );
+}
+
+/** healthText says why an account is not connected, in the user's language. */
+function healthText(i18n: I18n, h: AccountHealth): string {
+  const known = (i18n.t.health as Record<string, ((p?: Record<string, string>) => string) | undefined>)[h.code ?? ""];
+  return known ? known({ ...h.params, at: h.retryAt ? i18n.date(h.retryAt) : "" }) : h.error!;
 }
 
 function Accounts({ core, accounts }: { core: CoreClient; accounts: AccountView[] }) {

@@ -1,26 +1,20 @@
 import { useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { SyncSecret, SyncView } from "./gen/api";
+import { useI18n } from "./i18n";
 import { useLive } from "./live";
 import { useAction } from "./use-action";
-
-const STATES: Record<string, string> = {
-  off: "Off",
-  waiting: "Waiting (vault locked, no relay, or another tab syncs)",
-  offline: "Offline — changes wait and go out on reconnect",
-  connecting: "Connecting…",
-  connected: "Connected",
-};
 
 /** SyncSettings pairs this device with the person's other devices through the relay. */
 export function SyncSettings({ core }: { core: CoreClient }) {
   const vault = useLive(core, "vault.status", {});
   const view = useLive(core, "sync.status", {});
   const [secret, setSecret] = useState<SyncSecret | null>(null);
+  const t = useI18n().t.sync;
   if (!vault?.unlocked || !vault.relayUrl || !view) return null;
   return (
     <details class="card" data-testid="sync-settings" data-state={view.state} open={!!secret}>
-      <summary>Sync with your other devices</summary>
+      <summary>{t.title}</summary>
       {secret && <ShowSecret secret={secret} onDone={() => setSecret(null)} />}
       {view.enabled ? <Status view={view} /> : <Pair core={core} onCreated={setSecret} />}
     </details>
@@ -28,16 +22,18 @@ export function SyncSettings({ core }: { core: CoreClient }) {
 }
 
 function Status({ view }: { view: SyncView }) {
+  const i18n = useI18n();
+  const t = i18n.t.sync;
   return (
     <dl class="facts" role="status">
-      <dt>State</dt>
-      <dd data-testid="sync-state">{STATES[view.state] ?? view.state}</dd>
-      <dt>Waiting to send</dt>
-      <dd data-testid="sync-pending">{view.pending === 0 ? "nothing" : `${view.pending} change${view.pending === 1 ? "" : "s"}`}</dd>
+      <dt>{t.state}</dt>
+      <dd data-testid="sync-state">{(t.states as Record<string, string>)[view.state] ?? view.state}</dd>
+      <dt>{t.pendingLabel}</dt>
+      <dd data-testid="sync-pending">{view.pending === 0 ? t.nothing : t.changes(view.pending, i18n.number(view.pending))}</dd>
       {view.lastError && (
         <>
-          <dt>Last error</dt>
-          <dd class="error">{view.lastError}</dd>
+          <dt>{t.lastError}</dt>
+          <dd class="error">{(t.errors as Record<number, string>)[view.errorCode ?? 0] ?? t.connectionLost(view.lastError)}</dd>
         </>
       )}
     </dl>
@@ -45,21 +41,20 @@ function Status({ view }: { view: SyncView }) {
 }
 
 function ShowSecret({ secret, onDone }: { secret: SyncSecret; onDone: () => void }) {
+  const t = useI18n().t.sync;
   return (
     <div data-testid="sync-secret">
-      <p>
-        Write these 24 words down and keep them safe: they open your synced data on a new device, and they are shown only now.
-      </p>
+      <p>{t.phraseTitle}</p>
       <ol class="phrase" data-testid="sync-phrase">
         {secret.phrase.split(" ").map((w, i) => (
           <li key={i}>{w}</li>
         ))}
       </ol>
       <p class="muted">
-        Or paste this pairing code on the other device: <code data-testid="sync-code">{secret.pairingCode}</code>
+        {t.orCode} <code data-testid="sync-code">{secret.pairingCode}</code>
       </p>
       <button class="primary" onClick={onDone}>
-        I wrote it down
+        {t.wroteIt}
       </button>
     </div>
   );
@@ -68,14 +63,12 @@ function ShowSecret({ secret, onDone }: { secret: SyncSecret; onDone: () => void
 function Pair({ core, onCreated }: { core: CoreClient; onCreated: (s: SyncSecret) => void }) {
   const [phrase, setPhrase] = useState("");
   const [error, busy, run] = useAction();
+  const t = useI18n().t.sync;
   return (
     <div>
-      <p class="muted">
-        Your contact merges, settings and other decisions follow you to your other devices, encrypted here: the relay only stores
-        what it cannot read.
-      </p>
+      <p class="muted">{t.why}</p>
       <button class="primary" disabled={busy} data-testid="sync-create" onClick={() => void run(async () => onCreated(await core.call("sync.create", {})))}>
-        Start syncing from this device
+        {t.start}
       </button>
       <form
         onSubmit={(e) => {
@@ -84,11 +77,11 @@ function Pair({ core, onCreated }: { core: CoreClient; onCreated: (s: SyncSecret
         }}
       >
         <label>
-          Already syncing another device? Enter its recovery phrase or pairing code
+          {t.joinLabel}
           <textarea data-testid="sync-join-secret" value={phrase} onInput={(e) => setPhrase(e.currentTarget.value)} rows={3} required />
         </label>
         <button disabled={busy} data-testid="sync-join">
-          Join
+          {t.join}
         </button>
       </form>
       {error && (

@@ -15,8 +15,9 @@ self.onmessage = (e: MessageEvent) => {
   inbox.push(e.data);
 };
 
-function fail(message: string): void {
-  self.postMessage(JSON.stringify({ event: "core.failed", data: { message } }));
+/** fail tells the page the core is gone: a code for the page's words, an English message. */
+function fail(code: string, message: string, detail?: string): void {
+  self.postMessage(JSON.stringify({ event: "core.failed", data: { code, message, params: detail ? { detail } : undefined } }));
 }
 
 async function boot(): Promise<void> {
@@ -27,13 +28,13 @@ async function boot(): Promise<void> {
     const result = await WebAssembly.instantiateStreaming(fetch(CORE_WASM_URL), go.importObject);
     instance = result.instance;
   } catch (err) {
-    fail(`The core could not be loaded: ${String(err)}`);
+    fail("core_load_failed", `The core could not be loaded: ${String(err)}`, String(err));
     return;
   }
   go.run(instance).then(
-    () => fail("The core stopped."),
-    (err: unknown) => fail(`The core crashed: ${String(err)}`),
+    () => fail("core_stopped", "The core stopped."),
+    (err: unknown) => fail("core_crashed", `The core crashed: ${String(err)}`, String(err)),
   );
 }
 
-boot().catch((err: unknown) => fail(String(err)));
+boot().catch((err: unknown) => fail("core_load_failed", `The core could not be loaded: ${String(err)}`, String(err)));

@@ -5,6 +5,8 @@ export interface AccountHealth {
   since?: string;
   lastActivity?: string;
   error?: string;
+  code?: string;
+  params?: Record<string, string>;
   retryAt?: string;
 }
 
@@ -81,6 +83,8 @@ export interface CoreStatus {
   leader: boolean;
   indexReady: boolean;
   error?: string;
+  errorCode?: string;
+  errorParams?: Record<string, string>;
 }
 
 export interface DemoMastodon {
@@ -225,6 +229,7 @@ export interface KeyView {
   verified?: boolean;
   locked?: boolean;
   problem?: string;
+  problemCode?: string;
   addedAt?: string;
 }
 
@@ -364,6 +369,8 @@ export interface SendPlan {
   encrypt: boolean;
   canEncrypt: boolean;
   reason: string;
+  reasonCode?: string;
+  sender?: string;
   missing?: string[];
   recipients: PlanRecipient[];
   recommendation: string;
@@ -397,6 +404,8 @@ export interface StorageInfo {
   usageBytes?: number;
   quotaBytes?: number;
   error?: string;
+  errorCode?: string;
+  errorParams?: Record<string, string>;
 }
 
 export interface SubscribeParams {

@@ -2,6 +2,7 @@
 // formatters of its locale. The language follows navigator.languages unless the user chose
 // one in the settings (remembered in prefs).
 import { CoreError } from "../core-client";
+import type { Note } from "../gen/api";
 import { usePrefs } from "../prefs";
 import { en, type Messages } from "./en";
 import { fr } from "./fr";
@@ -30,6 +31,10 @@ export interface I18n {
   bytes(n?: number): string;
   /** error says what went wrong in this language: known core codes translated, else the message. */
   error(err: unknown): string;
+  /** coded says a core error code in this language, else the core's English fallback. */
+  coded(code: string | undefined, params: Record<string, string> | undefined, fallback: string): string;
+  /** note says a privacy note (evidence, advice) in this language, else the core's text. */
+  note(n: Note): string;
   /** network names a network ("email", "mastodon", "x"). */
   network(n: string): string;
 }
@@ -40,6 +45,13 @@ export function i18nFor(locale: Locale): I18n {
   let i = cache.get(locale);
   if (i) return i;
   const t = CATALOGUES[locale];
+  type Coded = Record<string, ((p?: Record<string, string>) => string) | undefined>;
+  const codes = t.errors as Coded;
+  const flow = t.flowErrors as Coded;
+  const coded = (code: string | undefined, params: Record<string, string> | undefined, fallback: string) => {
+    const known = code ? (codes[code] ?? flow[code]) : undefined;
+    return known ? known(params) : fallback;
+  };
   const time = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
   const day = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short" });
   const full = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric" });
@@ -67,11 +79,13 @@ export function i18nFor(locale: Locale): I18n {
       return new Intl.NumberFormat(locale, { style: "unit", unit: units[u], unitDisplay: "short", maximumFractionDigits: digits }).format(n);
     },
     error(err) {
-      if (err instanceof CoreError) {
-        const known = (t.errors as Record<string, ((p?: Record<string, string>) => string) | undefined>)[err.code];
-        return known ? known(err.params) : err.message;
-      }
+      if (err instanceof CoreError) return coded(err.code, err.params, err.message);
       return err instanceof Error ? err.message : String(err);
+    },
+    coded,
+    note(n) {
+      const known = (t.privacyNotes as Record<string, ((p: Record<string, string>) => string) | undefined>)[n.code];
+      return known ? known(n.params ?? {}) : n.text;
     },
     network: (n) => (t.networks as Record<string, string>)[n] ?? n,
   };
