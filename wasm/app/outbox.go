@@ -41,7 +41,14 @@ func (a *app) outboxList(ctx context.Context, _ api.Empty) (api.OutboxView, erro
 			return out, err
 		}
 		for _, it := range items {
-			out.Items = append(out.Items, outboxEntry(it))
+			e := outboxEntry(it)
+			for i, to := range e.To {
+				// An X user is known by handle, not by id.
+				if id, err := a.eng.Repo.Identity(ctx, model.IdentityURI(to)); err == nil && id.Handle != "" {
+					e.To[i] = identityLabel(id)
+				}
+			}
+			out.Items = append(out.Items, e)
 		}
 	}
 	return out, nil
