@@ -18,8 +18,14 @@ import (
 // DefaultCSP is the Content-Security-Policy of the app's pages: scripts and the core's
 // WebAssembly only from the relay itself, network access to the relay and to HTTPS/WSS
 // services (Mastodon instances are called directly from the browser), no plugins, no framing.
+//
+// A mail's HTML is shown in a sandboxed srcdoc frame (no scripts, an opaque origin) with its
+// own stricter policy inside; a srcdoc document also inherits this one, so this one allows
+// what such a frame needs and nothing else: HTTPS images (loaded only once the user allowed
+// a message's remote content, and then only from its hosts, which the frame's own policy
+// names) and style attributes (the sanitised mail's inline styles; style sheets stay 'self').
 const DefaultCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
-	"connect-src 'self' https: wss:; img-src 'self' data: blob:; style-src 'self'; " +
+	"connect-src 'self' https: wss:; img-src 'self' data: blob: https:; style-src 'self'; style-src-attr 'unsafe-inline'; " +
 	"frame-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // Config is the HTTP front's configuration.

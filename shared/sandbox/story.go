@@ -215,7 +215,8 @@ func (st *story) seedMail(m *mailServers) error {
 	}
 	c2 := st.ago(5 * 24 * time.Hour)
 	raw, err = st.camilleMail("Re: Quarterly report draft", "Here are the confidential figures: revenue 1.2 M€, margin 14 %. Please don't forward.\n\nCamille",
-		c2, "camille-2", []string{"camille-1@" + MailDomain}, true)
+		c2, "camille-2", []string{"camille-1@" + MailDomain}, true,
+		pgp.Attachment{Name: "q3-figures.csv", ContentType: "text/csv", Data: []byte("quarter,revenue,margin\nQ3,1.2M,14%\n")})
 	if err != nil {
 		return err
 	}
@@ -224,11 +225,11 @@ func (st *story) seedMail(m *mailServers) error {
 
 // camilleMail is a signed mail from Camille with her Autocrypt header; encrypted to the
 // demo user's key (and hers) when encrypt is set.
-func (st *story) camilleMail(subject, text string, date time.Time, id string, refs []string, encrypt bool) ([]byte, error) {
-	return st.camilleMailTo(subject, text, date, id, refs, encrypt, nil)
+func (st *story) camilleMail(subject, text string, date time.Time, id string, refs []string, encrypt bool, atts ...pgp.Attachment) ([]byte, error) {
+	return st.camilleMailTo(subject, text, date, id, refs, encrypt, nil, atts...)
 }
 
-func (st *story) camilleMailTo(subject, text string, date time.Time, id string, refs []string, encrypt bool, to *pgp.PublicKey) ([]byte, error) {
+func (st *story) camilleMailTo(subject, text string, date time.Time, id string, refs []string, encrypt bool, to *pgp.PublicKey, atts ...pgp.Attachment) ([]byte, error) {
 	ac, err := pgp.AutocryptHeader(st.camilleKey, "mutual")
 	if err != nil {
 		return nil, err
@@ -236,6 +237,7 @@ func (st *story) camilleMailTo(subject, text string, date time.Time, id string, 
 	out := pgp.Outgoing{
 		From: &mail.Address{Name: camille.name, Address: camille.email}, To: []*mail.Address{{Name: alex.name, Address: alex.email}},
 		Subject: subject, Date: date, MessageID: id + "@" + MailDomain, References: refs, Text: text, Autocrypt: ac,
+		Attachments: atts,
 	}
 	if len(refs) > 0 {
 		out.InReplyTo = refs[len(refs)-1:]

@@ -71,8 +71,9 @@ var (
 	DiscussionsQuery = Query[DiscussionsArgs, DiscussionsPage]{"discussions.page"}
 	// DiscussionQuery follows the messages of one discussion.
 	DiscussionQuery = Query[DiscussionArgs, DiscussionView]{"discussion.messages"}
-	// MessageBody returns the content of one message.
-	MessageBody = Method[MessageBodyParams, model.Body]{"message.body"}
+	// MessageBody returns the whole content of one message: its text, its sanitised HTML
+	// (remote loads held back unless allowed for it, see AllowRemote) and its attachments.
+	MessageBody = Method[MessageBodyParams, BodyView]{"message.body"}
 
 	// LinkIdentities says some identities are one person: their discussions merge.
 	LinkIdentities = Method[LinkParams, Empty]{"contacts.link"}

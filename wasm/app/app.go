@@ -18,7 +18,6 @@ import (
 	"caliopen/wasm/core"
 	"caliopen/wasm/discussions"
 	"caliopen/wasm/engine"
-	"caliopen/wasm/model"
 	"caliopen/wasm/platform"
 	"caliopen/wasm/privacy"
 	"caliopen/wasm/store"
@@ -90,6 +89,8 @@ func Start(ctx context.Context, o Options) error {
 	a.keys = newKeys(a, a.accts.vault)
 	a.sync = newSyncer(a)
 	a.register()
+	a.registerContent()
+	a.registerCompose()
 	a.accts.register(c)
 	a.keys.register(c)
 	a.sync.register(c)
@@ -132,13 +133,6 @@ func (a *app) register() {
 	core.Live(c, api.UserPrivacyQuery, func(ctx context.Context, _ api.Empty) (privacy.UserReport, error) {
 		return a.eng.UserPrivacy(ctx)
 	}, engine.TopicDiscussions, engine.TopicContacts, topicAccounts)
-	core.Handle(c, api.MessageBody, func(ctx context.Context, p api.MessageBodyParams) (model.Body, error) {
-		b, err := a.eng.Repo.Body(ctx, p.ID)
-		if err != nil {
-			return b, api.Errorf(api.CodeNotFound, "this message's content is not stored on this device")
-		}
-		return b, nil
-	})
 	core.Handle(c, api.LinkIdentities, func(ctx context.Context, p api.LinkParams) (api.Empty, error) {
 		return api.Empty{}, a.eng.Link(ctx, p.Identities)
 	})

@@ -238,17 +238,21 @@ func (k *keys) planReply(ctx context.Context, p api.ReplyParams) (api.SendPlan, 
 	if err != nil {
 		return api.SendPlan{}, err
 	}
-	pl := k.plan(ctx, s, d)
-	out := api.SendPlan{Encrypt: pl.Encrypt, CanEncrypt: pl.CanEncrypt, Reason: pl.Reason, ReasonCode: pl.ReasonCode, Sender: s.Address, Missing: pl.Missing,
+	return sendPlanView(k.plan(ctx, s, d), s.Address, d.Recipients()), nil
+}
+
+// sendPlanView is a plan as the composer shows it.
+func sendPlanView(pl plan, sender string, recipients []string) api.SendPlan {
+	out := api.SendPlan{Encrypt: pl.Encrypt, CanEncrypt: pl.CanEncrypt, Reason: pl.Reason, ReasonCode: pl.ReasonCode, Sender: sender, Missing: pl.Missing,
 		Recommendation: string(pl.Recommendation), Recipients: []api.PlanRecipient{}}
-	for _, r := range d.Recipients() {
+	for _, r := range recipients {
 		pr := api.PlanRecipient{Address: strings.ToLower(r)}
 		if key := pl.Keys[pr.Address]; key != nil {
 			pr.Fingerprint = key.Fingerprint()
 		}
 		out.Recipients = append(out.Recipients, pr)
 	}
-	return out, nil
+	return out
 }
 
 // queueEmail puts an email in the account's outbox: with the Autocrypt header when the user

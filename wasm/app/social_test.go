@@ -156,13 +156,23 @@ func hasNetworks(d api.DiscussionItem, want ...model.Network) bool {
 	return len(d.Networks) == len(want)
 }
 
-// The user's whole journey with Mastodon and X, natively: both sign-ins through the OAuth
-// redirect (X through the relay tunnel with TLS ending in the core), DMs synced into
-// discussions, Bob's Mastodon and X identities merged by the identity engine (his Mastodon
-// profile link, verified by his instance, is the link his X profile names), his email merged
-// by the user's word, a live Mastodon message, and replies on both networks sent once
-// through the outbox although the first answer of each is lost.
-func TestMastodonAndXAccounts(t *testing.T) {
+// socialUser is the app signed in to Mastodon, X and email in a socialWorld, every account
+// connected, with the test's timings shortened.
+type socialUser struct {
+	u            *ui
+	ids          int
+	mview, xview api.AccountView
+}
+
+func (s *socialUser) must(method string, params, result any) {
+	s.u.t.Helper()
+	s.ids++
+	if e := s.u.call(s.ids, method, params, result); e != nil {
+		s.u.t.Fatalf("%s: %v", method, e)
+	}
+}
+
+func startSocialUser(t *testing.T, w *socialWorld) *socialUser {
 	tuning.outboxBackoff = 100 * time.Millisecond
 	tuning.mastodonTimeout = 2 * time.Second
 	tuning.mastodon = func(c *mastodon.Config) {
@@ -172,23 +182,16 @@ func TestMastodonAndXAccounts(t *testing.T) {
 	t.Cleanup(func() {
 		tuning.outboxBackoff, tuning.mastodonTimeout, tuning.mastodon, tuning.x = 0, 0, nil, nil
 	})
-	w := newSocialWorld(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	uiEnd, coreEnd := platform.Pipe()
-	defer uiEnd.Close()
+	t.Cleanup(func() { uiEnd.Close() })
 	go Start(ctx, Options{Port: coreEnd})
 	u := &ui{t: t, port: uiEnd, ctx: ctx}
 	u.recv() // ready
-	ids := 0
-	must := func(method string, params, result any) {
-		t.Helper()
-		ids++
-		if e := u.call(ids, method, params, result); e != nil {
-			t.Fatalf("%s: %v", method, e)
-		}
-	}
+	s := &socialUser{u: u}
+	must := s.must
 	must("core.setRole", api.SetRoleParams{Leader: true}, nil)
 	must("vault.create", api.PassphraseParams{Passphrase: "correct horse battery"}, nil)
 	must("relay.set", api.RelayParams{URL: w.relayURL, Token: w.relayToken}, nil)
@@ -198,24 +201,24 @@ func TestMastodonAndXAccounts(t *testing.T) {
 	must("accounts.mastodonSignIn", api.MastodonSignInParams{Instance: w.masto.BaseURL, RedirectURI: callback}, &started)
 	back := visit(t, started.AuthorizeURL, nil)
 	forged := strings.Replace(back, "state=", "state=x", 1)
-	ids++
-	if e := u.call(ids, "accounts.finishSignIn", api.FinishSignInParams{CallbackURL: forged}, nil); e == nil || e.Code != "unknown_signin" {
+	s.ids++
+	if e := u.call(s.ids, "accounts.finishSignIn", api.FinishSignInParams{CallbackURL: forged}, nil); e == nil || e.Code != "unknown_signin" {
 		t.Fatalf("a forged state: %v", e)
 	}
-	var mview api.AccountView
-	must("accounts.finishSignIn", api.FinishSignInParams{CallbackURL: back}, &mview)
+	must("accounts.finishSignIn", api.FinishSignInParams{CallbackURL: back}, &s.mview)
+	mview := s.mview
 	if mview.Network != model.Mastodon || mview.Address != "alice@fake.example" {
 		t.Fatalf("Mastodon account: %+v", mview)
 	}
-	ids++
-	if e := u.call(ids, "accounts.finishSignIn", api.FinishSignInParams{CallbackURL: back}, nil); e == nil {
+	s.ids++
+	if e := u.call(s.ids, "accounts.finishSignIn", api.FinishSignInParams{CallbackURL: back}, nil); e == nil {
 		t.Fatal("a sign-in answer was used twice")
 	}
 
 	// X, with the user's developer app, through the relay.
 	must("accounts.xSignIn", api.XSignInParams{ClientID: "my-dev-app", RedirectURI: callback, APIBase: w.xBase, CAPEM: string(w.xCA)}, &started)
-	var xview api.AccountView
-	must("accounts.finishSignIn", api.FinishSignInParams{CallbackURL: visit(t, started.AuthorizeURL, w.xCA)}, &xview)
+	must("accounts.finishSignIn", api.FinishSignInParams{CallbackURL: visit(t, started.AuthorizeURL, w.xCA)}, &s.xview)
+	xview := s.xview
 	if xview.Network != model.X || xview.Address != "1001" || xview.Label != "@alice_c" {
 		t.Fatalf("X account: %+v", xview)
 	}
@@ -226,30 +229,43 @@ func TestMastodonAndXAccounts(t *testing.T) {
 		IMAPHost: "127.0.0.1", IMAPPort: w.im.Port, IMAPSecurity: "tls", SMTPHost: "127.0.0.1", SMTPPort: w.sm.Port,
 		SMTPSecurity: "tls", Username: "alice", PinnedSHA256: hex.EncodeToString(sum[:])}}, nil)
 
-	follow(u, &ids, "accounts.list", api.Empty{}, "every account connected", func(v api.AccountsView) bool {
+	follow(u, &s.ids, "accounts.list", api.Empty{}, "every account connected", func(v api.AccountsView) bool {
 		states := map[model.Network]string{}
 		for _, a := range v.Accounts {
 			states[a.Network] = a.Health.State
 		}
 		return len(v.Accounts) == 3 && states[model.Mastodon] == "live" && states[model.X] == "polling" && states[model.Email] == "connected"
 	})
+	return s
+}
+
+// The user's whole journey with Mastodon and X, natively: both sign-ins through the OAuth
+// redirect (X through the relay tunnel with TLS ending in the core), DMs synced into
+// discussions, Bob's Mastodon and X identities merged by the identity engine (his Mastodon
+// profile link, verified by his instance, is the link his X profile names), his email merged
+// by the user's word, a live Mastodon message, and replies on both networks sent once
+// through the outbox although the first answer of each is lost.
+func TestMastodonAndXAccounts(t *testing.T) {
+	w := newSocialWorld(t)
+	s := startSocialUser(t, w)
+	u, ids, must, mview := s.u, &s.ids, s.must, s.mview
 
 	// Bob's Mastodon and X messages are one discussion: the identity engine merged him.
-	follow(u, &ids, "discussions.page", api.DiscussionsArgs{}, "Mastodon and X merged", func(p api.DiscussionsPage) bool {
+	follow(u, ids, "discussions.page", api.DiscussionsArgs{}, "Mastodon and X merged", func(p api.DiscussionsPage) bool {
 		return len(p.Items) == 2 && slices.ContainsFunc(p.Items, func(d api.DiscussionItem) bool {
 			return hasNetworks(d, model.Mastodon, model.X) && d.Count == 2
 		})
 	})
 	// The user says his email address is him too: one discussion across the three networks.
 	must("contacts.link", api.LinkParams{Identities: []model.IdentityURI{"email:bob@example.org", "mastodon:bob@remote.example"}}, nil)
-	page := follow(u, &ids, "discussions.page", api.DiscussionsArgs{}, "one discussion", func(p api.DiscussionsPage) bool {
+	page := follow(u, ids, "discussions.page", api.DiscussionsArgs{}, "one discussion", func(p api.DiscussionsPage) bool {
 		return len(p.Items) == 1 && hasNetworks(p.Items[0], model.Email, model.Mastodon, model.X)
 	})
 	key := page.Items[0].Key
 
 	// A Mastodon message arrives live, over the direct stream.
 	live := w.masto.Post(mastodonfake.Post{Author: w.mBob, To: []string{w.mAlice}, Text: "are you there?"})
-	view := follow(u, &ids, "discussion.messages", api.DiscussionArgs{Key: key}, "the live message", func(v api.DiscussionView) bool {
+	view := follow(u, ids, "discussion.messages", api.DiscussionArgs{Key: key}, "the live message", func(v api.DiscussionView) bool {
 		return slices.ContainsFunc(v.Messages, func(m api.MessageView) bool { return m.Message.RemoteID == live.ID })
 	})
 	var parentX string
@@ -264,7 +280,7 @@ func TestMastodonAndXAccounts(t *testing.T) {
 	must("message.reply", api.ReplyParams{MessageID: model.MessageID(mview.ID, live.ID), Text: "yes, on Mastodon"}, nil)
 	w.xf.DropSendResponses(1)
 	must("message.reply", api.ReplyParams{MessageID: parentX, Text: "and on X"}, nil)
-	follow(u, &ids, "discussion.messages", api.DiscussionArgs{Key: key}, "both replies sent", func(v api.DiscussionView) bool {
+	follow(u, ids, "discussion.messages", api.DiscussionArgs{Key: key}, "both replies sent", func(v api.DiscussionView) bool {
 		sent := 0
 		for _, m := range v.Messages {
 			if m.Message.Outgoing && (strings.Contains(m.Message.Snippet, "yes, on Mastodon") || m.Message.Snippet == "and on X") {

@@ -66,6 +66,7 @@ func (e *Engine) messagePrivacy(m model.Message) privacy.Index {
 	if f := m.Mail; f != nil {
 		in.Hops, in.Auth = f.Hops, f.Auth
 		in.HTML.RemoteBlocked, in.HTML.Trackers, in.HTML.TrackerHosts = f.RemoteBlocked, f.Trackers, f.TrackerHosts
+		in.RemoteAllowed = f.RemoteAllowed
 		// The top Received header was written by the user's own server: its name is the
 		// authserv-id whose Authentication-Results are believed.
 		for _, h := range f.Hops {

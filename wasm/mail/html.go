@@ -88,6 +88,9 @@ func SanitizeHTML(in string) (string, HTMLReport) {
 			var kept []html.Attribute
 			for _, a := range n.Attr {
 				key := strings.ToLower(a.Key)
+				if strings.HasPrefix(key, remotePrefix) || key == "data-cid" {
+					continue // only this sanitiser writes these: a mail's own would pass for held-back loads
+				}
 				if !remoteAttrs[key] {
 					kept = append(kept, a)
 					continue

@@ -239,6 +239,8 @@ type MailFacts struct {
 	RemoteBlocked int      `json:"remoteBlocked,omitempty"`
 	Trackers      int      `json:"trackers,omitempty"`
 	TrackerHosts  []string `json:"trackerHosts,omitempty"`
+	// RemoteAllowed is the user's choice to load this message's remote content.
+	RemoteAllowed bool `json:"remoteAllowed,omitempty"`
 }
 
 // Hop is what a Received header says about one step of a message's way.

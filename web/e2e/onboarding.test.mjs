@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { after, before, test } from "node:test";
+import { createVault } from "./demo-setup.mjs";
 import { launch, startRelay } from "./harness.mjs";
 
 let relay, browser;
@@ -22,11 +23,7 @@ test("vault, relay and an email account, through the relay from the browser", as
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(relay.url);
-  const vault = page.getByTestId("setup-vault");
-  await vault.waitFor({ timeout: 30000 });
-  await vault.locator("input").nth(0).fill("correct horse battery staple");
-  await vault.locator("input").nth(1).fill("correct horse battery staple");
-  await vault.locator("button").click();
+  await createVault(page);
 
   const relayForm = page.getByTestId("setup-relay");
   await relayForm.waitFor({ timeout: 30000 });

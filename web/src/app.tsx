@@ -10,6 +10,8 @@ import { back, go, useRoute } from "./router";
 import { Settings } from "./settings";
 import { FinishSignIn } from "./add-account";
 import { Setup } from "./setup";
+import { Compose } from "./compose";
+import { OutboxChip, OutboxPanel } from "./outbox";
 import { Help, useShortcuts } from "./shortcuts";
 
 type State =
@@ -58,6 +60,7 @@ export function App({ core }: { core: CoreClient }) {
       openDiscussion(next.dataset.key!);
     },
     reply: () => document.getElementById("reply-text")?.focus(),
+    compose: () => go({ screen: "compose" }),
     search() {
       if (route.screen !== "inbox") go({ screen: "inbox", discussion: null });
       requestAnimationFrame(() => document.getElementById("search")?.focus());
@@ -80,7 +83,14 @@ export function App({ core }: { core: CoreClient }) {
           <h1>{t.app.title}</h1>
         </a>
         {status && <StatusChips status={status} />}
+        {ready && <OutboxChip core={core} />}
         <nav class="tools" aria-label={t.app.title}>
+          {ready && vault?.exists && (
+            <a class="icon" href="#/compose" data-testid="compose-button" aria-label={t.content.compose} title={t.content.compose}
+              aria-current={route.screen === "compose" ? "page" : undefined}>
+              <span aria-hidden="true">✎</span>
+            </a>
+          )}
           <button class="icon" data-testid="help-button" aria-label={t.app.help} title={t.app.help} onClick={() => setHelp(true)}>
             ?
           </button>
@@ -105,7 +115,11 @@ export function App({ core }: { core: CoreClient }) {
         </p>
       )}
       <main id="main" tabIndex={-1}>
-        {route.screen === "settings" ? (
+        {route.screen === "compose" && ready ? (
+          <Compose core={core} onClose={back} />
+        ) : route.screen === "outbox" && ready ? (
+          <OutboxPanel core={core} />
+        ) : route.screen === "settings" ? (
           <Settings core={core} info={ready ? state.info : null} readyMs={ready ? state.readyMs : 0} measured={ready && !!state.measured} />
         ) : (
           <>

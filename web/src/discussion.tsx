@@ -4,6 +4,7 @@ import type { Index, Message, MessageView } from "./gen/api";
 import { useI18n } from "./i18n";
 import { SecurityBadge } from "./keys";
 import { useLive } from "./live";
+import { MessageBody } from "./message-body";
 import { ReplyBox } from "./reply";
 
 /** DiscussionView shows one discussion's messages from every network in time order. */
@@ -11,6 +12,8 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
   const { t } = useI18n();
   const view = useLive(core, "discussion.messages", { key: discussionKey });
   const [replyTo, setReplyTo] = useState<string | null>(null);
+  // Messages opened or closed by the user; the last one is open by default.
+  const [open, setOpen] = useState<Record<string, boolean>>({});
   // The reply answers the message chosen, else the last one received.
   const target = view && (view.messages.find((v) => v.message.id === replyTo)?.message ?? lastIncoming(view.messages));
   return (
@@ -24,8 +27,15 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
       {!view && <p class="muted">{t.discussion.loading}</p>}
       {view && (
         <ol class="messages">
-          {view.messages.map((v) => (
-            <MessageItem key={v.message.id} v={v} onReply={() => setReplyTo(v.message.id)} />
+          {view.messages.map((v, i) => (
+            <MessageItem
+              key={v.message.id}
+              core={core}
+              v={v}
+              open={open[v.message.id] ?? i === view.messages.length - 1}
+              onToggle={(o) => setOpen({ ...open, [v.message.id]: o })}
+              onReply={() => setReplyTo(v.message.id)}
+            />
           ))}
         </ol>
       )}
@@ -53,12 +63,24 @@ function senderName(m: Message): string | undefined {
   return from?.name || from?.uri.replace(/^[a-z]+:/, "");
 }
 
-function MessageItem({ v, onReply }: { v: MessageView; onReply: () => void }) {
+function MessageItem({
+  core,
+  v,
+  open,
+  onToggle,
+  onReply,
+}: {
+  core: CoreClient;
+  v: MessageView;
+  open: boolean;
+  onToggle: (open: boolean) => void;
+  onReply: () => void;
+}) {
   const i18n = useI18n();
   const { t } = i18n;
   const m = v.message;
   return (
-    <li class={`message${m.outgoing ? " outgoing" : ""}`} data-testid="message" data-network={m.network}>
+    <li class={`message${m.outgoing ? " outgoing" : ""}`} data-testid="message" data-network={m.network} data-open={String(open)}>
       <header>
         <span class="from">{m.outgoing ? t.discussion.you : senderName(m) || t.discussion.unknownSender}</span>
         <span class={`net net-${m.network}`}>{i18n.network(m.network)}</span>
@@ -67,12 +89,17 @@ function MessageItem({ v, onReply }: { v: MessageView; onReply: () => void }) {
         </time>
       </header>
       {m.subject && <p class="subject">{m.subject}</p>}
-      <p class="snippet">{m.snippet}</p>
+      {open ? <MessageBody core={core} message={m} /> : <p class="snippet">{m.snippet}</p>}
       <SecurityBadge security={m.security} />
       <PrivacyBadge index={v.privacy} />
-      <button class="link" data-testid="reply-to" onClick={onReply}>
-        {t.discussion.replyTo}
-      </button>
+      <div class="message-actions">
+        <button class="link" data-testid="expand" aria-expanded={open} onClick={() => onToggle(!open)}>
+          {open ? t.content.collapse : t.content.expand}
+        </button>
+        <button class="link" data-testid="reply-to" onClick={onReply}>
+          {t.discussion.replyTo}
+        </button>
+      </div>
     </li>
   );
 }

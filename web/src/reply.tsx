@@ -1,7 +1,8 @@
 // Replying in a discussion: the reply goes out on the network of the message it answers,
 // through the core's durable outbox (it waits there while offline and is sent once). For
 // email, the composer shows before sending whether the reply will be encrypted.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
+import { DraftNote, useDebounced } from "./compose";
 import type { CoreClient } from "./core-client";
 import type { Message } from "./gen/api";
 import { useI18n } from "./i18n";
@@ -24,6 +25,30 @@ function ReplyForm({ core, parent }: { core: CoreClient; parent: Message }) {
   const [error, busy, run] = useAction();
   const crypto = useReplyPlan(core, parent);
   const email = parent.network === "email";
+  // The draft of this reply: given back when the discussion opens again, saved as you type.
+  const draftId = `reply:${parent.id}`;
+  const [restored, setRestored] = useState(false);
+  const [sealed, setSealed] = useState<string | null>(null);
+  useEffect(() => {
+    core
+      .call("drafts.get", { id: draftId })
+      .then((d) => {
+        if (d.text) setText(d.text);
+        if (d.all) setAll(true);
+      })
+      .catch(() => undefined)
+      .finally(() => setRestored(true));
+  }, [core, draftId]);
+  useDebounced(
+    { text, all },
+    600,
+    (d) =>
+      void core
+        .call("drafts.save", { id: draftId, accountId: parent.accountId, ...d })
+        .then((s) => setSealed(s.sealed))
+        .catch(() => undefined),
+    restored,
+  );
   return (
     <form
       class="reply"
@@ -35,7 +60,9 @@ function ReplyForm({ core, parent }: { core: CoreClient; parent: Message }) {
         setQueued(false);
         void run(async () => {
           await core.call("message.reply", { messageId: parent.id, text, all: email && all, encrypt: crypto.plan ? crypto.encrypt : undefined });
+          await core.call("drafts.delete", { id: draftId });
           setText("");
+          setSealed(null);
           setQueued(true);
         });
       }}
@@ -53,6 +80,7 @@ function ReplyForm({ core, parent }: { core: CoreClient; parent: Message }) {
           {busy ? t.discussion.sending : t.discussion.send}
         </button>
       </div>
+      <DraftNote sealed={sealed} />
       {error && (
         <p class="error" role="alert">
           {error}

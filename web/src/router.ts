@@ -1,18 +1,21 @@
 // Where the user is, kept in the address's hash so that the browser's (and the phone's)
-// back button works: "#/" the list, "#/d/<key>" a discussion, "#/settings".
+// back button works: "#/" the list, "#/d/<key>" a discussion, "#/settings", "#/compose" a
+// new message, "#/outbox".
 import { useEffect, useState } from "preact/hooks";
 
-export type Route = { screen: "inbox"; discussion: string | null } | { screen: "settings" };
+export type Route = { screen: "inbox"; discussion: string | null } | { screen: "settings" } | { screen: "compose" } | { screen: "outbox" };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, "");
   if (path === "/settings") return { screen: "settings" };
+  if (path === "/compose") return { screen: "compose" };
+  if (path === "/outbox") return { screen: "outbox" };
   const m = path.match(/^\/d\/(.+)$/);
   return { screen: "inbox", discussion: m ? decodeURIComponent(m[1]) : null };
 }
 
 export function hrefOf(route: Route): string {
-  if (route.screen === "settings") return "#/settings";
+  if (route.screen !== "inbox") return `#/${route.screen}`;
   return route.discussion ? `#/d/${encodeURIComponent(route.discussion)}` : "#/";
 }
 

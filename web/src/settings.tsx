@@ -5,6 +5,7 @@ import type { CoreClient } from "./core-client";
 import type { CoreInfoResult } from "./gen/api";
 import { LOCALES, CATALOGUES, useI18n } from "./i18n";
 import { KeysPanel } from "./keys";
+import { OutboxPanel } from "./outbox";
 import { setPrefs, usePrefs, type Prefs, type Theme } from "./prefs";
 import { Setup } from "./setup";
 import { SyncSettings } from "./sync-settings";
@@ -21,6 +22,7 @@ const SECTIONS: { id: string; Section: ComponentType<SectionProps> }[] = [
   { id: "accounts", Section: ({ core }) => <Setup core={core} /> },
   { id: "keys", Section: ({ core }) => <KeysPanel core={core} /> },
   { id: "sync", Section: ({ core }) => <SyncSettings core={core} /> },
+  { id: "outbox", Section: ({ core }) => <OutboxPanel core={core} /> },
   { id: "about", Section: About },
 ];
 

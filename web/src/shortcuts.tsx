@@ -6,6 +6,7 @@ import { useI18n } from "./i18n";
 export interface ShortcutActions {
   move(delta: 1 | -1): void;
   reply(): void;
+  compose(): void;
   search(): void;
   help(): void;
   escape(): void;
@@ -29,7 +30,7 @@ export function useShortcuts(actions: ShortcutActions): void {
         j: () => a.move(1),
         k: () => a.move(-1),
         r: a.reply,
-        c: a.reply,
+        c: a.compose,
         "/": a.search,
         "?": a.help,
       };

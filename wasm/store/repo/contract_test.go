@@ -426,6 +426,16 @@ func testOutbox(t *testing.T, b storetest.Backend) {
 	if len(sent) != 1 || sent[0].RemoteID != "remote-1" || len(failed) != 1 || failed[0].LastError != "550 no such user" {
 		t.Fatalf("sent %v failed %v", sent, failed)
 	}
+	// What went out stays; what did not can be cancelled.
+	if err := r.CancelOutbox(ctx, sent[0].ID); !errors.Is(err, repo.ErrOutboxBusy) {
+		t.Fatalf("cancelling a sent item: %v", err)
+	}
+	if err := r.CancelOutbox(ctx, failed[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.OutboxItem(ctx, failed[0].ID); !errors.Is(err, repo.ErrNotFound) {
+		t.Fatalf("cancelled item: %v", err)
+	}
 }
 
 func testOpLog(t *testing.T, b storetest.Backend) {

@@ -20,7 +20,10 @@ type Draft struct {
 	ConversationID string              `json:"conversationId,omitempty"`
 	Attachments    []model.Attachment  `json:"attachments,omitempty"` // bytes in Blobs under Tuple(draft id, attachment id)
 	Encrypt        bool                `json:"encrypt,omitempty"`
-	UpdatedAt      time.Time           `json:"updatedAt"`
+	// Sealed says how the draft's content is kept when it is sealed: "pgp" (Text is an
+	// OpenPGP message to the user's own key), "vault" (in the vault, Text empty).
+	Sealed    string    `json:"sealed,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // PutDraft writes a draft, stamping UpdatedAt. Needs the store Drafts.

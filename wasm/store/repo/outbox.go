@@ -217,3 +217,21 @@ func (r *Repo) OutboxItem(ctx context.Context, id string) (it OutboxItem, err er
 func (r *Repo) OutboxList(ctx context.Context, state OutboxState, p Page) ([]OutboxItem, string, error) {
 	return page[OutboxItem](ctx, r, Outbox, "state", store.Tuple(string(state)), p)
 }
+
+// ErrOutboxBusy is returned when cancelling an item that is being sent or was sent.
+var ErrOutboxBusy = errors.New("repo: outbox item is being sent or was sent")
+
+// CancelOutbox removes an item that has not gone out: Queued, Failed, or sent by another
+// device (Elsewhere). An item being sent or sent stays (ErrOutboxBusy).
+func (r *Repo) CancelOutbox(ctx context.Context, id string) error {
+	return r.Update(ctx, OutboxStores, func(tx *Tx) error {
+		var it OutboxItem
+		if err := tx.getJSON(Outbox, id, &it); err != nil {
+			return err
+		}
+		if it.State == Sending || it.State == Sent {
+			return fmt.Errorf("%w (%s is %s)", ErrOutboxBusy, id, it.State)
+		}
+		return tx.Delete(Outbox, id)
+	})
+}

@@ -47,6 +47,17 @@ export interface Attachment {
   fetched?: boolean;
 }
 
+export interface AttachmentData {
+  name: string;
+  contentType: string;
+  data: string;
+}
+
+export interface AttachmentParams {
+  messageId: string;
+  attachmentId: string;
+}
+
 export interface AuthResult {
   authServId: string;
   method: string;
@@ -54,10 +65,12 @@ export interface AuthResult {
   props?: string;
 }
 
-export interface Body {
+export interface BodyView {
   messageId: string;
   text?: string;
   html?: string;
+  remoteAllowed?: boolean;
+  remoteHosts?: string[];
   attachments?: Attachment[];
   notes?: string[];
 }
@@ -66,6 +79,27 @@ export interface Cap {
   limit: number;
   reason: Note;
   advice?: Note[];
+}
+
+export interface Channel {
+  accountId: string;
+  network: Network;
+  from: string;
+  to: IdentityURI[];
+  rank: number;
+  encrypted: boolean;
+  why: Reason;
+  plan?: SendPlan | null;
+}
+
+export interface ChannelsParams {
+  to: string[];
+}
+
+export interface ChannelsView {
+  recipients: Recipient[];
+  channels: Channel[];
+  unreachable?: Reason[];
 }
 
 export interface CoreInfoResult {
@@ -145,6 +179,27 @@ export interface DiscussionsPage {
   items: DiscussionItem[];
   next?: string;
   total: number;
+}
+
+export interface DraftRef {
+  id: string;
+}
+
+export interface DraftSaved {
+  sealed: string;
+  updatedAt: string;
+}
+
+export interface DraftView {
+  id: string;
+  to?: string[];
+  accountId?: string;
+  subject?: string;
+  text?: string;
+  all?: boolean;
+  sealed?: string;
+  updatedAt?: string;
+  locked?: boolean;
 }
 
 export interface EmailServer {
@@ -248,6 +303,7 @@ export interface MailFacts {
   remoteBlocked?: number;
   trackers?: number;
   trackerHosts?: string[];
+  remoteAllowed?: boolean;
 }
 
 export interface MastodonSignInParams {
@@ -303,6 +359,32 @@ export interface Note {
   text: string;
 }
 
+export interface OutboxEntry {
+  id: string;
+  accountId: string;
+  network: Network;
+  state: OutboxState;
+  to: string[];
+  subject?: string;
+  preview?: string;
+  encrypted?: boolean;
+  attempts: number;
+  nextAttempt?: string;
+  lastError?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OutboxRef {
+  id: string;
+}
+
+export type OutboxState = string;
+
+export interface OutboxView {
+  items: OutboxEntry[];
+}
+
 export interface Participant {
   uri: IdentityURI;
   role: Role;
@@ -327,6 +409,23 @@ export interface PlanRecipient {
 export interface Privacy {
   score: number;
   grade: string;
+}
+
+export interface Reason {
+  code: string;
+  text: string;
+  params?: Record<string, string>;
+}
+
+export interface Recipient {
+  ref: string;
+  name: string;
+  identities: RecipientIdentity[];
+}
+
+export interface RecipientIdentity {
+  uri: IdentityURI;
+  label: string;
 }
 
 export interface RelayParams {
@@ -363,6 +462,16 @@ export interface SeedParams {
 export interface SeedResult {
   messages: number;
   ms: number;
+}
+
+export interface SendParams {
+  accountId: string;
+  to: string[];
+  subject?: string;
+  text: string;
+  encrypt?: boolean | null;
+  attachments?: AttachmentData[];
+  draftId?: string;
 }
 
 export interface SendPlan {
@@ -415,6 +524,15 @@ export interface SubscribeParams {
 
 export interface SubscribeResult {
   sub: number;
+}
+
+export interface SuggestParams {
+  text: string;
+  limit?: number;
+}
+
+export interface Suggestions {
+  people: Recipient[];
 }
 
 export interface SyncJoinParams {
@@ -471,7 +589,7 @@ export interface Methods {
   "subscribe": { params: SubscribeParams; result: SubscribeResult };
   "unsubscribe": { params: UnsubscribeParams; result: Empty };
   "core.setRole": { params: SetRoleParams; result: Empty };
-  "message.body": { params: MessageBodyParams; result: Body };
+  "message.body": { params: MessageBodyParams; result: BodyView };
   "contacts.link": { params: LinkParams; result: Empty };
   "contacts.split": { params: SplitParams; result: Empty };
   "dev.seedSynthetic": { params: SeedParams; result: SeedResult };
@@ -493,6 +611,16 @@ export interface Methods {
   "keys.revocation": { params: KeyRef; result: ArmoredKey };
   "keys.setVerified": { params: SetVerifiedParams; result: Empty };
   "message.plan": { params: ReplyParams; result: SendPlan };
+  "message.allowRemote": { params: MessageBodyParams; result: Empty };
+  "message.attachment": { params: AttachmentParams; result: AttachmentData };
+  "compose.suggest": { params: SuggestParams; result: Suggestions };
+  "compose.channels": { params: ChannelsParams; result: ChannelsView };
+  "message.send": { params: SendParams; result: ReplyResult };
+  "drafts.save": { params: DraftView; result: DraftSaved };
+  "drafts.get": { params: DraftRef; result: DraftView };
+  "drafts.delete": { params: DraftRef; result: Empty };
+  "outbox.retry": { params: OutboxRef; result: Empty };
+  "outbox.cancel": { params: OutboxRef; result: Empty };
   "sync.create": { params: Empty; result: SyncSecret };
   "sync.join": { params: SyncJoinParams; result: Empty };
 }
@@ -506,6 +634,7 @@ export interface Queries {
   "accounts.list": { args: Empty; result: AccountsView };
   "privacy.user": { args: Empty; result: UserReport };
   "keys.list": { args: Empty; result: KeysView };
+  "outbox.list": { args: Empty; result: OutboxView };
   "sync.status": { args: Empty; result: SyncView };
 }
 
@@ -521,4 +650,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "sync.create", "sync.join"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join"] as const;

@@ -1,0 +1,143 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"caliopen/wasm/api"
+	"caliopen/wasm/core"
+	"caliopen/wasm/mail"
+	"caliopen/wasm/model"
+	"caliopen/wasm/store/repo"
+)
+
+// Reading a message: its whole body, its remote content once the user allows it, and its
+// attachments' bytes.
+
+// attachmentFetcher is a connection that can fetch an attachment the store does not hold
+// (an email part from IMAP, a Mastodon media file), keeping it in the store.
+type attachmentFetcher interface {
+	Attachment(ctx context.Context, messageID, attachmentID string) ([]byte, error)
+}
+
+func (a *app) registerContent() {
+	core.Handle(a.c, api.MessageBody, a.body)
+	core.Handle(a.c, api.AllowRemote, a.allowRemote)
+	core.Handle(a.c, api.GetAttachment, a.attachment)
+}
+
+// body returns a message's content; its HTML's remote loads come back only when the user
+// allowed them for this message.
+func (a *app) body(ctx context.Context, p api.MessageBodyParams) (api.BodyView, error) {
+	b, err := a.eng.Repo.Body(ctx, p.ID)
+	if err != nil {
+		return api.BodyView{}, api.Errorf(api.CodeNotFound, "this message's content is not stored on this device")
+	}
+	v := api.BodyView{MessageID: p.ID, Text: b.Text, HTML: b.HTML, Attachments: b.Attachments, Notes: b.Notes}
+	if b.HTML == "" {
+		return v, nil
+	}
+	m, err := a.eng.Repo.Message(ctx, p.ID)
+	if err == nil && m.Mail != nil && m.Mail.RemoteAllowed {
+		v.RemoteAllowed = true
+		v.HTML, v.RemoteHosts = mail.AllowRemote(b.HTML)
+	}
+	return v, nil
+}
+
+// allowRemote records the user's choice to load a message's remote content; the message's
+// privacy index then says its remote content was loaded.
+func (a *app) allowRemote(ctx context.Context, p api.MessageBodyParams) (api.Empty, error) {
+	err := a.eng.Repo.UpdateMessage(ctx, p.ID, func(m *model.Message) error {
+		if m.Mail == nil {
+			m.Mail = &model.MailFacts{}
+		}
+		m.Mail.RemoteAllowed = true
+		return nil
+	})
+	if errors.Is(err, repo.ErrNotFound) {
+		return api.Empty{}, api.Errorf(api.CodeNotFound, "This message is not stored on this device.")
+	}
+	return api.Empty{}, err
+}
+
+// attachment returns an attachment's bytes, from the store or fetched by the account's
+// connection.
+func (a *app) attachment(ctx context.Context, p api.AttachmentParams) (api.AttachmentData, error) {
+	b, err := a.eng.Repo.Body(ctx, p.MessageID)
+	if err != nil {
+		return api.AttachmentData{}, api.Errorf(api.CodeNotFound, "This message is not stored on this device.")
+	}
+	var att *model.Attachment
+	for i := range b.Attachments {
+		if b.Attachments[i].ID == p.AttachmentID {
+			att = &b.Attachments[i]
+		}
+	}
+	if att == nil {
+		return api.AttachmentData{}, api.Errorf(api.CodeNotFound, "This message has no such attachment.")
+	}
+	out := api.AttachmentData{Name: fileName(att.Name), ContentType: att.ContentType}
+	if out.ContentType == "" {
+		out.ContentType = "application/octet-stream"
+	}
+	if out.Data, err = a.eng.Repo.Attachment(ctx, p.MessageID, p.AttachmentID); err == nil {
+		return out, nil
+	} else if !errors.Is(err, repo.ErrNotFound) {
+		return api.AttachmentData{}, err
+	}
+	m, err := a.eng.Repo.Message(ctx, p.MessageID)
+	if err != nil {
+		return api.AttachmentData{}, api.Errorf(api.CodeNotFound, "This message is not stored on this device.")
+	}
+	f, ok := a.accts.connection(m.AccountID).(attachmentFetcher)
+	if !ok {
+		return api.AttachmentData{}, api.Errorf("not_connected", "This attachment is not on this device yet and its account is not connected.")
+	}
+	if out.Data, err = f.Attachment(ctx, p.MessageID, p.AttachmentID); err != nil {
+		return api.AttachmentData{}, tunnelError(err, "attachment_unreachable", "The attachment could not be fetched: ")
+	}
+	return out, nil
+}
+
+// connection returns the running connection of an account, or nil.
+func (m *accounts) connection(id string) connection {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r := m.running[id]; r != nil {
+		return r.conn
+	}
+	return nil
+}
+
+// Attachment fetches an email attachment's part from the server (the store is read first).
+func (c *emailConn) Attachment(ctx context.Context, messageID, attachmentID string) ([]byte, error) {
+	return c.conn.Syncer.Attachment(ctx, messageID, attachmentID)
+}
+
+// Attachment fetches a Mastodon media file once the connection is open.
+func (c *mastodonConn) Attachment(ctx context.Context, messageID, attachmentID string) ([]byte, error) {
+	c.mu.Lock()
+	conn := c.conn
+	c.mu.Unlock()
+	if conn == nil {
+		return nil, errNotConnected
+	}
+	return conn.FetchAttachment(ctx, messageID, attachmentID)
+}
+
+// fileName keeps a name safe to offer as a download: no path, no control characters.
+func fileName(name string) string {
+	name = name[strings.LastIndexAny(name, `/\`)+1:]
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, name)
+	if strings.Trim(name, ". ") == "" {
+		return "attachment"
+	}
+	return name
+}

@@ -1,0 +1,147 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"mime"
+	"strings"
+
+	"github.com/emersion/go-message/textproto"
+
+	"caliopen/wasm/api"
+	"caliopen/wasm/email/smtpsend"
+	"caliopen/wasm/mail"
+	"caliopen/wasm/mastodon"
+	"caliopen/wasm/model"
+	"caliopen/wasm/store/repo"
+	"caliopen/wasm/x"
+)
+
+// The outbox as the user sees it: what waits, what is going out, what failed (to retry or
+// cancel), and the last few sent.
+
+// sentShown is how many sent items the outbox keeps showing.
+const sentShown = 5
+
+// previewLen bounds an item's preview, in characters.
+const previewLen = 140
+
+func (a *app) outboxList(ctx context.Context, _ api.Empty) (api.OutboxView, error) {
+	out := api.OutboxView{Items: []api.OutboxEntry{}}
+	for _, st := range []repo.OutboxState{repo.Failed, repo.Sending, repo.Queued, repo.Sent} {
+		limit := 200
+		if st == repo.Sent {
+			limit = sentShown
+		}
+		items, _, err := a.eng.Repo.OutboxList(ctx, st, repo.Page{Limit: limit})
+		if err != nil {
+			return out, err
+		}
+		for _, it := range items {
+			e := outboxEntry(it)
+			for i, to := range e.To {
+				// An X user is known by handle, not by id.
+				if id, err := a.eng.Repo.Identity(ctx, model.IdentityURI(to)); err == nil && id.Handle != "" {
+					e.To[i] = identityLabel(id)
+				}
+			}
+			out.Items = append(out.Items, e)
+		}
+	}
+	return out, nil
+}
+
+// outboxEntry describes an item from its payload: recipients, subject, the start of the text.
+func outboxEntry(it repo.OutboxItem) api.OutboxEntry {
+	e := api.OutboxEntry{ID: it.ID, AccountID: it.AccountID, Network: it.Network, State: it.State, Attempts: it.Attempts,
+		LastError: it.LastError, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, To: []string{}}
+	if it.State == repo.Queued {
+		e.NextAttempt = it.NextAttempt
+	}
+	switch it.Network {
+	case model.Email:
+		env, err := smtpsend.UnmarshalEnvelope(it.Payload)
+		if err != nil {
+			return e
+		}
+		e.To = env.Rcpt
+		e.Subject, e.Encrypted, e.Preview = describeMail(env.Raw)
+	case model.Mastodon:
+		var r mastodon.Reply
+		if json.Unmarshal(it.Payload, &r) == nil {
+			for _, to := range r.To {
+				e.To = append(e.To, "@"+strings.TrimPrefix(to, "@"))
+			}
+			e.Preview = clip(r.Text)
+		}
+	case model.X:
+		var o x.Outgoing
+		if json.Unmarshal(it.Payload, &o) == nil {
+			if o.ParticipantID != "" {
+				e.To = append(e.To, string(model.NewIdentityURI(model.X, o.ParticipantID)))
+			}
+			e.Preview = clip(o.Text)
+		}
+	}
+	return e
+}
+
+// describeMail reads a queued mail's subject and text; an encrypted one shows neither (its
+// subject travels inside, the outside one is a placeholder).
+func describeMail(raw []byte) (subject string, encrypted bool, preview string) {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		return "", false, ""
+	}
+	if t, _, _ := mime.ParseMediaType(h.Get("Content-Type")); t == "multipart/encrypted" {
+		return "", true, ""
+	}
+	subject, err = new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
+	if err != nil {
+		subject = h.Get("Subject")
+	}
+	if p, err := mail.Parse(raw); err == nil {
+		preview = clip(p.Body.Text)
+	}
+	return subject, false, preview
+}
+
+func clip(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > previewLen {
+		return string(r[:previewLen-1]) + "…"
+	}
+	return s
+}
+
+func (a *app) retryOutbox(ctx context.Context, p api.OutboxRef) (api.Empty, error) {
+	it, err := a.eng.Repo.OutboxItem(ctx, p.ID)
+	if err != nil {
+		return api.Empty{}, api.Errorf(api.CodeNotFound, "This message is no longer in the outbox.")
+	}
+	if it.State != repo.Failed && it.State != repo.Queued {
+		return api.Empty{}, api.Errorf("outbox_busy", "This message is being sent or was sent.")
+	}
+	if err := a.eng.Repo.Requeue(ctx, p.ID); err != nil {
+		return api.Empty{}, err
+	}
+	a.accts.queued(ctx, &it)
+	return api.Empty{}, nil
+}
+
+func (a *app) cancelOutbox(ctx context.Context, p api.OutboxRef) (api.Empty, error) {
+	err := a.eng.Repo.CancelOutbox(ctx, p.ID)
+	switch {
+	case errors.Is(err, repo.ErrNotFound):
+		return api.Empty{}, api.Errorf(api.CodeNotFound, "This message is no longer in the outbox.")
+	case errors.Is(err, repo.ErrOutboxBusy):
+		return api.Empty{}, api.Errorf("outbox_busy", "This message is being sent or was sent.")
+	case err != nil:
+		return api.Empty{}, err
+	}
+	a.accts.changed(ctx, topicAccounts)
+	return api.Empty{}, nil
+}

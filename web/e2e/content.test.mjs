@@ -1,0 +1,184 @@
+// Reading and writing against `make run`'s sandbox: the HTML newsletter in its sandboxed frame
+// (its script never runs, its tracking pixel is not fetched until the user shows remote
+// content, and the privacy badge says so either way), Camille's encrypted mail with its
+// attachment downloaded decrypted, a new message whose channel picker explains itself (an
+// encrypted email to Camille with an attachment and a draft that survives leaving the
+// composer; an X message to Tapioca), and a reply written offline that waits in the outbox
+// and goes out when the network returns — each answered by the sandbox's people. Every
+// screen is checked by axe-core at 360×740 and 1440×900, with screenshots in test-results/.
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import { after, before, test } from "node:test";
+import { assertAccessible, SIZES } from "./checks.mjs";
+import { onboardDemo, waitConnected } from "./demo-setup.mjs";
+import { launch, startSandbox } from "./harness.mjs";
+
+let sandbox;
+before(async () => {
+  sandbox = await startSandbox({ tick: "30s" });
+});
+after(async () => {
+  await sandbox?.stop();
+});
+
+const PIXEL = "pixel.bulkmailer.example";
+const GIF = Buffer.from("R0lGODlhAQABAAAAACH5BAEAAAAALAAAAAABAAEAAAIBAAA=", "base64");
+
+/** screens checks the page at both sizes: axe-core, then a screenshot. */
+async function screens(page, name) {
+  mkdirSync("test-results", { recursive: true });
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    await page.setViewportSize(viewport);
+    await page.waitForTimeout(200);
+    await assertAccessible(page, `${name} (${size})`);
+    await page.screenshot({ path: `test-results/content-${name}-${size}.png`, fullPage: size === "phone" });
+  }
+  await page.setViewportSize(SIZES.desktop);
+}
+
+/** openDiscussion finds a discussion by what the search box finds and opens it. */
+async function openDiscussion(page, search, hasText) {
+  await page.goto(`${sandbox.url}/#/`);
+  await page.locator("#search").fill(search);
+  const item = page.getByTestId("discussion-item").filter({ hasText }).first();
+  await item.waitFor({ timeout: 60000 });
+  await item.click();
+  await page.getByTestId("discussion-view").waitFor();
+}
+
+test("reading, writing and the outbox against the sandbox", async () => {
+  const browser = await launch(SIZES.desktop);
+  try {
+    const page = await browser.context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    const requests = [];
+    page.on("request", (r) => requests.push(r.url()));
+    // The newsletter's remote hosts do not exist: the browser is answered here, once allowed.
+    await browser.context.route(/bubble(-weekly)?\.example|bulkmailer\.example/, (route) =>
+      route.fulfill({ status: 200, contentType: "image/gif", body: GIF }),
+    );
+    await onboardDemo(page, sandbox);
+    await waitConnected(page, sandbox);
+    const title = await page.title();
+
+    // The newsletter: HTML in a frame with no scripts and an opaque origin.
+    await openDiscussion(page, "Bubble", "Bubble Weekly");
+    const last = page.getByTestId("message").last();
+    const frame = last.getByTestId("html-frame");
+    await frame.waitFor({ timeout: 30000 });
+    assert.equal(await frame.getAttribute("sandbox"), "allow-popups allow-popups-to-escape-sandbox");
+    const srcdoc = await frame.getAttribute("srcdoc");
+    assert.match(srcdoc, /Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'/);
+    assert.doesNotMatch(srcdoc, /<script/i);
+    assert.match(srcdoc, /data-remote-src="https:\/\/pixel\.bulkmailer\.example/);
+    await page.waitForTimeout(1000);
+    assert.equal(await page.title(), title, "the newsletter's script ran");
+    const inner = page.frames().find((f) => f.url() === "about:srcdoc");
+    assert.ok(inner, "the mail's frame");
+    await inner.locator("h1").waitFor();
+    const innerTitle = await inner.evaluate(() => document.title).catch(() => "(not readable)");
+    assert.notEqual(innerTitle, "tracked", "the newsletter's script ran in its frame");
+    assert.deepEqual(
+      requests.filter((u) => u.includes(PIXEL) || u.includes("bubble-weekly.example")),
+      [],
+      "a remote load before it was allowed",
+    );
+    // The badge says the trackers are blocked, and the notice offers to show them.
+    const badge = last.getByTestId("privacy");
+    await badge.locator("summary").click();
+    await badge.getByText(/tracker\(s\) found/).waitFor();
+    await badge.getByText(/remote load\(s\) held back/).waitFor();
+    await last.getByTestId("remote-blocked").waitFor();
+    await screens(page, "newsletter");
+
+    const pixel = page.waitForRequest((r) => r.url().includes(PIXEL), { timeout: 20000 });
+    await last.getByTestId("show-remote").click();
+    await pixel;
+    await last.getByTestId("remote-shown").waitFor();
+    assert.match(await last.getByTestId("html-frame").getAttribute("srcdoc"), /img-src data: https:\/\/bubble-weekly\.example https:\/\/pixel\.bulkmailer\.example/);
+    await last.getByTestId("privacy").getByText(/Remote content was loaded/).waitFor({ timeout: 10000 });
+    assert.equal(await page.title(), title);
+
+    // Camille's encrypted mail: its attachment comes decrypted, with its name.
+    await openDiscussion(page, "Camille", "Camille");
+    const figures = page.getByTestId("message").filter({ hasText: "confidential figures" }).first();
+    if ((await figures.getAttribute("data-open")) !== "true") await figures.getByTestId("expand").click();
+    await figures.getByTestId("body-text").waitFor();
+    assert.match(await figures.getByTestId("body-text").innerText(), /Please don't forward/);
+    const [download] = await Promise.all([page.waitForEvent("download"), figures.getByTestId("attachment").getByRole("button").click()]);
+    assert.equal(download.suggestedFilename(), "q3-figures.csv");
+    assert.match(readFileSync(await download.path(), "utf8"), /quarter,revenue,margin/);
+    await screens(page, "encrypted-attachment");
+
+    // A new message (the c shortcut): Camille picked from the people known, encrypted email
+    // first and why; the draft is sealed to the user's own key and comes back.
+    await page.goto(`${sandbox.url}/#/`);
+    await page.locator("body").click({ position: { x: 5, y: 300 } });
+    await page.keyboard.press("c");
+    const compose = page.getByTestId("compose");
+    await compose.waitFor();
+    await page.getByTestId("compose-to").fill("Camil");
+    await page.getByTestId("suggestion").filter({ hasText: "Camille" }).first().click();
+    const first = page.getByTestId("channel").first();
+    await first.waitFor({ timeout: 30000 });
+    assert.equal(await first.getAttribute("data-network"), "email");
+    assert.equal(await first.getAttribute("data-encrypted"), "true");
+    assert.match(await first.innerText(), /Email, encrypted: Camille Durand.s key is known/);
+    await page.getByTestId("compose-subject").fill("Numbers for Q4");
+    await page.getByTestId("compose-text").fill("Here are my numbers, for your eyes only.");
+    await page.getByTestId("compose-files").setInputFiles({ name: "q4.csv", mimeType: "text/csv", buffer: Buffer.from("q4,1.5M\n") });
+    await page.locator('[data-testid="draft-saved"][data-sealed="pgp"]').waitFor({ timeout: 10000 });
+    await screens(page, "compose");
+    await page.goto(`${sandbox.url}/#/`);
+    await page.goto(`${sandbox.url}/#/compose`);
+    await page.getByTestId("recipient").filter({ hasText: "Camille" }).waitFor({ timeout: 10000 });
+    assert.equal(await page.getByTestId("compose-text").inputValue(), "Here are my numbers, for your eyes only.");
+    assert.equal(await page.getByTestId("compose-subject").inputValue(), "Numbers for Q4");
+    await page.getByTestId("compose-files").setInputFiles({ name: "q4.csv", mimeType: "text/csv", buffer: Buffer.from("q4,1.5M\n") });
+    await page.getByTestId("channel").first().waitFor();
+    await page.getByTestId("compose-send").click();
+    await page.getByTestId("compose-queued").waitFor({ timeout: 30000 });
+    // Camille answers, encrypted since the mail carried the user's key.
+    await openDiscussion(page, "Camille", "Camille");
+    await page.getByTestId("message").filter({ hasText: "so this answer is encrypted" }).first().waitFor({ timeout: 90000 });
+
+    // An X message to Tapioca, who answers on X: the picker says what each network exposes.
+    await page.goto(`${sandbox.url}/#/compose`);
+    await page.getByTestId("compose-to").fill("Tapio");
+    await page.getByTestId("suggestion").filter({ hasText: "@Tapioca42" }).first().click();
+    const x = page.locator('[data-testid="channel"][data-network="x"]');
+    await x.waitFor({ timeout: 30000 });
+    assert.match(await x.innerText(), /X direct message: readable by X/);
+    assert.match(await page.locator('[data-testid="channel"][data-network="mastodon"]').innerText(), /readable by the admins of mamot\.fr/);
+    await x.locator("input").check();
+    await page.getByTestId("compose-text").fill("Hello from the new message screen");
+    await page.getByTestId("compose-send").click();
+    await page.getByTestId("compose-queued").waitFor({ timeout: 30000 });
+    await openDiscussion(page, "Tapioca", "Tapioca");
+    await page.getByTestId("message").filter({ hasText: "Hello from the new message screen" }).first().waitFor({ timeout: 60000 });
+    await page.getByTestId("message").filter({ hasText: "Noted! Talk soon." }).first().waitFor({ timeout: 60000 });
+
+    // Offline: the reply waits in the outbox, then goes out when the network returns.
+    await browser.context.setOffline(true);
+    await page.locator('[data-testid="offline-banner"][data-why="offline"]').waitFor({ timeout: 10000 });
+    await page.locator("#reply-text").fill("Written offline, sent later");
+    await page.getByTestId("reply").getByRole("button", { name: /send/i }).click();
+    await page.getByTestId("reply-queued").waitFor({ timeout: 30000 });
+    await page.getByTestId("outbox-chip").waitFor({ timeout: 10000 });
+    await page.getByTestId("outbox-chip").click();
+    const waiting = page.getByTestId("outbox-item").filter({ hasText: "Written offline, sent later" });
+    await waiting.waitFor();
+    assert.notEqual(await waiting.getAttribute("data-state"), "sent");
+    await screens(page, "outbox-offline");
+    await browser.context.setOffline(false);
+    await page.locator('[data-testid="outbox-item"][data-state="sent"]').filter({ hasText: "Written offline, sent later" }).waitFor({ timeout: 120000 });
+    await screens(page, "outbox-sent");
+    await openDiscussion(page, "Tapioca", "Tapioca");
+    await page.getByTestId("message").filter({ hasText: "Written offline, sent later" }).first().waitFor({ timeout: 60000 });
+
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});

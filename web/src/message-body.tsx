@@ -1,0 +1,161 @@
+// A message's whole content: its text, or its HTML in a sandboxed frame that runs no script,
+// has an opaque origin and a strict policy of its own; remote images stay blocked until the
+// user allows them for this message (the core then gives back the HTML with its remote loads
+// and their hosts, which the frame's policy names); the attachments, downloaded through the
+// core.
+import { useEffect, useState } from "preact/hooks";
+import type { CoreClient } from "./core-client";
+import type { Attachment, BodyView, Message } from "./gen/api";
+import { useI18n } from "./i18n";
+import { useAction } from "./use-action";
+
+/** frameDoc is the frame's document: the sanitised HTML under a policy that allows inline
+ * styles, data: images, and images from the allowed hosts only. */
+export function frameDoc(html: string, hosts: string[]): string {
+  const img = ["data:", ...hosts.map((h) => `https://${h}`)].join(" ");
+  const csp = `default-src 'none'; img-src ${img}; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'`;
+  return (
+    `<!doctype html><html><head><meta charset="utf-8">` +
+    `<meta http-equiv="Content-Security-Policy" content="${csp}">` +
+    `<meta name="referrer" content="no-referrer"></head>` +
+    `<body style="margin:0.5rem;font-family:system-ui,sans-serif;line-height:1.4;color:#1b1b1f;background:#fff;overflow-wrap:anywhere">` +
+    `${html}</body></html>`
+  );
+}
+
+export function MessageBody({ core, message }: { core: CoreClient; message: Message }) {
+  const { t } = useI18n();
+  const [body, setBody] = useState<BodyView | null | "missing">(null);
+  const [asText, setAsText] = useState(false);
+  const [error, busy, run] = useAction();
+  const load = () =>
+    core
+      .call("message.body", { id: message.id })
+      .then(setBody)
+      .catch(() => setBody("missing"));
+  useEffect(() => {
+    setBody(null);
+    void load();
+  }, [core, message.id]);
+  if (body === null) return <p class="muted">{t.content.bodyLoading}</p>;
+  if (body === "missing") return <p class="muted">{message.snippet || t.content.bodyMissing}</p>;
+  const facts = message.mail;
+  const blocked = !body.remoteAllowed && (facts?.remoteBlocked ?? 0) > 0;
+  const html = body.html && !asText;
+  return (
+    <div class="body" data-testid="message-body">
+      {blocked && (
+        <p class="remote-notice" data-testid="remote-blocked">
+          {t.content.remoteBlocked(facts!.remoteBlocked!)} {(facts?.trackers ?? 0) > 0 && t.content.trackers(facts!.trackers!)}{" "}
+          <button
+            class="secondary"
+            data-testid="show-remote"
+            disabled={busy}
+            onClick={() =>
+              run(async () => {
+                await core.call("message.allowRemote", { id: message.id });
+                await load();
+              })
+            }
+          >
+            {t.content.showRemote}
+          </button>
+        </p>
+      )}
+      {body.remoteAllowed && (body.remoteHosts ?? []).length > 0 && (
+        <p class="muted remote-notice" data-testid="remote-shown">
+          {t.content.remoteShown((body.remoteHosts ?? []).join(", "))}
+        </p>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {html ? (
+        <iframe
+          class="html-frame"
+          data-testid="html-frame"
+          title={t.content.htmlTitle(message.subject ?? "")}
+          sandbox="allow-popups allow-popups-to-escape-sandbox"
+          referrerpolicy="no-referrer"
+          srcdoc={frameDoc(body.html!, body.remoteAllowed ? (body.remoteHosts ?? []) : [])}
+        />
+      ) : (
+        <div class="body-text" data-testid="body-text">
+          {body.text || message.snippet}
+        </div>
+      )}
+      {body.html && body.text && (
+        <button class="link" onClick={() => setAsText(!asText)}>
+          {asText ? t.content.showHtml : t.content.showText}
+        </button>
+      )}
+      {(body.notes ?? []).map((n) => (
+        <p class="muted" key={n}>
+          {n}
+        </p>
+      ))}
+      {(body.attachments ?? []).length > 0 && <Attachments core={core} messageId={message.id} list={body.attachments!} />}
+    </div>
+  );
+}
+
+function Attachments({ core, messageId, list }: { core: CoreClient; messageId: string; list: Attachment[] }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [error, busy, run] = useAction();
+  return (
+    <section class="attachments" aria-label={t.content.attachments}>
+      <ul>
+        {list.map((a) => (
+          <li key={a.id} data-testid="attachment">
+            <button
+              class="secondary"
+              disabled={busy}
+              aria-label={t.content.download(a.name)}
+              onClick={() =>
+                run(async () => {
+                  const got = await core.call("message.attachment", { messageId, attachmentId: a.id });
+                  saveBlob(base64Bytes(got.data), got.name, got.contentType);
+                })
+              }
+            >
+              <span class="att-name">{a.name}</span>
+            </button>{" "}
+            <span class="muted">
+              {a.contentType} · {i18n.bytes(a.size)}
+            </span>
+          </li>
+        ))}
+      </ul>
+      {busy && <p class="muted">{t.content.downloading}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** base64Bytes decodes the core's base64 (how JSON carries bytes). */
+export function base64Bytes(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** saveBlob offers bytes as a download under their name. */
+function saveBlob(data: Uint8Array<ArrayBuffer>, name: string, type: string) {
+  const url = URL.createObjectURL(new Blob([data], { type }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.rel = "noopener";
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
