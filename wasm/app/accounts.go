@@ -92,8 +92,11 @@ func (m *accounts) register(c *core.Core) {
 		if err := m.vault.Create(ctx, []byte(p.Passphrase), vault.DefaultParams); err != nil {
 			return api.Empty{}, err
 		}
+		// The relay and keys are ready before the UI hears the vault is open: what it does
+		// next (finishing a sign-in) needs them.
+		err := m.unlocked(ctx)
 		m.changed(ctx, "vault")
-		return api.Empty{}, m.unlocked(ctx)
+		return api.Empty{}, err
 	})
 	core.Handle(c, api.UnlockVault, func(ctx context.Context, p api.PassphraseParams) (api.Empty, error) {
 		if err := m.vault.Unlock(ctx, []byte(p.Passphrase)); err != nil {
@@ -102,8 +105,11 @@ func (m *accounts) register(c *core.Core) {
 			}
 			return api.Empty{}, err
 		}
+		// The relay and keys are ready before the UI hears the vault is open: what it does
+		// next (finishing a sign-in) needs them.
+		err := m.unlocked(ctx)
 		m.changed(ctx, "vault")
-		return api.Empty{}, m.unlocked(ctx)
+		return api.Empty{}, err
 	})
 	core.Handle(c, api.LockVault, func(ctx context.Context, _ api.Empty) (api.Empty, error) {
 		m.vault.Lock()

@@ -87,8 +87,8 @@ test("reading, writing and the outbox against the sandbox", async () => {
     // The badge says the trackers are blocked, and the notice offers to show them.
     const badge = last.getByTestId("privacy");
     await badge.locator("summary").click();
-    await badge.getByText(/tracker\(s\) found/).waitFor();
-    await badge.getByText(/remote load\(s\) held back/).waitFor();
+    await badge.getByText(/trackers? found/).waitFor();
+    await badge.getByText(/remote loads? held back/).waitFor();
     await last.getByTestId("remote-blocked").waitFor();
     await screens(page, "newsletter");
 
