@@ -485,3 +485,16 @@ func (k *keys) emailAccount(ctx context.Context, id string) (*email.Account, err
 	}
 	return &email.Account{ID: id, Settings: s, Reader: k.reader(s)}, nil
 }
+
+// forAddress returns the keys known for a contact's email address (imported, from a Web Key
+// Directory, or learnt from Autocrypt).
+func (k *keys) forAddress(address string) []api.KeyView {
+	address = strings.ToLower(address)
+	var out []api.KeyView
+	for _, c := range k.contactKeys() {
+		if c.Address == address {
+			out = append(out, contactView(c))
+		}
+	}
+	return out
+}

@@ -66,6 +66,44 @@ export interface Cap {
   advice?: Note[];
 }
 
+export interface ContactArgs {
+  identity?: IdentityURI;
+  id?: string;
+}
+
+export interface ContactItem {
+  id: string;
+  name: string;
+  networks: Network[];
+  identities: IdentityView[];
+}
+
+export interface ContactRef {
+  id: string;
+  identity: IdentityURI;
+}
+
+export interface ContactView {
+  id: string;
+  name: string;
+  networks: Network[];
+  identities: IdentityView[];
+  evidence: EvidenceView[];
+  keys: KeyView[];
+}
+
+export interface ContactsArgs {
+  text?: string;
+  after?: string;
+  limit?: number;
+}
+
+export interface ContactsPage {
+  items: ContactItem[];
+  next?: string;
+  total: number;
+}
+
 export interface CoreInfoResult {
   product: string;
   version: string;
@@ -157,6 +195,20 @@ export interface EmailServer {
 export interface Empty {
 }
 
+export interface EvidenceFact {
+  identity?: IdentityURI;
+  name: string;
+  value: string;
+}
+
+export interface EvidenceView {
+  kind: string;
+  strength: string;
+  explanation: string;
+  identities: IdentityURI[];
+  facts: EvidenceFact[];
+}
+
 export interface ExportSecretParams {
   fingerprint: string;
   passphrase: string;
@@ -199,6 +251,15 @@ export interface Hop {
 }
 
 export type IdentityURI = string;
+
+export interface IdentityView {
+  uri: IdentityURI;
+  network: Network;
+  address: string;
+  displayName?: string;
+  avatarUrl?: string;
+  profile?: Profile | null;
+}
 
 export interface ImportKeyParams {
   armored: string;
@@ -253,6 +314,10 @@ export interface MastodonSignInParams {
 export interface MastodonTokenParams {
   instance: string;
   token: string;
+}
+
+export interface MergeParams {
+  contacts: string[];
 }
 
 export interface Message {
@@ -322,6 +387,20 @@ export interface PlanRecipient {
 export interface Privacy {
   score: number;
   grade: string;
+}
+
+export interface Profile {
+  note?: string;
+  urls?: string[];
+  fields?: ProfileField[];
+  signature?: string;
+}
+
+export interface ProfileField {
+  name: string;
+  value: string;
+  url?: string;
+  verifiedAt?: string;
 }
 
 export interface RelayParams {
@@ -408,6 +487,21 @@ export interface SubscribeResult {
   sub: number;
 }
 
+export interface SuggestionRef {
+  id: string;
+}
+
+export interface SuggestionView {
+  id: string;
+  contacts: ContactItem[];
+  evidence: EvidenceView[];
+  strength: string;
+}
+
+export interface SuggestionsView {
+  items: SuggestionView[];
+}
+
 export interface SyncJoinParams {
   secret: string;
 }
@@ -486,6 +580,9 @@ export interface Methods {
   "message.plan": { params: ReplyParams; result: SendPlan };
   "sync.create": { params: Empty; result: SyncSecret };
   "sync.join": { params: SyncJoinParams; result: Empty };
+  "contacts.accept": { params: SuggestionRef; result: ContactRef };
+  "contacts.dismiss": { params: SuggestionRef; result: Empty };
+  "contacts.merge": { params: MergeParams; result: ContactRef };
 }
 
 /** Live queries: name → arguments and each pushed result. */
@@ -498,6 +595,9 @@ export interface Queries {
   "privacy.user": { args: Empty; result: UserReport };
   "keys.list": { args: Empty; result: KeysView };
   "sync.status": { args: Empty; result: SyncView };
+  "contacts.list": { args: ContactsArgs; result: ContactsPage };
+  "contacts.get": { args: ContactArgs; result: ContactView };
+  "contacts.suggestions": { args: Empty; result: SuggestionsView };
 }
 
 /** Events the core pushes: name → data. */
@@ -512,4 +612,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "sync.create", "sync.join"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge"] as const;
