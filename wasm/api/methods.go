@@ -628,7 +628,7 @@ type ContactItem struct {
 type IdentityView struct {
 	URI         model.IdentityURI `json:"uri"`
 	Network     model.Network     `json:"network"`
-	Address     string            `json:"address"`          // as the network writes it: alice@example.org, @alice@mamot.fr, @alice (X)
+	Address     string            `json:"address"` // as the network writes it: alice@example.org, @alice@mamot.fr, @alice (X)
 	DisplayName string            `json:"displayName,omitempty"`
 	AvatarURL   string            `json:"avatarUrl,omitempty"`
 	Profile     *model.Profile    `json:"profile,omitempty"` // in a contact's detail only

@@ -124,6 +124,8 @@ func (a *app) suggestions(ctx context.Context, _ api.Empty) (api.SuggestionsView
 		for j, c := range g.Contacts {
 			s.Contacts[j] = contactItem(c, false)
 		}
+		// The question starts with the newcomer: "Tapioca on Email may be Tapioca on Mastodon and X".
+		slices.SortStableFunc(s.Contacts, func(x, y api.ContactItem) int { return len(x.Identities) - len(y.Identities) })
 		s.Strength = s.Evidence[0].Strength // strongest first
 		out.Items[i] = s
 	}

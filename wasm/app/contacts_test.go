@@ -68,7 +68,9 @@ func TestContactsOnTheDemoSandbox(t *testing.T) {
 	// The suggestion: Tapioca by email may be Tapioca on Mastodon and X, because her
 	// signature names both handles.
 	sugg := follow(u, &ids, "contacts.suggestions", api.Empty{}, "the suggestion about Tapioca's email", func(v api.SuggestionsView) bool {
-		return slices.ContainsFunc(v.Items, func(s api.SuggestionView) bool { return len(s.Evidence) == 2 && strings.HasPrefix(s.Contacts[0].Name, "Tapioca") })
+		return slices.ContainsFunc(v.Items, func(s api.SuggestionView) bool {
+			return len(s.Evidence) == 2 && strings.HasPrefix(s.Contacts[0].Name, "Tapioca")
+		})
 	})
 	var s api.SuggestionView
 	for _, it := range sugg.Items {

@@ -1,18 +1,26 @@
 // Where the user is, kept in the address's hash so that the browser's (and the phone's)
-// back button works: "#/" the list, "#/d/<key>" a discussion, "#/settings".
+// back button works: "#/" the list, "#/d/<key>" a discussion, "#/settings", "#/contacts" and
+// "#/contacts/<identity>" a contact (named by one of its identities, which merges and splits
+// keep with it).
 import { useEffect, useState } from "preact/hooks";
 
-export type Route = { screen: "inbox"; discussion: string | null } | { screen: "settings" };
+export type Route =
+  | { screen: "inbox"; discussion: string | null }
+  | { screen: "settings" }
+  | { screen: "contacts"; contact: string | null };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, "");
   if (path === "/settings") return { screen: "settings" };
+  const c = path.match(/^\/contacts(?:\/(.+))?$/);
+  if (c) return { screen: "contacts", contact: c[1] ? decodeURIComponent(c[1]) : null };
   const m = path.match(/^\/d\/(.+)$/);
   return { screen: "inbox", discussion: m ? decodeURIComponent(m[1]) : null };
 }
 
 export function hrefOf(route: Route): string {
   if (route.screen === "settings") return "#/settings";
+  if (route.screen === "contacts") return route.contact ? `#/contacts/${encodeURIComponent(route.contact)}` : "#/contacts";
   return route.discussion ? `#/d/${encodeURIComponent(route.discussion)}` : "#/";
 }
 
