@@ -38,24 +38,7 @@ func tapiocaItems(p api.DiscussionsPage) []api.DiscussionItem {
 // facts; splitting the email out gives two discussions again.
 func TestContactsOnTheDemoSandbox(t *testing.T) {
 	_, relayURL, token := startDemoRelay(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
-	defer cancel()
-	uiEnd, coreEnd := platform.Pipe()
-	defer uiEnd.Close()
-	go Start(ctx, Options{Port: coreEnd})
-	u := &ui{t: t, port: uiEnd, ctx: ctx}
-	u.recv() // ready
-	ids := 0
-	must := func(method string, params, result any) {
-		t.Helper()
-		ids++
-		if e := u.call(ids, method, params, result); e != nil {
-			t.Fatalf("%s: %v", method, e)
-		}
-	}
-	must("core.setRole", api.SetRoleParams{Leader: true}, nil)
-	must("vault.create", api.PassphraseParams{Passphrase: "correct horse battery"}, nil)
-	must("relay.set", api.RelayParams{URL: relayURL, Token: token}, nil)
+	u, ids, must := startSession(t, 150*time.Second, relayURL, token)
 	var plan api.DemoPlan
 	must("demo.start", api.Empty{}, &plan)
 	var started api.SignInStarted
@@ -67,7 +50,7 @@ func TestContactsOnTheDemoSandbox(t *testing.T) {
 
 	// The suggestion: Tapioca by email may be Tapioca on Mastodon and X, because her
 	// signature names both handles.
-	sugg := follow(u, &ids, "contacts.suggestions", api.Empty{}, "the suggestion about Tapioca's email", func(v api.SuggestionsView) bool {
+	sugg := follow(u, ids, "contacts.suggestions", api.Empty{}, "the suggestion about Tapioca's email", func(v api.SuggestionsView) bool {
 		return slices.ContainsFunc(v.Items, func(s api.SuggestionView) bool {
 			return len(s.Evidence) == 2 && strings.HasPrefix(s.Contacts[0].Name, "Tapioca")
 		})
@@ -92,11 +75,11 @@ func TestContactsOnTheDemoSandbox(t *testing.T) {
 			t.Fatalf("evidence %+v", ev)
 		}
 	}
-	follow(u, &ids, "discussions.page", api.DiscussionsArgs{Limit: 200}, "two Tapioca discussions", func(p api.DiscussionsPage) bool {
+	follow(u, ids, "discussions.page", api.DiscussionsArgs{Limit: 200}, "two Tapioca discussions", func(p api.DiscussionsPage) bool {
 		items := tapiocaItems(p)
 		return len(items) == 2 && slices.ContainsFunc(items, func(d api.DiscussionItem) bool { return hasNetworks(d, model.Mastodon, model.X) })
 	})
-	list := follow(u, &ids, "contacts.list", api.ContactsArgs{Text: "tapioca"}, "Tapioca's two contacts", func(p api.ContactsPage) bool {
+	list := follow(u, ids, "contacts.list", api.ContactsArgs{Text: "tapioca"}, "Tapioca's two contacts", func(p api.ContactsPage) bool {
 		return p.Total == 2
 	})
 	for _, c := range list.Items {
@@ -107,15 +90,15 @@ func TestContactsOnTheDemoSandbox(t *testing.T) {
 
 	var merged api.ContactRef
 	must("contacts.accept", api.SuggestionRef{ID: s.ID}, &merged)
-	ids++
-	if e := u.call(ids, "contacts.accept", api.SuggestionRef{ID: s.ID}, nil); e == nil || e.Code != "no_suggestion" {
+	*ids++
+	if e := u.call(*ids, "contacts.accept", api.SuggestionRef{ID: s.ID}, nil); e == nil || e.Code != "no_suggestion" {
 		t.Fatalf("accepted twice: %v", e)
 	}
-	follow(u, &ids, "discussions.page", api.DiscussionsArgs{Limit: 200}, "one Tapioca discussion", func(p api.DiscussionsPage) bool {
+	follow(u, ids, "discussions.page", api.DiscussionsArgs{Limit: 200}, "one Tapioca discussion", func(p api.DiscussionsPage) bool {
 		items := tapiocaItems(p)
 		return len(items) == 1 && hasNetworks(items[0], model.Email, model.Mastodon, model.X)
 	})
-	c := follow(u, &ids, "contacts.get", api.ContactArgs{Identity: sandboxTapiocaEmail}, "the merged contact", func(v api.ContactView) bool {
+	c := follow(u, ids, "contacts.get", api.ContactArgs{Identity: sandboxTapiocaEmail}, "the merged contact", func(v api.ContactView) bool {
 		return len(v.Identities) == 3
 	})
 	kinds := map[string]bool{}
@@ -131,14 +114,40 @@ func TestContactsOnTheDemoSandbox(t *testing.T) {
 	}
 
 	must("contacts.split", api.SplitParams{Contact: c.ID, Identities: []model.IdentityURI{sandboxTapiocaEmail}}, nil)
-	follow(u, &ids, "discussions.page", api.DiscussionsArgs{Limit: 200}, "two Tapioca discussions again", func(p api.DiscussionsPage) bool {
+	follow(u, ids, "discussions.page", api.DiscussionsArgs{Limit: 200}, "two Tapioca discussions again", func(p api.DiscussionsPage) bool {
 		return len(tapiocaItems(p)) == 2
 	})
-	follow(u, &ids, "contacts.suggestions", api.Empty{}, "no suggestion about Tapioca", func(v api.SuggestionsView) bool {
+	follow(u, ids, "contacts.suggestions", api.Empty{}, "no suggestion about Tapioca", func(v api.SuggestionsView) bool {
 		return !slices.ContainsFunc(v.Items, func(s api.SuggestionView) bool { return strings.HasPrefix(s.Contacts[0].Name, "Tapioca") })
 	})
-	gone := follow(u, &ids, "contacts.get", api.ContactArgs{ID: c.ID + "-gone"}, "a contact that is gone", func(v api.ContactView) bool { return true })
+	gone := follow(u, ids, "contacts.get", api.ContactArgs{ID: c.ID + "-gone"}, "a contact that is gone", func(v api.ContactView) bool { return true })
 	if gone.ID != "" {
 		t.Fatalf("a contact that does not exist: %+v", gone)
 	}
+}
+
+// startSession starts a core for a test lasting at most d, as the leader tab, with a vault and
+// the relay given. It returns the UI's end, the id of the last call made, and must, which
+// makes the next call and fails the test on an error.
+func startSession(t *testing.T, d time.Duration, relayURL, token string) (*ui, *int, func(method string, params, result any)) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	uiEnd, coreEnd := platform.Pipe()
+	t.Cleanup(func() { uiEnd.Close() })
+	go Start(ctx, Options{Port: coreEnd})
+	u := &ui{t: t, port: uiEnd, ctx: ctx}
+	u.recv() // ready
+	ids := new(int)
+	must := func(method string, params, result any) {
+		t.Helper()
+		*ids++
+		if e := u.call(*ids, method, params, result); e != nil {
+			t.Fatalf("%s: %v", method, e)
+		}
+	}
+	must("core.setRole", api.SetRoleParams{Leader: true}, nil)
+	must("vault.create", api.PassphraseParams{Passphrase: "correct horse battery"}, nil)
+	must("relay.set", api.RelayParams{URL: relayURL, Token: token}, nil)
+	return u, ids, must
 }

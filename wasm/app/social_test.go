@@ -3,7 +3,6 @@
 package app
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -27,7 +26,6 @@ import (
 	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/mastodon"
 	"caliopen/wasm/model"
-	"caliopen/wasm/platform"
 	"caliopen/wasm/x"
 )
 
@@ -174,32 +172,15 @@ func TestMastodonAndXAccounts(t *testing.T) {
 	})
 	w := newSocialWorld(t)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	uiEnd, coreEnd := platform.Pipe()
-	defer uiEnd.Close()
-	go Start(ctx, Options{Port: coreEnd})
-	u := &ui{t: t, port: uiEnd, ctx: ctx}
-	u.recv() // ready
-	ids := 0
-	must := func(method string, params, result any) {
-		t.Helper()
-		ids++
-		if e := u.call(ids, method, params, result); e != nil {
-			t.Fatalf("%s: %v", method, e)
-		}
-	}
-	must("core.setRole", api.SetRoleParams{Leader: true}, nil)
-	must("vault.create", api.PassphraseParams{Passphrase: "correct horse battery"}, nil)
-	must("relay.set", api.RelayParams{URL: w.relayURL, Token: w.relayToken}, nil)
+	u, ids, must := startSession(t, 90*time.Second, w.relayURL, w.relayToken)
 
 	// Mastodon, through its consent page.
 	var started api.SignInStarted
 	must("accounts.mastodonSignIn", api.MastodonSignInParams{Instance: w.masto.BaseURL, RedirectURI: callback}, &started)
 	back := visit(t, started.AuthorizeURL, nil)
 	forged := strings.Replace(back, "state=", "state=x", 1)
-	ids++
-	if e := u.call(ids, "accounts.finishSignIn", api.FinishSignInParams{CallbackURL: forged}, nil); e == nil || e.Code != "unknown_signin" {
+	*ids++
+	if e := u.call(*ids, "accounts.finishSignIn", api.FinishSignInParams{CallbackURL: forged}, nil); e == nil || e.Code != "unknown_signin" {
 		t.Fatalf("a forged state: %v", e)
 	}
 	var mview api.AccountView
@@ -207,8 +188,8 @@ func TestMastodonAndXAccounts(t *testing.T) {
 	if mview.Network != model.Mastodon || mview.Address != "alice@fake.example" {
 		t.Fatalf("Mastodon account: %+v", mview)
 	}
-	ids++
-	if e := u.call(ids, "accounts.finishSignIn", api.FinishSignInParams{CallbackURL: back}, nil); e == nil {
+	*ids++
+	if e := u.call(*ids, "accounts.finishSignIn", api.FinishSignInParams{CallbackURL: back}, nil); e == nil {
 		t.Fatal("a sign-in answer was used twice")
 	}
 
@@ -226,7 +207,7 @@ func TestMastodonAndXAccounts(t *testing.T) {
 		IMAPHost: "127.0.0.1", IMAPPort: w.im.Port, IMAPSecurity: "tls", SMTPHost: "127.0.0.1", SMTPPort: w.sm.Port,
 		SMTPSecurity: "tls", Username: "alice", PinnedSHA256: hex.EncodeToString(sum[:])}}, nil)
 
-	follow(u, &ids, "accounts.list", api.Empty{}, "every account connected", func(v api.AccountsView) bool {
+	follow(u, ids, "accounts.list", api.Empty{}, "every account connected", func(v api.AccountsView) bool {
 		states := map[model.Network]string{}
 		for _, a := range v.Accounts {
 			states[a.Network] = a.Health.State
@@ -235,21 +216,21 @@ func TestMastodonAndXAccounts(t *testing.T) {
 	})
 
 	// Bob's Mastodon and X messages are one discussion: the identity engine merged him.
-	follow(u, &ids, "discussions.page", api.DiscussionsArgs{}, "Mastodon and X merged", func(p api.DiscussionsPage) bool {
+	follow(u, ids, "discussions.page", api.DiscussionsArgs{}, "Mastodon and X merged", func(p api.DiscussionsPage) bool {
 		return len(p.Items) == 2 && slices.ContainsFunc(p.Items, func(d api.DiscussionItem) bool {
 			return hasNetworks(d, model.Mastodon, model.X) && d.Count == 2
 		})
 	})
 	// The user says his email address is him too: one discussion across the three networks.
 	must("contacts.link", api.LinkParams{Identities: []model.IdentityURI{"email:bob@example.org", "mastodon:bob@remote.example"}}, nil)
-	page := follow(u, &ids, "discussions.page", api.DiscussionsArgs{}, "one discussion", func(p api.DiscussionsPage) bool {
+	page := follow(u, ids, "discussions.page", api.DiscussionsArgs{}, "one discussion", func(p api.DiscussionsPage) bool {
 		return len(p.Items) == 1 && hasNetworks(p.Items[0], model.Email, model.Mastodon, model.X)
 	})
 	key := page.Items[0].Key
 
 	// A Mastodon message arrives live, over the direct stream.
 	live := w.masto.Post(mastodonfake.Post{Author: w.mBob, To: []string{w.mAlice}, Text: "are you there?"})
-	view := follow(u, &ids, "discussion.messages", api.DiscussionArgs{Key: key}, "the live message", func(v api.DiscussionView) bool {
+	view := follow(u, ids, "discussion.messages", api.DiscussionArgs{Key: key}, "the live message", func(v api.DiscussionView) bool {
 		return slices.ContainsFunc(v.Messages, func(m api.MessageView) bool { return m.Message.RemoteID == live.ID })
 	})
 	var parentX string
@@ -264,7 +245,7 @@ func TestMastodonAndXAccounts(t *testing.T) {
 	must("message.reply", api.ReplyParams{MessageID: model.MessageID(mview.ID, live.ID), Text: "yes, on Mastodon"}, nil)
 	w.xf.DropSendResponses(1)
 	must("message.reply", api.ReplyParams{MessageID: parentX, Text: "and on X"}, nil)
-	follow(u, &ids, "discussion.messages", api.DiscussionArgs{Key: key}, "both replies sent", func(v api.DiscussionView) bool {
+	follow(u, ids, "discussion.messages", api.DiscussionArgs{Key: key}, "both replies sent", func(v api.DiscussionView) bool {
 		sent := 0
 		for _, m := range v.Messages {
 			if m.Message.Outgoing && (strings.Contains(m.Message.Snippet, "yes, on Mastodon") || m.Message.Snippet == "and on X") {

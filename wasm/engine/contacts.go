@@ -167,50 +167,38 @@ func (e *Engine) Suggestions(ctx context.Context) ([]SuggestionGroup, error) {
 	return e.suggestionGroupsLocked(), nil
 }
 
-// suggestionLocked finds a group of suggestions by id. Caller holds e.mu.
-func (e *Engine) suggestionLocked(id string) (SuggestionGroup, error) {
+// answer applies the user's answer to a suggestion (the contact changes it makes, given
+// the keys of its evidence).
+func (e *Engine) answer(ctx context.Context, id string, fn func(keys []string) ([]contacts.Change, error)) error {
+	if err := e.lock(ctx); err != nil {
+		return err
+	}
+	defer e.unlock()
 	for _, g := range e.suggestionGroupsLocked() {
 		if g.ID == id {
-			return g, nil
+			chs, err := fn(g.keys)
+			if err != nil {
+				return err
+			}
+			return e.applyContactChange(ctx, chs...)
 		}
 	}
-	return SuggestionGroup{}, ErrNoContact
+	return ErrNoContact
 }
 
 // Accept merges the contacts of a suggestion: the user confirmed they are one person. Their
 // discussions become one at once; the merge travels to the user's other devices.
 func (e *Engine) Accept(ctx context.Context, id string) error {
-	if err := e.lock(ctx); err != nil {
-		return err
-	}
-	defer e.unlock()
-	g, err := e.suggestionLocked(id)
-	if err != nil {
-		return err
-	}
-	chs, err := e.book.Confirm(e.now(), g.keys...)
-	if err != nil {
-		return err
-	}
-	return e.applyContactChange(ctx, chs...)
+	return e.answer(ctx, id, func(keys []string) ([]contacts.Change, error) { return e.book.Confirm(e.now(), keys...) })
 }
 
 // Dismiss refuses a suggestion: the same evidence (or weaker) will not propose it again, on
 // any of the user's devices.
 func (e *Engine) Dismiss(ctx context.Context, id string) error {
-	if err := e.lock(ctx); err != nil {
-		return err
-	}
-	defer e.unlock()
-	g, err := e.suggestionLocked(id)
-	if err != nil {
-		return err
-	}
-	ch, err := e.book.Dismiss(e.now(), g.keys...)
-	if err != nil {
-		return err
-	}
-	return e.applyContactChange(ctx, ch)
+	return e.answer(ctx, id, func(keys []string) ([]contacts.Change, error) {
+		ch, err := e.book.Dismiss(e.now(), keys...)
+		return []contacts.Change{ch}, err
+	})
 }
 
 // Merge makes contacts one person because the user says so, and returns the merged

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { assertAccessible, SIZES } from "./checks.mjs";
-import { launch, startSandbox } from "./harness.mjs";
+import { launch, onboardWithDemo, startSandbox } from "./harness.mjs";
 
 const EMAIL = "email:tapioca@tapioca.example";
 
@@ -50,17 +50,7 @@ test("contacts: a suggestion accepted, the contact explained, an address separat
     page.on("pageerror", (e) => errors.push(e.message));
 
     // Onboarding with the demo accounts, as a newcomer does after `make run`.
-    await page.goto(`${sandbox.url}/#relay-token=${encodeURIComponent(sandbox.token)}`);
-    const vault = page.getByTestId("setup-vault");
-    await vault.waitFor({ timeout: 30000 });
-    await vault.locator("input").nth(0).fill("correct horse battery staple");
-    await vault.locator("input").nth(1).fill("correct horse battery staple");
-    await vault.locator("button").click();
-    const relayForm = page.getByTestId("setup-relay");
-    await relayForm.waitFor({ timeout: 30000 });
-    await relayForm.locator("button").click();
-    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("demo").locator("button").click()]);
-    if (!popup.isClosed()) await popup.waitForEvent("close", { timeout: 90000 });
+    await onboardWithDemo(page, sandbox);
 
     // The inbox says a suggestion waits; Tapioca is two discussions: email, and Mastodon + X.
     const notice = page.getByTestId("suggestions-notice");

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { launch, startSandbox } from "./harness.mjs";
+import { launch, onboardWithDemo, startSandbox } from "./harness.mjs";
 
 let sandbox;
 before(async () => {
@@ -24,24 +24,10 @@ for (const [name, viewport] of [
       const page = await browser.context.newPage();
       const errors = [];
       page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(`${sandbox.url}/#relay-token=${encodeURIComponent(sandbox.token)}`);
-      const vault = page.getByTestId("setup-vault");
-      await vault.waitFor({ timeout: 30000 });
-      await vault.locator("input").nth(0).fill("correct horse battery staple");
-      await vault.locator("input").nth(1).fill("correct horse battery staple");
-      await vault.locator("button").click();
-
-      // The token came from the fragment, which is gone from the address bar.
-      const relayForm = page.getByTestId("setup-relay");
-      await relayForm.waitFor({ timeout: 30000 });
-      assert.equal(await relayForm.locator("input").nth(1).inputValue(), sandbox.token);
-      assert.equal(new URL(page.url()).hash, "");
-      await relayForm.locator("button").click();
-
-      // One click: the mailbox by autoconfig, the demo key, then Mastodon's and X's consent
-      // pages in one popup that comes back to the app each time.
-      const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("demo").locator("button").click()]);
-      if (!popup.isClosed()) await popup.waitForEvent("close", { timeout: 90000 });
+      // The token from the URL fragment, a passphrase, then one click: the mailbox by
+      // autoconfig, the demo key, then Mastodon's and X's consent pages in one popup that comes
+      // back to the app each time.
+      await onboardWithDemo(page, sandbox);
 
       // All three accounts run: mail over the relay, Mastodon live in the browser, X polled.
       await page.goto(`${sandbox.url}/#/settings`);

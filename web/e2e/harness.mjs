@@ -1,5 +1,6 @@
 // Shared end-to-end harness: starts the real relay binary (which serves the built app) on a
 // free loopback port and drives Debian's Chromium through playwright-core.
+import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -106,4 +107,25 @@ export async function launch(viewport = { width: 1440, height: 900 }, options = 
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * onboardWithDemo takes a new profile's page through onboarding as a newcomer does after
+ * `make run`: the relay token from the URL fragment (gone from the address bar after), a
+ * passphrase, then "Try it with demo accounts", whose consent pages open in one popup.
+ */
+export async function onboardWithDemo(page, sandbox) {
+  await page.goto(`${sandbox.url}/#relay-token=${encodeURIComponent(sandbox.token)}`);
+  const vault = page.getByTestId("setup-vault");
+  await vault.waitFor({ timeout: 30000 });
+  await vault.locator("input").nth(0).fill("correct horse battery staple");
+  await vault.locator("input").nth(1).fill("correct horse battery staple");
+  await vault.locator("button").click();
+  const relayForm = page.getByTestId("setup-relay");
+  await relayForm.waitFor({ timeout: 30000 });
+  assert.equal(await relayForm.locator("input").nth(1).inputValue(), sandbox.token);
+  assert.equal(new URL(page.url()).hash, "");
+  await relayForm.locator("button").click();
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("demo").locator("button").click()]);
+  if (!popup.isClosed()) await popup.waitForEvent("close", { timeout: 90000 });
 }

@@ -60,6 +60,15 @@ export function PeopleIcon() {
   );
 }
 
+/** Failure says why the last action failed, if it did. */
+function Failure({ error }: { error: string | null }) {
+  return error ? (
+    <p class="error" role="alert">
+      {error}
+    </p>
+  ) : null;
+}
+
 /** networkList names the networks of an item, "Email, Mastodon and X". */
 function networkList(i18n: I18n, networks: string[]): string {
   return i18n.t.contacts.and(networks.map((n) => i18n.network(n)));
@@ -166,11 +175,7 @@ function Suggestion({ core, s, onOpen }: { core: CoreClient; s: SuggestionView; 
           {t.contacts.dismiss}
         </button>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Failure error={error} />
     </li>
   );
 }
@@ -450,11 +455,7 @@ function Identity({ core, contact, id }: { core: CoreClient; contact: ContactVie
           <blockquote>{p.signature}</blockquote>
         </figure>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Failure error={error} />
     </li>
   );
 }
@@ -502,11 +503,7 @@ function MergeWith({ core, contact, onOpen }: { core: CoreClient; contact: Conta
           ))}
         </ul>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Failure error={error} />
     </details>
   );
 }
