@@ -16,6 +16,7 @@ import (
 // The contacts screen: the contacts, one contact's identities with the evidence that links
 // them and its keys, and the merge suggestions to accept or dismiss.
 func (a *app) registerContacts(c *core.Core) {
+	a.eng.KeyFacts = a.keys.linkFacts
 	core.Live(c, api.ContactsQuery, a.contactsPage, engine.TopicContacts)
 	core.Live(c, api.ContactQuery, a.contact, engine.TopicContacts, topicKeys)
 	core.Live(c, api.SuggestionsQuery, a.suggestions, engine.TopicContacts)

@@ -113,6 +113,14 @@ func TestContactsOnTheDemoSandbox(t *testing.T) {
 		t.Fatalf("Mastodon identity %+v", masto)
 	}
 
+	// Camille's key, learnt from her Autocrypt header, shows on her contact.
+	camille := follow(u, ids, "contacts.get", api.ContactArgs{Identity: "email:camille@caliopen.test"}, "Camille's key", func(v api.ContactView) bool {
+		return len(v.Keys) > 0
+	})
+	if k := camille.Keys[0]; k.Address != "camille@caliopen.test" || len(k.Fingerprint) != 40 || k.Display == "" {
+		t.Fatalf("Camille's key %+v", k)
+	}
+
 	must("contacts.split", api.SplitParams{Contact: c.ID, Identities: []model.IdentityURI{sandboxTapiocaEmail}}, nil)
 	follow(u, ids, "discussions.page", api.DiscussionsArgs{Limit: 200}, "two Tapioca discussions again", func(p api.DiscussionsPage) bool {
 		return len(tapiocaItems(p)) == 2

@@ -256,3 +256,36 @@ func TestBenchContactsPage(t *testing.T) {
 		fmt.Printf("BENCH %s %d us\n", name, r.NsPerOp()/1000)
 	}
 }
+
+// An OpenPGP key whose user ids name two addresses that wrote is strong evidence: FindLinks
+// merges them, and the contact says why.
+func TestFindLinksFromKeyUserIDs(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenMemory(repo.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := startEngine(t, db)
+	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	work := model.IdentityURI("email:tapioca@work.example")
+	if err := e.Ingest(ctx, []repo.MessageWrite{
+		msg("acct-e", model.Email, "INBOX/1/1", tapE, "Tapioca", meMail, at),
+		msg("acct-e", model.Email, "INBOX/1/2", work, "Tapioca", meMail, at.Add(time.Hour)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.KeyFacts = func() []contacts.Key {
+		return []contacts.Key{{Fingerprint: "0123456789abcdef0123456789abcdef01234567",
+			UserIDs: []string{"Tapioca <tapioca@example.net>", "Tapioca <tapioca@work.example>"}}}
+	}
+	if err := e.FindLinks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.Contact(ctx, "", work)
+	if err != nil || len(c.Identities) != 2 || len(c.Evidence) != 1 || c.Evidence[0].Kind != contacts.KindOpenPGPUserIDs {
+		t.Fatalf("contact %+v, %v", c, err)
+	}
+	if page, _, _ := e.DiscussionPage(ctx, "", 10); len(page) != 1 {
+		t.Fatalf("%d discussions", len(page))
+	}
+}

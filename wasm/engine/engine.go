@@ -44,6 +44,9 @@ type Engine struct {
 
 	// Notify is called after every committed change with the topic that changed.
 	Notify func(topic string)
+	// KeyFacts, when set, gives FindLinks the OpenPGP keys known for others (their user ids
+	// may name several addresses of one person). Set it before the first FindLinks.
+	KeyFacts func() []contacts.Key
 
 	mu       sync.Mutex // guards book and index, which are not safe for concurrent use
 	book     *contacts.Book

@@ -14,7 +14,8 @@ import (
 
 // FindLinks runs the identity engine over what is known of every stored identity — the
 // profile facts connectors keep (Mastodon fields verified by their server, X bios and
-// links, names and avatars) and the email signatures that name handles — and acts on the
+// links, names and avatars), the email signatures that name handles and the user ids of the
+// OpenPGP keys known (KeyFacts) — and acts on the
 // evidence it finds: strong evidence merges the contacts, and their discussions become one at
 // once; weaker evidence becomes a suggestion for the user, kept in the repository with the
 // others (so it is there after a restart, offline). Evidence already acted on is not
@@ -26,6 +27,9 @@ func (e *Engine) FindLinks(ctx context.Context) error {
 		return err
 	}
 	facts := contacts.Facts{Identities: ids}
+	if e.KeyFacts != nil {
+		facts.Keys = e.KeyFacts()
+	}
 	for _, id := range ids {
 		if id.Profile != nil && id.Profile.Signature != "" && !id.Own {
 			facts.Signatures = append(facts.Signatures, contacts.Signature{From: id.URI, Text: id.Profile.Signature})

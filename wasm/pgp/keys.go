@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
@@ -188,6 +189,17 @@ func (p *PublicKey) Usable(unixTime int64) string {
 		return "the key cannot encrypt"
 	}
 	return ""
+}
+
+// UserIDs returns the key's user ids as written ("Alice <alice@example.org>"), sorted: several
+// naming different addresses say that one person holds them.
+func (p *PublicKey) UserIDs() []string {
+	var out []string
+	for name := range p.key.GetEntity().Identities {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func primaryAddress(k *crypto.Key) string {

@@ -108,6 +108,12 @@ test("contacts: a suggestion accepted, the contact explained, an address separat
     assert.equal(await split.count(), 2);
     assert.equal(await split.filter({ has: page.locator(".net-email") }).filter({ has: page.locator(".net-x") }).count(), 0);
 
+    // Camille's key (from her Autocrypt header) on her contact, with its fingerprint.
+    await page.goto(`${sandbox.url}/#/contacts/${encodeURIComponent("email:camille@caliopen.test")}`);
+    const fingerprint = page.getByTestId("contact-keys").locator(".fingerprint").first();
+    await fingerprint.waitFor({ timeout: 30000 });
+    assert.match(await fingerprint.textContent(), /^([0-9A-F]{4} {1,2}){9}[0-9A-F]{4}$/);
+
     // In French, every word of the screen changes.
     await page.goto(`${sandbox.url}/#/settings`);
     await page.getByTestId("language").selectOption("fr");
