@@ -128,6 +128,26 @@ func TestContactsOnTheDemoSandbox(t *testing.T) {
 	follow(u, ids, "contacts.suggestions", api.Empty{}, "no suggestion about Tapioca", func(v api.SuggestionsView) bool {
 		return !slices.ContainsFunc(v.Items, func(s api.SuggestionView) bool { return strings.HasPrefix(s.Contacts[0].Name, "Tapioca") })
 	})
+	// Merged again by hand, from the two contacts.
+	alone := follow(u, ids, "contacts.get", api.ContactArgs{Identity: sandboxTapiocaEmail}, "the email alone", func(v api.ContactView) bool {
+		return len(v.Identities) == 1
+	})
+	*ids++
+	if e := u.call(*ids, "contacts.merge", api.MergeParams{Contacts: []string{alone.ID, alone.ID}}, nil); e == nil || e.Code != api.CodeBadRequest {
+		t.Fatalf("a contact merged with itself: %v", e)
+	}
+	social := follow(u, ids, "contacts.get", api.ContactArgs{Identity: sandboxTapiocaMasto}, "Mastodon and X", func(v api.ContactView) bool {
+		return len(v.Identities) == 2
+	})
+	var byHand api.ContactRef
+	must("contacts.merge", api.MergeParams{Contacts: []string{social.ID, alone.ID}}, &byHand)
+	if byHand.Identity == "" || byHand.ID != alone.ID { // the id of its smallest identity, the email
+		t.Fatalf("merged into %+v", byHand)
+	}
+	follow(u, ids, "discussions.page", api.DiscussionsArgs{Limit: 200}, "one Tapioca discussion again", func(p api.DiscussionsPage) bool {
+		items := tapiocaItems(p)
+		return len(items) == 1 && hasNetworks(items[0], model.Email, model.Mastodon, model.X)
+	})
 	gone := follow(u, ids, "contacts.get", api.ContactArgs{ID: c.ID + "-gone"}, "a contact that is gone", func(v api.ContactView) bool { return true })
 	if gone.ID != "" {
 		t.Fatalf("a contact that does not exist: %+v", gone)
