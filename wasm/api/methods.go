@@ -592,3 +592,131 @@ type SyncView struct {
 	LastError string `json:"lastError,omitempty"`
 	ErrorCode int    `json:"errorCode,omitempty"`
 }
+
+// Contacts (wasm/app/contacts.go): the people behind identities, why the core thinks some
+// identities are one person, and the user's say on it. Contacts change when a merge or a
+// split is made (here or on another device): the UI follows a contact by one of its
+// identities, which stays with it.
+var (
+	// ContactsQuery follows one page of the contacts, by name, optionally only those whose
+	// name, address or handle contains Text.
+	ContactsQuery = Query[ContactsArgs, ContactsPage]{"contacts.list"}
+	// ContactQuery follows one contact: its identities with their profiles, the evidence
+	// that links them, and the OpenPGP keys known for its addresses.
+	ContactQuery = Query[ContactArgs, ContactView]{"contacts.get"}
+	// SuggestionsQuery follows the pending merge suggestions: contacts the core thinks may
+	// be one person, with the evidence, for the user to accept or dismiss.
+	SuggestionsQuery = Query[Empty, SuggestionsView]{"contacts.suggestions"}
+	// AcceptSuggestion merges the contacts of a suggestion; their discussions become one.
+	AcceptSuggestion = Method[SuggestionRef, ContactRef]{"contacts.accept"}
+	// DismissSuggestion refuses a suggestion, on every device: the same evidence will not
+	// propose it again.
+	DismissSuggestion = Method[SuggestionRef, Empty]{"contacts.dismiss"}
+	// MergeContacts makes contacts one person because the user says so.
+	MergeContacts = Method[MergeParams, ContactRef]{"contacts.merge"}
+)
+
+func init() {
+	All = append(All, ContactsQuery, ContactQuery, SuggestionsQuery, AcceptSuggestion, DismissSuggestion, MergeContacts)
+}
+
+// ContactsArgs selects a page of contacts.
+type ContactsArgs struct {
+	Text  string `json:"text,omitempty"`
+	After string `json:"after,omitempty"` // the Next of the previous page, with the same Text
+	Limit int    `json:"limit,omitempty"`
+}
+
+// ContactsPage is one page of contacts.
+type ContactsPage struct {
+	Items []ContactItem `json:"items"`
+	Next  string        `json:"next,omitempty"`
+	Total int           `json:"total"` // the contacts Text keeps
+}
+
+// ContactItem is one contact of the list.
+type ContactItem struct {
+	ID         string          `json:"id"`
+	Name       string          `json:"name"`
+	Networks   []model.Network `json:"networks"`
+	Identities []IdentityView  `json:"identities"`
+}
+
+// IdentityView is one identity of a contact: its address on a network and what the network
+// says of it.
+type IdentityView struct {
+	URI         model.IdentityURI `json:"uri"`
+	Network     model.Network     `json:"network"`
+	Address     string            `json:"address"` // as the network writes it: alice@example.org, @alice@mamot.fr, @alice (X)
+	DisplayName string            `json:"displayName,omitempty"`
+	AvatarURL   string            `json:"avatarUrl,omitempty"`
+	Profile     *model.Profile    `json:"profile,omitempty"` // in a contact's detail only
+}
+
+// ContactArgs names a contact by one of its identities (which survives merges and splits),
+// or by its id.
+type ContactArgs struct {
+	Identity model.IdentityURI `json:"identity,omitempty"`
+	ID       string            `json:"id,omitempty"`
+}
+
+// ContactView is one contact in detail.
+type ContactView struct {
+	ID         string          `json:"id"`
+	Name       string          `json:"name"`
+	Networks   []model.Network `json:"networks"`
+	Identities []IdentityView  `json:"identities"`
+	// Evidence is why these identities are one person, strongest first.
+	Evidence []EvidenceView `json:"evidence"`
+	// Keys are the OpenPGP keys known for its email addresses.
+	Keys []KeyView `json:"keys"`
+}
+
+// EvidenceView is one piece of link evidence: its kind (openpgp-key, openpgp-user-ids,
+// mastodon-verified-link, vcard, user, two-way-claim, one-way-claim, name-avatar,
+// signature-handle), its strength (weak, medium, strong), the identities it links, the
+// facts observed, and an English sentence (the UI words each kind in its own language).
+type EvidenceView struct {
+	Kind        string              `json:"kind"`
+	Strength    string              `json:"strength"`
+	Explanation string              `json:"explanation"`
+	Identities  []model.IdentityURI `json:"identities"`
+	Facts       []EvidenceFact      `json:"facts"`
+}
+
+// EvidenceFact is one fact observed (a verified profile field, a signature, a fingerprint),
+// about one identity when Identity is set.
+type EvidenceFact struct {
+	Identity model.IdentityURI `json:"identity,omitempty"`
+	Name     string            `json:"name"`
+	Value    string            `json:"value"`
+}
+
+// SuggestionsView lists the pending merge suggestions, strongest first.
+type SuggestionsView struct {
+	Items []SuggestionView `json:"items"`
+}
+
+// SuggestionView asks whether contacts are one person, with every piece of evidence found.
+type SuggestionView struct {
+	ID       string         `json:"id"`
+	Contacts []ContactItem  `json:"contacts"`
+	Evidence []EvidenceView `json:"evidence"`
+	Strength string         `json:"strength"` // the strongest evidence's
+}
+
+// SuggestionRef names a suggestion.
+type SuggestionRef struct {
+	ID string `json:"id"`
+}
+
+// MergeParams names the contacts to merge (two or more).
+type MergeParams struct {
+	Contacts []string `json:"contacts"`
+}
+
+// ContactRef names a contact and one of its identities (to follow it with ContactQuery).
+type ContactRef struct {
+	ID       string            `json:"id"`
+	Identity model.IdentityURI `json:"identity"`
+}

@@ -57,6 +57,12 @@ func Start(ctx context.Context, o Options) error {
 	a := &app{c: c, o: o, ctx: ctx, firstPage: make(chan struct{})}
 	a.eng = engine.New(ctx, o.DB, o.Log)
 	a.eng.Notify = func(topic string) {
+		if topic == engine.TopicProfiles { // new link facts: look for evidence (debounced)
+			if a.accts != nil {
+				a.accts.profilesChanged()
+			}
+			return
+		}
 		c.Changed(ctx, topic)
 		if o.Broadcast != nil {
 			_ = o.Broadcast.Publish(topic)
@@ -139,6 +145,7 @@ func (a *app) register() {
 	core.Handle(c, api.SplitIdentities, func(ctx context.Context, p api.SplitParams) (api.Empty, error) {
 		return api.Empty{}, a.eng.Split(ctx, contacts.ContactID(p.Contact), p.Identities)
 	})
+	a.registerContacts(c)
 	core.Handle(c, api.SeedSynthetic, func(ctx context.Context, p api.SeedParams) (api.SeedResult, error) {
 		started := time.Now()
 		if p.Count <= 0 || p.Count > 200000 {

@@ -24,23 +24,7 @@ import (
 // demo.start trusts the sandbox CA for its domains, finds the mail servers by autoconfig
 // and signs in; the sandbox's mail arrives in discussions.
 func TestDemoEmailThroughTheSandbox(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{Dir: t.TempDir(), AppOrigin: "http://127.0.0.1:8080", Tick: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
-	tokens, err := auth.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _ := tokens.Add("demo")
-	cfg := tunnel.DefaultConfig()
-	cfg.Routes = sb.Routes()
-	mux := http.NewServeMux()
-	mux.Handle("/tunnel", tunnel.New(cfg, tokens, tunnel.Options{Logger: slog.New(slog.DiscardHandler)}))
-	mux.Handle("GET /sandbox", tokens.Require(auth.ServeFile(sb.DescriptionFile())))
-	relay := httptest.NewServer(mux)
-	defer relay.Close()
+	_, relayURL, token := startDemoRelay(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -55,7 +39,7 @@ func TestDemoEmailThroughTheSandbox(t *testing.T) {
 	}{
 		{"core.setRole", api.SetRoleParams{Leader: true}},
 		{"vault.create", api.PassphraseParams{Passphrase: "correct horse battery"}},
-		{"relay.set", api.RelayParams{URL: relay.URL, Token: "crt_wrong"}},
+		{"relay.set", api.RelayParams{URL: relayURL, Token: "crt_wrong"}},
 	}
 	for i, s := range steps {
 		if e := u.call(i+1, s.method, s.params, nil); e != nil {
@@ -65,7 +49,7 @@ func TestDemoEmailThroughTheSandbox(t *testing.T) {
 	if e := u.call(10, "demo.start", api.Empty{}, nil); e == nil || e.Code != "relay_auth" {
 		t.Fatalf("demo with a wrong token: %v", e)
 	}
-	if e := u.call(11, "relay.set", api.RelayParams{URL: relay.URL, Token: token}, nil); e != nil {
+	if e := u.call(11, "relay.set", api.RelayParams{URL: relayURL, Token: token}, nil); e != nil {
 		t.Fatal(e)
 	}
 	var plan api.DemoPlan
@@ -130,4 +114,28 @@ func TestDemoEmailThroughTheSandbox(t *testing.T) {
 		}
 		t.Logf("encrypted message: grade %s score %d", m.Privacy.Grade, m.Privacy.Score)
 	}
+}
+
+// startDemoRelay starts the sandbox (its timeline stopped) and a relay that routes to it and
+// describes it, as `make run` does; it returns the sandbox, the relay's URL and a token.
+func startDemoRelay(t *testing.T) (*sandbox.Sandbox, string, string) {
+	t.Helper()
+	sb, err := sandbox.Start(sandbox.Options{Dir: t.TempDir(), AppOrigin: "http://127.0.0.1:8080", Tick: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	tokens, err := auth.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _ := tokens.Add("demo")
+	cfg := tunnel.DefaultConfig()
+	cfg.Routes = sb.Routes()
+	mux := http.NewServeMux()
+	mux.Handle("/tunnel", tunnel.New(cfg, tokens, tunnel.Options{Logger: slog.New(slog.DiscardHandler)}))
+	mux.Handle("GET /sandbox", tokens.Require(auth.ServeFile(sb.DescriptionFile())))
+	relay := httptest.NewServer(mux)
+	t.Cleanup(relay.Close)
+	return sb, relay.URL, token
 }

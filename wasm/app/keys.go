@@ -12,6 +12,7 @@ import (
 
 	"caliopen/wasm/api"
 	"caliopen/wasm/autocrypt"
+	"caliopen/wasm/contacts"
 	"caliopen/wasm/core"
 	"caliopen/wasm/email"
 	"caliopen/wasm/engine"
@@ -212,6 +213,7 @@ func (k *keys) saveContacts(ctx context.Context) error {
 		return err
 	}
 	k.changed(ctx)
+	k.a.accts.profilesChanged() // a key's user ids may link addresses
 	return nil
 }
 
@@ -491,4 +493,29 @@ func (k *keys) emailAccount(ctx context.Context, id string) (*email.Account, err
 		return nil, err
 	}
 	return &email.Account{ID: id, Settings: s, Reader: k.reader(s)}, nil
+}
+
+// forAddress returns the keys known for a contact's email address (imported, from a Web Key
+// Directory, or learnt from Autocrypt).
+func (k *keys) forAddress(address string) []api.KeyView {
+	address = strings.ToLower(address)
+	var out []api.KeyView
+	for _, c := range k.contactKeys() {
+		if c.Address == address {
+			out = append(out, contactView(c))
+		}
+	}
+	return out
+}
+
+// linkFacts is what the contact book may learn from the keys of others: a key whose user ids
+// name several addresses links them (engine.FindLinks).
+func (k *keys) linkFacts() []contacts.Key {
+	var out []contacts.Key
+	for _, c := range k.contactKeys() {
+		if ids := c.Key.UserIDs(); len(ids) > 1 {
+			out = append(out, contacts.Key{Fingerprint: c.Key.Fingerprint(), UserIDs: ids})
+		}
+	}
+	return out
 }

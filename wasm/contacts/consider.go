@@ -64,12 +64,13 @@ func (b *Book) Consider(evs []Evidence, at time.Time) ([]Change, []Suggestion, e
 	return changes, suggestions, nil
 }
 
-// Suggestions returns the pending suggestions, strongest first.
+// Suggestions returns the pending suggestions, strongest first: those whose identities still
+// belong to several contacts and that the user did not dismiss (here or on another device).
 func (b *Book) Suggestions() []Suggestion {
 	out := make([]Suggestion, 0, len(b.pending))
 	for _, s := range b.pending {
 		s.Contacts = b.owners(s.Evidence.Identities)
-		if len(s.Contacts) > 1 {
+		if len(s.Contacts) > 1 && b.dismissed[identitiesKey(s.Evidence.Identities)] < s.Evidence.Strength {
 			out = append(out, s)
 		}
 	}
@@ -82,25 +83,61 @@ func (b *Book) Suggestions() []Suggestion {
 	return out
 }
 
-// Confirm merges the contacts of a suggestion; the user's word is added to its evidence.
-func (b *Book) Confirm(key string, at time.Time) ([]Change, error) {
-	s, ok := b.pending[key]
-	if !ok {
-		return nil, errorf("no suggestion %q", key)
+// Restore puts back suggestions kept from an earlier run (the book does not keep them in its
+// operation log: they are derived, not decided). Their evidence counts as considered, so
+// detecting it again does not propose it twice.
+func (b *Book) Restore(ss []Suggestion) {
+	for _, s := range ss {
+		if s.Key == "" || len(s.Evidence.Identities) < 2 {
+			continue
+		}
+		b.pending[s.Key] = s
+		b.considered[s.Key] = true
 	}
-	delete(b.pending, key)
-	user := newEvidence(KindUser, Strong, "You confirmed: "+s.Evidence.Explanation, s.Evidence.Identities)
-	return b.mergeAll(s.Evidence.Identities, []Evidence{s.Evidence, user}, at)
 }
 
-// Dismiss refuses a suggestion; evidence of the same or lower strength for the same
-// identities will not be proposed again.
-func (b *Book) Dismiss(key string, at time.Time) (Change, error) {
-	s, ok := b.pending[key]
-	if !ok {
-		return Change{}, errorf("no suggestion %q", key)
+// Confirm merges the contacts of suggestions (one, or several about the same people) in one
+// decision; the user's word is added to their evidence.
+func (b *Book) Confirm(at time.Time, keys ...string) ([]Change, error) {
+	var evs []Evidence
+	var ids []model.IdentityURI
+	for _, key := range keys {
+		s, ok := b.pending[key]
+		if !ok {
+			return nil, errorf("no suggestion %q", key)
+		}
+		evs = append(evs, s.Evidence)
+		ids = append(ids, s.Evidence.Identities...)
 	}
-	return b.Apply(Op{ID: OpID("dismiss", key, at.String()), At: at, Kind: OpDismiss, Evidence: []Evidence{s.Evidence}})
+	if len(evs) == 0 {
+		return nil, errorf("confirm needs a suggestion")
+	}
+	for _, key := range keys {
+		delete(b.pending, key)
+	}
+	explanation := "You confirmed that these are the same person."
+	if len(evs) == 1 {
+		explanation = "You confirmed: " + evs[0].Explanation
+	}
+	user := newEvidence(KindUser, Strong, explanation, ids)
+	return b.mergeAll(user.Identities, append(evs, user), at)
+}
+
+// Dismiss refuses suggestions (one operation for them all); evidence of the same or lower
+// strength for the same identities will not be proposed again.
+func (b *Book) Dismiss(at time.Time, keys ...string) (Change, error) {
+	var evs []Evidence
+	for _, key := range keys {
+		s, ok := b.pending[key]
+		if !ok {
+			return Change{}, errorf("no suggestion %q", key)
+		}
+		evs = append(evs, s.Evidence)
+	}
+	if len(evs) == 0 {
+		return Change{}, errorf("dismiss needs a suggestion")
+	}
+	return b.Apply(Op{ID: OpID(append(append([]string{"dismiss"}, keys...), at.String())...), At: at, Kind: OpDismiss, Evidence: evs})
 }
 
 // Link merges the contacts of the given identities because the user says they are one

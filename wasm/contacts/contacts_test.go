@@ -89,7 +89,7 @@ func TestConsiderMergesStrongAndSuggestsTheRest(t *testing.T) {
 	if err != nil || len(sugg) != 1 || sugg[0].Evidence.Kind != KindTwoWayClaim {
 		t.Fatalf("suggestions %+v, %v", sugg, err)
 	}
-	if _, err := b.Dismiss(sugg[0].Key, t0); err != nil {
+	if _, err := b.Dismiss(t0, sugg[0].Key); err != nil {
 		t.Fatal(err)
 	}
 	if _, again, _ := b.Consider(medium, t0.Add(time.Hour)); len(again) != 0 || len(b.Suggestions()) != 0 {
@@ -119,7 +119,7 @@ func TestAutoMergeOffSuggestsStrong(t *testing.T) {
 	if len(sugg) != 3 {
 		t.Fatalf("want three suggestions, got %d", len(sugg))
 	}
-	if _, err := b.Confirm(sugg[0].Key, t0); err != nil {
+	if _, err := b.Confirm(t0, sugg[0].Key); err != nil {
 		t.Fatal(err)
 	}
 	// The verified link merged X and Mastodon, so the two-way claim has nothing left to do.

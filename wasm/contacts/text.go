@@ -157,3 +157,27 @@ func short(fp string) string {
 	}
 	return fp
 }
+
+// maxSignature bounds what SignatureNaming keeps of a signature block.
+const maxSignature = 1000
+
+// SignatureNaming returns the signature block of an email's text (after the last "-- " line,
+// else its last lines) when it names a Mastodon account or an X handle, the facts Detect can
+// link to the sender; else "". Mail text is untrusted: the block kept is bounded.
+func SignatureNaming(text string) string {
+	block := strings.TrimSpace(signatureBlock(text))
+	if len(block) > maxSignature {
+		return ""
+	}
+	if len(mastodonRefs(block)) > 0 || len(xRefs(block)) > 0 {
+		return block
+	}
+	for _, tok := range strings.Fields(block) {
+		if h, ok := strings.CutPrefix(strings.Trim(tok, ",;()"), "@"); ok && !strings.Contains(h, "@") {
+			if _, err := identity.XHandle(h); err == nil {
+				return block
+			}
+		}
+	}
+	return ""
+}

@@ -28,6 +28,9 @@ import (
 const (
 	TopicDiscussions = "discussions"
 	TopicContacts    = "contacts"
+	// TopicProfiles says identities learnt facts that may link them (an email signature
+	// naming handles): time to look for link evidence (FindLinks).
+	TopicProfiles = "profiles"
 )
 
 // opContact is the operation-log kind of contact book operations.
@@ -41,6 +44,9 @@ type Engine struct {
 
 	// Notify is called after every committed change with the topic that changed.
 	Notify func(topic string)
+	// KeyFacts, when set, gives FindLinks the OpenPGP keys known for others (their user ids
+	// may name several addresses of one person). Set it before the first FindLinks.
+	KeyFacts func() []contacts.Key
 
 	mu       sync.Mutex // guards book and index, which are not safe for concurrent use
 	book     *contacts.Book
@@ -134,6 +140,10 @@ func (e *Engine) load(ctx context.Context) {
 		}
 	}); err != nil {
 		e.loadEr = fmt.Errorf("engine: read identities: %w", err)
+		return
+	}
+	if err := restoreSuggestions(ctx, e.Repo, book); err != nil {
+		e.loadEr = err
 		return
 	}
 	index := discussions.NewIndex(book)
@@ -353,6 +363,11 @@ func (e *Engine) Observe(tx *repo.Tx, written []model.Message, deleted []string)
 			return err
 		}
 	}
+	if signed, err := e.noteSignatures(tx, written); err != nil {
+		return err
+	} else if signed {
+		e.changedLocked(TopicProfiles)
+	}
 	if err := appendContactOps(tx, contactChanges); err != nil {
 		return err
 	}
@@ -389,8 +404,11 @@ func (e *Engine) reloadLocked(ctx context.Context, repair bool) {
 // applyContactChange stores a contact change and its effect on discussions. Caller holds e.mu.
 func (e *Engine) applyContactChange(ctx context.Context, chs ...contacts.Change) error {
 	ixc := e.index.Apply(chs...)
-	err := e.Repo.Update(ctx, append([]string{repo.Discussions}, repo.OpLogStores...), func(tx *repo.Tx) error {
+	err := e.Repo.Update(ctx, append([]string{repo.Discussions, repo.Suggestions}, repo.OpLogStores...), func(tx *repo.Tx) error {
 		if err := appendContactOps(tx, chs); err != nil {
+			return err
+		}
+		if err := e.saveSuggestions(tx); err != nil {
 			return err
 		}
 		return e.writeChanges(tx, ixc)

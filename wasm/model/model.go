@@ -77,6 +77,9 @@ type Profile struct {
 	Note   string         `json:"note,omitempty"`   // bio / note, as plain text
 	URLs   []string       `json:"urls,omitempty"`   // expanded profile links
 	Fields []ProfileField `json:"fields,omitempty"` // Mastodon profile fields
+	// Signature is, for an email address, the signature block of its latest mail that names
+	// accounts on other networks (a weak link the user may confirm).
+	Signature string `json:"signature,omitempty"`
 }
 
 // ProfileField is one Mastodon profile field; VerifiedAt is set when the server verified the link.

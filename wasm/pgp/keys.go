@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
@@ -196,6 +197,17 @@ const (
 	ProblemExpired       = "the key has expired"
 	ProblemCannotEncrypt = "the key cannot encrypt"
 )
+
+// UserIDs returns the key's user ids as written ("Alice <alice@example.org>"), sorted: several
+// naming different addresses say that one person holds them.
+func (p *PublicKey) UserIDs() []string {
+	var out []string
+	for name := range p.key.GetEntity().Identities {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
 
 func primaryAddress(k *crypto.Key) string {
 	_, id := k.GetEntity().PrimaryIdentity(timeNow(), nil)

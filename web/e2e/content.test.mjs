@@ -10,8 +10,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { assertAccessible, SIZES } from "./checks.mjs";
-import { onboardDemo, waitConnected } from "./demo-setup.mjs";
-import { launch, startSandbox } from "./harness.mjs";
+import { launch, onboardWithDemo, startSandbox, waitConnected } from "./harness.mjs";
 
 let sandbox;
 before(async () => {
@@ -58,7 +57,7 @@ test("reading, writing and the outbox against the sandbox", async () => {
     await browser.context.route(/bubble(-weekly)?\.example|bulkmailer\.example/, (route) =>
       route.fulfill({ status: 200, contentType: "image/gif", body: GIF }),
     );
-    await onboardDemo(page, sandbox);
+    await onboardWithDemo(page, sandbox);
     await waitConnected(page, sandbox);
     const title = await page.title();
 

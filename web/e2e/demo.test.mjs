@@ -4,8 +4,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { onboardDemo, waitConnected } from "./demo-setup.mjs";
-import { launch, startSandbox } from "./harness.mjs";
+import { launch, onboardWithDemo, startSandbox, waitConnected } from "./harness.mjs";
 
 let sandbox;
 before(async () => {
@@ -25,7 +24,11 @@ for (const [name, viewport] of [
       const page = await browser.context.newPage();
       const errors = [];
       page.on("pageerror", (e) => errors.push(e.message));
-      await onboardDemo(page, sandbox);
+      // The token from the URL fragment, a passphrase, then one click: the mailbox by
+      // autoconfig, the demo key, then Mastodon's and X's consent pages in one popup that comes
+      // back to the app each time.
+      await onboardWithDemo(page, sandbox);
+
       // All three accounts run: mail over the relay, Mastodon live in the browser, X polled.
       await waitConnected(page, sandbox);
       await page.screenshot({ path: `test-results/demo-accounts-${name}.png`, fullPage: true });

@@ -1,5 +1,6 @@
 // Shared end-to-end harness: starts the real relay binary (which serves the built app) on a
 // free loopback port and drives Debian's Chromium through playwright-core.
+import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -111,17 +112,47 @@ export async function launch(viewport = { width: 1440, height: 900 }, options = 
 /**
  * onboard walks a new profile through the first two onboarding steps: it opens the app with
  * the relay token in the URL fragment (as `make run` prints it), creates the vault and keeps
- * the relay, and returns once the accounts step shows.
+ * the relay (checking the token came from the fragment, which is gone from the address bar),
+ * and returns once the accounts step shows.
  */
 export async function onboard(page, relay, passphrase = "correct horse battery staple") {
   await page.goto(`${relay.url}/#relay-token=${encodeURIComponent(relay.token)}`);
+  await createVault(page, passphrase);
+  const relayForm = page.getByTestId("setup-relay");
+  await relayForm.waitFor({ timeout: 30000 });
+  assert.equal(await relayForm.locator("input").nth(1).inputValue(), relay.token);
+  assert.equal(new URL(page.url()).hash, "");
+  await relayForm.locator("button").click();
+  await page.getByTestId("accounts").first().waitFor({ timeout: 30000 });
+}
+
+/**
+ * onboardWithDemo takes a new profile's page through onboarding as a newcomer does after
+ * `make run`, then "Try it with demo accounts", whose consent pages open in one popup.
+ */
+export async function onboardWithDemo(page, sandbox) {
+  await onboard(page, sandbox);
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("demo").locator("button").click()]);
+  if (!popup.isClosed()) await popup.waitForEvent("close", { timeout: 90000 });
+}
+
+/** createVault chooses the passphrase on the first screen. */
+export async function createVault(page, passphrase = "correct horse battery staple") {
   const vault = page.getByTestId("setup-vault");
   await vault.waitFor({ timeout: 30000 });
   await vault.locator("input").nth(0).fill(passphrase);
   await vault.locator("input").nth(1).fill(passphrase);
   await vault.locator("button").click();
-  const relayForm = page.getByTestId("setup-relay");
-  await relayForm.waitFor({ timeout: 30000 });
-  await relayForm.locator("button").click();
-  await page.getByTestId("accounts").first().waitFor({ timeout: 30000 });
+}
+
+/** waitConnected opens the settings and waits for the three demo accounts to run. */
+export async function waitConnected(page, sandbox) {
+  await page.goto(`${sandbox.url}/#/settings`);
+  for (const [network, state] of [
+    ["email", "connected"],
+    ["mastodon", "live"],
+    ["x", "polling"],
+  ]) {
+    await page.locator(`[data-testid="account"][data-network="${network}"][data-state="${state}"]`).waitFor({ timeout: 60000 });
+  }
 }

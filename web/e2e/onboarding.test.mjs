@@ -5,8 +5,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { createVault } from "./demo-setup.mjs";
-import { launch, startRelay } from "./harness.mjs";
+import { createVault, launch, startRelay } from "./harness.mjs";
 
 let relay, browser;
 before(async () => {

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { CoreInfoResult, CoreStatus } from "./gen/api";
 import { OfflineBanner, UpdateBanner } from "./banners";
+import { ContactsScreen, PeopleIcon, SuggestionsNotice } from "./contacts";
 import { DiscussionList } from "./discussions";
 import { DiscussionView } from "./discussion";
 import { useI18n } from "./i18n";
@@ -73,7 +74,7 @@ export function App({ core }: { core: CoreClient }) {
   });
 
   return (
-    <div class={`shell${route.screen === "inbox" ? " inbox" : ""}`}>
+    <div class={`shell${route.screen === "inbox" || route.screen === "contacts" ? " inbox" : ""}`}>
       <a class="skip-link" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
         {t.app.skip}
       </a>
@@ -94,6 +95,16 @@ export function App({ core }: { core: CoreClient }) {
           <button class="icon" data-testid="help-button" aria-label={t.app.help} title={t.app.help} onClick={() => setHelp(true)}>
             ?
           </button>
+          <a
+            class="icon"
+            href="#/contacts"
+            data-testid="contacts-button"
+            aria-label={t.contacts.open}
+            title={t.contacts.open}
+            aria-current={route.screen === "contacts" ? "page" : undefined}
+          >
+            <PeopleIcon />
+          </a>
           <a
             class="icon"
             href="#/settings"
@@ -121,12 +132,15 @@ export function App({ core }: { core: CoreClient }) {
           <OutboxPanel core={core} />
         ) : route.screen === "settings" ? (
           <Settings core={core} info={ready ? state.info : null} readyMs={ready ? state.readyMs : 0} measured={ready && !!state.measured} />
+        ) : route.screen === "contacts" ? (
+          ready && <ContactsScreen core={core} selected={route.contact} />
         ) : (
           <>
             {ready && !wide && !open && <Setup core={core} onboarding />}
             {ready && (
               <div class={open ? "panes detail-open" : "panes"}>
                 <section class="list-pane" aria-label={t.list.label}>
+                  <SuggestionsNotice core={core} />
                   <UserPrivacy core={core} />
                   <DiscussionList core={core} selected={open} onOpen={openDiscussion} />
                 </section>

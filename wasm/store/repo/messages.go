@@ -58,6 +58,10 @@ func (tx *Tx) PutMessage(m *model.Message, body *model.Body) error {
 		return nil
 	}
 	body.MessageID = m.ID
+	if tx.bodies == nil {
+		tx.bodies = map[string]*model.Body{}
+	}
+	tx.bodies[m.ID] = body
 	return tx.putJSON(Bodies, m.ID, body, nil)
 }
 

@@ -65,7 +65,12 @@ type Tx struct {
 	// the messages written and deleted in this transaction, for the Observer
 	written []model.Message
 	deleted []string
+	bodies  map[string]*model.Body // the bodies written, by message id
 }
+
+// WrittenBody returns the body written with a message in this transaction, or nil: what an
+// Observer may read of the messages it is shown without another read.
+func (tx *Tx) WrittenBody(messageID string) *model.Body { return tx.bodies[messageID] }
 
 // View runs fn in a read-only transaction over stores.
 func (r *Repo) View(ctx context.Context, stores []string, fn func(*Tx) error) error {

@@ -20,10 +20,13 @@ const (
 	// Discussions holds the discussion summaries the list shows, written by the core's engine
 	// from the discussion index's changes, so the first page never needs the whole mailbox.
 	Discussions = "discussions"
+	// Suggestions holds the contact book's pending merge suggestions (derived from link
+	// evidence, not decided: the user's answers are contact operations in the oplog).
+	Suggestions = "suggestions"
 )
 
 // Version is the schema version of the core database.
-const Version = 2
+const Version = 3
 
 // Stores declares the core's object stores and indexes. Keys and index keys (T is store.Tuple,
 // D is store.TimeKey of the message date):
@@ -45,6 +48,7 @@ const Version = 2
 //	meta           "oplog.seq", T("setting", name)
 //	vault          see package vault
 //	discussions    discussion key; order: TimeKey(last message date) (since version 2)
+//	suggestions    suggestion key (its evidence's kind and identities) (since version 3)
 //
 // To add a store (the discussions index, say), append its spec here, bump Version and, if
 // existing data must fill it, add a Migration.
@@ -63,6 +67,7 @@ var Stores = []store.StoreSpec{
 	{Name: Meta},
 	{Name: Vault},
 	{Name: Discussions, Indexes: []string{"order"}},
+	{Name: Suggestions},
 }
 
 // Migrations move data between versions of Stores.

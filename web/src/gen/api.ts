@@ -102,6 +102,44 @@ export interface ChannelsView {
   unreachable?: Reason[];
 }
 
+export interface ContactArgs {
+  identity?: IdentityURI;
+  id?: string;
+}
+
+export interface ContactItem {
+  id: string;
+  name: string;
+  networks: Network[];
+  identities: IdentityView[];
+}
+
+export interface ContactRef {
+  id: string;
+  identity: IdentityURI;
+}
+
+export interface ContactView {
+  id: string;
+  name: string;
+  networks: Network[];
+  identities: IdentityView[];
+  evidence: EvidenceView[];
+  keys: KeyView[];
+}
+
+export interface ContactsArgs {
+  text?: string;
+  after?: string;
+  limit?: number;
+}
+
+export interface ContactsPage {
+  items: ContactItem[];
+  next?: string;
+  total: number;
+}
+
 export interface CoreInfoResult {
   product: string;
   version: string;
@@ -216,6 +254,20 @@ export interface EmailServer {
 export interface Empty {
 }
 
+export interface EvidenceFact {
+  identity?: IdentityURI;
+  name: string;
+  value: string;
+}
+
+export interface EvidenceView {
+  kind: string;
+  strength: string;
+  explanation: string;
+  identities: IdentityURI[];
+  facts: EvidenceFact[];
+}
+
 export interface ExportSecretParams {
   fingerprint: string;
   passphrase: string;
@@ -258,6 +310,15 @@ export interface Hop {
 }
 
 export type IdentityURI = string;
+
+export interface IdentityView {
+  uri: IdentityURI;
+  network: Network;
+  address: string;
+  displayName?: string;
+  avatarUrl?: string;
+  profile?: Profile | null;
+}
 
 export interface ImportKeyParams {
   armored: string;
@@ -314,6 +375,10 @@ export interface MastodonSignInParams {
 export interface MastodonTokenParams {
   instance: string;
   token: string;
+}
+
+export interface MergeParams {
+  contacts: string[];
 }
 
 export interface Message {
@@ -409,6 +474,20 @@ export interface PlanRecipient {
 export interface Privacy {
   score: number;
   grade: string;
+}
+
+export interface Profile {
+  note?: string;
+  urls?: string[];
+  fields?: ProfileField[];
+  signature?: string;
+}
+
+export interface ProfileField {
+  name: string;
+  value: string;
+  url?: string;
+  verifiedAt?: string;
 }
 
 export interface Reason {
@@ -531,8 +610,23 @@ export interface SuggestParams {
   limit?: number;
 }
 
+export interface SuggestionRef {
+  id: string;
+}
+
+export interface SuggestionView {
+  id: string;
+  contacts: ContactItem[];
+  evidence: EvidenceView[];
+  strength: string;
+}
+
 export interface Suggestions {
   people: Recipient[];
+}
+
+export interface SuggestionsView {
+  items: SuggestionView[];
 }
 
 export interface SyncJoinParams {
@@ -623,6 +717,9 @@ export interface Methods {
   "outbox.cancel": { params: OutboxRef; result: Empty };
   "sync.create": { params: Empty; result: SyncSecret };
   "sync.join": { params: SyncJoinParams; result: Empty };
+  "contacts.accept": { params: SuggestionRef; result: ContactRef };
+  "contacts.dismiss": { params: SuggestionRef; result: Empty };
+  "contacts.merge": { params: MergeParams; result: ContactRef };
 }
 
 /** Live queries: name → arguments and each pushed result. */
@@ -636,6 +733,9 @@ export interface Queries {
   "keys.list": { args: Empty; result: KeysView };
   "outbox.list": { args: Empty; result: OutboxView };
   "sync.status": { args: Empty; result: SyncView };
+  "contacts.list": { args: ContactsArgs; result: ContactsPage };
+  "contacts.get": { args: ContactArgs; result: ContactView };
+  "contacts.suggestions": { args: Empty; result: SuggestionsView };
 }
 
 /** Events the core pushes: name → data. */
@@ -650,4 +750,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge"] as const;

@@ -3,6 +3,9 @@
 import { privacyNotesEn } from "./privacy-en";
 
 export type Params = Record<string, string> | undefined;
+/** EvidenceWords are what a sentence about link evidence names: its first and second
+ * identity, all of them, and the fact it rests on (a URL, a fingerprint). */
+export type EvidenceWords = { a: string; b: string; all: string; value: string };
 const p = (params: Params, name: string) => params?.[name] ?? "";
 
 export const en = {
@@ -67,7 +70,7 @@ export const en = {
     account: "Account",
     all: (what: string) => `${what}: all`,
   },
-  networks: { email: "Email", mastodon: "Mastodon", x: "X" },
+  networks: { email: "Email", mastodon: "Mastodon", x: "X", list: "Mailing list" },
   discussion: {
     label: "Discussion",
     choose: "Choose a discussion.",
@@ -241,6 +244,72 @@ export const en = {
     retry: "Retry",
     cancel: "Cancel",
   },
+  contacts: {
+    // The contacts screen (contacts.tsx): people, their addresses, why they are one person.
+    title: "Contacts",
+    open: "Contacts",
+    label: "Contacts",
+    search: "Search names, addresses and handles",
+    total: (n: number, formatted: string) => (n === 1 ? "1 contact" : `${formatted} contacts`),
+    loading: "Loading…",
+    empty: "No contacts yet: the people who write to you appear here.",
+    emptyFiltered: "No contact matches this search.",
+    more: "Show more contacts",
+    choose: "Choose a contact to see their addresses, why they are one person, and their keys.",
+    gone: "This contact changed meanwhile (merged, split, or changed on another device). Choose it again in the list.",
+    detail: "Contact",
+    networks: (list: string) => `On ${list}`,
+    and: (items: string[]) => (items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`),
+    identities: "Addresses",
+    displayName: (name: string) => `Shown as “${name}”`,
+    note: "Profile",
+    signature: "Email signature",
+    links: "Links",
+    verified: (date: string) => `verified by the server on ${date}`,
+    split: "Separate",
+    splitLabel: (address: string) => `Separate ${address} from this contact: not the same person`,
+    why: "Why these are one person",
+    whyNone: "One address only: nothing to explain.",
+    strength: { weak: "weak evidence", medium: "medium evidence", strong: "strong evidence" } as Record<string, string>,
+    keys: "Encryption keys",
+    noKeys: "No OpenPGP key is known for this contact's email addresses.",
+    keyVerified: "verified",
+    keySource: { autocrypt: "from Autocrypt", wkd: "from the Web Key Directory", import: "imported", attachment: "from an attachment" } as Record<
+      string,
+      string
+    >,
+    mergeTitle: "Merge with another contact",
+    mergeWhy: "If this person writes from another address that is listed apart, merge the two: their discussions become one.",
+    mergeSearch: "Find the other contact",
+    merge: "Merge",
+    mergeLabel: (name: string, addresses: string) => `Merge with ${name} (${addresses})`,
+    suggestions: "Suggestions",
+    suggestionsWhy: "Caliopen thinks these may be the same person. Nothing is merged until you say so.",
+    notice: (n: number) => (n === 1 ? "1 contact suggestion to review" : `${n} contact suggestions to review`),
+    maybe: (a: string, b: string) => `${a} may be the same person as ${b}`,
+    on: (name: string, networks: string) => `${name} on ${networks}`,
+    because: "Because:",
+    accept: "Same person",
+    acceptLabel: (a: string, b: string) => `${a} and ${b} are the same person: merge them`,
+    dismiss: "Not the same",
+    dismissLabel: (a: string, b: string) => `${a} and ${b} are not the same person`,
+    evidence: {
+      "openpgp-key": (v: EvidenceWords) => `Messages from ${v.all} carry valid signatures by the same OpenPGP key (${v.value}).`,
+      "openpgp-user-ids": (v: EvidenceWords) => `One OpenPGP key (${v.value}) names ${v.all}.`,
+      "mastodon-verified-link": (v: EvidenceWords) =>
+        `${v.a}'s Mastodon server verified that ${v.value} is theirs, and ${v.b} names the same site.`,
+      vcard: (v: EvidenceWords) => `An imported address card lists ${v.all}.`,
+      user: () => "You said they are the same person.",
+      "two-way-claim": (v: EvidenceWords) => `${v.a}'s profile names ${v.b}, and ${v.b} names ${v.a} back (claimed, not verified).`,
+      "one-way-claim": (v: EvidenceWords) => `${v.a}'s profile names ${v.b} (not confirmed the other way).`,
+      "name-avatar": (v: EvidenceWords) => `${v.all} use the same name and the same picture.`,
+      "signature-handle": (v: EvidenceWords) => `The email signature of ${v.a} names ${v.b}.`,
+    } as Record<string, (v: EvidenceWords) => string>,
+    facts: { signature: "Signature", "X profile": "X profile", "Mastodon profile": "Mastodon profile", "user id": "Key user id" } as Record<
+      string,
+      string
+    >,
+  },
   errors: {
     // Core error codes (wasm/api, wasm/app): the UI's words for them. Unknown codes show the
     // core's English message.
@@ -268,6 +337,8 @@ export const en = {
     unknown_recipient: (params: Params) => `${p(params, "recipient")} could not be found.`,
     too_large: () => "These attachments are too large to send (25 MB in all).",
     outbox_busy: () => "This message is being sent or was sent.",
+    no_suggestion: () => "This suggestion was already answered (here or on another device).",
+    no_contact: () => "This contact changed meanwhile (merged, split, or changed on another device).",
   },
 
   // --- Adding accounts, keys, device sync, account health (add-account.tsx, keys.tsx,
