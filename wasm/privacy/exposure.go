@@ -22,6 +22,7 @@ func exposureCap(c messageContext) *Cap {
 	case model.Mastodon:
 		hosts := instances(c)
 		list := strings.Join(hosts, " and ")
+		values := strings.Join(hosts, ", ") // the note's value: a list any language can read
 		if len(hosts) <= 1 {
 			return &Cap{Limit: CapMastodonSameInstance,
 				Reason: note("cap.mastodon.same-instance",
@@ -32,7 +33,7 @@ func exposureCap(c messageContext) *Cap {
 		return &Cap{Limit: CapMastodonCrossInstance,
 			Reason: note("cap.mastodon.cross-instance",
 				fmt.Sprintf("A Mastodon direct message between instances is readable by the admins of %s.", list),
-				"instances", list),
+				"instances", values),
 			Advice: betterChannelAdvice(c)}
 	case model.X:
 		return &Cap{Limit: CapX,

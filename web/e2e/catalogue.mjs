@@ -32,12 +32,22 @@ export async function catalogue(locale) {
   return (await import(url)).CATALOGUES[locale];
 }
 
+// call runs a catalogue function with holes for its values: strings, or, for the few that take
+// a list (e.g. contacts.and), a list of holes.
+function call(fn) {
+  try {
+    return fn(hole, hole, hole, hole);
+  } catch {
+    return fn([hole, hole], hole, hole, hole);
+  }
+}
+
 /** fragments lists the texts of a catalogue: each string, and the literal parts of each template. */
 export function fragments(messages) {
   const out = new Set();
   const walk = (v) => {
     if (typeof v === "string") for (const part of v.split(HOLE)) out.add(part.trim());
-    else if (typeof v === "function") walk(v(hole, hole, hole, hole));
+    else if (typeof v === "function") walk(call(v));
     else if (v && typeof v === "object") Object.values(v).forEach(walk);
   };
   walk(messages);

@@ -26,7 +26,9 @@ export function frameDoc(html: string, hosts: string[]): string {
 export function MessageBody({ core, message }: { core: CoreClient; message: Message }) {
   const { t } = useI18n();
   const [body, setBody] = useState<BodyView | null | "missing">(null);
-  const [asText, setAsText] = useState(false);
+  // Direct messages are a line or two: their text reads better than a framed page (the
+  // formatted version stays one click away).
+  const [asText, setAsText] = useState(message.network !== "email");
   const [error, busy, run] = useAction();
   const load = () =>
     core
