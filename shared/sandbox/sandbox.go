@@ -21,6 +21,7 @@
 package sandbox
 
 import (
+	"caliopen/shared/sandbox/desc"
 	"context"
 	"encoding/json"
 	"errors"
@@ -71,44 +72,9 @@ type Sandbox struct {
 	desc   Description
 }
 
-// Description is what the app needs to add the demo accounts: it is served to signed-in
-// clients by the relay (GET /sandbox) and written to Dir/sandbox.json.
-type Description struct {
-	// TrustedCA is the sandbox CA (PEM), to trust for TrustedDomains only.
-	TrustedCA      string   `json:"trustedCA"`
-	TrustedDomains []string `json:"trustedDomains"`
-
-	Email    EmailAccount    `json:"email"`
-	Mastodon MastodonAccount `json:"mastodon"`
-	X        XAccount        `json:"x"`
-	// Key is the demo user's OpenPGP secret key (armored, protected by KeyPassphrase), so
-	// that the mail Camille encrypted to it can be read once imported.
-	Key           string `json:"key"`
-	KeyPassphrase string `json:"keyPassphrase"`
-}
-
-// EmailAccount is the demo mailbox: the app finds its servers by autoconfig.
-type EmailAccount struct {
-	Address  string `json:"address"`
-	Name     string `json:"name"`
-	Password string `json:"password"`
-}
-
-// MastodonAccount is the demo account on the fake instance.
-type MastodonAccount struct {
-	Instance string `json:"instance"` // base URL the browser calls (plain http on loopback)
-	Handle   string `json:"handle"`   // @alex@mamot.fr
-}
-
-// XAccount is the demo account on the fake X API.
-type XAccount struct {
-	APIBase      string `json:"apiBase"`      // https://api.x.test, reached through the relay
-	AuthorizeURL string `json:"authorizeUrl"` // the consent page the browser opens
-	TokenURL     string `json:"tokenUrl"`
-	ClientID     string `json:"clientId"` // the demo developer app
-	RedirectURI  string `json:"redirectUri"`
-	Handle       string `json:"handle"`
-}
+// Description is what the app needs to add the demo accounts (package desc: the app's core
+// reads it without linking the sandbox's servers).
+type Description = desc.Description
 
 // Start starts every server, seeds the story (replaying the journal) and the timeline.
 func Start(o Options) (*Sandbox, error) {
@@ -168,9 +134,9 @@ func (s *Sandbox) describe() Description {
 	return Description{
 		TrustedCA:      string(s.ca.certPEM),
 		TrustedDomains: domainsOf([]string{IMAPHost, XAPIHost}),
-		Email:          EmailAccount{Address: st.user.email, Name: st.user.name, Password: st.user.password},
-		Mastodon:       MastodonAccount{Instance: s.soc.mastodonURL, Handle: "@" + st.user.mastodon + "@" + MastodonHost},
-		X: XAccount{APIBase: "https://" + XAPIHost, AuthorizeURL: s.soc.xConsentURL + "/i/oauth2/authorize",
+		Email:          desc.EmailAccount{Address: st.user.email, Name: st.user.name, Password: st.user.password},
+		Mastodon:       desc.MastodonAccount{Instance: s.soc.mastodonURL, Handle: "@" + st.user.mastodon + "@" + MastodonHost},
+		X: desc.XAccount{APIBase: "https://" + XAPIHost, AuthorizeURL: s.soc.xConsentURL + "/i/oauth2/authorize",
 			TokenURL: "https://" + XAPIHost + "/2/oauth2/token", ClientID: xClientID, RedirectURI: s.soc.xRedirect,
 			Handle: "@" + st.user.xHandle},
 		Key:           st.userKeyArmored,

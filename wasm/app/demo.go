@@ -1,6 +1,7 @@
 package app
 
 import (
+	"caliopen/shared/sandbox/desc"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,19 +17,6 @@ import (
 // settingAnchors holds the private CAs the user trusts for some domains (tunnel.Anchor).
 const settingAnchors = "trust.anchors"
 
-// sandboxDescription is the relay's GET /sandbox answer (shared/sandbox.Description).
-type sandboxDescription struct {
-	TrustedCA      string   `json:"trustedCA"`
-	TrustedDomains []string `json:"trustedDomains"`
-	Email          struct {
-		Address, Name, Password string
-	} `json:"email"`
-	Mastodon api.DemoMastodon `json:"mastodon"`
-	X        api.DemoX        `json:"x"`
-	Key      string           `json:"key"`
-	KeyPass  string           `json:"keyPassphrase"`
-}
-
 // startDemo adds the demo sandbox's email account the way a user adds theirs, after
 // trusting the sandbox CA for the sandbox's domains only.
 func (m *accounts) startDemo(ctx context.Context, _ api.Empty) (api.DemoPlan, error) {
@@ -41,23 +29,24 @@ func (m *accounts) startDemo(ctx context.Context, _ api.Empty) (api.DemoPlan, er
 	if relayURL == "" {
 		return api.DemoPlan{}, api.Errorf("no_relay", "Set the relay first: the demo accounts live next to it.")
 	}
-	desc, err := fetchSandbox(ctx, relayURL, token)
+	sd, err := fetchSandbox(ctx, relayURL, token)
 	if err != nil {
 		return api.DemoPlan{}, err
 	}
-	if err := m.trust(ctx, tunnel.Anchor{CAPEM: desc.TrustedCA, Domains: desc.TrustedDomains}); err != nil {
+	if err := m.trust(ctx, tunnel.Anchor{CAPEM: sd.TrustedCA, Domains: sd.TrustedDomains}); err != nil {
 		return api.DemoPlan{}, err
 	}
-	view, err := m.addEmail(ctx, api.AddEmailParams{Address: desc.Email.Address, Name: desc.Email.Name, Password: desc.Email.Password})
+	view, err := m.addEmail(ctx, api.AddEmailParams{Address: sd.Email.Address, Name: sd.Email.Name, Password: sd.Email.Password})
 	if err != nil {
 		return api.DemoPlan{}, err
 	}
-	x := desc.X
-	x.CAPEM = desc.TrustedCA
-	return api.DemoPlan{Email: view, Mastodon: desc.Mastodon, X: x, Key: desc.Key, KeyPassphrase: desc.KeyPass}, nil
+	x := api.DemoX{APIBase: sd.X.APIBase, AuthorizeURL: sd.X.AuthorizeURL, TokenURL: sd.X.TokenURL, ClientID: sd.X.ClientID,
+		RedirectURI: sd.X.RedirectURI, Handle: sd.X.Handle, CAPEM: sd.TrustedCA}
+	return api.DemoPlan{Email: view, Mastodon: api.DemoMastodon{Instance: sd.Mastodon.Instance, Handle: sd.Mastodon.Handle},
+		X: x, Key: sd.Key, KeyPassphrase: sd.KeyPassphrase}, nil
 }
 
-func fetchSandbox(ctx context.Context, relayURL, token string) (*sandboxDescription, error) {
+func fetchSandbox(ctx context.Context, relayURL, token string) (*desc.Description, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, relayURL+"/sandbox", nil)
@@ -79,7 +68,7 @@ func fetchSandbox(ctx context.Context, relayURL, token string) (*sandboxDescript
 	default:
 		return nil, api.Errorf("relay_status", fmt.Sprintf("The relay answered %s.", resp.Status)).With("status", resp.Status)
 	}
-	var d sandboxDescription
+	var d desc.Description
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&d); err != nil {
 		return nil, api.Errorf("sandbox_damaged", "The relay's sandbox description is damaged: "+err.Error()).With("detail", err.Error())
 	}
