@@ -1,7 +1,6 @@
 package app
 
 import (
-	"caliopen/shared/sandbox/desc"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,9 @@ import (
 	"slices"
 	"time"
 
+	"caliopen/shared/sandbox/desc"
 	"caliopen/wasm/api"
+	"caliopen/wasm/model"
 	"caliopen/wasm/tunnel"
 )
 
@@ -98,11 +99,22 @@ func (m *accounts) loadAnchors(ctx context.Context) []tunnel.Anchor {
 	return anchors
 }
 
-// anchorsChanged reads the trusted CAs again after another device changed them (the
-// accounts started from now on trust them).
+// anchorsChanged reads the trusted CAs again after another device changed them, and
+// reconnects the accounts that reach their servers through the relay: a connection started
+// before the CAs arrived (accounts and settings come from the other device in one stream,
+// but not necessarily in one step) would otherwise keep failing on a certificate it could
+// now verify.
 func (m *accounts) anchorsChanged(ctx context.Context) {
 	anchors := m.loadAnchors(ctx)
+	accts, _ := m.a.eng.Repo.AccountList(ctx)
 	m.mu.Lock()
 	m.anchors = anchors
+	for _, a := range accts {
+		if r := m.running[a.ID]; r != nil && a.Network != model.Mastodon {
+			r.cancel()
+			delete(m.running, a.ID)
+		}
+	}
 	m.mu.Unlock()
+	go m.reconcile(m.a.ctx) // not from the sync goroutine, which reconcile may wait for
 }

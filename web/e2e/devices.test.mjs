@@ -51,6 +51,12 @@ async function tapiocaNetworks(page) {
   return pageOf.items.map((d) => [...d.networks].sort().join(" ")).sort();
 }
 
+/** health says how each account of a device is doing, for failure messages. */
+async function health(page) {
+  const { accounts } = await query(page, "accounts.list", {});
+  return accounts.map((a) => `${a.network}:${a.health.state}${a.health.error ? `(${a.health.error})` : ""}${a.progress ? `[${a.progress.done}/${a.progress.total}]` : ""}`).join(" ");
+}
+
 async function eventually(what, fn, timeout = 60000) {
   const deadline = Date.now() + timeout;
   let last;
@@ -95,7 +101,15 @@ test("two devices paired by phrase share accounts and contact merges, converge a
   for (const network of ["email", "mastodon", "x"]) {
     await pb.locator(`[data-testid="account"][data-network="${network}"]`).waitFor({ timeout: 90000 });
   }
-  await eventually("B has Tapioca's discussions", async () => (await tapiocaNetworks(pb)).length > 0 || "none yet", 90000);
+  // Each network runs on B: Tapioca's mail and her DMs (merged by evidence) are there.
+  await eventually(
+    "B has Tapioca's discussions",
+    async () => {
+      const nets = await tapiocaNetworks(pb);
+      return JSON.stringify(nets) === JSON.stringify(["email", "mastodon x"]) || `${JSON.stringify(nets)} ${await health(pb)}`;
+    },
+    90000,
+  );
 
   // A merge on A (Tapioca's email with her Mastodon and X) appears on B.
   await call(pa, "contacts.link", { identities: ["email:tapioca@tapioca.example", "mastodon:tapioca@mamot.fr"] });
@@ -105,7 +119,7 @@ test("two devices paired by phrase share accounts and contact merges, converge a
   ]) {
     await eventually(`${name} shows one Tapioca discussion on three networks`, async () => {
       const nets = await tapiocaNetworks(page);
-      return (nets.length === 1 && nets[0] === "email mastodon x") || JSON.stringify(nets);
+      return (nets.length === 1 && nets[0] === "email mastodon x") || `${JSON.stringify(nets)} ${await health(page)}`;
     });
   }
 
