@@ -147,7 +147,7 @@ func (s *syncer) reconcile(ctx context.Context) {
 }
 
 func (s *syncer) startLocked(key *syncspace.Key, url, token string) error {
-	st := syncStore{s.a.eng.Repo}
+	st := syncStore{r: s.a.eng.Repo, key: key}
 	ctx, cancel := context.WithCancel(s.a.ctx)
 	device, err := st.open(ctx, key.SpaceID(), func() string {
 		b := make([]byte, 8)

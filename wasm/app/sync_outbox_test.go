@@ -20,9 +20,11 @@ import (
 	"caliopen/relay/tunnel"
 	"caliopen/wasm/api"
 	"caliopen/wasm/email/emailtest"
+	"caliopen/wasm/pgp"
 	"caliopen/wasm/platform"
 	"caliopen/wasm/store"
 	"caliopen/wasm/store/repo"
+	"caliopen/wasm/store/storetest"
 )
 
 // startFullRelay serves the tunnel (to the given local ports) and the sync endpoint, like the
@@ -125,8 +127,9 @@ func watch[T any](u *ui, id int, query string, args string, cond func(T) bool) T
 // it, the other hands it off. The SMTP server counts what it received.
 func TestTwoDevicesShareAccountsKeysAndSendOnce(t *testing.T) {
 	ca := emailtest.NewCA(t)
-	im := emailtest.StartIMAP(t, ca, "alice", "pw")
-	sm := emailtest.StartSMTP(t, ca, "alice", "pw")
+	const password = "pw-Tr0ub4dor&3-sync"
+	im := emailtest.StartIMAP(t, ca, "alice", password)
+	sm := emailtest.StartSMTP(t, ca, "alice", password)
 	im.Append(t, "alice", "INBOX", []byte("From: Tapioca <tapioca@example.net>\r\nTo: alice@example.test\r\n"+
 		"Subject: purr\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <p1@example.net>\r\n\r\nmeow\r\n"))
 	relayURL, token := startFullRelay(t, im.Port, sm.Port)
@@ -139,7 +142,7 @@ func TestTwoDevicesShareAccountsKeysAndSendOnce(t *testing.T) {
 	server := &api.EmailServer{IMAPHost: "127.0.0.1", IMAPPort: im.Port, IMAPSecurity: "tls",
 		SMTPHost: "127.0.0.1", SMTPPort: sm.Port, SMTPSecurity: "tls", Username: "alice", PinnedSHA256: hex.EncodeToString(sum[:])}
 	var acct api.AccountView
-	if e := a.call(1, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: "pw", Name: "Alice", Server: server}, &acct); e != nil {
+	if e := a.call(1, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: password, Name: "Alice", Server: server}, &acct); e != nil {
 		t.Fatal(e)
 	}
 	var key api.KeyView
@@ -161,6 +164,27 @@ func TestTwoDevicesShareAccountsKeysAndSendOnce(t *testing.T) {
 	watch(b, 20, "keys.list", "", func(v api.KeysView) bool {
 		return len(v.Own) == 1 && v.Own[0].Fingerprint == key.Fingerprint && !v.Own[0].Locked
 	})
+
+	// Neither device stores the password or the secret key in the clear: not in the vault,
+	// not in the sync queue, not in the batches received (sealed again at rest).
+	var armored api.ArmoredKey
+	if e := a.call(25, "keys.exportSecret", api.ExportSecretParams{Fingerprint: key.Fingerprint, Passphrase: "export passphrase"}, &armored); e != nil {
+		t.Fatal(e)
+	}
+	sk, err := pgp.ImportSecret([]byte(armored.Armored), []byte("export passphrase"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	skBytes, err := sk.Bytes() // the unprotected key, as a device would carry it
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, r := range map[string]*repo.Repo{"A": aRepo, "B": bRepo} {
+		recs := storetest.RawRecords(t, r.DB(), repo.Schema().StoreNames())
+		if n := storetest.NoSecretIn(t, recs, []byte(password), skBytes, []byte("PRIVATE KEY")); n < 10 {
+			t.Fatalf("device %s: only %d records", name, n)
+		}
+	}
 
 	// Both devices have the mail; A replies; B's outbox receives the same item.
 	page := watch(a, 30, "discussions.page", "", func(p api.DiscussionsPage) bool { return len(p.Items) == 1 })

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -147,11 +145,6 @@ func (s *syncer) applyKey(ctx context.Context, fingerprint string, value []byte)
 	return nil
 }
 
-func digest(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
-}
-
 // syncSealed carries the entries of each sealed kind that changed here into the space, and
 // applies those that changed elsewhere.
 func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st syncStore) error {
@@ -182,7 +175,7 @@ func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st sy
 		var out []syncspace.Op
 		done := map[string]string{}
 		for key, v := range local {
-			if d := digest(v); d != carried[key] {
+			if d := st.key.Digest(v); d != carried[key] {
 				done[key] = d
 				if !bytesEqual(remote[key], v) {
 					out = append(out, syncspace.Op{Kind: syncspace.Set, Coll: kind.coll, Key: key, Field: "v", Value: v})
@@ -193,7 +186,7 @@ func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st sy
 			if _, changedHere := done[key]; changedHere {
 				continue
 			}
-			if d := digest(v); d != carried[key] && !bytesEqual(local[key], v) {
+			if d := st.key.Digest(v); d != carried[key] && !bytesEqual(local[key], v) {
 				if err := kind.apply(ctx, key, v); err != nil {
 					errs = append(errs, err)
 					continue

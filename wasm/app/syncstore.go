@@ -15,9 +15,13 @@ import (
 
 // syncStore keeps the sync client's state in the repository's meta store (IndexedDB in a
 // browser): the cursor, the batches received, the queue of local operations, and the
-// position of the bridge in the operation log, under keys ("sync", ...).
+// position of the bridge in the operation log, under keys ("sync", ...). Queued and received
+// operations carry sealed accounts and keys once opened, so they are stored sealed again
+// under the space key (syncspace.Key.SealAtRest), and what the bridge carried is kept as
+// keyed digests.
 type syncStore struct {
-	r *repo.Repo
+	r   *repo.Repo
+	key *syncspace.Key
 }
 
 func syncKey(parts ...string) string { return store.Tuple(append([]string{"sync"}, parts...)...) }
@@ -55,6 +59,9 @@ func (s syncStore) open(ctx context.Context, space [32]byte, newDevice func() st
 		if err := tx.Put(repo.Meta, store.Record{Key: syncKey("space"), Value: []byte(id)}); err != nil {
 			return err
 		}
+		if err := s.sealLegacy(tx); err != nil {
+			return err
+		}
 		rec, err = tx.Get(repo.Meta, syncKey("device"))
 		if err == nil {
 			device = string(rec.Value)
@@ -76,7 +83,7 @@ func (s syncStore) Load(ctx context.Context) (saved syncspace.Saved, err error) 
 		}
 		if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey("log")}, func(r store.Record) error {
 			var l syncspace.Logged
-			if err := json.Unmarshal(r.Value, &l); err != nil {
+			if err := s.decode(r, &l); err != nil {
 				return err
 			}
 			saved.Log = append(saved.Log, l)
@@ -86,7 +93,7 @@ func (s syncStore) Load(ctx context.Context) (saved syncspace.Saved, err error) 
 		}
 		return tx.Scan(repo.Meta, store.Query{Prefix: syncKey("queue")}, func(r store.Record) error {
 			var q syncspace.Queued
-			if err := json.Unmarshal(r.Value, &q); err != nil {
+			if err := s.decode(r, &q); err != nil {
 				return err
 			}
 			saved.Queue = append(saved.Queue, q)
@@ -96,18 +103,58 @@ func (s syncStore) Load(ctx context.Context) (saved syncspace.Saved, err error) 
 	return saved, err
 }
 
-func putJSON(tx *repo.Tx, key string, v any) error {
+// put stores v sealed under the space key, bound to its record's key.
+func (s syncStore) put(tx *repo.Tx, key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return tx.Put(repo.Meta, store.Record{Key: key, Value: b})
+	sealed, err := s.key.SealAtRest(key, b)
+	if err != nil {
+		return err
+	}
+	return tx.Put(repo.Meta, store.Record{Key: key, Value: sealed})
+}
+
+// decode opens a record that put stored.
+func (s syncStore) decode(r store.Record, v any) error {
+	b, err := s.key.OpenAtRest(r.Key, r.Value)
+	if err != nil {
+		return fmt.Errorf("sync: stored %s: %w", r.Key, err)
+	}
+	return json.Unmarshal(b, v)
+}
+
+// sealLegacy seals the queued and received operations that an earlier version stored in
+// the clear (JSON objects), once.
+func (s syncStore) sealLegacy(tx *repo.Tx) error {
+	var legacy []store.Record
+	for _, part := range []string{"queue", "log"} {
+		if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey(part)}, func(r store.Record) error {
+			if len(r.Value) > 0 && r.Value[0] == '{' {
+				legacy = append(legacy, r)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	for _, r := range legacy {
+		sealed, err := s.key.SealAtRest(r.Key, r.Value)
+		if err != nil {
+			return err
+		}
+		if err := tx.Put(repo.Meta, store.Record{Key: r.Key, Value: sealed}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s syncStore) Enqueue(ctx context.Context, ops []syncspace.Op) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		for _, op := range ops {
-			if err := putJSON(tx, syncKey("queue", hlcKey(op.At)), syncspace.Queued{Op: op}); err != nil {
+			if err := s.put(tx, syncKey("queue", hlcKey(op.At)), syncspace.Queued{Op: op}); err != nil {
 				return err
 			}
 		}
@@ -127,11 +174,11 @@ func (s syncStore) Acked(ctx context.Context, ats []syncspace.HLC, seq uint64) e
 				return err
 			}
 			var q syncspace.Queued
-			if err := json.Unmarshal(rec.Value, &q); err != nil {
+			if err := s.decode(rec, &q); err != nil {
 				return err
 			}
 			q.Seq = seq
-			if err := putJSON(tx, k, q); err != nil {
+			if err := s.put(tx, k, q); err != nil {
 				return err
 			}
 		}
@@ -141,7 +188,7 @@ func (s syncStore) Acked(ctx context.Context, ats []syncspace.HLC, seq uint64) e
 
 func (s syncStore) Commit(ctx context.Context, seq uint64, ops []syncspace.Op) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
-		if err := putJSON(tx, syncKey("log", store.SeqKey(seq)), syncspace.Logged{Seq: seq, Ops: ops}); err != nil {
+		if err := s.put(tx, syncKey("log", store.SeqKey(seq)), syncspace.Logged{Seq: seq, Ops: ops}); err != nil {
 			return err
 		}
 		for _, op := range ops {

@@ -68,6 +68,7 @@ func (e *SecretError) Unwrap() error { return ErrBadSecret }
 type Key struct {
 	root   [KeySize]byte
 	aead   [KeySize]byte
+	atRest [KeySize]byte // seals what a device stores of the space (atrest.go)
 	signer ed25519.PrivateKey
 	space  [syncproto.SpaceIDSize]byte
 }
@@ -102,7 +103,12 @@ func keyFrom(root [KeySize]byte) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
+	atRest, err := derive("at-rest")
+	if err != nil {
+		return nil, err
+	}
 	copy(k.aead[:], aead)
+	copy(k.atRest[:], atRest)
 	k.signer = ed25519.NewKeyFromSeed(seed)
 	k.space = syncproto.SpaceID(k.PublicKey())
 	return k, nil

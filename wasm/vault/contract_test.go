@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -100,22 +98,7 @@ func testLockUnlock(t *testing.T, b storetest.Backend) {
 
 // rawRecords returns every record of every store of the core schema, as stored.
 func rawRecords(t *testing.T, db store.DB) []store.Record {
-	var all []store.Record
-	names := repo.Schema().StoreNames()
-	err := db.View(ctx, names, func(tx store.Tx) error {
-		for _, n := range names {
-			recs, err := store.ScanAll(tx, n, store.Query{})
-			if err != nil {
-				return err
-			}
-			all = append(all, recs...)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return all
+	return storetest.RawRecords(t, db, repo.Schema().StoreNames())
 }
 
 func testChangePassphrase(t *testing.T, b storetest.Backend) {
@@ -169,15 +152,6 @@ func testTamper(t *testing.T, b storetest.Backend) {
 }
 
 // forms returns a secret and its encodings an accidental leak could take.
-func forms(secret []byte) [][]byte {
-	out := [][]byte{secret}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		out = append(out, []byte(enc.EncodeToString(secret)))
-	}
-	out = append(out, []byte(hex.EncodeToString(secret)), []byte(strings.ToUpper(hex.EncodeToString(secret))))
-	return out
-}
-
 // testNoPlaintext stores an account with its password and a private key, then reads every record
 // of every store: neither secret, in any usual encoding, is anywhere.
 func testNoPlaintext(t *testing.T, b storetest.Backend) {
@@ -204,21 +178,7 @@ func testNoPlaintext(t *testing.T, b storetest.Backend) {
 	if len(recs) < 4 {
 		t.Fatalf("only %d records", len(recs))
 	}
-	for _, rec := range recs {
-		blob := [][]byte{[]byte(rec.Key), rec.Value}
-		for _, ix := range rec.Index {
-			blob = append(blob, []byte(ix))
-		}
-		for _, secret := range [][]byte{password, privKey, []byte("correct passphrase")} {
-			for _, f := range forms(secret) {
-				for _, part := range blob {
-					if bytes.Contains(part, f) {
-						t.Fatalf("secret %q found in record %q", f, rec.Key)
-					}
-				}
-			}
-		}
-	}
+	storetest.NoSecretIn(t, recs, password, privKey, []byte("correct passphrase"))
 	if got, err := v.Get(ctx, "key/me"); err != nil || !bytes.Equal(got, privKey) {
 		t.Fatalf("private key = %x, %v", got, err)
 	}
