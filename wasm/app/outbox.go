@@ -133,7 +133,16 @@ func (a *app) retryOutbox(ctx context.Context, p api.OutboxRef) (api.Empty, erro
 }
 
 func (a *app) cancelOutbox(ctx context.Context, p api.OutboxRef) (api.Empty, error) {
-	err := a.eng.Repo.CancelOutbox(ctx, p.ID)
+	it, err := a.eng.Repo.OutboxItem(ctx, p.ID)
+	if err == nil && it.State == repo.Elsewhere {
+		return api.Empty{}, errSentElsewhere
+	}
+	if err == nil && (it.State == repo.Queued || it.State == repo.Failed) {
+		if err := a.sync.cancelTurn(ctx, p.ID); err != nil {
+			return api.Empty{}, err
+		}
+	}
+	err = a.eng.Repo.CancelOutbox(ctx, p.ID)
 	switch {
 	case errors.Is(err, repo.ErrNotFound):
 		return api.Empty{}, api.Errorf(api.CodeNotFound, "This message is no longer in the outbox.")

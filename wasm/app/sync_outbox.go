@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"caliopen/wasm/api"
 	"caliopen/wasm/email/outbox"
 	"caliopen/wasm/model"
 	"caliopen/wasm/store/repo"
@@ -115,3 +116,66 @@ func (s *syncer) outboxTurn(ctx context.Context, it *repo.OutboxItem) outbox.Tur
 		}
 	}
 }
+
+// outboxDone says whether an item that left this device's outbox (sent, handed off or
+// cancelled) is to be deleted from the space: only by the device whose claim won, so that
+// a tombstone never races a send on another device. The others hold it as sent elsewhere.
+func (s *syncer) outboxDone(ctx context.Context, id string) bool {
+	s.mu.Lock()
+	client := s.client
+	s.mu.Unlock()
+	return client != nil && client.ClaimStatus(collOutbox, id) == syncspace.ClaimWon
+}
+
+// outboxGone removes an item the claiming device sent or cancelled (this device's copy is
+// still queued or failed; it never sends without winning the claim).
+func (s *syncer) outboxGone(ctx context.Context, id string) error {
+	err := s.a.eng.Repo.CancelOutbox(ctx, id)
+	if err != nil && !errors.Is(err, repo.ErrNotFound) && !errors.Is(err, repo.ErrOutboxBusy) {
+		return err
+	}
+	s.a.accts.changed(ctx, topicAccounts)
+	return nil
+}
+
+// cancelTurn decides whether this device may cancel an outbox item: with a sync space, only
+// after claiming it in the log, as a send would (another device may already be sending it).
+// A claim the log has not ordered yet (offline) still lets the cancel go ahead here: if
+// another device's earlier claim wins, that device sends the message.
+func (s *syncer) cancelTurn(ctx context.Context, id string) error {
+	if _, err := s.vault().Get(ctx, secretSyncKey); errors.Is(err, vault.ErrNotFound) {
+		return nil
+	}
+	s.mu.Lock()
+	client := s.client
+	s.mu.Unlock()
+	if client == nil {
+		return nil
+	}
+	if client.ClaimStatus(collOutbox, id) == syncspace.ClaimLost {
+		return errSentElsewhere
+	}
+	if err := client.Claim(ctx, collOutbox, id); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(cancelWait)
+	for time.Now().Before(deadline) {
+		switch client.ClaimStatus(collOutbox, id) {
+		case syncspace.ClaimWon:
+			return nil
+		case syncspace.ClaimLost:
+			return errSentElsewhere
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// cancelWait bounds how long a cancel waits for the log to order its claim.
+const cancelWait = 3 * time.Second
+
+var errSentElsewhere = api.Errorf("outbox_sent_elsewhere", "Another of your devices is sending this message: it can no longer be cancelled.")

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -200,13 +201,91 @@ func TestTwoDevicesShareAccountsKeysAndSendOnce(t *testing.T) {
 		y, _ := bRepo.OutboxItem(ctx, queued.OutboxID)
 		return x.State, y.State
 	}
+	// The device that sent it deletes it from the space: the other's copy goes (it may be
+	// seen as handed off first).
 	emailtest.Eventually(t, 30*time.Second, "the reply settled on both devices", func() bool {
 		x, y := states()
-		return (x == repo.Sent && y == repo.Elsewhere) || (x == repo.Elsewhere && y == repo.Sent)
+		return (x == repo.Sent && (y == repo.Elsewhere || y == "")) || ((x == repo.Elsewhere || x == "") && y == repo.Sent)
 	})
 	time.Sleep(time.Second) // time for a second copy, were one to go out
 	if n := len(sm.Messages()); n != 1 {
 		x, y := states()
 		t.Fatalf("the SMTP server received the reply %d times (A %s, B %s)", n, x, y)
+	}
+}
+
+// A reply cancelled on the device that holds its claim is cancelled on every device (a
+// tombstone in the space); the other device cannot cancel it, since it is not the one
+// sending; nothing reaches the SMTP server.
+func TestOutboxCancelReachesEveryDevice(t *testing.T) {
+	tuning.outboxBackoff = 200 * time.Millisecond
+	t.Cleanup(func() { tuning.outboxBackoff = 0 })
+	ca := emailtest.NewCA(t)
+	im := emailtest.StartIMAP(t, ca, "alice", "pw")
+	sm := emailtest.StartSMTP(t, ca, "alice", "pw")
+	sm.SetFailFirst(1 << 20) // the server refuses for now: the reply waits in the outbox
+	im.Append(t, "alice", "INBOX", []byte("From: Tapioca <tapioca@example.net>\r\nTo: alice@example.test\r\n"+
+		"Subject: purr\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <p1@example.net>\r\n\r\nmeow\r\n"))
+	relayURL, token := startFullRelay(t, im.Port, sm.Port)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	a, aRepo := bareDevice(t, ctx, relayURL, token)
+	b, bRepo := bareDevice(t, ctx, relayURL, token)
+	sum := sha256.Sum256(ca.Server.Certificate[0])
+	server := &api.EmailServer{IMAPHost: "127.0.0.1", IMAPPort: im.Port, IMAPSecurity: "tls",
+		SMTPHost: "127.0.0.1", SMTPPort: sm.Port, SMTPSecurity: "tls", Username: "alice", PinnedSHA256: hex.EncodeToString(sum[:])}
+	if e := a.call(1, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: "pw", Name: "Alice", Server: server}, nil); e != nil {
+		t.Fatal(e)
+	}
+	var secret api.SyncSecret
+	if e := a.call(2, "sync.create", api.Empty{}, &secret); e != nil {
+		t.Fatal(e)
+	}
+	if e := b.call(3, "sync.join", api.SyncJoinParams{Secret: secret.Phrase}, nil); e != nil {
+		t.Fatal(e)
+	}
+	watch(b, 10, "accounts.list", "", func(v api.AccountsView) bool {
+		return len(v.Accounts) == 1 && v.Accounts[0].Health.State == "connected"
+	})
+	page := watch(a, 20, "discussions.page", "", func(p api.DiscussionsPage) bool { return len(p.Items) == 1 })
+	view := watch(a, 30, "discussion.messages", fmt.Sprintf(`{"key":%q}`, page.Items[0].Key), func(v api.DiscussionView) bool { return len(v.Messages) == 1 })
+	var queued api.ReplyResult
+	if e := a.call(40, "message.reply", api.ReplyParams{MessageID: view.Messages[0].Message.ID, Text: "never mind"}, &queued); e != nil {
+		t.Fatal(e)
+	}
+	// One device claims it and keeps trying; the other hands it off.
+	var sender, other *ui
+	var senderRepo, otherRepo *repo.Repo
+	emailtest.Eventually(t, 30*time.Second, "one device is trying to send the reply, the other handed it off", func() bool {
+		x, errA := aRepo.OutboxItem(ctx, queued.OutboxID)
+		y, errB := bRepo.OutboxItem(ctx, queued.OutboxID)
+		if errA != nil || errB != nil {
+			return false
+		}
+		switch {
+		case x.State == repo.Elsewhere && y.Attempts > 0:
+			sender, senderRepo, other, otherRepo = b, bRepo, a, aRepo
+		case y.State == repo.Elsewhere && x.Attempts > 0:
+			sender, senderRepo, other, otherRepo = a, aRepo, b, bRepo
+		default:
+			return false
+		}
+		return true
+	})
+	if e := other.call(45, "outbox.cancel", api.OutboxRef{ID: queued.OutboxID}, nil); e == nil || e.Code != "outbox_sent_elsewhere" {
+		t.Fatalf("cancel on the device that is not sending: %+v", e)
+	}
+	// The sender may be in the middle of an attempt: it can cancel once that attempt failed.
+	emailtest.Eventually(t, 10*time.Second, "the sending device cancels the reply", func() bool {
+		return sender.call(50, "outbox.cancel", api.OutboxRef{ID: queued.OutboxID}, nil) == nil
+	})
+	emailtest.Eventually(t, 20*time.Second, "the reply left both outboxes", func() bool {
+		_, errS := senderRepo.OutboxItem(ctx, queued.OutboxID)
+		_, errO := otherRepo.OutboxItem(ctx, queued.OutboxID)
+		return errors.Is(errS, repo.ErrNotFound) && errors.Is(errO, repo.ErrNotFound)
+	})
+	time.Sleep(time.Second)
+	if n := len(sm.Messages()); n != 0 {
+		t.Fatalf("the SMTP server received %d messages", n)
 	}
 }

@@ -33,6 +33,11 @@ type sealedKind struct {
 	local func(ctx context.Context) (map[string][]byte, error)
 	// apply stores an entry from another device.
 	apply func(ctx context.Context, key string, value []byte) error
+	// deleted says whether an entry this device carried and no longer holds was deleted here
+	// (its tombstone then goes to the other devices); nil when entries are never deleted.
+	deleted func(ctx context.Context, key string) bool
+	// gone removes an entry another device deleted (a tombstone in the space).
+	gone func(ctx context.Context, key string) error
 }
 
 // sealedAccount is an account as it travels: its record and its secret.
@@ -51,7 +56,7 @@ func (s *syncer) sealedKinds() []sealedKind {
 	return []sealedKind{
 		{coll: collOwnKey, local: s.localKeys, apply: s.applyKey},
 		{coll: collAccount, local: s.localAccounts, apply: s.applyAccount},
-		{coll: collOutbox, local: s.localOutbox, apply: s.applyOutbox},
+		{coll: collOutbox, local: s.localOutbox, apply: s.applyOutbox, deleted: s.outboxDone, gone: s.outboxGone},
 	}
 }
 
@@ -174,6 +179,28 @@ func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st sy
 		})
 		var out []syncspace.Op
 		done := map[string]string{}
+		var forget []string
+		if kind.deleted != nil {
+			// Deletions either way: an entry carried before that one side no longer holds.
+			for key := range carried {
+				_, here := local[key]
+				_, there := remote[key]
+				switch {
+				case !there: // deleted elsewhere: whatever this device still holds of it goes
+					if err := kind.gone(ctx, key); err != nil {
+						errs = append(errs, err)
+						continue
+					}
+				case !here && kind.deleted(ctx, key):
+					out = append(out, syncspace.Op{Kind: syncspace.Delete, Coll: kind.coll, Key: key})
+				default:
+					continue
+				}
+				forget = append(forget, key)
+				delete(local, key)
+				delete(remote, key)
+			}
+		}
 		for key, v := range local {
 			if d := st.key.Digest(v); d != carried[key] {
 				done[key] = d
@@ -200,7 +227,7 @@ func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st sy
 			errs = append(errs, err)
 			continue
 		}
-		errs = append(errs, st.setCarried(ctx, kind.coll, done))
+		errs = append(errs, st.setCarried(ctx, kind.coll, done), st.forgetCarried(ctx, kind.coll, forget))
 	}
 	return errors.Join(errs...)
 }

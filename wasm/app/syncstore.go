@@ -249,3 +249,18 @@ func (s syncStore) setCarried(ctx context.Context, coll string, digests map[stri
 		return nil
 	})
 }
+
+// forgetCarried drops the digests of entries deleted on either side.
+func (s syncStore) forgetCarried(ctx context.Context, coll string, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
+		for _, key := range keys {
+			if err := tx.Delete(repo.Meta, syncKey("carried", coll, key)); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+}

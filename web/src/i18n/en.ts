@@ -337,6 +337,7 @@ export const en = {
     unknown_recipient: (params: Params) => `${p(params, "recipient")} could not be found.`,
     too_large: () => "These attachments are too large to send (25 MB in all).",
     outbox_busy: () => "This message is being sent or was sent.",
+    outbox_sent_elsewhere: () => "Another of your devices is sending this message: it can no longer be cancelled.",
     no_suggestion: () => "This suggestion was already answered (here or on another device).",
     no_contact: () => "This contact changed meanwhile (merged, split, or changed on another device).",
   },

@@ -330,6 +330,7 @@ export const fr: Messages = {
     unknown_recipient: (params) => `${p(params, "recipient")} est introuvable.`,
     too_large: () => "Ces pièces jointes sont trop lourdes pour être envoyées (25 Mo en tout).",
     outbox_busy: () => "Ce message est en cours d’envoi ou a été envoyé.",
+    outbox_sent_elsewhere: () => "Un autre de vos appareils envoie ce message : il ne peut plus être annulé.",
     no_suggestion: () => "Cette suggestion a déjà reçu une réponse (ici ou sur un autre appareil).",
     no_contact: () => "Ce contact a changé entre-temps (fusionné, séparé, ou modifié sur un autre appareil).",
   },
