@@ -122,41 +122,67 @@ func watch[T any](u *ui, id int, query string, args string, cond func(T) bool) T
 	}
 }
 
+// mailDevices is a mailbox and two devices of its owner: A with the account, B not yet.
+type mailDevices struct {
+	ctx          context.Context
+	im           *emailtest.IMAP
+	sm           *emailtest.SMTP
+	a, b         *ui
+	aRepo, bRepo *repo.Repo
+	acct         api.AccountView
+}
+
+// newMailDevices starts an IMAP and an SMTP server holding one mail from Tapioca, a relay
+// with the tunnel and sync, and two devices; A adds the account.
+func newMailDevices(t *testing.T, ctx context.Context, password string) *mailDevices {
+	t.Helper()
+	ca := emailtest.NewCA(t)
+	d := &mailDevices{ctx: ctx, im: emailtest.StartIMAP(t, ca, "alice", password), sm: emailtest.StartSMTP(t, ca, "alice", password)}
+	d.im.Append(t, "alice", "INBOX", []byte("From: Tapioca <tapioca@example.net>\r\nTo: alice@example.test\r\n"+
+		"Subject: purr\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <p1@example.net>\r\n\r\nmeow\r\n"))
+	relayURL, token := startFullRelay(t, d.im.Port, d.sm.Port)
+	d.a, d.aRepo = bareDevice(t, ctx, relayURL, token)
+	d.b, d.bRepo = bareDevice(t, ctx, relayURL, token)
+	sum := sha256.Sum256(ca.Server.Certificate[0])
+	server := &api.EmailServer{IMAPHost: "127.0.0.1", IMAPPort: d.im.Port, IMAPSecurity: "tls",
+		SMTPHost: "127.0.0.1", SMTPPort: d.sm.Port, SMTPSecurity: "tls", Username: "alice", PinnedSHA256: hex.EncodeToString(sum[:])}
+	if e := d.a.call(1, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: password, Name: "Alice", Server: server}, &d.acct); e != nil {
+		t.Fatal(e)
+	}
+	return d
+}
+
+// pair makes a sync space on A and joins B to it with the given form of its secret.
+func (d *mailDevices) pair(t *testing.T, byPhrase bool) {
+	t.Helper()
+	var secret api.SyncSecret
+	if e := d.a.call(3, "sync.create", api.Empty{}, &secret); e != nil {
+		t.Fatal(e)
+	}
+	s := secret.PairingCode
+	if byPhrase {
+		s = secret.Phrase
+	}
+	if e := d.b.call(4, "sync.join", api.SyncJoinParams{Secret: s}, nil); e != nil {
+		t.Fatal(e)
+	}
+}
+
 // An account and a key added on device A run on device B once B joined the space (their
 // secrets carried sealed), and a reply queued on A, carried into B's outbox so that both
 // dispatchers hold it, goes out once: the device whose claim the relay ordered first sends
 // it, the other hands it off. The SMTP server counts what it received.
 func TestTwoDevicesShareAccountsKeysAndSendOnce(t *testing.T) {
-	ca := emailtest.NewCA(t)
 	const password = "pw-Tr0ub4dor&3-sync"
-	im := emailtest.StartIMAP(t, ca, "alice", password)
-	sm := emailtest.StartSMTP(t, ca, "alice", password)
-	im.Append(t, "alice", "INBOX", []byte("From: Tapioca <tapioca@example.net>\r\nTo: alice@example.test\r\n"+
-		"Subject: purr\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <p1@example.net>\r\n\r\nmeow\r\n"))
-	relayURL, token := startFullRelay(t, im.Port, sm.Port)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	a, aRepo := bareDevice(t, ctx, relayURL, token)
-	b, bRepo := bareDevice(t, ctx, relayURL, token)
-
-	sum := sha256.Sum256(ca.Server.Certificate[0])
-	server := &api.EmailServer{IMAPHost: "127.0.0.1", IMAPPort: im.Port, IMAPSecurity: "tls",
-		SMTPHost: "127.0.0.1", SMTPPort: sm.Port, SMTPSecurity: "tls", Username: "alice", PinnedSHA256: hex.EncodeToString(sum[:])}
-	var acct api.AccountView
-	if e := a.call(1, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: password, Name: "Alice", Server: server}, &acct); e != nil {
-		t.Fatal(e)
-	}
+	d := newMailDevices(t, ctx, password)
+	a, b, aRepo, bRepo, sm, acct := d.a, d.b, d.aRepo, d.bRepo, d.sm, d.acct
 	var key api.KeyView
 	if e := a.call(2, "keys.generate", api.GenerateKeyParams{Address: "alice@example.test", Name: "Alice"}, &key); e != nil {
 		t.Fatal(e)
 	}
-	var secret api.SyncSecret
-	if e := a.call(3, "sync.create", api.Empty{}, &secret); e != nil {
-		t.Fatal(e)
-	}
-	if e := b.call(4, "sync.join", api.SyncJoinParams{Secret: secret.PairingCode}, nil); e != nil {
-		t.Fatal(e)
-	}
+	d.pair(t, false)
 
 	// B runs A's account, with the password it never typed, and holds A's key, unlocked.
 	watch(b, 10, "accounts.list", "", func(v api.AccountsView) bool {
@@ -220,30 +246,12 @@ func TestTwoDevicesShareAccountsKeysAndSendOnce(t *testing.T) {
 func TestOutboxCancelReachesEveryDevice(t *testing.T) {
 	tuning.outboxBackoff = 200 * time.Millisecond
 	t.Cleanup(func() { tuning.outboxBackoff = 0 })
-	ca := emailtest.NewCA(t)
-	im := emailtest.StartIMAP(t, ca, "alice", "pw")
-	sm := emailtest.StartSMTP(t, ca, "alice", "pw")
-	sm.SetFailFirst(1 << 20) // the server refuses for now: the reply waits in the outbox
-	im.Append(t, "alice", "INBOX", []byte("From: Tapioca <tapioca@example.net>\r\nTo: alice@example.test\r\n"+
-		"Subject: purr\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <p1@example.net>\r\n\r\nmeow\r\n"))
-	relayURL, token := startFullRelay(t, im.Port, sm.Port)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	a, aRepo := bareDevice(t, ctx, relayURL, token)
-	b, bRepo := bareDevice(t, ctx, relayURL, token)
-	sum := sha256.Sum256(ca.Server.Certificate[0])
-	server := &api.EmailServer{IMAPHost: "127.0.0.1", IMAPPort: im.Port, IMAPSecurity: "tls",
-		SMTPHost: "127.0.0.1", SMTPPort: sm.Port, SMTPSecurity: "tls", Username: "alice", PinnedSHA256: hex.EncodeToString(sum[:])}
-	if e := a.call(1, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: "pw", Name: "Alice", Server: server}, nil); e != nil {
-		t.Fatal(e)
-	}
-	var secret api.SyncSecret
-	if e := a.call(2, "sync.create", api.Empty{}, &secret); e != nil {
-		t.Fatal(e)
-	}
-	if e := b.call(3, "sync.join", api.SyncJoinParams{Secret: secret.Phrase}, nil); e != nil {
-		t.Fatal(e)
-	}
+	d := newMailDevices(t, ctx, "pw")
+	a, b, aRepo, bRepo, sm := d.a, d.b, d.aRepo, d.bRepo, d.sm
+	sm.SetFailFirst(1 << 20) // the server refuses for now: the reply waits in the outbox
+	d.pair(t, true)
 	watch(b, 10, "accounts.list", "", func(v api.AccountsView) bool {
 		return len(v.Accounts) == 1 && v.Accounts[0].Health.State == "connected"
 	})
