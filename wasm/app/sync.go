@@ -260,10 +260,13 @@ func toSyncOp(op repo.Op, state *syncspace.State, held map[string]bool) (syncspa
 	switch op.Kind {
 	case repo.OpSettingSet:
 		var set struct {
-			Name  string          `json:"name"`
-			Value json.RawMessage `json:"value"`
+			Name   string          `json:"name"`
+			Value  json.RawMessage `json:"value"`
+			Origin string          `json:"origin"`
 		}
-		if json.Unmarshal(op.Data, &set) != nil || set.Name == "" || deviceLocal(set.Name) {
+		// A setting applied from the space is not carried back: the space may already hold a
+		// newer value, which a re-stamped copy of this one would override.
+		if json.Unmarshal(op.Data, &set) != nil || set.Name == "" || deviceLocal(set.Name) || set.Origin == repo.OriginSync {
 			return syncspace.Op{}, false
 		}
 		var have json.RawMessage
@@ -308,7 +311,7 @@ func (s *syncer) applyRemote(ctx context.Context, client *syncspace.Client) erro
 		if err == nil && string(have) == string(v) {
 			continue
 		}
-		if err := s.a.eng.Repo.SetSetting(ctx, name, v); err != nil {
+		if err := s.a.eng.Repo.SetSettingFromSync(ctx, name, v); err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -88,6 +88,19 @@ var SettingStores = []string{Meta, OpLog}
 
 // SetSetting stores a user setting (encoded as JSON) and logs the change, in one transaction.
 func (r *Repo) SetSetting(ctx context.Context, name string, value any) error {
+	return r.setSetting(ctx, name, value, "")
+}
+
+// SetSettingFromSync stores a setting another device changed: its operation-log entry says
+// so (origin "sync"), and device sync does not carry it back into the space.
+func (r *Repo) SetSettingFromSync(ctx context.Context, name string, value any) error {
+	return r.setSetting(ctx, name, value, OriginSync)
+}
+
+// OriginSync marks operation-log entries that device sync applied.
+const OriginSync = "sync"
+
+func (r *Repo) setSetting(ctx context.Context, name string, value any, origin string) error {
 	raw, err := json.Marshal(value)
 	if err != nil {
 		return err
@@ -96,7 +109,11 @@ func (r *Repo) SetSetting(ctx context.Context, name string, value any) error {
 		if err := tx.Put(Meta, store.Record{Key: store.Tuple("setting", name), Value: raw}); err != nil {
 			return err
 		}
-		_, err := tx.AppendOp(OpSettingSet, map[string]json.RawMessage{"name": mustJSON(name), "value": raw})
+		data := map[string]json.RawMessage{"name": mustJSON(name), "value": raw}
+		if origin != "" {
+			data["origin"] = mustJSON(origin)
+		}
+		_, err := tx.AppendOp(OpSettingSet, data)
 		return err
 	})
 }
