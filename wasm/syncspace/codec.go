@@ -189,6 +189,7 @@ func decodeOp(b []byte, in arena) (Op, error) {
 // decodeOps decodes a batch and checks each operation. The operations' values alias b: the
 // caller hands it over and must not change it.
 func decodeOps(b []byte) ([]Op, error) {
+	b = b[:len(b):len(b)] // the arena finds a field by its distance from the end of b's capacity
 	in := newArena(b)
 	n := 0
 	if err := fields(b, func(num protowire.Number, _ uint64, _ []byte) error {
