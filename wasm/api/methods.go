@@ -591,6 +591,11 @@ type SyncView struct {
 	CaughtUp  bool   `json:"caughtUp"`
 	LastError string `json:"lastError,omitempty"`
 	ErrorCode int    `json:"errorCode,omitempty"`
+	// Problem is what this device could not carry or apply at the last try, by code:
+	// sync_too_large (a change too large to travel, named by ProblemDetail),
+	// sync_local_failed, sync_apply_failed, sync_accounts_failed (ProblemDetail: the error).
+	Problem       string `json:"problem,omitempty"`
+	ProblemDetail string `json:"problemDetail,omitempty"`
 }
 
 // Contacts (wasm/app/contacts.go): the people behind identities, why the core thinks some

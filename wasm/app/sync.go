@@ -44,6 +44,7 @@ type syncer struct {
 	a *app
 
 	mu      sync.Mutex
+	problem problem // what the bridge's last round could not do
 	running string // what the running client was started for ("" when none)
 	client  *syncspace.Client
 	stop    context.CancelFunc
@@ -108,8 +109,11 @@ func (s *syncer) view(ctx context.Context, _ api.Empty) (api.SyncView, error) {
 		return v, nil
 	}
 	st := client.Status()
+	s.mu.Lock()
+	p := s.problem
+	s.mu.Unlock()
 	return api.SyncView{Enabled: true, Device: client.Device(), State: st.State, Pending: st.Pending,
-		CaughtUp: st.CaughtUp, LastError: st.LastError, ErrorCode: st.ErrorCode}, nil
+		CaughtUp: st.CaughtUp, LastError: st.LastError, ErrorCode: st.ErrorCode, Problem: p.code, ProblemDetail: p.detail}, nil
 }
 
 // reconcile starts the client when it can run (leader, vault open, relay set, a space key)
@@ -187,15 +191,14 @@ func (s *syncer) bridge(ctx context.Context, client *syncspace.Client, st syncSt
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if err := s.pushLocal(ctx, client, st); err != nil && ctx.Err() == nil {
-			s.a.o.Log.Warn("sync: local changes not carried", "error", err)
+		var round problems
+		round.note("sync_local_failed", s.pushLocal(ctx, client, st, &round))
+		round.note("sync_apply_failed", s.applyRemote(ctx, client))
+		round.note("sync_accounts_failed", s.syncSealed(ctx, client, st, &round))
+		if ctx.Err() != nil {
+			return
 		}
-		if err := s.applyRemote(ctx, client); err != nil && ctx.Err() == nil {
-			s.a.o.Log.Warn("sync: changes from other devices not applied", "error", err)
-		}
-		if err := s.syncSealed(ctx, client, st); err != nil && ctx.Err() == nil {
-			s.a.o.Log.Warn("sync: accounts and keys not carried", "error", err)
-		}
+		s.setProblem(ctx, round.first())
 		select {
 		case <-ctx.Done():
 			return
@@ -221,7 +224,7 @@ func userContactOp(k contacts.OpKind) bool {
 
 // pushLocal turns new operation-log entries into sync operations. An entry that only
 // repeats what the space already holds (a change applied from another device) is skipped.
-func (s *syncer) pushLocal(ctx context.Context, client *syncspace.Client, st syncStore) error {
+func (s *syncer) pushLocal(ctx context.Context, client *syncspace.Client, st syncStore, round *problems) error {
 	after, err := st.bridgeCursor(ctx)
 	if err != nil {
 		return err
@@ -246,7 +249,7 @@ func (s *syncer) pushLocal(ctx context.Context, client *syncspace.Client, st syn
 				}
 			}
 		})
-		if err := client.Write(ctx, out...); err != nil {
+		if err := client.Write(ctx, round.fitting(out)...); err != nil {
 			return err
 		}
 		after = logged[len(logged)-1].Seq
@@ -349,4 +352,52 @@ func secretError(err error) error {
 		return api.Errorf("sync_phrase_checksum", msg)
 	}
 	return api.Errorf("sync_code_invalid", msg)
+}
+
+// problem is something the bridge could not do, by code (translated by the UI) with a
+// detail (the error, or what was too large).
+type problem struct{ code, detail string }
+
+// problems collects what one round of the bridge could not do.
+type problems []problem
+
+func (ps *problems) note(code string, err error) {
+	if err != nil {
+		*ps = append(*ps, problem{code, err.Error()})
+	}
+}
+
+// fitting returns the operations that fit in a batch and notes the others: one too large
+// to travel must not hold back the rest (it stays on this device).
+func (ps *problems) fitting(ops []syncspace.Op) []syncspace.Op {
+	out := ops[:0:0]
+	for _, op := range ops {
+		if syncspace.Fits(op) {
+			out = append(out, op)
+		} else {
+			*ps = append(*ps, problem{"sync_too_large", op.Coll + " " + op.Key})
+		}
+	}
+	return out
+}
+
+func (ps problems) first() problem {
+	if len(ps) == 0 {
+		return problem{}
+	}
+	return ps[0]
+}
+
+// setProblem publishes the bridge's state when it changed.
+func (s *syncer) setProblem(ctx context.Context, p problem) {
+	s.mu.Lock()
+	changed := s.problem != p
+	s.problem = p
+	s.mu.Unlock()
+	if changed {
+		if p.code != "" {
+			s.a.o.Log.Warn("sync: bridge problem", "code", p.code, "detail", p.detail)
+		}
+		s.a.c.Changed(ctx, topicSync)
+	}
 }

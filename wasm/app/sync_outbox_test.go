@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"caliopen/wasm/store"
 	"caliopen/wasm/store/repo"
 	"caliopen/wasm/store/storetest"
+	"caliopen/wasm/syncspace"
 )
 
 // startFullRelay serves the tunnel (to the given local ports) and the sync endpoint, like the
@@ -295,5 +297,40 @@ func TestOutboxCancelReachesEveryDevice(t *testing.T) {
 	time.Sleep(time.Second)
 	if n := len(sm.Messages()); n != 0 {
 		t.Fatalf("the SMTP server received %d messages", n)
+	}
+}
+
+// A change too large to travel stays on its device and says so in the sync status; the
+// changes made after it still reach the other device.
+func TestTooLargeChangeDoesNotHoldBackTheRest(t *testing.T) {
+	relayURL, token := startFullRelay(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	a, aRepo := bareDevice(t, ctx, relayURL, token)
+	b, bRepo := bareDevice(t, ctx, relayURL, token)
+	var secret api.SyncSecret
+	if e := a.call(1, "sync.create", api.Empty{}, &secret); e != nil {
+		t.Fatal(e)
+	}
+	if e := b.call(2, "sync.join", api.SyncJoinParams{Secret: secret.PairingCode}, nil); e != nil {
+		t.Fatal(e)
+	}
+	huge := strings.Repeat("x", syncspace.MaxBatchPlain)
+	if err := aRepo.SetSetting(ctx, "notes.huge", huge); err != nil {
+		t.Fatal(err)
+	}
+	if err := aRepo.SetSetting(ctx, "notes.small", "fits"); err != nil {
+		t.Fatal(err)
+	}
+	watch(a, 10, "sync.status", "", func(v api.SyncView) bool {
+		return v.Problem == "sync_too_large" && strings.Contains(v.ProblemDetail, "notes.huge")
+	})
+	emailtest.Eventually(t, 20*time.Second, "the small setting reached B", func() bool {
+		var v string
+		return bRepo.Setting(ctx, "notes.small", &v) == nil && v == "fits"
+	})
+	var v string
+	if err := bRepo.Setting(ctx, "notes.huge", &v); !errors.Is(err, repo.ErrNotFound) {
+		t.Fatalf("the huge setting on B: %v", err)
 	}
 }

@@ -152,7 +152,7 @@ func (s *syncer) applyKey(ctx context.Context, fingerprint string, value []byte)
 
 // syncSealed carries the entries of each sealed kind that changed here into the space, and
 // applies those that changed elsewhere.
-func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st syncStore) error {
+func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st syncStore, round *problems) error {
 	if s.vault().Locked() {
 		return nil
 	}
@@ -203,10 +203,14 @@ func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st sy
 		}
 		for key, v := range local {
 			if d := st.key.Digest(v); d != carried[key] {
-				done[key] = d
 				if !bytesEqual(remote[key], v) {
-					out = append(out, syncspace.Op{Kind: syncspace.Set, Coll: kind.coll, Key: key, Field: "v", Value: v})
+					op := syncspace.Op{Kind: syncspace.Set, Coll: kind.coll, Key: key, Field: "v", Value: v}
+					if len(round.fitting([]syncspace.Op{op})) == 0 {
+						continue // stays here, not marked carried: it goes once it fits
+					}
+					out = append(out, op)
 				}
+				done[key] = d
 			}
 		}
 		for key, v := range remote {

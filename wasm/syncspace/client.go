@@ -131,6 +131,11 @@ func (c *Client) Write(ctx context.Context, ops ...Op) error {
 	if len(ops) == 0 {
 		return nil
 	}
+	for _, op := range ops {
+		if !Fits(op) {
+			return fmt.Errorf("%w: %s %q (%d bytes)", ErrTooLarge, op.Coll, op.Key, opSize(op))
+		}
+	}
 	c.mu.Lock()
 	c.clock.Stamp(ops)
 	for i := range ops {
@@ -578,6 +583,13 @@ func (p *pusher) next() []Op {
 	p.batch = p.c.queue.next(p.c.cfg.BatchBytes, p.batch[:0])
 	return p.batch
 }
+
+// ErrTooLarge is returned by Write for an operation larger than one batch carries: it would
+// never be pushed, and would hold back the operations queued after it.
+var ErrTooLarge = errors.New("syncspace: an operation is larger than a batch can carry")
+
+// Fits reports whether an operation fits in one batch (see ErrTooLarge).
+func Fits(op Op) bool { return opSize(op)+64 <= MaxBatchPlain } // 64: room for its stamp
 
 // opSize estimates an operation's encoded size.
 func opSize(op Op) int {

@@ -36,6 +36,14 @@ function Status({ view }: { view: SyncView }) {
           <dd class="error">{(t.errors as Record<number, string>)[view.errorCode ?? 0] ?? t.connectionLost(view.lastError)}</dd>
         </>
       )}
+      {view.problem && (
+        <>
+          <dt>{t.problem}</dt>
+          <dd class="error" data-testid="sync-problem" data-code={view.problem}>
+            {(t.problems as Record<string, (d: string) => string>)[view.problem]?.(view.problemDetail ?? "") ?? view.problemDetail}
+          </dd>
+        </>
+      )}
     </dl>
   );
 }

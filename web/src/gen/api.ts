@@ -652,6 +652,8 @@ export interface SyncView {
   caughtUp: boolean;
   lastError?: string;
   errorCode?: number;
+  problem?: string;
+  problemDetail?: string;
 }
 
 export interface UnsubscribeParams {

@@ -457,6 +457,14 @@ export const en = {
       4507: "The sync space is full on this relay.",
     },
     connectionLost: (detail: string) => `Connection lost: ${detail}`,
+    problem: "Not synced",
+    // What this device could not carry or apply (SyncView.problem, wasm/app/sync.go).
+    problems: {
+      sync_too_large: (detail: string) => `A change is too large to travel and stays on this device (${detail}).`,
+      sync_local_failed: (detail: string) => `Changes made here could not be prepared for your other devices: ${detail}`,
+      sync_apply_failed: (detail: string) => `Changes from your other devices could not be applied here: ${detail}`,
+      sync_accounts_failed: (detail: string) => `Accounts, keys or the outbox could not be synced: ${detail}`,
+    },
     phraseTitle: "Write these 24 words down and keep them safe: they open your synced data on a new device, and they are shown only now.",
     orCode: "Or paste this pairing code on the other device:",
     wroteIt: "I wrote it down",

@@ -448,6 +448,13 @@ export const fr: Messages = {
       4507: "L’espace de synchronisation est plein sur ce relais.",
     },
     connectionLost: (detail) => `Connexion perdue : ${detail}`,
+    problem: "Non synchronisé",
+    problems: {
+      sync_too_large: (detail) => `Un changement est trop volumineux pour voyager et reste sur cet appareil (${detail}).`,
+      sync_local_failed: (detail) => `Les changements faits ici n’ont pas pu être préparés pour vos autres appareils : ${detail}`,
+      sync_apply_failed: (detail) => `Les changements de vos autres appareils n’ont pas pu être appliqués ici : ${detail}`,
+      sync_accounts_failed: (detail) => `Les comptes, les clés ou la boîte d’envoi n’ont pas pu être synchronisés : ${detail}`,
+    },
     phraseTitle:
       "Notez ces 24 mots et gardez-les en lieu sûr : ils ouvrent vos données synchronisées sur un nouvel appareil, et ne sont montrés que maintenant.",
     orCode: "Ou collez ce code d’appairage sur l’autre appareil :",
