@@ -45,7 +45,7 @@ type syncer struct {
 
 	mu      sync.Mutex
 	problem problem // what the bridge's last round could not do
-	running string // what the running client was started for ("" when none)
+	running string  // what the running client was started for ("" when none)
 	client  *syncspace.Client
 	stop    context.CancelFunc
 	done    chan struct{}
