@@ -5,6 +5,8 @@
 // a reply queued on A is sent once although both devices run the account.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
+import jsQR from "jsqr";
+import { PNG } from "pngjs";
 import { after, before, test } from "node:test";
 import { launch, onboard, startSandbox } from "./harness.mjs";
 
@@ -21,10 +23,18 @@ after(async () => {
   await sandbox?.stop();
 });
 
-async function start(browser) {
+async function start(browser, options) {
   const page = await browser.context.newPage();
-  await onboard(page, sandbox, PASS);
+  await onboard(page, sandbox, PASS, options);
   return page;
+}
+
+/** readQR decodes the QR code an element shows, from a screenshot of it. */
+async function readQR(locator) {
+  const png = PNG.sync.read(await locator.screenshot());
+  const code = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+  assert.ok(code, "the QR code decodes");
+  return code.data;
 }
 
 const call = (page, method, params) => page.evaluate(([m, p]) => window.caliopen.core.call(m, p), [method, params]);
@@ -84,15 +94,20 @@ test("two devices paired by phrase share accounts and contact merges, converge a
   await pa.getByTestId("sync-create").click();
   const phrase = (await pa.getByTestId("sync-phrase").innerText()).split(/\s+/).filter((w) => !/^\d+\.?$/.test(w)).join(" ");
   assert.equal(phrase.split(" ").length, 24, `a 24-word phrase: ${phrase}`);
+  // The QR code opens the app with the pairing code shown beside it.
+  const code = await pa.getByTestId("sync-code").innerText();
+  const link = new URL(await readQR(pa.getByTestId("sync-qr")));
+  assert.equal(link.origin, new URL(sandbox.url).origin);
+  assert.equal(decodeURIComponent(link.hash.replace(/^#sync-code=/, "")), code);
   await syncA.locator('[data-testid="sync-secret"] button').click();
   await pa.locator('[data-testid="sync-settings"][data-state="connected"]').waitFor({ timeout: 60000 });
 
-  // Device B: its own vault, the same relay, joins with the phrase.
-  const pb = await start(b);
-  await pb.goto(`${sandbox.url}/#/settings`);
+  // Device B opens the QR code's link: after its own vault and the relay, the app shows the
+  // sync settings with the code filled in. It joins with the recovery phrase.
+  const pb = await start(b, { fragment: link.hash.replace(/^#/, ""), next: "sync-settings" });
   const syncB = pb.getByTestId("sync-settings");
-  await syncB.waitFor({ timeout: 30000 });
-  if (!(await syncB.evaluate((el) => el.open))) await syncB.locator("summary").click();
+  assert.ok(await syncB.evaluate((el) => el.open), "the sync settings are open");
+  assert.equal(await pb.getByTestId("sync-join-secret").inputValue(), code);
   await pb.getByTestId("sync-join-secret").fill(phrase);
   await pb.getByTestId("sync-join").click();
   await pb.locator('[data-testid="sync-settings"][data-state="connected"]').waitFor({ timeout: 60000 });

@@ -113,17 +113,18 @@ export async function launch(viewport = { width: 1440, height: 900 }, options = 
  * onboard walks a new profile through the first two onboarding steps: it opens the app with
  * the relay token in the URL fragment (as `make run` prints it), creates the vault and keeps
  * the relay (checking the token came from the fragment, which is gone from the address bar),
- * and returns once the accounts step shows.
+ * and returns once the accounts step shows (or the element whose test id is `next`). More
+ * values can ride in the fragment (`fragment`, e.g. a sync pairing code).
  */
-export async function onboard(page, relay, passphrase = "correct horse battery staple") {
-  await page.goto(`${relay.url}/#relay-token=${encodeURIComponent(relay.token)}`);
+export async function onboard(page, relay, passphrase = "correct horse battery staple", { fragment = "", next = "accounts" } = {}) {
+  await page.goto(`${relay.url}/#relay-token=${encodeURIComponent(relay.token)}${fragment ? `&${fragment}` : ""}`);
   await createVault(page, passphrase);
   const relayForm = page.getByTestId("setup-relay");
   await relayForm.waitFor({ timeout: 30000 });
   assert.equal(await relayForm.locator("input").nth(1).inputValue(), relay.token);
   assert.equal(new URL(page.url()).hash, "");
   await relayForm.locator("button").click();
-  await page.getByTestId("accounts").first().waitFor({ timeout: 30000 });
+  await page.getByTestId(next).first().waitFor({ timeout: 30000 });
 }
 
 /**

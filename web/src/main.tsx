@@ -4,12 +4,14 @@ import { closingPopup } from "./oauth-popup"; // first: a sign-in popup's return
 import { render } from "preact";
 import { App } from "./app";
 import { CoreClient } from "./core-client";
+import { captureFragment } from "./fragment";
 import { applyTheme } from "./prefs";
 import "./styles.css";
 
 if (!closingPopup) start();
 
 function start() {
+  captureFragment(); // before routing: a token or pairing code is not a route
   applyTheme();
   const core = new CoreClient(WORKER_URL);
   // Exposed for end-to-end tests and benchmarks (read-only use).

@@ -4,8 +4,10 @@ import { CoreError } from "./core-client";
 import type { AccountHealth, AccountView, VaultStatus } from "./gen/api";
 import { AddAccount, signInReturned } from "./add-account";
 import { DemoButton, useDemoRunning } from "./demo";
+import { fragmentValue } from "./fragment";
 import { useI18n, type I18n } from "./i18n";
 import { useLive } from "./live";
+import { go } from "./router";
 import { useAction } from "./use-action";
 
 
@@ -100,18 +102,9 @@ function Unlock({ core }: { core: CoreClient }) {
   );
 }
 
-// tokenFromFragment takes a token `make run` put in the URL fragment (#relay-token=...), which
-// never leaves the browser, and removes it from the address bar.
-function tokenFromFragment(): string {
-  const m = /(?:^#|&)relay-token=([^&]+)/.exec(location.hash);
-  if (!m) return "";
-  history.replaceState(null, "", location.pathname + location.search);
-  return decodeURIComponent(m[1]);
-}
-
 function Relay({ core, vault }: { core: CoreClient; vault: VaultStatus }) {
   const [url, setURL] = useState(vault.relayUrl || location.origin);
-  const [token, setToken] = useState(tokenFromFragment);
+  const [token, setToken] = useState(() => fragmentValue("relay-token"));
   const [error, busy, run] = useAction();
   const { t } = useI18n();
   return (
@@ -120,7 +113,11 @@ function Relay({ core, vault }: { core: CoreClient; vault: VaultStatus }) {
       data-testid="setup-relay"
       onSubmit={(e) => {
         e.preventDefault();
-        void run(() => core.call("relay.set", { url, token }));
+        void run(async () => {
+          await core.call("relay.set", { url, token });
+          // Opened from another device's pairing QR code: joining its sync space is next.
+          if (fragmentValue("sync-code")) go({ screen: "settings" });
+        });
       }}
     >
       <h2>{t.setup.relayTitle}</h2>

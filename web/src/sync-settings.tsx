@@ -3,6 +3,8 @@ import type { CoreClient } from "./core-client";
 import type { SyncSecret, SyncView } from "./gen/api";
 import { useI18n } from "./i18n";
 import { useLive } from "./live";
+import { forgetFragmentValue, fragmentValue } from "./fragment";
+import { QR } from "./qr";
 import { useAction } from "./use-action";
 
 /** SyncSettings pairs this device with the person's other devices through the relay. */
@@ -13,7 +15,7 @@ export function SyncSettings({ core }: { core: CoreClient }) {
   const t = useI18n().t.sync;
   if (!vault?.unlocked || !vault.relayUrl || !view) return null;
   return (
-    <details class="card" data-testid="sync-settings" data-state={view.state} open={!!secret}>
+    <details class="card" data-testid="sync-settings" data-state={view.state} open={!!secret || !!fragmentValue("sync-code")}>
       <summary>{t.title}</summary>
       {secret && <ShowSecret secret={secret} onDone={() => setSecret(null)} />}
       {view.enabled ? <Status view={view} /> : <Pair core={core} onCreated={setSecret} />}
@@ -61,6 +63,10 @@ function ShowSecret({ secret, onDone }: { secret: SyncSecret; onDone: () => void
       <p class="muted">
         {t.orCode} <code data-testid="sync-code">{secret.pairingCode}</code>
       </p>
+      <figure class="qr-card">
+        <QR text={`${location.origin}/#sync-code=${encodeURIComponent(secret.pairingCode)}`} label={t.qrLabel} />
+        <figcaption class="muted">{t.qrHelp}</figcaption>
+      </figure>
       <button class="primary" onClick={onDone}>
         {t.wroteIt}
       </button>
@@ -69,7 +75,8 @@ function ShowSecret({ secret, onDone }: { secret: SyncSecret; onDone: () => void
 }
 
 function Pair({ core, onCreated }: { core: CoreClient; onCreated: (s: SyncSecret) => void }) {
-  const [phrase, setPhrase] = useState("");
+  // A pairing code from a scanned QR code (the address's fragment) is filled in.
+  const [phrase, setPhrase] = useState(() => fragmentValue("sync-code"));
   const [error, busy, run] = useAction();
   const t = useI18n().t.sync;
   return (
@@ -81,7 +88,10 @@ function Pair({ core, onCreated }: { core: CoreClient; onCreated: (s: SyncSecret
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void run(() => core.call("sync.join", { secret: phrase }));
+          void run(async () => {
+            await core.call("sync.join", { secret: phrase });
+            forgetFragmentValue("sync-code");
+          });
         }}
       >
         <label>

@@ -467,6 +467,8 @@ export const en = {
     },
     phraseTitle: "Write these 24 words down and keep them safe: they open your synced data on a new device, and they are shown only now.",
     orCode: "Or paste this pairing code on the other device:",
+    qrLabel: "Pairing QR code",
+    qrHelp: "Or scan this code with the other device's camera: it opens the app there with the code filled in (it also opens your synced data: show it to no one else).",
     wroteIt: "I wrote it down",
     why: "Your contact merges, settings and other decisions follow you to your other devices, encrypted here: the relay only stores what it cannot read.",
     start: "Start syncing from this device",

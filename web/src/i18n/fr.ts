@@ -458,6 +458,8 @@ export const fr: Messages = {
     phraseTitle:
       "Notez ces 24 mots et gardez-les en lieu sûr : ils ouvrent vos données synchronisées sur un nouvel appareil, et ne sont montrés que maintenant.",
     orCode: "Ou collez ce code d’appairage sur l’autre appareil :",
+    qrLabel: "QR code d’appairage",
+    qrHelp: "Ou scannez ce code avec l’appareil photo de l’autre appareil : il y ouvre l’application avec le code déjà saisi (il ouvre aussi vos données synchronisées : ne le montrez à personne d’autre).",
     wroteIt: "Je les ai notés",
     why: "Vos fusions de contacts, vos réglages et vos autres décisions vous suivent sur vos autres appareils, chiffrés ici : le relais ne stocke que ce qu’il ne peut pas lire.",
     start: "Commencer à synchroniser depuis cet appareil",
