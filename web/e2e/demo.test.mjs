@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { launch, onboardWithDemo, startSandbox, waitConnected } from "./harness.mjs";
+import { launch, onboard, startSandbox, waitConnected } from "./harness.mjs";
 
 let sandbox;
 before(async () => {
@@ -27,10 +27,27 @@ for (const [name, viewport] of [
       // The token from the URL fragment, a passphrase, then one click: the mailbox by
       // autoconfig, the demo key, then Mastodon's and X's consent pages in one popup that comes
       // back to the app each time.
-      await onboardWithDemo(page, sandbox);
+      await onboard(page, sandbox);
+      // Record the first sync's progress as the app shows it: on the accounts step, a bar per
+      // account while its messages arrive.
+      await page.evaluate(() => {
+        window.__progress = [];
+        new MutationObserver(() => {
+          for (const el of document.querySelectorAll('[data-testid="sync-progress"] progress')) {
+            window.__progress.push([Number(el.value), Number(el.max)]);
+          }
+        }).observe(document.body, { subtree: true, childList: true, attributes: true });
+      });
+      const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("demo").locator("button").click()]);
+      if (!popup.isClosed()) await popup.waitForEvent("close", { timeout: 90000 });
 
       // All three accounts run: mail over the relay, Mastodon live in the browser, X polled.
       await waitConnected(page, sandbox);
+      const progress = await page.evaluate(() => window.__progress);
+      assert.ok(
+        progress.some(([done, max]) => max > 100 && done > 0 && done < max),
+        `the first sync showed its progress: ${JSON.stringify(progress.slice(0, 10))}`,
+      );
       await page.screenshot({ path: `test-results/demo-accounts-${name}.png`, fullPage: true });
       await page.goto(`${sandbox.url}/#/`);
 
