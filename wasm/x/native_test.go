@@ -159,6 +159,45 @@ func TestRetriedSendPostsOnce(t *testing.T) {
 	}
 }
 
+// A lost answer, then X's rate limit on the retry's look-up: the item waits for the reset
+// without the refused attempt counting, and the attempt after it still looks before sending
+// (it used to skip the look-up after a 429 and post twice).
+func TestLostAnswerThenRateLimitPostsOnce(t *testing.T) {
+	f := startFixture(t, xfake.Options{Window: 2 * time.Second})
+	ctx := context.Background()
+	s := signIn(t, ctx, f.env)
+	d := s.dispatcher()
+	d.Backoff.Min, d.Backoff.Max = time.Millisecond, time.Millisecond
+	f.fake.DropSendResponses(1)
+	it, err := x.EnqueueText(ctx, s.repo, accountID, x.Outgoing{ConversationID: groupID, Text: "just once, really"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent, _ := d.RunOnce(ctx); sent != 0 {
+		t.Fatal("a lost answer counted as sent")
+	}
+	f.fake.ExhaustRateLimit(aliceID, "GET /2/dm_conversations/:id/dm_events", "POST send")
+	time.Sleep(5 * time.Millisecond)
+	start := time.Now()
+	if sent, _ := d.RunOnce(ctx); sent != 0 {
+		t.Fatal("sent through a spent window")
+	}
+	got, _ := s.repo.OutboxItem(ctx, it.ID)
+	if got.State != repo.Queued || got.Attempts != 1 || !got.Deferred || got.NextAttempt.Before(start) || got.NextAttempt.After(start.Add(4*time.Second)) {
+		t.Fatalf("after the 429: %+v (want queued until the reset, the refused attempt not counted)", got)
+	}
+	time.Sleep(time.Until(got.NextAttempt))
+	if sent, err := d.RunOnce(ctx); sent != 1 || err != nil {
+		t.Fatalf("after the reset: sent %d, %v", sent, err)
+	}
+	if n := countText(f.fake.Events(groupID), "just once, really"); n != 1 || f.fake.Requests("POST send") != 1 {
+		t.Fatalf("posted %d times (%d sends reached X)", n, f.fake.Requests("POST send"))
+	}
+	if done, _ := s.repo.OutboxItem(ctx, it.ID); done.State != repo.Sent || done.RemoteID == "" {
+		t.Fatalf("item %+v", done)
+	}
+}
+
 // An app without DM access gives a readable state, and the poller stops for the user.
 func TestRefusedAccess(t *testing.T) {
 	f := startFixture(t, xfake.Options{})
