@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -249,9 +250,13 @@ func (h mastodonOutbox) Check(ctx context.Context, it *repo.OutboxItem) (bool, e
 }
 
 // replyMastodon queues a direct reply in the parent's conversation, mentioning everyone in
-// it but the user (a direct status reaches only the accounts it mentions).
+// it but the user (a direct status reaches only the accounts it mentions). The reply keeps the
+// parent's content warning unless the user changed it.
 func (m *accounts) replyMastodon(ctx context.Context, acct model.Account, parent model.Message, p api.ReplyParams) (*repo.OutboxItem, error) {
-	r := &mastodon.Reply{ConversationID: parent.ConversationID, InReplyToID: parent.RemoteID, Text: p.Text}
+	r := &mastodon.Reply{ConversationID: parent.ConversationID, InReplyToID: parent.RemoteID, Text: p.Text, SpoilerText: parent.ContentWarning}
+	if p.ContentWarning != nil {
+		r.SpoilerText = strings.TrimSpace(*p.ContentWarning)
+	}
 	for _, q := range m.others(ctx, parent) {
 		if q.URI != acct.Identity {
 			r.To = append(r.To, q.URI.Address())
@@ -259,6 +264,23 @@ func (m *accounts) replyMastodon(ctx context.Context, acct model.Account, parent
 	}
 	if len(r.To) == 0 {
 		return nil, api.Errorf(api.CodeBadRequest, "This message has nobody to reply to.")
+	}
+	return m.enqueueMastodon(ctx, acct, r)
+}
+
+// enqueueMastodon queues a direct status, once its length is checked against the instance's
+// limit (when the account's connection has read it): refused here with the numbers, it never
+// fails in the outbox.
+func (m *accounts) enqueueMastodon(ctx context.Context, acct model.Account, r *mastodon.Reply) (*repo.OutboxItem, error) {
+	if c, ok := m.connection(acct.ID).(*mastodonConn); ok {
+		c.mu.Lock()
+		conn := c.conn
+		c.mu.Unlock()
+		if conn != nil && r.TooLong(conn.Instance()) {
+			info := conn.Instance()
+			return nil, api.Errorf("too_long", fmt.Sprintf("This message counts %d characters; %s accepts %d at most.", r.Length(info), info.Domain, info.MaxCharacters)).
+				With("length", strconv.Itoa(r.Length(info))).With("max", strconv.Itoa(info.MaxCharacters)).With("instance", info.Domain)
+		}
 	}
 	return mastodon.Enqueue(ctx, m.a.eng.Repo, acct.ID, r)
 }

@@ -205,3 +205,41 @@ func TestSendRefusalIsPermanent(t *testing.T) {
 		t.Fatalf("a refused status should fail for good: %+v", got)
 	}
 }
+
+// A status's length is counted as the instance counts it (links as 23, mentions without their
+// domain, the content warning included, emoji sequences as one): a reply at the limit is
+// accepted, one character more is refused, here and by the instance alike.
+func TestLengthAsTheInstanceCounts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.fake.AddRemote("bob", "remote.example", "Bob")
+	info := f.conn.Instance()
+	if info.MaxCharacters != 500 || info.URLLength != 23 {
+		t.Fatalf("instance %+v", info)
+	}
+	link := "https://example.org/" + strings.Repeat("long/", 30)
+	r := &mastodon.Reply{To: []string{"bob@remote.example"}, SpoilerText: "cw", Text: "see " + link + " 👩‍👩‍👧 "}
+	// "@bob " (5) + "see " (4) + 23 + " " + 1 + " " + "cw" (2) = 37: fill up to 500.
+	r.Text += strings.Repeat("x", 500-r.Length(info))
+	if n := r.Length(info); n != 500 || r.TooLong(info) {
+		t.Fatalf("length %d at the limit", n)
+	}
+	over := *r
+	over.Text += "y"
+	if !over.TooLong(info) {
+		t.Fatalf("length %d over the limit not refused", over.Length(info))
+	}
+	for _, c := range []struct {
+		r    *mastodon.Reply
+		code int
+	}{{r, 0}, {&over, http.StatusUnprocessableEntity}} {
+		it, _ := mastodon.Enqueue(ctx, f.repo, "acct-1", c.r)
+		claimed, _ := f.repo.Claim(ctx, time.Minute)
+		_, err := (&mastodon.Handler{Connector: f.conn}).Send(ctx, claimed)
+		var ae *mastodon.APIError
+		if c.code == 0 && err != nil || c.code != 0 && (!errors.As(err, &ae) || ae.Status != c.code) {
+			t.Fatalf("length %d: the instance answered %v", c.r.Length(info), err)
+		}
+		f.repo.Fail(ctx, it.ID, errors.New("done"), time.Time{})
+	}
+}

@@ -322,7 +322,8 @@ func (s *Server) serveCreateStatus(w http.ResponseWriter, r *http.Request, autho
 		writeError(w, http.StatusUnprocessableEntity, "This fake only stores direct statuses")
 		return
 	}
-	st := s.post(Post{Author: author, Text: strings.TrimSpace(body), To: to, InReplyTo: v.Get("in_reply_to_id"), SpoilerText: v.Get("spoiler_text")})
+	st := s.post(Post{Author: author, Text: strings.TrimSpace(body), To: to, InReplyTo: v.Get("in_reply_to_id"), SpoilerText: v.Get("spoiler_text"),
+		Sensitive: v.Get("sensitive") == "true"})
 	if idemKey != "" {
 		s.idem[idemKey] = idemEntry{statusID: st.ID, at: s.clock()}
 	}

@@ -52,7 +52,9 @@ type Post struct {
 	To          []string // mentioned account ids (the recipients)
 	InReplyTo   string   // status id
 	SpoilerText string
-	Media       []MediaAttachment
+	// Sensitive marks the media sensitive; a content warning always does (PostStatusService).
+	Sensitive bool
+	Media     []MediaAttachment
 }
 
 // Post creates a direct status as if its author had written it, fans it out to the
@@ -74,7 +76,7 @@ func (s *Server) post(p Post) *stored {
 	st.Account = author
 	st.Visibility = "direct"
 	st.SpoilerText = p.SpoilerText
-	st.Sensitive = p.SpoilerText != ""
+	st.Sensitive = p.Sensitive || p.SpoilerText != ""
 	st.MediaAttachments = append([]MediaAttachment{}, p.Media...)
 	st.Tags, st.Emojis = []any{}, []any{}
 	st.Mentions = []Mention{}
@@ -150,8 +152,9 @@ func (s *Server) fanOut(st *stored) {
 	}
 }
 
-// conversationOf returns (creating it) the viewer's conversation a status belongs to, keyed by
-// its other participants as AccountConversation is.
+// conversationOf returns (creating it) the viewer's conversation a status belongs to, keyed as
+// AccountConversation is: by the thread (the status's conversation_id, its root's) and its
+// other participants. Two messages that do not reply to each other are two conversations.
 func (s *Server) conversationOf(viewer string, st *stored) *conv {
 	var others []string
 	for _, id := range st.participants() {
@@ -159,7 +162,11 @@ func (s *Server) conversationOf(viewer string, st *stored) *conv {
 			others = append(others, id)
 		}
 	}
-	key := strings.Join(others, ",")
+	root := st
+	for root.InReplyToID != nil && s.statuses[*root.InReplyToID] != nil {
+		root = s.statuses[*root.InReplyToID]
+	}
+	key := root.ID + "|" + strings.Join(others, ",")
 	byKey := s.convs[viewer]
 	if byKey == nil {
 		byKey = map[string]*conv{}
