@@ -27,12 +27,24 @@ func TestMastodonInBrowser(t *testing.T) {
 	bob := fake.AddRemote("bob", "remote.example", "Bob")
 	first := fake.Post(mastodonfake.Post{Author: bob, To: []string{alice}, Text: "hello from the fake"})
 
-	testkit.RunInBrowser(t, "TestBrowserSyncAndSend", browserEnvVar+"="+fake.BaseURL+" "+fake.Token(alice)+" "+first.ID)
-	mine := fake.StatusesBy(alice)
-	if len(mine) != 1 || !strings.Contains(mine[0].Content, "from the browser") {
-		t.Fatalf("statuses posted from the browser: %+v", mine)
+	testkit.RunInBrowser(t, "TestBrowserSyncAndSend",
+		browserEnvVar+"="+fake.BaseURL+" "+fake.Token(alice)+" "+first.ID+" "+fake.Token(bob))
+	var mine []string
+	for _, st := range fake.StatusesBy(alice) {
+		mine = append(mine, st.Content)
+	}
+	if len(mine) != 1 || !strings.Contains(mine[0], "from the browser") {
+		t.Fatalf("statuses posted from the browser: %q", mine)
 	}
 	if fake.Requests("OPTIONS /api/v1/statuses") == 0 {
 		t.Fatal("no CORS preflight reached the fake: the calls were not cross-origin")
+	}
+	// The conversations were listed by the first sync and the catch-up when the streams
+	// opened, never after: the status Bob posted and edited while live came over SSE.
+	if n := fake.Requests("GET /api/v1/conversations"); n != 2 {
+		t.Fatalf("the conversation list was read %d times, want 2: the live status came by REST", n)
+	}
+	if fake.Requests("GET /api/v1/streaming/direct") != 1 || fake.Requests("GET /api/v1/streaming/user") != 1 {
+		t.Fatal("the browser did not open the direct and user streams once each")
 	}
 }
