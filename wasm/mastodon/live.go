@@ -179,7 +179,8 @@ func (c *Connector) pollUntil(ctx context.Context, until time.Time, interval tim
 var streams = []string{"direct", "user"}
 
 // stream opens the streams, catches up over REST once they are open (so nothing sent while they
-// were down is missed), then applies their events until one fails.
+// were down is missed), then applies their events until one fails; meanwhile it reconciles
+// what the streams could not tell (reconcileWhileLive).
 func (c *Connector) stream(ctx context.Context, live func()) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -207,11 +208,6 @@ func (c *Connector) stream(ctx context.Context, live func()) error {
 		defer watchdogs[i].Stop()
 	}
 	if _, err := c.Sync(ctx); err != nil {
-		return err
-	}
-	// A repair that fails is tried again while live; only a spent rate limit stops here.
-	var rl *RateLimitError
-	if err := c.reconcileIfDue(ctx, true); errors.As(err, &rl) {
 		return err
 	}
 	live()

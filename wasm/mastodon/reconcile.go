@@ -191,19 +191,20 @@ func (c *Connector) reconcileIfDue(ctx context.Context, connected bool) error {
 	return nil
 }
 
-// reconcileWhileLive runs the reconciliations that come due while the streams are open: the
-// period, and a repair put off because the previous one was too recent. A failure is tried
-// again at the next tick.
+// reconcileWhileLive runs the reconciliations that come due while the streams are open: at
+// once when events were missed while they were down, then the period, and a repair put off
+// because the previous one was too recent. It runs beside the streams, so that rereading
+// threads does not delay going live; a failure is tried again at the next tick.
 func (c *Connector) reconcileWhileLive(ctx context.Context) {
 	_, gap := c.reconcileEvery()
 	t := time.NewTicker(max(gap, 10*time.Millisecond))
 	defer t.Stop()
 	for {
+		c.reconcileIfDue(ctx, true)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			c.reconcileIfDue(ctx, true)
 		}
 	}
 }

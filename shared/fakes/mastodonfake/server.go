@@ -1,12 +1,16 @@
 // Package mastodonfake is an in-memory Mastodon server for tests and the demo sandbox. It
 // follows the documented client API field by field (notes/protocols.md §1): app registration,
 // OAuth with PKCE (S256) and state, WebFinger, verify_credentials, instance v2, account lookup,
-// conversations with Link-header pagination on last_status_id, statuses with Idempotency-Key,
-// thread context, mark read, the SSE direct stream with heartbeats, rate-limit headers with 429,
-// and CORS headers exactly as Mastodon's Rack::Cors and streaming server send them.
+// conversations (one per thread and participants) with Link-header pagination on
+// last_status_id, statuses with Idempotency-Key and the length limit counted as Mastodon does,
+// edits (PUT), deletions, thread context, mark read, the SSE direct, user and user/notification
+// streams with heartbeats carrying the events Mastodon 4.x sends on each (seed.go), rate-limit
+// headers with 429, and CORS headers exactly as Mastodon's Rack::Cors and streaming server send
+// them.
 //
-// Tests seed it (AddLocal, AddRemote, Post, Edit, Delete), push stream events by posting, drop
-// streams (DropStreams), exhaust rate limits (SetRateLimit) and lose responses (StallPosts).
+// Tests seed it (AddLocal, AddRemote, Follow, Post, Edit, Delete), push stream events by
+// posting, drop streams (DropStreams), exhaust rate limits (SetRateLimit), fail or lose
+// responses (FailPosts, StallPosts) and move its clock (Advance).
 // It builds natively; its one dependency outside the standard library counts grapheme clusters
 // as Mastodon counts a status's length.
 package mastodonfake
