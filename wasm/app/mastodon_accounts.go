@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -101,9 +102,10 @@ func mastodonError(err error, code, unreachable string) error {
 
 // mastodonConn is a running Mastodon account: REST sync, the direct stream, backfill.
 type mastodonConn struct {
-	m     *accounts
-	creds mastodon.Credentials
-	acct  model.Account
+	m      *accounts
+	creds  mastodon.Credentials
+	acct   model.Account
+	dialer *tunnel.Dialer // for media hosts that refuse a cross-origin fetch
 
 	mu     sync.Mutex
 	conn   *mastodon.Connector
@@ -111,12 +113,12 @@ type mastodonConn struct {
 	stored int // messages written since the connection started
 }
 
-func (m *accounts) startMastodon(ctx context.Context, a model.Account, _ *tunnel.Dialer) (connection, error) {
+func (m *accounts) startMastodon(ctx context.Context, a model.Account, d *tunnel.Dialer) (connection, error) {
 	raw, err := m.vault.Get(ctx, a.SecretRef)
 	if err != nil {
 		return nil, fmt.Errorf("token: %w", err)
 	}
-	c := &mastodonConn{m: m, acct: a, status: mastodon.Status{State: mastodon.Connecting, Since: time.Now()}}
+	c := &mastodonConn{m: m, acct: a, status: mastodon.Status{State: mastodon.Connecting, Since: time.Now()}, dialer: d}
 	if err := json.Unmarshal(raw, &c.creds); err != nil {
 		return nil, fmt.Errorf("token: %w", err)
 	}
@@ -132,7 +134,7 @@ func (c *mastodonConn) set(s mastodon.Status) {
 
 func (c *mastodonConn) Run(ctx context.Context) {
 	cfg := mastodon.Config{AccountID: c.acct.ID, Instance: c.creds.Instance, Token: c.creds.AccessToken,
-		Self: c.acct.Identity, Repo: c.m.a.eng.Repo, Changed: func(ids []string) {
+		Self: c.acct.Identity, Repo: c.m.a.eng.Repo, MediaTransport: mediaTransport(c.dialer), Changed: func(ids []string) {
 			c.mu.Lock()
 			c.stored += len(ids)
 			c.mu.Unlock()
@@ -167,6 +169,19 @@ func (c *mastodonConn) Run(ctx context.Context) {
 	if err := conn.Run(ctx, c.set); err != nil && ctx.Err() == nil {
 		c.m.a.o.Log.Warn("accounts: Mastodon connection stopped", "account", c.acct.ID, "error", err)
 	}
+}
+
+// mediaTransport reaches media hosts through the relay tunnel, TLS ending here (nil without a
+// relay).
+func mediaTransport(d *tunnel.Dialer) http.RoundTripper {
+	if d == nil {
+		return nil
+	}
+	cfg, err := tunnel.TLSConfig("", nil, "")
+	if err != nil {
+		return nil
+	}
+	return &http.Transport{DialContext: d.DialContext, TLSClientConfig: cfg, MaxIdleConnsPerHost: 2}
 }
 
 // backfill fetches older conversations, a page at a time, pausing when the instance's rate

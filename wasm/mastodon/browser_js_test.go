@@ -17,6 +17,7 @@ import (
 	"caliopen/wasm/model"
 	"caliopen/wasm/store"
 	"caliopen/wasm/store/repo"
+	"caliopen/wasm/tunnel"
 )
 
 // TestBrowserSyncAndSend syncs, goes live over SSE, receives a status and its edit over the
@@ -24,10 +25,11 @@ import (
 // (its URL, Alice's token, a status id and Bob's token in CALIOPEN_MASTODON_FAKE).
 func TestBrowserSyncAndSend(t *testing.T) {
 	v := strings.Fields(os.Getenv("CALIOPEN_MASTODON_FAKE"))
-	if len(v) != 4 {
+	if len(v) != 6 {
 		t.Skip("no CALIOPEN_MASTODON_FAKE: this test is run by TestMastodonInBrowser")
 	}
 	base, token, firstID, bobToken := v[0], v[1], v[2], v[3]
+	relay := &tunnel.Dialer{RelayURL: v[4], Token: v[5]}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	db, err := store.OpenMemory(repo.Schema())
@@ -36,7 +38,8 @@ func TestBrowserSyncAndSend(t *testing.T) {
 	}
 	r := repo.New(db)
 	c, err := mastodon.Open(ctx, mastodon.Config{AccountID: "acct-1", Instance: base, Token: token,
-		Self: "mastodon:alice@fake.example", Repo: r, MinBackoff: 100 * time.Millisecond})
+		Self: "mastodon:alice@fake.example", Repo: r, MinBackoff: 100 * time.Millisecond,
+		MediaTransport: &http.Transport{DialContext: relay.DialContext}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +52,12 @@ func TestBrowserSyncAndSend(t *testing.T) {
 	}
 
 	t.Log("synced")
+	// The media host sends no CORS header: fetch is refused, the tunnel brings the file.
+	data, err := c.FetchAttachment(ctx, m.ID, "61")
+	if err != nil || string(data) != "png bytes of /system/cat.png" {
+		t.Fatalf("attachment: %q %v", data, err)
+	}
+	t.Log("attachment through the tunnel")
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); c.Run(runCtx, nil) }()

@@ -3,10 +3,15 @@
 package mastodon_test
 
 import (
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
+	"caliopen/relay/relaytest"
 	"caliopen/shared/fakes/mastodonfake"
 	"caliopen/shared/testkit"
 )
@@ -25,10 +30,30 @@ func TestMastodonInBrowser(t *testing.T) {
 	fake := mastodonfake.Start(t, domain)
 	alice := fake.AddLocal("alice", "Alice")
 	bob := fake.AddRemote("bob", "remote.example", "Bob")
-	first := fake.Post(mastodonfake.Post{Author: bob, To: []string{alice}, Text: "hello from the fake"})
+	// The instance's file storage: another host, which sends no CORS header (the browser's
+	// fetch is refused, the relay tunnel brings the file).
+	var mu sync.Mutex
+	var mediaOrigins []string
+	media := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		mediaOrigins = append(mediaOrigins, r.Header.Get("Origin"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "image/png")
+		w.Write([]byte("png bytes of " + r.URL.Path))
+	}))
+	t.Cleanup(media.Close)
+	mediaPort := media.Listener.Addr().(*net.TCPAddr).Port
+	relay := relaytest.Start(t, relaytest.Options{Ports: []int{mediaPort}})
+	first := fake.Post(mastodonfake.Post{Author: bob, To: []string{alice}, Text: "hello from the fake",
+		Media: []mastodonfake.MediaAttachment{{ID: "61", Type: "image", URL: media.URL + "/system/cat.png"}}})
 
 	testkit.RunInBrowser(t, "TestBrowserSyncAndSend",
-		browserEnvVar+"="+fake.BaseURL+" "+fake.Token(alice)+" "+first.ID+" "+fake.Token(bob))
+		browserEnvVar+"="+fake.BaseURL+" "+fake.Token(alice)+" "+first.ID+" "+fake.Token(bob)+" "+relay.URL+" "+relay.Token)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(mediaOrigins) != 2 || mediaOrigins[0] == "" || mediaOrigins[1] != "" {
+		t.Fatalf("media requests with Origin %q: want the browser's refused fetch, then one through the tunnel", mediaOrigins)
+	}
 	var mine []string
 	for _, st := range fake.StatusesBy(alice) {
 		mine = append(mine, st.Content)

@@ -21,6 +21,10 @@ type Config struct {
 	Repo *repo.Repo
 	// Transport is the HTTP transport (nil: default, fetch in the browser).
 	Transport http.RoundTripper
+	// MediaTransport, if set, fetches an attachment the Transport could not: in a browser, a
+	// media host that sends no CORS headers (common for an instance's file storage) makes
+	// fetch fail, and the file comes through the relay tunnel instead.
+	MediaTransport http.RoundTripper
 	// Changed, if set, is told the ids of messages written or deleted by sync and live events.
 	Changed func(messageIDs []string)
 	// PollInterval is how often REST is polled while the stream is down (default 20 s, as

@@ -4,11 +4,14 @@ package mastodon_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
 	"caliopen/shared/fakes/mastodonfake"
+	"caliopen/wasm/mastodon"
 	"caliopen/wasm/model"
 )
 
@@ -206,5 +209,43 @@ func TestProfileFactsFromLookup(t *testing.T) {
 	}
 	if stored, err := f.repo.Identity(ctx, id.URI); err != nil || stored.Profile == nil {
 		t.Fatalf("stored %+v %v", stored, err)
+	}
+}
+
+// refusingMedia stands for a browser whose fetch of a media host without CORS headers fails:
+// the API answers, the media host does not.
+type refusingMedia struct{ base http.RoundTripper }
+
+func (r refusingMedia) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(req.URL.Path, "/media/") {
+		return nil, errors.New("fetch() failed: TypeError: Failed to fetch (no Access-Control-Allow-Origin)")
+	}
+	return r.base.RoundTrip(req)
+}
+
+// An attachment whose host refuses the direct fetch comes through MediaTransport (the relay
+// tunnel, in the app).
+func TestFetchAttachmentFallsBackWhenRefused(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	bob := f.fake.AddRemote("bob", "remote.example", "Bob")
+	st := f.fake.Post(mastodonfake.Post{Author: bob, To: []string{f.alice}, Text: "look",
+		Media: []mastodonfake.MediaAttachment{{ID: "9", Type: "image", URL: f.fake.BaseURL + "/media/cat.png"}}})
+	for _, fallback := range []http.RoundTripper{nil, http.DefaultTransport} {
+		c, err := mastodon.Open(ctx, mastodon.Config{AccountID: "acct-1", Instance: f.fake.BaseURL, Token: f.fake.Token(f.alice),
+			Self: model.IdentityURI("mastodon:alice@" + domain), Repo: f.repo, Transport: refusingMedia{http.DefaultTransport}, MediaTransport: fallback})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		data, err := c.FetchAttachment(ctx, model.MessageID("acct-1", st.ID), "9")
+		if fallback == nil && err == nil || fallback != nil && (err != nil || string(data) != "media:cat.png") {
+			t.Fatalf("fallback %v: %q %v", fallback != nil, data, err)
+		}
+	}
+	if n := f.fake.Requests("GET /media/cat.png"); n != 1 {
+		t.Fatalf("the media host was reached %d times, want once (through the fallback)", n)
 	}
 }
