@@ -14,6 +14,7 @@ require (
 	github.com/mattn/go-mastodon v0.0.13
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
+	github.com/rivo/uniseg v0.4.7
 	github.com/tomnomnom/linkheader v0.0.0-20250811210735-e5fe3b51442e
 	golang.org/x/net v0.62.0
 	golang.org/x/text v0.44.0

@@ -195,6 +195,9 @@ type OutboxEntry struct {
 	LastError   string           `json:"lastError,omitempty"`
 	CreatedAt   time.Time        `json:"createdAt"`
 	UpdatedAt   time.Time        `json:"updatedAt"`
+	// Deferred says the network's rate limit put the item off until NextAttempt (the attempt
+	// did not count).
+	Deferred bool `json:"deferred,omitempty"`
 }
 
 // OutboxRef names an outbox item.

@@ -394,6 +394,8 @@ type AccountHealth struct {
 	Code    string            `json:"code,omitempty"`
 	Params  map[string]string `json:"params,omitempty"`
 	RetryAt time.Time         `json:"retryAt,omitzero"`
+	// CanRetry says the account waits and RetryAccount makes it try at once.
+	CanRetry bool `json:"canRetry,omitempty"`
 }
 
 // SyncProgress is how far a first sync has come.
@@ -411,6 +413,9 @@ type ReplyParams struct {
 	// Encrypt overrides the plan's default (see PlanReply): false sends in the clear, true
 	// insists on encryption (refused when a recipient has no key). Absent: the plan decides.
 	Encrypt *bool `json:"encrypt,omitempty"`
+	// ContentWarning is a Mastodon reply's content warning. Absent: the reply keeps the
+	// warning of the message it answers, as Mastodon's own client does; "" removes it.
+	ContentWarning *string `json:"contentWarning,omitempty"`
 }
 
 // ReplyResult names the outbox item that carries the reply.

@@ -129,6 +129,7 @@ func (m *accounts) register(c *core.Core) {
 	core.Handle(c, api.FinishSignIn, m.finishSignIn)
 	core.Live(c, api.AccountsQuery, m.list, topicAccounts)
 	core.Handle(c, api.Reply, m.reply)
+	core.Handle(c, api.RetryAccount, m.retryAccount)
 	core.Handle(c, api.StartDemo, m.startDemo)
 }
 

@@ -374,7 +374,7 @@ func (a *app) send(ctx context.Context, p api.SendParams) (api.ReplyResult, erro
 		for _, u := range to {
 			r.To = append(r.To, u.Address())
 		}
-		it, err = mastodon.Enqueue(ctx, a.eng.Repo, acct.ID, r)
+		it, err = a.accts.enqueueMastodon(ctx, acct, r)
 	case model.X:
 		if len(to) != 1 {
 			return api.ReplyResult{}, api.Errorf(api.CodeBadRequest, "An X direct message goes to one person.")

@@ -78,6 +78,10 @@ func (a *app) attachment(ctx context.Context, p api.AttachmentParams) (api.Attac
 	if att == nil {
 		return api.AttachmentData{}, api.Errorf(api.CodeNotFound, "This message has no such attachment.")
 	}
+	if att.Unavailable != "" {
+		return api.AttachmentData{}, api.Errorf("attachment_unavailable", "This attachment cannot be downloaded here: X gives the media of direct messages only to its own apps. Open the conversation on X to see it.").
+			With("reason", att.Unavailable)
+	}
 	out := api.AttachmentData{Name: fileName(att.Name), ContentType: att.ContentType}
 	if out.ContentType == "" {
 		out.ContentType = "application/octet-stream"

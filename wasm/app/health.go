@@ -69,5 +69,7 @@ func xHealth(st x.State) api.AccountHealth {
 	case st.Err != nil:
 		h = coded(h, "connection-failed", "detail", st.Err.Error())
 	}
+	// Waiting for a window, after a refusal or a failure: the user may say "try now".
+	h.CanRetry = st.Status == x.StatusRateLimited || st.Status == x.StatusRefused || st.Status == x.StatusError
 	return h
 }

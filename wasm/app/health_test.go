@@ -57,3 +57,20 @@ func TestHealthCodes(t *testing.T) {
 		}
 	}
 }
+
+// An X account that waits (a window, a refusal, a failure) offers "try now"; a polling or
+// signed-out one does not (nothing to hurry, or only a new sign-in helps). A refused account
+// says when it tries again by itself.
+func TestXHealthCanRetry(t *testing.T) {
+	at := time.Now().Add(30 * time.Minute)
+	for status, want := range map[x.Status]bool{x.StatusIdle: false, x.StatusSyncing: false, x.StatusSignIn: false,
+		x.StatusRateLimited: true, x.StatusRefused: true, x.StatusError: true} {
+		h := xHealth(x.State{Status: status, Until: at, Err: &x.APIError{Status: 402, Title: "no credits"}})
+		if h.CanRetry != want {
+			t.Errorf("%s: can retry %v", status, h.CanRetry)
+		}
+		if status == x.StatusRefused && !h.RetryAt.Equal(at) {
+			t.Errorf("refused: retry at %v, want %v", h.RetryAt, at)
+		}
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -100,9 +102,10 @@ func mastodonError(err error, code, unreachable string) error {
 
 // mastodonConn is a running Mastodon account: REST sync, the direct stream, backfill.
 type mastodonConn struct {
-	m     *accounts
-	creds mastodon.Credentials
-	acct  model.Account
+	m      *accounts
+	creds  mastodon.Credentials
+	acct   model.Account
+	dialer *tunnel.Dialer // for media hosts that refuse a cross-origin fetch
 
 	mu     sync.Mutex
 	conn   *mastodon.Connector
@@ -110,12 +113,12 @@ type mastodonConn struct {
 	stored int // messages written since the connection started
 }
 
-func (m *accounts) startMastodon(ctx context.Context, a model.Account, _ *tunnel.Dialer) (connection, error) {
+func (m *accounts) startMastodon(ctx context.Context, a model.Account, d *tunnel.Dialer) (connection, error) {
 	raw, err := m.vault.Get(ctx, a.SecretRef)
 	if err != nil {
 		return nil, fmt.Errorf("token: %w", err)
 	}
-	c := &mastodonConn{m: m, acct: a, status: mastodon.Status{State: mastodon.Connecting, Since: time.Now()}}
+	c := &mastodonConn{m: m, acct: a, status: mastodon.Status{State: mastodon.Connecting, Since: time.Now()}, dialer: d}
 	if err := json.Unmarshal(raw, &c.creds); err != nil {
 		return nil, fmt.Errorf("token: %w", err)
 	}
@@ -131,7 +134,7 @@ func (c *mastodonConn) set(s mastodon.Status) {
 
 func (c *mastodonConn) Run(ctx context.Context) {
 	cfg := mastodon.Config{AccountID: c.acct.ID, Instance: c.creds.Instance, Token: c.creds.AccessToken,
-		Self: c.acct.Identity, Repo: c.m.a.eng.Repo, Changed: func(ids []string) {
+		Self: c.acct.Identity, Repo: c.m.a.eng.Repo, MediaTransport: mediaTransport(c.dialer), Changed: func(ids []string) {
 			c.mu.Lock()
 			c.stored += len(ids)
 			c.mu.Unlock()
@@ -166,6 +169,19 @@ func (c *mastodonConn) Run(ctx context.Context) {
 	if err := conn.Run(ctx, c.set); err != nil && ctx.Err() == nil {
 		c.m.a.o.Log.Warn("accounts: Mastodon connection stopped", "account", c.acct.ID, "error", err)
 	}
+}
+
+// mediaTransport reaches media hosts through the relay tunnel, TLS ending here (nil without a
+// relay).
+func mediaTransport(d *tunnel.Dialer) http.RoundTripper {
+	if d == nil {
+		return nil
+	}
+	cfg, err := tunnel.TLSConfig("", nil, "")
+	if err != nil {
+		return nil
+	}
+	return &http.Transport{DialContext: d.DialContext, TLSClientConfig: cfg, MaxIdleConnsPerHost: 2}
 }
 
 // backfill fetches older conversations, a page at a time, pausing when the instance's rate
@@ -249,9 +265,13 @@ func (h mastodonOutbox) Check(ctx context.Context, it *repo.OutboxItem) (bool, e
 }
 
 // replyMastodon queues a direct reply in the parent's conversation, mentioning everyone in
-// it but the user (a direct status reaches only the accounts it mentions).
+// it but the user (a direct status reaches only the accounts it mentions). The reply keeps the
+// parent's content warning unless the user changed it.
 func (m *accounts) replyMastodon(ctx context.Context, acct model.Account, parent model.Message, p api.ReplyParams) (*repo.OutboxItem, error) {
-	r := &mastodon.Reply{ConversationID: parent.ConversationID, InReplyToID: parent.RemoteID, Text: p.Text}
+	r := &mastodon.Reply{ConversationID: parent.ConversationID, InReplyToID: parent.RemoteID, Text: p.Text, SpoilerText: parent.ContentWarning}
+	if p.ContentWarning != nil {
+		r.SpoilerText = strings.TrimSpace(*p.ContentWarning)
+	}
 	for _, q := range m.others(ctx, parent) {
 		if q.URI != acct.Identity {
 			r.To = append(r.To, q.URI.Address())
@@ -259,6 +279,23 @@ func (m *accounts) replyMastodon(ctx context.Context, acct model.Account, parent
 	}
 	if len(r.To) == 0 {
 		return nil, api.Errorf(api.CodeBadRequest, "This message has nobody to reply to.")
+	}
+	return m.enqueueMastodon(ctx, acct, r)
+}
+
+// enqueueMastodon queues a direct status, once its length is checked against the instance's
+// limit (when the account's connection has read it): refused here with the numbers, it never
+// fails in the outbox.
+func (m *accounts) enqueueMastodon(ctx context.Context, acct model.Account, r *mastodon.Reply) (*repo.OutboxItem, error) {
+	if c, ok := m.connection(acct.ID).(*mastodonConn); ok {
+		c.mu.Lock()
+		conn := c.conn
+		c.mu.Unlock()
+		if conn != nil && r.TooLong(conn.Instance()) {
+			info := conn.Instance()
+			return nil, api.Errorf("too_long", fmt.Sprintf("This message counts %d characters; %s accepts %d at most.", r.Length(info), info.Domain, info.MaxCharacters)).
+				With("length", strconv.Itoa(r.Length(info))).With("max", strconv.Itoa(info.MaxCharacters)).With("instance", info.Domain)
+		}
 	}
 	return mastodon.Enqueue(ctx, m.a.eng.Repo, acct.ID, r)
 }

@@ -170,6 +170,7 @@ func xError(err error) error {
 // xConn is a running X account: the poller and the outbox handler.
 type xConn struct {
 	conn *x.Connector
+	wake chan struct{} // the poller's Wake: RetryNow
 
 	mu     sync.Mutex
 	state  x.State
@@ -193,9 +194,9 @@ func (m *accounts) startX(ctx context.Context, a model.Account, d *tunnel.Dialer
 	if err := json.Unmarshal(raw, &tok); err != nil {
 		return nil, fmt.Errorf("tokens: %w", err)
 	}
-	c := &xConn{state: x.State{Status: x.StatusSyncing}}
+	c := &xConn{state: x.State{Status: x.StatusSyncing}, wake: make(chan struct{}, 1)}
 	c.conn = x.New(x.Config{App: app, Token: tok, HTTP: app.HTTP, APIBase: s.APIBase, Repo: m.a.eng.Repo,
-		AccountID: a.ID, SelfID: a.Settings["userId"],
+		AccountID: a.ID, SelfID: a.Settings["userId"], Wake: c.wake,
 		// X rotates refresh tokens: a pair not written to the vault means signing in again.
 		OnToken: func(t x.Token) {
 			raw, _ := json.Marshal(t)
@@ -220,6 +221,31 @@ func (m *accounts) startX(ctx context.Context, a model.Account, d *tunnel.Dialer
 }
 
 func (c *xConn) Run(ctx context.Context) { _ = c.conn.Run(ctx) }
+
+// RetryNow makes the poller try at once (after a refusal the user fixed, or to end a wait).
+func (c *xConn) RetryNow() {
+	select {
+	case c.wake <- struct{}{}:
+	default: // a wake is already pending
+	}
+}
+
+// retrier is a connection that can be told to try again at once.
+type retrier interface{ RetryNow() }
+
+// retryAccount is RetryAccount: the account's connection tries again now.
+func (m *accounts) retryAccount(ctx context.Context, p api.AccountRef) (api.Empty, error) {
+	c := m.connection(p.ID)
+	if c == nil {
+		return api.Empty{}, api.Errorf("not_connected", "This account is not connected on this device (is the vault unlocked and this tab syncing?).")
+	}
+	r, ok := c.(retrier)
+	if !ok {
+		return api.Empty{}, api.Errorf(api.CodeBadRequest, "This account does not wait for anything to try again.")
+	}
+	r.RetryNow()
+	return api.Empty{}, nil
+}
 
 func (c *xConn) Outbox() outbox.Handler { return c.conn.Outbox }
 

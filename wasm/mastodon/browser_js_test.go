@@ -4,6 +4,9 @@ package mastodon_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -14,17 +17,19 @@ import (
 	"caliopen/wasm/model"
 	"caliopen/wasm/store"
 	"caliopen/wasm/store/repo"
+	"caliopen/wasm/tunnel"
 )
 
-// TestBrowserSyncAndSend syncs, goes live over SSE and replies, from inside Chromium, against
-// the fake TestMastodonInBrowser started (its URL, a token and a status id in
-// CALIOPEN_MASTODON_FAKE).
+// TestBrowserSyncAndSend syncs, goes live over SSE, receives a status and its edit over the
+// streams, and replies, from inside Chromium, against the fake TestMastodonInBrowser started
+// (its URL, Alice's token, a status id and Bob's token in CALIOPEN_MASTODON_FAKE).
 func TestBrowserSyncAndSend(t *testing.T) {
 	v := strings.Fields(os.Getenv("CALIOPEN_MASTODON_FAKE"))
-	if len(v) != 3 {
+	if len(v) != 6 {
 		t.Skip("no CALIOPEN_MASTODON_FAKE: this test is run by TestMastodonInBrowser")
 	}
-	base, token, firstID := v[0], v[1], v[2]
+	base, token, firstID, bobToken := v[0], v[1], v[2], v[3]
+	relay := &tunnel.Dialer{RelayURL: v[4], Token: v[5]}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	db, err := store.OpenMemory(repo.Schema())
@@ -33,7 +38,8 @@ func TestBrowserSyncAndSend(t *testing.T) {
 	}
 	r := repo.New(db)
 	c, err := mastodon.Open(ctx, mastodon.Config{AccountID: "acct-1", Instance: base, Token: token,
-		Self: "mastodon:alice@fake.example", Repo: r, MinBackoff: 100 * time.Millisecond})
+		Self: "mastodon:alice@fake.example", Repo: r, MinBackoff: 100 * time.Millisecond,
+		MediaTransport: &http.Transport{DialContext: relay.DialContext}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +52,12 @@ func TestBrowserSyncAndSend(t *testing.T) {
 	}
 
 	t.Log("synced")
+	// The media host sends no CORS header: fetch is refused, the tunnel brings the file.
+	data, err := c.FetchAttachment(ctx, m.ID, "61")
+	if err != nil || string(data) != "png bytes of /system/cat.png" {
+		t.Fatalf("attachment: %q %v", data, err)
+	}
+	t.Log("attachment through the tunnel")
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); c.Run(runCtx, nil) }()
@@ -57,6 +69,19 @@ func TestBrowserSyncAndSend(t *testing.T) {
 	}
 
 	t.Log("live")
+	// Bob writes, then edits, from his own client (a cross-origin fetch from this page). Only
+	// the streams can bring them: the connector polls REST only while they are down.
+	var posted struct{ ID string }
+	bob(t, ctx, base, bobToken, http.MethodPost, "/api/v1/statuses", url.Values{"status": {"@alice over the stream"}, "visibility": {"direct"}}, &posted)
+	id := model.MessageID("acct-1", posted.ID)
+	waitFor(t, ctx, "the status over the direct stream", func() bool { _, err := r.Message(ctx, id); return err == nil })
+	bob(t, ctx, base, bobToken, http.MethodPut, "/api/v1/statuses/"+posted.ID, url.Values{"status": {"@alice edited over the stream"}}, nil)
+	waitFor(t, ctx, "the edit over the user stream", func() bool {
+		m, err := r.Message(ctx, id)
+		return err == nil && !m.EditedAt.IsZero() && m.Snippet == "edited over the stream"
+	})
+	t.Log("received live")
+
 	it, err := mastodon.Enqueue(ctx, r, "acct-1", &mastodon.Reply{ConversationID: m.ConversationID, InReplyToID: firstID,
 		To: []string{"bob@remote.example"}, Text: "hello from the browser"})
 	if err != nil {
@@ -73,5 +98,36 @@ func TestBrowserSyncAndSend(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the live loop did not stop with its context")
+	}
+}
+
+// bob calls the instance as Bob, with a form body, and decodes the answer into out (if any).
+func bob(t *testing.T, ctx context.Context, base, token, method, path string, form url.Values, out any) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: %s", method, path, resp.Status)
+	}
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		if ctx.Err() != nil {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

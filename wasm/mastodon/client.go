@@ -146,7 +146,8 @@ func (c *Client) VerifyCredentials(ctx context.Context) (*gomastodon.Account, er
 type InstanceInfo struct {
 	Domain        string
 	StreamingURL  string // https:// or http:// base of the streaming server
-	MaxCharacters int
+	MaxCharacters int    // the status length limit (configuration.statuses.max_characters)
+	URLLength     int    // what a link counts for (characters_reserved_per_url)
 }
 
 // InstanceInfo reads GET /api/v2/instance (go-mastodon only knows the deprecated v1).
@@ -159,6 +160,7 @@ func (c *Client) InstanceInfo(ctx context.Context) (InstanceInfo, error) {
 			} `json:"urls"`
 			Statuses struct {
 				MaxCharacters int `json:"max_characters"`
+				URLLength     int `json:"characters_reserved_per_url"`
 			} `json:"statuses"`
 		} `json:"configuration"`
 	}
@@ -174,5 +176,6 @@ func (c *Client) InstanceInfo(ctx context.Context) (InstanceInfo, error) {
 	case stream == "":
 		stream = c.Instance
 	}
-	return InstanceInfo{Domain: v.Domain, StreamingURL: strings.TrimRight(stream, "/"), MaxCharacters: v.Configuration.Statuses.MaxCharacters}, nil
+	return InstanceInfo{Domain: v.Domain, StreamingURL: strings.TrimRight(stream, "/"),
+		MaxCharacters: v.Configuration.Statuses.MaxCharacters, URLLength: v.Configuration.Statuses.URLLength}, nil
 }

@@ -21,6 +21,10 @@ type Config struct {
 	Repo *repo.Repo
 	// Transport is the HTTP transport (nil: default, fetch in the browser).
 	Transport http.RoundTripper
+	// MediaTransport, if set, fetches an attachment the Transport could not: in a browser, a
+	// media host that sends no CORS headers (common for an instance's file storage) makes
+	// fetch fail, and the file comes through the relay tunnel instead.
+	MediaTransport http.RoundTripper
 	// Changed, if set, is told the ids of messages written or deleted by sync and live events.
 	Changed func(messageIDs []string)
 	// PollInterval is how often REST is polled while the stream is down (default 20 s, as
@@ -31,6 +35,10 @@ type Config struct {
 	// IdleTimeout closes a stream that sent nothing, not even a heartbeat, for this long
 	// (default 90 s; Mastodon sends ":thump" every 15 s).
 	IdleTimeout time.Duration
+	// ReconcileEvery is how often the threads of recent conversations are read again for
+	// edits and deletions even when no event was missed (default 30 min); after the streams
+	// were down it happens at reconnection, at most once per ReconcileEvery/30.
+	ReconcileEvery time.Duration
 }
 
 // Connector syncs, follows and sends for one Mastodon account.
@@ -45,6 +53,10 @@ type Connector struct {
 	// syncMu serialises the read-modify-write of the sync cursor (Sync, Backfill and stream
 	// events may come from the app and the live loop at once).
 	syncMu sync.Mutex
+
+	recMu         sync.Mutex
+	missed        bool // the streams were down (or never open) since the last reconciliation
+	lastReconcile time.Time
 }
 
 // Open reads the instance's facts (domain, streaming URL) and returns a ready connector.
@@ -59,7 +71,7 @@ func Open(ctx context.Context, cfg Config) (*Connector, error) {
 	}
 	return &Connector{cfg: cfg, client: c, info: info,
 		m:     mapper{accountID: cfg.AccountID, domain: info.Domain, self: cfg.Self},
-		state: Status{State: Connecting}}, nil
+		state: Status{State: Connecting}, missed: true}, nil
 }
 
 // Client returns the connector's REST client.

@@ -42,6 +42,8 @@ func (m *mapper) message(st *gomastodon.Status, conversationID string, seen bool
 		Outgoing:       author.URI == m.self,
 		ReceivedAt:     time.Now().UTC(),
 		EditedAt:       st.EditedAt.UTC(),
+		ContentWarning: st.SpoilerText,
+		Sensitive:      st.Sensitive,
 	}
 	if id := idString(st.InReplyToID); id != "" {
 		msg.InReplyToRemote = id
@@ -55,7 +57,9 @@ func (m *mapper) message(st *gomastodon.Status, conversationID string, seen bool
 	}
 	safe, _ := mail.SanitizeHTML(st.Content)
 	text := strings.TrimSpace(mail.HTMLToText(st.Content))
-	msg.Snippet = snippet(text)
+	if st.SpoilerText == "" {
+		msg.Snippet = snippet(text) // behind a content warning, lists show the warning only
+	}
 	body := &model.Body{Text: text, HTML: safe}
 	for _, a := range st.MediaAttachments {
 		body.Attachments = append(body.Attachments, attachment(a))
@@ -92,7 +96,7 @@ func attachment(a gomastodon.Attachment) model.Attachment {
 			ct = "video/mp4"
 		}
 	}
-	return model.Attachment{ID: string(a.ID), Name: name, ContentType: ct}
+	return model.Attachment{ID: string(a.ID), Name: name, ContentType: ct, Description: strings.TrimSpace(a.Description)}
 }
 
 // snippet is the text for lists, without the mentions every direct message starts with.

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	gomastodon "github.com/mattn/go-mastodon"
@@ -65,10 +68,11 @@ func (c *Connector) Status() Status {
 	return c.state
 }
 
-// Run follows the account until ctx ends: it opens the direct stream (SSE), catches up over
-// REST each time it connects, and while the stream is down polls REST every PollInterval and
-// reconnects with exponential backoff. notify (may be nil) sees every state change. It returns
-// ctx's error, or an error the user must fix (a revoked token).
+// Run follows the account until ctx ends: it opens the direct and user streams (SSE), catches
+// up over REST each time they open (and reconciles edits and deletions made meanwhile, see
+// Reconcile), and while they are down polls REST every PollInterval and reconnects with
+// exponential backoff. notify (may be nil) sees every state change. It returns ctx's error, or
+// an error the user must fix (a revoked token).
 func (c *Connector) Run(ctx context.Context, notify func(Status)) error {
 	set := func(st State, problem string, cause error, retry time.Time) {
 		s := Status{State: st, Message: problemMessage(problem, cause), Problem: problem, Since: time.Now().UTC(), RetryAt: retry}
@@ -91,6 +95,7 @@ func (c *Connector) Run(ctx context.Context, notify func(Status)) error {
 			delay = minB
 			set(Live, "", nil, time.Time{})
 		})
+		c.missedEvents() // whatever the stream would have said while down is for Reconcile
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -132,7 +137,11 @@ func (c *Connector) pollUntil(ctx context.Context, until time.Time, interval tim
 		if !time.Now().Before(until) {
 			return nil
 		}
-		if _, err := c.Sync(ctx); err != nil {
+		_, err := c.Sync(ctx)
+		if err == nil {
+			err = c.reconcileIfDue(ctx, false)
+		}
+		if err != nil {
 			var rl *RateLimitError
 			if errors.As(err, &rl) {
 				set(Error, ProblemRateLimited, err, rl.RetryAt)
@@ -145,42 +154,106 @@ func (c *Connector) pollUntil(ctx context.Context, until time.Time, interval tim
 	}
 }
 
-// stream opens the direct stream, catches up over REST once it is open (so nothing sent while
-// it was down is missed), then applies events until it fails.
+// The streams the connector follows, one SSE request each, and why (checked against Mastodon's
+// sources, 4.x):
+//
+//   - direct (timeline:direct:<account>): the `conversation` event, pushed when a direct status
+//     reaches one of the user's conversations (AccountConversation.add_status, from
+//     FanOutOnWriteService#deliver_to_conversation! for the author and NotifyService
+//     #push_to_conversation! for each mentioned local account), and again when a status of a
+//     conversation is deleted and others remain (AccountConversation.remove_status, called by
+//     Status#unlink_from_conversations! before destroy; after_commit :push_to_streaming_api).
+//     Edits never travel here: deliver_to_conversation! is skipped `unless update?`.
+//   - user (timeline:<account>, plus timeline:<account>:notifications for a token with read or
+//     read:notifications, streaming/index.js channelsForUserStream): the `delete` of a status
+//     the user wrote or is mentioned in (RemoveStatusService#remove_from_self and
+//     #remove_from_mentions publish it on timeline:<account> for every active mention) and
+//     `status.update` for edits (FanOutOnWriteService#notify_mentioned_accounts! pushes the
+//     edit to timeline:<id>:notifications of each mentioned local account subscribed to the
+//     streaming API, "to ensure clients are aware of edits to posts only appearing in mention
+//     notifications (e.g. private mentions...)"; the author's own edits and those of accounts
+//     the user follows also arrive through the home timeline). Its other events (`update` of
+//     the home timeline, `notification`) are not needed and are skipped.
+//
+// Whatever the streams would have said while they were down is repaired by Reconcile.
+var streams = []string{"direct", "user"}
+
+// stream opens the streams, catches up over REST once they are open (so nothing sent while they
+// were down is missed), then applies their events until one fails; meanwhile it reconciles
+// what the streams could not tell (reconcileWhileLive).
 func (c *Connector) stream(ctx context.Context, live func()) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.info.StreamingURL+"/api/v1/streaming/direct", nil)
-	if err != nil {
+	idle := durationOr(c.cfg.IdleTimeout, 90*time.Second)
+	bodies := make([]io.ReadCloser, 0, len(streams))
+	defer func() {
+		for _, b := range bodies {
+			b.Close()
+		}
+	}()
+	for _, name := range streams {
+		body, err := c.openStream(ctx, name)
+		if err != nil {
+			return err
+		}
+		bodies = append(bodies, body)
+		// Under js/wasm, net/http watches the context only until the headers arrive: closing
+		// the body is what cancels a fetch stream's pending read (on stop, on the idle
+		// watchdog, and when the other stream fails).
+		defer context.AfterFunc(ctx, func() { body.Close() })()
+	}
+	watchdogs := make([]*time.Timer, len(streams))
+	for i, name := range streams {
+		watchdogs[i] = time.AfterFunc(idle, func() { cancel(fmt.Errorf("no heartbeat from the %s stream", name)) })
+		defer watchdogs[i].Stop()
+	}
+	if _, err := c.Sync(ctx); err != nil {
 		return err
+	}
+	live()
+	var background sync.WaitGroup
+	defer background.Wait()
+	background.Go(func() { c.reconcileWhileLive(ctx) })
+	errc := make(chan error, len(streams))
+	var applyMu sync.Mutex // one event at a time, whichever stream it came on
+	for i, body := range bodies {
+		go func() {
+			errc <- readSSE(body, func() { watchdogs[i].Reset(idle) }, func(event, data string) error {
+				applyMu.Lock()
+				defer applyMu.Unlock()
+				return c.apply(ctx, event, data)
+			})
+		}()
+	}
+	err := <-errc
+	if cause := context.Cause(ctx); ctx.Err() != nil && cause != nil {
+		err = cause // the watchdog fired, or the connector was stopped
+	}
+	cancel(err) // closes the other stream
+	for range len(bodies) - 1 {
+		<-errc
+	}
+	return err
+}
+
+// openStream opens one stream (GET /api/v1/streaming/<name>) with the token in the
+// Authorization header, which fetch can send and EventSource cannot.
+func (c *Connector) openStream(ctx context.Context, name string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.info.StreamingURL+"/api/v1/streaming/"+name, nil)
+	if err != nil {
+		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.client.token)
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := c.client.http.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return readAPIError(resp)
+		defer resp.Body.Close()
+		return nil, readAPIError(resp)
 	}
-	// Under js/wasm, net/http watches the context only until the headers arrive: closing the
-	// body is what cancels a fetch stream's pending read (on stop and on the idle watchdog).
-	defer context.AfterFunc(ctx, func() { resp.Body.Close() })()
-	idle := durationOr(c.cfg.IdleTimeout, 90*time.Second)
-	watchdog := time.AfterFunc(idle, func() { cancel(errors.New("no heartbeat from the stream")) })
-	defer watchdog.Stop()
-	if _, err := c.Sync(ctx); err != nil {
-		return err
-	}
-	live()
-	err = readSSE(resp.Body, func() { watchdog.Reset(idle) }, func(event, data string) error {
-		return c.apply(ctx, event, data)
-	})
-	if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
-		return cause
-	}
-	return err
+	return resp.Body, nil
 }
 
 // apply stores one stream event.
@@ -199,11 +272,16 @@ func (c *Connector) apply(ctx context.Context, event, data string) error {
 		}
 		return c.store(ctx, []*gomastodon.Conversation{&cv}, &cur, false)
 	case "delete":
-		id := model.MessageID(c.cfg.AccountID, data)
-		if err := c.cfg.Repo.DeleteMessage(ctx, id); err != nil && !errors.Is(err, repo.ErrNotFound) {
+		// The user stream carries the deletions of the whole home timeline: only stored
+		// statuses matter.
+		id := model.MessageID(c.cfg.AccountID, strings.TrimSpace(data))
+		switch err := c.cfg.Repo.DeleteMessage(ctx, id); {
+		case errors.Is(err, repo.ErrNotFound):
+		case err != nil:
 			return err
+		default:
+			c.changed([]string{id})
 		}
-		c.changed([]string{id})
 	case "status.update":
 		var st gomastodon.Status
 		if err := json.Unmarshal([]byte(data), &st); err != nil {

@@ -16,7 +16,8 @@ const maxMedia = 100 << 20
 // FetchAttachment downloads an attachment of a stored message and keeps its bytes in the
 // repository. Attachments are described at sync and fetched only when asked for: the status is
 // read again for the media URL (media URLs can change when an instance moves its storage). The
-// request carries no token: media URLs are public and often on another host.
+// request carries no token: media URLs are public and often on another host, which may refuse
+// a cross-origin fetch (then Config.MediaTransport is tried).
 func (c *Connector) FetchAttachment(ctx context.Context, messageID, attachmentID string) ([]byte, error) {
 	m, err := c.cfg.Repo.Message(ctx, messageID)
 	if err != nil {
@@ -45,6 +46,9 @@ func (c *Connector) FetchAttachment(ctx context.Context, messageID, attachmentID
 		return nil, err
 	}
 	resp, err := c.client.http.Do(req)
+	if err != nil && c.cfg.MediaTransport != nil && bctx.Err() == nil {
+		resp, err = (&http.Client{Transport: c.cfg.MediaTransport}).Do(req.Clone(bctx))
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,9 @@ func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("mastodon: rate limit reached, retry at %s", e.RetryAt.UTC().Format(time.RFC3339))
 }
 
+// ResumeAt makes the error an outbox.Deferral: nothing was posted, try again at RetryAt.
+func (e *RateLimitError) ResumeAt() time.Time { return e.RetryAt }
+
 // limitTransport reads X-RateLimit-* on every answer, refuses requests locally while the limit
 // is known to be spent, turns 429 into a RateLimitError (so go-mastodon never retries on its
 // own, blocking up to an hour), and adds the Idempotency-Key carried by the request's context.

@@ -18,11 +18,14 @@ import (
 )
 
 // Scopes are the least a DM client needs (notes/protocols.md §1.2): list conversations, threads
-// and the direct stream (read:statuses), reply (write:statuses), mark read
-// (write:conversations), and its own account (profile on 4.3+, read:accounts before).
+// and the direct and user streams (read:statuses), edits of direct messages live
+// (read:notifications: Mastodon streams the edit of a status that mentions the user on
+// timeline:<id>:notifications, which the user stream carries only for a token with that scope,
+// see live.go), reply (write:statuses), mark read (write:conversations), and its own account
+// (profile on 4.3+, read:accounts before).
 const (
-	Scopes       = "profile read:statuses write:statuses write:conversations"
-	LegacyScopes = "read:accounts read:statuses write:statuses write:conversations"
+	Scopes       = "profile read:statuses read:notifications write:statuses write:conversations"
+	LegacyScopes = "read:accounts read:statuses read:notifications write:statuses write:conversations"
 )
 
 // SignIn registers the app on an instance and runs the OAuth authorization code flow.

@@ -207,15 +207,10 @@ func (c *Connector) deleted(ctx context.Context, conversationID string, thread [
 			continue
 		}
 		checks++
-		bctx, cancel := c.client.bound(ctx)
-		_, err := c.client.api.GetStatus(bctx, gomastodon.ID(m.RemoteID))
-		cancel()
-		var ae *APIError
-		switch err := asAPIError(err); {
-		case err == nil:
-		case errors.As(err, &ae) && ae.Status == 404:
+		switch _, err := c.status(ctx, m.RemoteID); {
+		case errors.Is(err, errStatusGone):
 			gone = append(gone, m.ID)
-		default:
+		case err != nil:
 			return nil, err
 		}
 	}

@@ -165,6 +165,11 @@ type Message struct {
 	Mail       *MailFacts `json:"mail,omitempty"`
 	ReceivedAt time.Time  `json:"receivedAt"`
 	EditedAt   time.Time  `json:"editedAt,omitzero"`
+	// ContentWarning is the warning the author put before the text (Mastodon's spoiler_text):
+	// the text stays hidden until the reader chooses to see it, and Snippet is empty.
+	ContentWarning string `json:"contentWarning,omitempty"`
+	// Sensitive says the author marked the media as sensitive: hidden until the reader asks.
+	Sensitive bool `json:"sensitive,omitempty"`
 }
 
 // From returns the message's author, or "" when it has none.
@@ -223,7 +228,16 @@ type Attachment struct {
 	ContentType string `json:"contentType"`
 	Size        int64  `json:"size"`
 	Fetched     bool   `json:"fetched,omitempty"`
+	// Description is the alt text the author gave (Mastodon's description, X's alt_text).
+	Description string `json:"description,omitempty"`
+	// Unavailable names why the bytes cannot be fetched at all, for the UI to say so
+	// (AttachmentNeedsOAuth1); empty when they can.
+	Unavailable string `json:"unavailable,omitempty"`
 }
+
+// AttachmentNeedsOAuth1: X serves the media of direct messages only to requests signed with
+// OAuth 1.0a (its documentation on media in direct messages), and the X sign-in is OAuth 2.0.
+const AttachmentNeedsOAuth1 = "x-oauth1-only"
 
 // Contact is a person: a set of identities the user (or strong evidence) says are one.
 type Contact struct {

@@ -108,12 +108,13 @@ type RateLimitError struct {
 	Reset    time.Time
 }
 
-// rateLimitPrefix starts every RateLimitError message (the outbox keeps only the text).
-const rateLimitPrefix = "x: rate limit reached"
-
 func (e *RateLimitError) Error() string {
-	return fmt.Sprintf(rateLimitPrefix+" for %s until %s", e.Endpoint, e.Reset.UTC().Format(time.TimeOnly))
+	return fmt.Sprintf("x: rate limit reached for %s until %s", e.Endpoint, e.Reset.UTC().Format(time.TimeOnly))
 }
+
+// ResumeAt makes the error an outbox.Deferral: X refused the call (nothing was sent), try
+// again at Reset.
+func (e *RateLimitError) ResumeAt() time.Time { return e.Reset }
 
 // RetryAt returns when a failed call may be tried again, if the error says so.
 func RetryAt(err error) (time.Time, bool) {

@@ -1,6 +1,7 @@
 package x
 
 import (
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -58,14 +59,7 @@ func toMessage(accountID, self string, e DMEvent, users map[string]User, media m
 	}
 	body := &model.Body{MessageID: m.ID, Text: expandLinks(e)}
 	for _, k := range e.Attachments.MediaKeys {
-		md := media[k]
-		a := model.Attachment{ID: k, Name: k, ContentType: contentType(md.Type)}
-		if md.URL != "" {
-			a.Name = md.URL
-		} else if md.PreviewImageURL != "" {
-			a.Name = md.PreviewImageURL
-		}
-		body.Attachments = append(body.Attachments, a)
+		body.Attachments = append(body.Attachments, attachment(k, media[k]))
 	}
 	m.HasAttachments = len(body.Attachments) > 0
 	m.Size = int64(len(e.Text))
@@ -82,6 +76,22 @@ func expandLinks(e DMEvent) string {
 		}
 	}
 	return text
+}
+
+// attachment describes a DM's media. Its bytes cannot be fetched: X serves the media of direct
+// messages (ton.twitter.com/1.1/ton/data/dm/...) only to a twitter.com session or to requests
+// signed with the user's OAuth 1.0a token, as X's documentation on DM media says, and the X
+// sign-in here is OAuth 2.0. The attachment says so, for the UI to point to X instead.
+func attachment(key string, md Media) model.Attachment {
+	a := model.Attachment{ID: key, Name: key, ContentType: contentType(md.Type), Description: strings.TrimSpace(md.AltText),
+		Unavailable: model.AttachmentNeedsOAuth1}
+	for _, u := range []string{md.URL, md.PreviewImageURL} {
+		if name := path.Base(strings.SplitN(u, "?", 2)[0]); u != "" && name != "." && name != "/" {
+			a.Name = name
+			break
+		}
+	}
+	return a
 }
 
 func contentType(mediaType string) string {

@@ -5,6 +5,7 @@ package x_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -159,15 +160,57 @@ func TestRetriedSendPostsOnce(t *testing.T) {
 	}
 }
 
-// An app without DM access gives a readable state, and the poller stops for the user.
+// A lost answer, then X's rate limit on the retry's look-up: the item waits for the reset
+// without the refused attempt counting, and the attempt after it still looks before sending
+// (it used to skip the look-up after a 429 and post twice).
+func TestLostAnswerThenRateLimitPostsOnce(t *testing.T) {
+	f := startFixture(t, xfake.Options{Window: 2 * time.Second})
+	ctx := context.Background()
+	s := signIn(t, ctx, f.env)
+	d := s.dispatcher()
+	d.Backoff.Min, d.Backoff.Max = time.Millisecond, time.Millisecond
+	f.fake.DropSendResponses(1)
+	it, err := x.EnqueueText(ctx, s.repo, accountID, x.Outgoing{ConversationID: groupID, Text: "just once, really"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent, _ := d.RunOnce(ctx); sent != 0 {
+		t.Fatal("a lost answer counted as sent")
+	}
+	f.fake.ExhaustRateLimit(aliceID, "GET /2/dm_conversations/:id/dm_events", "POST send")
+	time.Sleep(5 * time.Millisecond)
+	start := time.Now()
+	if sent, _ := d.RunOnce(ctx); sent != 0 {
+		t.Fatal("sent through a spent window")
+	}
+	got, _ := s.repo.OutboxItem(ctx, it.ID)
+	if got.State != repo.Queued || got.Attempts != 1 || !got.Deferred || got.NextAttempt.Before(start) || got.NextAttempt.After(start.Add(4*time.Second)) {
+		t.Fatalf("after the 429: %+v (want queued until the reset, the refused attempt not counted)", got)
+	}
+	time.Sleep(time.Until(got.NextAttempt))
+	if sent, err := d.RunOnce(ctx); sent != 1 || err != nil {
+		t.Fatalf("after the reset: sent %d, %v", sent, err)
+	}
+	if n := countText(f.fake.Events(groupID), "just once, really"); n != 1 || f.fake.Requests("POST send") != 1 {
+		t.Fatalf("posted %d times (%d sends reached X)", n, f.fake.Requests("POST send"))
+	}
+	if done, _ := s.repo.OutboxItem(ctx, it.ID); done.State != repo.Sent || done.RemoteID == "" {
+		t.Fatalf("item %+v", done)
+	}
+}
+
+// An app without DM access gives a readable state; the poller tries again by itself later
+// (the user may fix the app in X's portal meanwhile), and at once when woken (the account
+// row's "retry now").
 func TestRefusedAccess(t *testing.T) {
 	f := startFixture(t, xfake.Options{})
 	ctx := context.Background()
 	s := signIn(t, ctx, f.env)
 	for reason, want := range map[string]string{"client-not-enrolled": "lacks DM access", "credits": "no credits"} {
 		f.fake.DenyDMAccess(reason)
+		start := time.Now()
 		st, _ := (&x.Poller{Syncer: s.syncer()}).Step(ctx, 0)
-		if st.Status != x.StatusRefused || !strings.Contains(st.Message, want) || !st.Until.IsZero() || !x.NeedsUser(st.Err) {
+		if st.Status != x.StatusRefused || !strings.Contains(st.Message, want) || st.Until.Sub(start) < 29*time.Minute || !x.NeedsUser(st.Err) {
 			t.Errorf("%s: %+v", reason, st)
 		}
 	}
@@ -176,5 +219,108 @@ func TestRefusedAccess(t *testing.T) {
 	var ae *x.APIError
 	if !errors.As(err, &ae) || ae.Status != 400 || len(ae.Errors) != 1 || !strings.Contains(err.Error(), "max_results") {
 		t.Fatalf("invalid request: %v", err)
+	}
+
+	// Resuming: by itself once the wait is over, and at once on Wake.
+	for _, woken := range []bool{false, true} {
+		f.fake.DenyDMAccess("credits")
+		states := make(chan x.State, 100)
+		wake := make(chan struct{}, 1)
+		p := &x.Poller{Syncer: s.syncer(), Refused: 300 * time.Millisecond, Wake: wake, OnState: func(st x.State) { states <- st }}
+		if woken {
+			p.Refused = time.Hour
+		}
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); p.Run(runCtx) }()
+		for st := range states {
+			if st.Status == x.StatusRefused {
+				break
+			}
+		}
+		f.fake.DenyDMAccess("") // the user added credits
+		if woken {
+			wake <- struct{}{}
+		}
+		deadline := time.After(5 * time.Second)
+	wait:
+		for {
+			select {
+			case st := <-states:
+				if st.Status == x.StatusIdle {
+					break wait
+				}
+			case <-deadline:
+				t.Fatalf("woken=%v: the refused account did not resume", woken)
+			}
+		}
+		stop()
+		<-done
+	}
+}
+
+// X bills each event a lookup returns: once synced, a poll with nothing new reads one small
+// page, not a page of 100.
+func TestQuietPollReadsASmallPage(t *testing.T) {
+	f := startFixture(t, xfake.Options{})
+	ctx := context.Background()
+	s := signIn(t, ctx, f.env)
+	syncer := &x.Syncer{Client: s.client, Repo: s.repo, AccountID: accountID, SelfID: aliceID}
+	if res, err := syncer.Sync(ctx); err != nil || !res.Complete || res.Messages != 6 {
+		t.Fatalf("first sync: %+v %v", res, err)
+	}
+	res, err := syncer.Sync(ctx)
+	if err != nil || res.Pages != 1 || res.Events != 5 || res.Messages != 0 {
+		t.Fatalf("quiet poll: %+v %v (want one page of 5 events)", res, err)
+	}
+	f.fake.AddEvent(xfake.Event{Text: "news", ConversationID: "1001-1002", SenderID: bobID})
+	if res, err := syncer.Sync(ctx); err != nil || res.Pages != 1 || res.Messages != 1 {
+		t.Fatalf("poll with one new message: %+v %v", res, err)
+	}
+}
+
+// A first sync larger than one rate-limit window finishes over several windows, resuming from
+// X's pagination token where it stopped (after reading what arrived meanwhile) instead of
+// reading the inbox from the top again each window.
+func TestFirstSyncResumesAcrossWindows(t *testing.T) {
+	f := startFixture(t, xfake.Options{RateLimit: 3, Window: time.Second})
+	ctx := context.Background()
+	s := signIn(t, ctx, f.env)
+	base := time.Now().Add(-time.Hour)
+	for i := range 12 {
+		f.fake.AddEvent(xfake.Event{Text: fmt.Sprintf("busy %d", i), ConversationID: "1001-1003", SenderID: carolID, CreatedAt: base.Add(time.Duration(i) * time.Second)})
+	}
+	syncer := s.syncer() // pages of 2: 18 messages and a join take 10 pages, 3 per window
+	total, reads, windows := 0, 0, 0
+	for window := 0; ; window++ {
+		windows++
+		if window == 1 {
+			f.fake.AddEvent(xfake.Event{Text: "arrived meanwhile", ConversationID: "1001-1002", SenderID: bobID})
+		}
+		res, err := syncer.Sync(ctx)
+		total += res.Messages
+		reads += res.Events
+		if res.Complete {
+			if err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		var rl *x.RateLimitError
+		if !errors.As(err, &rl) || window > 6 {
+			t.Fatalf("window %d: %+v %v", window, res, err)
+		}
+		time.Sleep(time.Until(rl.Reset))
+	}
+	if total != 19 {
+		t.Fatalf("stored %d messages, want 19", total)
+	}
+	// Every event once, plus each later window's first page of the head (two known events,
+	// which X bills once per UTC day anyway).
+	if reads > 20+2*(windows-1) {
+		t.Fatalf("read %d events for 20 in %d windows: the sync started over instead of resuming", reads, windows)
+	}
+	if res, err := syncer.Sync(ctx); err != nil || !res.Complete || res.Messages != 0 {
+		t.Fatalf("afterwards: %+v %v", res, err)
 	}
 }

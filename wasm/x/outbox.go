@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"caliopen/wasm/email/smtpsend"
@@ -41,12 +40,15 @@ func EnqueueText(ctx context.Context, r *repo.Repo, accountID string, out Outgoi
 // OutboxHandler sends an X account's outbox items; it implements the outbox Dispatcher's
 // Handler, so one dispatcher runs every network.
 //
-// No double send on retry: X has no idempotency key. So before sending an item again (a
-// second attempt, or an item left in doubt by a crash) it looks in the conversation for an
-// event from the user with the same text created after the item was queued (skew allowed),
-// not already acknowledged for another item, and acknowledges that one instead. Limits: a
-// conversation with the same text sent twice from another client in that window may be
-// taken for ours; the look-up costs one lookup request and the events read.
+// No double send on retry: X has no idempotency key. So before sending an item again it looks
+// in the conversation for an event from the user with the same text created after the item
+// was queued (skew allowed), not already acknowledged for another item, and acknowledges that
+// one instead. "Again" means after any attempt that may have reached X: a lost answer, a
+// server error, a crash (an item left in doubt). Attempts X put off with its rate limit do not
+// count (the dispatcher gives them back as deferred), so they neither skip nor cause a look-up,
+// whatever came before them. Limits: a conversation with the same text sent twice from another
+// client in that window may be taken for ours; the look-up costs one lookup request and the
+// events read.
 type OutboxHandler struct {
 	Client *Client
 	SelfID string
@@ -63,8 +65,8 @@ func (h *OutboxHandler) Send(ctx context.Context, it *repo.OutboxItem) (string, 
 	if err := json.Unmarshal(it.Payload, &out); err != nil {
 		return "", &smtpsend.PermanentError{Err: err}
 	}
-	// A 429 is X's refusal, not a lost answer: nothing to look for after one.
-	if it.Attempts > 1 && !strings.HasPrefix(it.LastError, rateLimitPrefix) {
+	// Attempts counts this one: more than one means an earlier attempt may have gone out.
+	if it.Attempts > 1 {
 		if id, sent, err := h.check(ctx, it, out); err != nil || sent {
 			return id, err
 		}
@@ -116,26 +118,11 @@ func (h *OutboxHandler) check(ctx context.Context, it *repo.OutboxItem, out Outg
 
 // ackedIDs are the event ids other items of the account were acknowledged with.
 func (h *OutboxHandler) ackedIDs(ctx context.Context, self *repo.OutboxItem) map[string]bool {
-	ids := map[string]bool{}
 	if h.Repo == nil {
-		return ids
+		return map[string]bool{}
 	}
-	p := repo.Page{Limit: 200}
-	for {
-		items, next, err := h.Repo.OutboxList(ctx, repo.Sent, p)
-		if err != nil {
-			return ids
-		}
-		for _, it := range items {
-			if it.AccountID == self.AccountID && it.ID != self.ID && it.RemoteID != "" {
-				ids[it.RemoteID] = true
-			}
-		}
-		if next == "" {
-			return ids
-		}
-		p.After = next
-	}
+	ids, _ := h.Repo.SentRemoteIDs(ctx, self.AccountID, self.ID)
+	return ids
 }
 
 // storeCopy stores the sent message so it shows before the next sync (best effort: the sync

@@ -32,12 +32,15 @@ type State struct {
 // Poller keeps an account in sync: X offers no push to a browser app, so it polls
 // /2/dm_events. The lookup allows 15 requests per 15 minutes per user, so it polls at most
 // once per Min (default 1 minute), slows down while nothing arrives (up to Max, default 5
-// minutes), spreads what remains of the window, waits for the reset after a 429, and stops
-// for the user when X refuses access or the sign-in is gone (Wake resumes it).
+// minutes), spreads what remains of the window, and waits for the reset after a 429. When X
+// refuses the developer app (no credits, no DM access) it tries again every Refused (default
+// 30 minutes: the user may fix it in X's portal meanwhile; a refused call is not billed); when
+// the sign-in is gone it waits for the user. Wake makes it try at once.
 type Poller struct {
 	Syncer  *Syncer
 	Min     time.Duration
 	Max     time.Duration
+	Refused time.Duration
 	OnState func(State)
 	Wake    chan struct{}
 
@@ -95,7 +98,7 @@ func (p *Poller) Step(ctx context.Context, interval time.Duration) (State, time.
 		}
 		st.Until = now.Add(wait)
 	case errors.As(err, &ae) && ae.Refused():
-		st.Status, st.Message = StatusRefused, ae.AccessState()
+		st.Status, st.Message, st.Until = StatusRefused, ae.AccessState(), now.Add(p.refused())
 	case errors.Is(err, ErrSignInAgain):
 		st.Status, st.Message = StatusSignIn, ErrSignInAgain.Error()
 	default:
@@ -103,7 +106,7 @@ func (p *Poller) Step(ctx context.Context, interval time.Duration) (State, time.
 			st.Status, st.Until = StatusRateLimited, at
 			st.Message = "X's rate limit is reached; syncing resumes at " + at.Local().Format(time.Kitchen)
 		} else if errors.As(err, &ae) && ae.Status == 403 {
-			st.Status, st.Message = StatusRefused, ae.AccessState()
+			st.Status, st.Message, st.Until = StatusRefused, ae.AccessState(), now.Add(p.refused())
 		} else {
 			st.Status, st.Message = StatusError, err.Error()
 			interval = min(interval*2, hi)
@@ -112,6 +115,13 @@ func (p *Poller) Step(ctx context.Context, interval time.Duration) (State, time.
 	}
 	p.report(st)
 	return st, interval
+}
+
+func (p *Poller) refused() time.Duration {
+	if p.Refused > 0 {
+		return p.Refused
+	}
+	return 30 * time.Minute
 }
 
 // Run polls until ctx ends.

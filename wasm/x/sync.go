@@ -2,6 +2,8 @@ package x
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -10,17 +12,41 @@ import (
 	"caliopen/wasm/store/repo"
 )
 
-// CursorName is the name of the account's cursor in the store: the newest event id stored.
+// CursorName is the name of the account's cursor in the store (a syncState in JSON; an older
+// version kept only the newest event id).
 const CursorName = "dm_events"
 
 // Syncer copies an account's DM events into the store.
+//
+// X bills every event a lookup returns (the same event once per UTC day) and allows 15
+// lookups per 15 minutes, so a sync reads as little as it can: the first page of a poll is
+// small (HeadPageSize) and paging stops at the newest event already stored; a sync that stops
+// halfway (a spent window) keeps X's pagination token of the part not read yet and resumes
+// from it at the next sync, after reading what arrived meanwhile, instead of reading the
+// whole inbox again. So a first sync of an inbox larger than one window finishes over a few
+// windows, each event read once.
 type Syncer struct {
-	Client    *Client
-	Repo      *repo.Repo
-	AccountID string
-	SelfID    string // the signed-in user's numeric id
-	PageSize  int    // 1–100; default 100
-	Now       func() time.Time
+	Client       *Client
+	Repo         *repo.Repo
+	AccountID    string
+	SelfID       string // the signed-in user's numeric id
+	PageSize     int    // 1–100; default 100
+	HeadPageSize int    // the first page of a poll when events are stored already; default 5
+	Now          func() time.Time
+}
+
+// syncState is the sync's cursor. Every event from Newest down to the previous syncs is
+// stored, except the events of Gap when there is one.
+type syncState struct {
+	Newest string `json:"newest,omitempty"`
+	Gap    *gap   `json:"gap,omitempty"`
+}
+
+// gap is a part of the inbox not read yet: from X's pagination token Token (the next page of
+// an interrupted sync) down to the event Stop (excluded; "" reaches the end of X's 30 days).
+type gap struct {
+	Token string `json:"token"`
+	Stop  string `json:"stop,omitempty"`
 }
 
 // SyncResult says what one sync did.
@@ -29,9 +55,8 @@ type SyncResult struct {
 	Events   int // events read (X bills each one)
 	Messages int // messages stored
 	Newest   string
-	// Complete is false when the sync stopped before reaching the stored cursor (rate limit,
-	// error): what was read is stored, the cursor is not moved, and the next sync reads again
-	// from the newest event.
+	// Complete is false when part of the inbox is still to be read (the sync stopped on a
+	// rate limit or an error): what was read is stored, and the next sync resumes.
 	Complete bool
 }
 
@@ -42,66 +67,129 @@ func (s *Syncer) now() time.Time {
 	return time.Now()
 }
 
-// Sync reads /2/dm_events newest first until it meets the stored cursor (or the end of X's
-// 30-day window), stores the new messages and the users they name, and moves the cursor.
+func (s *Syncer) loadState(ctx context.Context) (syncState, error) {
+	var st syncState
+	raw, err := s.Repo.Cursor(ctx, s.AccountID, CursorName)
+	if err != nil || len(raw) == 0 {
+		return st, err
+	}
+	if raw[0] != '{' {
+		st.Newest = string(raw) // the older form: the newest event id
+		return st, nil
+	}
+	return st, json.Unmarshal(raw, &st)
+}
+
+// batch is what a sync read: the events, newest first, and the users and media they name.
+type batch struct {
+	events []DMEvent
+	users  map[string]User
+	media  map[string]Media
+}
+
+// Sync reads the events newer than those stored (the head), then, when an earlier sync was
+// interrupted, continues the part it did not read (the gap); it stores the messages, the
+// users they name and the cursor together.
 func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	var res SyncResult
-	cur, err := s.Repo.Cursor(ctx, s.AccountID, CursorName)
+	st, err := s.loadState(ctx)
 	if err != nil {
 		return res, err
 	}
-	cursor := string(cur)
-	size := s.PageSize
-	if size <= 0 || size > 100 {
-		size = 100
+	b := batch{users: map[string]User{}, media: map[string]Media{}}
+	headSize := s.pageSize()
+	if st.Newest != "" {
+		headSize = min(headSize, s.headPageSize())
 	}
-	var events []DMEvent
-	users := map[string]User{}
-	media := map[string]Media{}
-	token := ""
-	var ferr error
-pages:
-	for {
-		p, err := s.Client.DMEvents(ctx, token, size)
-		if err != nil {
-			ferr = err
-			break
+	top, rest, werr := s.walk(ctx, &b, &res, "", st.Newest, headSize)
+	switch {
+	case rest == "" && werr == nil: // the head is read
+		if top != "" {
+			st.Newest = top
 		}
-		res.Pages++
-		res.Events += len(p.Data)
-		for _, u := range p.Includes.Users {
-			users[u.ID] = u
-		}
-		for _, m := range p.Includes.Media {
-			media[m.Key] = m
-		}
-		for _, e := range p.Data {
-			if cursor != "" && !idLess(cursor, e.ID) {
-				res.Complete = true
-				break pages
-			}
-			events = append(events, e)
-		}
-		if token = p.Meta.NextToken; token == "" {
-			res.Complete = true
-			break
+	case top != "" && st.Gap == nil: // stopped within the head: what is below is a gap
+		st.Gap = &gap{Token: rest, Stop: st.Newest}
+		st.Newest = top
+	}
+	// With a gap already pending, a head read halfway leaves the cursor alone: what was read
+	// is stored and read again next time (X bills it once a day).
+	if werr == nil && st.Gap != nil {
+		_, rest, werr = s.walk(ctx, &b, &res, st.Gap.Token, st.Gap.Stop, s.pageSize())
+		var ae *APIError
+		switch {
+		case werr == nil:
+			st.Gap = nil
+		case errors.As(werr, &ae) && ae.Status == 400 && strings.Contains(ae.Error(), "pagination_token"):
+			// X no longer accepts the token: read from the top down to the gap's end again.
+			st.Newest, st.Gap = st.Gap.Stop, nil
+		case rest != "":
+			st.Gap.Token = rest
 		}
 	}
-	if len(events) > 0 && res.Complete {
-		res.Newest = events[0].ID
+	res.Complete = werr == nil && st.Gap == nil
+	res.Newest = st.Newest
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return res, err
 	}
-	n, err := s.store(ctx, events, users, media, res.Newest)
+	n, err := s.store(ctx, b, raw)
 	res.Messages = n
-	if ferr != nil {
-		return res, ferr
+	if werr != nil {
+		return res, werr
 	}
 	return res, err
 }
 
-func (s *Syncer) store(ctx context.Context, events []DMEvent, users map[string]User, media map[string]Media, newest string) (int, error) {
-	if len(events) == 0 && len(users) == 0 {
-		return 0, nil
+// walk reads pages from token ("" for the newest) until an event at or below stop, or the end.
+// It returns the first event id read (top), and rest: "" when it reached stop or the end,
+// else the token of the page it could not read (err says why).
+func (s *Syncer) walk(ctx context.Context, b *batch, res *SyncResult, token, stop string, first int) (top, rest string, err error) {
+	size := first
+	for {
+		p, err := s.Client.DMEvents(ctx, token, size)
+		if err != nil {
+			return top, token, err
+		}
+		size = s.pageSize()
+		res.Pages++
+		res.Events += len(p.Data)
+		for _, u := range p.Includes.Users {
+			b.users[u.ID] = u
+		}
+		for _, m := range p.Includes.Media {
+			b.media[m.Key] = m
+		}
+		for _, e := range p.Data {
+			if stop != "" && !idLess(stop, e.ID) {
+				return top, "", nil
+			}
+			if top == "" {
+				top = e.ID
+			}
+			b.events = append(b.events, e)
+		}
+		if token = p.Meta.NextToken; token == "" {
+			return top, "", nil
+		}
 	}
+}
+
+func (s *Syncer) pageSize() int {
+	if s.PageSize <= 0 || s.PageSize > 100 {
+		return 100
+	}
+	return s.PageSize
+}
+
+func (s *Syncer) headPageSize() int {
+	if s.HeadPageSize <= 0 {
+		return 5
+	}
+	return min(s.HeadPageSize, 100)
+}
+
+func (s *Syncer) store(ctx context.Context, b batch, cursor []byte) (int, error) {
+	events, users, media := b.events, b.users, b.media
 	members := membersOf(s.SelfID, events)
 	for conv, ids := range members {
 		if isOneToOne(conv) {
@@ -146,10 +234,7 @@ func (s *Syncer) store(ctx context.Context, events []DMEvent, users map[string]U
 			}
 			stored++
 		}
-		if newest != "" {
-			return tx.SetCursor(s.AccountID, CursorName, []byte(newest))
-		}
-		return nil
+		return tx.SetCursor(s.AccountID, CursorName, cursor)
 	})
 	return stored, err
 }

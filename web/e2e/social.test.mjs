@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { assertAccessible as checkAccessible } from "./checks.mjs";
 import { freePort, launch, startRelay } from "./harness.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -121,10 +122,13 @@ test("Mastodon and X accounts through their consent pages, DMs merged, live, rep
   await Promise.all([page.waitForURL(/\/oauth\/callback|\/$/, { timeout: 30000 }), xForm.locator("button.primary").click()]);
   assert.match(await unlockAndFinish(page), /Added @alice_c/);
 
-  // Both accounts run: Mastodon's stream is live, X is polled through the relay.
+  // Both accounts run: Mastodon's stream is live, X is polled through the relay. X's row says
+  // what X cannot give.
   await page.goto(`${relay.url}/#/settings`);
   await page.locator('[data-testid="account"][data-network="mastodon"][data-state="live"]').waitFor({ timeout: 30000 });
-  await page.locator('[data-testid="account"][data-network="x"][data-state="polling"]').waitFor({ timeout: 30000 });
+  const xRow = page.locator('[data-testid="account"][data-network="x"][data-state="polling"]');
+  await xRow.waitFor({ timeout: 30000 });
+  assert.match(await xRow.getByTestId("x-limits").textContent(), /last 30 days.*XChat/);
   await page.goto(`${relay.url}/#/`);
 
   // Bob's messages from both networks are one discussion.
@@ -153,6 +157,37 @@ test("Mastodon and X accounts through their consent pages, DMs merged, live, rep
   await reply.locator("button").click();
   await view.locator('[data-testid="message"].outgoing[data-network="x"]', { hasText: "and on X" }).waitFor({ timeout: 60000 });
   assert.deepEqual(await fakes.command("sent"), { mastodon: 1, x: 1 });
+
+  // An X photo X lets only its own apps download: said so, with the way to see it on X.
+  const photo = view.locator('[data-testid="message"][data-network="x"]', { hasText: "a photo for you" });
+  await photo.getByTestId("expand").click();
+  const unavailable = photo.getByTestId("attachment-unavailable");
+  await unavailable.waitFor();
+  assert.match(await unavailable.textContent(), /OAuth 1\.0a/);
+  assert.match(await unavailable.locator("a").getAttribute("href"), /^https:\/\/x\.com\/messages\/1001-1002$/);
+  assert.match(await photo.textContent(), /a beach/);
+
+  // A content warning hides the message until opened; its sensitive image waits for a click and
+  // shows with its description; a reply keeps the warning.
+  await fakes.command("cw film ending|the butler did it");
+  const warned = view.locator('[data-testid="message"][data-network="mastodon"]', { hasText: "film ending" });
+  await warned.getByTestId("show-content").waitFor({ timeout: 30000 });
+  assert.equal(await warned.getByText("the butler did it").count(), 0, "the text shows behind its warning");
+  await warned.getByTestId("show-content").click();
+  await warned.getByText("the butler did it").waitFor();
+  assert.equal(await warned.getByTestId("show-image").count(), 0, "sensitive media show before asked for");
+  await warned.getByTestId("show-media").click();
+  await warned.getByTestId("show-image").click();
+  assert.equal(await warned.getByTestId("attachment-image").getAttribute("alt"), "A grey cat asleep on a keyboard");
+  await checkAccessible(page, "a message behind a content warning, opened");
+  await warned.getByTestId("reply-to").click();
+  assert.equal(await reply.getByTestId("reply-cw").inputValue(), "film ending");
+  await reply.locator("textarea").fill("no spoilers, please");
+  await reply.locator("button").click();
+  for (let i = 0; (await fakes.command("lastcw")).spoiler !== "film ending"; i++) {
+    assert.ok(i < 300, "the reply did not go out with the content warning");
+    await page.waitForTimeout(100);
+  }
 
   // The Mastodon API was called cross-origin, from the browser, with a CORS preflight.
   assert.ok(crossOrigin.includes("POST /api/v1/statuses"), crossOrigin.join(", "));

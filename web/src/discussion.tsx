@@ -88,8 +88,12 @@ function MessageItem({
           {i18n.date(m.date)}
         </time>
       </header>
-      {m.subject && <p class="subject">{m.subject}</p>}
-      {open ? <MessageBody core={core} message={m} /> : <p class="snippet">{m.snippet}</p>}
+      {m.subject && !m.contentWarning && <p class="subject">{m.subject}</p>}
+      {open ? (
+        <MessageBody core={core} message={m} />
+      ) : (
+        <p class="snippet">{m.contentWarning ? t.content.contentWarning(m.contentWarning) : m.snippet}</p>
+      )}
       <SecurityBadge security={m.security} />
       <PrivacyBadge index={v.privacy} />
       <div class="message-actions">

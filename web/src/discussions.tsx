@@ -209,7 +209,7 @@ function Item({ d, selected, onOpen }: { d: DiscussionItem; selected: boolean; o
           </time>
         </span>
         <span class="line2">
-          <span class="snippet">{d.subject ? `${d.subject} — ${d.snippet}` : d.snippet}</span>
+          <span class="snippet">{d.subject && d.snippet ? `${d.subject} — ${d.snippet}` : d.subject || d.snippet}</span>
           {d.unread > 0 && (
             <span class="badge" role="img" aria-label={t.list.unread(d.unread)}>
               {i18n.number(d.unread)}

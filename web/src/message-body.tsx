@@ -2,8 +2,9 @@
 // has an opaque origin and a strict policy of its own; remote images stay blocked until the
 // user allows them for this message (the core then gives back the HTML with its remote loads
 // and their hosts, which the frame's policy names); the attachments, downloaded through the
-// core.
-import { useEffect, useState } from "preact/hooks";
+// core, images shown with their description (alt text). A content warning hides the whole
+// content until the reader opens it; sensitive media stay hidden until asked for.
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { Attachment, BodyView, Message } from "./gen/api";
 import { useI18n } from "./i18n";
@@ -29,6 +30,7 @@ export function MessageBody({ core, message }: { core: CoreClient; message: Mess
   // Direct messages are a line or two: their text reads better than a framed page (the
   // formatted version stays one click away).
   const [asText, setAsText] = useState(message.network !== "email");
+  const [revealed, setRevealed] = useState(false);
   const [error, busy, run] = useAction();
   const load = () =>
     core
@@ -39,6 +41,19 @@ export function MessageBody({ core, message }: { core: CoreClient; message: Mess
     setBody(null);
     void load();
   }, [core, message.id]);
+  const warning = message.contentWarning;
+  if (warning && !revealed) {
+    return (
+      <div class="body content-warning" data-testid="content-warning" role="note">
+        <p>
+          <span aria-hidden="true">⚠</span> {t.content.contentWarning(warning)}
+        </p>
+        <button class="secondary" data-testid="show-content" aria-expanded="false" onClick={() => setRevealed(true)}>
+          {t.content.showContent}
+        </button>
+      </div>
+    );
+  }
   if (body === null) return <p class="muted">{t.content.bodyLoading}</p>;
   if (body === "missing") return <p class="muted">{message.snippet || t.content.bodyMissing}</p>;
   const facts = message.mail;
@@ -46,6 +61,14 @@ export function MessageBody({ core, message }: { core: CoreClient; message: Mess
   const html = body.html && !asText;
   return (
     <div class="body" data-testid="message-body">
+      {warning && (
+        <p class="content-warning" data-testid="content-warning-open">
+          <span aria-hidden="true">⚠</span> {t.content.contentWarning(warning)}{" "}
+          <button class="link" aria-expanded="true" onClick={() => setRevealed(false)}>
+            {t.content.hideContent}
+          </button>
+        </p>
+      )}
       {blocked && (
         <p class="remote-notice" data-testid="remote-blocked">
           {t.content.remoteBlocked(facts!.remoteBlocked!)} {(facts?.trackers ?? 0) > 0 && t.content.trackers(facts!.trackers!)}{" "}
@@ -98,36 +121,91 @@ export function MessageBody({ core, message }: { core: CoreClient; message: Mess
           {n}
         </p>
       ))}
-      {(body.attachments ?? []).length > 0 && <Attachments core={core} messageId={message.id} list={body.attachments!} />}
+      {(body.attachments ?? []).length > 0 && <Attachments core={core} message={message} list={body.attachments!} />}
     </div>
   );
 }
 
-function Attachments({ core, messageId, list }: { core: CoreClient; messageId: string; list: Attachment[] }) {
+function Attachments({ core, message, list }: { core: CoreClient; message: Message; list: Attachment[] }) {
   const i18n = useI18n();
   const { t } = i18n;
   const [error, busy, run] = useAction();
+  const [mediaShown, setMediaShown] = useState(!message.sensitive);
+  // Images opened in place: their object URLs, released when the message closes.
+  const [images, setImages] = useState<Record<string, string>>({});
+  const opened = useRef<string[]>([]);
+  useEffect(() => () => opened.current.forEach((u) => URL.revokeObjectURL(u)), []);
+  const fetch = (a: Attachment) => core.call("message.attachment", { messageId: message.id, attachmentId: a.id });
+  if (!mediaShown) {
+    return (
+      <section class="attachments sensitive" aria-label={t.content.attachments} data-testid="sensitive-media">
+        <p>
+          {t.content.sensitiveMedia}{" "}
+          <button class="secondary" data-testid="show-media" onClick={() => setMediaShown(true)}>
+            {t.content.showMedia}
+          </button>
+        </p>
+      </section>
+    );
+  }
   return (
     <section class="attachments" aria-label={t.content.attachments}>
       <ul>
         {list.map((a) => (
-          <li key={a.id} data-testid="attachment">
-            <button
-              class="secondary"
-              disabled={busy}
-              aria-label={t.content.download(a.name)}
-              onClick={() =>
-                run(async () => {
-                  const got = await core.call("message.attachment", { messageId, attachmentId: a.id });
-                  saveBlob(base64Bytes(got.data), got.name, got.contentType);
-                })
-              }
-            >
+          <li key={a.id} data-testid="attachment" data-unavailable={a.unavailable || undefined}>
+            {a.unavailable ? (
               <span class="att-name">{a.name}</span>
-            </button>{" "}
+            ) : (
+              <button
+                class="secondary"
+                disabled={busy}
+                aria-label={t.content.download(a.name)}
+                onClick={() =>
+                  run(async () => {
+                    const got = await fetch(a);
+                    saveBlob(base64Bytes(got.data), got.name, got.contentType);
+                  })
+                }
+              >
+                <span class="att-name">{a.name}</span>
+              </button>
+            )}{" "}
             <span class="muted">
-              {a.contentType} · {i18n.bytes(a.size)}
+              {a.contentType}
+              {a.size > 0 && ` · ${i18n.bytes(a.size)}`}
             </span>
+            {a.contentType.startsWith("image/") && !a.unavailable && !images[a.id] && (
+              <>
+                {" "}
+                <button
+                  class="secondary"
+                  data-testid="show-image"
+                  disabled={busy}
+                  onClick={() =>
+                    run(async () => {
+                      const got = await fetch(a);
+                      const url = URL.createObjectURL(new Blob([base64Bytes(got.data)], { type: got.contentType }));
+                      opened.current.push(url);
+                      setImages({ ...images, [a.id]: url });
+                    })
+                  }
+                >
+                  {t.content.showImage(a.name)}
+                </button>
+              </>
+            )}
+            {images[a.id] && <img class="att-image" data-testid="attachment-image" src={images[a.id]} alt={a.description || a.name} />}
+            {a.description && <p class="muted alt-text">{t.content.altText(a.description)}</p>}
+            {a.unavailable && (
+              <p class="muted" data-testid="attachment-unavailable">
+                {t.content.unavailable[a.unavailable] ?? a.unavailable}{" "}
+                {message.network === "x" && message.conversationId && (
+                  <a href={`https://x.com/messages/${encodeURIComponent(message.conversationId)}`} target="_blank" rel="noopener noreferrer">
+                    {t.content.openOnX}
+                  </a>
+                )}
+              </p>
+            )}
           </li>
         ))}
       </ul>

@@ -53,9 +53,15 @@ function OutboxItem({ core, e }: { core: CoreClient; e: OutboxEntry }) {
       <p class="muted">
         <time dateTime={e.updatedAt}>{i18n.date(e.updatedAt)}</time>
         {e.attempts > 0 && ` · ${t.content.outboxAttempts(e.attempts)}`}
-        {e.state === "queued" && e.attempts > 0 && e.nextAttempt && ` · ${t.content.outboxNext(i18n.date(e.nextAttempt))}`}
+        {e.state === "queued" && e.attempts > 0 && e.nextAttempt && !e.deferred && ` · ${t.content.outboxNext(i18n.date(e.nextAttempt))}`}
       </p>
-      {e.lastError && e.state !== "sent" && <p class="error">{e.lastError}</p>}
+      {e.state === "queued" && e.deferred && e.nextAttempt ? (
+        <p class="muted" data-testid="outbox-deferred">
+          {t.content.outboxDeferred(i18n.date(e.nextAttempt))}
+        </p>
+      ) : (
+        e.lastError && e.state !== "sent" && <p class="error">{e.lastError}</p>
+      )}
       {(e.state === "failed" || e.state === "queued") && (
         <div class="reply-actions">
           {e.state === "failed" && (

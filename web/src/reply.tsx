@@ -20,6 +20,10 @@ function ReplyForm({ core, parent }: { core: CoreClient; parent: Message }) {
   const i18n = useI18n();
   const { t } = i18n;
   const [text, setText] = useState("");
+  // A Mastodon reply keeps the content warning of the message it answers, as Mastodon's own
+  // client does; the user may change or remove it.
+  const [warning, setWarning] = useState(parent.contentWarning ?? "");
+  const mastodon = parent.network === "mastodon";
   const [all, setAll] = useState(false);
   const [queued, setQueued] = useState(false);
   const [error, busy, run] = useAction();
@@ -59,7 +63,13 @@ function ReplyForm({ core, parent }: { core: CoreClient; parent: Message }) {
         e.preventDefault();
         setQueued(false);
         void run(async () => {
-          await core.call("message.reply", { messageId: parent.id, text, all: email && all, encrypt: crypto.plan ? crypto.encrypt : undefined });
+          await core.call("message.reply", {
+            messageId: parent.id,
+            text,
+            all: email && all,
+            encrypt: crypto.plan ? crypto.encrypt : undefined,
+            contentWarning: mastodon ? warning : undefined,
+          });
           await core.call("drafts.delete", { id: draftId });
           setText("");
           setSealed(null);
@@ -67,6 +77,24 @@ function ReplyForm({ core, parent }: { core: CoreClient; parent: Message }) {
         });
       }}
     >
+      {mastodon && (
+        <>
+          <label for="reply-cw">{t.discussion.contentWarning}</label>
+          <input
+            id="reply-cw"
+            type="text"
+            data-testid="reply-cw"
+            value={warning}
+            onInput={(e) => setWarning(e.currentTarget.value)}
+            aria-describedby={parent.contentWarning ? "reply-cw-kept" : undefined}
+          />
+          {parent.contentWarning && (
+            <p id="reply-cw-kept" class="muted">
+              {t.discussion.contentWarningKept}
+            </p>
+          )}
+        </>
+      )}
       <label for="reply-text">{t.discussion.replyOn(i18n.network(parent.network))}</label>
       <textarea id="reply-text" rows={3} placeholder={t.discussion.replyPlaceholder} value={text} onInput={(e) => setText(e.currentTarget.value)} required />
       {email && <PlanLine {...crypto} />}

@@ -140,12 +140,19 @@ function Relay({ core, vault }: { core: CoreClient; vault: VaultStatus }) {
   );
 }
 
-/** AccountList shows each account with its connection health and first-sync progress. */
-export function AccountList({ accounts }: { accounts: AccountView[] }) {
+/** AccountList shows each account with its connection health and first-sync progress, what
+ * its network cannot give (X), and a "try now" for an account that waits. */
+export function AccountList({ core, accounts }: { core: CoreClient; accounts: AccountView[] }) {
   const i18n = useI18n();
   const { t } = i18n;
+  const [error, busy, run] = useAction();
   return (
     <ul class="accounts">
+      {error && (
+        <li class="error" role="alert">
+          {error}
+        </li>
+      )}
       {accounts.map((a) => (
         <li key={a.id} data-testid="account" data-network={a.network} data-state={a.health.state}>
           <span class={`net net-${a.network}`}>{i18n.network(a.network)}</span> <span class="addr">{a.label || a.address}</span>{" "}
@@ -164,6 +171,16 @@ export function AccountList({ accounts }: { accounts: AccountView[] }) {
             </span>
           )}
           {a.health.error && <p class="error">{healthText(i18n, a.health)}</p>}
+          {a.health.canRetry && (
+            <button class="secondary" data-testid="account-retry" disabled={busy} onClick={() => run(() => core.call("accounts.retry", { id: a.id }))}>
+              {t.setup.retryNow}
+            </button>
+          )}
+          {a.network === "x" && (
+            <p class="muted" data-testid="x-limits">
+              {t.setup.xLimits}
+            </p>
+          )}
         </li>
       ))}
     </ul>
@@ -182,7 +199,7 @@ function Accounts({ core, accounts }: { core: CoreClient; accounts: AccountView[
   return (
     <section class="card setup" data-testid="accounts" aria-labelledby="accounts-title">
       <h2 id="accounts-title">{t.setup.accountsTitle}</h2>
-      <AccountList accounts={accounts} />
+      <AccountList core={core} accounts={accounts} />
       {accounts.length === 0 && <DemoButton core={core} />}
       {adding ? (
         <AddAccount core={core} email={<AddEmail core={core} onDone={() => setAdding(false)} />} />

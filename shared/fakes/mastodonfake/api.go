@@ -1,6 +1,7 @@
 package mastodonfake
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -9,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rivo/uniseg"
 )
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
@@ -74,10 +77,21 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			s.serveCreateStatus(w, r, tok.accountID)
 		}
 	case len(parts) == 4 && parts[2] == "statuses":
-		if m == "DELETE" && need("write:statuses") {
-			s.serveDeleteStatus(w, tok.accountID, parts[3])
-		} else if m == "GET" && need("read:statuses") {
-			s.serveStatus(w, tok.accountID, parts[3])
+		switch m {
+		case "DELETE":
+			if need("write:statuses") {
+				s.serveDeleteStatus(w, tok.accountID, parts[3])
+			}
+		case "PUT":
+			if need("write:statuses") {
+				s.serveEditStatus(w, r, tok.accountID, parts[3])
+			}
+		case "GET":
+			if need("read:statuses") {
+				s.serveStatus(w, tok.accountID, parts[3])
+			}
+		default:
+			writeError(w, http.StatusNotFound, "Record not found")
 		}
 	case m == "GET" && len(parts) == 5 && parts[2] == "statuses" && parts[4] == "context":
 		if need("read:statuses") {
@@ -98,7 +112,7 @@ func (s *Server) serveInstance(w http.ResponseWriter, r *http.Request) {
 		"description": "A fake instance for tests.", "languages": []string{"en"},
 		"configuration": map[string]any{
 			"urls":     map[string]any{"streaming": stream, "status": nil},
-			"statuses": map[string]any{"max_characters": 500, "max_media_attachments": 4, "characters_reserved_per_url": 23},
+			"statuses": map[string]any{"max_characters": s.maxCharacters(), "max_media_attachments": 4, "characters_reserved_per_url": 23},
 			"accounts": map[string]any{"max_featured_tags": 10, "max_pinned_statuses": 5},
 		},
 		"registrations": map[string]any{"enabled": false, "approval_required": false, "message": nil},
@@ -234,24 +248,58 @@ func (s *Server) serveContext(w http.ResponseWriter, viewer, id string) {
 
 var mentionRE = regexp.MustCompile(`(?:^|\s)@([A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?)`)
 
+// mentionDomainRE matches a mention with its domain, to count it by its username.
+var mentionDomainRE = regexp.MustCompile(`(^|\s)@([A-Za-z0-9_]+)@[A-Za-z0-9.-]+`)
+
+// urlRE finds the links StatusLengthValidator counts as 23 characters.
+var urlRE = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// countableLength counts a status as Mastodon's StatusLengthValidator does: the content
+// warning and the text together, in grapheme clusters, each link as 23 characters and each
+// mention as its username only (@user@host counts as @user).
+func countableLength(spoiler, text string) int {
+	text = urlRE.ReplaceAllString(text, strings.Repeat("x", 23))
+	text = mentionDomainRE.ReplaceAllString(text, "$1@$2")
+	return uniseg.GraphemeClusterCount(spoiler + text)
+}
+
+func (s *Server) maxCharacters() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.MaxCharacters > 0 {
+		return s.MaxCharacters
+	}
+	return 500
+}
+
 // serveCreateStatus is POST /api/v1/statuses. An Idempotency-Key seen in the last hour for the
 // same account returns the status it created instead of posting again.
 func (s *Server) serveCreateStatus(w http.ResponseWriter, r *http.Request, author string) {
+	s.mu.Lock()
+	fail := s.failPosts > 0
+	if fail {
+		s.failPosts--
+	}
+	s.mu.Unlock()
+	if fail {
+		writeError(w, http.StatusServiceUnavailable, "Service Unavailable")
+		return
+	}
 	v := params(r)
 	text := v.Get("status")
 	if strings.TrimSpace(text) == "" && len(v["media_ids[]"]) == 0 {
 		writeError(w, http.StatusUnprocessableEntity, "Validation failed: Text can't be blank")
 		return
 	}
-	if len([]rune(text)) > 500 {
-		writeError(w, http.StatusUnprocessableEntity, "Validation failed: Text character limit of 500 exceeded")
+	if n := countableLength(v.Get("spoiler_text"), text); n > s.maxCharacters() {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("Validation failed: Text character limit of %d exceeded", s.maxCharacters()))
 		return
 	}
 	s.mu.Lock()
 	idemKey := ""
 	if k := r.Header.Get("Idempotency-Key"); k != "" {
 		idemKey = author + "\x00" + k
-		if e, ok := s.idem[idemKey]; ok && s.now().Sub(e.at) < time.Hour {
+		if e, ok := s.idem[idemKey]; ok && s.clock().Sub(e.at) < time.Hour {
 			st := s.statuses[e.statusID].Status
 			s.mu.Unlock()
 			writeJSON(w, http.StatusOK, st)
@@ -274,9 +322,10 @@ func (s *Server) serveCreateStatus(w http.ResponseWriter, r *http.Request, autho
 		writeError(w, http.StatusUnprocessableEntity, "This fake only stores direct statuses")
 		return
 	}
-	st := s.post(Post{Author: author, Text: strings.TrimSpace(body), To: to, InReplyTo: v.Get("in_reply_to_id"), SpoilerText: v.Get("spoiler_text")})
+	st := s.post(Post{Author: author, Text: strings.TrimSpace(body), To: to, InReplyTo: v.Get("in_reply_to_id"), SpoilerText: v.Get("spoiler_text"),
+		Sensitive: v.Get("sensitive") == "true"})
 	if idemKey != "" {
-		s.idem[idemKey] = idemEntry{statusID: st.ID, at: s.now()}
+		s.idem[idemKey] = idemEntry{statusID: st.ID, at: s.clock()}
 	}
 	stall := s.stalls > 0
 	wait := s.stallFor
@@ -294,14 +343,32 @@ func (s *Server) serveCreateStatus(w http.ResponseWriter, r *http.Request, autho
 	writeJSON(w, http.StatusOK, st.Status)
 }
 
+// serveEditStatus is PUT /api/v1/statuses/:id: the author replaces the text (its mentions
+// stay those of the status).
+func (s *Server) serveEditStatus(w http.ResponseWriter, r *http.Request, viewer, id string) {
+	text := mentionRE.ReplaceAllString(params(r).Get("status"), "")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.own(w, viewer, id); st != nil {
+		writeJSON(w, http.StatusOK, s.edit(st, strings.TrimSpace(text)))
+	}
+}
+
 func (s *Server) serveDeleteStatus(w http.ResponseWriter, viewer, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st := s.own(w, viewer, id); st != nil {
+		s.deleteStatus(st)
+		writeJSON(w, http.StatusOK, st.Status)
+	}
+}
+
+// own returns a status of the viewer's, or answers 404 and returns nil. Caller holds s.mu.
+func (s *Server) own(w http.ResponseWriter, viewer, id string) *stored {
 	st := s.visible(viewer, id)
 	if st == nil || st.authorID != viewer {
 		writeError(w, http.StatusNotFound, "Record not found")
-		return
+		return nil
 	}
-	s.deleteStatus(st)
-	writeJSON(w, http.StatusOK, st.Status)
+	return st
 }

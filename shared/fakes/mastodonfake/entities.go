@@ -94,3 +94,12 @@ type Context struct {
 	Ancestors   []Status `json:"ancestors"`
 	Descendants []Status `json:"descendants"`
 }
+
+// Notification is Mastodon's Notification entity (a mention, the only type the fake sends).
+type Notification struct {
+	ID        string  `json:"id"`
+	Type      string  `json:"type"`
+	CreatedAt string  `json:"created_at"`
+	Account   Account `json:"account"`
+	Status    Status  `json:"status"`
+}

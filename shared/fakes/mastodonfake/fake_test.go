@@ -112,3 +112,87 @@ func TestIdempotencyKeyAndRateLimit(t *testing.T) {
 		t.Fatalf("exhausted: %d %v", resp.StatusCode, resp.Header)
 	}
 }
+
+// events opens a stream and returns the names of the events it carries, as they come.
+func events(t *testing.T, s *mastodonfake.Server, token, stream string) <-chan string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.BaseURL+"/api/v1/streaming/"+stream, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%s stream: %v %v", stream, resp, err)
+	}
+	out := make(chan string, 64)
+	go func() {
+		defer resp.Body.Close()
+		buf := make([]byte, 64<<10)
+		var rest string
+		for {
+			n, err := resp.Body.Read(buf)
+			rest += string(buf[:n])
+			for {
+				line, more, ok := strings.Cut(rest, "\n")
+				if !ok {
+					break
+				}
+				rest = more
+				if name, ok := strings.CutPrefix(line, "event: "); ok {
+					out <- name
+				}
+			}
+			if err != nil {
+				close(out)
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// next returns the next event of a stream, or "" when none comes within a short while.
+func next(c <-chan string) string {
+	select {
+	case e := <-c:
+		return e
+	case <-time.After(200 * time.Millisecond):
+		return ""
+	}
+}
+
+// The streams carry what Mastodon 4.x sends for a direct status: a new one is a conversation
+// on direct and a mention notification on user; an edit is status.update on user (with
+// read:notifications) and nothing on direct; a deletion is delete on user, and a conversation
+// on direct only when the conversation keeps other statuses.
+func TestStreamsCarryWhatMastodonSends(t *testing.T) {
+	s := mastodonfake.Start(t, "fake.example")
+	s.Heartbeat = time.Hour
+	alice := s.AddLocal("alice", "Alice")
+	bob := s.AddRemote("bob", "remote.example", "Bob")
+	tok := s.Token(alice)
+	direct, user := events(t, s, tok, "direct"), events(t, s, tok, "user")
+	limited := events(t, s, s.Token(alice, "read:statuses"), "user")
+	for s.OpenStreams() != 3 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	first := s.Post(mastodonfake.Post{Author: bob, To: []string{alice}, Text: "one"})
+	second := s.Post(mastodonfake.Post{Author: bob, To: []string{alice}, Text: "two", InReplyTo: first.ID})
+	for _, c := range []struct {
+		got, want string
+	}{{next(direct), "conversation"}, {next(direct), "conversation"}, {next(user), "notification"}, {next(user), "notification"}, {next(limited), ""}} {
+		if c.got != c.want {
+			t.Fatalf("new statuses: %q, want %q", c.got, c.want)
+		}
+	}
+	s.Edit(first.ID, "one, edited")
+	if d, u, l := next(direct), next(user), next(limited); d != "" || u != "status.update" || l != "" {
+		t.Fatalf("an edit: direct %q, user %q, user without read:notifications %q", d, u, l)
+	}
+	s.Delete(second.ID)
+	if d, u, l := next(direct), next(user), next(limited); d != "conversation" || u != "delete" || l != "delete" {
+		t.Fatalf("a deletion: direct %q, user %q, limited %q", d, u, l)
+	}
+	s.Delete(first.ID) // the last status: the conversation goes, silently on direct
+	if d, u := next(direct), next(user); d != "" || u != "delete" {
+		t.Fatalf("the last deletion: direct %q, user %q", d, u)
+	}
+}

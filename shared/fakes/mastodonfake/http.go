@@ -201,7 +201,7 @@ func (s *Server) SetRateLimit(limit int, window time.Duration) {
 // answers 429 (returning false) when the budget is spent.
 func (s *Server) throttle(w http.ResponseWriter, key string) bool {
 	s.mu.Lock()
-	now := s.now()
+	now := s.clock()
 	b := s.buckets[key]
 	if b == nil || !now.Before(b.reset) {
 		b = &bucket{reset: now.Add(s.rate.window)}

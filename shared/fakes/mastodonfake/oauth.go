@@ -76,7 +76,7 @@ func (s *Server) serveWellKnown(w http.ResponseWriter, r *http.Request) {
 			"token_endpoint":                        s.BaseURL + "/oauth/token",
 			"app_registration_endpoint":             s.BaseURL + "/api/v1/apps",
 			"revocation_endpoint":                   s.BaseURL + "/oauth/revoke",
-			"scopes_supported":                      []string{"read", "write", "push", "profile", "read:accounts", "read:search", "read:statuses", "write:conversations", "write:media", "write:statuses"},
+			"scopes_supported":                      []string{"read", "write", "push", "profile", "read:accounts", "read:notifications", "read:search", "read:statuses", "write:conversations", "write:media", "write:statuses"},
 			"response_types_supported":              []string{"code"},
 			"response_modes_supported":              []string{"query", "fragment", "form_post"},
 			"code_challenge_methods_supported":      []string{"S256"},

@@ -1,13 +1,18 @@
 // Package mastodonfake is an in-memory Mastodon server for tests and the demo sandbox. It
 // follows the documented client API field by field (notes/protocols.md §1): app registration,
 // OAuth with PKCE (S256) and state, WebFinger, verify_credentials, instance v2, account lookup,
-// conversations with Link-header pagination on last_status_id, statuses with Idempotency-Key,
-// thread context, mark read, the SSE direct stream with heartbeats, rate-limit headers with 429,
-// and CORS headers exactly as Mastodon's Rack::Cors and streaming server send them.
+// conversations (one per thread and participants) with Link-header pagination on
+// last_status_id, statuses with Idempotency-Key and the length limit counted as Mastodon does,
+// edits (PUT), deletions, thread context, mark read, the SSE direct, user and user/notification
+// streams with heartbeats carrying the events Mastodon 4.x sends on each (seed.go), rate-limit
+// headers with 429, and CORS headers exactly as Mastodon's Rack::Cors and streaming server send
+// them.
 //
-// Tests seed it (AddLocal, AddRemote, Post, Edit, Delete), push stream events by posting, drop
-// streams (DropStreams), exhaust rate limits (SetRateLimit) and lose responses (StallPosts).
-// It builds natively and has no dependency outside the standard library.
+// Tests seed it (AddLocal, AddRemote, Follow, Post, Edit, Delete), push stream events by
+// posting, drop streams (DropStreams), exhaust rate limits (SetRateLimit), fail or lose
+// responses (FailPosts, StallPosts) and move its clock (Advance).
+// It builds natively; its one dependency outside the standard library counts grapheme clusters
+// as Mastodon counts a status's length.
 package mastodonfake
 
 import (
@@ -29,6 +34,9 @@ type Server struct {
 	Legacy bool
 	// Heartbeat is the interval of ":thump" comments on streams (Mastodon: 15 s).
 	Heartbeat time.Duration
+	// MaxCharacters is the status length limit (configuration.statuses.max_characters; 0:
+	// Mastodon's default, 500). Set it before serving.
+	MaxCharacters int
 
 	mu        sync.Mutex
 	now       func() time.Time
@@ -41,11 +49,14 @@ type Server struct {
 	codes     map[string]*grant
 	idem      map[string]idemEntry
 	streams   map[string]map[*stream]bool // by viewer account id
+	follows   map[string]map[string]bool  // follower → followed
 	signedIn  string                      // the account /oauth/authorize approves for
 	rate      rateLimit
 	buckets   map[string]*bucket
 	stalls    int
 	stallFor  time.Duration
+	failPosts int
+	offset    time.Duration // added to the clock by Advance
 	requests  map[string]int
 	lastForms map[string]http.Header
 }
@@ -59,6 +70,7 @@ type stored struct {
 
 type conv struct {
 	id      string
+	key     string   // its participants, the key in Server.convs
 	others  []string // account ids, sorted
 	unread  bool
 	lastID  string
@@ -93,6 +105,7 @@ func New(baseURL, domain string) *Server {
 		codes:     map[string]*grant{},
 		idem:      map[string]idemEntry{},
 		streams:   map[string]map[*stream]bool{},
+		follows:   map[string]map[string]bool{},
 		rate:      rateLimit{limit: 300, window: 5 * time.Minute},
 		buckets:   map[string]*bucket{},
 		requests:  map[string]int{},
@@ -152,6 +165,24 @@ func (s *Server) StallPosts(n int, d time.Duration) {
 	s.stalls, s.stallFor = n, d
 }
 
+// FailPosts makes the next n status creations fail with 503 before anything is created, as
+// an overloaded instance (or its proxy) answers.
+func (s *Server) FailPosts(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failPosts = n
+}
+
+// Advance moves the instance's clock forward (timestamps, rate-limit windows, the hour an
+// Idempotency-Key is remembered).
+func (s *Server) Advance(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.offset += d
+}
+
+func (s *Server) clock() time.Time { return s.now().Add(s.offset) }
+
 // StatusesBy returns the live statuses of an account, oldest first.
 func (s *Server) StatusesBy(accountID string) []Status {
 	s.mu.Lock()
@@ -175,7 +206,7 @@ func idLess(a, b string) bool {
 }
 
 func (s *Server) timestamp() string {
-	return s.now().UTC().Format("2006-01-02T15:04:05.000Z")
+	return s.clock().UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
 // Revoke invalidates an access token (as POST /oauth/revoke or the user's settings would).

@@ -7,14 +7,23 @@ import (
 	"time"
 )
 
+// Channels of a viewer's events (Mastodon's Redis channels): timeline:direct:<id>,
+// timeline:<id> and timeline:<id>:notifications.
+const (
+	chDirect        = "direct"
+	chHome          = "home"
+	chNotifications = "notifications"
+)
+
 type stream struct {
-	events chan string // ready-to-write SSE frames
-	drop   chan struct{}
+	channels map[string]bool
+	events   chan string // ready-to-write SSE frames
+	drop     chan struct{}
 }
 
-// push queues an event for every open direct stream of the viewer. Caller holds s.mu. A stream
-// too slow to keep up loses the event, as a real server's would be cut.
-func (s *Server) push(viewer, event, data string) {
+// push queues an event for every open stream of the viewer that carries the channel. Caller
+// holds s.mu. A stream too slow to keep up loses the event, as a real server's would be cut.
+func (s *Server) push(viewer, channel, event, data string) {
 	var b strings.Builder
 	b.WriteString("event: " + event + "\n")
 	for _, line := range strings.Split(data, "\n") {
@@ -22,6 +31,9 @@ func (s *Server) push(viewer, event, data string) {
 	}
 	b.WriteString("\n")
 	for st := range s.streams[viewer] {
+		if !st.channels[channel] {
+			continue
+		}
 		select {
 		case st.events <- b.String():
 		default:
@@ -42,7 +54,7 @@ func (s *Server) DropStreams() {
 	}
 }
 
-// OpenStreams returns how many direct streams are connected.
+// OpenStreams returns how many streams are connected.
 func (s *Server) OpenStreams() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -53,26 +65,42 @@ func (s *Server) OpenStreams() int {
 	return n
 }
 
-// serveStreaming serves GET /api/v1/streaming/direct (SSE) and /api/v1/streaming/health.
+// serveStreaming serves the SSE streams GET /api/v1/streaming/direct, /user and
+// /user/notification, and /api/v1/streaming/health. As streaming/index.js: direct and user need
+// read or read:statuses, user/notification read or read:notifications, and the user stream
+// carries the notifications channel only for a token with read or read:notifications.
 func (s *Server) serveStreaming(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/api/v1/streaming/health" {
 		w.Write([]byte("OK"))
 		return
 	}
-	if r.URL.Path != "/api/v1/streaming/direct" || r.Method != http.MethodGet {
+	var channels map[string]bool
+	need := "read:statuses"
+	tok := s.bearer(r, true)
+	switch r.URL.Path {
+	case "/api/v1/streaming/direct":
+		channels = map[string]bool{chDirect: true}
+	case "/api/v1/streaming/user":
+		channels = map[string]bool{chHome: true}
+		if tok != nil && hasScope(tok.scopes, "read:notifications") {
+			channels[chNotifications] = true
+		}
+	case "/api/v1/streaming/user/notification":
+		channels, need = map[string]bool{chNotifications: true}, "read:notifications"
+	}
+	if channels == nil || r.Method != http.MethodGet {
 		writeError(w, http.StatusNotFound, "Unknown stream type")
 		return
 	}
-	tok := s.bearer(r, true)
 	if tok == nil || tok.accountID == "" {
 		writeError(w, http.StatusUnauthorized, "Missing access token")
 		return
 	}
-	if !hasScope(tok.scopes, "read:statuses") {
+	if !hasScope(tok.scopes, need) {
 		writeError(w, http.StatusUnauthorized, "Access token does not have the required scopes")
 		return
 	}
-	st := &stream{events: make(chan string, 64), drop: make(chan struct{})}
+	st := &stream{channels: channels, events: make(chan string, 64), drop: make(chan struct{})}
 	s.mu.Lock()
 	if s.streams[tok.accountID] == nil {
 		s.streams[tok.accountID] = map[*stream]bool{}

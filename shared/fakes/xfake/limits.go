@@ -34,11 +34,19 @@ func (s *Server) allow(w http.ResponseWriter, key string) bool {
 	return ok
 }
 
-// ExhaustRateLimit spends the current window of every endpoint for a user.
-func (s *Server) ExhaustRateLimit(userID string) {
+// Endpoints are the rate-limit buckets the fake keeps per user.
+var Endpoints = []string{"GET /2/dm_events", "GET /2/dm_conversations/with/:id/dm_events", "GET /2/dm_conversations/:id/dm_events",
+	"POST send", "GET /2/users/me", "GET /2/users/by/username/:username", "GET /2/users", "GET /2/users/:id"}
+
+// ExhaustRateLimit spends the current window of the given endpoints for a user (all of
+// Endpoints when none is given).
+func (s *Server) ExhaustRateLimit(userID string, endpoints ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, ep := range []string{"GET /2/dm_events", "POST send", "GET /2/users", "GET /2/users/:id"} {
+	if len(endpoints) == 0 {
+		endpoints = Endpoints
+	}
+	for _, ep := range endpoints {
 		s.limits[userID+" "+ep] = &window{reset: s.now().Add(s.opt.Window), used: s.opt.RateLimit}
 	}
 }

@@ -82,6 +82,15 @@ func (e *SentCopyError) Error() string {
 }
 func (e *SentCopyError) Unwrap() error { return e.Err }
 
+// Deferral is an error by which a Handler says that nothing went out and when to try again:
+// the network's rate limit is spent until ResumeAt (the Mastodon and X connectors' rate-limit
+// errors are Deferrals). The item waits until then without the attempt counting, and the
+// outbox shows that time as its next attempt.
+type Deferral interface {
+	error
+	ResumeAt() time.Time
+}
+
 // Event tells the app what happened to an item.
 type Event struct {
 	Item    repo.OutboxItem
@@ -225,6 +234,13 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (sent int, err error) {
 		if ctx.Err() != nil {
 			break // stopped: the item stays Sending and is checked next time
 		}
+		if at, ok := resumeAt(serr); ok {
+			if err := d.Repo.Defer(ctx, it.ID, serr, at); err != nil {
+				return sent, errors.Join(rerr, err)
+			}
+			d.notify(Event{Item: *it, Err: serr, RetryAt: at})
+			continue
+		}
 		var perm *smtpsend.PermanentError
 		max := d.MaxAttempts
 		if max <= 0 {
@@ -242,6 +258,15 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (sent int, err error) {
 		d.notify(Event{Item: *it, Err: serr, RetryAt: retryAt})
 	}
 	return sent, rerr
+}
+
+// resumeAt returns when a deferred send may be tried again, if err is a Deferral.
+func resumeAt(err error) (time.Time, bool) {
+	var d Deferral
+	if errors.As(err, &d) && !d.ResumeAt().IsZero() {
+		return d.ResumeAt(), true
+	}
+	return time.Time{}, false
 }
 
 // nextDue returns when the next queued item is due (zero if none).

@@ -43,9 +43,12 @@ type OutboxItem struct {
 	NextAttempt  time.Time   `json:"nextAttempt"`
 	ClaimedUntil time.Time   `json:"claimedUntil,omitzero"`
 	LastError    string      `json:"lastError,omitempty"`
-	RemoteID     string      `json:"remoteId,omitempty"` // the network's id once sent
-	CreatedAt    time.Time   `json:"createdAt"`
-	UpdatedAt    time.Time   `json:"updatedAt"`
+	// Deferred says the last attempt was put off by the network (its rate limit is spent until
+	// NextAttempt): nothing was sent and the attempt did not count.
+	Deferred  bool      `json:"deferred,omitempty"`
+	RemoteID  string    `json:"remoteId,omitempty"` // the network's id once sent
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // ErrNotClaimed is returned when acknowledging or failing an item that is not Sending.
@@ -133,6 +136,7 @@ func (r *Repo) settle(ctx context.Context, id string, fn func(*OutboxItem)) erro
 		if it.State != Sending {
 			return fmt.Errorf("%w (%s is %s)", ErrNotClaimed, id, it.State)
 		}
+		it.Deferred = false
 		fn(&it)
 		it.ClaimedUntil = time.Time{}
 		return tx.putOutbox(&it)
@@ -151,6 +155,16 @@ func (r *Repo) Ack(ctx context.Context, id, remoteID string) error {
 func (r *Repo) Release(ctx context.Context, id string, retryAt time.Time) error {
 	return r.settle(ctx, id, func(it *OutboxItem) {
 		it.State, it.NextAttempt, it.Attempts = Queued, retryAt, max(it.Attempts-1, 0)
+	})
+}
+
+// Defer gives a claimed item back unsent, due again at retryAt, without counting the attempt:
+// the network put it off (its rate limit is spent until retryAt). cause stays as LastError so
+// the user sees why it waits.
+func (r *Repo) Defer(ctx context.Context, id string, cause error, retryAt time.Time) error {
+	return r.settle(ctx, id, func(it *OutboxItem) {
+		it.State, it.NextAttempt, it.Attempts = Queued, retryAt, max(it.Attempts-1, 0)
+		it.LastError, it.Deferred = cause.Error(), true
 	})
 }
 
@@ -216,6 +230,29 @@ func (r *Repo) OutboxItem(ctx context.Context, id string) (it OutboxItem, err er
 // OutboxList pages through the items in a state, last changed first.
 func (r *Repo) OutboxList(ctx context.Context, state OutboxState, p Page) ([]OutboxItem, string, error) {
 	return page[OutboxItem](ctx, r, Outbox, "state", store.Tuple(string(state)), p)
+}
+
+// SentRemoteIDs returns the network ids the account's sent items were acknowledged with,
+// except the item except's: a sender looking for a message it may have sent already must not
+// take another item's for it.
+func (r *Repo) SentRemoteIDs(ctx context.Context, accountID, except string) (map[string]bool, error) {
+	ids := map[string]bool{}
+	p := Page{Limit: 200}
+	for {
+		items, next, err := r.OutboxList(ctx, Sent, p)
+		if err != nil {
+			return ids, err
+		}
+		for _, it := range items {
+			if it.AccountID == accountID && it.ID != except && it.RemoteID != "" {
+				ids[it.RemoteID] = true
+			}
+		}
+		if next == "" {
+			return ids, nil
+		}
+		p.After = next
+	}
 }
 
 // ErrOutboxBusy is returned when cancelling an item that is being sent or was sent.

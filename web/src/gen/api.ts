@@ -8,6 +8,11 @@ export interface AccountHealth {
   code?: string;
   params?: Record<string, string>;
   retryAt?: string;
+  canRetry?: boolean;
+}
+
+export interface AccountRef {
+  id: string;
 }
 
 export interface AccountView {
@@ -45,6 +50,8 @@ export interface Attachment {
   contentType: string;
   size: number;
   fetched?: boolean;
+  description?: string;
+  unavailable?: string;
 }
 
 export interface AttachmentData {
@@ -405,6 +412,8 @@ export interface Message {
   mail?: MailFacts | null;
   receivedAt: string;
   editedAt?: string;
+  contentWarning?: string;
+  sensitive?: boolean;
 }
 
 export interface MessageBodyParams {
@@ -438,6 +447,7 @@ export interface OutboxEntry {
   lastError?: string;
   createdAt: string;
   updatedAt: string;
+  deferred?: boolean;
 }
 
 export interface OutboxRef {
@@ -517,6 +527,7 @@ export interface ReplyParams {
   text: string;
   all?: boolean;
   encrypt?: boolean | null;
+  contentWarning?: string | null;
 }
 
 export interface ReplyResult {
@@ -722,6 +733,7 @@ export interface Methods {
   "contacts.accept": { params: SuggestionRef; result: ContactRef };
   "contacts.dismiss": { params: SuggestionRef; result: Empty };
   "contacts.merge": { params: MergeParams; result: ContactRef };
+  "accounts.retry": { params: AccountRef; result: Empty };
 }
 
 /** Live queries: name → arguments and each pushed result. */
@@ -752,4 +764,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "accounts.retry"] as const;

@@ -7,6 +7,7 @@ export type Params = Record<string, string> | undefined;
  * identity, all of them, and the fact it rests on (a URL, a fingerprint). */
 export type EvidenceWords = { a: string; b: string; all: string; value: string };
 const p = (params: Params, name: string) => params?.[name] ?? "";
+const retryAt = (params: Params) => (p(params, "at") ? ` Caliopen tries again at ${p(params, "at")}.` : "");
 
 export const en = {
   langName: "English",
@@ -86,6 +87,8 @@ export const en = {
     noReplyTarget: "There is no message to reply to here.",
     replyOn: (network: string) => `Reply on ${network}`,
     replyTo: "Reply",
+    contentWarning: "Content warning (optional: your reply stays hidden behind it until opened)",
+    contentWarningKept: "Kept from the message you answer; empty it to reply without one.",
   },
   setup: {
     strength: ["too short", "weak", "fair", "good", "strong"] as string[],
@@ -150,6 +153,9 @@ export const en = {
     },
     progress: (folder: string, done: string, total: string) => `${folder}: ${done}/${total}`,
     progressLabel: (folder: string) => `Sync of ${folder}`,
+    retryNow: "Try now",
+    xLimits:
+      "X gives only the last 30 days of direct messages, and X's encrypted chats (XChat) are not reachable by any public API: conversations moved there do not appear here.",
   },
   settings: {
     title: "Settings",
@@ -190,6 +196,19 @@ export const en = {
     attachments: "Attachments",
     download: (name: string) => `Download ${name}`,
     downloading: "Downloading…",
+    // A Mastodon content warning, sensitive media, alt text; media that cannot be fetched.
+    contentWarning: (cw: string) => `Content warning: ${cw}`,
+    showContent: "Show the content",
+    hideContent: "Hide the content",
+    sensitiveMedia: "Sensitive media: hidden until you choose to see it.",
+    showMedia: "Show the media",
+    altText: (text: string) => `Description: ${text}`,
+    showImage: (name: string) => `Show ${name}`,
+    unavailable: {
+      "x-oauth1-only":
+        "Not available here: X gives the media of direct messages only to apps signed in with OAuth 1.0a, and Caliopen signs in to X with OAuth 2.0. Open the conversation on X to see it.",
+    } as Record<string, string>,
+    openOnX: "Open the conversation on X",
     // Writing a new message.
     compose: "New message",
     composeTitle: "New message",
@@ -240,6 +259,7 @@ export const en = {
     outboxEncrypted: "Encrypted",
     outboxAttempts: (n: number) => (n === 1 ? "1 attempt" : `${n} attempts`),
     outboxNext: (when: string) => `next try ${when}`,
+    outboxDeferred: (when: string) => `The network's rate limit is reached: next try ${when} (not counted as a failed try).`,
     states: { queued: "Waiting", sending: "Sending", sent: "Sent", failed: "Failed", elsewhere: "Sent by another device" } as Record<string, string>,
     retry: "Retry",
     cancel: "Cancel",
@@ -338,6 +358,10 @@ export const en = {
     too_large: () => "These attachments are too large to send (25 MB in all).",
     outbox_busy: () => "This message is being sent or was sent.",
     outbox_sent_elsewhere: () => "Another of your devices is sending this message: it can no longer be cancelled.",
+    too_long: (params: Params) =>
+      `This message counts ${p(params, "length")} characters; ${p(params, "instance")} accepts ${p(params, "max")} at most (links count 23, mentions their name only).`,
+    attachment_unavailable: () =>
+      "This attachment cannot be downloaded here: X gives the media of direct messages only to apps signed in with OAuth 1.0a. Open the conversation on X to see it.",
     no_suggestion: () => "This suggestion was already answered (here or on another device).",
     no_contact: () => "This contact changed meanwhile (merged, split, or changed on another device).",
   },
@@ -359,7 +383,7 @@ export const en = {
     xWhy:
       "X only lets third-party apps read and send direct messages through its paid API, and it bills the developer app that makes the calls. Caliopen has no server that could hold a shared app for you, so you create your own app at developer.x.com (type “Native App” or “Single page App”: a public client, without a secret), give it the callback address below, and paste its client id here. Your tokens stay sealed in this device's vault; X's API is reached through your relay, encrypted end to end.",
     xPricing:
-      "X charges your developer account per use: reading a direct message costs $0.010 per event returned, sending one $0.015, reading a profile $0.010 (X counts the same resource once per UTC day). Caliopen polls at most once a minute and stops at the messages it already has, so a quiet inbox costs little. Prices are X's and may change.",
+      "X charges your developer account per use: reading a direct message costs $0.010 per event returned, sending one $0.015, reading a profile $0.010 (X counts the same resource once per UTC day). Caliopen polls at most once a minute, reads 5 events when nothing is new and stops at the messages it already has, so a quiet inbox costs about 5 events ($0.05) a day; a first sync reads the last 30 days once. Prices are X's and may change.",
     x30Days: "X's API only returns the last 30 days of direct messages: older conversations cannot be imported.",
     xChat:
       "X's newer encrypted chats (XChat) are not reachable by any public API: conversations moved to XChat do not appear here. Only the classic direct messages do, and X can read those.",
@@ -487,11 +511,13 @@ export const en = {
     "poll-failed": (params: Params) => `The last check failed: ${p(params, "detail")}`,
     "rate-limited": (params: Params) => `The rate limit is reached; syncing resumes at ${p(params, "at")}.`,
     "sign-in-again": () => "The sign-in to X has expired: sign in to X again.",
-    "x-no-credits": () => "X refused access: your developer account has no credits left for the API. Add credits in X's developer portal.",
-    "x-no-dm-access": () =>
-      "X refused access: your developer app lacks DM access (it must belong to a Project with API access that covers direct messages).",
-    "x-no-dm-scope": () => "X refused access: the sign-in did not grant DM permissions. Sign in again and allow direct messages.",
-    "x-other-refusal": (params: Params) => `X refused access: ${p(params, "detail")}`,
+    "x-no-credits": (params: Params) =>
+      `X refused access: your developer account has no credits left for the API. Add credits in X's developer portal.${retryAt(params)}`,
+    "x-no-dm-access": (params: Params) =>
+      `X refused access: your developer app lacks DM access (it must belong to a Project with API access that covers direct messages).${retryAt(params)}`,
+    "x-no-dm-scope": (params: Params) =>
+      `X refused access: the sign-in did not grant DM permissions. Sign in again and allow direct messages.${retryAt(params)}`,
+    "x-other-refusal": (params: Params) => `X refused access: ${p(params, "detail")}${retryAt(params)}`,
   },
   flowErrors: {
     // Core error codes of the sign-ins, keys, sync, the demo and the core's status (wasm/app):

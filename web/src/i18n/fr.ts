@@ -3,6 +3,7 @@ import type { Messages, Params } from "./en";
 import { privacyNotesFr } from "./privacy-fr";
 
 const p = (params: Params, name: string) => params?.[name] ?? "";
+const retryAt = (params: Params) => (p(params, "at") ? ` Caliopen réessaie à ${p(params, "at")}.` : "");
 const plural = (n: number, one: string, many: string) => (n <= 1 ? one : many);
 
 export const fr: Messages = {
@@ -83,6 +84,8 @@ export const fr: Messages = {
     queued: "Votre réponse attend dans la boîte d’envoi ; elle partira dès que le compte sera connecté.",
     replyOn: (network) => `Répondre sur ${network}`,
     replyTo: "Répondre",
+    contentWarning: "Avertissement (facultatif : votre réponse reste masquée derrière lui jusqu’à ce qu’on l’ouvre)",
+    contentWarningKept: "Repris du message auquel vous répondez ; videz-le pour répondre sans.",
     noReplyTarget: "Il n’y a pas de message auquel répondre ici.",
   },
   setup: {
@@ -148,6 +151,9 @@ export const fr: Messages = {
     },
     progress: (folder, done, total) => `${folder} : ${done}/${total}`,
     progressLabel: (folder) => `Synchronisation de ${folder}`,
+    retryNow: "Réessayer maintenant",
+    xLimits:
+      "X ne donne que les 30 derniers jours de messages privés, et ses discussions chiffrées (XChat) ne sont accessibles par aucune API publique : les conversations passées sur XChat n’apparaissent pas ici.",
   },
   settings: {
     title: "Réglages",
@@ -191,6 +197,18 @@ export const fr: Messages = {
     attachments: "Pièces jointes",
     download: (name) => `Télécharger ${name}`,
     downloading: "Téléchargement…",
+    contentWarning: (cw) => `Avertissement : ${cw}`,
+    showContent: "Afficher le contenu",
+    hideContent: "Masquer le contenu",
+    sensitiveMedia: "Médias sensibles : masqués jusqu’à ce que vous choisissiez de les voir.",
+    showMedia: "Afficher les médias",
+    altText: (text) => `Description : ${text}`,
+    showImage: (name) => `Afficher ${name}`,
+    unavailable: {
+      "x-oauth1-only":
+        "Indisponible ici : X ne donne les médias des messages privés qu’aux applications connectées par OAuth 1.0a, et Caliopen se connecte à X par OAuth 2.0. Ouvrez la conversation sur X pour le voir.",
+    },
+    openOnX: "Ouvrir la conversation sur X",
     compose: "Nouveau message",
     composeTitle: "Nouveau message",
     to: "À",
@@ -240,6 +258,7 @@ export const fr: Messages = {
     outboxEncrypted: "Chiffré",
     outboxAttempts: (n) => plural(n, `${n} tentative`, `${n} tentatives`),
     outboxNext: (when) => `prochain essai ${when}`,
+    outboxDeferred: (when) => `La limite de requêtes du réseau est atteinte : prochain essai ${when} (non compté comme un échec).`,
     states: { queued: "En attente", sending: "Envoi en cours", sent: "Envoyé", failed: "Échec", elsewhere: "Envoyé par un autre appareil" },
     retry: "Réessayer",
     cancel: "Annuler",
@@ -331,6 +350,10 @@ export const fr: Messages = {
     too_large: () => "Ces pièces jointes sont trop lourdes pour être envoyées (25 Mo en tout).",
     outbox_busy: () => "Ce message est en cours d’envoi ou a été envoyé.",
     outbox_sent_elsewhere: () => "Un autre de vos appareils envoie ce message : il ne peut plus être annulé.",
+    too_long: (params) =>
+      `Ce message compte ${p(params, "length")} caractères ; ${p(params, "instance")} en accepte ${p(params, "max")} au plus (un lien compte pour 23, une mention pour son seul nom).`,
+    attachment_unavailable: () =>
+      "Cette pièce jointe ne peut pas être téléchargée ici : X ne donne les médias des messages privés qu’aux applications connectées par OAuth 1.0a. Ouvrez la conversation sur X pour la voir.",
     no_suggestion: () => "Cette suggestion a déjà reçu une réponse (ici ou sur un autre appareil).",
     no_contact: () => "Ce contact a changé entre-temps (fusionné, séparé, ou modifié sur un autre appareil).",
   },
@@ -349,7 +372,7 @@ export const fr: Messages = {
     xWhy:
       "X ne laisse les applications tierces lire et envoyer des messages privés que par son API payante, et facture l’application de développeur qui fait les appels. Caliopen n’a pas de serveur qui pourrait détenir une application partagée pour vous : vous créez donc votre propre application sur developer.x.com (type « Native App » ou « Single page App » : un client public, sans secret), vous lui donnez l’adresse de retour ci-dessous, et vous collez ici son identifiant client. Vos jetons restent scellés dans le coffre de cet appareil ; l’API de X est jointe par votre relais, chiffrée de bout en bout.",
     xPricing:
-      "X facture votre compte de développeur à l’usage : lire un message privé coûte 0,010 $ par événement renvoyé, en envoyer un 0,015 $, lire un profil 0,010 $ (X ne compte une même ressource qu’une fois par jour UTC). Caliopen interroge au plus une fois par minute et s’arrête aux messages qu’il a déjà : une boîte calme coûte peu. Ces prix sont ceux de X et peuvent changer.",
+      "X facture votre compte de développeur à l’usage : lire un message privé coûte 0,010 $ par événement renvoyé, en envoyer un 0,015 $, lire un profil 0,010 $ (X ne compte une même ressource qu’une fois par jour UTC). Caliopen interroge au plus une fois par minute, lit 5 événements quand rien n’est nouveau et s’arrête aux messages qu’il a déjà : une boîte calme coûte environ 5 événements (0,05 $) par jour ; une première synchronisation lit une fois les 30 derniers jours. Ces prix sont ceux de X et peuvent changer.",
     x30Days: "L’API de X ne renvoie que les 30 derniers jours de messages privés : les conversations plus anciennes ne peuvent pas être importées.",
     xChat:
       "Les nouvelles discussions chiffrées de X (XChat) ne sont accessibles par aucune API publique : les conversations passées sur XChat n’apparaissent pas ici. Seuls les messages privés classiques y figurent, et X peut les lire.",
@@ -477,13 +500,13 @@ export const fr: Messages = {
     "poll-failed": (params) => `La dernière vérification a échoué : ${p(params, "detail")}`,
     "rate-limited": (params) => `La limite de requêtes est atteinte ; la synchronisation reprend à ${p(params, "at")}.`,
     "sign-in-again": () => "La connexion à X a expiré : reconnectez-vous à X.",
-    "x-no-credits": () =>
-      "X a refusé l’accès : votre compte de développeur n’a plus de crédits pour l’API. Ajoutez-en dans le portail développeur de X.",
-    "x-no-dm-access": () =>
-      "X a refusé l’accès : votre application de développeur n’a pas accès aux messages privés (elle doit appartenir à un projet dont l’accès à l’API couvre les messages privés).",
-    "x-no-dm-scope": () =>
-      "X a refusé l’accès : la connexion n’a pas accordé les droits sur les messages privés. Reconnectez-vous et autorisez les messages privés.",
-    "x-other-refusal": (params) => `X a refusé l’accès : ${p(params, "detail")}`,
+    "x-no-credits": (params) =>
+      `X a refusé l’accès : votre compte de développeur n’a plus de crédits pour l’API. Ajoutez-en dans le portail développeur de X.${retryAt(params)}`,
+    "x-no-dm-access": (params) =>
+      `X a refusé l’accès : votre application de développeur n’a pas accès aux messages privés (elle doit appartenir à un projet dont l’accès à l’API couvre les messages privés).${retryAt(params)}`,
+    "x-no-dm-scope": (params) =>
+      `X a refusé l’accès : la connexion n’a pas accordé les droits sur les messages privés. Reconnectez-vous et autorisez les messages privés.${retryAt(params)}`,
+    "x-other-refusal": (params) => `X a refusé l’accès : ${p(params, "detail")}${retryAt(params)}`,
   },
   flowErrors: {
     relay_url_invalid: (params) => `L’adresse du relais n’est pas valide (${p(params, "detail")}).`,

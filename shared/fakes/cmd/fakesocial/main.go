@@ -5,6 +5,9 @@
 // then reads commands on stdin, one a line, and answers each with one JSON line:
 //
 //	post <text>   Bob sends Alice a Mastodon direct message (pushed on the stream)
+//	cw <warning>|<text>
+//	              the same behind a content warning, with a sensitive image and its alt text
+//	lastcw        the content warning of the last status Alice posted: {"spoiler": "..."}
 //	sent          counts what Alice sent: {"mastodon": n, "x": n}
 //	cors          how the browser called the instance: the Origin of the last status posted
 //	              and the preflights (OPTIONS) before posting
@@ -66,6 +69,10 @@ func main() {
 	xf.AddUser(xfake.User{ID: "1002", Name: "Bob", Username: "bob_t", URL: "https://bob.example.org"})
 	conv := xfake.OneToOneID("1001", "1002")
 	xf.AddEvent(xfake.Event{Text: "hello from X", ConversationID: conv, SenderID: "1002", CreatedAt: time.Now().Add(-time.Hour)})
+	// A photo X serves only to OAuth 1.0a requests (the app cannot download it).
+	xf.AddMedia(xfake.Media{Key: "3_900", Type: "photo", URL: "https://ton.twitter.com/1.1/ton/data/dm/1/900/photo.jpg", AltText: "a beach"})
+	xf.AddEvent(xfake.Event{Text: "a photo for you", ConversationID: conv, SenderID: "1002", MediaKeys: []string{"3_900"},
+		CreatedAt: time.Now().Add(-50 * time.Minute)})
 	l, err := net.Listen("tcp", *xAddr)
 	if err != nil {
 		log.Fatal(err)
@@ -89,6 +96,18 @@ func main() {
 		case "post":
 			st := masto.Post(mastodonfake.Post{Author: bob, To: []string{alice}, Text: arg})
 			out.Encode(map[string]string{"id": st.ID})
+		case "cw":
+			warning, text, _ := strings.Cut(arg, "|")
+			alt := "A grey cat asleep on a keyboard"
+			st := masto.Post(mastodonfake.Post{Author: bob, To: []string{alice}, Text: text, SpoilerText: warning,
+				Media: []mastodonfake.MediaAttachment{{ID: "501", Type: "image", URL: hs.URL + "/media/cat.png", Description: &alt}}})
+			out.Encode(map[string]string{"id": st.ID})
+		case "lastcw":
+			spoiler := ""
+			if mine := masto.StatusesBy(alice); len(mine) > 0 {
+				spoiler = mine[len(mine)-1].SpoilerText
+			}
+			out.Encode(map[string]string{"spoiler": spoiler})
 		case "sent":
 			n := 0
 			for _, e := range xf.Events(conv) {
