@@ -192,6 +192,20 @@ func (u *mailUser) body(id string) model.Body {
 	return b
 }
 
+// makeKey makes the user a key for alice@example.test and returns it with its public half.
+func (u *mailUser) makeKey() (api.KeyView, *pgp.PublicKey) {
+	u.t.Helper()
+	var key api.KeyView
+	u.must("keys.generate", api.GenerateKeyParams{Address: "alice@example.test", Name: "Alice"}, &key)
+	var armored api.ArmoredKey
+	u.must("keys.exportPublic", api.KeyRef{Fingerprint: key.Fingerprint}, &armored)
+	pub, err := pgp.ParsePublic([]byte(armored.Armored))
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	return key, pub
+}
+
 // nextDelivered waits for the next mail the SMTP server delivered.
 func (u *mailUser) nextDelivered() emailtest.Mail {
 	u.t.Helper()
@@ -360,17 +374,10 @@ func TestReplyEncryptedToAWebKeyDirectoryKey(t *testing.T) {
 	t.Cleanup(dir.Close)
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: dir.Certificate().Raw})
 	u := newMailUser(t, relayOptions{hosts: hostsResolver{"example.com": "127.0.0.1"}, https: dir.Listener.Addr().String(), extraCAPEM: caPEM})
-	var key api.KeyView
-	u.must("keys.generate", api.GenerateKeyParams{Address: "alice@example.test", Name: "Alice"}, &key)
+	_, aliceKey := u.makeKey()
 
 	// An attachment inside the encryption is stored decrypted with the message: no server
 	// can give it back part by part.
-	var alicePub api.ArmoredKey
-	u.must("keys.exportPublic", api.KeyRef{Fingerprint: key.Fingerprint}, &alicePub)
-	aliceKey, err := pgp.ParsePublic([]byte(alicePub.Armored))
-	if err != nil {
-		t.Fatal(err)
-	}
 	withFile, err := pgp.BuildEncrypted(pgp.Outgoing{From: &gomail.Address{Address: "bob@example.com"}, To: []*gomail.Address{{Address: "alice@example.test"}},
 		Subject: "the plans", MessageID: "f1@example.com", Text: "See attached.",
 		Attachments: []pgp.Attachment{{Name: "plans.txt", ContentType: "text/plain", Data: []byte("top secret plans")}}}, bob, []*pgp.PublicKey{aliceKey})
@@ -419,3 +426,73 @@ func TestReplyEncryptedToAWebKeyDirectoryKey(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Protected headers cannot make a message pass for someone else's, nor plant a key for them:
+// Mallory, whose key Alice holds, signs and encrypts a message claiming inside to come from
+// Boss, with an Autocrypt header for Boss's address carrying Mallory's key; then sends an
+// unsigned encrypted one claiming the same, gossiping Mallory's key as Boss's. Both show as
+// from Mallory with the claim named, and no key is learnt for Boss.
+func TestProtectedHeadersCannotSpoofTheSender(t *testing.T) {
+	u := newMailUser(t, relayOptions{})
+	_, aliceKey := u.makeKey()
+	mallory, err := pgp.Generate("Mallory", "mallory@example.net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	malloryPub, _ := mallory.Public()
+	malloryArmored, _ := malloryPub.Armored()
+	u.must("keys.import", api.ImportKeyParams{Armored: malloryArmored}, nil)
+	malloryKey, _ := malloryPub.Bytes()
+	plant := autocrypt.Header{Addr: "boss@example.net", PreferEncrypt: autocrypt.Mutual, KeyData: malloryKey}
+
+	// Signed by Mallory's known key, From Boss inside, From Mallory outside.
+	boss := &gomail.Address{Name: "The Boss", Address: "boss@example.net"}
+	raw, err := pgp.BuildEncrypted(pgp.Outgoing{From: boss, To: []*gomail.Address{{Address: "alice@example.test"}}, MessageID: "spoof1@example.net",
+		Subject: "Wire the money today", Text: "Use the new account number.", Autocrypt: plant.String()}, mallory, []*pgp.PublicKey{aliceKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outerFrom := []byte("From: \"The Boss\" <boss@example.net>\r\n")
+	if !bytes.Contains(raw, outerFrom) {
+		t.Fatalf("no outer From to replace in\n%s", raw)
+	}
+	raw = bytes.Replace(raw, outerFrom, []byte("From: Mallory <mallory@example.net>\r\n"), 1)
+	got := u.stored(u.deliver(raw), encrypted)
+	if got.From().Address() != "mallory@example.net" || got.Subject != "Wire the money today" ||
+		got.Security.Signature != model.SigGoodKnown || got.Security.ClaimedFrom != "boss@example.net" || !strings.Contains(got.Security.Note, "claims to come from boss@example.net") {
+		t.Fatalf("signed claim: from %q subject %q security %+v", got.From(), got.Subject, got.Security)
+	}
+
+	// Encrypted only: the claim and the gossip inside are nobody's word.
+	gossip := autocrypt.Header{Addr: "boss@example.net", KeyData: malloryKey}.GossipString()
+	inner := "Content-Type: text/plain; charset=utf-8; protected-headers=\"v1\"; hp=\"cipher\"\r\n" +
+		"From: The Boss <boss@example.net>\r\nTo: alice@example.test, boss@example.net\r\nSubject: New bank details\r\n" +
+		"Autocrypt-Gossip: " + gossip + "\r\n\r\nPlease use the new account.\r\n"
+	armored, err := pgp.EncryptTo([]byte(inner), aliceKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = []byte("From: Mallory <mallory@example.net>\r\nTo: alice@example.test, boss@example.net\r\nSubject: [...]\r\n" +
+		"Date: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <spoof2@example.net>\r\nAutocrypt: " + plant.String() + "\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n" +
+		"--b\r\nContent-Type: application/octet-stream\r\n\r\n" + string(armored) + "\r\n--b--\r\n")
+	got = u.stored(u.deliver(raw), encrypted)
+	if got.From().Address() != "mallory@example.net" || got.Subject != "New bank details" ||
+		got.Security.Signature != model.SigNone || got.Security.ClaimedFrom != "boss@example.net" {
+		t.Fatalf("unsigned claim: from %q subject %q security %+v", got.From(), got.Subject, got.Security)
+	}
+	time.Sleep(1500 * time.Millisecond) // the Autocrypt state is saved a second after it changed
+	for _, c := range u.keys().Contacts {
+		if c.Address == "boss@example.net" {
+			t.Fatalf("a key was learnt for boss@example.net: %+v", c)
+		}
+	}
+	var plan api.SendPlan
+	u.must("message.plan", api.ReplyParams{MessageID: got.ID}, &plan)
+	for _, r := range plan.Recipients {
+		if r.Address == "boss@example.net" && r.Fingerprint != "" {
+			t.Fatalf("a reply to all would be encrypted to %s for boss@example.net", r.Fingerprint)
+		}
+	}
+}

@@ -48,8 +48,8 @@ func (k *keys) reader(s email.Settings) email.Reader {
 		read := email.Reading{Parsed: p, Blobs: p.AttachmentData}
 		if o.Security.Undecrypted {
 			if k.vault.Locked() {
-				p.Message.Security.Note = "This message is encrypted: unlock the vault to read it."
-				p.Body.Notes = append(p.Body.Notes, p.Message.Security.Note)
+				p.Message.Security.Notes, p.Message.Security.Note = nil, ""
+				p.Message.Security.AddNote(pgp.LockedNote())
 			}
 			read.Blobs = map[string][]byte{email.RawBlob: raw}
 		}
@@ -58,10 +58,12 @@ func (k *keys) reader(s email.Settings) email.Reader {
 }
 
 // learn updates the Autocrypt state from a received message (Level 1: every incoming
-// message counts, its gossip only when it was decrypted).
+// message counts). The state follows the outer From, the address the Autocrypt header must
+// name, never a From claimed inside; gossip counts only from a decrypted message whose
+// signature verified (pgp.Open keeps it only then).
 func (k *keys) learn(s email.Settings, raw []byte, o *pgp.Opened) {
 	m := &o.Parsed.Message
-	from := m.From().Address()
+	from := o.Sender
 	if from == "" || s.Own(from) {
 		return
 	}

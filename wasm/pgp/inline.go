@@ -24,14 +24,14 @@ func (o *opener) inline(raw []byte) (*Opened, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Opened{Parsed: p}
+	out := &Opened{Parsed: p, Sender: o.sender}
 	text := p.Body.Text
 	var sec model.Security
 	switch {
 	case strings.Contains(text, beginMessage):
 		block, ok := armoredBlock(text, beginMessage, endMessage)
 		if !ok {
-			sec.Note = "This inline PGP message is cut short and cannot be decrypted."
+			sec.AddNote(note("inline.cut-short", "This inline PGP message is cut short and cannot be decrypted."))
 			break
 		}
 		plain, s := o.decrypt([]byte(block))
@@ -42,7 +42,8 @@ func (o *opener) inline(raw []byte) (*Opened, error) {
 	case strings.Contains(text, beginCleartext):
 		block, ok := armoredBlock(text, beginCleartext, endSignature)
 		if !ok {
-			sec.Signature, sec.Note = model.SigError, "This signed text is cut short; its signature cannot be checked."
+			sec.Signature = model.SigError
+			sec.AddNote(note("sig.text-cut-short", "This signed text is cut short; its signature cannot be checked."))
 			break
 		}
 		clear, s := o.verifyCleartext([]byte(block))
@@ -54,9 +55,6 @@ func (o *opener) inline(raw []byte) (*Opened, error) {
 		return out, nil
 	}
 	p.Message.Security = sec
-	if sec.Note != "" {
-		p.Body.Notes = append(p.Body.Notes, sec.Note)
-	}
 	out.Security = sec
 	return out, nil
 }
@@ -65,15 +63,17 @@ func (o *opener) verifyCleartext(block []byte) ([]byte, model.Security) {
 	var sec model.Security
 	h, err := handle.Verify().VerificationKeys(o.v.keyRing()).New()
 	if err != nil {
-		sec.Signature, sec.Note = model.SigError, "The signature cannot be checked: "+err.Error()
+		sec.Signature = model.SigError
+		sec.AddNote(note("sig.cannot-check", "The signature cannot be checked: "+err.Error(), "detail", err.Error()))
 		return nil, sec
 	}
 	res, err := h.VerifyCleartext(block)
 	if err != nil {
-		sec.Signature, sec.Note = model.SigError, "The signed text is damaged: "+plainError(err)
+		sec.Signature = model.SigError
+		sec.AddNote(note("sig.text-damaged", "The signed text is damaged: "+plainError(err), "detail", plainError(err)))
 		return nil, sec
 	}
-	o.v.judge(&sec, &res.VerifyResult)
+	o.signer = o.v.judge(&sec, &res.VerifyResult)
 	return res.Cleartext(), sec
 }
 

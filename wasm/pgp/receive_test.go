@@ -87,13 +87,10 @@ func TestSignThenEncrypt(t *testing.T) {
 		t.Fatal(err)
 	}
 	armored, _ := msg.Armor()
-	raw := "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: ...\r\nMIME-Version: 1.0\r\n" +
-		"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=b\r\n\r\n" +
-		"--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n" +
-		"--b\r\nContent-Type: application/octet-stream\r\n\r\n" + armored + "\r\n--b--\r\n"
+	raw := multipartEncrypted("From: alice@example.test\r\nTo: bob@example.test\r\nSubject: ...\r\n", armored)
 	ring := NewRing()
 	ring.Add("alice@example.test", alice.pub, SourceImport)
-	o := mustOpen(t, []byte(raw), Keys{Own: []*SecretKey{bob.sec}, Contacts: ring})
+	o := mustOpen(t, raw, Keys{Own: []*SecretKey{bob.sec}, Contacts: ring})
 	wantSecurity(t, o, true, model.SigGoodKnown)
 	if o.Parsed.Message.Subject != "Signed inside" || !strings.Contains(o.Parsed.Body.Text, "Caliopen") {
 		t.Errorf("subject %q text %q", o.Parsed.Message.Subject, o.Parsed.Body.Text)
@@ -218,11 +215,8 @@ func TestLegacyDisplayHidden(t *testing.T) {
 			h, _ := handle.Encryption().Recipient(bob.pub.key).SigningKey(alice.sec.key).New()
 			msg, _ := h.Encrypt([]byte(inner))
 			armored, _ := msg.Armor()
-			raw := "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: ...\r\nMIME-Version: 1.0\r\n" +
-				"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=b\r\n\r\n" +
-				"--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n" +
-				"--b\r\nContent-Type: application/octet-stream\r\n\r\n" + armored + "\r\n--b--\r\n"
-			o := mustOpen(t, []byte(raw), Keys{Own: []*SecretKey{bob.sec}})
+			raw := multipartEncrypted("From: alice@example.test\r\nTo: bob@example.test\r\nSubject: ...\r\n", armored)
+			o := mustOpen(t, raw, Keys{Own: []*SecretKey{bob.sec}})
 			p := o.Parsed
 			if p.Message.Subject != "Real subject" || strings.TrimSpace(p.Body.Text) != "The body." || len(p.Body.Attachments) != 0 || p.Message.Snippet != "The body." {
 				t.Errorf("subject %q text %q attachments %+v snippet %q", p.Message.Subject, p.Body.Text, p.Body.Attachments, p.Message.Snippet)

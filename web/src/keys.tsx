@@ -10,21 +10,33 @@ function securityText(s: Security, t: I18n["t"]["keys"]): { label: string; tone:
   if (s.undecrypted) return { label: t.notReadableYet, tone: "warn" };
   const enc = s.encrypted ? t.encrypted : "";
   const signed = { "good-known": t.signedKnown, "good-unknown": t.signedUnknown, bad: t.badSignature, error: t.notChecked }[s.signature ?? ""];
+  const claimed = s.claimedFrom ? t.claimedFrom(s.claimedFrom) : "";
   if (signed) {
-    const tone = s.signature === "good-known" ? "good" : s.signature === "bad" ? "bad" : "warn";
-    return { label: [enc, signed].filter(Boolean).join(" · "), tone };
+    const tone = s.signature === "bad" ? "bad" : s.signature === "good-known" && !claimed ? "good" : "warn";
+    return { label: [enc, signed, claimed].filter(Boolean).join(" · "), tone };
   }
-  return { label: enc ? t.encryptedNotSigned : s.note ? t.notDecrypted : "", tone: enc ? "good" : s.note ? "bad" : "none" };
+  if (enc) return { label: [t.encryptedNotSigned, claimed].filter(Boolean).join(" · "), tone: claimed ? "warn" : "good" };
+  return { label: s.note ? t.notDecrypted : "", tone: s.note ? "bad" : "none" };
 }
 
-/** SecurityBadge shows a message's encryption and signature state, with the core's note. */
+/** SecurityBadge shows a message's encryption and signature state, with the core's notes in
+ * the user's language. */
 export function SecurityBadge({ security }: { security: Security }) {
-  const { label, tone } = securityText(security, useI18n().t.keys);
+  const i18n = useI18n();
+  const { label, tone } = securityText(security, i18n.t.keys);
   if (!label) return null;
+  // Messages stored before notes had codes carry only the English text.
+  const notes = security.notes?.length ? security.notes.map(i18n.securityNote) : security.note ? [security.note] : [];
   return (
-    <p class={`security security-${tone}`} data-testid="security" data-signature={security.signature ?? ""} data-encrypted={String(!!security.encrypted)}>
+    <p
+      class={`security security-${tone}`}
+      data-testid="security"
+      data-signature={security.signature ?? ""}
+      data-encrypted={String(!!security.encrypted)}
+      data-claimed-from={security.claimedFrom ?? ""}
+    >
       <span>{label}</span>
-      {security.note && <span class="muted"> — {security.note}</span>}
+      {notes.length > 0 && <span class="muted"> — {notes.join(" ")}</span>}
     </p>
   );
 }

@@ -529,8 +529,16 @@ export interface Security {
   encrypted?: boolean;
   signature?: SignatureState;
   signerKeyId?: string;
+  notes?: SecurityNote[];
   note?: string;
+  claimedFrom?: string;
   undecrypted?: boolean;
+}
+
+export interface SecurityNote {
+  code: string;
+  params?: Record<string, string>;
+  text: string;
 }
 
 export interface SeedParams {

@@ -1,6 +1,7 @@
 // The English catalogue: every string the UI shows. Its shape is the type every other
 // language must fill in completely (see fr.ts): a missing or extra key fails the type check.
 import { privacyNotesEn } from "./privacy-en";
+import { securityNotesEn } from "./security-en";
 
 export type Params = Record<string, string> | undefined;
 /** EvidenceWords are what a sentence about link evidence names: its first and second
@@ -411,6 +412,7 @@ export const en = {
     signedUnknown: "Signed by a key not yet known",
     badSignature: "Bad signature",
     notChecked: "Signature not checked",
+    claimedFrom: (address: string) => `claims inside to be from ${address}, not proven`,
     encryptedNotSigned: "Encrypted · not signed",
     notDecrypted: "Could not be decrypted",
     planChecking: "Checking whether this reply can be encrypted…",
@@ -547,6 +549,8 @@ export const en = {
   },
   // The privacy index's evidence and advice, by note code (privacy-en.ts).
   privacyNotes: privacyNotesEn,
+  // What the OpenPGP layer says of a message's protection, by note code (security-en.ts).
+  securityNotes: securityNotesEn,
 };
 
 export type Messages = typeof en;

@@ -1,6 +1,7 @@
 // Le catalogue français : chaque clé du catalogue anglais (en.ts), ni plus ni moins.
 import type { Messages, Params } from "./en";
 import { privacyNotesFr } from "./privacy-fr";
+import { securityNotesFr } from "./security-fr";
 
 const p = (params: Params, name: string) => params?.[name] ?? "";
 const plural = (n: number, one: string, many: string) => (n <= 1 ? one : many);
@@ -401,6 +402,7 @@ export const fr: Messages = {
     signedUnknown: "Signé par une clé pas encore connue",
     badSignature: "Signature invalide",
     notChecked: "Signature non vérifiée",
+    claimedFrom: (address) => `prétend à l’intérieur venir de ${address}, sans preuve`,
     encryptedNotSigned: "Chiffré · non signé",
     notDecrypted: "Impossible à déchiffrer",
     planChecking: "Vérification : cette réponse peut-elle être chiffrée…",
@@ -540,4 +542,5 @@ export const fr: Messages = {
     load_failed: (params) => `Vos messages n’ont pas pu être chargés : ${p(params, "detail")}`,
   },
   privacyNotes: privacyNotesFr,
+  securityNotes: securityNotesFr,
 };
