@@ -10,15 +10,18 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ProtonMail/gopenpgp/v3/crypto"
 	gomail "github.com/emersion/go-message/mail"
 
 	"caliopen/relay/auth"
@@ -496,3 +499,96 @@ func TestProtectedHeadersCannotSpoofTheSender(t *testing.T) {
 		}
 	}
 }
+
+// A blind copy stays blind inside the encryption: To and Cc get one message encrypted to
+// their keys (and the sender's), each Bcc recipient a copy encrypted to their key alone that
+// names them as Bcc, and the Sent copy, encrypted to the sender, names every Bcc recipient.
+func TestBccGetsItsOwnEncryptedCopy(t *testing.T) {
+	u := newMailUser(t, relayOptions{})
+	u.makeKey()
+	people := map[string]*pgp.SecretKey{}
+	for _, name := range []string{"camille", "dana"} {
+		s, err := pgp.Generate(name, name+"@example.net")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _ := s.Public()
+		armored, _ := pub.Armored()
+		u.must("keys.import", api.ImportKeyParams{Armored: armored}, nil)
+		people[name] = s
+	}
+	var ch api.ChannelsView
+	u.must("compose.channels", api.ChannelsParams{To: []string{"camille@example.net"}, Bcc: []string{"Dana <dana@example.net>"}}, &ch)
+	if len(ch.Channels) != 1 || !ch.Channels[0].Encrypted || len(ch.Channels[0].Plan.Recipients) != 2 {
+		t.Fatalf("channels: %+v", ch)
+	}
+	c := ch.Channels[0]
+	u.must("message.send", api.SendParams{AccountID: c.AccountID, To: idStrings(c.To), Bcc: []string{"Dana <dana@example.net>"},
+		Subject: "Reorg", Text: "Dana is joining us."}, nil)
+	got := map[string]emailtest.Mail{}
+	for range 2 {
+		m := u.nextDelivered()
+		got[strings.Join(m.To, ",")] = m
+	}
+	main, copy := got["camille@example.net"], got["dana@example.net"]
+	if main.Data == nil || copy.Data == nil {
+		t.Fatalf("deliveries by recipient: %v", slices.Collect(maps.Keys(got)))
+	}
+	for name, m := range map[string]emailtest.Mail{"to camille": main, "to dana": copy} {
+		if n := len(encryptedTo(t, m.Data)); n != 2 {
+			t.Errorf("%s: encrypted to %d keys, want the recipient's and the sender's", name, n)
+		}
+		if bytes.Contains(m.Data, []byte("dana@example.net")) && name == "to camille" {
+			t.Errorf("%s names dana outside the encryption", name)
+		}
+	}
+	if o, _ := pgp.Open(main.Data, pgp.Keys{Own: []*pgp.SecretKey{people["dana"]}}); o.Security.Encrypted {
+		t.Error("dana can read the message to camille")
+	}
+	if o, _ := pgp.Open(copy.Data, pgp.Keys{Own: []*pgp.SecretKey{people["camille"]}}); o.Security.Encrypted {
+		t.Error("camille can read dana's blind copy")
+	}
+	o, err := pgp.Open(main.Data, pgp.Keys{Own: []*pgp.SecretKey{people["camille"]}})
+	if err != nil || !o.Security.Encrypted || hasRole(o.Parsed.Message, model.RoleBcc) {
+		t.Fatalf("camille reads: %v %+v %+v", err, o.Security, o.Parsed.Message.Participants)
+	}
+	o, err = pgp.Open(copy.Data, pgp.Keys{Own: []*pgp.SecretKey{people["dana"]}})
+	if err != nil || !o.Security.Encrypted || !strings.Contains(o.Parsed.Body.Text, "Dana is joining us.") ||
+		!bytes.Contains(main.Data, []byte("<"+o.Parsed.Message.MessageID+">")) {
+		t.Fatalf("dana reads: %v %+v", err, o.Security)
+	}
+	if p := participant(o.Parsed.Message, model.RoleBcc); p != "email:dana@example.net" {
+		t.Errorf("dana's copy names as Bcc %q", p)
+	}
+	// The Sent copy, read back from the user's store, names the blind copy.
+	sent := u.stored(strings.Trim(messageIDHeader.FindStringSubmatch(string(main.Data))[1], "<>"), func(m model.Message) bool { return m.Outgoing })
+	if !sent.Security.Encrypted || participant(sent, model.RoleBcc) != "email:dana@example.net" {
+		t.Fatalf("sent copy: %+v %+v", sent.Security, sent.Participants)
+	}
+}
+
+// encryptedTo lists the key IDs a PGP/MIME message is encrypted to.
+func encryptedTo(t *testing.T, raw []byte) []string {
+	t.Helper()
+	begin, end := bytes.Index(raw, []byte("-----BEGIN PGP MESSAGE-----")), bytes.Index(raw, []byte("-----END PGP MESSAGE-----"))
+	if begin < 0 || end < begin {
+		t.Fatalf("no PGP message in\n%s", raw)
+	}
+	msg, err := crypto.NewPGPMessageFromArmored(string(raw[begin : end+len("-----END PGP MESSAGE-----")]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := msg.HexEncryptionKeyIDs()
+	return ids
+}
+
+func participant(m model.Message, role model.Role) model.IdentityURI {
+	for _, p := range m.Participants {
+		if p.Role == role {
+			return p.URI
+		}
+	}
+	return ""
+}
+
+func hasRole(m model.Message, role model.Role) bool { return participant(m, role) != "" }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"mime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -295,11 +296,18 @@ func (k *keys) queueEmail(ctx context.Context, conn *connector.Connector, s emai
 
 // encryptedEnvelope writes d as PGP/MIME, encrypted to the plan's keys and the sender's,
 // signed by the sender; a message to several recipients carries their keys as Autocrypt
-// gossip inside.
+// gossip inside. To and Cc get one message, encrypted to their keys; each Bcc recipient gets
+// a copy encrypted to their key alone (an OpenPGP message names the keys it is encrypted to,
+// so one message for all would show the Bcc recipients' keys to everyone), naming them as
+// Bcc inside; the Sent folder gets a copy encrypted to the sender alone that names every Bcc
+// recipient.
 func encryptedEnvelope(d *smtpsend.Draft, p plan, autocryptHeader string) (*smtpsend.Envelope, error) {
-	out := pgp.Outgoing{From: d.From, To: d.To, Cc: d.Cc, Bcc: d.Bcc, Subject: d.Subject, Date: d.Date,
+	out := pgp.Outgoing{From: d.From, To: d.To, Cc: d.Cc, Subject: d.Subject, Date: d.Date,
 		MessageID: strings.Trim(smtpsend.NewMessageID(domainOf(d.From.Address)), "<>"),
 		Text:      d.Text, HTML: d.HTML, Autocrypt: autocryptHeader}
+	if out.Date.IsZero() {
+		out.Date = time.Now() // one date for every copy
+	}
 	if irt, refs := smtpsend.ReplyHeaders(d.Parent); irt != "" {
 		out.InReplyTo = []string{strings.Trim(irt, "<>")}
 		for _, r := range refs {
@@ -309,23 +317,64 @@ func encryptedEnvelope(d *smtpsend.Draft, p plan, autocryptHeader string) (*smtp
 	for _, a := range d.Attachments {
 		out.Attachments = append(out.Attachments, pgp.Attachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
 	}
-	if len(d.To)+len(d.Cc) > 1 {
-		for _, l := range [][]*gomail.Address{d.To, d.Cc} {
-			for _, a := range l {
-				addr := strings.ToLower(a.Address)
-				if key := p.Keys[addr]; key != nil {
-					if kd, err := key.Bytes(); err == nil {
-						out.Gossip = append(out.Gossip, autocrypt.Header{Addr: addr, KeyData: kd}.GossipString())
-					}
+	visible := slices.Concat(d.To, d.Cc)
+	if len(visible) > 1 {
+		for _, a := range visible {
+			addr := strings.ToLower(a.Address)
+			if key := p.Keys[addr]; key != nil {
+				if kd, err := key.Bytes(); err == nil {
+					out.Gossip = append(out.Gossip, autocrypt.Header{Addr: addr, KeyData: kd}.GossipString())
 				}
 			}
 		}
 	}
-	raw, err := pgp.BuildEncrypted(out, p.me, p.Recipients())
-	if err != nil {
-		return nil, err
+	// build writes one copy: naming bcc inside, encrypted to the keys of to (and the sender's).
+	build := func(bcc, to []*gomail.Address) ([]byte, error) {
+		m := out
+		m.Bcc = bcc
+		var keys []*pgp.PublicKey
+		for _, a := range to {
+			if key := p.Keys[strings.ToLower(a.Address)]; key != nil && !slices.Contains(keys, key) {
+				keys = append(keys, key)
+			}
+		}
+		return pgp.BuildEncrypted(m, p.me, keys)
 	}
-	return &smtpsend.Envelope{MessageID: "<" + out.MessageID + ">", From: d.From.Address, Rcpt: d.Recipients(), Raw: raw}, nil
+	env := &smtpsend.Envelope{MessageID: "<" + out.MessageID + ">", From: d.From.Address}
+	if len(visible) > 0 {
+		raw, err := build(nil, visible)
+		if err != nil {
+			return nil, err
+		}
+		env.Rcpt, env.Raw = addresses(visible), raw
+	}
+	for _, b := range d.Bcc {
+		one := []*gomail.Address{b}
+		raw, err := build(one, one)
+		if err != nil {
+			return nil, err
+		}
+		env.Copies = append(env.Copies, smtpsend.Copy{Rcpt: addresses(one), Raw: raw})
+	}
+	if len(d.Bcc) > 0 {
+		sent, err := build(d.Bcc, nil)
+		if err != nil {
+			return nil, err
+		}
+		env.Sent = sent
+	}
+	if len(env.Rcpt) == 0 && len(env.Copies) > 0 { // Bcc only: the first copy leads
+		env.Rcpt, env.Raw, env.Copies = env.Copies[0].Rcpt, env.Copies[0].Raw, env.Copies[1:]
+	}
+	return env, nil
+}
+
+func addresses(list []*gomail.Address) []string {
+	out := make([]string, len(list))
+	for i, a := range list {
+		out[i] = a.Address
+	}
+	return out
 }
 
 func domainOf(addr string) string {

@@ -99,7 +99,7 @@ func canonicalCRLF(b []byte) []byte {
 var (
 	contentFields = map[string]bool{"Subject": true, "Date": true, "Message-Id": true, "In-Reply-To": true,
 		"References": true, "Followup-To": true, "Keywords": true, "Comments": true}
-	recipientFields = map[string]bool{"To": true, "Cc": true}
+	recipientFields = map[string]bool{"To": true, "Cc": true, "Bcc": true}
 	senderFields    = map[string]bool{"From": true, "Reply-To": true, "Sender": true}
 )
 

@@ -94,6 +94,7 @@ export interface Channel {
 
 export interface ChannelsParams {
   to: string[];
+  bcc?: string[];
 }
 
 export interface ChannelsView {
@@ -554,6 +555,7 @@ export interface SeedResult {
 export interface SendParams {
   accountId: string;
   to: string[];
+  bcc?: string[];
   subject?: string;
   text: string;
   encrypt?: boolean | null;
