@@ -24,6 +24,7 @@ import (
 	"caliopen/wasm/email/smtpsend"
 	"caliopen/wasm/model"
 	"caliopen/wasm/pgp"
+	"caliopen/wasm/privacy"
 	"caliopen/wasm/store"
 	"caliopen/wasm/store/repo"
 )
@@ -74,7 +75,23 @@ func (k *keys) learn(s email.Settings, raw []byte, o *pgp.Opened) {
 			in.Recipients = append(in.Recipients, p.URI.Address())
 		}
 	}
+	touched := []string{from}
+	if len(in.Gossip) > 0 {
+		touched = append(touched, in.Recipients...)
+	}
+	before := make([]privacy.KeyState, len(touched))
+	for i, a := range touched {
+		before[i] = k.KeyState(a)
+	}
 	k.peers.Update(in, time.Now())
+	k.forgetStates(false, touched...)
+	var changed []string
+	for i, a := range touched {
+		if k.KeyState(a) != before[i] {
+			changed = append(changed, a)
+		}
+	}
+	k.regradeLater(changed...) // this message is graded as it is stored, the others on the next save
 	k.peersChanged()
 }
 
@@ -191,7 +208,7 @@ func (k *keys) lookupKeys(ctx context.Context, s email.Settings, recipients []st
 	defer cancel()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	found := 0
+	var found []string
 	for _, r := range recipients {
 		if s.Own(r) || k.ring.EncryptionKey(r) != nil || k.hasAutocryptKey(r) {
 			continue
@@ -209,15 +226,17 @@ func (k *keys) lookupKeys(ctx context.Context, s email.Settings, recipients []st
 			}
 			for _, pub := range pubs {
 				k.ring.Add(r, pub, pgp.SourceWKD)
+			}
+			if len(pubs) > 0 {
 				mu.Lock()
-				found++
+				found = append(found, r)
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	if found > 0 {
-		if err := k.saveContacts(ctx); err != nil {
+	if len(found) > 0 {
+		if err := k.saveContacts(ctx, found...); err != nil {
 			k.a.o.Log.Error("keys: cannot save keys found in Web Key Directories", "error", err)
 		}
 	}
