@@ -538,13 +538,19 @@ type SendPlan struct {
 	Encrypt    bool `json:"encrypt"`    // the default: encrypted unless the user turns it off
 	CanEncrypt bool `json:"canEncrypt"` // every recipient (and the sender) has a usable key
 	// Reason is one sentence for the composer; ReasonCode names it for translations:
-	// no-recipient, missing-keys (Missing names them), autocrypt, chosen-keys, discouraged,
-	// available, no-own-key (no key for Sender) or not-email.
+	// no-recipient, missing-keys (Missing names them), revoked-keys or expired-keys
+	// (Revoked or Expired name whose key; NoKey those without any), autocrypt, chosen-keys,
+	// discouraged, available, no-own-key (no key for Sender), own-key-revoked or
+	// own-key-expired (the user's key for Sender), or not-email.
 	Reason     string `json:"reason"`
 	ReasonCode string `json:"reasonCode,omitempty"`
 	Sender     string `json:"sender,omitempty"` // the address the message goes out from
-	// Missing are the recipients without a usable key.
+	// Missing are the recipients without a usable key: those whose key was revoked or has
+	// expired, and those without any (NoKey).
 	Missing []string `json:"missing,omitempty"`
+	Revoked []string `json:"revoked,omitempty"`
+	Expired []string `json:"expired,omitempty"`
+	NoKey   []string `json:"noKey,omitempty"`
 	// Recipients are the addresses the message goes to, each with the key it would be
 	// encrypted to (empty when none).
 	Recipients []PlanRecipient `json:"recipients"`

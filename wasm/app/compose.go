@@ -303,8 +303,14 @@ func (a *app) emailChannel(ctx context.Context, acct model.Account, ch *api.Chan
 		ch.Why = reason("email-verified", "Email, encrypted: "+who+"'s key is verified.", "person", who)
 	case ch.Encrypted:
 		ch.Why = reason("email-encrypted", "Email, encrypted: "+who+"'s key is known.", "person", who)
+	case pl.ReasonCode == "own-key-revoked" || pl.ReasonCode == "own-key-expired":
+		ch.Why = reason("email-"+pl.ReasonCode, "Email, not end-to-end encrypted: your key for "+s.Address+" can no longer be used; mail servers can read it.", "address", s.Address)
 	case pl.me == nil:
 		ch.Why = reason("email-no-own-key", "Email, not end-to-end encrypted: you have no key for "+s.Address+" yet; mail servers can read it.", "address", s.Address)
+	case len(pl.Revoked)+len(pl.Expired) > 0:
+		unusable := strings.Join(slices.Concat(pl.Revoked, pl.Expired), ", ")
+		ch.Why = reason("email-key-unusable", "Email, not end-to-end encrypted: the key of "+unusable+" was revoked or has expired; mail servers can read it.",
+			"unusable", unusable, "revoked", strings.Join(pl.Revoked, ", "), "expired", strings.Join(pl.Expired, ", "))
 	default:
 		missing := strings.Join(pl.Missing, ", ")
 		ch.Why = reason("email-no-key", "Email, not end-to-end encrypted: no key is known for "+missing+"; mail servers can read it.", "missing", missing)

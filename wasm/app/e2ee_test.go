@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/ProtonMail/gopenpgp/v3/crypto"
 	gomail "github.com/emersion/go-message/mail"
 
@@ -592,3 +593,47 @@ func participant(m model.Message, role model.Role) model.IdentityURI {
 }
 
 func hasRole(m model.Message, role model.Role) bool { return participant(m, role) != "" }
+
+// A key that can no longer be used is named as such before sending, the user's own or a
+// recipient's: it must be renewed, not looked for.
+func TestPlanSaysWhenAKeyCannotBeUsed(t *testing.T) {
+	u := newMailUser(t, relayOptions{})
+	old := time.Now().Add(-48 * time.Hour).Unix()
+	expired, err := crypto.PGP().KeyGeneration().AddUserId("Alice", "alice@example.test").GenerationTime(old).Lifetime(3600).New().GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	armored, _ := expired.Armor()
+	u.must("keys.import", api.ImportKeyParams{Armored: armored}, nil)
+	if own := u.keys().Own; len(own) != 1 || own[0].ProblemCode != "expired" {
+		t.Fatalf("own keys: %+v", own)
+	}
+	bob, err := crypto.PGP().KeyGeneration().AddUserId("Bob", "bob@example.com").New().GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.GetEntity().Revoke(packet.KeyRetired, "replaced", nil); err != nil {
+		t.Fatal(err)
+	}
+	bobPub, _ := bob.ToPublic()
+	bobArmored, _ := bobPub.Armor()
+	u.must("keys.import", api.ImportKeyParams{Armored: bobArmored}, nil)
+	parent := u.stored(u.deliver([]byte("From: Bob <bob@example.com>\r\nTo: alice@example.test\r\nSubject: hello\r\n"+
+		"Date: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <b1@example.com>\r\n\r\nHi\r\n")), func(model.Message) bool { return true })
+
+	var plan api.SendPlan
+	u.must("message.plan", api.ReplyParams{MessageID: parent.ID}, &plan)
+	if plan.ReasonCode != "own-key-expired" || plan.CanEncrypt {
+		t.Fatalf("plan with an expired own key: %+v", plan)
+	}
+	u.makeKey()
+	u.must("message.plan", api.ReplyParams{MessageID: parent.ID}, &plan)
+	if plan.ReasonCode != "revoked-keys" || !slices.Equal(plan.Revoked, []string{"bob@example.com"}) || len(plan.NoKey) != 0 || plan.CanEncrypt {
+		t.Fatalf("plan to a revoked key: %+v", plan)
+	}
+	var ch api.ChannelsView
+	u.must("compose.channels", api.ChannelsParams{To: []string{"bob@example.com"}}, &ch)
+	if len(ch.Channels) != 1 || ch.Channels[0].Why.Code != "email-key-unusable" || ch.Channels[0].Encrypted {
+		t.Fatalf("channels: %+v", ch.Channels)
+	}
+}

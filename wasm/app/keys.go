@@ -284,6 +284,24 @@ func (k *keys) secretFor(address string) *pgp.SecretKey {
 	return nil
 }
 
+// ownProblem says why the user's newest key for address cannot be used (pgp.ProblemRevoked,
+// ProblemExpired...), or "" when it can or there is none.
+func (k *keys) ownProblem(address string) string {
+	address = strings.ToLower(address)
+	k.mu.Lock()
+	own := slices.Clone(k.own)
+	k.mu.Unlock()
+	for i := len(own) - 1; i >= 0; i-- {
+		if own[i].Address != address {
+			continue
+		}
+		if pub, err := pgp.ParsePublic(own[i].Public); err == nil {
+			return pub.Usable(time.Now().Unix())
+		}
+	}
+	return ""
+}
+
 // addOwn seals a secret key in the vault and lists it as the user's.
 func (k *keys) addOwn(ctx context.Context, s *pgp.SecretKey) (api.KeyView, error) {
 	pub, err := s.Public()

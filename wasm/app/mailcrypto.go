@@ -193,7 +193,14 @@ func (k *keys) plan(ctx context.Context, s email.Settings, d *smtpsend.Draft) pl
 		OwnPreference: ownPreference, ReplyToEncrypted: d.Parent != nil && d.Parent.Security.Encrypted}, time.Now())
 	if p.me == nil {
 		p.Encrypt, p.CanEncrypt = false, false
-		p.ReasonCode, p.Reason = "no-own-key", "Not encrypted: you have no key for "+s.Address+" yet (create or import one under Keys)."
+		switch k.ownProblem(s.Address) {
+		case pgp.ProblemRevoked:
+			p.ReasonCode, p.Reason = "own-key-revoked", "Not encrypted: your key for "+s.Address+" was revoked (make or import a new one under Keys)."
+		case pgp.ProblemExpired:
+			p.ReasonCode, p.Reason = "own-key-expired", "Not encrypted: your key for "+s.Address+" has expired (make or import a new one under Keys)."
+		default:
+			p.ReasonCode, p.Reason = "no-own-key", "Not encrypted: you have no key for "+s.Address+" yet (create or import one under Keys)."
+		}
 	}
 	return p
 }
@@ -265,7 +272,8 @@ func (k *keys) planReply(ctx context.Context, p api.ReplyParams) (api.SendPlan, 
 
 // sendPlanView is a plan as the composer shows it.
 func sendPlanView(pl plan, sender string, recipients []string) api.SendPlan {
-	out := api.SendPlan{Encrypt: pl.Encrypt, CanEncrypt: pl.CanEncrypt, Reason: pl.Reason, ReasonCode: pl.ReasonCode, Sender: sender, Missing: pl.Missing,
+	out := api.SendPlan{Encrypt: pl.Encrypt, CanEncrypt: pl.CanEncrypt, Reason: pl.Reason, ReasonCode: pl.ReasonCode, Sender: sender,
+		Missing: pl.Missing, Revoked: pl.Revoked, Expired: pl.Expired, NoKey: pl.NoKey(),
 		Recommendation: string(pl.Recommendation), Recipients: []api.PlanRecipient{}}
 	for _, r := range recipients {
 		pr := api.PlanRecipient{Address: strings.ToLower(r)}

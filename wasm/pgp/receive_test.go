@@ -152,7 +152,7 @@ func TestFailuresAreExplained(t *testing.T) {
 	rring.Add("alice@example.test", &PublicKey{key: revokedPub}, SourceImport)
 	signed, _ := BuildSigned(outgoing("Signed"), alice.sec)
 	o = mustOpen(t, signed, Keys{Contacts: rring})
-	if o.Security.Signature != model.SigError || !strings.Contains(o.Security.Note, "revoked") {
+	if o.Security.Signature != model.SigError || !hasNote(o.Security, "sig.key-revoked") {
 		t.Errorf("revoked: %+v", o.Security)
 	}
 
@@ -174,7 +174,8 @@ func TestFailuresAreExplained(t *testing.T) {
 	msg := "From: old@example.test\r\nSubject: old\r\nContent-Type: multipart/signed; protocol=\"application/pgp-signature\"; micalg=pgp-sha256; boundary=x\r\n\r\n" +
 		"--x\r\n" + body + "\r\n--x\r\nContent-Type: application/pgp-signature\r\n\r\n" + string(sig) + "\r\n--x--\r\n"
 	o = mustOpen(t, []byte(msg), Keys{Contacts: ering})
-	if o.Security.Note == "" || !strings.Contains(o.Security.Note, "expired") {
+	// Made while the key was valid: good, from the known key, with a word that it expired since.
+	if o.Security.Signature != model.SigGoodKnown || len(o.Security.Notes) != 1 || o.Security.Notes[0].Code != "sig.signer-expired" {
 		t.Errorf("expired: %+v", o.Security)
 	}
 }

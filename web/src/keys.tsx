@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { KeyView, Message, Security, SendPlan } from "./gen/api";
 import { useI18n, type I18n } from "./i18n";
+import type { PlanWords } from "./i18n/en";
 import { useLive } from "./live";
 import { useAction } from "./use-action";
 
@@ -85,8 +86,11 @@ export function PlanLine({ plan, encrypt, setEncrypt }: ReturnType<typeof useRep
 
 /** planReason says why a reply will be encrypted or not, in the user's language. */
 function planReason(t: I18n["t"]["keys"], plan: SendPlan): string {
-  const known = (t.reasons as Record<string, ((p: { missing: string; sender: string }) => string) | undefined>)[plan.reasonCode ?? ""];
-  return known ? known({ missing: (plan.missing ?? []).join(", "), sender: plan.sender ?? "" }) : plan.reason;
+  const known = (t.reasons as Record<string, ((p: PlanWords) => string) | undefined>)[plan.reasonCode ?? ""];
+  const list = (l?: string[]) => (l ?? []).join(", ");
+  return known
+    ? known({ missing: list(plan.missing), sender: plan.sender ?? "", revoked: list(plan.revoked), expired: list(plan.expired), noKey: list(plan.noKey) })
+    : plan.reason;
 }
 
 /** KeysPanel lists the user's keys and contacts' keys with their fingerprints, and makes,

@@ -570,6 +570,9 @@ export interface SendPlan {
   reasonCode?: string;
   sender?: string;
   missing?: string[];
+  revoked?: string[];
+  expired?: string[];
+  noKey?: string[];
   recipients: PlanRecipient[];
   recommendation: string;
 }

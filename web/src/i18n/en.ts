@@ -7,6 +7,10 @@ export type Params = Record<string, string> | undefined;
 /** EvidenceWords are what a sentence about link evidence names: its first and second
  * identity, all of them, and the fact it rests on (a URL, a fingerprint). */
 export type EvidenceWords = { a: string; b: string; all: string; value: string };
+/** PlanWords are what a sentence about a send plan names: the recipients without a usable
+ * key (missing), those whose key was revoked or has expired, those without any key (noKey),
+ * and the sender's address. */
+export type PlanWords = { missing: string; revoked: string; expired: string; noKey: string; sender: string };
 const p = (params: Params, name: string) => params?.[name] ?? "";
 
 export const en = {
@@ -216,6 +220,12 @@ export const en = {
       "email-no-own-key": (params: Params) =>
         `Email, not end-to-end encrypted: you have no key for ${p(params, "address")} yet; mail servers can read it.`,
       "email-no-key": (params: Params) => `Email, not end-to-end encrypted: no key is known for ${p(params, "missing")}; mail servers can read it.`,
+      "email-key-unusable": (params: Params) =>
+        `Email, not end-to-end encrypted: the key of ${p(params, "unusable")} was revoked or has expired; mail servers can read it.`,
+      "email-own-key-revoked": (params: Params) =>
+        `Email, not end-to-end encrypted: your key for ${p(params, "address")} was revoked; mail servers can read it.`,
+      "email-own-key-expired": (params: Params) =>
+        `Email, not end-to-end encrypted: your key for ${p(params, "address")} has expired; mail servers can read it.`,
       "mastodon-same": (params: Params) => `Mastodon direct message: readable by the admins of ${p(params, "instances")}.`,
       "mastodon-cross": (params: Params) => `Mastodon direct message: readable by the admins of ${p(params, "instances")}.`,
       "x-dm": () => "X direct message: readable by X.",
@@ -425,13 +435,19 @@ export const en = {
     // Why a reply will be encrypted or not (SendPlan.reasonCode).
     reasons: {
       "no-recipient": () => "There is no recipient yet.",
-      "missing-keys": (p: { missing: string }) => `Not encrypted: no key for ${p.missing}.`,
+      "missing-keys": (p: PlanWords) => `Not encrypted: no key for ${p.missing}.`,
+      "revoked-keys": (p: PlanWords) =>
+        `Not encrypted: the key of ${p.revoked} was revoked (ask for their new key)${p.noKey ? `; no key for ${p.noKey}` : ""}.`,
+      "expired-keys": (p: PlanWords) =>
+        `Not encrypted: the key of ${p.expired} has expired (ask for their renewed key)${p.noKey ? `; no key for ${p.noKey}` : ""}.`,
       autocrypt: () => "Encrypted: every recipient uses Autocrypt and asks for encryption, or this replies to an encrypted message.",
       "chosen-keys": () => "Encrypted: every recipient has a key you imported, verified or found in their Web Key Directory.",
       discouraged: () =>
         "Not encrypted by default: a recipient's key may be out of date (their client may have changed), so they might not be able to read it.",
       available: () => "Encryption is available for every recipient; it is off unless you turn it on.",
-      "no-own-key": (p: { sender: string }) => `Not encrypted: you have no key for ${p.sender} yet (create or import one under Keys).`,
+      "no-own-key": (p: PlanWords) => `Not encrypted: you have no key for ${p.sender} yet (create or import one under Keys).`,
+      "own-key-revoked": (p: PlanWords) => `Not encrypted: your key for ${p.sender} was revoked (make or import a new one under Keys).`,
+      "own-key-expired": (p: PlanWords) => `Not encrypted: your key for ${p.sender} has expired (make or import a new one under Keys).`,
       "not-email": () => "Not encrypted: end-to-end encryption is for email.",
     },
   },

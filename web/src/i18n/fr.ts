@@ -217,6 +217,12 @@ export const fr: Messages = {
         `E-mail non chiffré de bout en bout : vous n’avez pas encore de clé pour ${p(params, "address")} ; les serveurs de messagerie peuvent le lire.`,
       "email-no-key": (params) =>
         `E-mail non chiffré de bout en bout : aucune clé n’est connue pour ${p(params, "missing")} ; les serveurs de messagerie peuvent le lire.`,
+      "email-key-unusable": (params) =>
+        `E-mail non chiffré de bout en bout : la clé de ${p(params, "unusable")} a été révoquée ou a expiré ; les serveurs de messagerie peuvent le lire.`,
+      "email-own-key-revoked": (params) =>
+        `E-mail non chiffré de bout en bout : votre clé pour ${p(params, "address")} a été révoquée ; les serveurs de messagerie peuvent le lire.`,
+      "email-own-key-expired": (params) =>
+        `E-mail non chiffré de bout en bout : votre clé pour ${p(params, "address")} a expiré ; les serveurs de messagerie peuvent le lire.`,
       "mastodon-same": (params) => `Message direct Mastodon : lisible par les admins de ${p(params, "instances").replace(" and ", " et ")}.`,
       "mastodon-cross": (params) => `Message direct Mastodon : lisible par les admins de ${p(params, "instances").replace(" and ", " et ")}.`,
       "x-dm": () => "Message direct X : lisible par X.",
@@ -415,6 +421,10 @@ export const fr: Messages = {
     reasons: {
       "no-recipient": () => "Il n’y a pas encore de destinataire.",
       "missing-keys": (p) => `Non chiffré : aucune clé pour ${p.missing}.`,
+      "revoked-keys": (p) =>
+        `Non chiffré : la clé de ${p.revoked} a été révoquée (demandez sa nouvelle clé)${p.noKey ? ` ; aucune clé pour ${p.noKey}` : ""}.`,
+      "expired-keys": (p) =>
+        `Non chiffré : la clé de ${p.expired} a expiré (demandez sa clé renouvelée)${p.noKey ? ` ; aucune clé pour ${p.noKey}` : ""}.`,
       autocrypt: () =>
         "Chiffré : chaque destinataire utilise Autocrypt et demande le chiffrement, ou ceci répond à un message chiffré.",
       "chosen-keys": () =>
@@ -424,6 +434,8 @@ export const fr: Messages = {
       available: () => "Le chiffrement est possible pour chaque destinataire ; il reste désactivé sauf si vous l’activez.",
       "no-own-key": (p) =>
         `Non chiffré : vous n’avez pas encore de clé pour ${p.sender} (créez-en ou importez-en une dans Clés de chiffrement).`,
+      "own-key-revoked": (p) => `Non chiffré : votre clé pour ${p.sender} a été révoquée (créez-en ou importez-en une nouvelle dans Clés de chiffrement).`,
+      "own-key-expired": (p) => `Non chiffré : votre clé pour ${p.sender} a expiré (créez-en ou importez-en une nouvelle dans Clés de chiffrement).`,
       "not-email": () => "Non chiffré : le chiffrement de bout en bout est réservé à l’e-mail.",
     },
   },
