@@ -43,6 +43,8 @@ type ownKey struct {
 	Address     string    `json:"address"`
 	Public      []byte    `json:"public"`
 	AddedAt     time.Time `json:"addedAt"`
+	// Auto is set when Caliopen made the key by itself (ensureOwnKey).
+	Auto bool `json:"auto,omitempty"`
 }
 
 // keys is the OpenPGP feature: the user's key pairs (secret halves sealed in the vault,
@@ -62,6 +64,8 @@ type keys struct {
 	peersSave *time.Timer               // a pending save of the Autocrypt state
 
 	retryMu sync.Mutex // one pass over undecrypted messages at a time
+	autoMu  sync.Mutex // one key made by itself at a time (ensureOwnKey)
+	prefer  autocrypt.Preference
 
 	// The privacy index asks for key states all the time (engine.KeyStates): they are
 	// cached, and forgotten for what changes.
@@ -89,6 +93,11 @@ func (k *keys) register(c *core.Core) {
 	core.Handle(c, api.RevocationCertificate, k.revocation)
 	core.Handle(c, api.SetKeyVerified, k.setVerified)
 	core.Handle(c, api.PlanReply, k.planReply)
+	core.Handle(c, api.SetPreferEncrypt, k.setPreferEncrypt)
+	core.Handle(c, api.MakeSetupMessage, k.makeSetupMessage)
+	core.Handle(c, api.ImportSetupMessage, k.importSetupMessage)
+	core.Handle(c, api.AttachedKeys, k.attached)
+	core.Handle(c, api.ImportAttachedKey, k.importAttached)
 }
 
 // load reads the public state from the settings (another tab may have changed it).
@@ -97,14 +106,15 @@ func (k *keys) load(ctx context.Context) error {
 	var own []ownKey
 	var contacts []pgp.Record
 	var peers []autocrypt.Peer
+	var prefer autocrypt.Preference
 	var errs []error
-	for name, v := range map[string]any{settingOwnKeys: &own, settingContactKeys: &contacts, settingAutocrypt: &peers} {
+	for name, v := range map[string]any{settingOwnKeys: &own, settingContactKeys: &contacts, settingAutocrypt: &peers, settingPrefer: &prefer} {
 		if err := r.Setting(ctx, name, v); err != nil && !errors.Is(err, repo.ErrNotFound) {
 			errs = append(errs, err)
 		}
 	}
 	k.mu.Lock()
-	k.own = own
+	k.own, k.prefer = own, prefer
 	k.mu.Unlock()
 	ring := pgp.NewRing()
 	errs = append(errs, ring.RestoreRecords(contacts))
@@ -302,8 +312,9 @@ func (k *keys) ownProblem(address string) string {
 	return ""
 }
 
-// addOwn seals a secret key in the vault and lists it as the user's.
-func (k *keys) addOwn(ctx context.Context, s *pgp.SecretKey) (api.KeyView, error) {
+// addOwn seals a secret key in the vault and lists it as the user's; auto says Caliopen made
+// it by itself.
+func (k *keys) addOwn(ctx context.Context, s *pgp.SecretKey, auto bool) (api.KeyView, error) {
 	pub, err := s.Public()
 	if err != nil {
 		return api.KeyView{}, err
@@ -319,7 +330,7 @@ func (k *keys) addOwn(ctx context.Context, s *pgp.SecretKey) (api.KeyView, error
 	if err := k.vault.Put(ctx, ownKeySecret(s.Fingerprint()), secret); err != nil {
 		return api.KeyView{}, err
 	}
-	o := ownKey{Fingerprint: s.Fingerprint(), Address: s.Address(), Public: pubBytes, AddedAt: time.Now()}
+	o := ownKey{Fingerprint: s.Fingerprint(), Address: s.Address(), Public: pubBytes, AddedAt: time.Now(), Auto: auto}
 	k.mu.Lock()
 	k.own = slices.DeleteFunc(k.own, func(x ownKey) bool { return x.Fingerprint == o.Fingerprint })
 	k.own = append(k.own, o)
@@ -398,6 +409,9 @@ func (k *keys) generate(ctx context.Context, p api.GenerateKeyParams) (api.KeyVi
 	for _, a := range accts {
 		if a.Network == model.Email && a.Identity.Address() == addr {
 			found = true
+			if s, err := email.SettingsFromModel(a); err == nil && p.Name == "" {
+				p.Name = s.Name // the name the account sends with
+			}
 		}
 	}
 	if !found {
@@ -407,7 +421,7 @@ func (k *keys) generate(ctx context.Context, p api.GenerateKeyParams) (api.KeyVi
 	if err != nil {
 		return api.KeyView{}, err
 	}
-	return k.addOwn(ctx, s)
+	return k.addOwn(ctx, s, false)
 }
 
 func (k *keys) importKey(ctx context.Context, p api.ImportKeyParams) (api.KeysView, error) {
@@ -424,7 +438,7 @@ func (k *keys) importKey(ctx context.Context, p api.ImportKeyParams) (api.KeysVi
 		if s.Address() == "" {
 			return api.KeysView{}, api.Errorf("key_no_address", "This key names no email address.")
 		}
-		v, err := k.addOwn(ctx, s)
+		v, err := k.addOwn(ctx, s, false)
 		return api.KeysView{Own: []api.KeyView{v}}, err
 	case errors.Is(err, pgp.ErrNotSecret):
 		return k.importPublic(ctx, data)
@@ -569,7 +583,7 @@ func (k *keys) list(ctx context.Context, _ api.Empty) (api.KeysView, error) {
 			return api.KeysView{}, err
 		}
 	}
-	out := api.KeysView{Own: []api.KeyView{}, Contacts: []api.KeyView{}}
+	out := api.KeysView{Own: []api.KeyView{}, Contacts: []api.KeyView{}, PreferEncrypt: string(k.preference())}
 	k.mu.Lock()
 	own := slices.Clone(k.own)
 	k.mu.Unlock()
@@ -592,7 +606,7 @@ func (k *keys) ownView(o ownKey, pub *pgp.PublicKey) api.KeyView {
 	locked := k.secrets[o.Fingerprint] == nil
 	k.mu.Unlock()
 	return withProblem(api.KeyView{Fingerprint: o.Fingerprint, Display: pgp.FormatFingerprint(o.Fingerprint), Address: o.Address,
-		Source: "own", Verified: true, Locked: locked, AddedAt: o.AddedAt}, pub)
+		Source: "own", Verified: true, Locked: locked, Auto: o.Auto, AddedAt: o.AddedAt}, pub)
 }
 
 func contactView(c *pgp.ContactKey) api.KeyView {

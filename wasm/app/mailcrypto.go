@@ -29,9 +29,6 @@ import (
 	"caliopen/wasm/store/repo"
 )
 
-// ownPreference is the prefer-encrypt the user's Autocrypt header announces.
-const ownPreference = autocrypt.Mutual
-
 // wkdTimeout bounds the Web Key Directory lookups of one plan.
 const wkdTimeout = 10 * time.Second
 
@@ -48,6 +45,10 @@ func (k *keys) reader(s email.Settings) email.Reader {
 		k.learn(s, raw, o)
 		p := o.Parsed
 		read := email.Reading{Parsed: p, Blobs: p.AttachmentData}
+		if isSetupMessage(raw, s) { // kept whole: its key is imported with the setup code
+			p.Message.Security.SetupMessage = true
+			read.Blobs = map[string][]byte{email.RawBlob: raw}
+		}
 		if o.Security.Undecrypted {
 			if k.vault.Locked() {
 				p.Message.Security.Notes, p.Message.Security.Note = nil, ""
@@ -190,7 +191,7 @@ func (k *keys) plan(ctx context.Context, s email.Settings, d *smtpsend.Draft) pl
 	k.lookupKeys(ctx, s, recipients)
 	p := plan{me: k.secretFor(s.Address)}
 	p.SendPlan = pgp.Plan(pgp.PlanInput{Recipients: recipients, Contacts: k.ring, Autocrypt: k.peers, Self: s.Address,
-		OwnPreference: ownPreference, ReplyToEncrypted: d.Parent != nil && d.Parent.Security.Encrypted}, time.Now())
+		OwnPreference: k.preference(), ReplyToEncrypted: d.Parent != nil && d.Parent.Security.Encrypted}, time.Now())
 	if p.me == nil {
 		p.Encrypt, p.CanEncrypt = false, false
 		switch k.ownProblem(s.Address) {
@@ -292,6 +293,9 @@ func (k *keys) queueEmail(ctx context.Context, conn *connector.Connector, s emai
 	if d.From == nil {
 		d.From = &gomail.Address{Name: s.Name, Address: s.Address}
 	}
+	if err := k.ensureOwnKey(ctx, s); err != nil { // every mail carries the sender's key
+		k.a.o.Log.Error("keys: no key could be made for the sender", "address", s.Address, "error", err)
+	}
 	p := k.plan(ctx, s, d)
 	encrypt := p.Encrypt
 	if choice != nil {
@@ -303,7 +307,7 @@ func (k *keys) queueEmail(ctx context.Context, conn *connector.Connector, s emai
 	if p.me == nil {
 		return conn.Queue(ctx, d)
 	}
-	header, err := pgp.AutocryptHeader(p.me, ownPreference)
+	header, err := pgp.AutocryptHeader(p.me, k.preference())
 	if err != nil {
 		return nil, err
 	}

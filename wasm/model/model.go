@@ -207,6 +207,10 @@ type Security struct {
 	// signature by a key held for that address covers them: the message is shown as from
 	// its outer From, and this says who it pretends to be.
 	ClaimedFrom string `json:"claimedFrom,omitempty"`
+	// SetupMessage is true for an Autocrypt Setup Message the user sent themselves: it
+	// carries one of their secret keys, imported with its setup code (its raw form is kept
+	// for that).
+	SetupMessage bool `json:"setupMessage,omitempty"`
 	// Undecrypted is true for an encrypted message not decrypted yet (no key of the user's
 	// opened it, or the keys were locked): its raw form is kept to try again when a key
 	// comes.

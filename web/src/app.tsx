@@ -12,6 +12,7 @@ import { Settings } from "./settings";
 import { FinishSignIn } from "./add-account";
 import { Setup } from "./setup";
 import { Compose } from "./compose";
+import { NewKeyNotice } from "./keys";
 import { OutboxChip, OutboxPanel } from "./outbox";
 import { Help, useShortcuts } from "./shortcuts";
 
@@ -120,6 +121,7 @@ export function App({ core }: { core: CoreClient }) {
       <UpdateBanner />
       <OfflineBanner relayURL={vault?.relayUrl || location.origin} />
       {vault?.unlocked && <FinishSignIn core={core} />}
+      {vault?.unlocked && <NewKeyNotice core={core} />}
       {state.kind === "failed" && (
         <p class="card error" role="alert">
           {t.app.failed(i18n.error(state.error))}

@@ -7,6 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { Attachment, BodyView, Message } from "./gen/api";
 import { useI18n } from "./i18n";
+import { AttachedKeys } from "./keys";
 import { useAction } from "./use-action";
 
 /** frameDoc is the frame's document: the sanitised HTML under a policy that allows inline
@@ -99,6 +100,7 @@ export function MessageBody({ core, message }: { core: CoreClient; message: Mess
         </p>
       ))}
       {(body.attachments ?? []).length > 0 && <Attachments core={core} messageId={message.id} list={body.attachments!} />}
+      {!message.outgoing && (body.attachments ?? []).some((a) => mayHoldKey(a)) && <AttachedKeys core={core} messageId={message.id} />}
     </div>
   );
 }
@@ -139,6 +141,11 @@ function Attachments({ core, messageId, list }: { core: CoreClient; messageId: s
       )}
     </section>
   );
+}
+
+/** mayHoldKey says whether an attachment may be an OpenPGP key (the core reads it to be sure). */
+function mayHoldKey(a: Attachment): boolean {
+  return a.contentType.toLowerCase() === "application/pgp-keys" || /\.(asc|key)$/i.test(a.name);
 }
 
 /** base64Bytes decodes the core's base64 (how JSON carries bytes). */

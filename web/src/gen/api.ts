@@ -39,6 +39,29 @@ export interface ArmoredKey {
   armored: string;
 }
 
+export interface AttachedKey {
+  attachmentId: string;
+  name: string;
+  fingerprint: string;
+  display: string;
+  addresses: string[];
+  forSender?: boolean;
+  known?: boolean;
+  problem?: string;
+  problemCode?: string;
+}
+
+export interface AttachedKeyRef {
+  messageId: string;
+  attachmentId: string;
+  fingerprint: string;
+}
+
+export interface AttachedKeysView {
+  sender: string;
+  keys: AttachedKey[];
+}
+
 export interface Attachment {
   id: string;
   name: string;
@@ -326,6 +349,12 @@ export interface ImportKeyParams {
   passphrase?: string;
 }
 
+export interface ImportSetupParams {
+  messageId?: string;
+  message?: string;
+  code: string;
+}
+
 export interface Index {
   version: number;
   score: number;
@@ -345,6 +374,7 @@ export interface KeyView {
   source: string;
   verified?: boolean;
   locked?: boolean;
+  auto?: boolean;
   problem?: string;
   problemCode?: string;
   addedAt?: string;
@@ -353,6 +383,7 @@ export interface KeyView {
 export interface KeysView {
   own: KeyView[];
   contacts: KeyView[];
+  preferEncrypt?: string;
 }
 
 export interface LinkParams {
@@ -472,6 +503,10 @@ export interface PlanRecipient {
   fingerprint?: string;
 }
 
+export interface PreferEncryptParams {
+  mutual: boolean;
+}
+
 export interface Privacy {
   score: number;
   grade: string;
@@ -533,6 +568,7 @@ export interface Security {
   notes?: SecurityNote[];
   note?: string;
   claimedFrom?: string;
+  setupMessage?: boolean;
   undecrypted?: boolean;
 }
 
@@ -585,6 +621,18 @@ export interface SetVerifiedParams {
   address: string;
   fingerprint: string;
   verified: boolean;
+}
+
+export interface SetupMessage {
+  code: string;
+  begin: string;
+  message: string;
+  sent?: boolean;
+}
+
+export interface SetupMessageParams {
+  fingerprint: string;
+  send: boolean;
 }
 
 export interface SignInStarted {
@@ -718,6 +766,11 @@ export interface Methods {
   "keys.revocation": { params: KeyRef; result: ArmoredKey };
   "keys.setVerified": { params: SetVerifiedParams; result: Empty };
   "message.plan": { params: ReplyParams; result: SendPlan };
+  "keys.setPreferEncrypt": { params: PreferEncryptParams; result: Empty };
+  "keys.makeSetupMessage": { params: SetupMessageParams; result: SetupMessage };
+  "keys.importSetupMessage": { params: ImportSetupParams; result: KeysView };
+  "keys.attached": { params: MessageBodyParams; result: AttachedKeysView };
+  "keys.importAttached": { params: AttachedKeyRef; result: KeysView };
   "message.allowRemote": { params: MessageBodyParams; result: Empty };
   "message.attachment": { params: AttachmentParams; result: AttachmentData };
   "compose.suggest": { params: SuggestParams; result: Suggestions };
@@ -763,4 +816,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge"] as const;
