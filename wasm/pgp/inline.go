@@ -1,7 +1,6 @@
 package pgp
 
 import (
-	"net/mail"
 	"strings"
 
 	"caliopen/wasm/autocrypt"
@@ -87,17 +86,9 @@ func armoredBlock(text, begin, end string) (string, bool) {
 	return text[i : i+j+len(end)], true
 }
 
-// senderAddress is the lower-case From address of an entity, or "".
-func senderAddress(e *entity) string {
-	a, err := mail.ParseAddress(e.header.Get("From"))
-	if err != nil {
-		if list, lerr := mail.ParseAddressList(e.header.Get("From")); lerr == nil && len(list) > 0 {
-			return strings.ToLower(list[0].Address)
-		}
-		return ""
-	}
-	return strings.ToLower(a.Address)
-}
+// senderAddress is the lower-case address an entity's header names as its author, read as
+// the mail parser reads it, or "".
+func senderAddress(e *entity) string { return cmail.SenderOf(e.header) }
 
 // autocryptKey returns the key of the message's valid Autocrypt header, if any: it lets a
 // signature from a first message be shown as good (from a key not yet known).
