@@ -3,6 +3,7 @@ package pgp
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"caliopen/wasm/autocrypt"
 	"caliopen/wasm/model"
@@ -18,11 +19,18 @@ type verifier struct {
 	own       *PublicKey       // a key the message itself carries (its Autocrypt header), or nil
 	// senderKeys are the sender's keys from Autocrypt state: known for the sender.
 	senderKeys []*PublicKey
+	// mine are the public halves of the user's own keys: known for the addresses they name
+	// (the user's sent mail, read back).
+	mine []*PublicKey
 }
 
 func newVerifier(keys Keys, from string, carried *PublicKey) verifier {
-	return verifier{ring: keys.Contacts, autocrypt: keys.Autocrypt, from: from, own: carried,
+	v := verifier{ring: keys.Contacts, autocrypt: keys.Autocrypt, from: from, own: carried,
 		senderKeys: autocryptKeys(keys.Autocrypt, from)}
+	for _, s := range keys.Own {
+		v.mine = append(v.mine, s.pub)
+	}
+	return v
 }
 
 // autocryptKeys returns the keys the Autocrypt state holds for addr (current and gossiped).
@@ -44,11 +52,12 @@ func autocryptKeys(s *autocrypt.Store, addr string) []*PublicKey {
 }
 
 func (v verifier) keyRing() *crypto.KeyRing {
-	return v.ring.keyRing(append([]*PublicKey{v.own}, v.senderKeys...)...)
+	return v.ring.keyRing(slices.Concat([]*PublicKey{v.own}, v.senderKeys, v.mine)...)
 }
 
 // knownFor says whether the key with fingerprint fpr is held for addr: in the contacts'
-// ring, or in the Autocrypt state. A key a message carries proves nothing about its sender.
+// ring, in the Autocrypt state, or among the user's own keys naming addr. A key a message
+// carries proves nothing about its sender.
 func (v verifier) knownFor(addr, fpr string) bool {
 	if addr == "" || fpr == "" {
 		return false
@@ -64,6 +73,11 @@ func (v verifier) knownFor(addr, fpr string) bool {
 	}
 	for _, k := range held {
 		if k.Fingerprint() == fpr {
+			return true
+		}
+	}
+	for _, k := range v.mine {
+		if k.Fingerprint() == fpr && slices.Contains(k.Addresses(), addr) {
 			return true
 		}
 	}

@@ -205,6 +205,7 @@ function UserPrivacy({ core }: { core: CoreClient }) {
   const { t, number, note } = useI18n();
   const report = useLive(core, "privacy.user", {});
   if (!report) return null;
+  const actions = report.actions ?? [];
   return (
     <details class="user-privacy" data-testid="user-privacy" data-grade={report.index.grade}>
       <summary>
@@ -212,10 +213,10 @@ function UserPrivacy({ core }: { core: CoreClient }) {
           {report.index.grade}
         </span>{" "}
         {t.privacy.yours(report.index.score)}
-        {report.actions.length > 0 && ` — ${note(report.actions[0].advice)}`}
+        {actions.length > 0 && ` — ${note(actions[0].advice)}`}
       </summary>
       <ol class="actions">
-        {report.actions.map((a) => (
+        {actions.map((a) => (
           <li key={a.advice.code + a.advice.text}>
             {note(a.advice)} <span class="muted">({t.privacy.gain(number(Math.round(a.gain)))})</span>
           </li>
