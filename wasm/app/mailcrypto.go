@@ -24,7 +24,6 @@ import (
 	"caliopen/wasm/email/smtpsend"
 	"caliopen/wasm/model"
 	"caliopen/wasm/pgp"
-	"caliopen/wasm/privacy"
 	"caliopen/wasm/store"
 	"caliopen/wasm/store/repo"
 )
@@ -80,19 +79,25 @@ func (k *keys) learn(s email.Settings, raw []byte, o *pgp.Opened) {
 	if len(in.Gossip) > 0 {
 		touched = append(touched, in.Recipients...)
 	}
-	before := make([]privacy.KeyState, len(touched))
+	keyOf := func(a string) []byte {
+		p, _ := k.peers.Peer(a)
+		return p.Key()
+	}
+	before := make([][]byte, len(touched))
 	for i, a := range touched {
-		before[i] = k.KeyState(a)
+		before[i] = keyOf(a)
 	}
 	k.peers.Update(in, time.Now())
-	k.forgetStates(false, touched...)
 	var changed []string
 	for i, a := range touched {
-		if k.KeyState(a) != before[i] {
+		if !bytes.Equal(keyOf(a), before[i]) {
 			changed = append(changed, a)
 		}
 	}
-	k.regradeLater(changed...) // this message is graded as it is stored, the others on the next save
+	// This message is graded with the new key state as it is stored; the discussions that
+	// name its sender are regraded with the next save of the state.
+	k.forgetStates(false, changed...)
+	k.regradeLater(changed...)
 	k.peersChanged()
 }
 
