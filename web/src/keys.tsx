@@ -284,7 +284,10 @@ export function SetupImport({ core, messageId }: { core: CoreClient; messageId?:
           <input
             type="file"
             accept=".eml,.htm,.html,message/rfc822"
-            onChange={async (e) => setFile((await (e.currentTarget.files?.[0]?.text() ?? Promise.resolve(""))) || "")}
+            onChange={async (e) => {
+              const picked = e.currentTarget.files?.[0];
+              setFile(picked ? await picked.text() : "");
+            }}
           />
         </label>
       )}
