@@ -145,6 +145,9 @@ func (st *story) answerMail(m *mailServers, sub submission) error {
 		return nil // not a message a person could read: nobody answers
 	}
 	subject := msg.Header.Get("Subject")
+	if o, err := pgp.Open(sub.Data, pgp.Keys{Own: []*pgp.SecretKey{st.camilleKey}}); err == nil && o.Security.Encrypted {
+		subject = o.Parsed.Message.Subject // the real one, protected inside (the outer is "[...]")
+	}
 	if !strings.HasPrefix(strings.ToLower(subject), "re:") {
 		subject = "Re: " + subject
 	}

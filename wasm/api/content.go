@@ -99,6 +99,9 @@ type RecipientIdentity struct {
 // address, @user@instance for Mastodon, @handle for X).
 type ChannelsParams struct {
 	To []string `json:"to"`
+	// Bcc are email addresses the message also goes to, unseen by the others: only email
+	// channels reach them (each gets a copy encrypted to their key alone).
+	Bcc []string `json:"bcc,omitempty"`
 }
 
 // ChannelsView ranks the channels, most private first: Channels[0] is the default.
@@ -138,8 +141,10 @@ type Reason struct {
 type SendParams struct {
 	AccountID string   `json:"accountId"`
 	To        []string `json:"to"` // identity URIs on the account's network (Channel.To)
-	Subject   string   `json:"subject,omitempty"`
-	Text      string   `json:"text"`
+	// Bcc are email addresses the message also goes to, unseen by the others (email only).
+	Bcc     []string `json:"bcc,omitempty"`
+	Subject string   `json:"subject,omitempty"`
+	Text    string   `json:"text"`
 	// Encrypt overrides the plan's default (email only), as in ReplyParams.
 	Encrypt     *bool            `json:"encrypt,omitempty"`
 	Attachments []AttachmentData `json:"attachments,omitempty"` // email only

@@ -132,7 +132,8 @@ var All = []Specced{CoreInfo, Subscribe, Unsubscribe, CoreReady, StatusQuery, Se
 	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities, SeedSynthetic,
 	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, MastodonSignIn, MastodonToken, XSignIn,
 	FinishSignIn, AccountsQuery, UserPrivacyQuery, Reply, StartDemo,
-	KeysQuery, GenerateKey, ImportKey, ExportPublicKey, ExportSecretKey, RevocationCertificate, SetKeyVerified, PlanReply}
+	KeysQuery, GenerateKey, ImportKey, ExportPublicKey, ExportSecretKey, RevocationCertificate, SetKeyVerified, PlanReply,
+	SetPreferEncrypt, MakeSetupMessage, ImportSetupMessage, AttachedKeys, ImportAttachedKey}
 
 // CoreInfoResult describes the running core.
 type CoreInfoResult struct {
@@ -476,12 +477,88 @@ var (
 	SetKeyVerified = Method[SetVerifiedParams, Empty]{"keys.setVerified"}
 	// PlanReply says, before sending, whether a reply will be encrypted, and why not when not.
 	PlanReply = Method[ReplyParams, SendPlan]{"message.plan"}
+	// SetPreferEncrypt sets the prefer-encrypt the user's Autocrypt header announces.
+	SetPreferEncrypt = Method[PreferEncryptParams, Empty]{"keys.setPreferEncrypt"}
+	// MakeSetupMessage makes an Autocrypt Setup Message carrying one of the user's secret
+	// keys, encrypted under a new setup code: the code is shown once, the message is sent to
+	// the user's own address (unless Send is false) and given back to download.
+	MakeSetupMessage = Method[SetupMessageParams, SetupMessage]{"keys.makeSetupMessage"}
+	// ImportSetupMessage imports the key of an Autocrypt Setup Message (a received one, by
+	// message id, or a downloaded file) with its setup code.
+	ImportSetupMessage = Method[ImportSetupParams, KeysView]{"keys.importSetupMessage"}
+	// AttachedKeys lists the OpenPGP keys attached to a received message
+	// (application/pgp-keys, or an armored key in a .asc file), to offer them for import.
+	AttachedKeys = Method[MessageBodyParams, AttachedKeysView]{"keys.attached"}
+	// ImportAttachedKey imports a key attached to a received message as its sender's.
+	ImportAttachedKey = Method[AttachedKeyRef, KeysView]{"keys.importAttached"}
 )
 
 // KeysView lists the keys.
 type KeysView struct {
 	Own      []KeyView `json:"own"`
 	Contacts []KeyView `json:"contacts"`
+	// PreferEncrypt is what the user's Autocrypt header announces: "mutual" (encrypt to me
+	// when you can) or "nopreference".
+	PreferEncrypt string `json:"preferEncrypt,omitempty"`
+}
+
+// PreferEncryptParams chooses the Autocrypt prefer-encrypt: mutual or no preference.
+type PreferEncryptParams struct {
+	Mutual bool `json:"mutual"`
+}
+
+// SetupMessageParams names the key an Autocrypt Setup Message carries.
+type SetupMessageParams struct {
+	Fingerprint string `json:"fingerprint"`
+	// Send puts the message in the user's mailbox, sent to their own address through the
+	// outbox; otherwise it is only given back.
+	Send bool `json:"send"`
+}
+
+// SetupMessage is a new Autocrypt Setup Message and the code that opens it. The code is
+// not kept anywhere: the UI shows it once.
+type SetupMessage struct {
+	Code    string `json:"code"`    // 36 digits in nine blocks of four
+	Begin   string `json:"begin"`   // its first two digits, which the message shows to check the code
+	Message string `json:"message"` // the message (RFC 5322), to download as a .eml file
+	Sent    bool   `json:"sent,omitempty"`
+}
+
+// ImportSetupParams names a Setup Message (MessageID of a received one, or Message, a
+// downloaded one) and its setup code.
+type ImportSetupParams struct {
+	MessageID string `json:"messageId,omitempty"`
+	Message   string `json:"message,omitempty"`
+	Code      string `json:"code"`
+}
+
+// AttachedKeysView lists the keys attached to a message.
+type AttachedKeysView struct {
+	Sender string        `json:"sender"` // the sender's address, whose contact the keys would go to
+	Keys   []AttachedKey `json:"keys"`
+}
+
+// AttachedKey is one key found in an attachment.
+type AttachedKey struct {
+	AttachmentID string   `json:"attachmentId"`
+	Name         string   `json:"name"` // the attachment's file name
+	Fingerprint  string   `json:"fingerprint"`
+	Display      string   `json:"display"`
+	Addresses    []string `json:"addresses"` // the addresses its user ids name
+	// ForSender is true when the key names the sender's address: it is imported as theirs;
+	// else for the addresses it names.
+	ForSender bool `json:"forSender,omitempty"`
+	Known     bool `json:"known,omitempty"` // already held for those addresses
+	// Problem says why it cannot be used now (revoked, expired), ProblemCode names it.
+	Problem     string `json:"problem,omitempty"`
+	ProblemCode string `json:"problemCode,omitempty"`
+}
+
+// AttachedKeyRef names a key attached to a message.
+type AttachedKeyRef struct {
+	MessageID    string `json:"messageId"`
+	AttachmentID string `json:"attachmentId"`
+	Fingerprint  string `json:"fingerprint"`
 }
 
 // KeyView is one key as the UI shows it.
@@ -495,6 +572,9 @@ type KeyView struct {
 	Verified bool   `json:"verified,omitempty"`
 	// Locked is true for an own key whose secret half is sealed in the locked vault.
 	Locked bool `json:"locked,omitempty"`
+	// Auto is true for an own key Caliopen made by itself when the user first sent mail
+	// from that address (Autocrypt: every mail carries the sender's key).
+	Auto bool `json:"auto,omitempty"`
 	// Problem says why the key cannot be used now (revoked, expired), or is empty;
 	// ProblemCode names it for translations: revoked, expired or cannot-encrypt.
 	Problem     string    `json:"problem,omitempty"`
@@ -543,13 +623,19 @@ type SendPlan struct {
 	Encrypt    bool `json:"encrypt"`    // the default: encrypted unless the user turns it off
 	CanEncrypt bool `json:"canEncrypt"` // every recipient (and the sender) has a usable key
 	// Reason is one sentence for the composer; ReasonCode names it for translations:
-	// no-recipient, missing-keys (Missing names them), autocrypt, chosen-keys, discouraged,
-	// available, no-own-key (no key for Sender) or not-email.
+	// no-recipient, missing-keys (Missing names them), revoked-keys or expired-keys
+	// (Revoked or Expired name whose key; NoKey those without any), autocrypt, chosen-keys,
+	// discouraged, available, no-own-key (no key for Sender), own-key-revoked or
+	// own-key-expired (the user's key for Sender), or not-email.
 	Reason     string `json:"reason"`
 	ReasonCode string `json:"reasonCode,omitempty"`
 	Sender     string `json:"sender,omitempty"` // the address the message goes out from
-	// Missing are the recipients without a usable key.
+	// Missing are the recipients without a usable key: those whose key was revoked or has
+	// expired, and those without any (NoKey).
 	Missing []string `json:"missing,omitempty"`
+	Revoked []string `json:"revoked,omitempty"`
+	Expired []string `json:"expired,omitempty"`
+	NoKey   []string `json:"noKey,omitempty"`
 	// Recipients are the addresses the message goes to, each with the key it would be
 	// encrypted to (empty when none).
 	Recipients []PlanRecipient `json:"recipients"`

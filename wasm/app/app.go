@@ -93,6 +93,7 @@ func Start(ctx context.Context, o Options) error {
 	}()
 	a.accts = newAccounts(a)
 	a.keys = newKeys(a, a.accts.vault)
+	a.eng.Keys = a.keys
 	a.sync = newSyncer(a)
 	a.register()
 	a.registerContent()
@@ -138,7 +139,7 @@ func (a *app) register() {
 	core.Live(c, api.DiscussionQuery, a.discussion, engine.TopicDiscussions)
 	core.Live(c, api.UserPrivacyQuery, func(ctx context.Context, _ api.Empty) (privacy.UserReport, error) {
 		return a.eng.UserPrivacy(ctx)
-	}, engine.TopicDiscussions, engine.TopicContacts, topicAccounts)
+	}, engine.TopicDiscussions, engine.TopicContacts, topicAccounts, topicKeys)
 	core.Handle(c, api.LinkIdentities, func(ctx context.Context, p api.LinkParams) (api.Empty, error) {
 		return api.Empty{}, a.eng.Link(ctx, p.Identities)
 	})

@@ -173,6 +173,10 @@ func (a *app) channels(ctx context.Context, p api.ChannelsParams) (api.ChannelsV
 		}
 		rs = append(rs, r)
 	}
+	bcc, err := bccList(p.Bcc)
+	if err != nil {
+		return api.ChannelsView{}, err
+	}
 	out := api.ChannelsView{Recipients: make([]api.Recipient, 0, len(rs)), Channels: []api.Channel{}}
 	for _, r := range rs {
 		out.Recipients = append(out.Recipients, recipientView(r))
@@ -185,7 +189,7 @@ func (a *app) channels(ctx context.Context, p api.ChannelsParams) (api.ChannelsV
 		return out, err
 	}
 	for _, acct := range accts {
-		ch, why, ok := a.channel(ctx, acct, accts, rs)
+		ch, why, ok := a.channel(ctx, acct, accts, rs, bcc)
 		if ok {
 			out.Channels = append(out.Channels, ch)
 		} else {
@@ -204,9 +208,12 @@ func (a *app) channels(ctx context.Context, p api.ChannelsParams) (api.ChannelsV
 
 // channel is the way acct reaches every recipient, with its rank and why; ok is false (and
 // why says so) when it cannot reach them all.
-func (a *app) channel(ctx context.Context, acct model.Account, accts []model.Account, rs []engine.Recipient) (api.Channel, api.Reason, bool) {
+func (a *app) channel(ctx context.Context, acct model.Account, accts []model.Account, rs []engine.Recipient, bcc []*gomail.Address) (api.Channel, api.Reason, bool) {
 	n := acct.Network
 	ch := api.Channel{AccountID: acct.ID, Network: n, From: accountLabel(acct)}
+	if n != model.Email && len(bcc) > 0 {
+		return ch, reason("bcc-email-only", "Only email can send blind copies (Bcc).", "network", string(n)), false
+	}
 	if n == model.X && len(rs) > 1 {
 		return ch, reason("x-one-to-one", "An X direct message goes to one person.", "network", string(n)), false
 	}
@@ -229,7 +236,7 @@ func (a *app) channel(ctx context.Context, acct model.Account, accts []model.Acc
 	ranker := privacy.Ranker{Accounts: accts}
 	switch n {
 	case model.Email:
-		a.emailChannel(ctx, acct, &ch, who)
+		a.emailChannel(ctx, acct, &ch, who, bcc)
 		return ch, api.Reason{}, true
 	case model.Mastodon:
 		ch.Rank = 100
@@ -261,12 +268,12 @@ func (a *app) channel(ctx context.Context, acct model.Account, accts []model.Acc
 
 // emailChannel ranks email with the OpenPGP send plan: end-to-end encrypted when the user
 // and every recipient have keys (verified keys rank highest), else over TLS only.
-func (a *app) emailChannel(ctx context.Context, acct model.Account, ch *api.Channel, who string) {
+func (a *app) emailChannel(ctx context.Context, acct model.Account, ch *api.Channel, who string, bcc []*gomail.Address) {
 	s, err := email.SettingsFromModel(acct)
 	if err != nil {
 		s = email.Settings{Address: acct.Identity.Address()}
 	}
-	d := &smtpsend.Draft{}
+	d := &smtpsend.Draft{Bcc: bcc}
 	for _, to := range ch.To {
 		d.To = append(d.To, &gomail.Address{Address: to.Address()})
 	}
@@ -296,12 +303,34 @@ func (a *app) emailChannel(ctx context.Context, acct model.Account, ch *api.Chan
 		ch.Why = reason("email-verified", "Email, encrypted: "+who+"'s key is verified.", "person", who)
 	case ch.Encrypted:
 		ch.Why = reason("email-encrypted", "Email, encrypted: "+who+"'s key is known.", "person", who)
+	case pl.ReasonCode == "own-key-revoked" || pl.ReasonCode == "own-key-expired":
+		ch.Why = reason("email-"+pl.ReasonCode, "Email, not end-to-end encrypted: your key for "+s.Address+" can no longer be used; mail servers can read it.", "address", s.Address)
 	case pl.me == nil:
 		ch.Why = reason("email-no-own-key", "Email, not end-to-end encrypted: you have no key for "+s.Address+" yet; mail servers can read it.", "address", s.Address)
+	case len(pl.Revoked)+len(pl.Expired) > 0:
+		unusable := strings.Join(slices.Concat(pl.Revoked, pl.Expired), ", ")
+		ch.Why = reason("email-key-unusable", "Email, not end-to-end encrypted: the key of "+unusable+" was revoked or has expired; mail servers can read it.",
+			"unusable", unusable, "revoked", strings.Join(pl.Revoked, ", "), "expired", strings.Join(pl.Expired, ", "))
 	default:
 		missing := strings.Join(pl.Missing, ", ")
 		ch.Why = reason("email-no-key", "Email, not end-to-end encrypted: no key is known for "+missing+"; mail servers can read it.", "missing", missing)
 	}
+}
+
+// bccList reads the blind-copy addresses the user typed.
+func bccList(list []string) ([]*gomail.Address, error) {
+	var out []*gomail.Address
+	for _, b := range list {
+		if strings.TrimSpace(b) == "" {
+			continue
+		}
+		a, err := gomail.ParseAddress(strings.TrimSpace(b))
+		if err != nil {
+			return nil, api.Errorf("bad_recipient", fmt.Sprintf("%q is not an email address.", b)).With("recipient", b)
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 func reason(code, text string, params ...string) api.Reason {
@@ -404,6 +433,9 @@ func (a *app) sendEmail(ctx context.Context, acct model.Account, to []model.Iden
 		return nil, api.Errorf("not_connected", "This account is not connected on this device (is the vault unlocked and this tab syncing?).")
 	}
 	d := &smtpsend.Draft{Subject: strings.TrimSpace(p.Subject), Text: p.Text}
+	if d.Bcc, err = bccList(p.Bcc); err != nil {
+		return nil, err
+	}
 	for _, u := range to {
 		d.To = append(d.To, &gomail.Address{Address: u.Address()})
 	}

@@ -10,15 +10,19 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/ProtonMail/gopenpgp/v3/crypto"
 	gomail "github.com/emersion/go-message/mail"
 
 	"caliopen/relay/auth"
@@ -192,6 +196,20 @@ func (u *mailUser) body(id string) model.Body {
 	return b
 }
 
+// makeKey makes the user a key for alice@example.test and returns it with its public half.
+func (u *mailUser) makeKey() (api.KeyView, *pgp.PublicKey) {
+	u.t.Helper()
+	var key api.KeyView
+	u.must("keys.generate", api.GenerateKeyParams{Address: "alice@example.test", Name: "Alice"}, &key)
+	var armored api.ArmoredKey
+	u.must("keys.exportPublic", api.KeyRef{Fingerprint: key.Fingerprint}, &armored)
+	pub, err := pgp.ParsePublic([]byte(armored.Armored))
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	return key, pub
+}
+
 // nextDelivered waits for the next mail the SMTP server delivered.
 func (u *mailUser) nextDelivered() emailtest.Mail {
 	u.t.Helper()
@@ -360,17 +378,10 @@ func TestReplyEncryptedToAWebKeyDirectoryKey(t *testing.T) {
 	t.Cleanup(dir.Close)
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: dir.Certificate().Raw})
 	u := newMailUser(t, relayOptions{hosts: hostsResolver{"example.com": "127.0.0.1"}, https: dir.Listener.Addr().String(), extraCAPEM: caPEM})
-	var key api.KeyView
-	u.must("keys.generate", api.GenerateKeyParams{Address: "alice@example.test", Name: "Alice"}, &key)
+	_, aliceKey := u.makeKey()
 
 	// An attachment inside the encryption is stored decrypted with the message: no server
 	// can give it back part by part.
-	var alicePub api.ArmoredKey
-	u.must("keys.exportPublic", api.KeyRef{Fingerprint: key.Fingerprint}, &alicePub)
-	aliceKey, err := pgp.ParsePublic([]byte(alicePub.Armored))
-	if err != nil {
-		t.Fatal(err)
-	}
 	withFile, err := pgp.BuildEncrypted(pgp.Outgoing{From: &gomail.Address{Address: "bob@example.com"}, To: []*gomail.Address{{Address: "alice@example.test"}},
 		Subject: "the plans", MessageID: "f1@example.com", Text: "See attached.",
 		Attachments: []pgp.Attachment{{Name: "plans.txt", ContentType: "text/plain", Data: []byte("top secret plans")}}}, bob, []*pgp.PublicKey{aliceKey})
@@ -419,3 +430,212 @@ func TestReplyEncryptedToAWebKeyDirectoryKey(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Protected headers cannot make a message pass for someone else's, nor plant a key for them:
+// Mallory, whose key Alice holds, signs and encrypts a message claiming inside to come from
+// Boss, with an Autocrypt header for Boss's address carrying Mallory's key; then sends an
+// unsigned encrypted one claiming the same, gossiping Mallory's key as Boss's. Both show as
+// from Mallory with the claim named, and no key is learnt for Boss.
+func TestProtectedHeadersCannotSpoofTheSender(t *testing.T) {
+	u := newMailUser(t, relayOptions{})
+	_, aliceKey := u.makeKey()
+	mallory, err := pgp.Generate("Mallory", "mallory@example.net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	malloryPub, _ := mallory.Public()
+	malloryArmored, _ := malloryPub.Armored()
+	u.must("keys.import", api.ImportKeyParams{Armored: malloryArmored}, nil)
+	malloryKey, _ := malloryPub.Bytes()
+	plant := autocrypt.Header{Addr: "boss@example.net", PreferEncrypt: autocrypt.Mutual, KeyData: malloryKey}
+
+	// Signed by Mallory's known key, From Boss inside, From Mallory outside.
+	boss := &gomail.Address{Name: "The Boss", Address: "boss@example.net"}
+	raw, err := pgp.BuildEncrypted(pgp.Outgoing{From: boss, To: []*gomail.Address{{Address: "alice@example.test"}}, MessageID: "spoof1@example.net",
+		Subject: "Wire the money today", Text: "Use the new account number.", Autocrypt: plant.String()}, mallory, []*pgp.PublicKey{aliceKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outerFrom := []byte("From: \"The Boss\" <boss@example.net>\r\n")
+	if !bytes.Contains(raw, outerFrom) {
+		t.Fatalf("no outer From to replace in\n%s", raw)
+	}
+	raw = bytes.Replace(raw, outerFrom, []byte("From: Mallory <mallory@example.net>\r\n"), 1)
+	got := u.stored(u.deliver(raw), encrypted)
+	if got.From().Address() != "mallory@example.net" || got.Subject != "Wire the money today" ||
+		got.Security.Signature != model.SigGoodKnown || got.Security.ClaimedFrom != "boss@example.net" || !strings.Contains(got.Security.Note, "claims to come from boss@example.net") {
+		t.Fatalf("signed claim: from %q subject %q security %+v", got.From(), got.Subject, got.Security)
+	}
+
+	// Encrypted only: the claim and the gossip inside are nobody's word.
+	gossip := autocrypt.Header{Addr: "boss@example.net", KeyData: malloryKey}.GossipString()
+	inner := "Content-Type: text/plain; charset=utf-8; protected-headers=\"v1\"; hp=\"cipher\"\r\n" +
+		"From: The Boss <boss@example.net>\r\nTo: alice@example.test, boss@example.net\r\nSubject: New bank details\r\n" +
+		"Autocrypt-Gossip: " + gossip + "\r\n\r\nPlease use the new account.\r\n"
+	armored, err := pgp.EncryptTo([]byte(inner), aliceKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = []byte("From: Mallory <mallory@example.net>\r\nTo: alice@example.test, boss@example.net\r\nSubject: [...]\r\n" +
+		"Date: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <spoof2@example.net>\r\nAutocrypt: " + plant.String() + "\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n" +
+		"--b\r\nContent-Type: application/octet-stream\r\n\r\n" + string(armored) + "\r\n--b--\r\n")
+	got = u.stored(u.deliver(raw), encrypted)
+	if got.From().Address() != "mallory@example.net" || got.Subject != "New bank details" ||
+		got.Security.Signature != model.SigNone || got.Security.ClaimedFrom != "boss@example.net" {
+		t.Fatalf("unsigned claim: from %q subject %q security %+v", got.From(), got.Subject, got.Security)
+	}
+	time.Sleep(1500 * time.Millisecond) // the Autocrypt state is saved a second after it changed
+	for _, c := range u.keys().Contacts {
+		if c.Address == "boss@example.net" {
+			t.Fatalf("a key was learnt for boss@example.net: %+v", c)
+		}
+	}
+	var plan api.SendPlan
+	u.must("message.plan", api.ReplyParams{MessageID: got.ID}, &plan)
+	for _, r := range plan.Recipients {
+		if r.Address == "boss@example.net" && r.Fingerprint != "" {
+			t.Fatalf("a reply to all would be encrypted to %s for boss@example.net", r.Fingerprint)
+		}
+	}
+}
+
+// A blind copy stays blind inside the encryption: To and Cc get one message encrypted to
+// their keys (and the sender's), each Bcc recipient a copy encrypted to their key alone that
+// names them as Bcc, and the Sent copy, encrypted to the sender, names every Bcc recipient.
+// The Bcc recipient reads their copy with GnuPG (an RSA key).
+func TestBccGetsItsOwnEncryptedCopy(t *testing.T) {
+	dana := testkit.NewGPG(t, "Dana", "dana@example.net", "rsa")
+	u := newMailUser(t, relayOptions{})
+	me, _ := u.makeKey()
+	camille, err := pgp.Generate("Camille", "camille@example.net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	camillePub, _ := camille.Public()
+	camilleArmored, _ := camillePub.Armored()
+	for _, armored := range []string{camilleArmored, string(dana.PublicKey())} {
+		u.must("keys.import", api.ImportKeyParams{Armored: armored}, nil)
+	}
+	var ch api.ChannelsView
+	u.must("compose.channels", api.ChannelsParams{To: []string{"camille@example.net"}, Bcc: []string{"Dana <dana@example.net>"}}, &ch)
+	if len(ch.Channels) != 1 || !ch.Channels[0].Encrypted || len(ch.Channels[0].Plan.Recipients) != 2 {
+		t.Fatalf("channels: %+v", ch)
+	}
+	c := ch.Channels[0]
+	u.must("message.send", api.SendParams{AccountID: c.AccountID, To: idStrings(c.To), Bcc: []string{"Dana <dana@example.net>"},
+		Subject: "Reorg", Text: "Dana is joining us."}, nil)
+	got := map[string]emailtest.Mail{}
+	for range 2 {
+		m := u.nextDelivered()
+		got[strings.Join(m.To, ",")] = m
+	}
+	main, copy := got["camille@example.net"], got["dana@example.net"]
+	if main.Data == nil || copy.Data == nil {
+		t.Fatalf("deliveries by recipient: %v", slices.Collect(maps.Keys(got)))
+	}
+	for name, m := range map[string]emailtest.Mail{"to camille": main, "to dana": copy} {
+		if n := len(encryptedTo(t, m.Data)); n != 2 {
+			t.Errorf("%s: encrypted to %d keys, want the recipient's and the sender's", name, n)
+		}
+	}
+	if bytes.Contains(main.Data, []byte("dana@example.net")) {
+		t.Error("the message to camille names dana outside the encryption")
+	}
+	if _, _, code := dana.Run("decrypt-verify", dana.File("main.eml", main.Data)); code == 0 {
+		t.Error("dana can read the message to camille")
+	}
+	if o, _ := pgp.Open(copy.Data, pgp.Keys{Own: []*pgp.SecretKey{camille}}); o.Security.Encrypted {
+		t.Error("camille can read dana's blind copy")
+	}
+	o, err := pgp.Open(main.Data, pgp.Keys{Own: []*pgp.SecretKey{camille}})
+	if err != nil || !o.Security.Encrypted || hasRole(o.Parsed.Message, model.RoleBcc) || !strings.Contains(o.Parsed.Body.Text, "Dana is joining us.") {
+		t.Fatalf("camille reads: %v %+v %+v", err, o.Security, o.Parsed.Message.Participants)
+	}
+	dana.Run("import", dana.File("alice.asc", func() []byte {
+		var pub api.ArmoredKey
+		u.must("keys.exportPublic", api.KeyRef{Fingerprint: me.Fingerprint}, &pub)
+		return []byte(pub.Armored)
+	}()))
+	plain, stderr, code := dana.Run("decrypt-verify", dana.File("copy.eml", copy.Data))
+	if code != 0 || !strings.Contains(stderr, "SIGNATURE GOOD "+strings.ToUpper(me.Fingerprint)) || !bytes.Contains(plain, []byte("Dana is joining us.")) ||
+		!bytes.Contains(plain, []byte("Bcc: ")) || !bytes.Contains(plain, []byte("dana@example.net")) || !bytes.Contains(plain, []byte(o.Parsed.Message.MessageID)) {
+		t.Fatalf("gpg on dana's copy (exit %d): %s\n%s", code, stderr, plain)
+	}
+	// The Sent copy, read back from the user's store, names the blind copy.
+	sent := u.stored(o.Parsed.Message.MessageID, func(m model.Message) bool { return m.Outgoing })
+	if !sent.Security.Encrypted || participant(sent, model.RoleBcc) != "email:dana@example.net" {
+		t.Fatalf("sent copy: %+v %+v", sent.Security, sent.Participants)
+	}
+}
+
+// encryptedTo lists the key IDs a PGP/MIME message is encrypted to.
+func encryptedTo(t *testing.T, raw []byte) []string {
+	t.Helper()
+	begin, end := bytes.Index(raw, []byte("-----BEGIN PGP MESSAGE-----")), bytes.Index(raw, []byte("-----END PGP MESSAGE-----"))
+	if begin < 0 || end < begin {
+		t.Fatalf("no PGP message in\n%s", raw)
+	}
+	msg, err := crypto.NewPGPMessageFromArmored(string(raw[begin : end+len("-----END PGP MESSAGE-----")]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := msg.HexEncryptionKeyIDs()
+	return ids
+}
+
+func participant(m model.Message, role model.Role) model.IdentityURI {
+	for _, p := range m.Participants {
+		if p.Role == role {
+			return p.URI
+		}
+	}
+	return ""
+}
+
+func hasRole(m model.Message, role model.Role) bool { return participant(m, role) != "" }
+
+// A key that can no longer be used is named as such before sending, the user's own or a
+// recipient's: it must be renewed, not looked for.
+func TestPlanSaysWhenAKeyCannotBeUsed(t *testing.T) {
+	u := newMailUser(t, relayOptions{})
+	old := time.Now().Add(-48 * time.Hour).Unix()
+	expired, err := crypto.PGP().KeyGeneration().AddUserId("Alice", "alice@example.test").GenerationTime(old).Lifetime(3600).New().GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	armored, _ := expired.Armor()
+	u.must("keys.import", api.ImportKeyParams{Armored: armored}, nil)
+	if own := u.keys().Own; len(own) != 1 || own[0].ProblemCode != "expired" {
+		t.Fatalf("own keys: %+v", own)
+	}
+	bob, err := crypto.PGP().KeyGeneration().AddUserId("Bob", "bob@example.com").New().GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.GetEntity().Revoke(packet.KeyRetired, "replaced", nil); err != nil {
+		t.Fatal(err)
+	}
+	bobPub, _ := bob.ToPublic()
+	bobArmored, _ := bobPub.Armor()
+	u.must("keys.import", api.ImportKeyParams{Armored: bobArmored}, nil)
+	parent := u.stored(u.deliver([]byte("From: Bob <bob@example.com>\r\nTo: alice@example.test\r\nSubject: hello\r\n"+
+		"Date: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <b1@example.com>\r\n\r\nHi\r\n")), func(model.Message) bool { return true })
+
+	var plan api.SendPlan
+	u.must("message.plan", api.ReplyParams{MessageID: parent.ID}, &plan)
+	if plan.ReasonCode != "own-key-expired" || plan.CanEncrypt {
+		t.Fatalf("plan with an expired own key: %+v", plan)
+	}
+	u.makeKey()
+	u.must("message.plan", api.ReplyParams{MessageID: parent.ID}, &plan)
+	if plan.ReasonCode != "revoked-keys" || !slices.Equal(plan.Revoked, []string{"bob@example.com"}) || len(plan.NoKey) != 0 || plan.CanEncrypt {
+		t.Fatalf("plan to a revoked key: %+v", plan)
+	}
+	var ch api.ChannelsView
+	u.must("compose.channels", api.ChannelsParams{To: []string{"bob@example.com"}}, &ch)
+	if len(ch.Channels) != 1 || ch.Channels[0].Why.Code != "email-key-unusable" || ch.Channels[0].Encrypted {
+		t.Fatalf("channels: %+v", ch.Channels)
+	}
+}

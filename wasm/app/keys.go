@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -15,9 +16,9 @@ import (
 	"caliopen/wasm/contacts"
 	"caliopen/wasm/core"
 	"caliopen/wasm/email"
-	"caliopen/wasm/engine"
 	"caliopen/wasm/model"
 	"caliopen/wasm/pgp"
+	"caliopen/wasm/privacy"
 	"caliopen/wasm/store/repo"
 	"caliopen/wasm/tunnel"
 	"caliopen/wasm/vault"
@@ -42,6 +43,8 @@ type ownKey struct {
 	Address     string    `json:"address"`
 	Public      []byte    `json:"public"`
 	AddedAt     time.Time `json:"addedAt"`
+	// Auto is set when Caliopen made the key by itself (ensureOwnKey).
+	Auto bool `json:"auto,omitempty"`
 }
 
 // keys is the OpenPGP feature: the user's key pairs (secret halves sealed in the vault,
@@ -61,6 +64,15 @@ type keys struct {
 	peersSave *time.Timer               // a pending save of the Autocrypt state
 
 	retryMu sync.Mutex // one pass over undecrypted messages at a time
+	autoMu  sync.Mutex // one key made by itself at a time (ensureOwnKey)
+	prefer  autocrypt.Preference
+
+	// The privacy index asks for key states all the time (engine.KeyStates): they are
+	// cached, and forgotten for what changes.
+	statesMu  sync.Mutex
+	states    map[string]privacy.KeyState
+	hasOwnKey *bool
+	regrade   map[string]bool // addresses whose key state changed, regraded with the next save
 }
 
 func newKeys(a *app, v *vault.Vault) *keys {
@@ -81,6 +93,11 @@ func (k *keys) register(c *core.Core) {
 	core.Handle(c, api.RevocationCertificate, k.revocation)
 	core.Handle(c, api.SetKeyVerified, k.setVerified)
 	core.Handle(c, api.PlanReply, k.planReply)
+	core.Handle(c, api.SetPreferEncrypt, k.setPreferEncrypt)
+	core.Handle(c, api.MakeSetupMessage, k.makeSetupMessage)
+	core.Handle(c, api.ImportSetupMessage, k.importSetupMessage)
+	core.Handle(c, api.AttachedKeys, k.attached)
+	core.Handle(c, api.ImportAttachedKey, k.importAttached)
 }
 
 // load reads the public state from the settings (another tab may have changed it).
@@ -89,20 +106,125 @@ func (k *keys) load(ctx context.Context) error {
 	var own []ownKey
 	var contacts []pgp.Record
 	var peers []autocrypt.Peer
+	var prefer autocrypt.Preference
 	var errs []error
-	for name, v := range map[string]any{settingOwnKeys: &own, settingContactKeys: &contacts, settingAutocrypt: &peers} {
+	for name, v := range map[string]any{settingOwnKeys: &own, settingContactKeys: &contacts, settingAutocrypt: &peers, settingPrefer: &prefer} {
 		if err := r.Setting(ctx, name, v); err != nil && !errors.Is(err, repo.ErrNotFound) {
 			errs = append(errs, err)
 		}
 	}
 	k.mu.Lock()
-	k.own = own
+	k.own, k.prefer = own, prefer
 	k.mu.Unlock()
 	ring := pgp.NewRing()
 	errs = append(errs, ring.RestoreRecords(contacts))
 	k.ring.Replace(ring)
 	k.peers.Restore(peers)
+	k.forgetStates(true)
 	return errors.Join(errs...)
+}
+
+// KeyState is what is known of an email address's key, for the privacy index: verified
+// when the user verified a usable key for it, known when a usable key is held (imported,
+// from a Web Key Directory, or learnt from Autocrypt), else none.
+func (k *keys) KeyState(address string) privacy.KeyState {
+	address = strings.ToLower(address)
+	k.statesMu.Lock()
+	st, ok := k.states[address]
+	k.statesMu.Unlock()
+	if ok {
+		return st
+	}
+	st = privacy.KeyNone
+	now := time.Now()
+	for _, c := range k.ring.ForAddress(address) {
+		if c.Key.Usable(now.Unix()) != "" {
+			continue
+		}
+		if c.Verified {
+			st = privacy.KeyVerified
+			break
+		}
+		st = privacy.KeyKnown
+	}
+	if st == privacy.KeyNone {
+		if peer, ok := k.peers.Peer(address); ok && len(peer.Key()) > 0 {
+			if pub, err := pgp.ParsePublic(peer.Key()); err == nil && pub.Usable(now.Unix()) == "" {
+				st = privacy.KeyKnown
+			}
+		}
+	}
+	k.statesMu.Lock()
+	if k.states == nil {
+		k.states = map[string]privacy.KeyState{}
+	}
+	k.states[address] = st
+	k.statesMu.Unlock()
+	return st
+}
+
+// OwnKey says whether the user has a usable key pair of their own (locked or not).
+func (k *keys) OwnKey() bool {
+	k.statesMu.Lock()
+	cached := k.hasOwnKey
+	k.statesMu.Unlock()
+	if cached != nil {
+		return *cached
+	}
+	k.mu.Lock()
+	own := slices.Clone(k.own)
+	k.mu.Unlock()
+	has := false
+	for _, o := range own {
+		if pub, err := pgp.ParsePublic(o.Public); err == nil && pub.Usable(time.Now().Unix()) == "" {
+			has = true
+			break
+		}
+	}
+	k.statesMu.Lock()
+	k.hasOwnKey = &has
+	k.statesMu.Unlock()
+	return has
+}
+
+// forgetStates forgets the cached key states of addresses, or all of them (and whether the
+// user has a key) when all is set.
+func (k *keys) forgetStates(all bool, addresses ...string) {
+	k.statesMu.Lock()
+	defer k.statesMu.Unlock()
+	if all {
+		k.states, k.hasOwnKey = nil, nil
+		return
+	}
+	for _, a := range addresses {
+		delete(k.states, strings.ToLower(a))
+	}
+}
+
+// regradeLater has the privacy indexes follow the changed keys of addresses once the
+// Autocrypt state is saved (a sync changes it for many messages in a row).
+func (k *keys) regradeLater(addresses ...string) {
+	k.statesMu.Lock()
+	defer k.statesMu.Unlock()
+	for _, a := range addresses {
+		if k.regrade == nil {
+			k.regrade = map[string]bool{}
+		}
+		k.regrade[a] = true
+	}
+}
+
+// regradeNow has the privacy indexes follow changed keys: of the given addresses, or of the
+// user's own when none is given.
+func (k *keys) regradeNow(ctx context.Context, addresses ...string) {
+	if len(addresses) == 0 {
+		k.forgetStates(true)
+	} else {
+		k.forgetStates(false, addresses...)
+	}
+	if err := k.a.eng.KeysChanged(ctx, addresses...); err != nil && ctx.Err() == nil {
+		k.a.o.Log.Error("keys: privacy indexes not regraded", "error", err)
+	}
 }
 
 // unlock opens the user's secret keys with the vault, then reads the messages that waited
@@ -172,8 +294,27 @@ func (k *keys) secretFor(address string) *pgp.SecretKey {
 	return nil
 }
 
-// addOwn seals a secret key in the vault and lists it as the user's.
-func (k *keys) addOwn(ctx context.Context, s *pgp.SecretKey) (api.KeyView, error) {
+// ownProblem says why the user's newest key for address cannot be used (pgp.ProblemRevoked,
+// ProblemExpired...), or "" when it can or there is none.
+func (k *keys) ownProblem(address string) string {
+	address = strings.ToLower(address)
+	k.mu.Lock()
+	own := slices.Clone(k.own)
+	k.mu.Unlock()
+	for i := len(own) - 1; i >= 0; i-- {
+		if own[i].Address != address {
+			continue
+		}
+		if pub, err := pgp.ParsePublic(own[i].Public); err == nil {
+			return pub.Usable(time.Now().Unix())
+		}
+	}
+	return ""
+}
+
+// addOwn seals a secret key in the vault and lists it as the user's; auto says Caliopen made
+// it by itself.
+func (k *keys) addOwn(ctx context.Context, s *pgp.SecretKey, auto bool) (api.KeyView, error) {
 	pub, err := s.Public()
 	if err != nil {
 		return api.KeyView{}, err
@@ -189,7 +330,7 @@ func (k *keys) addOwn(ctx context.Context, s *pgp.SecretKey) (api.KeyView, error
 	if err := k.vault.Put(ctx, ownKeySecret(s.Fingerprint()), secret); err != nil {
 		return api.KeyView{}, err
 	}
-	o := ownKey{Fingerprint: s.Fingerprint(), Address: s.Address(), Public: pubBytes, AddedAt: time.Now()}
+	o := ownKey{Fingerprint: s.Fingerprint(), Address: s.Address(), Public: pubBytes, AddedAt: time.Now(), Auto: auto}
 	k.mu.Lock()
 	k.own = slices.DeleteFunc(k.own, func(x ownKey) bool { return x.Fingerprint == o.Fingerprint })
 	k.own = append(k.own, o)
@@ -200,11 +341,13 @@ func (k *keys) addOwn(ctx context.Context, s *pgp.SecretKey) (api.KeyView, error
 		return api.KeyView{}, err
 	}
 	k.changed(ctx)
+	k.regradeNow(ctx)
 	k.retrySoon()
 	return k.ownView(o, pub), nil
 }
 
-func (k *keys) saveContacts(ctx context.Context) error {
+// saveContacts stores the contacts' keys after the keys of addresses changed.
+func (k *keys) saveContacts(ctx context.Context, addresses ...string) error {
 	recs, err := k.ring.Records()
 	if err != nil {
 		return err
@@ -213,6 +356,9 @@ func (k *keys) saveContacts(ctx context.Context) error {
 		return err
 	}
 	k.changed(ctx)
+	if len(addresses) > 0 {
+		k.regradeNow(ctx, addresses...)
+	}
 	k.a.accts.profilesChanged() // a key's user ids may link addresses
 	return nil
 }
@@ -233,6 +379,13 @@ func (k *keys) peersChanged() {
 			k.a.o.Log.Error("keys: cannot save the Autocrypt state", "error", err)
 		}
 		k.changed(k.a.ctx)
+		k.statesMu.Lock()
+		regrade := slices.Collect(maps.Keys(k.regrade))
+		k.regrade = nil
+		k.statesMu.Unlock()
+		if len(regrade) > 0 {
+			k.regradeNow(k.a.ctx, regrade...)
+		}
 	})
 }
 
@@ -256,6 +409,9 @@ func (k *keys) generate(ctx context.Context, p api.GenerateKeyParams) (api.KeyVi
 	for _, a := range accts {
 		if a.Network == model.Email && a.Identity.Address() == addr {
 			found = true
+			if s, err := email.SettingsFromModel(a); err == nil && p.Name == "" {
+				p.Name = s.Name // the name the account sends with
+			}
 		}
 	}
 	if !found {
@@ -265,7 +421,7 @@ func (k *keys) generate(ctx context.Context, p api.GenerateKeyParams) (api.KeyVi
 	if err != nil {
 		return api.KeyView{}, err
 	}
-	return k.addOwn(ctx, s)
+	return k.addOwn(ctx, s, false)
 }
 
 func (k *keys) importKey(ctx context.Context, p api.ImportKeyParams) (api.KeysView, error) {
@@ -282,7 +438,7 @@ func (k *keys) importKey(ctx context.Context, p api.ImportKeyParams) (api.KeysVi
 		if s.Address() == "" {
 			return api.KeysView{}, api.Errorf("key_no_address", "This key names no email address.")
 		}
-		v, err := k.addOwn(ctx, s)
+		v, err := k.addOwn(ctx, s, false)
 		return api.KeysView{Own: []api.KeyView{v}}, err
 	case errors.Is(err, pgp.ErrNotSecret):
 		return k.importPublic(ctx, data)
@@ -307,7 +463,11 @@ func (k *keys) importPublic(ctx context.Context, data []byte) (api.KeysView, err
 	if len(out.Contacts) == 0 {
 		return out, api.Errorf("key_no_address", "This key names no email address.")
 	}
-	return out, k.saveContacts(ctx)
+	var addresses []string
+	for _, c := range out.Contacts {
+		addresses = append(addresses, c.Address)
+	}
+	return out, k.saveContacts(ctx, addresses...)
 }
 
 // publicKey finds a key by fingerprint: one of the user's, then a contact's.
@@ -390,10 +550,9 @@ func (k *keys) setVerified(ctx context.Context, p api.SetVerifiedParams) (api.Em
 		k.ring.Add(addr, learnt, pgp.SourceAutocrypt)
 		k.ring.SetVerified(addr, fpr, p.Verified)
 	}
-	if err := k.saveContacts(ctx); err != nil {
+	if err := k.saveContacts(ctx, addr); err != nil { // privacy indexes read key states
 		return api.Empty{}, err
 	}
-	k.a.accts.changed(ctx, engine.TopicDiscussions) // privacy indexes read key states
 	return api.Empty{}, nil
 }
 
@@ -424,7 +583,7 @@ func (k *keys) list(ctx context.Context, _ api.Empty) (api.KeysView, error) {
 			return api.KeysView{}, err
 		}
 	}
-	out := api.KeysView{Own: []api.KeyView{}, Contacts: []api.KeyView{}}
+	out := api.KeysView{Own: []api.KeyView{}, Contacts: []api.KeyView{}, PreferEncrypt: string(k.preference())}
 	k.mu.Lock()
 	own := slices.Clone(k.own)
 	k.mu.Unlock()
@@ -447,7 +606,7 @@ func (k *keys) ownView(o ownKey, pub *pgp.PublicKey) api.KeyView {
 	locked := k.secrets[o.Fingerprint] == nil
 	k.mu.Unlock()
 	return withProblem(api.KeyView{Fingerprint: o.Fingerprint, Display: pgp.FormatFingerprint(o.Fingerprint), Address: o.Address,
-		Source: "own", Verified: true, Locked: locked, AddedAt: o.AddedAt}, pub)
+		Source: "own", Verified: true, Locked: locked, Auto: o.Auto, AddedAt: o.AddedAt}, pub)
 }
 
 func contactView(c *pgp.ContactKey) api.KeyView {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"mime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,9 +28,6 @@ import (
 	"caliopen/wasm/store/repo"
 )
 
-// ownPreference is the prefer-encrypt the user's Autocrypt header announces.
-const ownPreference = autocrypt.Mutual
-
 // wkdTimeout bounds the Web Key Directory lookups of one plan.
 const wkdTimeout = 10 * time.Second
 
@@ -46,10 +44,14 @@ func (k *keys) reader(s email.Settings) email.Reader {
 		k.learn(s, raw, o)
 		p := o.Parsed
 		read := email.Reading{Parsed: p, Blobs: p.AttachmentData}
+		if isSetupMessage(raw, s) { // kept whole: its key is imported with the setup code
+			p.Message.Security.SetupMessage = true
+			read.Blobs = map[string][]byte{email.RawBlob: raw}
+		}
 		if o.Security.Undecrypted {
 			if k.vault.Locked() {
-				p.Message.Security.Note = "This message is encrypted: unlock the vault to read it."
-				p.Body.Notes = append(p.Body.Notes, p.Message.Security.Note)
+				p.Message.Security.Notes, p.Message.Security.Note = nil, ""
+				p.Message.Security.AddNote(pgp.LockedNote())
 			}
 			read.Blobs = map[string][]byte{email.RawBlob: raw}
 		}
@@ -58,10 +60,12 @@ func (k *keys) reader(s email.Settings) email.Reader {
 }
 
 // learn updates the Autocrypt state from a received message (Level 1: every incoming
-// message counts, its gossip only when it was decrypted).
+// message counts). The state follows the outer From, the address the Autocrypt header must
+// name, never a From claimed inside; gossip counts only from a decrypted message whose
+// signature verified (pgp.Open keeps it only then).
 func (k *keys) learn(s email.Settings, raw []byte, o *pgp.Opened) {
 	m := &o.Parsed.Message
-	from := m.From().Address()
+	from := o.Sender
 	if from == "" || s.Own(from) {
 		return
 	}
@@ -71,7 +75,29 @@ func (k *keys) learn(s email.Settings, raw []byte, o *pgp.Opened) {
 			in.Recipients = append(in.Recipients, p.URI.Address())
 		}
 	}
+	touched := []string{from}
+	if len(in.Gossip) > 0 {
+		touched = append(touched, in.Recipients...)
+	}
+	keyOf := func(a string) []byte {
+		p, _ := k.peers.Peer(a)
+		return p.Key()
+	}
+	before := make([][]byte, len(touched))
+	for i, a := range touched {
+		before[i] = keyOf(a)
+	}
 	k.peers.Update(in, time.Now())
+	var changed []string
+	for i, a := range touched {
+		if !bytes.Equal(keyOf(a), before[i]) {
+			changed = append(changed, a)
+		}
+	}
+	// This message is graded with the new key state as it is stored; the discussions that
+	// name its sender are regraded with the next save of the state.
+	k.forgetStates(false, changed...)
+	k.regradeLater(changed...)
 	k.peersChanged()
 }
 
@@ -170,10 +196,17 @@ func (k *keys) plan(ctx context.Context, s email.Settings, d *smtpsend.Draft) pl
 	k.lookupKeys(ctx, s, recipients)
 	p := plan{me: k.secretFor(s.Address)}
 	p.SendPlan = pgp.Plan(pgp.PlanInput{Recipients: recipients, Contacts: k.ring, Autocrypt: k.peers, Self: s.Address,
-		OwnPreference: ownPreference, ReplyToEncrypted: d.Parent != nil && d.Parent.Security.Encrypted}, time.Now())
+		OwnPreference: k.preference(), ReplyToEncrypted: d.Parent != nil && d.Parent.Security.Encrypted}, time.Now())
 	if p.me == nil {
 		p.Encrypt, p.CanEncrypt = false, false
-		p.ReasonCode, p.Reason = "no-own-key", "Not encrypted: you have no key for "+s.Address+" yet (create or import one under Keys)."
+		switch k.ownProblem(s.Address) {
+		case pgp.ProblemRevoked:
+			p.ReasonCode, p.Reason = "own-key-revoked", "Not encrypted: your key for "+s.Address+" was revoked (make or import a new one under Keys)."
+		case pgp.ProblemExpired:
+			p.ReasonCode, p.Reason = "own-key-expired", "Not encrypted: your key for "+s.Address+" has expired (make or import a new one under Keys)."
+		default:
+			p.ReasonCode, p.Reason = "no-own-key", "Not encrypted: you have no key for "+s.Address+" yet (create or import one under Keys)."
+		}
 	}
 	return p
 }
@@ -188,7 +221,7 @@ func (k *keys) lookupKeys(ctx context.Context, s email.Settings, recipients []st
 	defer cancel()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	found := 0
+	var found []string
 	for _, r := range recipients {
 		if s.Own(r) || k.ring.EncryptionKey(r) != nil || k.hasAutocryptKey(r) {
 			continue
@@ -206,15 +239,17 @@ func (k *keys) lookupKeys(ctx context.Context, s email.Settings, recipients []st
 			}
 			for _, pub := range pubs {
 				k.ring.Add(r, pub, pgp.SourceWKD)
+			}
+			if len(pubs) > 0 {
 				mu.Lock()
-				found++
+				found = append(found, r)
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	if found > 0 {
-		if err := k.saveContacts(ctx); err != nil {
+	if len(found) > 0 {
+		if err := k.saveContacts(ctx, found...); err != nil {
 			k.a.o.Log.Error("keys: cannot save keys found in Web Key Directories", "error", err)
 		}
 	}
@@ -243,7 +278,8 @@ func (k *keys) planReply(ctx context.Context, p api.ReplyParams) (api.SendPlan, 
 
 // sendPlanView is a plan as the composer shows it.
 func sendPlanView(pl plan, sender string, recipients []string) api.SendPlan {
-	out := api.SendPlan{Encrypt: pl.Encrypt, CanEncrypt: pl.CanEncrypt, Reason: pl.Reason, ReasonCode: pl.ReasonCode, Sender: sender, Missing: pl.Missing,
+	out := api.SendPlan{Encrypt: pl.Encrypt, CanEncrypt: pl.CanEncrypt, Reason: pl.Reason, ReasonCode: pl.ReasonCode, Sender: sender,
+		Missing: pl.Missing, Revoked: pl.Revoked, Expired: pl.Expired, NoKey: pl.NoKey(),
 		Recommendation: string(pl.Recommendation), Recipients: []api.PlanRecipient{}}
 	for _, r := range recipients {
 		pr := api.PlanRecipient{Address: strings.ToLower(r)}
@@ -262,6 +298,9 @@ func (k *keys) queueEmail(ctx context.Context, conn *connector.Connector, s emai
 	if d.From == nil {
 		d.From = &gomail.Address{Name: s.Name, Address: s.Address}
 	}
+	if err := k.ensureOwnKey(ctx, s); err != nil { // every mail carries the sender's key
+		k.a.o.Log.Error("keys: no key could be made for the sender", "address", s.Address, "error", err)
+	}
 	p := k.plan(ctx, s, d)
 	encrypt := p.Encrypt
 	if choice != nil {
@@ -273,7 +312,7 @@ func (k *keys) queueEmail(ctx context.Context, conn *connector.Connector, s emai
 	if p.me == nil {
 		return conn.Queue(ctx, d)
 	}
-	header, err := pgp.AutocryptHeader(p.me, ownPreference)
+	header, err := pgp.AutocryptHeader(p.me, k.preference())
 	if err != nil {
 		return nil, err
 	}
@@ -293,11 +332,18 @@ func (k *keys) queueEmail(ctx context.Context, conn *connector.Connector, s emai
 
 // encryptedEnvelope writes d as PGP/MIME, encrypted to the plan's keys and the sender's,
 // signed by the sender; a message to several recipients carries their keys as Autocrypt
-// gossip inside.
+// gossip inside. To and Cc get one message, encrypted to their keys; each Bcc recipient gets
+// a copy encrypted to their key alone (an OpenPGP message names the keys it is encrypted to,
+// so one message for all would show the Bcc recipients' keys to everyone), naming them as
+// Bcc inside; the Sent folder gets a copy encrypted to the sender alone that names every Bcc
+// recipient.
 func encryptedEnvelope(d *smtpsend.Draft, p plan, autocryptHeader string) (*smtpsend.Envelope, error) {
-	out := pgp.Outgoing{From: d.From, To: d.To, Cc: d.Cc, Bcc: d.Bcc, Subject: d.Subject, Date: d.Date,
+	out := pgp.Outgoing{From: d.From, To: d.To, Cc: d.Cc, Subject: d.Subject, Date: d.Date,
 		MessageID: strings.Trim(smtpsend.NewMessageID(domainOf(d.From.Address)), "<>"),
 		Text:      d.Text, HTML: d.HTML, Autocrypt: autocryptHeader}
+	if out.Date.IsZero() {
+		out.Date = time.Now() // one date for every copy
+	}
 	if irt, refs := smtpsend.ReplyHeaders(d.Parent); irt != "" {
 		out.InReplyTo = []string{strings.Trim(irt, "<>")}
 		for _, r := range refs {
@@ -307,23 +353,64 @@ func encryptedEnvelope(d *smtpsend.Draft, p plan, autocryptHeader string) (*smtp
 	for _, a := range d.Attachments {
 		out.Attachments = append(out.Attachments, pgp.Attachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
 	}
-	if len(d.To)+len(d.Cc) > 1 {
-		for _, l := range [][]*gomail.Address{d.To, d.Cc} {
-			for _, a := range l {
-				addr := strings.ToLower(a.Address)
-				if key := p.Keys[addr]; key != nil {
-					if kd, err := key.Bytes(); err == nil {
-						out.Gossip = append(out.Gossip, autocrypt.Header{Addr: addr, KeyData: kd}.GossipString())
-					}
+	visible := slices.Concat(d.To, d.Cc)
+	if len(visible) > 1 {
+		for _, a := range visible {
+			addr := strings.ToLower(a.Address)
+			if key := p.Keys[addr]; key != nil {
+				if kd, err := key.Bytes(); err == nil {
+					out.Gossip = append(out.Gossip, autocrypt.Header{Addr: addr, KeyData: kd}.GossipString())
 				}
 			}
 		}
 	}
-	raw, err := pgp.BuildEncrypted(out, p.me, p.Recipients())
-	if err != nil {
-		return nil, err
+	// build writes one copy: naming bcc inside, encrypted to the keys of to (and the sender's).
+	build := func(bcc, to []*gomail.Address) ([]byte, error) {
+		m := out
+		m.Bcc = bcc
+		var keys []*pgp.PublicKey
+		for _, a := range to {
+			if key := p.Keys[strings.ToLower(a.Address)]; key != nil && !slices.Contains(keys, key) {
+				keys = append(keys, key)
+			}
+		}
+		return pgp.BuildEncrypted(m, p.me, keys)
 	}
-	return &smtpsend.Envelope{MessageID: "<" + out.MessageID + ">", From: d.From.Address, Rcpt: d.Recipients(), Raw: raw}, nil
+	env := &smtpsend.Envelope{MessageID: "<" + out.MessageID + ">", From: d.From.Address}
+	if len(visible) > 0 {
+		raw, err := build(nil, visible)
+		if err != nil {
+			return nil, err
+		}
+		env.Rcpt, env.Raw = addresses(visible), raw
+	}
+	for _, b := range d.Bcc {
+		one := []*gomail.Address{b}
+		raw, err := build(one, one)
+		if err != nil {
+			return nil, err
+		}
+		env.Copies = append(env.Copies, smtpsend.Copy{Rcpt: addresses(one), Raw: raw})
+	}
+	if len(d.Bcc) > 0 {
+		sent, err := build(d.Bcc, nil)
+		if err != nil {
+			return nil, err
+		}
+		env.Sent = sent
+	}
+	if len(env.Rcpt) == 0 && len(env.Copies) > 0 { // Bcc only: the first copy leads
+		env.Rcpt, env.Raw, env.Copies = env.Copies[0].Rcpt, env.Copies[0].Raw, env.Copies[1:]
+	}
+	return env, nil
+}
+
+func addresses(list []*gomail.Address) []string {
+	out := make([]string, len(list))
+	for i, a := range list {
+		out[i] = a.Address
+	}
+	return out
 }
 
 func domainOf(addr string) string {

@@ -146,6 +146,7 @@ func (s *syncer) applyKey(ctx context.Context, fingerprint string, value []byte)
 		return err
 	}
 	k.changed(ctx)
+	k.regradeNow(ctx)
 	k.retrySoon()
 	return nil
 }

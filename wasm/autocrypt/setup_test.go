@@ -49,3 +49,26 @@ func TestSetupMessage(t *testing.T) {
 		t.Errorf("plain mail: %v", err)
 	}
 }
+
+// FuzzImportSetupMessage feeds hostile mail to ImportSetupMessage (a received message the
+// user asks to import): it may refuse it, never panic, and never accept a wrong code.
+func FuzzImportSetupMessage(f *testing.F) {
+	code, err := NewSetupCode()
+	if err != nil {
+		f.Fatal(err)
+	}
+	key, _ := newKey(f, "alice@example.org")
+	armored, _ := key.Armor()
+	raw, err := SetupMessage("alice@example.org", []byte(armored), Mutual, code, time.Now())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(raw)
+	f.Add([]byte("Autocrypt-Setup-Message: v1\r\nContent-Type: application/autocrypt-setup\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n-----END PGP MESSAGE-----\r\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if _, _, err := ImportSetupMessage(raw, "1111-2222-3333-4444-5555-6666-7777-8888-9999"); err == nil && !bytes.Contains(raw, []byte("-----BEGIN PGP MESSAGE-----")) {
+			t.Fatalf("opened without an encrypted payload: %q", raw)
+		}
+		_, _, _ = ImportSetupMessage(raw, code)
+	})
+}

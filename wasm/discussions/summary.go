@@ -1,6 +1,7 @@
 package discussions
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -107,6 +108,22 @@ func (ix *Index) Summary(k Key) (Summary, bool) {
 		return Summary{}, false
 	}
 	return ix.summary(d), true
+}
+
+// Naming returns the discussions one of whose participant sets names one of the identities,
+// each once, in a stable order.
+func (ix *Index) Naming(uris ...model.IdentityURI) []Key {
+	seen := map[Key]bool{}
+	var out []Key
+	for _, u := range uris {
+		for _, sk := range slices.Sorted(maps.Keys(ix.byIdentity[u])) {
+			if k := ix.byIdentity[u][sk].disc.key; !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }
 
 // DiscussionOf returns the discussion of a message.

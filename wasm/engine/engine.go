@@ -47,6 +47,9 @@ type Engine struct {
 	// KeyFacts, when set, gives FindLinks the OpenPGP keys known for others (their user ids
 	// may name several addresses of one person). Set it before the first FindLinks.
 	KeyFacts func() []contacts.Key
+	// Keys, when set, tells the privacy index which OpenPGP keys are known (see KeyStates).
+	// Set it before the first query.
+	Keys KeyStates
 
 	mu       sync.Mutex // guards book and index, which are not safe for concurrent use
 	book     *contacts.Book

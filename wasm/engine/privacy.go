@@ -8,20 +8,30 @@ import (
 	"caliopen/wasm/discussions"
 	"caliopen/wasm/model"
 	"caliopen/wasm/privacy"
+	"caliopen/wasm/store/repo"
 )
 
 // The engine computes privacy indexes from what it knows: the contact book, the identities the
-// user wrote to (a contact is "known" once the user wrote to them), and each message's stored
-// facts. Indexes are computed when a discussion's summary is written and when a discussion is
-// read, never stored apart, so a merge, a key learned or a signature checked shows at once.
-// Contacts' OpenPGP keys are not wired to the engine yet: every key state reads "none".
+// user wrote to (a contact is "known" once the user wrote to them), the OpenPGP keys (Keys),
+// and each message's stored facts. Indexes are computed when a discussion's summary is
+// written and when a discussion is read, never stored apart; when keys change, KeysChanged
+// rewrites the summaries they grade.
+
+// KeyStates is what the privacy index needs of the OpenPGP keys: the state of an email
+// address's key, and whether the user has a key pair of their own. It is asked for every
+// participant of every message graded: implementations must be cheap, safe for concurrent
+// use, and must not call the engine.
+type KeyStates interface {
+	KeyState(address string) privacy.KeyState
+	OwnKey() bool
+}
 
 // people answers the privacy index's questions about identities. Caller holds e.mu.
 type people struct{ e *Engine }
 
 func (p people) Person(uri model.IdentityURI) privacy.Person {
 	e := p.e
-	person := privacy.Person{Known: e.wroteTo[uri]}
+	person := privacy.Person{Known: e.wroteTo[uri], Key: e.keyState(uri)}
 	id, ok := e.book.ContactOf(uri)
 	if !ok {
 		return person
@@ -41,6 +51,51 @@ func (p people) Person(uri model.IdentityURI) privacy.Person {
 		}
 	}
 	return person
+}
+
+func (e *Engine) keyState(uri model.IdentityURI) privacy.KeyState {
+	if e.Keys == nil || uri.Network() != model.Email {
+		return privacy.KeyNone
+	}
+	return e.Keys.KeyState(uri.Address())
+}
+
+func (e *Engine) ownKey() bool { return e.Keys != nil && e.Keys.OwnKey() }
+
+// KeysChanged regrades what the keys of the given email addresses touch: the stored summaries
+// of the discussions naming them (every discussion when none is given: the user's own key
+// changed), then tells the live queries.
+func (e *Engine) KeysChanged(ctx context.Context, addresses ...string) error {
+	if err := e.lock(ctx); err != nil {
+		return err
+	}
+	defer e.unlock()
+	e.changedLocked(TopicDiscussions)
+	e.changedLocked(TopicContacts)
+	if len(addresses) == 0 {
+		return e.rewriteSummaries(ctx)
+	}
+	var uris []model.IdentityURI
+	for _, a := range addresses {
+		uris = append(uris, model.NewIdentityURI(model.Email, a))
+	}
+	keys := e.index.Naming(uris...)
+	if len(keys) == 0 {
+		return nil
+	}
+	return e.Repo.Update(ctx, []string{repo.Discussions}, func(tx *repo.Tx) error {
+		for _, k := range keys {
+			sum, ok := e.index.Summary(k)
+			if !ok {
+				continue
+			}
+			s := e.stored(sum)
+			if err := tx.PutDiscussion(string(s.Key), s.LastDate, &s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // noteWritten remembers the identities the user wrote to. Caller holds e.mu.
@@ -107,7 +162,7 @@ func (e *Engine) discussionPrivacy(k discussions.Key) *discussions.Privacy {
 			}
 			byContact[p.Contact] = msgs
 		}
-		ix := privacy.ContactIndex(privacy.ContactInput{Contact: c, Messages: msgs, Ranker: privacy.Ranker{People: people{e}}})
+		ix := privacy.ContactIndex(privacy.ContactInput{Contact: c, Messages: msgs, Ranker: privacy.Ranker{People: people{e}, OwnKey: e.ownKey()}})
 		return privacy.NamedIndex{Name: c.Name, Index: ix}
 	})
 	if !ok {
@@ -127,11 +182,11 @@ func (e *Engine) UserPrivacy(ctx context.Context) (privacy.UserReport, error) {
 		return privacy.UserReport{}, err
 	}
 	defer e.unlock()
-	in := privacy.UserInput{}
+	in := privacy.UserInput{OwnKey: e.ownKey()}
 	for _, a := range accts {
 		in.Accounts = append(in.Accounts, privacy.AccountLink{Account: a, Link: privacy.Link{TLS: true}})
 	}
-	ranker := privacy.Ranker{People: people{e}, Accounts: accts}
+	ranker := privacy.Ranker{People: people{e}, Accounts: accts, OwnKey: in.OwnKey}
 	seen := map[contacts.ContactID]bool{}
 	for uri := range e.wroteTo {
 		id, ok := e.book.ContactOf(uri)

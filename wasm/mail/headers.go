@@ -6,7 +6,9 @@ import (
 
 	"caliopen/wasm/model"
 
+	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 )
 
 // AuthResult is one method's result from an Authentication-Results header (RFC 8601).
@@ -124,6 +126,22 @@ var looseAddress = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-
 
 // addressList reads an address header; when it violates RFC 5322 it falls back to picking out
 // what look like addresses, and says so.
+// SenderOf returns the address a header names as the message's author, lower case, read as
+// Parse reads it: the first address of From, else of Sender, a malformed field read as well
+// as possible; "" when it names none.
+func SenderOf(h textproto.Header) string {
+	mh := mail.Header{Header: message.Header{Header: h}}
+	for _, key := range []string{"From", "Sender"} {
+		addrs, _ := addressList(&mh, key)
+		for _, a := range addrs {
+			if a.Address != "" {
+				return model.NewIdentityURI(model.Email, a.Address).Address()
+			}
+		}
+	}
+	return ""
+}
+
 func addressList(h *mail.Header, key string) (addrs []*mail.Address, note string) {
 	raw := h.Get(key)
 	if strings.TrimSpace(raw) == "" {

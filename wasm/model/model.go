@@ -204,11 +204,59 @@ type Security struct {
 	Encrypted   bool           `json:"encrypted,omitempty"` // really decrypted by us
 	Signature   SignatureState `json:"signature,omitempty"`
 	SignerKeyID string         `json:"signerKeyId,omitempty"`
-	Note        string         `json:"note,omitempty"` // a readable reason when decryption/verification failed
+	// Notes explain what could not be decrypted or verified, and what the message claims but
+	// does not prove; Note is their English text, joined (for logs and older readers).
+	Notes []SecurityNote `json:"notes,omitempty"`
+	Note  string         `json:"note,omitempty"`
+	// ClaimedFrom is the sender address the protected headers inside claimed when no valid
+	// signature by a key held for that address covers them: the message is shown as from
+	// its outer From, and this says who it pretends to be.
+	ClaimedFrom string `json:"claimedFrom,omitempty"`
+	// SetupMessage is true for an Autocrypt Setup Message the user sent themselves: it
+	// carries one of their secret keys, imported with its setup code (its raw form is kept
+	// for that).
+	SetupMessage bool `json:"setupMessage,omitempty"`
 	// Undecrypted is true for an encrypted message not decrypted yet (no key of the user's
 	// opened it, or the keys were locked): its raw form is kept to try again when a key
 	// comes.
 	Undecrypted bool `json:"undecrypted,omitempty"`
+}
+
+// SecurityNote is one sentence about a message's protection: a stable code and its
+// parameters for translations, and the English text.
+type SecurityNote struct {
+	Code   string            `json:"code"`
+	Params map[string]string `json:"params,omitempty"`
+	Text   string            `json:"text"`
+}
+
+// AddNote adds a note.
+func (s *Security) AddNote(n SecurityNote) {
+	s.Notes = append(s.Notes, n)
+	s.joinNotes()
+}
+
+// DropNote removes the notes with code.
+func (s *Security) DropNote(code string) {
+	kept := s.Notes[:0]
+	for _, n := range s.Notes {
+		if n.Code != code {
+			kept = append(kept, n)
+		}
+	}
+	s.Notes = kept
+	if len(s.Notes) == 0 {
+		s.Notes = nil
+	}
+	s.joinNotes()
+}
+
+func (s *Security) joinNotes() {
+	texts := make([]string, len(s.Notes))
+	for i, n := range s.Notes {
+		texts[i] = n.Text
+	}
+	s.Note = strings.Join(texts, " ")
 }
 
 // Body is the content of a message, stored apart from its metadata.

@@ -22,8 +22,11 @@ type Attachment struct {
 
 // Outgoing is a message to send or keep as a draft.
 type Outgoing struct {
-	From                  *mail.Address
-	To, Cc, Bcc           []*mail.Address
+	From   *mail.Address
+	To, Cc []*mail.Address
+	// Bcc are written in the protected headers only, for whoever may know them: a Bcc
+	// recipient's own copy names them alone, the user's copy names them all.
+	Bcc                   []*mail.Address
 	Subject               string
 	Date                  time.Time
 	MessageID             string // without angle brackets; generated when empty

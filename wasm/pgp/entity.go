@@ -93,12 +93,23 @@ func canonicalCRLF(b []byte) []byte {
 	return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
 }
 
-// messageHeaders are the header fields protected headers (RFC 9788, and the older
-// protected-headers="v1") carry inside the cryptographic envelope.
-var messageHeaders = map[string]bool{
-	"Subject": true, "From": true, "To": true, "Cc": true, "Reply-To": true, "Date": true,
-	"Message-Id": true, "In-Reply-To": true, "References": true, "Followup-To": true,
-	"Keywords": true, "Comments": true,
+// Protected header fields (RFC 9788, and the older protected-headers="v1"), by what they
+// say: what the message is (content), whom it went to (recipients), who wrote it (sender).
+// protection decides which groups a message shows from inside its envelope.
+var (
+	contentFields = map[string]bool{"Subject": true, "Date": true, "Message-Id": true, "In-Reply-To": true,
+		"References": true, "Followup-To": true, "Keywords": true, "Comments": true}
+	recipientFields = map[string]bool{"To": true, "Cc": true, "Bcc": true}
+	senderFields    = map[string]bool{"From": true, "Reply-To": true, "Sender": true}
+)
+
+// headerTrust says which groups of protected header fields replace the outer ones.
+type headerTrust struct{ content, recipients, sender bool }
+
+func (t headerTrust) any() bool { return t.content || t.recipients || t.sender }
+
+func (t headerTrust) covers(field string) bool {
+	return t.content && contentFields[field] || t.recipients && recipientFields[field] || t.sender && senderFields[field]
 }
 
 // isProtected says whether the entity carries protected headers.
@@ -108,17 +119,15 @@ func (e *entity) isProtected() bool {
 }
 
 // merge builds the readable message: the outer header without its MIME fields, then the
-// inner entity. When the inner entity carries protected headers they replace the outer ones
-// (the outer Subject is often a placeholder such as "..." or "Encrypted Message"); otherwise
-// only the inner MIME fields are kept, since unprotected inner headers mean nothing.
-func merge(outer *entity, inner *entity) []byte {
-	protected := inner.isProtected()
+// inner entity. The inner entity's protected fields that trust covers replace the outer ones
+// (the outer Subject is often a placeholder such as "..." or "Encrypted Message"); other
+// inner fields are dropped but for the MIME ones, since unprotected inner headers mean
+// nothing.
+func merge(outer *entity, inner *entity, trust headerTrust) []byte {
 	fromInner := map[string]bool{}
-	if protected {
-		for f := inner.header.Fields(); f.Next(); {
-			if messageHeaders[f.Key()] {
-				fromInner[f.Key()] = true
-			}
+	for f := inner.header.Fields(); f.Next(); {
+		if trust.covers(f.Key()) {
+			fromInner[f.Key()] = true
 		}
 	}
 	var buf bytes.Buffer

@@ -1,6 +1,7 @@
 package pgp
 
 import (
+	"reflect"
 	"testing"
 
 	"caliopen/wasm/model"
@@ -39,7 +40,16 @@ func wantSecurity(t *testing.T, o *Opened, encrypted bool, sig model.SignatureSt
 	if o.Security.Encrypted != encrypted || o.Security.Signature != sig {
 		t.Errorf("security = %+v, want encrypted=%v signature=%q", o.Security, encrypted, sig)
 	}
-	if o.Parsed.Message.Security != o.Security {
+	if !reflect.DeepEqual(o.Parsed.Message.Security, o.Security) {
 		t.Errorf("parsed security %+v differs", o.Parsed.Message.Security)
 	}
+}
+
+// multipartEncrypted wraps an armored OpenPGP message in an RFC 3156 multipart/encrypted
+// message under the given header fields (each ending in CRLF).
+func multipartEncrypted(header, armored string) []byte {
+	return []byte(header + "MIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n" +
+		"--b\r\nContent-Type: application/octet-stream\r\n\r\n" + armored + "\r\n--b--\r\n")
 }

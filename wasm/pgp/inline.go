@@ -1,7 +1,6 @@
 package pgp
 
 import (
-	"net/mail"
 	"strings"
 
 	"caliopen/wasm/autocrypt"
@@ -24,14 +23,14 @@ func (o *opener) inline(raw []byte) (*Opened, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Opened{Parsed: p}
+	out := &Opened{Parsed: p, Sender: o.sender}
 	text := p.Body.Text
 	var sec model.Security
 	switch {
 	case strings.Contains(text, beginMessage):
 		block, ok := armoredBlock(text, beginMessage, endMessage)
 		if !ok {
-			sec.Note = "This inline PGP message is cut short and cannot be decrypted."
+			sec.AddNote(note("inline.cut-short", "This inline PGP message is cut short and cannot be decrypted."))
 			break
 		}
 		plain, s := o.decrypt([]byte(block))
@@ -42,7 +41,8 @@ func (o *opener) inline(raw []byte) (*Opened, error) {
 	case strings.Contains(text, beginCleartext):
 		block, ok := armoredBlock(text, beginCleartext, endSignature)
 		if !ok {
-			sec.Signature, sec.Note = model.SigError, "This signed text is cut short; its signature cannot be checked."
+			sec.Signature = model.SigError
+			sec.AddNote(note("sig.text-cut-short", "This signed text is cut short; its signature cannot be checked."))
 			break
 		}
 		clear, s := o.verifyCleartext([]byte(block))
@@ -54,9 +54,6 @@ func (o *opener) inline(raw []byte) (*Opened, error) {
 		return out, nil
 	}
 	p.Message.Security = sec
-	if sec.Note != "" {
-		p.Body.Notes = append(p.Body.Notes, sec.Note)
-	}
 	out.Security = sec
 	return out, nil
 }
@@ -65,15 +62,17 @@ func (o *opener) verifyCleartext(block []byte) ([]byte, model.Security) {
 	var sec model.Security
 	h, err := handle.Verify().VerificationKeys(o.v.keyRing()).New()
 	if err != nil {
-		sec.Signature, sec.Note = model.SigError, "The signature cannot be checked: "+err.Error()
+		sec.Signature = model.SigError
+		sec.AddNote(note("sig.cannot-check", "The signature cannot be checked: "+err.Error(), "detail", err.Error()))
 		return nil, sec
 	}
 	res, err := h.VerifyCleartext(block)
 	if err != nil {
-		sec.Signature, sec.Note = model.SigError, "The signed text is damaged: "+plainError(err)
+		sec.Signature = model.SigError
+		sec.AddNote(note("sig.text-damaged", "The signed text is damaged: "+plainError(err), "detail", plainError(err)))
 		return nil, sec
 	}
-	o.v.judge(&sec, &res.VerifyResult)
+	o.signer = o.v.judge(&sec, &res.VerifyResult)
 	return res.Cleartext(), sec
 }
 
@@ -87,17 +86,9 @@ func armoredBlock(text, begin, end string) (string, bool) {
 	return text[i : i+j+len(end)], true
 }
 
-// senderAddress is the lower-case From address of an entity, or "".
-func senderAddress(e *entity) string {
-	a, err := mail.ParseAddress(e.header.Get("From"))
-	if err != nil {
-		if list, lerr := mail.ParseAddressList(e.header.Get("From")); lerr == nil && len(list) > 0 {
-			return strings.ToLower(list[0].Address)
-		}
-		return ""
-	}
-	return strings.ToLower(a.Address)
-}
+// senderAddress is the lower-case address an entity's header names as its author, read as
+// the mail parser reads it, or "".
+func senderAddress(e *entity) string { return cmail.SenderOf(e.header) }
 
 // autocryptKey returns the key of the message's valid Autocrypt header, if any: it lets a
 // signature from a first message be shown as good (from a key not yet known).

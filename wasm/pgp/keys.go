@@ -96,6 +96,12 @@ func (s *SecretKey) ExportSecret(passphrase []byte) (string, error) {
 	return locked.Armor()
 }
 
+// ArmoredUnprotected returns the secret key armored without a passphrase, only to be put
+// inside another encryption at once (an Autocrypt Setup Message, under its setup code).
+func (s *SecretKey) ArmoredUnprotected() (string, error) {
+	return s.key.Armor()
+}
+
 // RevocationCertificate returns an armored revocation certificate for the key, to keep aside
 // and publish if the key is lost or compromised.
 func (s *SecretKey) RevocationCertificate(reason string) (string, error) {
@@ -204,6 +210,21 @@ func (p *PublicKey) UserIDs() []string {
 	var out []string
 	for name := range p.key.GetEntity().Identities {
 		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Addresses returns the lower-case email addresses the key's user ids name, sorted, each once.
+func (p *PublicKey) Addresses() []string {
+	var out []string
+	for _, id := range p.key.GetEntity().Identities {
+		if id.UserId == nil || id.UserId.Email == "" {
+			continue
+		}
+		if a := strings.ToLower(id.UserId.Email); !slices.Contains(out, a) {
+			out = append(out, a)
+		}
 	}
 	slices.Sort(out)
 	return out

@@ -1,6 +1,7 @@
 package pgp
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,11 +27,15 @@ type SendPlan struct {
 	CanEncrypt bool                  // every recipient has a usable key
 	Keys       map[string]*PublicKey // the key each recipient's copy is encrypted to
 	Missing    []string              // recipients without a usable key
+	// Expired and Revoked are the recipients of Missing whose only keys have expired, or
+	// were revoked: their key must be renewed, not found.
+	Expired, Revoked []string
 	// Recommendation is Autocrypt Level 1's advice for these recipients.
 	Recommendation autocrypt.Recommendation
 	Reason         string // one readable sentence for the composer
 	// ReasonCode names Reason for translations: no-recipient, missing-keys (Missing names
-	// them), autocrypt, chosen-keys, discouraged or available.
+	// them), revoked-keys or expired-keys (Revoked or Expired name whose), autocrypt,
+	// chosen-keys, discouraged or available.
 	ReasonCode string
 }
 
@@ -60,6 +65,12 @@ func Plan(in PlanInput, now time.Time) SendPlan {
 			continue
 		}
 		p.Missing = append(p.Missing, addr)
+		switch unusableKey(in, addr, now) {
+		case ProblemRevoked:
+			p.Revoked = append(p.Revoked, addr)
+		case ProblemExpired:
+			p.Expired = append(p.Expired, addr)
+		}
 	}
 	if in.Autocrypt != nil {
 		p.Recommendation = in.Autocrypt.Recommend(autocrypt.Compose{
@@ -69,6 +80,10 @@ func Plan(in PlanInput, now time.Time) SendPlan {
 	switch {
 	case len(p.Keys) == 0 && len(p.Missing) == 0:
 		p.ReasonCode, p.Reason = "no-recipient", "There is no recipient yet."
+	case len(p.Revoked) > 0:
+		p.ReasonCode, p.Reason = "revoked-keys", "Not encrypted: the key of "+strings.Join(p.Revoked, ", ")+" was revoked (ask for their new key)"+p.noKeySuffix()+"."
+	case len(p.Expired) > 0:
+		p.ReasonCode, p.Reason = "expired-keys", "Not encrypted: the key of "+strings.Join(p.Expired, ", ")+" has expired (ask for their renewed key)"+p.noKeySuffix()+"."
 	case !p.CanEncrypt:
 		p.ReasonCode, p.Reason = "missing-keys", "Not encrypted: no key for "+strings.Join(p.Missing, ", ")+"."
 	case p.Recommendation == autocrypt.Encrypt:
@@ -86,6 +101,24 @@ func Plan(in PlanInput, now time.Time) SendPlan {
 	return p
 }
 
+// NoKey returns the recipients of Missing for whom no key at all is held.
+func (p SendPlan) NoKey() []string {
+	var out []string
+	for _, a := range p.Missing {
+		if !slices.Contains(p.Expired, a) && !slices.Contains(p.Revoked, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (p SendPlan) noKeySuffix() string {
+	if none := p.NoKey(); len(none) > 0 {
+		return "; no key for " + strings.Join(none, ", ")
+	}
+	return ""
+}
+
 // Recipients returns the keys to encrypt to, in a stable order.
 func (p SendPlan) Recipients() []*PublicKey {
 	addrs := make([]string, 0, len(p.Keys))
@@ -98,6 +131,27 @@ func (p SendPlan) Recipients() []*PublicKey {
 		out = append(out, p.Keys[a])
 	}
 	return out
+}
+
+// unusableKey says why the keys held for addr cannot be used: ProblemRevoked when one was
+// revoked, else ProblemExpired when one has expired, else "" (none is held, or another
+// reason).
+func unusableKey(in PlanInput, addr string, now time.Time) string {
+	var held []*PublicKey
+	for _, k := range in.Contacts.ForAddress(addr) {
+		held = append(held, k.Key)
+	}
+	held = append(held, autocryptKeys(in.Autocrypt, addr)...)
+	problem := ""
+	for _, k := range held {
+		switch k.Usable(now.Unix()) {
+		case ProblemRevoked:
+			return ProblemRevoked
+		case ProblemExpired:
+			problem = ProblemExpired
+		}
+	}
+	return problem
 }
 
 func autocryptKeyFor(s *autocrypt.Store, addr string, now time.Time) *PublicKey {

@@ -1,12 +1,14 @@
 package pgp
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"caliopen/wasm/autocrypt"
 	"caliopen/wasm/model"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/emersion/go-message/mail"
 )
 
@@ -83,5 +85,46 @@ func TestAutocryptConversation(t *testing.T) {
 	ring.Add("carol@example.test", carol.pub, SourceImport)
 	if p := Plan(PlanInput{Recipients: recipients, Contacts: ring, Self: "alice@example.test"}, now); !p.Encrypt {
 		t.Errorf("keys the user chose: %+v", p)
+	}
+}
+
+// A recipient whose key was revoked or has expired is told apart from one without a key:
+// their key must be renewed, not looked for.
+func TestPlanNamesUnusableKeys(t *testing.T) {
+	bob := newPair(t, "Bob", "bob@example.test")
+	revoked, _ := bob.sec.key.Copy()
+	if err := revoked.GetEntity().Revoke(packet.KeyCompromised, "stolen", nil); err != nil {
+		t.Fatal(err)
+	}
+	revokedPub, _ := revoked.ToPublic()
+	old := time.Now().Add(-48 * time.Hour).Unix()
+	expired, err := handle.KeyGeneration().AddUserId("Carol", "carol@example.test").GenerationTime(old).Lifetime(3600).New().GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiredPub, _ := expired.ToPublic()
+	ring := NewRing()
+	ring.Add("bob@example.test", &PublicKey{key: revokedPub}, SourceImport)
+	peers := autocrypt.NewStore() // Carol's expired key came by Autocrypt
+	kd, _ := (&PublicKey{key: expiredPub}).Bytes()
+	peers.Update(autocrypt.Incoming{From: "carol@example.test", Date: time.Now(),
+		Autocrypt: []string{autocrypt.Header{Addr: "carol@example.test", KeyData: kd}.String()}}, time.Now())
+	plan := func(to ...string) SendPlan {
+		return Plan(PlanInput{Recipients: to, Contacts: ring, Autocrypt: peers, Self: "alice@example.test"}, time.Now())
+	}
+	for _, c := range []struct {
+		to           []string
+		code, reason string
+		noKey        []string
+	}{
+		{[]string{"bob@example.test"}, "revoked-keys", "the key of bob@example.test was revoked", nil},
+		{[]string{"carol@example.test"}, "expired-keys", "the key of carol@example.test has expired", nil},
+		{[]string{"carol@example.test", "bob@example.test", "dave@example.test"}, "revoked-keys", "; no key for dave@example.test", []string{"dave@example.test"}},
+		{[]string{"dave@example.test"}, "missing-keys", "no key for dave@example.test", []string{"dave@example.test"}},
+	} {
+		p := plan(c.to...)
+		if p.ReasonCode != c.code || !strings.Contains(p.Reason, c.reason) || p.CanEncrypt || len(p.Missing) != len(c.to) || !slices.Equal(p.NoKey(), c.noKey) {
+			t.Errorf("%v: %+v (no key %v)", c.to, p, p.NoKey())
+		}
 	}
 }

@@ -28,10 +28,15 @@ type Opened struct {
 	// Message.Security holds the same facts as Security.
 	Parsed   *mail.Parsed
 	Security model.Security
-	// Protected is true when the Subject and other headers came from inside the signed or
-	// encrypted part.
+	// Protected is true when the Subject or other headers came from inside the signed or
+	// encrypted part (see protection for which ones are believed).
 	Protected bool
-	// Gossip holds the Autocrypt-Gossip header values found inside the encrypted payload.
+	// Sender is the lower-case address of the outer From, the one mail servers and
+	// Autocrypt headers vouch for: Autocrypt state is updated for it, never for a From
+	// claimed inside.
+	Sender string
+	// Gossip holds the Autocrypt-Gossip header values found inside an encrypted payload
+	// whose signature verified; it is empty otherwise.
 	Gossip []string
 }
 
@@ -55,8 +60,8 @@ func open(raw []byte, keys Keys, depth int) (*Opened, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", mail.ErrUnreadable, err)
 	}
-	o := opener{keys: keys, outer: outer}
-	o.v = newVerifier(keys, senderAddress(outer), autocryptKey(outer))
+	o := opener{keys: keys, outer: outer, sender: senderAddress(outer)}
+	o.v = newVerifier(keys, o.sender, autocryptKey(outer))
 	t, params := outer.mediaType()
 	switch {
 	case t == "multipart/encrypted" && strings.EqualFold(params["protocol"], "application/pgp-encrypted"):
@@ -98,9 +103,11 @@ func listWrapped(outer *entity) []byte {
 }
 
 type opener struct {
-	keys  Keys
-	outer *entity
-	v     verifier
+	keys   Keys
+	outer  *entity
+	sender string // the outer From address
+	v      verifier
+	signer string // fingerprint of the key whose signature verified, or ""
 }
 
 // finish parses readable and records sec on the result.
@@ -116,18 +123,17 @@ func (o *opener) finish(readable []byte, sec model.Security, protected bool) (*O
 		return nil, err
 	}
 	p.Message.Security = sec
-	if sec.Note != "" {
-		p.Body.Notes = append(p.Body.Notes, sec.Note)
-	}
-	return &Opened{Parsed: p, Security: sec, Protected: protected}, nil
+	return &Opened{Parsed: p, Security: sec, Protected: protected, Sender: o.sender}, nil
 }
 
 // encrypted decrypts a multipart/encrypted message (RFC 3156 section 4).
 func (o *opener) encrypted() (*Opened, error) {
 	raw := o.outerRaw()
+	var sec model.Security
 	parts, err := o.outer.parts()
 	if err != nil || len(parts) < 2 {
-		return o.finish(raw, model.Security{Note: "This encrypted message is damaged: its encrypted part is missing."}, false)
+		sec.AddNote(note("decrypt.part-missing", "This encrypted message is damaged: its encrypted part is missing."))
+		return o.finish(raw, sec, false)
 	}
 	part, err := readEntity(parts[1])
 	var ciphertext []byte
@@ -135,7 +141,8 @@ func (o *opener) encrypted() (*Opened, error) {
 		ciphertext, err = part.decodedBody()
 	}
 	if err != nil {
-		return o.finish(raw, model.Security{Note: "This encrypted message is damaged: " + err.Error()}, false)
+		sec.AddNote(note("decrypt.damaged", "This encrypted message is damaged: "+err.Error(), "detail", err.Error()))
+		return o.finish(raw, sec, false)
 	}
 	plain, sec := o.decrypt(ciphertext)
 	if !sec.Encrypted {
@@ -143,7 +150,7 @@ func (o *opener) encrypted() (*Opened, error) {
 	}
 	inner, err := readEntity(canonicalCRLF(plain))
 	if err != nil {
-		sec.Note = "The decrypted content cannot be read: " + err.Error()
+		sec.AddNote(note("decrypt.content-unreadable", "The decrypted content cannot be read: "+err.Error(), "detail", err.Error()))
 		return o.finish(raw, sec, false)
 	}
 	if sec.Signature == model.SigNone { // sign-then-encrypt: a multipart/signed inside
@@ -155,9 +162,12 @@ func (o *opener) encrypted() (*Opened, error) {
 			}
 		}
 	}
-	out, err := o.finish(merge(o.outer, inner), sec, inner.isProtected())
+	trust := o.protection(inner, &sec)
+	out, err := o.finish(merge(o.outer, inner, trust), sec, trust.any())
 	if err == nil {
-		out.Gossip = inner.header.Values("Autocrypt-Gossip")
+		if signatureValid(sec) {
+			out.Gossip = inner.header.Values("Autocrypt-Gossip")
+		}
 		if out.Protected {
 			hideLegacyDisplay(out.Parsed, inner.rawHeader, inner.body)
 		}
@@ -165,10 +175,55 @@ func (o *opener) encrypted() (*Opened, error) {
 	return out, err
 }
 
+// signatureValid says whether a signature verified (by a key known for the sender or not).
+func signatureValid(sec model.Security) bool {
+	return sec.Signature == model.SigGoodKnown || sec.Signature == model.SigGoodUnknown
+}
+
+// protection decides which of the inner entity's protected header fields the message shows,
+// as header protection (RFC 9788) and Autocrypt ask: what the envelope proves, no more.
+//   - Inside a valid signature, every protected field is the signer's word. A From naming
+//     another address than the outer one is believed only when the signing key is held for
+//     that address; then the signature is good from a known key for the sender shown.
+//   - Inside an encryption without a valid signature, the fields that hide what the outer
+//     header obscures (Subject, Date, threading) are shown, since they are as trustworthy as
+//     the body they come with; the addresses stay the outer ones.
+//   - A signed-only message whose signature does not verify shows its outer header.
+//
+// A From claimed inside and not believed is kept in sec.ClaimedFrom, with a note.
+func (o *opener) protection(inner *entity, sec *model.Security) headerTrust {
+	if !inner.isProtected() {
+		return headerTrust{}
+	}
+	valid := signatureValid(*sec)
+	trust := headerTrust{content: sec.Encrypted || valid, recipients: valid}
+	claimed := senderAddress(inner)
+	switch {
+	case claimed == "" || claimed == o.sender:
+		trust.sender = valid
+	case valid && o.v.knownFor(claimed, o.signer):
+		trust.sender = true
+		if sec.Signature == model.SigGoodUnknown {
+			sec.Signature = model.SigGoodKnown
+			sec.DropNote("sig.good-unknown")
+		}
+	default:
+		shown := o.sender
+		if shown == "" {
+			shown = "an unknown sender"
+		}
+		sec.ClaimedFrom = claimed
+		sec.AddNote(note("from.not-covered",
+			fmt.Sprintf("Inside, this message claims to come from %s, but no valid signature by a key held for %s covers that claim: it is shown as from %s, the address it was sent from.", claimed, claimed, shown),
+			"claimed", claimed, "shown", shown))
+	}
+	return trust
+}
+
 // DecryptAndVerify decrypts an armored or binary OpenPGP message with keys.Own and checks its
 // signature against keys.Contacts for the sender address from.
 func DecryptAndVerify(ciphertext []byte, keys Keys, from string) ([]byte, model.Security) {
-	o := opener{keys: keys, v: newVerifier(keys, normAddr(from), nil)}
+	o := opener{keys: keys, sender: normAddr(from), v: newVerifier(keys, normAddr(from), nil)}
 	return o.decrypt(ciphertext)
 }
 
@@ -181,34 +236,37 @@ func (o *opener) decrypt(ciphertext []byte) ([]byte, model.Security) {
 	}
 	h, err := handle.Decryption().DecryptionKeys(own).VerificationKeys(o.v.keyRing()).New()
 	if err != nil {
-		sec.Note = "This message cannot be decrypted: " + err.Error()
+		sec.AddNote(note("decrypt.failed", "This message cannot be decrypted: "+err.Error(), "detail", err.Error()))
 		return nil, sec
 	}
 	res, err := h.Decrypt(ciphertext, crypto.Auto)
 	if err != nil {
-		sec.Note, sec.Undecrypted = o.whyNotDecrypted(ciphertext, own, err)
+		why, missing := o.whyNotDecrypted(ciphertext, own, err)
+		sec.AddNote(why)
+		sec.Undecrypted = missing
 		return nil, sec
 	}
 	sec.Encrypted = true
-	o.v.judge(&sec, &res.VerifyResult)
+	o.signer = o.v.judge(&sec, &res.VerifyResult)
 	return res.Bytes(), sec
 }
 
 // whyNotDecrypted explains a decryption failure: no key of ours (missing is true: another
 // key may open it later), or damaged data.
-func (o *opener) whyNotDecrypted(ciphertext []byte, own *crypto.KeyRing, err error) (why string, missing bool) {
+func (o *opener) whyNotDecrypted(ciphertext []byte, own *crypto.KeyRing, err error) (why model.SecurityNote, missing bool) {
 	msg, perr := messageFrom(ciphertext)
 	if perr != nil {
-		return "This encrypted message is damaged and cannot be read.", false
+		return note("decrypt.corrupt", "This encrypted message is damaged and cannot be read."), false
 	}
 	ids, ok := msg.HexEncryptionKeyIDs()
 	if ok && len(ids) > 0 && !ringHasAny(own, ids) {
-		return fmt.Sprintf("This message was encrypted to a key we do not have (key ID %s).", strings.Join(ids, ", ")), true
+		list := strings.Join(ids, ", ")
+		return note("decrypt.missing-key", fmt.Sprintf("This message was encrypted to a key we do not have (key ID %s).", list), "keys", list), true
 	}
 	if len(o.keys.Own) == 0 {
-		return "This message is encrypted and no key of yours is available to open it.", true
+		return note("decrypt.no-own-key", "This message is encrypted and no key of yours is available to open it."), true
 	}
-	return "This message cannot be decrypted; its encrypted data is damaged (" + err.Error() + ").", false
+	return note("decrypt.corrupt-data", "This message cannot be decrypted; its encrypted data is damaged ("+err.Error()+").", "detail", err.Error()), false
 }
 
 func messageFrom(data []byte) (*crypto.PGPMessage, error) {
@@ -235,7 +293,8 @@ func (o *opener) signed(outer *entity, raw []byte) (*Opened, error) {
 	if signedPart == nil {
 		return o.finish(raw, sec, false)
 	}
-	out, err := o.finish(merge(o.outer, signedPart), sec, signedPart.isProtected())
+	trust := o.protection(signedPart, &sec)
+	out, err := o.finish(merge(o.outer, signedPart, trust), sec, trust.any())
 	if err == nil && out.Protected {
 		hideLegacyDisplay(out.Parsed, signedPart.rawHeader, signedPart.body)
 	}
@@ -247,13 +306,15 @@ func (o *opener) signed(outer *entity, raw []byte) (*Opened, error) {
 func (o *opener) verifySigned(e *entity, sec model.Security) (*entity, model.Security) {
 	parts, err := e.parts()
 	if err != nil || len(parts) < 2 {
-		sec.Signature, sec.Note = model.SigError, "This signed message is damaged: its signature part is missing."
+		sec.Signature = model.SigError
+		sec.AddNote(note("sig.part-missing", "This signed message is damaged: its signature part is missing."))
 		return nil, sec
 	}
 	signedBytes := canonicalCRLF(parts[0])
 	signedPart, err := readEntity(signedBytes)
 	if err != nil {
-		sec.Signature, sec.Note = model.SigError, "The signed part cannot be read: "+err.Error()
+		sec.Signature = model.SigError
+		sec.AddNote(note("sig.signed-part-unreadable", "The signed part cannot be read: "+err.Error(), "detail", err.Error()))
 		return nil, sec
 	}
 	sigEntity, err := readEntity(parts[1])
@@ -262,12 +323,14 @@ func (o *opener) verifySigned(e *entity, sec model.Security) (*entity, model.Sec
 		signature, err = sigEntity.decodedBody()
 	}
 	if err != nil {
-		sec.Signature, sec.Note = model.SigError, "The signature part cannot be read: "+err.Error()
+		sec.Signature = model.SigError
+		sec.AddNote(note("sig.signature-part-unreadable", "The signature part cannot be read: "+err.Error(), "detail", err.Error()))
 		return signedPart, sec
 	}
-	o.v.verifyDetached(&sec, signedBytes, signature)
+	o.signer = o.v.verifyDetached(&sec, signedBytes, signature)
 	if sec.Signature == model.SigNone {
-		sec.Signature, sec.Note = model.SigError, "The signature part holds no signature."
+		sec.Signature = model.SigError
+		sec.AddNote(note("sig.empty", "The signature part holds no signature."))
 	}
 	return signedPart, sec
 }

@@ -109,6 +109,9 @@ func BuildSigned(m Outgoing, me *SecretKey) ([]byte, error) {
 // protectedContent writes the content with the protected headers on its root part.
 func (m *Outgoing) protectedContent(hp string, gossip bool) ([]byte, error) {
 	var h mail.Header
+	if len(m.Bcc) > 0 { // only inside: the copy for a Bcc recipient, or the user's own
+		h.SetAddressList("Bcc", m.Bcc)
+	}
 	m.messageHeader(&h, m.Subject)
 	if gossip {
 		for _, g := range m.Gossip {

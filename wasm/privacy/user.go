@@ -53,7 +53,11 @@ type UserReport struct {
 func UserIndex(in UserInput) UserReport {
 	factors := []Factor{userLinksFactor(in.Accounts), userOwnKeyFactor(in.OwnKey), userContactsFactor(in.Contacts)}
 	ix := finish(factors, nil)
-	return UserReport{Index: ix, Actions: rankActions(ix, in.Contacts)}
+	actions := rankActions(ix, in.Contacts)
+	if actions == nil {
+		actions = []Action{} // nothing left to do: an empty list, not none
+	}
+	return UserReport{Index: ix, Actions: actions}
 }
 
 func userLinksFactor(accounts []AccountLink) Factor {

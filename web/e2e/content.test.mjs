@@ -1,7 +1,8 @@
 // Reading and writing against `make run`'s sandbox: the HTML newsletter in its sandboxed frame
 // (its script never runs, its tracking pixel is not fetched until the user shows remote
 // content, and the privacy badge says so either way), Camille's encrypted mail with its
-// attachment downloaded decrypted, a new message whose channel picker explains itself (an
+// attachment downloaded decrypted, her encrypted answer signed by her known key with its
+// grade and keys factor (and the user, who has a key, not told to make one), a new message whose channel picker explains itself (an
 // encrypted email to Camille with an attachment and a draft that survives leaving the
 // composer; an X message to Tapioca), and a reply written offline that waits in the outbox
 // and goes out when the network returns — each answered by the sandbox's people. Every
@@ -138,9 +139,32 @@ test("reading, writing and the outbox against the sandbox", async () => {
     await page.getByTestId("channel").first().waitFor();
     await page.getByTestId("compose-send").click();
     await page.getByTestId("compose-queued").waitFor({ timeout: 30000 });
-    // Camille answers, encrypted since the mail carried the user's key.
+    // Camille answers, encrypted since the mail carried the user's key, and signed by her key,
+    // known by now: the badge says so, and the answer's privacy index grades it with her key
+    // counted in its keys factor.
     await openDiscussion(page, "Camille", "Camille");
-    await page.getByTestId("message").filter({ hasText: "so this answer is encrypted" }).first().waitFor({ timeout: 90000 });
+    const answer = page.getByTestId("message").filter({ hasText: "so this answer is encrypted" }).first();
+    await answer.waitFor({ timeout: 90000 });
+    const security = answer.getByTestId("security");
+    assert.equal(await security.getAttribute("data-encrypted"), "true");
+    assert.equal(await security.getAttribute("data-signature"), "good-known");
+    assert.equal(await security.getAttribute("data-claimed-from"), "");
+    assert.match(await security.innerText(), /^Encrypted · Signed by a known key$/);
+    const graded = answer.getByTestId("privacy");
+    assert.match(await graded.getAttribute("data-grade"), /^[AB]$/);
+    await graded.locator("summary").click();
+    const keysFactor = graded.locator('[data-factor="keys"]');
+    assert.match(await keysFactor.innerText(), /^(6|10)\/10 Camille Durand.s key is (known but not verified|verified)\./);
+    await screens(page, "encrypted-signed-answer");
+    // The user has a key: their own index counts it and no longer asks them to make one.
+    await page.goto(`${sandbox.url}/#/`);
+    const mine = page.getByTestId("user-privacy");
+    await mine.locator("summary").click();
+    assert.doesNotMatch(await mine.innerText(), /Create your OpenPGP key/);
+    await page.goto(`${sandbox.url}/#/settings`);
+    await page.getByTestId("keys").locator("summary").click();
+    await page.getByTestId("own-key").first().waitFor({ timeout: 10000 });
+    assert.equal(await page.getByRole("button", { name: /^Make a key for/ }).count(), 0);
 
     // An X message to Tapioca, who answers on X: the picker says what each network exposes.
     await page.goto(`${sandbox.url}/#/compose`);

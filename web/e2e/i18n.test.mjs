@@ -197,6 +197,15 @@ test("a French browser shows no English, from onboarding and the demo to a discu
       await check(`discussion-${network}`);
     }
 
+    // Camille's encrypted and signed mail: what the OpenPGP layer says of it, in French too.
+    await page.goto(`${sandbox.url}/#/`);
+    await page.locator("#search").fill("Camille");
+    await page.getByTestId("discussion-item").filter({ hasText: "Camille" }).first().click();
+    const signed = page.locator('[data-testid="security"][data-encrypted="true"]').first();
+    await signed.waitFor({ timeout: 60000 });
+    assert.match(await signed.innerText(), /^Chiffré · Signé par une clé/);
+    await check("discussion-encrypted");
+
     // The settings: accounts with their states, keys, device sync started.
     await page.goto(`${sandbox.url}/#/settings`);
     await page.locator('[data-testid="account"][data-network="x"][data-state="polling"]').waitFor({ timeout: 60000 });

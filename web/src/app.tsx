@@ -12,6 +12,7 @@ import { Settings } from "./settings";
 import { FinishSignIn } from "./add-account";
 import { Setup } from "./setup";
 import { Compose } from "./compose";
+import { NewKeyNotice } from "./keys";
 import { OutboxChip, OutboxPanel } from "./outbox";
 import { Help, useShortcuts } from "./shortcuts";
 
@@ -120,6 +121,7 @@ export function App({ core }: { core: CoreClient }) {
       <UpdateBanner />
       <OfflineBanner relayURL={vault?.relayUrl || location.origin} />
       {vault?.unlocked && <FinishSignIn core={core} />}
+      {vault?.unlocked && <NewKeyNotice core={core} />}
       {state.kind === "failed" && (
         <p class="card error" role="alert">
           {t.app.failed(i18n.error(state.error))}
@@ -203,6 +205,7 @@ function UserPrivacy({ core }: { core: CoreClient }) {
   const { t, number, note } = useI18n();
   const report = useLive(core, "privacy.user", {});
   if (!report) return null;
+  const actions = report.actions ?? [];
   return (
     <details class="user-privacy" data-testid="user-privacy" data-grade={report.index.grade}>
       <summary>
@@ -210,10 +213,10 @@ function UserPrivacy({ core }: { core: CoreClient }) {
           {report.index.grade}
         </span>{" "}
         {t.privacy.yours(report.index.score)}
-        {report.actions.length > 0 && ` — ${note(report.actions[0].advice)}`}
+        {actions.length > 0 && ` — ${note(actions[0].advice)}`}
       </summary>
       <ol class="actions">
-        {report.actions.map((a) => (
+        {actions.map((a) => (
           <li key={a.advice.code + a.advice.text}>
             {note(a.advice)} <span class="muted">({t.privacy.gain(number(Math.round(a.gain)))})</span>
           </li>

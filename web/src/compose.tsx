@@ -42,6 +42,8 @@ export function Compose({ core, onClose }: { core: CoreClient; onClose: () => vo
   const { t } = i18n;
   const [to, setTo] = useState<string[]>([]);
   const [typed, setTyped] = useState("");
+  const [bccText, setBccText] = useState("");
+  const bcc = useDebouncedValue(bccList(bccText), 400);
   const [subject, setSubject] = useState("");
   const [text, setText] = useState("");
   const [files, setFiles] = useState<AttachmentData[]>([]);
@@ -51,7 +53,7 @@ export function Compose({ core, onClose }: { core: CoreClient; onClose: () => vo
   const [sealed, setSealed] = useState<string | null>(null);
   const [queued, setQueued] = useState(false);
   const [error, busy, run] = useAction();
-  const { view, channelsError } = useChannels(core, to);
+  const { view, channelsError } = useChannels(core, to, bcc);
   const suggestions = useSuggestions(core, typed);
   const channel = view?.channels.find((c) => c.accountId === accountId) ?? view?.channels[0];
   const [encrypt, setEncrypt] = useState(false);
@@ -106,6 +108,7 @@ export function Compose({ core, onClose }: { core: CoreClient; onClose: () => vo
             await core.call("message.send", {
               accountId: channel.accountId,
               to: channel.to,
+              bcc: email && bcc.length ? bcc : undefined,
               subject: email ? subject : undefined,
               text,
               encrypt: email && channel.plan ? encrypt : undefined,
@@ -114,6 +117,7 @@ export function Compose({ core, onClose }: { core: CoreClient; onClose: () => vo
             });
             setQueued(true);
             setTo([]);
+            setBccText("");
             setSubject("");
             setText("");
             setFiles([]);
@@ -169,6 +173,20 @@ export function Compose({ core, onClose }: { core: CoreClient; onClose: () => vo
             </ul>
           )}
         </fieldset>
+        <label class="bcc">
+          {t.content.bcc}
+          <input
+            type="text"
+            data-testid="compose-bcc"
+            autocomplete="off"
+            aria-describedby="compose-bcc-hint"
+            value={bccText}
+            onInput={(e) => setBccText(e.currentTarget.value)}
+          />
+        </label>
+        <p id="compose-bcc-hint" class="muted hint">
+          {t.content.bccHint}
+        </p>
 
         {to.length > 0 && (
           <Channels view={view} error={channelsError} chosen={channel} onChoose={(c) => setAccountId(c.accountId)} />
@@ -227,18 +245,38 @@ export function Compose({ core, onClose }: { core: CoreClient; onClose: () => vo
   );
 }
 
-/** useChannels asks the core how the recipients can be reached, most private first. */
-function useChannels(core: CoreClient, to: string[]) {
+/** bccList reads the blind copies typed: addresses separated by commas or semicolons. */
+function bccList(text: string): string[] {
+  return text
+    .split(/[,;]/)
+    .map((a) => a.trim())
+    .filter(Boolean);
+}
+
+/** useDebouncedValue follows value once it has not changed for ms. */
+function useDebouncedValue<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  const key = JSON.stringify(value);
+  useEffect(() => {
+    const id = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(id);
+  }, [key]);
+  return settled;
+}
+
+/** useChannels asks the core how the recipients (and the blind copies, email only) can be
+ * reached, most private first. */
+function useChannels(core: CoreClient, to: string[], bcc: string[]) {
   const [view, setView] = useState<ChannelsView | null>(null);
   const [channelsError, setError] = useState<unknown>(null);
-  const key = JSON.stringify(to);
+  const key = JSON.stringify([to, bcc]);
   useEffect(() => {
     let gone = false;
     setView(null);
     setError(null);
     if (to.length === 0) return;
     core
-      .call("compose.channels", { to })
+      .call("compose.channels", { to, bcc })
       .then((v) => !gone && setView(v))
       .catch((e) => !gone && setError(e));
     return () => {

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { Index, Message, MessageView } from "./gen/api";
 import { useI18n } from "./i18n";
-import { SecurityBadge } from "./keys";
+import { SecurityBadge, SetupImport } from "./keys";
 import { useLive } from "./live";
 import { MessageBody } from "./message-body";
 import { ReplyBox } from "./reply";
@@ -95,6 +95,7 @@ function MessageItem({
         <p class="snippet">{m.contentWarning ? t.content.contentWarning(m.contentWarning) : m.snippet}</p>
       )}
       <SecurityBadge security={m.security} />
+      {m.security.setupMessage && !m.outgoing && <SetupImport core={core} messageId={m.id} />}
       <PrivacyBadge index={v.privacy} />
       <div class="message-actions">
         <button class="link" data-testid="expand" aria-expanded={open} onClick={() => onToggle(!open)}>

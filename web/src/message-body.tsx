@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { Attachment, BodyView, Message } from "./gen/api";
 import { useI18n } from "./i18n";
+import { AttachedKeys } from "./keys";
 import { useAction } from "./use-action";
 
 /** frameDoc is the frame's document: the sanitised HTML under a policy that allows inline
@@ -122,6 +123,7 @@ export function MessageBody({ core, message }: { core: CoreClient; message: Mess
         </p>
       ))}
       {(body.attachments ?? []).length > 0 && <Attachments core={core} message={message} list={body.attachments!} />}
+      {!message.outgoing && (body.attachments ?? []).some((a) => mayHoldKey(a)) && <AttachedKeys core={core} messageId={message.id} />}
     </div>
   );
 }
@@ -217,6 +219,11 @@ function Attachments({ core, message, list }: { core: CoreClient; message: Messa
       )}
     </section>
   );
+}
+
+/** mayHoldKey says whether an attachment may be an OpenPGP key (the core reads it to be sure). */
+function mayHoldKey(a: Attachment): boolean {
+  return a.contentType.toLowerCase() === "application/pgp-keys" || /\.(asc|key)$/i.test(a.name);
 }
 
 /** base64Bytes decodes the core's base64 (how JSON carries bytes). */

@@ -6,10 +6,12 @@ export type Theme = "auto" | "light" | "dark";
 export interface Prefs {
   language: "auto" | "en" | "fr";
   theme: Theme;
+  /** keysNoticed are the fingerprints of the keys made by themselves whose notice was read. */
+  keysNoticed: string[];
 }
 
 const KEY = "caliopen.prefs";
-const DEFAULTS: Prefs = { language: "auto", theme: "auto" };
+const DEFAULTS: Prefs = { language: "auto", theme: "auto", keysNoticed: [] };
 const listeners = new Set<(p: Prefs) => void>();
 
 function read(): Prefs {

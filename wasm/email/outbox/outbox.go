@@ -56,14 +56,14 @@ func (e *Email) Send(ctx context.Context, it *repo.OutboxItem) (string, error) {
 	}
 	if !e.Account.Settings.ServerFilesSent {
 		now := time.Now()
-		filed, err := smtpsend.AppendSent(ctx, e.Account, env.Raw, now)
+		filed, err := smtpsend.AppendSent(ctx, e.Account, env.SentCopy(), now)
 		if err != nil {
 			// Sent, but without a copy: not a reason to send again.
 			return env.MessageID, &SentCopyError{err}
 		}
 		if e.Repo != nil && filed.UID != 0 {
 			// Best effort: the next sync of Sent stores it anyway.
-			imapsync.StoreCopy(ctx, e.Repo, e.Account, filed.Folder, filed.UIDValidity, filed.UID, env.Raw, []imap.Flag{imap.FlagSeen}, now)
+			imapsync.StoreCopy(ctx, e.Repo, e.Account, filed.Folder, filed.UIDValidity, filed.UID, env.SentCopy(), []imap.Flag{imap.FlagSeen}, now)
 		}
 	}
 	return env.MessageID, nil

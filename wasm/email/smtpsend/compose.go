@@ -43,8 +43,45 @@ type Draft struct {
 type Envelope struct {
 	MessageID string   `json:"messageId"` // with angle brackets
 	From      string   `json:"from"`
-	Rcpt      []string `json:"rcpt"` // To, Cc and Bcc
+	Rcpt      []string `json:"rcpt"` // To, Cc and Bcc (but those Copies reach)
 	Raw       []byte   `json:"raw"`  // the RFC 5322 message, without Bcc
+	// Copies are further messages of the same submission, each to its own recipients: an
+	// encrypted message goes to each Bcc recipient as a copy encrypted to their key alone,
+	// so that the others never see it.
+	Copies []Copy `json:"copies,omitempty"`
+	// Sent, when set, is the copy to file in the Sent folder instead of Raw: it names the
+	// Bcc recipients.
+	Sent []byte `json:"sent,omitempty"`
+}
+
+// Copy is one more message of a submission, to its own recipients.
+type Copy struct {
+	Rcpt []string `json:"rcpt"`
+	Raw  []byte   `json:"raw"`
+}
+
+// SentCopy is the message to file in the Sent folder.
+func (e *Envelope) SentCopy() []byte {
+	if len(e.Sent) > 0 {
+		return e.Sent
+	}
+	return e.Raw
+}
+
+// BccField is the Bcc header field naming bcc, for the copies that record them.
+func BccField(bcc []*gomail.Address) []byte {
+	var h gomail.Header
+	h.SetAddressList("Bcc", bcc)
+	var buf bytes.Buffer
+	fields := h.Fields()
+	for fields.Next() {
+		raw, err := fields.Raw()
+		if err != nil {
+			return nil
+		}
+		buf.Write(raw)
+	}
+	return buf.Bytes()
 }
 
 // Marshal encodes an envelope as an outbox payload.
@@ -169,6 +206,9 @@ func Compose(d *Draft) (*Envelope, error) {
 		return nil, fmt.Errorf("smtpsend: compose: %w", err)
 	}
 	env.Raw = buf.Bytes()
+	if len(d.Bcc) > 0 { // the user's copy says who else got it
+		env.Sent = append(BccField(d.Bcc), env.Raw...)
+	}
 	return env, nil
 }
 

@@ -59,6 +59,20 @@ func TestComposeReplyWithHTMLAndAttachment(t *testing.T) {
 			t.Fatalf("no %q in\n%s", h, raw)
 		}
 	}
+	// The Sent copy is the same message naming the blind copies.
+	sent, err := mail.Parse(env.SentCopy())
+	if err != nil || !strings.HasSuffix(string(env.SentCopy()), raw) {
+		t.Fatalf("sent copy: %v\n%s", err, env.SentCopy())
+	}
+	var bcc []string
+	for _, p := range sent.Message.Participants {
+		if p.Role == model.RoleBcc {
+			bcc = append(bcc, p.URI.Address())
+		}
+	}
+	if strings.Join(bcc, " ") != "dave@example.org bob@example.org" {
+		t.Fatalf("Bcc of the Sent copy: %v", bcc)
+	}
 }
 
 func TestReplyHeadersFromInReplyTo(t *testing.T) {

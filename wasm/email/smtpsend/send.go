@@ -20,7 +20,8 @@ type PermanentError struct{ Err error }
 func (e *PermanentError) Error() string { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
 
-// Submit sends an envelope through the account's submission server.
+// Submit sends an envelope, its copies included, through the account's submission server,
+// in one session.
 func Submit(ctx context.Context, acct *email.Account, env *Envelope) error {
 	c, err := acct.DialSMTP(ctx)
 	if err != nil {
@@ -29,12 +30,17 @@ func Submit(ctx context.Context, acct *email.Account, env *Envelope) error {
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if err := c.SendMail(env.From, env.Rcpt, bytes.NewReader(env.Raw)); err != nil {
-		var se *smtp.SMTPError
-		if errors.As(err, &se) && se.Code >= 500 {
-			return &PermanentError{fmt.Errorf("smtpsend: the server refused the message: %w", err)}
+	for _, m := range append([]Copy{{Rcpt: env.Rcpt, Raw: env.Raw}}, env.Copies...) {
+		if len(m.Rcpt) == 0 {
+			continue
 		}
-		return fmt.Errorf("smtpsend: %w", err)
+		if err := c.SendMail(env.From, m.Rcpt, bytes.NewReader(m.Raw)); err != nil {
+			var se *smtp.SMTPError
+			if errors.As(err, &se) && se.Code >= 500 {
+				return &PermanentError{fmt.Errorf("smtpsend: the server refused the message: %w", err)}
+			}
+			return fmt.Errorf("smtpsend: %w", err)
+		}
 	}
 	c.Quit()
 	return nil

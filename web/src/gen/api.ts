@@ -44,6 +44,29 @@ export interface ArmoredKey {
   armored: string;
 }
 
+export interface AttachedKey {
+  attachmentId: string;
+  name: string;
+  fingerprint: string;
+  display: string;
+  addresses: string[];
+  forSender?: boolean;
+  known?: boolean;
+  problem?: string;
+  problemCode?: string;
+}
+
+export interface AttachedKeyRef {
+  messageId: string;
+  attachmentId: string;
+  fingerprint: string;
+}
+
+export interface AttachedKeysView {
+  sender: string;
+  keys: AttachedKey[];
+}
+
 export interface Attachment {
   id: string;
   name: string;
@@ -101,6 +124,7 @@ export interface Channel {
 
 export interface ChannelsParams {
   to: string[];
+  bcc?: string[];
 }
 
 export interface ChannelsView {
@@ -332,6 +356,12 @@ export interface ImportKeyParams {
   passphrase?: string;
 }
 
+export interface ImportSetupParams {
+  messageId?: string;
+  message?: string;
+  code: string;
+}
+
 export interface Index {
   version: number;
   score: number;
@@ -351,6 +381,7 @@ export interface KeyView {
   source: string;
   verified?: boolean;
   locked?: boolean;
+  auto?: boolean;
   problem?: string;
   problemCode?: string;
   addedAt?: string;
@@ -359,6 +390,7 @@ export interface KeyView {
 export interface KeysView {
   own: KeyView[];
   contacts: KeyView[];
+  preferEncrypt?: string;
 }
 
 export interface LinkParams {
@@ -481,6 +513,10 @@ export interface PlanRecipient {
   fingerprint?: string;
 }
 
+export interface PreferEncryptParams {
+  mutual: boolean;
+}
+
 export interface Privacy {
   score: number;
   grade: string;
@@ -540,8 +576,17 @@ export interface Security {
   encrypted?: boolean;
   signature?: SignatureState;
   signerKeyId?: string;
+  notes?: SecurityNote[];
   note?: string;
+  claimedFrom?: string;
+  setupMessage?: boolean;
   undecrypted?: boolean;
+}
+
+export interface SecurityNote {
+  code: string;
+  params?: Record<string, string>;
+  text: string;
 }
 
 export interface SeedParams {
@@ -557,6 +602,7 @@ export interface SeedResult {
 export interface SendParams {
   accountId: string;
   to: string[];
+  bcc?: string[];
   subject?: string;
   text: string;
   encrypt?: boolean | null;
@@ -571,6 +617,9 @@ export interface SendPlan {
   reasonCode?: string;
   sender?: string;
   missing?: string[];
+  revoked?: string[];
+  expired?: string[];
+  noKey?: string[];
   recipients: PlanRecipient[];
   recommendation: string;
 }
@@ -583,6 +632,18 @@ export interface SetVerifiedParams {
   address: string;
   fingerprint: string;
   verified: boolean;
+}
+
+export interface SetupMessage {
+  code: string;
+  begin: string;
+  message: string;
+  sent?: boolean;
+}
+
+export interface SetupMessageParams {
+  fingerprint: string;
+  send: boolean;
 }
 
 export interface SignInStarted {
@@ -718,6 +779,11 @@ export interface Methods {
   "keys.revocation": { params: KeyRef; result: ArmoredKey };
   "keys.setVerified": { params: SetVerifiedParams; result: Empty };
   "message.plan": { params: ReplyParams; result: SendPlan };
+  "keys.setPreferEncrypt": { params: PreferEncryptParams; result: Empty };
+  "keys.makeSetupMessage": { params: SetupMessageParams; result: SetupMessage };
+  "keys.importSetupMessage": { params: ImportSetupParams; result: KeysView };
+  "keys.attached": { params: MessageBodyParams; result: AttachedKeysView };
+  "keys.importAttached": { params: AttachedKeyRef; result: KeysView };
   "message.allowRemote": { params: MessageBodyParams; result: Empty };
   "message.attachment": { params: AttachmentParams; result: AttachmentData };
   "compose.suggest": { params: SuggestParams; result: Suggestions };
@@ -764,4 +830,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "accounts.retry"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "accounts.retry"] as const;

@@ -1,11 +1,16 @@
 // The English catalogue: every string the UI shows. Its shape is the type every other
 // language must fill in completely (see fr.ts): a missing or extra key fails the type check.
 import { privacyNotesEn } from "./privacy-en";
+import { securityNotesEn } from "./security-en";
 
 export type Params = Record<string, string> | undefined;
 /** EvidenceWords are what a sentence about link evidence names: its first and second
  * identity, all of them, and the fact it rests on (a URL, a fingerprint). */
 export type EvidenceWords = { a: string; b: string; all: string; value: string };
+/** PlanWords are what a sentence about a send plan names: the recipients without a usable
+ * key (missing), those whose key was revoked or has expired, those without any key (noKey),
+ * and the sender's address. */
+export type PlanWords = { missing: string; revoked: string; expired: string; noKey: string; sender: string };
 const p = (params: Params, name: string) => params?.[name] ?? "";
 const retryAt = (params: Params) => (p(params, "at") ? ` Caliopen tries again at ${p(params, "at")}.` : "");
 
@@ -215,6 +220,8 @@ export const en = {
     to: "To",
     toHint: "A name, an email address, @name@instance (Mastodon) or @name (X)",
     addRecipient: "Add",
+    bcc: "Bcc (email only)",
+    bccHint: "Email addresses that get a blind copy, separated by commas: the others do not see them, and each gets a copy encrypted to their key alone.",
     removeRecipient: (name: string) => `Remove ${name}`,
     suggestions: "People",
     subject: "Subject",
@@ -232,11 +239,18 @@ export const en = {
       "email-no-own-key": (params: Params) =>
         `Email, not end-to-end encrypted: you have no key for ${p(params, "address")} yet; mail servers can read it.`,
       "email-no-key": (params: Params) => `Email, not end-to-end encrypted: no key is known for ${p(params, "missing")}; mail servers can read it.`,
+      "email-key-unusable": (params: Params) =>
+        `Email, not end-to-end encrypted: the key of ${p(params, "unusable")} was revoked or has expired; mail servers can read it.`,
+      "email-own-key-revoked": (params: Params) =>
+        `Email, not end-to-end encrypted: your key for ${p(params, "address")} was revoked; mail servers can read it.`,
+      "email-own-key-expired": (params: Params) =>
+        `Email, not end-to-end encrypted: your key for ${p(params, "address")} has expired; mail servers can read it.`,
       "mastodon-same": (params: Params) => `Mastodon direct message: readable by the admins of ${p(params, "instances")}.`,
       "mastodon-cross": (params: Params) => `Mastodon direct message: readable by the admins of ${p(params, "instances")}.`,
       "x-dm": () => "X direct message: readable by X.",
       "x-one-to-one": () => "X: a direct message goes to one person.",
       "no-identity": (params: Params) => `${p(params, "person")} has no known address on this network.`,
+      "bcc-email-only": () => "Only email can send blind copies (Bcc).",
       "no-network": () => "Sending on this network is not supported.",
     } as Record<string, (params: Params) => string>,
     attach: "Attach files",
@@ -429,6 +443,33 @@ export const en = {
       import: "imported",
       attachment: "from an attachment",
     },
+    madeAuto: "made for you when you first sent mail from it",
+    madeNotice: (addresses: string) =>
+      `A key was made for ${addresses} when you first sent mail: every mail you send carries it (Autocrypt), so people can write to you encrypted. Back it up, or move it to your other mail programs, under Encryption keys.`,
+    madeWhere: "Open the keys",
+    madeOk: "Understood",
+    prefer: "Ask the people I write to to encrypt when they can (Autocrypt “mutual”)",
+    preferHint:
+      "Your mail tells others' programs whether you want encryption by default. Off, it says “no preference”: they encrypt only when asked to.",
+    setupMake: "Autocrypt Setup Message",
+    setupHint: "Move this key to another mail program that speaks Autocrypt (Thunderbird, K-9, Delta Chat…)",
+    setupCodeIntro:
+      "Your Autocrypt Setup Message is made. Write this setup code down now: it is shown only this once and is needed to open the message on your other device.",
+    setupSent: "The message was sent to your own address: open it on the other device and enter the code there.",
+    setupNotSent: "Download the message and open it on the other device, then enter the code there.",
+    setupDownload: "Download the message",
+    setupDone: "I wrote the code down",
+    setupImportTitle: "Import an Autocrypt Setup Message",
+    setupReceived: "This is an Autocrypt Setup Message: it carries one of your secret keys. Enter the setup code the other device showed to import it.",
+    setupFile: "Setup Message file",
+    setupCode: "Setup code",
+    setupImport: "Import the key",
+    setupImported: (address: string) => `The key of ${address} is imported.`,
+    attachedTitle: "OpenPGP keys attached",
+    attachedFor: (sender: string) => `An OpenPGP key of ${sender} is attached:`,
+    attachedOther: (addresses: string, sender: string) => `An OpenPGP key for ${addresses} is attached (it does not name the sender, ${sender}):`,
+    attachedImport: "Import this key",
+    attachedKnown: "already among your contacts' keys",
     // A message's protection (SecurityBadge) and a reply's (PlanLine).
     notReadableYet: "Encrypted · not readable yet",
     encrypted: "Encrypted",
@@ -436,6 +477,7 @@ export const en = {
     signedUnknown: "Signed by a key not yet known",
     badSignature: "Bad signature",
     notChecked: "Signature not checked",
+    claimedFrom: (address: string) => `claims inside to be from ${address}, not proven`,
     encryptedNotSigned: "Encrypted · not signed",
     notDecrypted: "Could not be decrypted",
     planChecking: "Checking whether this reply can be encrypted…",
@@ -445,13 +487,19 @@ export const en = {
     // Why a reply will be encrypted or not (SendPlan.reasonCode).
     reasons: {
       "no-recipient": () => "There is no recipient yet.",
-      "missing-keys": (p: { missing: string }) => `Not encrypted: no key for ${p.missing}.`,
+      "missing-keys": (p: PlanWords) => `Not encrypted: no key for ${p.missing}.`,
+      "revoked-keys": (p: PlanWords) =>
+        `Not encrypted: the key of ${p.revoked} was revoked (ask for their new key)${p.noKey ? `; no key for ${p.noKey}` : ""}.`,
+      "expired-keys": (p: PlanWords) =>
+        `Not encrypted: the key of ${p.expired} has expired (ask for their renewed key)${p.noKey ? `; no key for ${p.noKey}` : ""}.`,
       autocrypt: () => "Encrypted: every recipient uses Autocrypt and asks for encryption, or this replies to an encrypted message.",
       "chosen-keys": () => "Encrypted: every recipient has a key you imported, verified or found in their Web Key Directory.",
       discouraged: () =>
         "Not encrypted by default: a recipient's key may be out of date (their client may have changed), so they might not be able to read it.",
       available: () => "Encryption is available for every recipient; it is off unless you turn it on.",
-      "no-own-key": (p: { sender: string }) => `Not encrypted: you have no key for ${p.sender} yet (create or import one under Keys).`,
+      "no-own-key": (p: PlanWords) => `Not encrypted: you have no key for ${p.sender} yet (create or import one under Keys).`,
+      "own-key-revoked": (p: PlanWords) => `Not encrypted: your key for ${p.sender} was revoked (make or import a new one under Keys).`,
+      "own-key-expired": (p: PlanWords) => `Not encrypted: your key for ${p.sender} has expired (make or import a new one under Keys).`,
       "not-email": () => "Not encrypted: end-to-end encryption is for email.",
     },
   },
@@ -566,6 +614,9 @@ export const en = {
     no_such_key: () => "No key has this fingerprint.",
     no_such_own_key: () => "None of your keys has this fingerprint.",
     weak_export_passphrase: () => "Choose a passphrase of at least 8 characters to protect the exported key.",
+    wrong_setup_code: () => "This setup code does not open this Setup Message: check its digits.",
+    bad_setup_code: () => "A setup code has 36 digits, in nine blocks of four.",
+    not_setup_message: () => "This is not an Autocrypt Setup Message.",
     no_such_contact_key: (params: Params) => `No key with this fingerprint is known for ${p(params, "address")}.`,
     sync_exists: () => "This device already belongs to a sync space.",
     sync_code_invalid: () => "This pairing code is not valid: copy it again, whole.",
@@ -584,6 +635,8 @@ export const en = {
   },
   // The privacy index's evidence and advice, by note code (privacy-en.ts).
   privacyNotes: privacyNotesEn,
+  // What the OpenPGP layer says of a message's protection, by note code (security-en.ts).
+  securityNotes: securityNotesEn,
 };
 
 export type Messages = typeof en;

@@ -1,6 +1,7 @@
 // Le catalogue français : chaque clé du catalogue anglais (en.ts), ni plus ni moins.
 import type { Messages, Params } from "./en";
 import { privacyNotesFr } from "./privacy-fr";
+import { securityNotesFr } from "./security-fr";
 
 const p = (params: Params, name: string) => params?.[name] ?? "";
 const retryAt = (params: Params) => (p(params, "at") ? ` Caliopen réessaie à ${p(params, "at")}.` : "");
@@ -214,6 +215,8 @@ export const fr: Messages = {
     to: "À",
     toHint: "Un nom, une adresse e-mail, @nom@instance (Mastodon) ou @nom (X)",
     addRecipient: "Ajouter",
+    bcc: "Cci (e-mail seulement)",
+    bccHint: "Adresses e-mail qui reçoivent une copie cachée, séparées par des virgules : les autres ne les voient pas, et chacune reçoit une copie chiffrée pour sa seule clé.",
     removeRecipient: (name) => `Retirer ${name}`,
     suggestions: "Personnes",
     subject: "Objet",
@@ -232,11 +235,18 @@ export const fr: Messages = {
         `E-mail non chiffré de bout en bout : vous n’avez pas encore de clé pour ${p(params, "address")} ; les serveurs de messagerie peuvent le lire.`,
       "email-no-key": (params) =>
         `E-mail non chiffré de bout en bout : aucune clé n’est connue pour ${p(params, "missing")} ; les serveurs de messagerie peuvent le lire.`,
+      "email-key-unusable": (params) =>
+        `E-mail non chiffré de bout en bout : la clé de ${p(params, "unusable")} a été révoquée ou a expiré ; les serveurs de messagerie peuvent le lire.`,
+      "email-own-key-revoked": (params) =>
+        `E-mail non chiffré de bout en bout : votre clé pour ${p(params, "address")} a été révoquée ; les serveurs de messagerie peuvent le lire.`,
+      "email-own-key-expired": (params) =>
+        `E-mail non chiffré de bout en bout : votre clé pour ${p(params, "address")} a expiré ; les serveurs de messagerie peuvent le lire.`,
       "mastodon-same": (params) => `Message direct Mastodon : lisible par les admins de ${p(params, "instances").replace(" and ", " et ")}.`,
       "mastodon-cross": (params) => `Message direct Mastodon : lisible par les admins de ${p(params, "instances").replace(" and ", " et ")}.`,
       "x-dm": () => "Message direct X : lisible par X.",
       "x-one-to-one": () => "X : un message direct va à une seule personne.",
       "no-identity": (params) => `Aucune adresse de ${p(params, "person")} n’est connue sur ce réseau.`,
+      "bcc-email-only": () => "Seul l’e-mail peut envoyer des copies cachées (Cci).",
       "no-network": () => "L’envoi sur ce réseau n’est pas pris en charge.",
     },
     attach: "Joindre des fichiers",
@@ -419,12 +429,41 @@ export const fr: Messages = {
       import: "importée",
       attachment: "reçue en pièce jointe",
     },
+    madeAuto: "créée pour vous au premier envoi depuis cette adresse",
+    madeNotice: (addresses) =>
+      `Une clé a été créée pour ${addresses} à votre premier envoi : chaque message que vous envoyez la transmet (Autocrypt), pour qu’on puisse vous écrire chiffré. Sauvegardez-la, ou transférez-la vers vos autres logiciels de messagerie, dans Clés de chiffrement.`,
+    madeWhere: "Ouvrir les clés",
+    madeOk: "Compris",
+    prefer: "Demander à mes correspondants de chiffrer quand ils le peuvent (Autocrypt « mutual »)",
+    preferHint:
+      "Vos messages indiquent aux logiciels de vos correspondants si vous souhaitez le chiffrement par défaut. Désactivé, ils disent « pas de préférence » : le chiffrement n’a lieu que sur demande.",
+    setupMake: "Message de configuration Autocrypt",
+    setupHint: "Transférer cette clé vers un autre logiciel de messagerie compatible Autocrypt (Thunderbird, K-9, Delta Chat…)",
+    setupCodeIntro:
+      "Votre message de configuration Autocrypt est prêt. Notez ce code de configuration maintenant : il n’est affiché qu’une fois et sert à ouvrir le message sur votre autre appareil.",
+    setupSent: "Le message a été envoyé à votre propre adresse : ouvrez-le sur l’autre appareil et saisissez-y le code.",
+    setupNotSent: "Téléchargez le message et ouvrez-le sur l’autre appareil, puis saisissez-y le code.",
+    setupDownload: "Télécharger le message",
+    setupDone: "J’ai noté le code",
+    setupImportTitle: "Importer un message de configuration Autocrypt",
+    setupReceived:
+      "Ceci est un message de configuration Autocrypt : il contient l’une de vos clés secrètes. Saisissez le code de configuration affiché par l’autre appareil pour l’importer.",
+    setupFile: "Fichier du message de configuration",
+    setupCode: "Code de configuration",
+    setupImport: "Importer la clé",
+    setupImported: (address) => `La clé de ${address} est importée.`,
+    attachedTitle: "Clés OpenPGP jointes",
+    attachedFor: (sender) => `Une clé OpenPGP de ${sender} est jointe :`,
+    attachedOther: (addresses, sender) => `Une clé OpenPGP pour ${addresses} est jointe (elle ne nomme pas l’expéditeur, ${sender}) :`,
+    attachedImport: "Importer cette clé",
+    attachedKnown: "déjà parmi les clés de vos contacts",
     notReadableYet: "Chiffré · pas encore lisible",
     encrypted: "Chiffré",
     signedKnown: "Signé par une clé connue",
     signedUnknown: "Signé par une clé pas encore connue",
     badSignature: "Signature invalide",
     notChecked: "Signature non vérifiée",
+    claimedFrom: (address) => `prétend à l’intérieur venir de ${address}, sans preuve`,
     encryptedNotSigned: "Chiffré · non signé",
     notDecrypted: "Impossible à déchiffrer",
     planChecking: "Vérification : cette réponse peut-elle être chiffrée…",
@@ -434,6 +473,10 @@ export const fr: Messages = {
     reasons: {
       "no-recipient": () => "Il n’y a pas encore de destinataire.",
       "missing-keys": (p) => `Non chiffré : aucune clé pour ${p.missing}.`,
+      "revoked-keys": (p) =>
+        `Non chiffré : la clé de ${p.revoked} a été révoquée (demandez sa nouvelle clé)${p.noKey ? ` ; aucune clé pour ${p.noKey}` : ""}.`,
+      "expired-keys": (p) =>
+        `Non chiffré : la clé de ${p.expired} a expiré (demandez sa clé renouvelée)${p.noKey ? ` ; aucune clé pour ${p.noKey}` : ""}.`,
       autocrypt: () =>
         "Chiffré : chaque destinataire utilise Autocrypt et demande le chiffrement, ou ceci répond à un message chiffré.",
       "chosen-keys": () =>
@@ -443,6 +486,8 @@ export const fr: Messages = {
       available: () => "Le chiffrement est possible pour chaque destinataire ; il reste désactivé sauf si vous l’activez.",
       "no-own-key": (p) =>
         `Non chiffré : vous n’avez pas encore de clé pour ${p.sender} (créez-en ou importez-en une dans Clés de chiffrement).`,
+      "own-key-revoked": (p) => `Non chiffré : votre clé pour ${p.sender} a été révoquée (créez-en ou importez-en une nouvelle dans Clés de chiffrement).`,
+      "own-key-expired": (p) => `Non chiffré : votre clé pour ${p.sender} a expiré (créez-en ou importez-en une nouvelle dans Clés de chiffrement).`,
       "not-email": () => "Non chiffré : le chiffrement de bout en bout est réservé à l’e-mail.",
     },
   },
@@ -556,6 +601,9 @@ export const fr: Messages = {
     no_such_key: () => "Aucune clé n’a cette empreinte.",
     no_such_own_key: () => "Aucune de vos clés n’a cette empreinte.",
     weak_export_passphrase: () => "Choisissez une phrase de passe d’au moins 8 caractères pour protéger la clé exportée.",
+    wrong_setup_code: () => "Ce code de configuration n’ouvre pas ce message de configuration : vérifiez ses chiffres.",
+    bad_setup_code: () => "Un code de configuration a 36 chiffres, en neuf blocs de quatre.",
+    not_setup_message: () => "Ce n’est pas un message de configuration Autocrypt.",
     no_such_contact_key: (params) => `Aucune clé de cette empreinte n’est connue pour ${p(params, "address")}.`,
     sync_exists: () => "Cet appareil appartient déjà à un espace de synchronisation.",
     sync_code_invalid: () => "Ce code d’appairage n’est pas valide : copiez-le de nouveau, en entier.",
@@ -573,4 +621,5 @@ export const fr: Messages = {
     load_failed: (params) => `Vos messages n’ont pas pu être chargés : ${p(params, "detail")}`,
   },
   privacyNotes: privacyNotesFr,
+  securityNotes: securityNotesFr,
 };

@@ -2,7 +2,7 @@
 // formatters of its locale. The language follows navigator.languages unless the user chose
 // one in the settings (remembered in prefs).
 import { CoreError } from "../core-client";
-import type { Note } from "../gen/api";
+import type { Note, SecurityNote } from "../gen/api";
 import { usePrefs } from "../prefs";
 import { en, type Messages } from "./en";
 import { fr } from "./fr";
@@ -35,11 +35,19 @@ export interface I18n {
   coded(code: string | undefined, params: Record<string, string> | undefined, fallback: string): string;
   /** note says a privacy note (evidence, advice) in this language, else the core's text. */
   note(n: Note): string;
+  /** securityNote says a note on a message's protection in this language, else the core's text. */
+  securityNote(n: SecurityNote): string;
   /** network names a network ("email", "mastodon", "x"). */
   network(n: string): string;
 }
 
 const cache = new Map<Locale, I18n>();
+
+/** sentence says a coded note with a catalogue's sentences, else the core's English text. */
+function sentence(table: object, n: { code: string; params?: Record<string, string>; text: string }): string {
+  const known = (table as Record<string, ((p: Record<string, string>) => string) | undefined>)[n.code];
+  return known ? known(n.params ?? {}) : n.text;
+}
 
 export function i18nFor(locale: Locale): I18n {
   let i = cache.get(locale);
@@ -83,10 +91,8 @@ export function i18nFor(locale: Locale): I18n {
       return err instanceof Error ? err.message : String(err);
     },
     coded,
-    note(n) {
-      const known = (t.privacyNotes as Record<string, ((p: Record<string, string>) => string) | undefined>)[n.code];
-      return known ? known(n.params ?? {}) : n.text;
-    },
+    note: (n) => sentence(t.privacyNotes, n),
+    securityNote: (n) => sentence(t.securityNotes, n),
     network: (n) => (t.networks as Record<string, string>)[n] ?? n,
   };
   cache.set(locale, i);
