@@ -73,6 +73,8 @@ type keys struct {
 	states    map[string]privacy.KeyState
 	hasOwnKey *bool
 	regrade   map[string]bool // addresses whose key state changed, regraded with the next save
+
+	travel map[string][]byte // contacts' keys as device sync carries them (sync_keys.go); under mu
 }
 
 func newKeys(a *app, v *vault.Vault) *keys {
@@ -113,12 +115,13 @@ func (k *keys) load(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	k.mu.Lock()
-	k.own, k.prefer = own, prefer
-	k.mu.Unlock()
 	ring := pgp.NewRing()
 	errs = append(errs, ring.RestoreRecords(contacts))
 	k.ring.Replace(ring)
+	k.mu.Lock()
+	k.own, k.prefer = own, prefer
+	k.travellingLocked()
+	k.mu.Unlock()
 	k.peers.Restore(peers)
 	k.forgetStates(true)
 	return errors.Join(errs...)
@@ -355,6 +358,7 @@ func (k *keys) saveContacts(ctx context.Context, addresses ...string) error {
 	if err := k.a.eng.Repo.SetSetting(ctx, settingContactKeys, recs); err != nil {
 		return err
 	}
+	k.rebuildTravelling()
 	k.changed(ctx)
 	if len(addresses) > 0 {
 		k.regradeNow(ctx, addresses...)

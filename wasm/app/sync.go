@@ -30,7 +30,8 @@ import (
 //     each carries the identity links it adds and removes, so devices applying them in any
 //     order hold the same contacts (contacts/graph.go).
 //
-//   - accounts and the user's key pairs, with their secrets (sync_sealed.go).
+//   - accounts and the user's key pairs, with their secrets (sync_sealed.go), outbox items
+//     (sync_outbox.go) and contacts' public keys, key by key (sync_keys.go).
 
 const (
 	topicSync     = "sync"
@@ -42,6 +43,8 @@ const (
 
 type syncer struct {
 	a *app
+
+	keysApplied []string // addresses whose keys a round applied (sync_keys.go); bridge only
 
 	mu      sync.Mutex
 	problem problem // what the bridge's last round could not do
@@ -209,11 +212,12 @@ func (s *syncer) bridge(ctx context.Context, client *syncspace.Client, st syncSt
 }
 
 // deviceLocal reports the settings that stay on this device: its relay and sync settings,
-// the Autocrypt state (each device learns it from the mail it reads), and the list of the
-// user's keys (carried key by key with their secrets: sync_sealed.go).
+// the Autocrypt state (each device learns it from the mail it reads), the list of the
+// user's keys (carried key by key with their secrets: sync_sealed.go) and the contacts'
+// keyring (carried key by key: sync_keys.go).
 func deviceLocal(name string) bool {
 	return strings.HasPrefix(name, "relay.") || strings.HasPrefix(name, "sync.") ||
-		name == settingAutocrypt || name == settingOwnKeys
+		name == settingAutocrypt || name == settingOwnKeys || name == settingContactKeys
 }
 
 // userContactOp reports the contact operations that are the user's decisions (the others,
@@ -319,10 +323,6 @@ func (s *syncer) applyRemote(ctx context.Context, client *syncspace.Client) erro
 			continue
 		}
 		applied[name] = true
-	}
-	if applied[settingContactKeys] {
-		errs = append(errs, s.a.keys.load(ctx))
-		s.a.keys.changed(ctx)
 	}
 	if applied[settingAnchors] {
 		s.a.accts.anchorsChanged(ctx)

@@ -155,17 +155,20 @@ func newMailDevices(t *testing.T, ctx context.Context, password string) *mailDev
 }
 
 // pair makes a sync space on A and joins B to it with the given form of its secret.
-func (d *mailDevices) pair(t *testing.T, byPhrase bool) {
+func (d *mailDevices) pair(t *testing.T, byPhrase bool) { pair(t, d.a, d.b, byPhrase) }
+
+// pair makes a sync space on device a and joins b to it (by phrase or pairing code).
+func pair(t *testing.T, a, b *ui, byPhrase bool) {
 	t.Helper()
 	var secret api.SyncSecret
-	if e := d.a.call(3, "sync.create", api.Empty{}, &secret); e != nil {
+	if e := a.call(3, "sync.create", api.Empty{}, &secret); e != nil {
 		t.Fatal(e)
 	}
 	s := secret.PairingCode
 	if byPhrase {
 		s = secret.Phrase
 	}
-	if e := d.b.call(4, "sync.join", api.SyncJoinParams{Secret: s}, nil); e != nil {
+	if e := b.call(4, "sync.join", api.SyncJoinParams{Secret: s}, nil); e != nil {
 		t.Fatal(e)
 	}
 }
@@ -308,13 +311,7 @@ func TestTooLargeChangeDoesNotHoldBackTheRest(t *testing.T) {
 	defer cancel()
 	a, aRepo := bareDevice(t, ctx, relayURL, token)
 	b, bRepo := bareDevice(t, ctx, relayURL, token)
-	var secret api.SyncSecret
-	if e := a.call(1, "sync.create", api.Empty{}, &secret); e != nil {
-		t.Fatal(e)
-	}
-	if e := b.call(2, "sync.join", api.SyncJoinParams{Secret: secret.PairingCode}, nil); e != nil {
-		t.Fatal(e)
-	}
+	pair(t, a, b, false)
 	huge := strings.Repeat("x", syncspace.MaxBatchPlain)
 	if err := aRepo.SetSetting(ctx, "notes.huge", huge); err != nil {
 		t.Fatal(err)
@@ -333,4 +330,55 @@ func TestTooLargeChangeDoesNotHoldBackTheRest(t *testing.T) {
 	if err := bRepo.Setting(ctx, "notes.huge", &v); !errors.Is(err, repo.ErrNotFound) {
 		t.Fatalf("the huge setting on B: %v", err)
 	}
+}
+
+// Contacts' keys travel key by key: two keys imported on two devices while apart are both
+// held by both afterwards, and a key marked verified on one is verified on the other.
+func TestContactKeysMergeAcrossDevices(t *testing.T) {
+	relayURL, token := startFullRelay(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	a, _ := bareDevice(t, ctx, relayURL, token)
+	b, _ := bareDevice(t, ctx, relayURL, token)
+	armored := func(name, address string) (string, string) {
+		k, err := pgp.Generate(name, address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _ := k.Public()
+		arm, err := pub.Armored()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return arm, k.Fingerprint()
+	}
+	bobKey, bobFpr := armored("Bob", "bob@example.com")
+	carolKey, carolFpr := armored("Carol", "carol@example.org")
+	if e := a.call(1, "keys.import", api.ImportKeyParams{Armored: bobKey}, nil); e != nil {
+		t.Fatal(e)
+	}
+	if e := b.call(2, "keys.import", api.ImportKeyParams{Armored: carolKey}, nil); e != nil {
+		t.Fatal(e)
+	}
+	pair(t, a, b, false)
+	both := func(v api.KeysView) bool {
+		seen := map[string]bool{}
+		for _, c := range v.Contacts {
+			seen[c.Fingerprint] = true
+		}
+		return len(v.Contacts) == 2 && seen[bobFpr] && seen[carolFpr]
+	}
+	watch(a, 10, "keys.list", "", both)
+	watch(b, 20, "keys.list", "", both)
+	if e := b.call(30, "keys.setVerified", api.SetVerifiedParams{Address: "bob@example.com", Fingerprint: bobFpr, Verified: true}, nil); e != nil {
+		t.Fatal(e)
+	}
+	watch(a, 40, "keys.list", "", func(v api.KeysView) bool {
+		for _, c := range v.Contacts {
+			if c.Fingerprint == bobFpr {
+				return c.Verified
+			}
+		}
+		return false
+	})
 }

@@ -38,6 +38,8 @@ type sealedKind struct {
 	deleted func(ctx context.Context, key string) bool
 	// gone removes an entry another device deleted (a tombstone in the space).
 	gone func(ctx context.Context, key string) error
+	// flush, when set, runs after a round that applied entries (to save them at once).
+	flush func(ctx context.Context) error
 }
 
 // sealedAccount is an account as it travels: its record and its secret.
@@ -57,6 +59,8 @@ func (s *syncer) sealedKinds() []sealedKind {
 		{coll: collOwnKey, local: s.localKeys, apply: s.applyKey},
 		{coll: collAccount, local: s.localAccounts, apply: s.applyAccount},
 		{coll: collOutbox, local: s.localOutbox, apply: s.applyOutbox, deleted: s.outboxDone, gone: s.outboxGone},
+		{coll: collContactKey, local: s.localContactKeys, apply: s.applyContactKey, deleted: s.contactKeyRemoved,
+			gone: s.contactKeyGone, flush: s.flushContactKeys},
 	}
 }
 
@@ -226,6 +230,12 @@ func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st sy
 				done[key] = d
 			} else if d != carried[key] {
 				done[key] = d
+			}
+		}
+		if kind.flush != nil {
+			if err := kind.flush(ctx); err != nil {
+				errs = append(errs, err)
+				continue
 			}
 		}
 		if err := client.Write(ctx, out...); err != nil {
