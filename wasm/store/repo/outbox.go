@@ -207,6 +207,25 @@ func (r *Repo) Requeue(ctx context.Context, id string) error {
 	})
 }
 
+// RetryNow makes every queued item due now (the network came back: the backoff of the
+// attempts made while it was gone no longer says anything). Attempts are kept.
+func (r *Repo) RetryNow(ctx context.Context) error {
+	return r.Update(ctx, OutboxStores, func(tx *Tx) error {
+		now := tx.now().UTC()
+		later, err := scanJSON[OutboxItem](tx, Outbox, store.Query{Index: "due", Start: store.TimeKey(now.Add(time.Nanosecond))})
+		if err != nil {
+			return err
+		}
+		for _, it := range later {
+			it.NextAttempt = now
+			if err := tx.putOutbox(&it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // OutboxItem returns an outbox item.
 func (r *Repo) OutboxItem(ctx context.Context, id string) (it OutboxItem, err error) {
 	err = r.View(ctx, OutboxStores, func(tx *Tx) error { return tx.getJSON(Outbox, id, &it) })

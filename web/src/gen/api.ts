@@ -75,6 +75,8 @@ export interface BodyView {
   notes?: string[];
 }
 
+export type Box = string;
+
 export interface Cap {
   limit: number;
   reason: Note;
@@ -195,7 +197,9 @@ export interface DiscussionItem {
   snippet: string;
   subject?: string;
   unread: number;
+  flagged?: number;
   count: number;
+  archived?: boolean;
   privacy?: Privacy | null;
 }
 
@@ -207,6 +211,7 @@ export interface DiscussionView {
 export interface DiscussionsArgs {
   after?: string;
   limit?: number;
+  archive?: boolean;
   unread?: boolean;
   network?: Network;
   account?: string;
@@ -388,6 +393,7 @@ export interface Message {
   remoteId: string;
   conversationId?: string;
   folder?: string;
+  box?: Box;
   participants: Participant[];
   subject?: string;
   snippet?: string;
@@ -411,12 +417,24 @@ export interface MessageBodyParams {
   id: string;
 }
 
+export interface MessageStateParams {
+  ids: string[];
+  seen?: boolean | null;
+  flagged?: boolean | null;
+  move?: string;
+}
+
 export interface MessageView {
   message: Message;
   privacy: Index;
 }
 
 export type Network = string;
+
+export interface NetworkParams {
+  online: boolean;
+  visible?: boolean;
+}
 
 export interface Note {
   code: string;
@@ -720,6 +738,8 @@ export interface Methods {
   "contacts.accept": { params: SuggestionRef; result: ContactRef };
   "contacts.dismiss": { params: SuggestionRef; result: Empty };
   "contacts.merge": { params: MergeParams; result: ContactRef };
+  "messages.setState": { params: MessageStateParams; result: Empty };
+  "core.network": { params: NetworkParams; result: Empty };
 }
 
 /** Live queries: name → arguments and each pushed result. */
@@ -750,4 +770,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "messages.setState", "core.network"] as const;
