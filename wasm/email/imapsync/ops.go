@@ -240,6 +240,9 @@ func (s *Syncer) store(ctx context.Context, ids []string, c change, op *repo.Mes
 	return s.Repo.Update(ctx, stores, func(tx *repo.Tx) error {
 		for _, id := range ids {
 			m, err := tx.Message(id)
+			if errors.Is(err, repo.ErrNotFound) {
+				continue // gone meanwhile (moved, expunged): nothing left to change
+			}
 			if err != nil {
 				return fmt.Errorf("imapsync: message %s: %w", id, err)
 			}

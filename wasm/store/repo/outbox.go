@@ -237,6 +237,24 @@ func (r *Repo) OutboxList(ctx context.Context, state OutboxState, p Page) ([]Out
 	return page[OutboxItem](ctx, r, Outbox, "state", store.Tuple(string(state)), p)
 }
 
+// OutboxSnapshot returns the items in each state (up to its limit, last changed first), read
+// in one transaction: an item moving from one state to another while they are read is in
+// exactly one of them.
+func (r *Repo) OutboxSnapshot(ctx context.Context, limits map[OutboxState]int) (map[OutboxState][]OutboxItem, error) {
+	out := map[OutboxState][]OutboxItem{}
+	err := r.View(ctx, OutboxStores, func(tx *Tx) error {
+		for st, limit := range limits {
+			items, err := scanJSON[OutboxItem](tx, Outbox, store.Query{Index: "state", Prefix: store.Tuple(string(st)), Reverse: true, Limit: limit})
+			if err != nil {
+				return err
+			}
+			out[st] = items
+		}
+		return nil
+	})
+	return out, err
+}
+
 // ErrOutboxBusy is returned when cancelling an item that is being sent or was sent.
 var ErrOutboxBusy = errors.New("repo: outbox item is being sent or was sent")
 

@@ -2,6 +2,7 @@ package repo
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"caliopen/wasm/model"
@@ -56,11 +57,14 @@ func (tx *Tx) LogMessageState(op MessageStateOp) error {
 
 // ChangeMessages lets change modify each stored message and writes back those it changed
 // (it reports whether it did), and logs op, in one transaction: the state the user gives
-// messages this device alone keeps (direct messages).
+// messages this device alone keeps (direct messages). A message gone meanwhile is skipped.
 func (r *Repo) ChangeMessages(ctx context.Context, ids []string, change func(*model.Message) bool, op MessageStateOp) error {
 	return r.Update(ctx, slices.Concat([]string{Messages}, OpLogStores), func(tx *Tx) error {
 		for _, id := range ids {
 			m, err := tx.Message(id)
+			if errors.Is(err, ErrNotFound) {
+				continue // gone meanwhile: nothing left to change
+			}
 			if err != nil {
 				return err
 			}

@@ -64,8 +64,11 @@ func testMessageState(t *testing.T, b storetest.Backend) {
 	if ops, _ := r.Ops(ctx, 0, 10); len(ops) != 1 {
 		t.Fatalf("an operation naming no message was logged: %+v", ops)
 	}
-	if err := r.ChangeMessages(ctx, []string{"nope"}, func(*model.Message) bool { return true }, op); !errors.Is(err, repo.ErrNotFound) {
-		t.Fatalf("a missing message: %v", err)
+	if err := r.ChangeMessages(ctx, []string{"gone", dm.ID}, func(m *model.Message) bool { m.Flags.Seen = true; return true }, repo.MessageStateOp{}); err != nil {
+		t.Fatalf("a message gone meanwhile: %v", err)
+	}
+	if got, _ := r.Message(ctx, dm.ID); !got.Flags.Seen {
+		t.Fatal("a message gone meanwhile stopped the change of the others")
 	}
 
 	// Network back: backed-off items are due now, attempts kept.
@@ -82,5 +85,9 @@ func testMessageState(t *testing.T, b storetest.Backend) {
 	got, _ := r.Claim(ctx, time.Minute)
 	if got == nil || got.ID != it.ID || got.Attempts != 2 {
 		t.Fatalf("after the network came back: %+v", got)
+	}
+	snap, err := r.OutboxSnapshot(ctx, map[repo.OutboxState]int{repo.Queued: 10, repo.Sending: 10})
+	if err != nil || len(snap[repo.Queued]) != 0 || len(snap[repo.Sending]) != 1 || snap[repo.Sending][0].ID != it.ID {
+		t.Fatalf("snapshot %+v, %v", snap, err)
 	}
 }

@@ -69,6 +69,11 @@ export const en = {
     network: "Network",
     account: "Account",
     all: (what: string) => `${what}: all`,
+    box: "Show",
+    inbox: "Inbox",
+    archive: "Archive",
+    emptyArchive: "Nothing archived yet.",
+    starred: "Starred",
   },
   networks: { email: "Email", mastodon: "Mastodon", x: "X", list: "Mailing list" },
   discussion: {
@@ -86,6 +91,19 @@ export const en = {
     noReplyTarget: "There is no message to reply to here.",
     replyOn: (network: string) => `Reply on ${network}`,
     replyTo: "Reply",
+  },
+  actions: {
+    // Acting on a discussion or a message (discussion.tsx).
+    label: "Discussion actions",
+    archive: "Archive",
+    toInbox: "Move to inbox",
+    delete: "Delete",
+    markUnread: "Mark unread",
+    markRead: "Mark read",
+    star: "Star",
+    unstar: "Unstar",
+    starred: "Starred",
+    unread: "Unread",
   },
   setup: {
     strength: ["too short", "weak", "fair", "good", "strong"] as string[],
@@ -150,6 +168,7 @@ export const en = {
     },
     progress: (folder: string, done: string, total: string) => `${folder}: ${done}/${total}`,
     progressLabel: (folder: string) => `Sync of ${folder}`,
+    lastActivity: (when: string) => `last heard from at ${when}`,
   },
   settings: {
     title: "Settings",
@@ -172,6 +191,10 @@ export const en = {
     search: "Search",
     help: "Show this help",
     escape: "Close, go back",
+    archive: "Archive the open discussion",
+    unread: "Mark the open discussion unread",
+    delete: "Delete the open discussion",
+    star: "Star or unstar the open discussion",
   },
   content: {
     // Reading a message: its whole body, its HTML, remote content, attachments.
