@@ -296,11 +296,24 @@ func (s *Session) Flush(ctx context.Context) error {
 		if err != nil || len(cs) == 0 {
 			return err
 		}
-		if err := s.apply(ctx, cs[0]); err != nil && !errors.Is(err, ErrStale) {
+		var refused *imap.Error
+		switch err := s.apply(ctx, cs[0]); {
+		case err == nil:
+			if cs[0].MoveTo != "" && s.Moved != nil {
+				s.Moved(cs[0].MoveTo, cs[0].Create)
+			}
+		case errors.Is(err, ErrStale):
+		case errors.As(err, &refused):
+			// The server refused it for good (its folder gone, say): retrying would stop
+			// every sync before it starts. It is dropped; messages it moved away here come
+			// back from where they still are.
+			if cs[0].MoveTo != "" {
+				if err := s.refetch(ctx, cs[0].Remote); err != nil {
+					return err
+				}
+			}
+		default:
 			return err
-		}
-		if cs[0].MoveTo != "" && s.Moved != nil {
-			s.Moved(cs[0].MoveTo, cs[0].Create)
 		}
 		err = s.Repo.Update(ctx, []string{repo.Cursors}, func(tx *repo.Tx) error {
 			cs, err := loadPending(tx, s.Account.ID)
@@ -438,6 +451,39 @@ func (s *Session) create(ctx context.Context, name string, r Role) error {
 	}
 	if _, err := wait(ctx, s, func() (struct{}, error) { return struct{}{}, s.C.Create(name, opts).Wait() }); err != nil {
 		return fmt.Errorf("imapsync: create %s: %w", name, err)
+	}
+	return nil
+}
+
+// refetch stores again messages still on the server that a change removed here.
+func (s *Session) refetch(ctx context.Context, remote []string) error {
+	ts, err := targets(remote)
+	if errors.Is(err, ErrStale) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		sel, err := wait(ctx, s, func() (*imap.SelectData, error) { return s.C.Select(t.folder, &imap.SelectOptions{ReadOnly: true}).Wait() })
+		if err != nil || sel.UIDValidity != t.uidv {
+			continue // the folder is gone or was renewed: its next sync says what is left
+		}
+		cur, err := loadCursor(ctx, s.Repo, s.Account.ID, t.folder)
+		if err != nil {
+			return err
+		}
+		sizes := map[imap.UID]int64{}
+		if err := s.fetchSizes(ctx, t.uids, sizes); err != nil {
+			return err
+		}
+		msgs, err := s.fetchMessages(ctx, t.folder, t.uids, sizes)
+		if err != nil {
+			return err
+		}
+		if _, err := s.storeBatch(ctx, t.folder, &cur, msgs); err != nil {
+			return err
+		}
 	}
 	return nil
 }

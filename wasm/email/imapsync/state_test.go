@@ -157,3 +157,37 @@ func TestRecordedChangesGoThroughTheRunningSession(t *testing.T) {
 	})
 	c.Close()
 }
+
+// A change the server refuses for good (a move to a folder gone meanwhile) is dropped rather
+// than retried before every sync, and the message it took away here comes back from where it
+// still is.
+func TestARefusedChangeIsDropped(t *testing.T) {
+	ca := emailtest.NewCA(t)
+	srv := emailtest.StartIMAP(t, ca, "alice", "pw")
+	for i := 1; i <= 2; i++ {
+		srv.Append(t, "alice", "INBOX", emailtest.Msg("bob@example.test", "alice@example.test", i, "m"+itoa(i)))
+	}
+	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
+	r := newRepo(t)
+	ctx := emailtest.Context(t, 20*time.Second)
+	s := &imapsync.Syncer{Account: acct, Repo: r}
+	if err := s.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ms := folderMsgs(t, r, acct.ID, "INBOX")
+	if err := s.Move(ctx, []string{ms[0].ID}, "Gone"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Pending(ctx); n != 0 {
+		t.Fatalf("%d changes still pending", n)
+	}
+	if back := folderMsgs(t, r, acct.ID, "INBOX"); len(back) != 2 || back[0].ID != ms[0].ID {
+		t.Fatalf("the message did not come back: %+v", back)
+	}
+	if err := s.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(folderMsgs(t, r, acct.ID, "INBOX")); n != 2 {
+		t.Fatalf("%d messages after the next sync", n)
+	}
+}
