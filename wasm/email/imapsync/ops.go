@@ -465,7 +465,9 @@ func (s *Session) refetch(ctx context.Context, remote []string) error {
 		return err
 	}
 	for _, t := range ts {
-		sel, err := wait(ctx, s, func() (*imap.SelectData, error) { return s.C.Select(t.folder, &imap.SelectOptions{ReadOnly: true}).Wait() })
+		sel, err := wait(ctx, s, func() (*imap.SelectData, error) {
+			return s.C.Select(t.folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+		})
 		if err != nil || sel.UIDValidity != t.uidv {
 			continue // the folder is gone or was renewed: its next sync says what is left
 		}

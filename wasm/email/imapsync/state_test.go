@@ -36,13 +36,7 @@ func TestMessagesAreFiledByTheirFolderRole(t *testing.T) {
 		i++
 		srv.Append(t, "alice", folder, emailtest.Msg("bob@example.test", "alice@example.test", i, folder))
 	}
-	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
-	r := newRepo(t)
-	ctx := emailtest.Context(t, 20*time.Second)
-	s := &imapsync.Syncer{Account: acct, Repo: r}
-	if err := s.SyncOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
+	acct, r, s, ctx := syncOnce(t, ca, srv)
 	check := func(when string) {
 		t.Helper()
 		for folder, box := range want {
@@ -167,13 +161,7 @@ func TestARefusedChangeIsDropped(t *testing.T) {
 	for i := 1; i <= 2; i++ {
 		srv.Append(t, "alice", "INBOX", emailtest.Msg("bob@example.test", "alice@example.test", i, "m"+itoa(i)))
 	}
-	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
-	r := newRepo(t)
-	ctx := emailtest.Context(t, 20*time.Second)
-	s := &imapsync.Syncer{Account: acct, Repo: r}
-	if err := s.SyncOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
+	acct, r, s, ctx := syncOnce(t, ca, srv)
 	ms := folderMsgs(t, r, acct.ID, "INBOX")
 	if err := s.Move(ctx, []string{ms[0].ID}, "Gone"); err != nil {
 		t.Fatal(err)
