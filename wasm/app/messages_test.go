@@ -230,8 +230,13 @@ func TestActingOnMailReachesTheServer(t *testing.T) {
 		_, inInbox := w.serverFlags("INBOX")["lunch"]
 		return inTrash && !inInbox
 	})
-	// Nothing of this made a discussion of junk, the trash or drafts.
+	// Nothing of this made a discussion (nor a contact) of junk, the trash or drafts.
 	inbox("still Bob alone", func(p api.DiscussionsPage) bool { return p.Total == 1 })
+	for _, who := range []string{"spam@", "carol@", "dave@"} {
+		if found := follow(u, ids, "contacts.list", api.ContactsArgs{Text: who}, who, func(api.ContactsPage) bool { return true }); found.Total != 0 {
+			t.Fatalf("%s became a contact: %+v", who, found)
+		}
+	}
 	arch := follow(u, ids, "discussions.page", api.DiscussionsArgs{Archive: true}, "the archive", func(api.DiscussionsPage) bool { return true })
 	if arch.Total != 0 {
 		t.Fatalf("archive: %+v", arch)

@@ -322,6 +322,9 @@ func (e *Engine) Observe(tx *repo.Tx, written []model.Message, deleted []string)
 	var contactChanges []contacts.Change
 	var named []model.Identity
 	for i := range written {
+		if written[i].Box.Hidden() {
+			continue // junk, the trash, drafts: their people do not become contacts
+		}
 		for _, p := range written[i].Participants {
 			if p.Name == "" {
 				continue
