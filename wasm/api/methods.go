@@ -194,11 +194,14 @@ type SetRoleParams struct {
 	Leader bool `json:"leader"`
 }
 
-// DiscussionsArgs selects a page of the discussion list, all of it or the discussions that
-// pass every filter given.
+// DiscussionsArgs selects a page of the discussion list: of the inbox (or of the archive),
+// all of it or the discussions that pass every filter given.
 type DiscussionsArgs struct {
-	After   string        `json:"after,omitempty"` // the Next of the previous page, with the same filters
-	Limit   int           `json:"limit,omitempty"`
+	After string `json:"after,omitempty"` // the Next of the previous page, with the same filters
+	Limit int    `json:"limit,omitempty"`
+	// Archive lists the archive instead of the inbox: the discussions whose messages
+	// received are all archived.
+	Archive bool          `json:"archive,omitempty"`
 	Unread  bool          `json:"unread,omitempty"`  // only discussions with unread messages
 	Network model.Network `json:"network,omitempty"` // only discussions with a message on this network
 	Account string        `json:"account,omitempty"` // only discussions with a message through this account (its id)
@@ -222,7 +225,9 @@ type DiscussionItem struct {
 	Snippet  string          `json:"snippet"`
 	Subject  string          `json:"subject,omitempty"`
 	Unread   int             `json:"unread"`
+	Flagged  int             `json:"flagged,omitempty"` // starred messages
 	Count    int             `json:"count"`
+	Archived bool            `json:"archived,omitempty"` // out of the inbox
 	// Privacy is the discussion's privacy grade (its weakest recent messages weigh most).
 	Privacy *discussions.Privacy `json:"privacy,omitempty"`
 }

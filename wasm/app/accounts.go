@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"caliopen/wasm/api"
@@ -63,6 +64,8 @@ type accounts struct {
 	wake        chan struct{}
 	// links looks for identity link evidence after connectors stored profiles (debounced).
 	links chan struct{}
+	// online is the page's word on the network (network.go); true until it says otherwise.
+	online atomic.Bool
 }
 
 type running struct {
@@ -70,10 +73,19 @@ type running struct {
 	cancel context.CancelFunc
 }
 
+// connection is the running connection, or nil when the account does not run here.
+func (r *running) connection() connection {
+	if r == nil {
+		return nil
+	}
+	return r.conn
+}
+
 func newAccounts(a *app) *accounts {
 	m := &accounts{a: a, vault: vault.New(a.o.DB), running: map[string]*running{},
 		wake: make(chan struct{}, 1), links: make(chan struct{}, 1)}
 	m.starters = map[model.Network]starter{model.Email: m.startEmail, model.Mastodon: m.startMastodon, model.X: m.startX}
+	m.online.Store(true)
 	go m.findLinks(a.ctx)
 	return m
 }
@@ -321,8 +333,11 @@ func (m *accounts) restartOutboxLocked() {
 	}
 	ctx, cancel := context.WithCancel(m.a.ctx)
 	m.stopSending = cancel
-	d := &outbox.Dispatcher{Repo: m.a.eng.Repo, Handlers: handlers, Wake: m.wake, Gate: m.a.sync.outboxTurn,
-		Notify: func(outbox.Event) { m.changed(ctx, topicAccounts) }}
+	d := &outbox.Dispatcher{Repo: m.a.eng.Repo, Handlers: handlers, Wake: m.wake, Gate: m.outboxGate,
+		Notify: func(ev outbox.Event) {
+			m.changed(ctx, topicAccounts)
+			go m.answered(ev)
+		}}
 	if tuning.outboxBackoff > 0 {
 		d.Backoff.Min, d.Backoff.Max = tuning.outboxBackoff, tuning.outboxBackoff
 	}

@@ -98,6 +98,7 @@ func Start(ctx context.Context, o Options) error {
 	a.register()
 	a.registerContent()
 	a.registerCompose()
+	a.registerMessages(c)
 	a.accts.register(c)
 	a.keys.register(c)
 	a.sync.register(c)
@@ -197,7 +198,7 @@ func (a *app) dbFailed(info *api.StorageInfo) {
 }
 
 func (a *app) status(ctx context.Context, _ api.Empty) (api.CoreStatus, error) {
-	st := api.CoreStatus{Storage: a.info(ctx, false).Storage, Online: true, Leader: a.leader.Load()}
+	st := api.CoreStatus{Storage: a.info(ctx, false).Storage, Online: a.accts.online.Load(), Leader: a.leader.Load()}
 	done, err := a.eng.Loaded()
 	st.IndexReady = done && err == nil
 	if err != nil {
@@ -212,7 +213,7 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	filter := discussions.Filter{Unread: args.Unread, Network: args.Network, Account: args.Account, Text: args.Text}
+	filter := discussions.Filter{Archive: args.Archive, Unread: args.Unread, Network: args.Network, Account: args.Account, Text: args.Text}
 	var page []engine.Stored
 	var next string
 	var total int
@@ -232,7 +233,7 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 	for _, s := range page {
 		item := api.DiscussionItem{
 			Key: string(s.Key), Networks: s.Networks, Accounts: s.Accounts, LastDate: s.LastDate, Snippet: s.Snippet,
-			Subject: s.Subject, Unread: s.Unread, Count: s.Count, Privacy: s.Privacy,
+			Subject: s.Subject, Unread: s.Unread, Flagged: s.Flagged, Count: s.Count, Archived: s.Archived, Privacy: s.Privacy,
 		}
 		for _, p := range s.People {
 			item.People = append(item.People, api.Person{Contact: string(p.Contact), Name: p.Name, Identities: p.Identities})

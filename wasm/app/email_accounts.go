@@ -81,7 +81,9 @@ func (m *accounts) addEmail(ctx context.Context, p api.AddEmailParams) (api.Acco
 	if err := settings.Validate(); err != nil {
 		return api.AccountView{}, api.Errorf("bad_settings", err.Error()).With("detail", err.Error())
 	}
-	id := newID()
+	// The same address again replaces its account (new password, new settings), whose
+	// messages stay: a second account would sync every message twice.
+	id := m.accountFor(ctx, model.NewIdentityURI(model.Email, addr))
 	acct := &email.Account{ID: id, Settings: settings, Password: p.Password, Transport: transport(d, pin)}
 	c, err := acct.DialIMAP(ctx, nil)
 	if err != nil {

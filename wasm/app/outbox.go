@@ -31,16 +31,14 @@ const previewLen = 140
 
 func (a *app) outboxList(ctx context.Context, _ api.Empty) (api.OutboxView, error) {
 	out := api.OutboxView{Items: []api.OutboxEntry{}}
-	for _, st := range []repo.OutboxState{repo.Failed, repo.Sending, repo.Queued, repo.Sent} {
-		limit := 200
-		if st == repo.Sent {
-			limit = sentShown
-		}
-		items, _, err := a.eng.Repo.OutboxList(ctx, st, repo.Page{Limit: limit})
-		if err != nil {
-			return out, err
-		}
-		for _, it := range items {
+	states := []repo.OutboxState{repo.Failed, repo.Sending, repo.Queued, repo.Sent}
+	// One snapshot: the dispatcher moves items between states while they are listed.
+	snap, err := a.eng.Repo.OutboxSnapshot(ctx, map[repo.OutboxState]int{repo.Failed: 200, repo.Sending: 200, repo.Queued: 200, repo.Sent: sentShown})
+	if err != nil {
+		return out, err
+	}
+	for _, st := range states {
+		for _, it := range snap[st] {
 			e := outboxEntry(it)
 			for i, to := range e.To {
 				// An X user is known by handle, not by id.

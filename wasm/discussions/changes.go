@@ -67,10 +67,16 @@ func (ix *Index) end() Changes {
 			ix.order.delete(d.pos)
 			d.pos = position{}
 		}
+		if d.archived {
+			ix.archived--
+		}
 		if d.count == 0 {
 			delete(ix.discussions, k)
 			c.Deleted = append(c.Deleted, k)
 			continue
+		}
+		if d.archived = d.isArchived(); d.archived {
+			ix.archived++
 		}
 		d.pos = position{date: d.last.msg.Date.UnixNano(), key: k}
 		ix.order.insert(d.pos)

@@ -12,6 +12,14 @@
 // (identity → participant sets → messages), so a merge or split re-keys at once, for old
 // messages too, and only touches the sets naming the identities that moved.
 //
+// # What is shown, inbox and archive
+//
+// A message in a hidden box (trash, junk, server drafts) is held but shown in no discussion,
+// and of the copies of one email filed in several folders of an account (one Message-ID) only
+// the best placed is shown: inbox, then sent, then archive. A discussion is in the inbox
+// while one of its received messages is; once all of them are archived (and it has some),
+// it is in the archive (Filter.Archive). Sent messages alone keep a discussion in the inbox.
+//
 // # Using it
 //
 //	ix := discussions.NewIndex(book)         // book: a *contacts.Book or any Resolver

@@ -6,8 +6,11 @@ import (
 	"caliopen/wasm/model"
 )
 
-// Filter selects discussions for the list; its zero value keeps them all.
+// Filter selects discussions for the list; its zero value keeps the inbox.
 type Filter struct {
+	// Archive keeps the discussions out of the inbox instead: those whose received messages
+	// are all archived.
+	Archive bool
 	Unread  bool          // only discussions with unread messages
 	Network model.Network // only discussions with a message on this network
 	Account string        // only discussions with a message through this account
@@ -16,11 +19,12 @@ type Filter struct {
 	Text string
 }
 
-// IsZero reports whether f keeps every discussion.
+// IsZero reports whether f keeps the whole inbox.
 func (f Filter) IsZero() bool { return f == Filter{} }
 
 func (f Filter) keeps(d *discussion) bool {
-	return (!f.Unread || d.unread > 0) &&
+	return d.isArchived() == f.Archive &&
+		(!f.Unread || d.tally.unread > 0) &&
 		(f.Network == "" || d.channels.hasNetwork(f.Network)) &&
 		(f.Account == "" || d.channels.hasAccount(f.Account)) &&
 		(f.Text == "" || mentions(d, strings.ToLower(f.Text)))
@@ -56,7 +60,7 @@ func (ix *Index) PageWhere(f Filter, after Cursor, limit int) ([]Summary, Cursor
 	if limit <= 0 {
 		limit = 50
 	}
-	total := len(ix.discussions)
+	total := len(ix.discussions) - ix.archived
 	if !f.IsZero() {
 		total = 0
 		for _, d := range ix.discussions {

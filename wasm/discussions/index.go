@@ -5,15 +5,24 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 
 	"caliopen/wasm/contacts"
 	"caliopen/wasm/model"
 )
 
 // Index is the in-memory discussion index. It is not safe for concurrent use.
+//
+// Not every message it holds is shown in a discussion: messages in a hidden box (trash,
+// junk, drafts) are not, and of the copies of one email filed in several folders of one
+// account (the same Message-ID: INBOX and Gmail's All Mail, Sent and INBOX for mail to
+// oneself) only the best placed is (see better). The others wait, ready to be shown when the
+// shown copy goes.
 type Index struct {
 	resolver    Resolver
 	messages    map[string]*entry
+	copies      map[string][]*entry // by copyGroup
+	archived    int                 // discussions out of the inbox
 	sets        map[SetKey]*pset
 	setsByURIs  map[string]*pset // joined URIs → set, to skip hashing known sets
 	byIdentity  map[model.IdentityURI]map[SetKey]*pset
@@ -25,9 +34,10 @@ type Index struct {
 
 // entry is one indexed message.
 type entry struct {
-	msg *model.Message
-	set *pset
-	pos int // index in set.msgs
+	msg   *model.Message
+	set   *pset // nil while the message is not shown
+	pos   int   // index in set.msgs
+	group string
 }
 
 // stored is an entry and its message in one allocation.
@@ -51,13 +61,13 @@ func later(a, b *entry) *entry {
 	return a
 }
 
-// pset is a participant set and the aggregates of its messages.
+// pset is a participant set and the aggregates of its shown messages.
 type pset struct {
 	key      SetKey
 	uris     []model.IdentityURI
 	disc     *discussion
 	msgs     []*entry
-	unread   int
+	tally    tally
 	last     *entry
 	channels channelCounts
 }
@@ -67,12 +77,81 @@ type discussion struct {
 	key      Key
 	sets     map[SetKey]*pset
 	count    int
-	unread   int
+	tally    tally
 	last     *entry
 	channels channelCounts
 	pos      position // where it is in the order treap
+	archived bool     // as last reported (end keeps Index.archived in step)
 	// people caches the participants; it changes only when sets come or go.
 	people []Participant
+}
+
+// tally counts shown messages by state.
+type tally struct {
+	unread, flagged int
+	// inbox counts the messages that keep their discussion in the inbox, filed those in the
+	// archive; sent messages count in neither: a discussion of sent mail alone stays in the
+	// inbox, one whose received mail was all archived leaves it.
+	inbox, filed int
+}
+
+func (t *tally) add(m *model.Message, sign int) {
+	if !m.Flags.Seen {
+		t.unread += sign
+	}
+	if m.Flags.Flagged {
+		t.flagged += sign
+	}
+	switch {
+	case m.Box == model.BoxArchive:
+		t.filed += sign
+	case m.Box == model.BoxInbox && !m.Outgoing:
+		t.inbox += sign
+	}
+}
+
+func (t *tally) addAll(o tally, sign int) {
+	t.unread += sign * o.unread
+	t.flagged += sign * o.flagged
+	t.inbox += sign * o.inbox
+	t.filed += sign * o.filed
+}
+
+// isArchived reports whether a discussion is out of the inbox: it has archived messages and
+// none received in the inbox.
+func (d *discussion) isArchived() bool { return d.tally.inbox == 0 && d.tally.filed > 0 }
+
+// copyGroup names the copies of one message: an account's messages with one Message-ID; ""
+// for a message without one (it is alone).
+func copyGroup(m *model.Message) string {
+	id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(m.MessageID), "<"), ">")
+	if id == "" {
+		return ""
+	}
+	return m.AccountID + "\x00" + id
+}
+
+// placeRank orders the boxes a copy may be in: the one with the lowest rank is shown.
+func placeRank(b model.Box) int {
+	switch b {
+	case model.BoxInbox:
+		return 0
+	case model.BoxSent:
+		return 1
+	case model.BoxArchive:
+		return 2
+	}
+	return 3
+}
+
+// better reports whether copy a is shown rather than copy b: the better placed, then the
+// smaller id (so that the choice does not depend on the order they came in).
+func better(a, b *entry) bool {
+	ra, rb := placeRank(a.msg.Box), placeRank(b.msg.Box)
+	if ra != rb {
+		return ra < rb
+	}
+	return a.msg.ID < b.msg.ID
 }
 
 // NewIndex returns an empty index resolving identities with r.
@@ -80,6 +159,7 @@ func NewIndex(r Resolver) *Index {
 	return &Index{
 		resolver:    r,
 		messages:    map[string]*entry{},
+		copies:      map[string][]*entry{},
 		sets:        map[SetKey]*pset{},
 		setsByURIs:  map[string]*pset{},
 		byIdentity:  map[model.IdentityURI]map[SetKey]*pset{},
@@ -122,7 +202,39 @@ func (ix *Index) add(m model.Message) {
 	box := &stored{m: m} // the index keeps its own copy
 	e := &box.entry
 	e.msg = &box.m
-	uris := ParticipantSet(e.msg)
+	ix.messages[m.ID] = e
+	if e.group = copyGroup(e.msg); e.group == "" {
+		if !m.Box.Hidden() {
+			ix.show(e)
+		}
+		return
+	}
+	ix.copies[e.group] = append(ix.copies[e.group], e)
+	ix.elect(e.group)
+}
+
+// elect shows the best placed visible copy of a message and no other.
+func (ix *Index) elect(group string) {
+	var best *entry
+	for _, c := range ix.copies[group] {
+		if !c.msg.Box.Hidden() && (best == nil || better(c, best)) {
+			best = c
+		}
+	}
+	for _, c := range ix.copies[group] {
+		if c != best && c.set != nil {
+			ix.hide(c)
+		}
+	}
+	if best != nil && best.set == nil {
+		ix.show(best)
+	}
+}
+
+// show puts a message in its participant set's discussion.
+func (ix *Index) show(e *entry) {
+	m := e.msg
+	uris := ParticipantSet(m)
 	joined := joinURIs(uris)
 	s, ok := ix.setsByURIs[joined]
 	if !ok {
@@ -130,19 +242,14 @@ func (ix *Index) add(m model.Message) {
 		ix.setsByURIs[joined] = s
 	}
 	e.set = s
-	ix.messages[m.ID] = e
 	e.pos = len(s.msgs)
 	s.msgs = append(s.msgs, e)
 	s.channels.add(m.Network, m.AccountID, 1)
-	if !m.Flags.Seen {
-		s.unread++
-	}
+	s.tally.add(m, 1)
 	s.last = later(s.last, e)
 	d := s.disc
 	d.count++
-	if !m.Flags.Seen {
-		d.unread++
-	}
+	d.tally.add(m, 1)
 	d.channels.add(m.Network, m.AccountID, 1)
 	d.last = later(d.last, e)
 	ix.touch(d)
@@ -217,21 +324,38 @@ func (ix *Index) discussionFor(k Key) *discussion {
 	return d
 }
 
-// removeEntry removes one message and everything left empty by it.
+// removeEntry removes one message and everything left empty by it; another copy of it may
+// be shown instead.
 func (ix *Index) removeEntry(e *entry) {
-	s, d := e.set, e.set.disc
 	delete(ix.messages, e.msg.ID)
+	if e.set != nil {
+		ix.hide(e)
+	}
+	if e.group == "" {
+		return
+	}
+	cs := slices.DeleteFunc(ix.copies[e.group], func(c *entry) bool { return c == e })
+	if len(cs) == 0 {
+		delete(ix.copies, e.group)
+		return
+	}
+	ix.copies[e.group] = cs
+	ix.elect(e.group)
+}
+
+// hide takes a shown message out of its discussion, and removes what it leaves empty.
+func (ix *Index) hide(e *entry) {
+	s, d := e.set, e.set.disc
 	last := s.msgs[len(s.msgs)-1]
 	s.msgs[e.pos], last.pos = last, e.pos
 	s.msgs[len(s.msgs)-1] = nil
 	s.msgs = s.msgs[:len(s.msgs)-1]
+	e.set = nil
 	s.channels.add(e.msg.Network, e.msg.AccountID, -1)
 	d.channels.add(e.msg.Network, e.msg.AccountID, -1)
 	d.count--
-	if !e.msg.Flags.Seen {
-		s.unread--
-		d.unread--
-	}
+	s.tally.add(e.msg, -1)
+	d.tally.add(e.msg, -1)
 	if s.last == e {
 		s.last = nil
 		for _, o := range s.msgs {
@@ -263,7 +387,7 @@ func (ix *Index) detachSet(s *pset) {
 	delete(d.sets, s.key)
 	d.people = nil
 	d.count -= len(s.msgs)
-	d.unread -= s.unread
+	d.tally.addAll(s.tally, -1)
 	d.channels.addAll(s.channels, -1)
 	if d.last != nil && d.last.set == s {
 		d.recomputeLast()
@@ -277,7 +401,7 @@ func (ix *Index) attachSet(s *pset, d *discussion) {
 	d.sets[s.key] = s
 	d.people = nil
 	d.count += len(s.msgs)
-	d.unread += s.unread
+	d.tally.addAll(s.tally, 1)
 	d.channels.addAll(s.channels, 1)
 	d.last = later(d.last, s.last)
 	ix.touch(d)

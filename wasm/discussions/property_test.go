@@ -42,7 +42,16 @@ func randomWorld(r *rand.Rand, people, messages int) *world {
 			w.byNetwork[n] = append(w.byNetwork[n], u)
 		}
 	}
+	var mails []int // indexes of the email messages, to file copies of them
 	for i := range messages {
+		if len(mails) > 0 && r.IntN(6) == 0 {
+			// A copy of an email in another folder: the same Message-ID and headers.
+			m := w.messages[mails[r.IntN(len(mails))]]
+			m.ID, m.Box = fmt.Sprint("m", i), randomBox(r, m.Outgoing)
+			m.Flags.Seen = r.IntN(2) == 0
+			w.messages = append(w.messages, m)
+			continue
+		}
 		n := nets[r.IntN(len(nets))]
 		pool := w.byNetwork[n]
 		other := pool[r.IntN(len(pool))]
@@ -58,9 +67,35 @@ func randomWorld(r *rand.Rand, people, messages int) *world {
 		if n == model.Email && r.IntN(10) == 0 {
 			m.ListID = fmt.Sprintf("<list%d.example>", r.IntN(3))
 		}
+		if n == model.Email {
+			m.MessageID = fmt.Sprintf("<mid%d@x.org>", i)
+			m.Box = randomBox(r, m.Outgoing)
+			mails = append(mails, i)
+		} else if r.IntN(8) == 0 {
+			m.Box = model.BoxArchive // a direct message the user archived
+		}
 		w.messages = append(w.messages, m)
 	}
 	return w
+}
+
+// randomBox files an email: mostly in the inbox (or Sent, for the user's), sometimes in the
+// archive, the trash, junk or drafts.
+func randomBox(r *rand.Rand, outgoing bool) model.Box {
+	if outgoing && r.IntN(2) == 0 {
+		return model.BoxSent
+	}
+	switch r.IntN(12) {
+	case 0, 1:
+		return model.BoxArchive
+	case 2:
+		return model.BoxTrash
+	case 3:
+		return model.BoxJunk
+	case 4:
+		return model.BoxDrafts
+	}
+	return model.BoxInbox
 }
 
 func (w *world) identities() []model.IdentityURI {
@@ -94,26 +129,29 @@ func build(t *testing.T, b *contacts.Book, msgs []model.Message) *Index {
 	return ix
 }
 
-// state is the whole index as text: every discussion in page order with its summary and
-// its messages.
+// state is the whole index as text: every discussion of the inbox, then of the archive, in
+// page order with its summary and its messages.
 func state(t *testing.T, ix *Index) string {
 	t.Helper()
 	var b strings.Builder
-	cur := Cursor("")
-	for {
-		page, next, err := ix.Page(cur, 7)
-		if err != nil {
-			t.Fatal(err)
+	for _, f := range []Filter{{}, {Archive: true}} {
+		cur := Cursor("")
+		for {
+			page, next, _, err := ix.PageWhere(f, cur, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range page {
+				fmt.Fprintf(&b, "%s n=%d u=%d f=%d a=%v last=%s %v %v %v %v\n", s.Key, s.Count, s.Unread, s.Flagged, s.Archived,
+					s.LastMessageID, s.Networks, s.Accounts, s.Participants, ids(ix.Messages(s.Key)))
+			}
+			if next == "" {
+				break
+			}
+			cur = next
 		}
-		for _, s := range page {
-			fmt.Fprintf(&b, "%s n=%d u=%d last=%s %v %v %v %v\n", s.Key, s.Count, s.Unread, s.LastMessageID,
-				s.Networks, s.Accounts, s.Participants, ids(ix.Messages(s.Key)))
-		}
-		if next == "" {
-			return b.String()
-		}
-		cur = next
 	}
+	return b.String()
 }
 
 func randomMergeOrSplit(t *testing.T, r *rand.Rand, b *contacts.Book, at time.Time) (contacts.Change, bool) {
@@ -268,5 +306,75 @@ func TestCursorPagination(t *testing.T) {
 	}
 	if _, _, err := ix.Page("garbage", 3); err == nil {
 		t.Fatal("bad cursor accepted")
+	}
+}
+
+// Of the copies of an email filed in several folders of one account, exactly the best placed
+// visible one is shown (inbox, then sent, then archive; never trash, junk or drafts), whatever
+// the order they come and go in.
+func TestOneCopyOfEachMessageIsShown(t *testing.T) {
+	for seed := range uint64(8) {
+		r := rand.New(rand.NewPCG(seed, 6))
+		w := randomWorld(r, 12, 300)
+		b := newWorldBook(t, w)
+		ix := build(t, b, w.messages)
+		kept := slices.Clone(w.messages)
+		for step := range 4 {
+			want := map[string]bool{}
+			best := map[string]model.Message{}
+			for _, m := range kept {
+				if m.Box.Hidden() {
+					continue
+				}
+				g := m.ID // a message without a Message-ID is alone
+				if m.MessageID != "" {
+					g = m.AccountID + " " + m.MessageID
+				}
+				if o, ok := best[g]; !ok || placeRank(m.Box) < placeRank(o.Box) || placeRank(m.Box) == placeRank(o.Box) && m.ID < o.ID {
+					best[g] = m
+				}
+			}
+			for _, m := range best {
+				want[m.ID] = true
+			}
+			got := map[string]bool{}
+			for _, f := range []Filter{{}, {Archive: true}} {
+				page, _, _, _ := ix.PageWhere(f, "", 100000)
+				for _, s := range page {
+					for _, m := range ix.Messages(s.Key) {
+						if got[m.ID] {
+							t.Fatalf("seed %d: %s shown twice", seed, m.ID)
+						}
+						got[m.ID] = true
+					}
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("seed %d step %d: %d messages shown, want %d", seed, step, len(got), len(want))
+			}
+			for id := range want {
+				if !got[id] {
+					t.Fatalf("seed %d step %d: %s is the copy to show, not shown", seed, step, id)
+				}
+			}
+			// Some copies go (moved away) and come back elsewhere (the folder's next sync).
+			for range 30 {
+				i := r.IntN(len(kept))
+				m := kept[i]
+				ix.Remove(m.ID)
+				if r.IntN(2) == 0 {
+					kept = slices.Delete(kept, i, i+1)
+					continue
+				}
+				m.Box = randomBox(r, m.Outgoing)
+				kept[i] = m
+				if _, err := ix.Add(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if got, want := state(t, ix), state(t, build(t, b, kept)); got != want {
+			t.Fatalf("seed %d: moving copies around differs from indexing where they ended", seed)
+		}
 	}
 }

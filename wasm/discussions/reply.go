@@ -64,7 +64,7 @@ func (ix *Index) ReplyChannel(req ReplyRequest, dir Directory) (ReplyChoice, err
 	parent := d.last
 	if req.Parent != "" {
 		e, ok := ix.messages[req.Parent]
-		if !ok || e.set.disc != d {
+		if !ok || e.set == nil || e.set.disc != d {
 			return ReplyChoice{}, fmt.Errorf("discussions: message %s is not in discussion %s", req.Parent, d.key)
 		}
 		parent = e

@@ -22,7 +22,11 @@ type Summary struct {
 	Snippet       string          `json:"snippet"`
 	Subject       string          `json:"subject,omitempty"`
 	Unread        int             `json:"unread"`
+	Flagged       int             `json:"flagged,omitempty"` // starred messages
 	Count         int             `json:"count"`
+	// Archived is true when the discussion is out of the inbox: its messages received are
+	// all archived (see Filter.Archive).
+	Archived bool `json:"archived,omitempty"`
 	// Privacy is filled by the privacy index; nil until then.
 	Privacy *Privacy `json:"privacy,omitempty"`
 }
@@ -42,7 +46,8 @@ type Privacy struct {
 
 func (ix *Index) summary(d *discussion) Summary {
 	s := Summary{
-		Key: d.key, Unread: d.unread, Count: d.count, LastDate: d.lastDate(),
+		Key: d.key, Unread: d.tally.unread, Flagged: d.tally.flagged, Count: d.count, LastDate: d.lastDate(),
+		Archived: d.isArchived(),
 	}
 	if d.last != nil {
 		s.LastMessageID, s.Snippet, s.Subject = d.last.msg.ID, d.last.msg.Snippet, d.last.msg.Subject
@@ -94,8 +99,8 @@ func (ix *Index) resolvePeople(d *discussion) []Participant {
 	return out
 }
 
-// Page returns up to limit discussion summaries after the cursor, newest first, and the
-// cursor of the next page ("" at the end).
+// Page returns up to limit summaries of the discussions in the inbox after the cursor, newest
+// first, and the cursor of the next page ("" at the end).
 func (ix *Index) Page(after Cursor, limit int) ([]Summary, Cursor, error) {
 	out, next, _, err := ix.PageWhere(Filter{}, after, limit)
 	return out, next, err
@@ -126,13 +131,30 @@ func (ix *Index) Naming(uris ...model.IdentityURI) []Key {
 	return out
 }
 
-// DiscussionOf returns the discussion of a message.
+// DiscussionOf returns the discussion of a shown message.
 func (ix *Index) DiscussionOf(messageID string) (Key, bool) {
 	e, ok := ix.messages[messageID]
-	if !ok {
+	if !ok || e.set == nil {
 		return "", false
 	}
 	return e.set.disc.key, true
+}
+
+// Copies returns a message and the other copies of it (the same Message-ID in the same
+// account, in other folders), shown or not; nothing when the index does not hold it.
+func (ix *Index) Copies(messageID string) []model.Message {
+	e, ok := ix.messages[messageID]
+	if !ok {
+		return nil
+	}
+	if e.group == "" {
+		return []model.Message{*e.msg}
+	}
+	out := make([]model.Message, 0, len(ix.copies[e.group]))
+	for _, c := range ix.copies[e.group] {
+		out = append(out, *c.msg)
+	}
+	return out
 }
 
 // Messages returns the messages of a discussion, oldest first.

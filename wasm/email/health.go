@@ -95,6 +95,12 @@ func (t *HealthTracker) Activity() {
 	t.mu.Unlock()
 }
 
+// Alive records a sign of life the UI should hear of (a keep-alive's answer): Activity
+// without telling the observer would leave the last activity shown stale.
+func (t *HealthTracker) Alive() {
+	t.set(func(h *Health, now time.Time) { h.LastActivity = now })
+}
+
 // Failed records a failure and, when retryAt is not zero, the next attempt's time.
 func (t *HealthTracker) Failed(err error, retryAt time.Time) {
 	t.set(func(h *Health, now time.Time) {

@@ -176,7 +176,7 @@ func (e *Engine) load(ctx context.Context) {
 	e.log.Info("engine: index loaded", "messages", count, "ms", time.Since(started).Milliseconds())
 }
 
-// rewriteSummaries replaces the stored summaries by the index's. Caller holds e.mu.
+// rewriteSummaries replaces the stored summaries by the index's inbox. Caller holds e.mu.
 func (e *Engine) rewriteSummaries(ctx context.Context) error {
 	var all []discussions.Summary
 	cur := discussions.Cursor("")
@@ -266,6 +266,12 @@ func (e *Engine) writeChanges(tx *repo.Tx, chs ...discussions.Changes) error {
 			}
 		}
 		for i := range ch.Upserted {
+			if ch.Upserted[i].Archived { // the store holds the inbox; the index has the rest
+				if err := tx.DeleteDiscussion(string(ch.Upserted[i].Key)); err != nil {
+					return err
+				}
+				continue
+			}
 			s := e.stored(ch.Upserted[i])
 			if err := tx.PutDiscussion(string(s.Key), s.LastDate, &s); err != nil {
 				return err
@@ -319,6 +325,9 @@ func (e *Engine) Observe(tx *repo.Tx, written []model.Message, deleted []string)
 	var contactChanges []contacts.Change
 	var named []model.Identity
 	for i := range written {
+		if written[i].Box.Hidden() {
+			continue // junk, the trash, drafts: their people do not become contacts
+		}
 		for _, p := range written[i].Participants {
 			if p.Name == "" {
 				continue

@@ -104,7 +104,7 @@ func (e *Engine) noteWritten(ms []model.Message) {
 		e.wroteTo = map[model.IdentityURI]bool{}
 	}
 	for i := range ms {
-		if !ms[i].Outgoing {
+		if !ms[i].Outgoing || ms[i].Box == model.BoxDrafts { // a draft never went out
 			continue
 		}
 		for _, p := range ms[i].Participants {

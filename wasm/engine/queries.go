@@ -12,8 +12,8 @@ import (
 	"caliopen/wasm/store/repo"
 )
 
-// DiscussionPage reads one page of discussion summaries, most recent first, from the store:
-// it costs the same whatever the size of the mailbox.
+// DiscussionPage reads one page of the inbox's discussion summaries, most recent first, from
+// the store: it costs the same whatever the size of the mailbox.
 func (e *Engine) DiscussionPage(ctx context.Context, after string, limit int) ([]Stored, string, error) {
 	raws, next, err := e.Repo.DiscussionPage(ctx, repo.Page{Limit: limit, After: after})
 	if err != nil {
@@ -95,4 +95,24 @@ func (e *Engine) namesLocked(ps []discussions.Participant) []Person {
 		out = append(out, person)
 	}
 	return out
+}
+
+// Copies returns the messages named and every other copy of them (the same email filed in
+// other folders of its account), as the index holds them; ids it does not hold are left out.
+func (e *Engine) Copies(ctx context.Context, ids []string) ([]model.Message, error) {
+	if err := e.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer e.unlock()
+	seen := map[string]bool{}
+	var out []model.Message
+	for _, id := range ids {
+		for _, m := range e.index.Copies(id) {
+			if !seen[m.ID] {
+				seen[m.ID] = true
+				out = append(out, m)
+			}
+		}
+	}
+	return out, nil
 }

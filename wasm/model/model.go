@@ -131,6 +131,23 @@ type Flags struct {
 	Draft    bool `json:"draft,omitempty"`
 }
 
+// Box is where a message is filed for the user. An email's box is the role of its IMAP folder
+// (Gmail's All Mail is the archive); a direct message's is the user's choice, kept on this
+// device (and the user's other devices) since its network has no such notion.
+type Box string
+
+const (
+	BoxInbox   Box = ""        // the inbox, and every folder without a special role
+	BoxSent    Box = "sent"    // the user's sent mail
+	BoxArchive Box = "archive" // filed away: out of the inbox, still in its discussion
+	BoxTrash   Box = "trash"
+	BoxJunk    Box = "junk"
+	BoxDrafts  Box = "drafts" // unsent drafts on the server (the app keeps its own apart)
+)
+
+// Hidden reports whether messages in the box stay out of discussions (trash, junk, drafts).
+func (b Box) Hidden() bool { return b == BoxTrash || b == BoxJunk || b == BoxDrafts }
+
 // Message is the metadata of one message on any network. Bodies are stored apart (Body) so that
 // lists never load them.
 type Message struct {
@@ -144,6 +161,7 @@ type Message struct {
 	// conversation, X dm_conversation_id).
 	ConversationID string        `json:"conversationId,omitempty"`
 	Folder         string        `json:"folder,omitempty"` // IMAP mailbox
+	Box            Box           `json:"box,omitempty"`
 	Participants   []Participant `json:"participants"`
 	Subject        string        `json:"subject,omitempty"`
 	Snippet        string        `json:"snippet,omitempty"`

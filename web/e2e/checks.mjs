@@ -31,3 +31,18 @@ export async function shot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 }
+
+/**
+ * checkScreens checks the page at both sizes: axe-core, then a screenshot kept in
+ * test-results/<name>-<size>.png (the whole page on the phone).
+ */
+export async function checkScreens(page, name) {
+  mkdirSync("test-results", { recursive: true });
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    await page.setViewportSize(viewport);
+    await page.waitForTimeout(200); // the layout settles
+    await assertAccessible(page, `${name} (${size})`);
+    await page.screenshot({ path: `test-results/${name}-${size}.png`, fullPage: size === "phone" });
+  }
+  await page.setViewportSize(SIZES.desktop);
+}

@@ -6,9 +6,8 @@
 // or critical violation on the screen at a phone's size and a desktop's, each kept as a
 // screenshot in test-results/.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { assertAccessible, SIZES } from "./checks.mjs";
+import { assertAccessible, checkScreens, SIZES } from "./checks.mjs";
 import { launch, onboardWithDemo, startSandbox } from "./harness.mjs";
 
 const EMAIL = "email:tapioca@tapioca.example";
@@ -21,17 +20,6 @@ after(async () => {
   await sandbox?.stop();
 });
 
-/** check runs axe on the page at both sizes and keeps a screenshot of each. */
-async function check(page, name) {
-  mkdirSync("test-results", { recursive: true });
-  for (const [size, viewport] of Object.entries(SIZES)) {
-    await page.setViewportSize(viewport);
-    await page.waitForTimeout(150); // the layout settles
-    await assertAccessible(page, `${name} at ${size}`);
-    await page.screenshot({ path: `test-results/contacts-${name}-${size}.png` });
-  }
-  await page.setViewportSize(SIZES.desktop);
-}
 
 /** tapiocaInInbox searches the inbox for Tapioca and returns her discussions. */
 async function tapiocaInInbox(page) {
@@ -69,7 +57,7 @@ test("contacts: a suggestion accepted, the contact explained, an address separat
     assert.equal(await suggestion.locator('[data-kind="signature-handle"]').count(), 2);
     assert.match(await suggestion.textContent(), /The email signature of tapioca@tapioca\.example \(Email\) names @Tapioca42 \(X\)/);
     await page.getByTestId("contact-item").first().waitFor();
-    await check(page, "suggestion");
+    await checkScreens(page, "contacts-suggestion");
 
     // Accepted: the contact opens, with three addresses and why they are one person.
     await suggestion.getByTestId("suggestion-accept").click();
@@ -83,7 +71,7 @@ test("contacts: a suggestion accepted, the contact explained, an address separat
     assert.match(await why.textContent(), /Mastodon server verified that https:\/\/tapioca\.example is theirs/);
     await view.locator(".verified").first().waitFor(); // the verified profile field
     assert.equal(await page.getByTestId("suggestion").filter({ hasText: "tapioca@tapioca.example" }).count(), 0);
-    await check(page, "detail");
+    await checkScreens(page, "contacts-detail");
 
     // The inbox: one Tapioca discussion with Email, Mastodon and X badges; the notice is gone.
     const merged = await tapiocaInInbox(page);

@@ -8,9 +8,9 @@
 // and goes out when the network returns — each answered by the sandbox's people. Every
 // screen is checked by axe-core at 360×740 and 1440×900, with screenshots in test-results/.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { assertAccessible, SIZES } from "./checks.mjs";
+import { checkScreens, SIZES } from "./checks.mjs";
 import { launch, onboardWithDemo, startSandbox, waitConnected } from "./harness.mjs";
 
 let sandbox;
@@ -24,17 +24,6 @@ after(async () => {
 const PIXEL = "pixel.bulkmailer.example";
 const GIF = Buffer.from("R0lGODlhAQABAAAAACH5BAEAAAAALAAAAAABAAEAAAIBAAA=", "base64");
 
-/** screens checks the page at both sizes: axe-core, then a screenshot. */
-async function screens(page, name) {
-  mkdirSync("test-results", { recursive: true });
-  for (const [size, viewport] of Object.entries(SIZES)) {
-    await page.setViewportSize(viewport);
-    await page.waitForTimeout(200);
-    await assertAccessible(page, `${name} (${size})`);
-    await page.screenshot({ path: `test-results/content-${name}-${size}.png`, fullPage: size === "phone" });
-  }
-  await page.setViewportSize(SIZES.desktop);
-}
 
 /** openDiscussion finds a discussion by what the search box finds and opens it. */
 async function openDiscussion(page, search, hasText) {
@@ -90,7 +79,7 @@ test("reading, writing and the outbox against the sandbox", async () => {
     await badge.getByText(/trackers? found/).waitFor();
     await badge.getByText(/remote loads? held back/).waitFor();
     await last.getByTestId("remote-blocked").waitFor();
-    await screens(page, "newsletter");
+    await checkScreens(page, "content-newsletter");
 
     const pixel = page.waitForRequest((r) => r.url().includes(PIXEL), { timeout: 20000 });
     await last.getByTestId("show-remote").click();
@@ -109,7 +98,7 @@ test("reading, writing and the outbox against the sandbox", async () => {
     const [download] = await Promise.all([page.waitForEvent("download"), figures.getByTestId("attachment").getByRole("button").click()]);
     assert.equal(download.suggestedFilename(), "q3-figures.csv");
     assert.match(readFileSync(await download.path(), "utf8"), /quarter,revenue,margin/);
-    await screens(page, "encrypted-attachment");
+    await checkScreens(page, "content-encrypted-attachment");
 
     // A new message (the c shortcut): Camille picked from the people known, encrypted email
     // first and why; the draft is sealed to the user's own key and comes back.
@@ -129,7 +118,7 @@ test("reading, writing and the outbox against the sandbox", async () => {
     await page.getByTestId("compose-text").fill("Here are my numbers, for your eyes only.");
     await page.getByTestId("compose-files").setInputFiles({ name: "q4.csv", mimeType: "text/csv", buffer: Buffer.from("q4,1.5M\n") });
     await page.locator('[data-testid="draft-saved"][data-sealed="pgp"]').waitFor({ timeout: 10000 });
-    await screens(page, "compose");
+    await checkScreens(page, "content-compose");
     await page.goto(`${sandbox.url}/#/`);
     await page.goto(`${sandbox.url}/#/compose`);
     await page.getByTestId("recipient").filter({ hasText: "Camille" }).waitFor({ timeout: 10000 });
@@ -196,14 +185,14 @@ test("reading, writing and the outbox against the sandbox", async () => {
     // The reply is encrypted to Camille: the outbox shows it as such, not its text.
     const waiting = page.locator('[data-testid="outbox-item"]:not([data-state="sent"])').first();
     await waiting.waitFor();
-    await screens(page, "outbox-offline");
+    await checkScreens(page, "content-outbox-offline");
     await browser.context.setOffline(false);
     const deadline = Date.now() + 120000;
     while ((await page.locator('[data-testid="outbox-item"]:not([data-state="sent"])').count()) > 0) {
       assert.ok(Date.now() < deadline, "the offline reply went out once the network returned");
       await new Promise((r) => setTimeout(r, 500));
     }
-    await screens(page, "outbox-sent");
+    await checkScreens(page, "content-outbox-sent");
     await openDiscussion(page, "Camille", "Camille");
     await page.getByTestId("message").filter({ hasText: "Written offline, sent later" }).first().waitFor({ timeout: 60000 });
 

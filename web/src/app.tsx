@@ -67,6 +67,13 @@ export function App({ core }: { core: CoreClient }) {
       if (route.screen !== "inbox") go({ screen: "inbox", discussion: null });
       requestAnimationFrame(() => document.getElementById("search")?.focus());
     },
+    act(action) {
+      // The open discussion's own button: it knows what the action means there (archive, or
+      // back to the inbox from the archive) and which messages it takes.
+      const button = document.querySelector<HTMLButtonElement>(`.discussion-view [data-testid="${action}"]`);
+      if (button && !button.disabled) button.click();
+      else if (action === "archive") document.querySelector<HTMLButtonElement>('.discussion-view [data-testid="unarchive"]')?.click();
+    },
     help: () => setHelp(true),
     escape() {
       if (help) return; // the dialog closes itself
@@ -119,7 +126,7 @@ export function App({ core }: { core: CoreClient }) {
         </nav>
       </header>
       <UpdateBanner />
-      <OfflineBanner relayURL={vault?.relayUrl || location.origin} />
+      <OfflineBanner core={core} relayURL={vault?.relayUrl || location.origin} />
       {vault?.unlocked && <FinishSignIn core={core} />}
       {vault?.unlocked && <NewKeyNotice core={core} />}
       {state.kind === "failed" && (

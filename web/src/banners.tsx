@@ -1,19 +1,26 @@
 // The banners that are always in view when they apply: offline (the browser says so, or the
 // relay does not answer) and a new version of the app ready to load.
 import { useEffect, useState } from "preact/hooks";
+import type { CoreClient } from "./core-client";
 import { useI18n } from "./i18n";
 
-/** useReachable follows the network: the browser's online state and the relay's health. */
-export function useReachable(relayURL: string): { online: boolean; relay: boolean } {
+/**
+ * useReachable follows the network: the browser's online state and the relay's health. The
+ * core hears each finding (core.network): when the network comes back it syncs and sends
+ * what waits at once; while it is gone, the outbox tries nothing; when the page comes back
+ * into view, connections are checked.
+ */
+export function useReachable(core: CoreClient, relayURL: string): { online: boolean; relay: boolean } {
   const [online, setOnline] = useState(navigator.onLine);
   const [relay, setRelay] = useState(true);
   useEffect(() => {
     let gone = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let relayOK = true;
-    const check = async () => {
+    const check = async (visible = false) => {
       clearTimeout(timer);
       setOnline(navigator.onLine);
+      if (!navigator.onLine) void core.call("core.network", { online: false }).catch(() => undefined);
       if (navigator.onLine) {
         const url = new URL("/healthz", relayURL);
         const sameOrigin = url.origin === location.origin;
@@ -24,29 +31,31 @@ export function useReachable(relayURL: string): { online: boolean; relay: boolea
           relayOK = false;
         }
         if (!gone) setRelay(relayOK);
+        void core.call("core.network", { online: navigator.onLine && relayOK, visible }).catch(() => undefined);
       }
       // Check often while something is wrong, rarely while all is well.
       if (!gone) timer = setTimeout(check, navigator.onLine && relayOK ? 60000 : 10000);
     };
-    const onVisible = () => document.visibilityState === "visible" && void check();
-    window.addEventListener("online", check);
-    window.addEventListener("offline", check);
+    const onVisible = () => document.visibilityState === "visible" && void check(true);
+    const onChange = () => void check();
+    window.addEventListener("online", onChange);
+    window.addEventListener("offline", onChange);
     document.addEventListener("visibilitychange", onVisible);
     void check();
     return () => {
       gone = true;
       clearTimeout(timer);
-      window.removeEventListener("online", check);
-      window.removeEventListener("offline", check);
+      window.removeEventListener("online", onChange);
+      window.removeEventListener("offline", onChange);
       document.removeEventListener("visibilitychange", onVisible);
     };
-  }, [relayURL]);
+  }, [core, relayURL]);
   return { online, relay };
 }
 
-export function OfflineBanner({ relayURL }: { relayURL: string }) {
+export function OfflineBanner({ core, relayURL }: { core: CoreClient; relayURL: string }) {
   const { t } = useI18n();
-  const { online, relay } = useReachable(relayURL);
+  const { online, relay } = useReachable(core, relayURL);
   if (online && relay) return null;
   return (
     <p class="banner offline" role="status" data-testid="offline-banner" data-why={online ? "relay" : "offline"}>

@@ -1,11 +1,12 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
-import type { Index, Message, MessageView } from "./gen/api";
+import type { Index, Message, MessageStateParams, MessageView } from "./gen/api";
 import { useI18n } from "./i18n";
 import { SecurityBadge, SetupImport } from "./keys";
 import { useLive } from "./live";
 import { MessageBody } from "./message-body";
 import { ReplyBox } from "./reply";
+import { useAction } from "./use-action";
 
 /** DiscussionView shows one discussion's messages from every network in time order. */
 export function DiscussionView({ core, discussionKey, onClose }: { core: CoreClient; discussionKey: string; onClose: () => void }) {
@@ -14,8 +15,15 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
   const [replyTo, setReplyTo] = useState<string | null>(null);
   // Messages opened or closed by the user; the last one is open by default.
   const [open, setOpen] = useState<Record<string, boolean>>({});
+  const [error, busy, run] = useAction();
+  useMarkShownRead(core, discussionKey, view?.messages);
   // The reply answers the message chosen, else the last one received.
   const target = view && (view.messages.find((v) => v.message.id === replyTo)?.message ?? lastIncoming(view.messages));
+  const change = (params: Omit<MessageStateParams, "ids">, ids: string[], close = false) =>
+    run(async () => {
+      await core.call("messages.setState", { ids, ...params });
+      if (close) onClose();
+    });
   return (
     <article class="discussion-view" data-testid="discussion-view" aria-labelledby="discussion-title">
       <header class="detail-head">
@@ -23,6 +31,12 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
           <span aria-hidden="true">←</span> {t.app.backToList}
         </button>
         <h2 id="discussion-title">{view ? people(view.messages, t.discussion.you) : t.discussion.label}</h2>
+        {view && view.messages.length > 0 && <Toolbar messages={view.messages} busy={busy} change={change} />}
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
       </header>
       {!view && <p class="muted">{t.discussion.loading}</p>}
       {view && (
@@ -35,12 +49,83 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
               open={open[v.message.id] ?? i === view.messages.length - 1}
               onToggle={(o) => setOpen({ ...open, [v.message.id]: o })}
               onReply={() => setReplyTo(v.message.id)}
+              change={(params, close) => change(params, [v.message.id], close && view.messages.length === 1)}
             />
           ))}
         </ol>
       )}
       {view && <ReplyBox core={core} key={discussionKey} parent={target ?? null} />}
     </article>
+  );
+}
+
+type Change = (params: Omit<MessageStateParams, "ids">, ids: string[], close?: boolean) => Promise<void>;
+
+/**
+ * useMarkShownRead marks read what the discussion shows, as a mail app does when a message is
+ * opened: on opening, and as new messages arrive while it is in view. A message shown once
+ * and marked unread by the user stays unread.
+ */
+function useMarkShownRead(core: CoreClient, key: string, messages: MessageView[] | undefined) {
+  const shown = useRef({ key, ids: new Set<string>() });
+  const [visible, setVisible] = useState(document.visibilityState === "visible");
+  useEffect(() => {
+    const on = () => setVisible(document.visibilityState === "visible");
+    document.addEventListener("visibilitychange", on);
+    return () => document.removeEventListener("visibilitychange", on);
+  }, []);
+  if (shown.current.key !== key) shown.current = { key, ids: new Set() };
+  useEffect(() => {
+    if (!messages || !visible) return;
+    const fresh = messages.filter((v) => !shown.current.ids.has(v.message.id));
+    for (const v of fresh) shown.current.ids.add(v.message.id);
+    const unread = fresh.filter((v) => !v.message.flags.seen).map((v) => v.message.id);
+    if (unread.length > 0) void core.call("messages.setState", { ids: unread, seen: true }).catch((e: Error) => console.warn("mark read:", e.message));
+  }, [core, key, messages, visible]);
+}
+
+/** Toolbar acts on the whole discussion: archive (or back to the inbox), delete, unread, star. */
+function Toolbar({ messages, busy, change }: { messages: MessageView[]; busy: boolean; change: Change }) {
+  const { t } = useI18n();
+  const msgs = messages.map((v) => v.message);
+  const ids = msgs.map((m) => m.id);
+  const archived = !msgs.some((m) => !m.box && !m.outgoing) && msgs.some((m) => m.box === "archive");
+  const starred = msgs.filter((m) => m.flags.flagged).map((m) => m.id);
+  const last = lastIncoming(messages);
+  return (
+    <div class="toolbar" role="toolbar" aria-label={t.actions.label}>
+      {archived ? (
+        <button class="action" data-testid="unarchive" disabled={busy} onClick={() => change({ move: "inbox" }, ids, true)}>
+          <span aria-hidden="true">↩</span> {t.actions.toInbox}
+        </button>
+      ) : (
+        <button class="action" data-testid="archive" disabled={busy} aria-keyshortcuts="e" onClick={() => change({ move: "archive" }, ids, true)}>
+          <span aria-hidden="true">▣</span> {t.actions.archive}
+        </button>
+      )}
+      <button class="action" data-testid="delete" disabled={busy} aria-keyshortcuts="#" onClick={() => change({ move: "trash" }, ids, true)}>
+        <span aria-hidden="true">✕</span> {t.actions.delete}
+      </button>
+      <button
+        class="action"
+        data-testid="mark-unread"
+        disabled={busy || !last}
+        aria-keyshortcuts="u"
+        onClick={() => last && change({ seen: false }, [last.id], true)}
+      >
+        <span aria-hidden="true">●</span> {t.actions.markUnread}
+      </button>
+      <button
+        class="action"
+        data-testid="star"
+        disabled={busy || !last}
+        aria-pressed={starred.length > 0}
+        aria-keyshortcuts="s"
+        onClick={() => (starred.length > 0 ? change({ flagged: false }, starred) : last && change({ flagged: true }, [last.id]))}
+      >
+        <span aria-hidden="true">{starred.length > 0 ? "★" : "☆"}</span> {starred.length > 0 ? t.actions.unstar : t.actions.star}
+      </button>
+    </div>
   );
 }
 
@@ -69,19 +154,36 @@ function MessageItem({
   open,
   onToggle,
   onReply,
+  change,
 }: {
   core: CoreClient;
   v: MessageView;
   open: boolean;
   onToggle: (open: boolean) => void;
   onReply: () => void;
+  change: (params: Omit<MessageStateParams, "ids">, close?: boolean) => Promise<void>;
 }) {
   const i18n = useI18n();
   const { t } = i18n;
   const m = v.message;
+  const seen = !!m.flags.seen;
+  const flagged = !!m.flags.flagged;
   return (
-    <li class={`message${m.outgoing ? " outgoing" : ""}`} data-testid="message" data-network={m.network} data-open={String(open)}>
+    <li
+      class={`message${m.outgoing ? " outgoing" : ""}${seen ? "" : " unread"}`}
+      data-testid="message"
+      data-network={m.network}
+      data-open={String(open)}
+      data-seen={String(seen)}
+      data-flagged={String(flagged)}
+    >
       <header>
+        {!seen && <span class="dot" role="img" aria-label={t.actions.unread} />}
+        {flagged && (
+          <span class="star" role="img" aria-label={t.actions.starred}>
+            ★
+          </span>
+        )}
         <span class="from">{m.outgoing ? t.discussion.you : senderName(m) || t.discussion.unknownSender}</span>
         <span class={`net net-${m.network}`}>{i18n.network(m.network)}</span>
         <time dateTime={m.date} title={i18n.dateLong(m.date)}>
@@ -103,6 +205,15 @@ function MessageItem({
         </button>
         <button class="link" data-testid="reply-to" onClick={onReply}>
           {t.discussion.replyTo}
+        </button>
+        <button class="link" data-testid="message-star" aria-pressed={flagged} onClick={() => change({ flagged: !flagged })}>
+          {flagged ? t.actions.unstar : t.actions.star}
+        </button>
+        <button class="link" data-testid="message-seen" onClick={() => change({ seen: !seen })}>
+          {seen ? t.actions.markUnread : t.actions.markRead}
+        </button>
+        <button class="link" data-testid="message-delete" onClick={() => change({ move: "trash" }, true)}>
+          {t.actions.delete}
         </button>
       </div>
     </li>

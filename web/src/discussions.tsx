@@ -7,7 +7,7 @@ import { useLive } from "./live";
 const PAGE = 50;
 const NETWORKS = ["email", "mastodon", "x"];
 
-type Filters = Pick<DiscussionsArgs, "unread" | "network" | "account" | "text">;
+type Filters = Pick<DiscussionsArgs, "archive" | "unread" | "network" | "account" | "text">;
 
 /**
  * DiscussionList shows the discussions, most recent first, with filters and a search. Pages
@@ -56,6 +56,13 @@ function FilterBar({ core, filters, onChange }: { core: CoreClient; filters: Fil
         onInput={(e) => setText(e.currentTarget.value)}
       />
       <div class="filter-row">
+        <label class="select">
+          <span class="visually-hidden">{t.list.box}</span>
+          <select data-testid="filter-box" value={filters.archive ? "archive" : ""} onChange={(e) => set({ archive: e.currentTarget.value === "archive" || undefined })}>
+            <option value="">{t.list.inbox}</option>
+            <option value="archive">{t.list.archive}</option>
+          </select>
+        </label>
         <label class="toggle">
           <input type="checkbox" data-testid="filter-unread" checked={!!filters.unread} onChange={(e) => set({ unread: e.currentTarget.checked || undefined })} />
           {t.list.unreadOnly}
@@ -113,6 +120,7 @@ function Pages({ core, filters, selected, onOpen }: { core: CoreClient; filters:
             args={{ ...filters, after, limit: PAGE }}
             first={i === 0 ? first : undefined}
             filtered={filtered}
+            archive={!!filters.archive}
             selected={selected}
             onOpen={onOpen}
             onNext={i === cursors.length - 1 ? (next) => setCursors([...cursors, next]) : undefined}
@@ -128,6 +136,7 @@ function Page({
   args,
   first,
   filtered,
+  archive,
   selected,
   onOpen,
   onNext,
@@ -136,6 +145,7 @@ function Page({
   args: DiscussionsArgs;
   first?: DiscussionsPage;
   filtered: boolean;
+  archive: boolean;
   selected: string | null;
   onOpen: (key: string) => void;
   onNext?: (next: string) => void;
@@ -148,7 +158,11 @@ function Page({
   if (args.after === "" && page.items.length === 0)
     return (
       <li class="empty" data-testid="discussions-empty">
-        {filtered ? t.list.emptyFiltered : t.list.empty}
+        {archive && Object.keys(args).every((k) => ["archive", "after", "limit"].includes(k) || args[k as keyof DiscussionsArgs] === undefined)
+          ? t.list.emptyArchive
+          : filtered
+            ? t.list.emptyFiltered
+            : t.list.empty}
       </li>
     );
   return (
@@ -193,6 +207,7 @@ function Item({ d, selected, onOpen }: { d: DiscussionItem; selected: boolean; o
         data-testid="discussion-item"
         data-key={d.key}
         data-unread={d.unread}
+        data-flagged={d.flagged ?? 0}
         aria-current={selected ? "true" : undefined}
         onClick={(e) => {
           e.preventDefault();
@@ -204,6 +219,11 @@ function Item({ d, selected, onOpen }: { d: DiscussionItem; selected: boolean; o
         </span>
         <span class="line1">
           <span class="names">{names}</span>
+          {!!d.flagged && (
+            <span class="star" role="img" aria-label={t.list.starred}>
+              ★
+            </span>
+          )}
           <time dateTime={d.lastDate} title={i18n.dateLong(d.lastDate)}>
             {i18n.date(d.lastDate)}
           </time>

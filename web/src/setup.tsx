@@ -157,6 +157,12 @@ export function AccountList({ core, accounts }: { core: CoreClient; accounts: Ac
         <li key={a.id} data-testid="account" data-network={a.network} data-state={a.health.state}>
           <span class={`net net-${a.network}`}>{i18n.network(a.network)}</span> <span class="addr">{a.label || a.address}</span>{" "}
           <span class={`state state-${a.health.state}`}>{(t.setup.states as Record<string, string>)[a.health.state] ?? a.health.state}</span>
+          {a.health.lastActivity && (
+            <span class="muted" data-testid="last-activity" title={i18n.dateLong(a.health.lastActivity)}>
+              {" "}
+              · {t.setup.lastActivity(i18n.date(a.health.lastActivity))}
+            </span>
+          )}
           {a.progress && a.progress.total > 0 && a.progress.done < a.progress.total && (
             <span class="progress" data-testid="sync-progress">
               {" "}

@@ -1,5 +1,6 @@
 // Keyboard shortcuts on desktop: j/k next and previous discussion, r reply, c write, / search,
-// ? this help, Escape to close. They stay out of the way while typing in a field.
+// e archive, u mark unread, # (or Delete) delete, s star, ? this help, Escape to close. They
+// stay out of the way while typing in a field.
 import { useEffect, useRef } from "preact/hooks";
 import { useI18n } from "./i18n";
 
@@ -8,6 +9,8 @@ export interface ShortcutActions {
   reply(): void;
   compose(): void;
   search(): void;
+  /** act presses one of the open discussion's actions (its toolbar button's test id). */
+  act(action: "archive" | "mark-unread" | "delete" | "star"): void;
   help(): void;
   escape(): void;
 }
@@ -32,6 +35,11 @@ export function useShortcuts(actions: ShortcutActions): void {
         r: a.reply,
         c: a.compose,
         "/": a.search,
+        e: () => a.act("archive"),
+        u: () => a.act("mark-unread"),
+        "#": () => a.act("delete"),
+        Delete: () => a.act("delete"),
+        s: () => a.act("star"),
         "?": a.help,
       };
       const fn = act[e.key];
@@ -59,6 +67,10 @@ export function Help({ onClose }: { onClose: () => void }) {
     ["r", t.help.reply],
     ["c", t.help.compose],
     ["/", t.help.search],
+    ["e", t.help.archive],
+    ["u", t.help.unread],
+    ["#", t.help.delete],
+    ["s", t.help.star],
     ["?", t.help.help],
     ["Esc", t.help.escape],
   ];

@@ -5,12 +5,10 @@ package imapsync_test
 import (
 	"bytes"
 	"testing"
-	"time"
 
 	gomail "github.com/emersion/go-message/mail"
 
 	"caliopen/wasm/email/emailtest"
-	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/smtpsend"
 )
 
@@ -26,13 +24,7 @@ func TestAttachmentOnDemand(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Append(t, "alice", "INBOX", env.Raw)
-	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
-	r := newRepo(t)
-	ctx := emailtest.Context(t, 20*time.Second)
-	s := &imapsync.Syncer{Account: acct, Repo: r}
-	if err := s.SyncOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
+	acct, r, s, ctx := syncOnce(t, ca, srv)
 	m := folderMsgs(t, r, acct.ID, "INBOX")[0]
 	body, _ := r.Body(ctx, m.ID)
 	if len(body.Attachments) != 2 {

@@ -61,7 +61,7 @@ var bodySection = &imap.FetchItemBodySection{Peek: true}
 
 // convert turns a fetched message into what the store keeps. A message that cannot be parsed
 // at all is still stored, with a note, so that nothing is lost.
-func convert(acct *email.Account, folder string, uidValidity uint32, buf *imapclient.FetchMessageBuffer, section *imap.FetchItemBodySection) repo.MessageWrite {
+func convert(acct *email.Account, folder string, box model.Box, uidValidity uint32, buf *imapclient.FetchMessageBuffer, section *imap.FetchItemBodySection) repo.MessageWrite {
 	raw := buf.FindBodySection(section)
 	var m model.Message
 	var b model.Body
@@ -83,7 +83,7 @@ func convert(acct *email.Account, folder string, uidValidity uint32, buf *imapcl
 	m.Network = model.Email
 	m.RemoteID = RemoteID(folder, uidValidity, buf.UID)
 	m.ID = model.MessageID(acct.ID, m.RemoteID)
-	m.Folder = folder
+	m.Folder, m.Box = folder, box
 	m.Flags = toFlags(buf.Flags)
 	m.ReceivedAt = buf.InternalDate.UTC()
 	if m.Date.IsZero() {
@@ -120,13 +120,13 @@ func errText(err error) string {
 
 type imapclientBuffer = imapclient.FetchMessageBuffer
 
-// StoreCopy stores a message the client itself put on the server (a sent copy, with the UID
-// the server gave it), so that it shows at once rather than at the folder's next sync (which
-// then finds it already stored under the same id).
+// StoreCopy stores a sent copy the client itself put on the server (with the UID the server
+// gave it), so that it shows at once rather than at the folder's next sync (which then finds
+// it already stored under the same id).
 func StoreCopy(ctx context.Context, r *repo.Repo, acct *email.Account, folder string, uidValidity uint32, uid imap.UID, raw []byte, flags []imap.Flag, date time.Time) (*model.Message, error) {
 	buf := &imapclient.FetchMessageBuffer{UID: uid, Flags: flags, InternalDate: date, RFC822Size: int64(len(raw)),
 		BodySection: []imapclient.FetchBodySectionBuffer{{Section: bodySection, Bytes: raw}}}
-	w := convert(acct, folder, uidValidity, buf, bodySection)
+	w := convert(acct, folder, model.BoxSent, uidValidity, buf, bodySection)
 	return w.Message, r.SaveMessages(ctx, []repo.MessageWrite{w})
 }
 
@@ -140,7 +140,7 @@ func Reread(acct *email.Account, stored model.Message, raw []byte) (repo.Message
 	}
 	buf := &imapclient.FetchMessageBuffer{UID: uid, InternalDate: stored.ReceivedAt, RFC822Size: stored.Size,
 		BodySection: []imapclient.FetchBodySectionBuffer{{Section: bodySection, Bytes: raw}}}
-	w := convert(acct, folder, uidValidity, buf, bodySection)
+	w := convert(acct, folder, stored.Box, uidValidity, buf, bodySection)
 	w.Message.Flags = stored.Flags
 	return w, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 
+	"caliopen/wasm/model"
 	"caliopen/wasm/store/repo"
 )
 
@@ -18,6 +19,8 @@ type cursor struct {
 	Done        bool   `json:"done,omitempty"`
 	ModSeq      uint64 `json:"modSeq,omitempty"` // HIGHESTMODSEQ when flags were last in sync
 	Count       int    `json:"count"`            // messages stored from this folder
+	// Box is where the folder's messages are filed (its role), as they were stored.
+	Box model.Box `json:"box,omitempty"`
 }
 
 func cursorName(folder string) string { return "imap:" + folder }

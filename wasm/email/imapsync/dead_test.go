@@ -76,8 +76,10 @@ func (f *freezer) start(t *testing.T, target string) int {
 
 func (f *freezer) set(v bool) { f.frozen.Store(v) }
 
-// A connection that goes silent is detected at the next IDLE restart (no answer to DONE within
-// Timeout), reported as an error with a retry time, and replaced once the server answers again.
+// A connection that goes silent is detected at the next keep-alive check (no answer to DONE
+// within AliveTimeout), long before the IDLE restart's full sync; it is reported as an error
+// with a retry time, and replaced once the server answers again. Between keep-alives, the last
+// activity moves on.
 func TestDeadConnectionIsDetected(t *testing.T) {
 	ca := emailtest.NewCA(t)
 	srv := emailtest.StartIMAP(t, ca, "alice", "pw")
@@ -89,12 +91,21 @@ func TestDeadConnectionIsDetected(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var states []email.Health
-	s := &imapsync.Syncer{Account: acct, Repo: r, IdleRestart: 200 * time.Millisecond, Timeout: 300 * time.Millisecond,
+	s := &imapsync.Syncer{Account: acct, Repo: r, KeepAlive: 200 * time.Millisecond, AliveTimeout: 300 * time.Millisecond,
 		Backoff: email.Backoff{Min: 100 * time.Millisecond, Max: 100 * time.Millisecond}}
+	var rounds atomic.Int32
+	s.Synced = func([]imapsync.Folder) { rounds.Add(1) }
 	s.Health.Observe = func(h email.Health) { mu.Lock(); states = append(states, h); mu.Unlock() }
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	emailtest.Eventually(t, 5*time.Second, "connected", func() bool { return s.Health.Get().State == email.Connected })
+	emailtest.Eventually(t, 5*time.Second, "connected", func() bool { return s.Health.Get().State == email.Connected && rounds.Load() > 0 })
+	first := s.Health.Get().LastActivity
+	emailtest.Eventually(t, 5*time.Second, "keep-alives answered", func() bool {
+		return s.Health.Get().LastActivity.After(first.Add(500 * time.Millisecond))
+	})
+	if n := rounds.Load(); n != 1 {
+		t.Fatalf("%d sync rounds: a keep-alive is not a sync", n)
+	}
 	f.set(true)
 	emailtest.Eventually(t, 5*time.Second, "dead connection reported", func() bool {
 		h := s.Health.Get()

@@ -5,6 +5,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"caliopen/wasm/model"
 )
 
 // Role is a folder's special use.
@@ -18,7 +20,27 @@ const (
 	RoleTrash   Role = "trash"
 	RoleJunk    Role = "junk"
 	RoleArchive Role = "archive"
+	// RoleAll is a folder holding every message (Gmail's All Mail): the archive, where no
+	// folder has RoleArchive.
+	RoleAll Role = "all"
 )
+
+// Box is where the messages of a folder with this role are filed for the user.
+func (r Role) Box() model.Box {
+	switch r {
+	case RoleSent:
+		return model.BoxSent
+	case RoleArchive, RoleAll:
+		return model.BoxArchive
+	case RoleTrash:
+		return model.BoxTrash
+	case RoleJunk:
+		return model.BoxJunk
+	case RoleDrafts:
+		return model.BoxDrafts
+	}
+	return model.BoxInbox
+}
 
 // Folder is one IMAP mailbox.
 type Folder struct {
@@ -35,6 +57,7 @@ var attrRoles = map[imap.MailboxAttr]Role{
 	imap.MailboxAttrTrash:   RoleTrash,
 	imap.MailboxAttrJunk:    RoleJunk,
 	imap.MailboxAttrArchive: RoleArchive,
+	imap.MailboxAttrAll:     RoleAll,
 }
 
 // nameRoles are the usual names of special folders on servers without SPECIAL-USE.
@@ -44,6 +67,7 @@ var nameRoles = map[string]Role{
 	"trash": RoleTrash, "deleted items": RoleTrash, "deleted messages": RoleTrash, "bin": RoleTrash, "corbeille": RoleTrash,
 	"junk": RoleJunk, "spam": RoleJunk, "junk e-mail": RoleJunk, "bulk mail": RoleJunk,
 	"archive": RoleArchive, "archives": RoleArchive,
+	"all mail": RoleAll,
 }
 
 // ListFolders lists every folder with its role: from SPECIAL-USE attributes when the server
@@ -109,6 +133,16 @@ func foldersFromList(list []*imap.ListData) []Folder {
 		}
 	}
 	return out
+}
+
+// roleOf returns the role of a folder by name.
+func roleOf(fs []Folder, name string) Role {
+	for _, f := range fs {
+		if f.Name == name {
+			return f.Role
+		}
+	}
+	return RoleNone
 }
 
 // FolderByRole returns the folder with a role, if any.

@@ -6,7 +6,6 @@ import (
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -23,13 +22,7 @@ func TestOfflineChangesReachTheServerLater(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		srv.Append(t, "alice", "INBOX", emailtest.Msg("bob@example.test", "alice@example.test", i, "m"+itoa(i)))
 	}
-	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
-	r := newRepo(t)
-	ctx := emailtest.Context(t, 20*time.Second)
-	s := &imapsync.Syncer{Account: acct, Repo: r}
-	if err := s.SyncOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
+	acct, r, s, ctx := syncOnce(t, ca, srv)
 	ms := folderMsgs(t, r, acct.ID, "INBOX") // m3, m2, m1
 	good := acct.Settings.IMAP.Port
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")

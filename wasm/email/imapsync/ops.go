@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/emersion/go-imap/v2"
@@ -64,6 +66,9 @@ type change struct {
 	Local  []string   `json:"local,omitempty"` // local ids (flag changes: kept until pushed)
 	Flags  FlagChange `json:"flags,omitzero"`
 	MoveTo string     `json:"moveTo,omitempty"`
+	// Create is the role of MoveTo when the account had no folder with it: it is created
+	// first.
+	Create Role `json:"create,omitempty"`
 }
 
 const pendingCursor = "imap:pending"
@@ -115,13 +120,83 @@ func (s *Syncer) Move(ctx context.Context, ids []string, dest string) error {
 }
 
 // MoveToRole moves messages to the folder with a role (RoleArchive, RoleTrash, RoleJunk),
-// as seen at the last sync.
+// as seen at the last sync (see RoleFolder).
 func (s *Syncer) MoveToRole(ctx context.Context, ids []string, r Role) error {
-	f, ok := FolderByRole(s.Folders(), r)
-	if !ok {
-		return fmt.Errorf("imapsync: this account has no %s folder", r)
+	s.loadFolders(ctx)
+	return s.record(ctx, ids, s.roleMove(r))
+}
+
+// Change is what Record does to messages: flags to change, or a folder to move them to.
+type Change struct {
+	Flags FlagChange
+	// MoveTo is a role (RoleInbox, RoleArchive, RoleTrash, RoleJunk): the messages move to its
+	// folder (see RoleFolder).
+	MoveTo Role
+}
+
+// Record makes a change to stored messages at once in the store, and queues it for the
+// server: Run pushes it at once when it is connected (it leaves IDLE for it), else at its
+// next connection; a message moved shows in its new folder as soon as the move is done.
+// op, when set, is logged in the operation log in the same transaction (the user's action,
+// for their other devices). Record returns once the change is stored.
+func (s *Syncer) Record(ctx context.Context, ids []string, c Change, op *repo.MessageStateOp) error {
+	ch := change{Flags: c.Flags}
+	if c.MoveTo != RoleNone {
+		s.loadFolders(ctx)
+		ch = s.roleMove(c.MoveTo)
 	}
-	return s.Move(ctx, ids, f.Name)
+	if err := s.store(ctx, ids, ch, op); err != nil {
+		return err
+	}
+	s.signal(s.flushCh())
+	return nil
+}
+
+// RoleFolder returns the folder of a role as seen at the last sync. The archive is Gmail's
+// All Mail where no folder is the archive. An account without such a folder gets one of the
+// usual name, created before the first move to it (create is true).
+func (s *Syncer) RoleFolder(r Role) (name string, create bool) {
+	fs := s.Folders()
+	if f, ok := FolderByRole(fs, r); ok {
+		return f.Name, false
+	}
+	if f, ok := FolderByRole(fs, RoleAll); ok && r == RoleArchive {
+		return f.Name, false
+	}
+	if r == RoleInbox {
+		return "INBOX", false
+	}
+	name = strings.ToUpper(string(r[:1])) + string(r[1:]) // Archive, Trash, Junk
+	return underInbox(fs) + name, true
+}
+
+// underInbox is "INBOX." (with the server's delimiter) on servers whose folders all live
+// under INBOX (Courier, older Cyrus), else "".
+func underInbox(fs []Folder) string {
+	prefix, others := "", 0
+	for _, f := range fs {
+		if f.Role == RoleInbox {
+			prefix = "INBOX" + f.Delim
+			continue
+		}
+		others++
+		if f.Delim == "" || !strings.HasPrefix(f.Name, "INBOX"+f.Delim) {
+			return ""
+		}
+	}
+	if others == 0 {
+		return ""
+	}
+	return prefix
+}
+
+func (s *Syncer) roleMove(r Role) change {
+	name, create := s.RoleFolder(r)
+	c := change{MoveTo: name}
+	if create {
+		c.Create = r
+	}
+	return c
 }
 
 // Pending returns the number of changes not yet on the server.
@@ -135,13 +210,39 @@ func (s *Syncer) Pending(ctx context.Context) (n int, err error) {
 }
 
 func (s *Syncer) record(ctx context.Context, ids []string, c change) error {
+	if err := s.store(ctx, ids, c, nil); err != nil {
+		return err
+	}
+	// Push now on a connection of our own; if the server is unreachable the change waits.
+	cl, err := s.Account.DialIMAP(ctx, nil)
+	if err != nil {
+		return nil
+	}
+	defer cl.Close()
+	if err := s.session(cl).Flush(ctx); err == nil {
+		cl.Logout().Wait()
+	}
+	s.signal(s.flushCh()) // a running session stores what moved in its new folder
+	return nil
+}
+
+// store applies a change to the stored messages and queues it for the server, with op in the
+// operation log, in one transaction.
+func (s *Syncer) store(ctx context.Context, ids []string, c change, op *repo.MessageStateOp) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	acct := s.Account.ID
-	err := s.Repo.Update(ctx, []string{repo.Messages, repo.Bodies, repo.Blobs, repo.Cursors}, func(tx *repo.Tx) error {
+	stores := []string{repo.Messages, repo.Bodies, repo.Blobs, repo.Cursors}
+	if op != nil {
+		stores = append(stores, repo.OpLogStores...)
+	}
+	return s.Repo.Update(ctx, stores, func(tx *repo.Tx) error {
 		for _, id := range ids {
 			m, err := tx.Message(id)
+			if errors.Is(err, repo.ErrNotFound) {
+				continue // gone meanwhile (moved, expunged): nothing left to change
+			}
 			if err != nil {
 				return fmt.Errorf("imapsync: message %s: %w", id, err)
 			}
@@ -164,6 +265,11 @@ func (s *Syncer) record(ctx context.Context, ids []string, c change) error {
 				return err
 			}
 		}
+		if op != nil {
+			if err := tx.LogMessageState(*op); err != nil {
+				return err
+			}
+		}
 		if len(c.Remote) == 0 {
 			return nil
 		}
@@ -173,19 +279,6 @@ func (s *Syncer) record(ctx context.Context, ids []string, c change) error {
 		}
 		return savePending(tx, acct, append(cs, c))
 	})
-	if err != nil {
-		return err
-	}
-	// Push now on a connection of our own; if the server is unreachable the change waits.
-	cl, err := s.Account.DialIMAP(ctx, nil)
-	if err != nil {
-		return nil
-	}
-	defer cl.Close()
-	if err := s.session(cl).Flush(ctx); err == nil {
-		cl.Logout().Wait()
-	}
-	return nil
 }
 
 // Flush sends the recorded changes to the server, in order, each removed once applied. A
@@ -203,7 +296,23 @@ func (s *Session) Flush(ctx context.Context) error {
 		if err != nil || len(cs) == 0 {
 			return err
 		}
-		if err := s.apply(ctx, cs[0]); err != nil && !errors.Is(err, ErrStale) {
+		var refused *imap.Error
+		switch err := s.apply(ctx, cs[0]); {
+		case err == nil:
+			if cs[0].MoveTo != "" && s.Moved != nil {
+				s.Moved(cs[0].MoveTo, cs[0].Create)
+			}
+		case errors.Is(err, ErrStale):
+		case errors.As(err, &refused):
+			// The server refused it for good (its folder gone, say): retrying would stop
+			// every sync before it starts. It is dropped; messages it moved away here come
+			// back from where they still are.
+			if cs[0].MoveTo != "" {
+				if err := s.refetch(ctx, cs[0].Remote); err != nil {
+					return err
+				}
+			}
+		default:
 			return err
 		}
 		err = s.Repo.Update(ctx, []string{repo.Cursors}, func(tx *repo.Tx) error {
@@ -261,6 +370,11 @@ func (s *Session) apply(ctx context.Context, ch change) error {
 		return err
 	}
 	c := s.C
+	if ch.Create != RoleNone {
+		if err := s.create(ctx, ch.MoveTo, ch.Create); err != nil {
+			return err
+		}
+	}
 	for _, t := range ts {
 		sel, err := wait(ctx, s, func() (*imap.SelectData, error) { return c.Select(t.folder, nil).Wait() })
 		if err != nil {
@@ -315,6 +429,63 @@ func move(c *imapclient.Client, set imap.UIDSet, dest string) error {
 	}
 	if err := exp.Close(); err != nil {
 		return fmt.Errorf("imapsync: expunge moved messages: %w", err)
+	}
+	return nil
+}
+
+// create makes the folder of a role the account lacked (with its special use where the
+// server takes it); one made meanwhile by another client is fine.
+func (s *Session) create(ctx context.Context, name string, r Role) error {
+	fs, err := wait(ctx, s, func() ([]Folder, error) { return ListFolders(s.C) })
+	if err != nil {
+		return fmt.Errorf("imapsync: list folders: %w", err)
+	}
+	if slices.ContainsFunc(fs, func(f Folder) bool { return f.Name == name }) {
+		return nil
+	}
+	var opts *imap.CreateOptions
+	for attr, role := range attrRoles {
+		if role == r && s.C.Caps().Has(imap.CapCreateSpecialUse) {
+			opts = &imap.CreateOptions{SpecialUse: []imap.MailboxAttr{attr}}
+		}
+	}
+	if _, err := wait(ctx, s, func() (struct{}, error) { return struct{}{}, s.C.Create(name, opts).Wait() }); err != nil {
+		return fmt.Errorf("imapsync: create %s: %w", name, err)
+	}
+	return nil
+}
+
+// refetch stores again messages still on the server that a change removed here.
+func (s *Session) refetch(ctx context.Context, remote []string) error {
+	ts, err := targets(remote)
+	if errors.Is(err, ErrStale) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		sel, err := wait(ctx, s, func() (*imap.SelectData, error) {
+			return s.C.Select(t.folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+		})
+		if err != nil || sel.UIDValidity != t.uidv {
+			continue // the folder is gone or was renewed: its next sync says what is left
+		}
+		cur, err := loadCursor(ctx, s.Repo, s.Account.ID, t.folder)
+		if err != nil {
+			return err
+		}
+		sizes := map[imap.UID]int64{}
+		if err := s.fetchSizes(ctx, t.uids, sizes); err != nil {
+			return err
+		}
+		msgs, err := s.fetchMessages(ctx, t.folder, t.uids, sizes)
+		if err != nil {
+			return err
+		}
+		if _, err := s.storeBatch(ctx, t.folder, &cur, msgs); err != nil {
+			return err
+		}
 	}
 	return nil
 }

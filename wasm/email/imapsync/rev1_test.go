@@ -4,7 +4,6 @@ package imapsync_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -20,13 +19,7 @@ func TestIMAP4rev1Fallbacks(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		srv.Append(t, "alice", "INBOX", emailtest.Msg("bob@example.test", "alice@example.test", i, "m"))
 	}
-	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
-	r := newRepo(t)
-	ctx := emailtest.Context(t, 20*time.Second)
-	s := &imapsync.Syncer{Account: acct, Repo: r}
-	if err := s.SyncOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
+	acct, r, s, ctx := syncOnce(t, ca, srv)
 	if f, ok := imapsync.FolderByRole(s.Folders(), imapsync.RoleTrash); !ok || f.Name != "Trash" {
 		t.Fatalf("folders %+v", s.Folders())
 	}

@@ -2,8 +2,10 @@ package imapsync
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,9 +26,13 @@ type Syncer struct {
 	// Health observes the connection's state; read it any time with Health.Get.
 	Health email.HealthTracker
 	// IdleRestart is how long one IDLE lasts before it is stopped and re-issued, with a NOOP and
-	// a sync of every folder in between (servers drop IDLE after 30 minutes). It is also how
-	// soon a silently dead connection is noticed (plus Timeout). Default 10 min.
+	// a sync of every folder in between (servers drop IDLE after 30 minutes). Default 10 min.
 	IdleRestart time.Duration
+	// KeepAlive is how often an idle connection is checked: IDLE ends and a NOOP goes out,
+	// each to be answered within AliveTimeout, or the connection is taken for dead and a new
+	// one is made. A silently dead connection (a phone's network gone, a NAT that forgot it)
+	// shows as connected for KeepAlive + AliveTimeout at most. Defaults 1 min and 30 s.
+	KeepAlive, AliveTimeout time.Duration
 	// Backoff between reconnections (default 2 s doubling to 5 min).
 	Backoff email.Backoff
 	// FirstBatch, BatchSize and Timeout: see Session.
@@ -38,27 +44,41 @@ type Syncer struct {
 
 	mu      sync.Mutex
 	folders []Folder
-	wake    chan struct{}
+	moved   map[string]bool // folders messages were moved to, to sync
+	wake    chan struct{}   // Refresh
+	flush   chan struct{}   // Record: changes to push
+	ping    chan struct{}   // Ping
 }
 
-func (s *Syncer) wakeCh() chan struct{} {
+func (s *Syncer) channel(c *chan struct{}) chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.wake == nil {
-		s.wake = make(chan struct{}, 1)
+	if *c == nil {
+		*c = make(chan struct{}, 1)
 	}
-	return s.wake
+	return *c
+}
+
+func (s *Syncer) wakeCh() chan struct{}  { return s.channel(&s.wake) }
+func (s *Syncer) flushCh() chan struct{} { return s.channel(&s.flush) }
+func (s *Syncer) pingCh() chan struct{}  { return s.channel(&s.ping) }
+
+func (s *Syncer) signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
 }
 
 // Refresh asks Run to sync every folder now: when the network comes back (the browser's
 // online event), it cuts a backoff wait short; when connected, it ends IDLE for a full sync
 // (pull to refresh).
-func (s *Syncer) Refresh() {
-	select {
-	case s.wakeCh() <- struct{}{}:
-	default:
-	}
-}
+func (s *Syncer) Refresh() { s.signal(s.wakeCh()) }
+
+// Ping asks Run to make sure its connection is alive now (the page came back into view): a
+// waiting reconnection is tried at once, an idle connection is checked (IDLE ends, a NOOP
+// goes out) without a sync.
+func (s *Syncer) Ping() { s.signal(s.pingCh()) }
 
 // Folders returns the folders seen at the last sync.
 func (s *Syncer) Folders() []Folder {
@@ -69,9 +89,58 @@ func (s *Syncer) Folders() []Folder {
 
 func slicesClone(f []Folder) []Folder { return append([]Folder(nil), f...) }
 
+func (s *Syncer) setFolders(fs []Folder) {
+	s.mu.Lock()
+	s.folders = fs
+	s.mu.Unlock()
+}
+
+// loadFolders reads the folders the last sync saw (before this Syncer synced itself: a
+// change made offline right after a start needs their roles).
+func (s *Syncer) loadFolders(ctx context.Context) {
+	if len(s.Folders()) > 0 {
+		return
+	}
+	var fs []Folder
+	if b, err := s.Repo.Cursor(ctx, s.Account.ID, folderRolesCursor); err == nil && json.Unmarshal(b, &fs) == nil {
+		s.mu.Lock()
+		if len(s.folders) == 0 {
+			s.folders = fs
+		}
+		s.mu.Unlock()
+	}
+}
+
+// noteMoved records that messages went to folder (created with role, unless RoleNone) for
+// the running session to store them there.
+func (s *Syncer) noteMoved(folder string, created Role) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.moved == nil {
+		s.moved = map[string]bool{}
+	}
+	s.moved[folder] = true
+	if created != RoleNone && roleOf(s.folders, folder) == RoleNone {
+		s.folders = append(slicesClone(s.folders), Folder{Name: folder, Role: created})
+	}
+}
+
+// takeMoved returns the folders messages were moved to since the last call.
+func (s *Syncer) takeMoved() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.moved))
+	for f := range s.moved {
+		out = append(out, f)
+	}
+	s.moved = nil
+	slices.Sort(out)
+	return out
+}
+
 func (s *Syncer) session(c *imapclient.Client) *Session {
 	return &Session{C: c, Account: s.Account, Repo: s.Repo, FirstBatch: s.FirstBatch, BatchSize: s.BatchSize,
-		Progress: s.Progress, Timeout: s.Timeout, Activity: s.Health.Activity}
+		Progress: s.Progress, Timeout: s.Timeout, Activity: s.Health.Activity, Folders: s.Folders(), Moved: s.noteMoved}
 }
 
 // SyncOnce connects, syncs every folder once and disconnects.
@@ -86,9 +155,7 @@ func (s *Syncer) SyncOnce(ctx context.Context) error {
 	}
 	fs, err := s.session(c).SyncAll(ctx)
 	if fs != nil {
-		s.mu.Lock()
-		s.folders = fs
-		s.mu.Unlock()
+		s.setFolders(fs)
 	}
 	if err == nil {
 		c.Logout().Wait()
@@ -131,6 +198,9 @@ func (s *Syncer) Run(ctx context.Context) error {
 		case <-s.wakeCh():
 			t.Stop()
 			attempt = 0
+		case <-s.pingCh():
+			t.Stop()
+			attempt = 0
 		case <-t.C:
 		}
 	}
@@ -141,6 +211,20 @@ func (s *Syncer) idleRestart() time.Duration {
 		return s.IdleRestart
 	}
 	return 10 * time.Minute
+}
+
+func (s *Syncer) keepAlive() time.Duration {
+	if s.KeepAlive > 0 {
+		return s.KeepAlive
+	}
+	return time.Minute
+}
+
+func (s *Syncer) aliveTimeout() time.Duration {
+	if s.AliveTimeout > 0 {
+		return s.AliveTimeout
+	}
+	return 30 * time.Second
 }
 
 // runSession is one connection's life: sync everything, then IDLE on the inbox.
@@ -171,7 +255,6 @@ func (s *Syncer) runSession(ctx context.Context) (connected bool, err error) {
 	sess := s.session(c)
 	full := true
 	for {
-		var inbox string
 		if err := sess.Flush(ctx); err != nil {
 			return true, err
 		}
@@ -180,18 +263,24 @@ func (s *Syncer) runSession(ctx context.Context) (connected bool, err error) {
 			if err != nil {
 				return true, err
 			}
-			s.mu.Lock()
-			s.folders = fs
-			s.mu.Unlock()
+			s.setFolders(fs)
+			s.takeMoved() // synced with the rest
+		} else {
+			// Messages moved (here or by another connection): store them in their new folder.
+			sess.Folders = s.Folders()
+			for _, f := range s.takeMoved() {
+				if _, err := sess.SyncFolder(ctx, f); err != nil {
+					return true, err
+				}
+			}
 		}
-		inbox = "INBOX"
 		// Drain the signals the sync itself caused, then sync the inbox once more so that
 		// nothing that arrived meanwhile is missed, and select it for IDLE.
 		select {
 		case <-events:
 		default:
 		}
-		if _, err := sess.SyncFolder(ctx, inbox); err != nil {
+		if _, err := sess.SyncFolder(ctx, "INBOX"); err != nil {
 			return true, err
 		}
 		if s.Synced != nil { // the round is over: next, IDLE (or the poll's wait)
@@ -206,49 +295,81 @@ func (s *Syncer) runSession(ctx context.Context) (connected bool, err error) {
 				t.Stop()
 				return true, ctx.Err()
 			case <-s.wakeCh():
-				t.Stop()
 				full = true
+			case <-s.flushCh():
+			case <-s.pingCh():
 			case <-t.C:
 				full = true
 			}
+			t.Stop()
 			continue
 		}
-		idle, err := c.Idle()
-		if err != nil {
-			return true, fmt.Errorf("imapsync: IDLE: %w", err)
-		}
-		t := time.NewTimer(s.idleRestart())
-		var closed bool
-		select {
-		case <-ctx.Done():
-		case <-events:
-		case <-s.wakeCh():
-			full = true
-		case <-t.C:
-			full = true
-		case <-c.Closed():
-			closed = true
-		}
-		t.Stop()
-		if closed {
-			return true, errors.New("imapsync: the server closed the connection")
-		}
-		if _, err := wait(ctx, sess, func() (struct{}, error) {
-			if err := idle.Close(); err != nil {
-				return struct{}{}, err
-			}
-			return struct{}{}, idle.Wait()
-		}); err != nil {
-			return true, fmt.Errorf("imapsync: ending IDLE: %w", err)
+		if full, err = s.idle(ctx, c, sess, events); err != nil {
+			return true, err
 		}
 		if ctx.Err() != nil {
 			c.Logout().Wait()
 			return true, ctx.Err()
 		}
-		if full { // a sign of life before the long work
-			if _, err := wait(ctx, sess, func() (struct{}, error) { return struct{}{}, c.Noop().Wait() }); err != nil {
-				return true, fmt.Errorf("imapsync: NOOP: %w", err)
+	}
+}
+
+// idle waits on the inbox with IDLE until there is work: mail or flags changed on the server,
+// changes of the user's to push, a full sync due (full is then true), or ctx ends. Every
+// KeepAlive (and on Ping) it makes sure the connection is alive: IDLE ends and a NOOP goes
+// out, each to be answered within AliveTimeout; then IDLE goes on.
+func (s *Syncer) idle(ctx context.Context, c *imapclient.Client, sess *Session, events <-chan struct{}) (full bool, err error) {
+	restart := time.NewTimer(s.idleRestart())
+	defer restart.Stop()
+	for {
+		idle, err := c.Idle()
+		if err != nil {
+			return false, fmt.Errorf("imapsync: IDLE: %w", err)
+		}
+		keepAlive := time.NewTimer(s.keepAlive())
+		check, closed := false, false
+		select {
+		case <-ctx.Done():
+		case <-events:
+		case <-s.flushCh():
+		case <-s.wakeCh():
+			full = true
+		case <-restart.C:
+			full = true
+		case <-s.pingCh():
+			check = true
+		case <-keepAlive.C:
+			check = true
+		case <-c.Closed():
+			closed = true
+		}
+		keepAlive.Stop()
+		if closed {
+			return false, errors.New("imapsync: the server closed the connection")
+		}
+		// A live server answers the end of IDLE at once.
+		if _, err := waitWithin(ctx, sess, s.aliveTimeout(), func() (struct{}, error) {
+			if err := idle.Close(); err != nil {
+				return struct{}{}, err
 			}
+			return struct{}{}, idle.Wait()
+		}); err != nil {
+			return false, fmt.Errorf("imapsync: ending IDLE: %w", err)
+		}
+		if ctx.Err() != nil {
+			return false, nil
+		}
+		if check || full { // a sign of life, before going on or before the long work
+			if _, err := waitWithin(ctx, sess, s.aliveTimeout(), func() (struct{}, error) { return struct{}{}, c.Noop().Wait() }); err != nil {
+				return false, fmt.Errorf("imapsync: NOOP: %w", err)
+			}
+		}
+		if !check {
+			return full, nil
+		}
+		s.Health.Alive()
+		if n, err := s.Pending(ctx); err == nil && n > 0 {
+			return false, nil // changes recorded where Record could not signal (another tab)
 		}
 	}
 }

@@ -46,6 +46,12 @@ type Session struct {
 	Timeout time.Duration
 	// Activity is called whenever the server answered.
 	Activity func()
+	// Folders is the folder list with roles (SyncAll fills it): a message's box is its
+	// folder's role.
+	Folders []Folder
+	// Moved, when set, is told of each folder Flush moved messages to (and the role it was
+	// created with, when it was).
+	Moved func(folder string, created Role)
 }
 
 func (s *Session) timeout() time.Duration {
@@ -57,6 +63,11 @@ func (s *Session) timeout() time.Duration {
 
 // wait runs f, closing the connection if it takes longer than the session's timeout or ctx ends.
 func wait[T any](ctx context.Context, s *Session, f func() (T, error)) (T, error) {
+	return waitWithin(ctx, s, s.timeout(), f)
+}
+
+// waitWithin runs f, closing the connection if it takes longer than d or ctx ends.
+func waitWithin[T any](ctx context.Context, s *Session, d time.Duration, f func() (T, error)) (T, error) {
 	done := make(chan struct{})
 	var v T
 	var err error
@@ -64,7 +75,7 @@ func wait[T any](ctx context.Context, s *Session, f func() (T, error)) (T, error
 		defer close(done)
 		v, err = f()
 	}()
-	t := time.NewTimer(s.timeout())
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-done:
@@ -75,7 +86,7 @@ func wait[T any](ctx context.Context, s *Session, f func() (T, error)) (T, error
 	case <-t.C:
 		s.C.Close()
 		<-done
-		return v, fmt.Errorf("imapsync: the server did not answer for %s; connection closed", s.timeout())
+		return v, fmt.Errorf("imapsync: the server did not answer for %s; connection closed", d)
 	case <-ctx.Done():
 		s.C.Close()
 		<-done
@@ -114,6 +125,14 @@ func (s *Session) SyncFolder(ctx context.Context, folder string) (st Stats, err 
 		}
 		cur, st.Resynced = cursor{}, true
 	}
+	box := roleOf(s.Folders, folder).Box()
+	if cur.UIDValidity != 0 && cur.Box != box {
+		// The folder's role changed (or was not kept yet): its messages move with it.
+		if err := s.rebox(ctx, folder, box); err != nil {
+			return st, err
+		}
+	}
+	cur.Box = box
 	var all []imap.UID
 	if sel.NumMessages > 0 {
 		sd, err := wait(ctx, s, func() (*imap.SearchData, error) {
@@ -127,7 +146,7 @@ func (s *Session) SyncFolder(ctx context.Context, folder string) (st Stats, err 
 	}
 	fresh := cur.UIDValidity == 0
 	if fresh {
-		cur = cursor{UIDValidity: sel.UIDValidity}
+		cur = cursor{UIDValidity: sel.UIDValidity, Box: box}
 		if n := len(all); n > 0 {
 			cur.Top = uint32(all[n-1])
 		}
@@ -363,7 +382,7 @@ func (s *Session) section(partial bool) *imap.FetchItemBodySection {
 func (s *Session) storeBatch(ctx context.Context, folder string, cur *cursor, msgs []fetchedMessage) (int, error) {
 	writes := make([]repo.MessageWrite, 0, len(msgs))
 	for _, m := range msgs {
-		w := convert(s.Account, folder, cur.UIDValidity, m.buf, s.section(m.partial))
+		w := convert(s.Account, folder, cur.Box, cur.UIDValidity, m.buf, s.section(m.partial))
 		if m.partial {
 			w.Body.Notes = append(w.Body.Notes, fmt.Sprintf("This message is %.1f MB; only its first %.1f MB were downloaded.",
 				float64(m.buf.RFC822Size)/1e6, float64(s.maxMessageBytes())/1e6))
@@ -509,6 +528,36 @@ func (s *Session) refreshKnown(ctx context.Context, folder string, cur *cursor, 
 	return changed, len(gone), nil
 }
 
+// rebox files the stored messages of a folder in box.
+func (s *Session) rebox(ctx context.Context, folder string, box model.Box) error {
+	stored, err := s.storedUIDs(ctx, folder)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, m := range stored {
+		if m.Box != box {
+			ids = append(ids, m.ID)
+		}
+	}
+	for len(ids) > 0 {
+		b := ids[:min(500, len(ids))]
+		ids = ids[len(b):]
+		err := s.Repo.Update(ctx, []string{repo.Messages}, func(tx *repo.Tx) error {
+			for _, id := range b {
+				if err := tx.UpdateMessage(id, func(m *model.Message) error { m.Box = box; return nil }); err != nil && !errors.Is(err, repo.ErrNotFound) {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // dropFolder deletes every stored message of a folder and its cursor (UIDVALIDITY changed).
 func (s *Session) dropFolder(ctx context.Context, folder string) error {
 	stored, err := s.storedUIDs(ctx, folder)
@@ -543,6 +592,7 @@ func (s *Session) SyncAll(ctx context.Context) ([]Folder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("imapsync: list folders: %w", err)
 	}
+	s.Folders = fs
 	if err := s.forgetGone(ctx, fs); err != nil {
 		return fs, err
 	}
@@ -557,7 +607,10 @@ func (s *Session) SyncAll(ctx context.Context) ([]Folder, error) {
 	return fs, nil
 }
 
-const foldersCursor = "imap:folders"
+const (
+	foldersCursor     = "imap:folders"      // the selectable folders' names
+	folderRolesCursor = "imap:folder-roles" // every folder with its role
+)
 
 // forgetGone drops the stored messages of folders deleted (or renamed) on the server, and
 // remembers the current list.
@@ -585,5 +638,9 @@ func (s *Session) forgetGone(ctx context.Context, fs []Folder) error {
 		}
 	}
 	b, _ = json.Marshal(names)
-	return s.Repo.SetCursor(ctx, s.Account.ID, foldersCursor, b)
+	if err := s.Repo.SetCursor(ctx, s.Account.ID, foldersCursor, b); err != nil {
+		return err
+	}
+	b, _ = json.Marshal(fs)
+	return s.Repo.SetCursor(ctx, s.Account.ID, folderRolesCursor, b)
 }

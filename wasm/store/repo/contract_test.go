@@ -101,6 +101,7 @@ func RunRepo(t *testing.T, b storetest.Backend) {
 	t.Run("Drafts", func(t *testing.T) { testDrafts(t, b) })
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, b) })
 	t.Run("OpLog", func(t *testing.T) { testOpLog(t, b) })
+	t.Run("MessageState", func(t *testing.T) { testMessageState(t, b) })
 	if b.Persistent {
 		t.Run("ExtendSchema", func(t *testing.T) { testExtend(t, b) })
 	}

@@ -42,7 +42,9 @@ func messageIndex(m *model.Message) map[string]string {
 }
 
 // PutMessage writes a message's metadata and, if body is not nil, its body. An empty m.ID is
-// set from the account and remote ids. Needs the stores Messages and Bodies.
+// set from the account and remote ids. A direct message written again (a connector's new
+// look at it) keeps the box and the star the user gave it: its network keeps neither. Needs
+// the stores Messages and Bodies.
 func (tx *Tx) PutMessage(m *model.Message, body *model.Body) error {
 	if m.AccountID == "" || m.RemoteID == "" {
 		return errors.New("repo: message without account or remote id")
@@ -50,6 +52,16 @@ func (tx *Tx) PutMessage(m *model.Message, body *model.Body) error {
 	if m.ID == "" {
 		m.ID = model.MessageID(m.AccountID, m.RemoteID)
 	}
+	if m.Network != model.Email {
+		if old, err := tx.Message(m.ID); err == nil {
+			m.Box, m.Flags.Flagged = old.Box, old.Flags.Flagged
+		}
+	}
+	return tx.putMessage(m, body)
+}
+
+// putMessage writes a message as it is.
+func (tx *Tx) putMessage(m *model.Message, body *model.Body) error {
 	if err := tx.putJSON(Messages, m.ID, m, messageIndex(m)); err != nil {
 		return err
 	}
@@ -111,17 +123,21 @@ func (r *Repo) Body(ctx context.Context, id string) (b model.Body, err error) {
 // UpdateMessage reads a message, lets fn change it and writes it back (with its new index
 // entries) in one transaction.
 func (r *Repo) UpdateMessage(ctx context.Context, id string, fn func(*model.Message) error) error {
-	return r.Update(ctx, []string{Messages}, func(tx *Tx) error {
-		var m model.Message
-		if err := tx.getJSON(Messages, id, &m); err != nil {
-			return err
-		}
-		if err := fn(&m); err != nil {
-			return err
-		}
-		m.ID = id
-		return tx.PutMessage(&m, nil)
-	})
+	return r.Update(ctx, []string{Messages}, func(tx *Tx) error { return tx.UpdateMessage(id, fn) })
+}
+
+// UpdateMessage reads a message, lets fn change it and writes it back, inside a transaction
+// over Messages.
+func (tx *Tx) UpdateMessage(id string, fn func(*model.Message) error) error {
+	var m model.Message
+	if err := tx.getJSON(Messages, id, &m); err != nil {
+		return err
+	}
+	if err := fn(&m); err != nil {
+		return err
+	}
+	m.ID = id
+	return tx.putMessage(&m, nil)
 }
 
 // DeleteMessage deletes a message, its body and its attachments' bytes.

@@ -221,6 +221,25 @@ func (r *Repo) Requeue(ctx context.Context, id string) error {
 	})
 }
 
+// RetryNow makes every queued item due now (the network came back: the backoff of the
+// attempts made while it was gone no longer says anything). Attempts are kept.
+func (r *Repo) RetryNow(ctx context.Context) error {
+	return r.Update(ctx, OutboxStores, func(tx *Tx) error {
+		now := tx.now().UTC()
+		later, err := scanJSON[OutboxItem](tx, Outbox, store.Query{Index: "due", Start: store.TimeKey(now.Add(time.Nanosecond))})
+		if err != nil {
+			return err
+		}
+		for _, it := range later {
+			it.NextAttempt = now
+			if err := tx.putOutbox(&it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // OutboxItem returns an outbox item.
 func (r *Repo) OutboxItem(ctx context.Context, id string) (it OutboxItem, err error) {
 	err = r.View(ctx, OutboxStores, func(tx *Tx) error { return tx.getJSON(Outbox, id, &it) })
@@ -253,6 +272,24 @@ func (r *Repo) SentRemoteIDs(ctx context.Context, accountID, except string) (map
 		}
 		p.After = next
 	}
+}
+
+// OutboxSnapshot returns the items in each state (up to its limit, last changed first), read
+// in one transaction: an item moving from one state to another while they are read is in
+// exactly one of them.
+func (r *Repo) OutboxSnapshot(ctx context.Context, limits map[OutboxState]int) (map[OutboxState][]OutboxItem, error) {
+	out := map[OutboxState][]OutboxItem{}
+	err := r.View(ctx, OutboxStores, func(tx *Tx) error {
+		for st, limit := range limits {
+			items, err := scanJSON[OutboxItem](tx, Outbox, store.Query{Index: "state", Prefix: store.Tuple(string(st)), Reverse: true, Limit: limit})
+			if err != nil {
+				return err
+			}
+			out[st] = items
+		}
+		return nil
+	})
+	return out, err
 }
 
 // ErrOutboxBusy is returned when cancelling an item that is being sent or was sent.

@@ -105,6 +105,8 @@ export interface BodyView {
   notes?: string[];
 }
 
+export type Box = string;
+
 export interface Cap {
   limit: number;
   reason: Note;
@@ -226,7 +228,9 @@ export interface DiscussionItem {
   snippet: string;
   subject?: string;
   unread: number;
+  flagged?: number;
   count: number;
+  archived?: boolean;
   privacy?: Privacy | null;
 }
 
@@ -238,6 +242,7 @@ export interface DiscussionView {
 export interface DiscussionsArgs {
   after?: string;
   limit?: number;
+  archive?: boolean;
   unread?: boolean;
   network?: Network;
   account?: string;
@@ -427,6 +432,7 @@ export interface Message {
   remoteId: string;
   conversationId?: string;
   folder?: string;
+  box?: Box;
   participants: Participant[];
   subject?: string;
   snippet?: string;
@@ -452,12 +458,24 @@ export interface MessageBodyParams {
   id: string;
 }
 
+export interface MessageStateParams {
+  ids: string[];
+  seen?: boolean | null;
+  flagged?: boolean | null;
+  move?: string;
+}
+
 export interface MessageView {
   message: Message;
   privacy: Index;
 }
 
 export type Network = string;
+
+export interface NetworkParams {
+  online: boolean;
+  visible?: boolean;
+}
 
 export interface Note {
   code: string;
@@ -800,6 +818,8 @@ export interface Methods {
   "contacts.dismiss": { params: SuggestionRef; result: Empty };
   "contacts.merge": { params: MergeParams; result: ContactRef };
   "accounts.retry": { params: AccountRef; result: Empty };
+  "messages.setState": { params: MessageStateParams; result: Empty };
+  "core.network": { params: NetworkParams; result: Empty };
 }
 
 /** Live queries: name → arguments and each pushed result. */
@@ -830,4 +850,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "accounts.retry"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "accounts.retry", "messages.setState", "core.network"] as const;

@@ -75,6 +75,11 @@ export const en = {
     network: "Network",
     account: "Account",
     all: (what: string) => `${what}: all`,
+    box: "Show",
+    inbox: "Inbox",
+    archive: "Archive",
+    emptyArchive: "Nothing archived yet.",
+    starred: "Starred",
   },
   networks: { email: "Email", mastodon: "Mastodon", x: "X", list: "Mailing list" },
   discussion: {
@@ -94,6 +99,19 @@ export const en = {
     replyTo: "Reply",
     contentWarning: "Content warning (optional: your reply stays hidden behind it until opened)",
     contentWarningKept: "Kept from the message you answer; empty it to reply without one.",
+  },
+  actions: {
+    // Acting on a discussion or a message (discussion.tsx).
+    label: "Discussion actions",
+    archive: "Archive",
+    toInbox: "Move to inbox",
+    delete: "Delete",
+    markUnread: "Mark unread",
+    markRead: "Mark read",
+    star: "Star",
+    unstar: "Unstar",
+    starred: "Starred",
+    unread: "Unread",
   },
   setup: {
     strength: ["too short", "weak", "fair", "good", "strong"] as string[],
@@ -161,6 +179,7 @@ export const en = {
     retryNow: "Try now",
     xLimits:
       "X gives only the last 30 days of direct messages, and X's encrypted chats (XChat) are not reachable by any public API: conversations moved there do not appear here.",
+    lastActivity: (when: string) => `last heard from at ${when}`,
   },
   settings: {
     title: "Settings",
@@ -183,6 +202,10 @@ export const en = {
     search: "Search",
     help: "Show this help",
     escape: "Close, go back",
+    archive: "Archive the open discussion",
+    unread: "Mark the open discussion unread",
+    delete: "Delete the open discussion",
+    star: "Star or unstar the open discussion",
   },
   content: {
     // Reading a message: its whole body, its HTML, remote content, attachments.

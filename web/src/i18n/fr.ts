@@ -69,6 +69,11 @@ export const fr: Messages = {
     network: "Réseau",
     account: "Compte",
     all: (what) => `${what} : tous`,
+    box: "Afficher",
+    inbox: "Boîte de réception",
+    archive: "Archives",
+    emptyArchive: "Rien n’est encore archivé.",
+    starred: "Avec étoile",
   },
   networks: { email: "E-mail", mastodon: "Mastodon", x: "X", list: "Liste de diffusion" },
   discussion: {
@@ -88,6 +93,18 @@ export const fr: Messages = {
     contentWarning: "Avertissement (facultatif : votre réponse reste masquée derrière lui jusqu’à ce qu’on l’ouvre)",
     contentWarningKept: "Repris du message auquel vous répondez ; videz-le pour répondre sans.",
     noReplyTarget: "Il n’y a pas de message auquel répondre ici.",
+  },
+  actions: {
+    label: "Actions sur la discussion",
+    archive: "Archiver",
+    toInbox: "Remettre dans la boîte de réception",
+    delete: "Supprimer",
+    markUnread: "Marquer comme non lu",
+    markRead: "Marquer comme lu",
+    star: "Ajouter une étoile",
+    unstar: "Retirer l’étoile",
+    starred: "Avec étoile",
+    unread: "Non lu",
   },
   setup: {
     strength: ["trop courte", "faible", "moyenne", "bonne", "forte"],
@@ -155,6 +172,7 @@ export const fr: Messages = {
     retryNow: "Réessayer maintenant",
     xLimits:
       "X ne donne que les 30 derniers jours de messages privés, et ses discussions chiffrées (XChat) ne sont accessibles par aucune API publique : les conversations passées sur XChat n’apparaissent pas ici.",
+    lastActivity: (when) => `dernier signe de vie à ${when}`,
   },
   settings: {
     title: "Réglages",
@@ -177,6 +195,10 @@ export const fr: Messages = {
     search: "Chercher",
     help: "Afficher cette aide",
     escape: "Fermer, revenir",
+    archive: "Archiver la discussion ouverte",
+    unread: "Marquer la discussion ouverte comme non lue",
+    delete: "Supprimer la discussion ouverte",
+    star: "Ajouter ou retirer l’étoile de la discussion ouverte",
   },
   content: {
     expand: "Afficher tout le message",
