@@ -303,9 +303,17 @@ func (s *Server) untrack(ss *session) {
 	s.wg.Done()
 }
 
+// acquire returns the space's push limiter. A space's limiter outlives its sessions until it
+// has refilled: reconnecting does not reset it (a device cannot escape the rate by
+// reconnecting). Limiters of spaces nobody uses and that have refilled are dropped here.
 func (s *Server) acquire(space [syncproto.SpaceIDSize]byte) *rate.Limiter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for sp, l := range s.limiters {
+		if l.refs <= 0 && l.Tokens() >= float64(s.cfg.PushBurst) {
+			delete(s.limiters, sp)
+		}
+	}
 	l := s.limiters[space]
 	if l == nil {
 		l = &spaceLimiter{Limiter: rate.NewLimiter(rate.Limit(s.cfg.PushRate), s.cfg.PushBurst)}
@@ -319,7 +327,7 @@ func (s *Server) release(space [syncproto.SpaceIDSize]byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if l := s.limiters[space]; l != nil {
-		if l.refs--; l.refs <= 0 {
+		if l.refs--; l.refs <= 0 && l.Tokens() >= float64(s.cfg.PushBurst) {
 			delete(s.limiters, space)
 		}
 	}

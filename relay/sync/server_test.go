@@ -187,6 +187,17 @@ func TestRefusals(t *testing.T) {
 		// Rate: the burst (5) is spent.
 		send(t, ws, syncproto.Push{ID: [16]byte{4}, Data: []byte{1}})
 		wantError(t, recv(t, ws), syncproto.CodeRateLimited)
+
+		// Reconnecting does not give the space a new burst.
+		ws.CloseNow()
+		ws, ch = dialRaw(t, r.url())
+		defer ws.CloseNow()
+		send(t, ws, hello(key, ch, tok))
+		if _, ok := recv(t, ws).(syncproto.Welcome); !ok {
+			t.Fatal("no welcome after reconnecting")
+		}
+		send(t, ws, syncproto.Push{ID: [16]byte{5}, Data: []byte{1}})
+		wantError(t, recv(t, ws), syncproto.CodeRateLimited)
 	})
 }
 
