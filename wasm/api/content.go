@@ -198,8 +198,12 @@ type OutboxEntry struct {
 	Attempts    int              `json:"attempts"`
 	NextAttempt time.Time        `json:"nextAttempt,omitzero"`
 	LastError   string           `json:"lastError,omitempty"`
-	CreatedAt   time.Time        `json:"createdAt"`
-	UpdatedAt   time.Time        `json:"updatedAt"`
+	// ErrorCode and ErrorParams name LastError for the UI's translations (a code of
+	// flowErrors or errors: auth, untrusted_certificate, outbox_in_doubt…).
+	ErrorCode   string            `json:"errorCode,omitempty"`
+	ErrorParams map[string]string `json:"errorParams,omitempty"`
+	CreatedAt   time.Time         `json:"createdAt"`
+	UpdatedAt   time.Time         `json:"updatedAt"`
 	// Deferred says the network's rate limit put the item off until NextAttempt (the attempt
 	// did not count).
 	Deferred bool `json:"deferred,omitempty"`

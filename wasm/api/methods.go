@@ -310,6 +310,9 @@ type AddEmailParams struct {
 	Password string       `json:"password"`
 	Name     string       `json:"name,omitempty"`
 	Server   *EmailServer `json:"server,omitempty"`
+	// Pins trust certificates the user was shown (an untrusted_certificate error names the
+	// server, its host and the fingerprint): each applies to the server on its host.
+	Pins []CertPin `json:"pins,omitempty"`
 }
 
 // EmailServer is the manual form of an email account's servers.
@@ -321,9 +324,10 @@ type EmailServer struct {
 	SMTPHost     string `json:"smtpHost"`
 	SMTPPort     int    `json:"smtpPort"`
 	SMTPSecurity string `json:"smtpSecurity"`
-	// PinnedSHA256 trusts exactly this server certificate (a self-hosted server's), after
-	// the user saw its fingerprint.
-	PinnedSHA256 string `json:"pinnedSha256,omitempty"`
+	// IMAPPin and SMTPPin trust exactly this certificate (a self-hosted server's, by its
+	// SHA-256 fingerprint) for the IMAP or SMTP server's host, after the user saw it.
+	IMAPPin string `json:"imapPin,omitempty"`
+	SMTPPin string `json:"smtpPin,omitempty"`
 }
 
 // MastodonSignInParams starts a Mastodon sign-in.
@@ -383,6 +387,11 @@ type AccountView struct {
 	Label    string        `json:"label,omitempty"` // how the network writes it (@alice@mamot.fr, @Tapioca42)
 	Health   AccountHealth `json:"health"`
 	Progress *SyncProgress `json:"progress,omitempty"`
+	// FirstSync says the account's first sync since it started here is still running
+	// (Progress says how far it came).
+	FirstSync bool `json:"firstSync,omitempty"`
+	// Email is an email account's settings, for the form that edits them.
+	Email *EmailSettings `json:"email,omitempty"`
 }
 
 // AccountHealth is an account's connection state: never "connected" without a recent sign of life.

@@ -55,7 +55,7 @@ func (a *app) outboxList(ctx context.Context, _ api.Empty) (api.OutboxView, erro
 // outboxEntry describes an item from its payload: recipients, subject, the start of the text.
 func outboxEntry(it repo.OutboxItem) api.OutboxEntry {
 	e := api.OutboxEntry{ID: it.ID, AccountID: it.AccountID, Network: it.Network, State: it.State, Attempts: it.Attempts,
-		LastError: it.LastError, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, To: []string{}, Deferred: it.Deferred}
+		LastError: it.LastError, ErrorCode: it.LastErrorCode, ErrorParams: it.LastErrorParams, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, To: []string{}, Deferred: it.Deferred}
 	if it.State == repo.Queued {
 		e.NextAttempt = it.NextAttempt
 	}

@@ -22,6 +22,8 @@ export interface AccountView {
   label?: string;
   health: AccountHealth;
   progress?: SyncProgress | null;
+  firstSync?: boolean;
+  email?: EmailSettings | null;
 }
 
 export interface AccountsView {
@@ -38,6 +40,7 @@ export interface AddEmailParams {
   password: string;
   name?: string;
   server?: EmailServer | null;
+  pins?: CertPin[];
 }
 
 export interface ArmoredKey {
@@ -111,6 +114,12 @@ export interface Cap {
   limit: number;
   reason: Note;
   advice?: Note[];
+}
+
+export interface CertPin {
+  server?: string;
+  host: string;
+  sha256: string;
 }
 
 export interface Channel {
@@ -284,7 +293,14 @@ export interface EmailServer {
   smtpHost: string;
   smtpPort: number;
   smtpSecurity: string;
-  pinnedSha256?: string;
+  imapPin?: string;
+  smtpPin?: string;
+}
+
+export interface EmailSettings {
+  name?: string;
+  server: EmailServer;
+  sentFiling?: string;
 }
 
 export interface Empty {
@@ -495,6 +511,8 @@ export interface OutboxEntry {
   attempts: number;
   nextAttempt?: string;
   lastError?: string;
+  errorCode?: string;
+  errorParams?: Record<string, string>;
   createdAt: string;
   updatedAt: string;
   deferred?: boolean;
@@ -664,6 +682,11 @@ export interface SetupMessageParams {
   send: boolean;
 }
 
+export interface SignInAgainParams {
+  id: string;
+  redirectUri: string;
+}
+
 export interface SignInStarted {
   authorizeUrl: string;
 }
@@ -750,6 +773,14 @@ export interface UnsubscribeParams {
   sub: number;
 }
 
+export interface UpdateEmailParams {
+  id: string;
+  password?: string;
+  name?: string | null;
+  server?: EmailServer | null;
+  pins?: CertPin[];
+}
+
 export interface UserReport {
   index: Index;
   actions: Action[];
@@ -802,6 +833,9 @@ export interface Methods {
   "keys.importSetupMessage": { params: ImportSetupParams; result: KeysView };
   "keys.attached": { params: MessageBodyParams; result: AttachedKeysView };
   "keys.importAttached": { params: AttachedKeyRef; result: KeysView };
+  "accounts.remove": { params: AccountRef; result: Empty };
+  "accounts.updateEmail": { params: UpdateEmailParams; result: AccountView };
+  "accounts.signInAgain": { params: SignInAgainParams; result: SignInStarted };
   "message.allowRemote": { params: MessageBodyParams; result: Empty };
   "message.attachment": { params: AttachmentParams; result: AttachmentData };
   "compose.suggest": { params: SuggestParams; result: Suggestions };
@@ -850,4 +884,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "accounts.retry", "messages.setState", "core.network"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "accounts.remove", "accounts.updateEmail", "accounts.signInAgain", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "accounts.retry", "messages.setState", "core.network"] as const;

@@ -155,7 +155,6 @@ export const en = {
     port: "Port",
     security: "Security",
     username: "User name (if not the address)",
-    pin: "Pinned certificate SHA-256 (self-hosted servers)",
     passwordNote: "Passwords are only ever sent over an encrypted connection, and are kept sealed in your vault.",
     checking: "Checking…",
     addAccount: "Add the account",
@@ -380,7 +379,9 @@ export const en = {
     not_found: (params: Params) =>
       p(params, "address") ? `No server settings were found for ${p(params, "address")}: enter them by hand.` : "This is not stored on this device.",
     untrusted_certificate: (params: Params) =>
-      `The server's certificate is not trusted. If you run this server, check that its fingerprint is ${p(params, "fingerprint")} and pin it.`,
+      p(params, "host")
+        ? `The certificate of ${p(params, "host")} (${p(params, "server").toUpperCase()}) is not trusted. If you run this server, check that its fingerprint is ${p(params, "fingerprint")} and trust it.`
+        : `The server's certificate is not trusted. If you run this server, check that its fingerprint is ${p(params, "fingerprint")} and pin it.`,
     insecure: () => "This server does not offer an encrypted connection; your password was not sent.",
     auth: () => "The server refused this address or password (some providers need an app password).",
     relay_denied: (params: Params) => `The relay does not allow connections to this server (${p(params, "detail")}).`,
@@ -395,6 +396,8 @@ export const en = {
     too_large: () => "These attachments are too large to send (25 MB in all).",
     outbox_busy: () => "This message is being sent or was sent.",
     outbox_sent_elsewhere: () => "Another of your devices is sending this message: it can no longer be cancelled.",
+    outbox_in_doubt: () =>
+      "This message may have gone out: the connection ended while it was being sent, and this account has no Sent folder to check. Send it again only if its recipients did not get it.",
     too_long: (params: Params) =>
       `This message counts ${p(params, "length")} characters; ${p(params, "instance")} accepts ${p(params, "max")} at most (links count 23, mentions their name only).`,
     attachment_unavailable: () =>
@@ -589,8 +592,74 @@ export const en = {
     "x-no-dm-scope": (params: Params) =>
       `X refused access: the sign-in did not grant DM permissions. Sign in again and allow direct messages.${retryAt(params)}`,
     "x-other-refusal": (params: Params) => `X refused access: ${p(params, "detail")}${retryAt(params)}`,
+    // An email account stopped for what only the user can fix (wasm/app/health.go).
+    "password-refused": (params: Params) => `The ${p(params, "server").toUpperCase()} server refused the password: enter the new one.`,
+    "untrusted-certificate": (params: Params) =>
+      `The certificate of ${p(params, "host")} (${p(params, "server").toUpperCase()}) is not the one trusted so far: check it before trusting it.`,
+    "insecure-server": (params: Params) =>
+      `${p(params, "host")} (${p(params, "server").toUpperCase()}) offers no encrypted connection: change the server settings.`,
+  },
+  // --- Managing accounts once added (account-manage.tsx, relay-settings.tsx, account-status.tsx)
+  accounts: {
+    edit: "Edit",
+    editLabel: (who: string) => `Edit ${who}`,
+    remove: "Remove",
+    removeLabel: (who: string) => `Remove ${who}`,
+    removeConfirm: (who: string) =>
+      `Remove ${who}? Its messages and discussions leave this device and your other devices, and its password or tokens are forgotten. The server keeps your mail: adding the account again brings it back.`,
+    removeYes: "Remove the account",
+    removing: "Removing…",
+    keep: "Keep it",
+    name: "Your name, as recipients see it",
+    newPassword: "New password (leave empty to keep the current one)",
+    save: "Save",
+    saving: "Checking with the servers…",
+    saved: "Saved: the account connects again.",
+    fixPassword: "The password the server now expects (or an app password)",
+    usePassword: "Use this password",
+    certificateFingerprint: "Fingerprint of the certificate it now presents:",
+    certificateCheck:
+      "Trust it only if it is the fingerprint your provider or your server's administrator gives: otherwise someone may be intercepting the connection.",
+    trustCertificate: "Trust this certificate",
+    trusted: "Trusted: the account connects again.",
+    fixServers: "Change the server settings",
+    signInAgain: "Sign in again",
+    signInAgainWhy: "Signing in again gives Caliopen new tokens; the account keeps its messages.",
+    signingIn: "Signing in…",
+    signedIn: "Signed in again.",
+    pinnedFor: (server: string, fingerprint: string) => `${server} certificate trusted by its fingerprint ${fingerprint}`,
+    keepPin: "Keep trusting it",
+    sentFiling: {
+      server: "The server files a copy of sent mail in Sent itself.",
+      client: "Caliopen files a copy of sent mail in Sent.",
+      unknown: "Who files a copy of sent mail in Sent is found out at the first send.",
+    },
+  },
+  relay: {
+    title: "Relay",
+    current: "Connections to your servers go through",
+    tokenKept: "Its access token is kept sealed in your vault.",
+    change: "Change the relay",
+    address: "Relay address",
+    newToken: "Access token (leave empty to keep the current one)",
+    save: "Use this relay",
+    checking: "Asking the relay…",
+    saved: "The relay accepted the token: your accounts connect through it.",
+    cancel: "Cancel",
+  },
+  accountStatus: {
+    label: "Accounts",
+    syncing: (who: string, folder: string, done: string, total: string) => `Syncing ${who} (${folder}): ${done} of ${total}`,
+    syncingCount: (who: string, done: string) => `Syncing ${who}: ${done} so far`,
+    syncingStart: (who: string) => `Syncing ${who}…`,
+    progressLabel: (who: string) => `First sync of ${who}`,
+    problem: (who: string, why: string) => `${who}: ${why}`,
+    problems: (n: number) => `${n} accounts need your attention`,
+    open: "Open the account in the settings",
   },
   flowErrors: {
+    relay_token_missing: () => "Enter the access token the relay's operator gave you.",
+    password_needed: () => "Enter the account's password: this device does not hold it.",
     // Core error codes of the sign-ins, keys, sync, the demo and the core's status (wasm/app):
     // looked up after `errors`.
     relay_url_invalid: (params: Params) => `The relay address is not valid (${p(params, "detail")}).`,
