@@ -10,6 +10,8 @@ import { chromium } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
 const RELAY = process.env.CALIOPEN_RELAY_BIN;
+// The relay of `make relay-synthetic`: its app's core can store a synthetic mailbox.
+const RELAY_SYNTHETIC = process.env.CALIOPEN_RELAY_SYNTHETIC_BIN;
 const SANDBOX = process.env.CALIOPEN_SANDBOX_BIN;
 
 export const CHROMIUM_ARGS = [
@@ -40,6 +42,21 @@ export async function startRelay(extraArgs = []) {
 }
 
 /**
+ * startSyntheticRelay runs the relay of `make relay-synthetic`, whose app can store a
+ * synthetic mailbox (seedSynthetic): for the tests and benchmarks that need thousands of
+ * messages. The product's relay cannot.
+ */
+export async function startSyntheticRelay() {
+  if (!RELAY_SYNTHETIC) throw new Error("CALIOPEN_RELAY_SYNTHETIC_BIN is not set (run through `make test-e2e` or `make bench`)");
+  return start((port, dataDir) => [RELAY_SYNTHETIC, ["-listen", `127.0.0.1:${port}`, "-data", dataDir]], RELAY_SYNTHETIC);
+}
+
+/** seedSynthetic stores count synthetic messages through the page's core (a synthetic relay's app only). */
+export function seedSynthetic(page, count, seed) {
+  return page.evaluate(([count, seed]) => window.caliopen.core.call("dev.seedSynthetic", { count, seed }), [count, seed]);
+}
+
+/**
  * startSandbox runs `make run`'s pair: the sandbox command (mail, Mastodon, X, autoconfig and
  * WKD servers on loopback) and the relay it starts with routes to them. tick is the time
  * between two new messages of the sandbox's timeline.
@@ -49,12 +66,12 @@ export async function startSandbox({ tick = "5s" } = {}) {
   return start((port, dataDir) => [SANDBOX, ["-relay", RELAY, "-listen", `127.0.0.1:${port}`, "-data", dataDir, "-tick", tick]]);
 }
 
-async function start(command) {
-  if (!RELAY) throw new Error("CALIOPEN_RELAY_BIN is not set (run through `make test-e2e`)");
+async function start(command, relay = RELAY) {
+  if (!relay) throw new Error("CALIOPEN_RELAY_BIN is not set (run through `make test-e2e`)");
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "caliopen-relay-"));
   // An access token for the tests, issued the way an operator does.
-  const issued = execFileSync(RELAY, ["-data", dataDir, "token", "add", "e2e"], { encoding: "utf8" });
+  const issued = execFileSync(relay, ["-data", dataDir, "token", "add", "e2e"], { encoding: "utf8" });
   const token = issued.trim().split("\n").pop();
   const [bin, args] = command(port, dataDir);
   const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -74,13 +91,15 @@ async function start(command) {
     if (Date.now() > deadline) throw new Error(`relay did not start: ${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  const exited = new Promise((r) => proc.once("exit", r));
   return {
     url,
     token,
     output: () => output,
+    /** stop ends the server (once; later calls wait for the same end). */
     async stop() {
-      proc.kill("SIGTERM");
-      await new Promise((r) => proc.once("exit", r));
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+      await exited;
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
