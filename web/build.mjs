@@ -105,7 +105,7 @@ ${cssURL ? `<link rel="stylesheet" href="${cssURL}">` : ""}
 <script defer src="${mainURL}"></script>
 </head>
 <body>
-<div id="app"><noscript>Caliopen needs JavaScript and WebAssembly.</noscript></div>
+<div id="app"><noscript><p lang="en">Caliopen needs JavaScript and WebAssembly.</p><p lang="fr">Caliopen a besoin de JavaScript et de WebAssembly.</p></noscript></div>
 </body>
 </html>
 `;

@@ -333,7 +333,7 @@ func (m *accounts) restartOutboxLocked() {
 	}
 	ctx, cancel := context.WithCancel(m.a.ctx)
 	m.stopSending = cancel
-	d := &outbox.Dispatcher{Repo: m.a.eng.Repo, Handlers: handlers, Wake: m.wake, Gate: m.outboxGate,
+	d := &outbox.Dispatcher{Repo: m.a.eng.Repo, Handlers: handlers, Wake: m.wake, Gate: m.outboxGate, Describe: outboxFailure,
 		Notify: func(ev outbox.Event) {
 			m.changed(ctx, topicAccounts)
 			go m.answered(ev)

@@ -120,6 +120,19 @@ type Dispatcher struct {
 	// the user's devices share their outbox, and one of them sends each item: the one whose
 	// claim the sync log ordered first.
 	Gate func(ctx context.Context, it *repo.OutboxItem) Turn
+	// Describe, when set, names why an item was not sent, for the user: the error it returns
+	// is what the item keeps as its last error (with a code when it has an ErrorCode method,
+	// see repo.OutboxItem.LastErrorCode). The decisions (retry, give up) are made on the
+	// sender's own error.
+	Describe func(it *repo.OutboxItem, err error) error
+}
+
+// describe is Describe, or err itself.
+func (d *Dispatcher) describe(it *repo.OutboxItem, err error) error {
+	if d.Describe == nil {
+		return err
+	}
+	return d.Describe(it, err)
 }
 
 // Turn is a Gate's answer.
@@ -203,7 +216,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (sent int, err error) {
 		h := d.Handlers[it.AccountID]
 		if h == nil {
 			err := fmt.Errorf("outbox: no sender for account %s", it.AccountID)
-			d.Repo.Fail(ctx, it.ID, err, time.Now().Add(d.backoff().Max))
+			d.Repo.Fail(ctx, it.ID, d.describe(it, err), time.Now().Add(d.backoff().Max))
 			continue
 		}
 		if d.Gate != nil {
@@ -235,7 +248,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (sent int, err error) {
 			break // stopped: the item stays Sending and is checked next time
 		}
 		if at, ok := resumeAt(serr); ok {
-			if err := d.Repo.Defer(ctx, it.ID, serr, at); err != nil {
+			if err := d.Repo.Defer(ctx, it.ID, d.describe(it, serr), at); err != nil {
 				return sent, errors.Join(rerr, err)
 			}
 			d.notify(Event{Item: *it, Err: serr, RetryAt: at})
@@ -252,7 +265,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (sent int, err error) {
 		if !errors.As(serr, &perm) && !email.NeedsUser(serr) && it.Attempts < max {
 			retryAt = time.Now().Add(d.backoff().Delay(it.Attempts))
 		}
-		if err := d.Repo.Fail(ctx, it.ID, serr, retryAt); err != nil {
+		if err := d.Repo.Fail(ctx, it.ID, d.describe(it, serr), retryAt); err != nil {
 			return sent, errors.Join(rerr, err)
 		}
 		d.notify(Event{Item: *it, Err: serr, RetryAt: retryAt})

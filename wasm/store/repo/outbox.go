@@ -43,12 +43,32 @@ type OutboxItem struct {
 	NextAttempt  time.Time   `json:"nextAttempt"`
 	ClaimedUntil time.Time   `json:"claimedUntil,omitzero"`
 	LastError    string      `json:"lastError,omitempty"`
+	// LastErrorCode names LastError for the UI's translations when the sender gave it one
+	// (an error with an ErrorCode method, such as api.Error), with the values it names.
+	LastErrorCode   string            `json:"lastErrorCode,omitempty"`
+	LastErrorParams map[string]string `json:"lastErrorParams,omitempty"`
 	// Deferred says the last attempt was put off by the network (its rate limit is spent until
 	// NextAttempt): nothing was sent and the attempt did not count.
 	Deferred  bool      `json:"deferred,omitempty"`
 	RemoteID  string    `json:"remoteId,omitempty"` // the network's id once sent
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// setLastError keeps why the last attempt failed (nothing when err is nil): its text, and its
+// code and values when it names itself for the UI (ErrorCode).
+func (it *OutboxItem) setLastError(err error) {
+	it.LastError, it.LastErrorCode, it.LastErrorParams = "", "", nil
+	if err == nil {
+		return
+	}
+	it.LastError = err.Error()
+	var coded interface {
+		ErrorCode() (string, map[string]string)
+	}
+	if errors.As(err, &coded) {
+		it.LastErrorCode, it.LastErrorParams = coded.ErrorCode()
+	}
 }
 
 // ErrNotClaimed is returned when acknowledging or failing an item that is not Sending.
@@ -146,7 +166,8 @@ func (r *Repo) settle(ctx context.Context, id string, fn func(*OutboxItem)) erro
 // Ack records that a claimed item went out, with the network's id for it.
 func (r *Repo) Ack(ctx context.Context, id, remoteID string) error {
 	return r.settle(ctx, id, func(it *OutboxItem) {
-		it.State, it.RemoteID, it.LastError = Sent, remoteID, ""
+		it.State, it.RemoteID = Sent, remoteID
+		it.setLastError(nil)
 	})
 }
 
@@ -164,14 +185,16 @@ func (r *Repo) Release(ctx context.Context, id string, retryAt time.Time) error 
 func (r *Repo) Defer(ctx context.Context, id string, cause error, retryAt time.Time) error {
 	return r.settle(ctx, id, func(it *OutboxItem) {
 		it.State, it.NextAttempt, it.Attempts = Queued, retryAt, max(it.Attempts-1, 0)
-		it.LastError, it.Deferred = cause.Error(), true
+		it.Deferred = true
+		it.setLastError(cause)
 	})
 }
 
 // HandOff records that another device of the user sends a claimed item (see Elsewhere).
 func (r *Repo) HandOff(ctx context.Context, id string) error {
 	return r.settle(ctx, id, func(it *OutboxItem) {
-		it.State, it.Attempts, it.LastError = Elsewhere, max(it.Attempts-1, 0), ""
+		it.State, it.Attempts = Elsewhere, max(it.Attempts-1, 0)
+		it.setLastError(nil)
 	})
 }
 
@@ -179,7 +202,7 @@ func (r *Repo) HandOff(ctx context.Context, id string) error {
 // for good when retryAt is zero.
 func (r *Repo) Fail(ctx context.Context, id string, cause error, retryAt time.Time) error {
 	return r.settle(ctx, id, func(it *OutboxItem) {
-		it.LastError = cause.Error()
+		it.setLastError(cause)
 		if retryAt.IsZero() {
 			it.State = Failed
 		} else {
