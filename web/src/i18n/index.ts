@@ -29,8 +29,8 @@ export interface I18n {
   dateLong(iso: string): string;
   number(n: number): string;
   bytes(n?: number): string;
-  /** error says what went wrong in this language: known core codes translated, else the
-   * message in a sentence of this language. */
+  /** error says what went wrong in this language: known core codes translated, another core
+   * error's message in a sentence of this language, the UI's own errors as they are. */
   error(err: unknown): string;
   /** coded says a core error code in this language, else the core's English fallback. */
   coded(code: string | undefined, params: Record<string, string> | undefined, fallback: string): string;
@@ -93,7 +93,8 @@ export function i18nFor(locale: Locale): I18n {
     bytes,
     error(err) {
       if (err instanceof CoreError) return coded(err.code, err.params, t.unexpected(err.message));
-      return t.unexpected(err instanceof Error ? err.message : String(err));
+      // The UI's own errors carry its words already.
+      return err instanceof Error ? err.message : String(err);
     },
     coded,
     note: (n) => sentence(t.privacyNotes, n),
