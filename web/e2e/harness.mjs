@@ -2,8 +2,9 @@
 // free loopback port and drives Debian's Chromium through playwright-core.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -95,6 +96,7 @@ async function start(command, relay = RELAY) {
   return {
     url,
     token,
+    dataDir,
     output: () => output,
     /** stop ends the server (once; later calls wait for the same end). */
     async stop() {
@@ -156,6 +158,31 @@ export async function onboardWithDemo(page, sandbox) {
   if (!popup.isClosed()) await popup.waitForEvent("close", { timeout: 90000 });
 }
 
+/**
+ * watchSyncProgress records, from now on, every value of the first sync's progress bars (a
+ * bar per account and folder while its messages arrive); syncProgress returns them as
+ * [done, max] pairs.
+ */
+export async function watchSyncProgress(page) {
+  await page.evaluate(() => {
+    window.__progress = [];
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll('[data-testid="sync-progress"] progress')) {
+        window.__progress.push([Number(el.value), Number(el.max)]);
+      }
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
+}
+
+/** assertSyncProgressShown fails unless a first sync showed its progress part way (watchSyncProgress). */
+export async function assertSyncProgressShown(page) {
+  const progress = await page.evaluate(() => window.__progress);
+  assert.ok(
+    progress.some(([done, max]) => max > 100 && done > 0 && done < max),
+    `the first sync showed its progress: ${JSON.stringify(progress.slice(0, 10))}`,
+  );
+}
+
 /** createVault chooses the passphrase on the first screen. */
 export async function createVault(page, passphrase = "correct horse battery staple") {
   const vault = page.getByTestId("setup-vault");
@@ -175,4 +202,106 @@ export async function waitConnected(page, sandbox) {
   ]) {
     await page.locator(`[data-testid="account"][data-network="${network}"][data-state="${state}"]`).waitFor({ timeout: 60000 });
   }
+}
+
+// --- The sandbox's side: what its servers hold, read through their own protocols ---------
+
+/** sandboxDescription is the demo accounts' description the relay gives the app (GET /sandbox). */
+export async function sandboxDescription(sandbox) {
+  const r = await fetch(`${sandbox.url}/sandbox`, { headers: { authorization: `Bearer ${sandbox.token}` } });
+  assert.equal(r.status, 200, "the relay describes its sandbox");
+  return r.json();
+}
+
+/** sandboxRoute is the loopback address of a sandbox server (e.g. "imap.caliopen.test:993"),
+ * from the routes the sandbox command prints. */
+function sandboxRoute(sandbox, prefix) {
+  const line = sandbox.output().match(/Sandbox routes: (\S+)/);
+  assert.ok(line, "the sandbox printed its routes");
+  const route = line[1].split(",").find((r) => r.startsWith(prefix));
+  assert.ok(route, `a route for ${prefix}`);
+  const [name, addr] = route.split("=");
+  const [host, port] = addr.split(":");
+  return { name: name.split(":")[0], host, port: Number(port) };
+}
+
+/**
+ * imapSearch logs in to the sandbox's IMAP server as the demo user (over TLS, checking its
+ * certificate against the sandbox's CA) and returns the numbers of the messages of mailbox
+ * that match an IMAP SEARCH criteria (e.g. 'FROM "camille" BODY "received"').
+ */
+export async function imapSearch(sandbox, mailbox, criteria) {
+  const desc = await sandboxDescription(sandbox);
+  const { name, host, port } = sandboxRoute(sandbox, "imap.");
+  const socket = tlsConnect({ host, port, servername: name, ca: desc.trustedCA });
+  let buffer = "";
+  const waiters = [];
+  socket.setEncoding("utf8");
+  socket.on("data", (d) => {
+    buffer += d;
+    for (const w of [...waiters]) w();
+  });
+  // until resolves with the lines read once one matches done.
+  const until = (done) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`IMAP: no answer: ${buffer}`)), 15000);
+      const check = () => {
+        const lines = buffer.split("\r\n");
+        const i = lines.findIndex(done);
+        if (i < 0) return;
+        clearTimeout(timer);
+        waiters.splice(waiters.indexOf(check), 1);
+        buffer = lines.slice(i + 1).join("\r\n");
+        resolve(lines.slice(0, i + 1));
+      };
+      waiters.push(check);
+      check();
+    });
+  const quote = (v) => `"${v.replace(/["\\]/g, "\\$&")}"`;
+  let n = 0;
+  const command = async (text) => {
+    const tag = `c${++n}`;
+    socket.write(`${tag} ${text}\r\n`);
+    const lines = await until((l) => l.startsWith(`${tag} `));
+    assert.match(lines[lines.length - 1], new RegExp(`^${tag} OK`), `IMAP ${text.split(" ")[0]}: ${lines.join(" | ")}`);
+    return lines;
+  };
+  try {
+    await until((l) => l.startsWith("* OK"));
+    await command(`LOGIN ${quote(desc.email.address)} ${quote(desc.email.password)}`);
+    await command(`EXAMINE ${quote(mailbox)}`);
+    const lines = await command(`SEARCH ${criteria}`);
+    const found = lines.find((l) => l.startsWith("* SEARCH"));
+    return found ? found.slice("* SEARCH".length).trim().split(" ").filter(Boolean).map(Number) : [];
+  } finally {
+    socket.end();
+  }
+}
+
+/**
+ * mastodonAsUser signs in to the sandbox's Mastodon instance as the demo user through its
+ * OAuth flow (the instance approves the signed-in user) and returns a function that GETs an
+ * API path with the token: what the instance holds, as any client of the user sees it.
+ */
+export async function mastodonAsUser(sandbox) {
+  const { mastodon } = await sandboxDescription(sandbox);
+  const base = mastodon.instance;
+  const redirect = "urn:ietf:wg:oauth:2.0:oob";
+  const form = (o) => ({ method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(o).toString() });
+  const app = await (await fetch(`${base}/api/v1/apps`, form({ client_name: "caliopen-e2e", redirect_uris: redirect, scopes: "read" }))).json();
+  const authorize = await fetch(
+    `${base}/oauth/authorize?${new URLSearchParams({ client_id: app.client_id, redirect_uri: redirect, response_type: "code", scope: "read" })}`,
+    { redirect: "manual" },
+  );
+  const code = new URL(authorize.headers.get("location")).searchParams.get("code");
+  assert.ok(code, `the instance approved the sign-in: ${authorize.status} ${authorize.headers.get("location")}`);
+  const token = await (
+    await fetch(`${base}/oauth/token`, form({ grant_type: "authorization_code", code, client_id: app.client_id, client_secret: app.client_secret, redirect_uri: redirect, scope: "read" }))
+  ).json();
+  assert.ok(token.access_token, "a token");
+  return async (path) => {
+    const r = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token.access_token}` } });
+    assert.equal(r.status, 200, `GET ${path}`);
+    return r.json();
+  };
 }
