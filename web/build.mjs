@@ -117,6 +117,23 @@ const swVersion = hash(Buffer.from(precache.join("\n") + version));
 const sw = await bundle("sw.ts", { PRECACHE: precache, APP_VERSION: swVersion });
 emitFixed("sw.js", sw.js);
 
+// brotlied compresses at brotli's best, which takes minutes for the core: the result is kept
+// under .build/brotli by content hash, so a build that changed only the UI does not redo it.
+function brotlied(body) {
+  const cached = join(here, "..", ".build", "brotli", `${createHash("sha256").update(body).digest("hex")}.br`);
+  if (existsSync(cached)) return readFileSync(cached);
+  const br = brotliCompressSync(body, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: 11,
+      [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+      [constants.BROTLI_PARAM_LGWIN]: 24,
+    },
+  });
+  mkdirSync(dirname(cached), { recursive: true });
+  writeFileSync(cached, br);
+  return br;
+}
+
 // Pre-compress everything servable.
 const sizes = {};
 for (const name of written) {
@@ -126,13 +143,7 @@ for (const name of written) {
   writeFileSync(join(out, name + ".gz"), gz);
   sizes[name] = { raw: body.length, gzip: gz.length };
   if (!brotli) continue;
-  const br = brotliCompressSync(body, {
-    params: {
-      [constants.BROTLI_PARAM_QUALITY]: 11,
-      [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
-      [constants.BROTLI_PARAM_LGWIN]: 24,
-    },
-  });
+  const br = brotlied(body);
   writeFileSync(join(out, name + ".br"), br);
   sizes[name].br = br.length;
 }
