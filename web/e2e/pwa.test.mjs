@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
-import { assertAccessible, checkScreens, shot, SIZES } from "./checks.mjs";
+import { frenchChecker } from "./catalogue.mjs";
+import { checkScreen, checkScreens, SIZES } from "./checks.mjs";
 import { freePort, launch, onboardWithDemo, startRelay, startSandbox, waitConnected } from "./harness.mjs";
 
 let relay;
@@ -132,9 +133,9 @@ test("offline: after the first sync the app starts without its server or the net
   }
 });
 
-test("a new deployment is offered with a banner, and reload switches to it", async () => {
+test("a new deployment is offered with a banner (in the browser's French), and reload switches to it", async () => {
   const proxy = await startProxy();
-  const browser = await launch({ width: 360, height: 740 }, { locale: "en-US" });
+  const browser = await launch(SIZES.phone, { locale: "fr-FR" });
   try {
     const page = await browser.context.newPage();
     await page.goto(proxy.url);
@@ -146,8 +147,9 @@ test("a new deployment is offered with a banner, and reload switches to it", asy
     await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
     const banner = page.getByTestId("update-banner");
     await banner.waitFor({ timeout: 30000 });
-    await assertAccessible(page, "update banner");
-    await shot(page, "phone-update");
+    assert.match(await banner.innerText(), /^Une nouvelle version de Caliopen est prête/);
+    assert.deepEqual(await (await frenchChecker())(page, "update banner"), [], "English on the update banner");
+    await checkScreen(page, "pwa-update");
 
     await page.evaluate(() => (window.beforeUpdate = true));
     await Promise.all([page.waitForEvent("load", { timeout: 30000 }), banner.getByRole("button").click()]);
