@@ -129,7 +129,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
 
       // The list: Tapioca's discussion carries all three networks; the user's own index and
       // the advice that would raise it.
-      const tapioca = await find(page, sandbox.url, "Tapioca");
+      await find(page, sandbox.url, "Tapioca");
       await page
         .getByTestId("discussion-item")
         .filter({ hasText: "Tapioca" })
