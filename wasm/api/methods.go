@@ -80,7 +80,9 @@ var (
 	// SplitIdentities moves identities out of their contact into a new one.
 	SplitIdentities = Method[SplitParams, Empty]{"contacts.split"}
 
-	// SeedSynthetic stores synthetic messages: for benchmarks, load tests and development.
+	// SeedSynthetic stores synthetic messages: for benchmarks, load tests and native tests.
+	// Only a core built with `-tags synthetic` (and native builds) has it; it is not in All,
+	// so the UI's generated API does not offer it.
 	SeedSynthetic = Method[SeedParams, SeedResult]{"dev.seedSynthetic"}
 
 	// VaultQuery follows whether the vault exists and is unlocked.
@@ -129,7 +131,7 @@ var (
 
 // All lists every declared method, query and event, in a stable order.
 var All = []Specced{CoreInfo, Subscribe, Unsubscribe, CoreReady, StatusQuery, SetRole,
-	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities, SeedSynthetic,
+	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities,
 	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, MastodonSignIn, MastodonToken, XSignIn,
 	FinishSignIn, AccountsQuery, UserPrivacyQuery, Reply, StartDemo,
 	KeysQuery, GenerateKey, ImportKey, ExportPublicKey, ExportSecretKey, RevocationCertificate, SetKeyVerified, PlanReply,

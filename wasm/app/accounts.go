@@ -396,7 +396,7 @@ func (m *accounts) runOutboxLocked() {
 	}
 	ctx, cancel := context.WithCancel(m.a.ctx)
 	m.stopSending = cancel
-	d := &outbox.Dispatcher{Repo: m.a.eng.Repo, Handler: m.outboxHandler, Wake: m.wake, Gate: m.outboxGate,
+	d := &outbox.Dispatcher{Repo: m.a.eng.Repo, Handler: m.outboxHandler, Wake: m.wake, Gate: m.outboxGate, Describe: outboxFailure,
 		Notify: func(ev outbox.Event) {
 			m.changed(ctx, topicAccounts)
 			m.noteSend(ev)

@@ -129,7 +129,7 @@ func TestAnAccountStoppedForTheUserIsFixedFromItsRow(t *testing.T) {
 	w.must("message.reply", api.ReplyParams{MessageID: view.Messages[0].Message.ID, Text: "purr back"}, &queued)
 	follow(u, ids, "outbox.list", api.Empty{}, "the reply failed for the password", func(v api.OutboxView) bool {
 		return slices.ContainsFunc(v.Items, func(e api.OutboxEntry) bool {
-			return e.ID == queued.OutboxID && e.State == repo.Failed && e.ErrorCode == "auth" && e.ErrorParams["server"] == "smtp"
+			return e.ID == queued.OutboxID && e.State == repo.Failed && e.LastErrorCode == "auth" && e.LastErrorParams["server"] == "smtp"
 		})
 	})
 	// A wrong new password is refused and changes nothing.

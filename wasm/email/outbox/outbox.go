@@ -230,6 +230,28 @@ type Dispatcher struct {
 	// the user's devices share their outbox, and one of them sends each item: the one whose
 	// claim the sync log ordered first.
 	Gate func(ctx context.Context, it *repo.OutboxItem) Turn
+	// Describe, when set, names why an item was not sent, for the user: the error it returns
+	// is what the item keeps as its last error (with a code when it has an ErrorCode method,
+	// see repo.OutboxItem.LastErrorCode). The decisions (retry, give up) are made on the
+	// sender's own error.
+	Describe func(it *repo.OutboxItem, err error) error
+}
+
+// explain is why an item was not sent, for the user: the outbox's own codes (a problem the
+// user must fix, a send that cannot be checked), else Describe's.
+func (d *Dispatcher) explain(it *repo.OutboxItem, err error) error {
+	if c := coded(err); c != err {
+		return c
+	}
+	return d.describe(it, err)
+}
+
+// describe is Describe, or err itself.
+func (d *Dispatcher) describe(it *repo.OutboxItem, err error) error {
+	if d.Describe == nil {
+		return err
+	}
+	return d.Describe(it, err)
 }
 
 // Turn is a Gate's answer.
@@ -373,7 +395,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (sent int, err error) {
 			break // stopped: the item stays Sending and is checked next time
 		}
 		if at, ok := resumeAt(serr); ok {
-			if err := d.Repo.Defer(ctx, it.ID, serr, at); err != nil {
+			if err := d.Repo.Defer(ctx, it.ID, d.describe(it, serr), at); err != nil {
 				return sent, errors.Join(rerr, err)
 			}
 			d.notify(Event{Item: *it, Err: serr, RetryAt: at})
@@ -390,7 +412,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (sent int, err error) {
 		if !errors.As(serr, &perm) && !email.NeedsUser(serr) && it.Attempts < max {
 			retryAt = time.Now().Add(d.backoff().Delay(it.Attempts))
 		}
-		if err := d.Repo.Fail(ctx, it.ID, coded(serr), retryAt); err != nil {
+		if err := d.Repo.Fail(ctx, it.ID, d.explain(it, serr), retryAt); err != nil {
 			return sent, errors.Join(rerr, err)
 		}
 		d.notify(Event{Item: *it, Err: serr, RetryAt: retryAt})

@@ -98,6 +98,12 @@ export interface AuthResult {
   props?: string;
 }
 
+export interface BodyNote {
+  code: string;
+  params?: Record<string, string>;
+  text: string;
+}
+
 export interface BodyView {
   messageId: string;
   text?: string;
@@ -105,7 +111,7 @@ export interface BodyView {
   remoteAllowed?: boolean;
   remoteHosts?: string[];
   attachments?: Attachment[];
-  notes?: string[];
+  notes?: BodyNote[];
 }
 
 export type Box = string;
@@ -511,8 +517,8 @@ export interface OutboxEntry {
   attempts: number;
   nextAttempt?: string;
   lastError?: string;
-  errorCode?: string;
-  errorParams?: Record<string, string>;
+  lastErrorCode?: string;
+  lastErrorParams?: Record<string, string>;
   createdAt: string;
   updatedAt: string;
   deferred?: boolean;
@@ -623,16 +629,6 @@ export interface SecurityNote {
   code: string;
   params?: Record<string, string>;
   text: string;
-}
-
-export interface SeedParams {
-  count: number;
-  seed?: number;
-}
-
-export interface SeedResult {
-  messages: number;
-  ms: number;
 }
 
 export interface SendParams {
@@ -809,7 +805,6 @@ export interface Methods {
   "message.body": { params: MessageBodyParams; result: BodyView };
   "contacts.link": { params: LinkParams; result: Empty };
   "contacts.split": { params: SplitParams; result: Empty };
-  "dev.seedSynthetic": { params: SeedParams; result: SeedResult };
   "vault.create": { params: PassphraseParams; result: Empty };
   "vault.unlock": { params: PassphraseParams; result: Empty };
   "vault.lock": { params: Empty; result: Empty };
@@ -884,4 +879,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "accounts.remove", "accounts.updateEmail", "accounts.signInAgain", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "accounts.retry", "messages.setState", "core.network"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "accounts.remove", "accounts.updateEmail", "accounts.signInAgain", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "accounts.retry", "messages.setState", "core.network"] as const;

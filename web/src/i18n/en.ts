@@ -2,8 +2,11 @@
 // language must fill in completely (see fr.ts): a missing or extra key fails the type check.
 import { privacyNotesEn } from "./privacy-en";
 import { securityNotesEn } from "./security-en";
+import type { BodyNoteCode, BodyNoteParams } from "../gen/body-notes";
 
 export type Params = Record<string, string> | undefined;
+/** BodyNotes say each note on a message's content (gen/body-notes.ts lists the codes). */
+export type BodyNotes = { [C in BodyNoteCode]: (p: Record<BodyNoteParams[C], string>) => string };
 /** EvidenceWords are what a sentence about link evidence names: its first and second
  * identity, all of them, and the fact it rests on (a URL, a fingerprint). */
 export type EvidenceWords = { a: string; b: string; all: string; value: string };
@@ -337,7 +340,6 @@ export const en = {
     mergeTitle: "Merge with another contact",
     mergeWhy: "If this person writes from another address that is listed apart, merge the two: their discussions become one.",
     mergeSearch: "Find the other contact",
-    merge: "Merge",
     mergeLabel: (name: string, addresses: string) => `Merge with ${name} (${addresses})`,
     suggestions: "Suggestions",
     suggestionsWhy: "Caliopen thinks these may be the same person. Nothing is merged until you say so.",
@@ -404,6 +406,11 @@ export const en = {
       "This attachment cannot be downloaded here: X gives the media of direct messages only to apps signed in with OAuth 1.0a. Open the conversation on X to see it.",
     no_suggestion: () => "This suggestion was already answered (here or on another device).",
     no_contact: () => "This contact changed meanwhile (merged, split, or changed on another device).",
+    // Why an outbox item was not sent (OutboxEntry.lastErrorCode), and a forced encryption
+    // that cannot be; the connection and sign-in codes are above and in flowErrors.
+    send_refused: (params: Params) => `The server refused this message: ${p(params, "detail")}`,
+    send_failed: (params: Params) => `It could not be sent (${p(params, "detail")}).`,
+    cannot_encrypt: () => "This message cannot be encrypted for every recipient: send it unencrypted, or ask for their keys first.",
   },
 
   // --- Adding accounts, keys, device sync, account health (add-account.tsx, keys.tsx,
@@ -725,6 +732,26 @@ export const en = {
     db_failed: (params: Params) => `The local database could not be opened: ${p(params, "detail")}`,
     load_failed: (params: Params) => `Your messages could not be loaded: ${p(params, "detail")}`,
   },
+  // --- What the core says as codes elsewhere (message-body.tsx, i18n.error) -----------------
+  // What of a message's content could not be shown, by note code (wasm/mail); sizes are
+  // given formatted.
+  bodyNotes: {
+    "date.unreadable": (p) => `The message's date (“${p.date}”) cannot be read.`,
+    "header.malformed": (p) => `The ${p.header} header is malformed; the addresses in it were read as well as possible.`,
+    "message.no-content": () => "The server did not return this message's content.",
+    "message.truncated": (p) => `This message is ${p.size}; only its first ${p.kept} were downloaded.`,
+    "message.unreadable": (p) => `This message could not be read: ${p.detail}`,
+    "part.damaged": (p) => `A part of this message is damaged (${p.detail}); what could be read is shown.`,
+    "part.unknown-charset": () => "Part of this message uses an unknown character set; it is shown undecoded.",
+    "part.unknown-encoding": () => "Part of this message uses an unknown transfer encoding; it is shown undecoded.",
+    "parts.too-deep": () => "This message nests parts too deeply; the innermost are not shown.",
+    "parts.too-many": (p) => `This message has more than ${p.max} parts; the rest are not shown.`,
+    "sender.missing": () => "This message names no sender.",
+    "structure.broken": (p) => `The structure of this message is broken after part ${p.part}; later parts are missing.`,
+    "text.cut": (p) => `A text part is larger than ${p.mb} MB and was cut.`,
+  } satisfies BodyNotes as BodyNotes,
+  /** An error the UI has no words for: the core's own (English) detail, in a sentence. */
+  unexpected: (detail: string) => `Something went wrong: ${detail}`,
   // The privacy index's evidence and advice, by note code (privacy-en.ts).
   privacyNotes: privacyNotesEn,
   // What the OpenPGP layer says of a message's protection, by note code (security-en.ts).

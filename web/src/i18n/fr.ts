@@ -327,7 +327,6 @@ export const fr: Messages = {
     mergeTitle: "Fusionner avec un autre contact",
     mergeWhy: "Si cette personne écrit depuis une autre adresse listée à part, fusionnez les deux : leurs discussions n’en font plus qu’une.",
     mergeSearch: "Trouver l’autre contact",
-    merge: "Fusionner",
     mergeLabel: (name, addresses) => `Fusionner avec ${name} (${addresses})`,
     suggestions: "Suggestions",
     suggestionsWhy: "Caliopen pense qu’il s’agit peut-être de la même personne. Rien n’est fusionné sans votre accord.",
@@ -391,6 +390,10 @@ export const fr: Messages = {
       "Cette pièce jointe ne peut pas être téléchargée ici : X ne donne les médias des messages privés qu’aux applications connectées par OAuth 1.0a. Ouvrez la conversation sur X pour la voir.",
     no_suggestion: () => "Cette suggestion a déjà reçu une réponse (ici ou sur un autre appareil).",
     no_contact: () => "Ce contact a changé entre-temps (fusionné, séparé, ou modifié sur un autre appareil).",
+    // Pourquoi un message de la boîte d’envoi n’est pas parti, et un chiffrement demandé impossible.
+    send_refused: (params) => `Le serveur a refusé ce message : ${p(params, "detail")}`,
+    send_failed: (params) => `Il n’a pas pu être envoyé (${p(params, "detail")}).`,
+    cannot_encrypt: () => "Ce message ne peut pas être chiffré pour chaque destinataire : envoyez-le sans chiffrement, ou demandez d’abord leurs clés.",
   },
 
   // --- Ajout de comptes, clés, synchronisation des appareils, état des comptes ------------
@@ -709,6 +712,23 @@ export const fr: Messages = {
     db_failed: (params) => `La base de données locale n’a pas pu être ouverte : ${p(params, "detail")}`,
     load_failed: (params) => `Vos messages n’ont pas pu être chargés : ${p(params, "detail")}`,
   },
+  // --- Ce que le cœur dit par codes ailleurs (message-body.tsx, i18n.error) ---------------
+  bodyNotes: {
+    "date.unreadable": (p) => `La date du message (« ${p.date} ») est illisible.`,
+    "header.malformed": (p) => `L’en-tête ${p.header} est mal formé ; ses adresses ont été lues au mieux.`,
+    "message.no-content": () => "Le serveur n’a pas donné le contenu de ce message.",
+    "message.truncated": (p) => `Ce message fait ${p.size} ; seuls ses premiers ${p.kept} ont été téléchargés.`,
+    "message.unreadable": (p) => `Ce message n’a pas pu être lu : ${p.detail}`,
+    "part.damaged": (p) => `Une partie de ce message est abîmée (${p.detail}) ; ce qui a pu être lu est affiché.`,
+    "part.unknown-charset": () => "Une partie de ce message utilise un jeu de caractères inconnu ; elle est affichée sans être décodée.",
+    "part.unknown-encoding": () => "Une partie de ce message utilise un codage de transfert inconnu ; elle est affichée sans être décodée.",
+    "parts.too-deep": () => "Ce message imbrique ses parties trop profondément ; les plus internes ne sont pas affichées.",
+    "parts.too-many": (p) => `Ce message a plus de ${p.max} parties ; les suivantes ne sont pas affichées.`,
+    "sender.missing": () => "Ce message ne nomme aucun expéditeur.",
+    "structure.broken": (p) => `La structure de ce message est rompue après la partie ${p.part} ; les parties suivantes manquent.`,
+    "text.cut": (p) => `Une partie texte dépasse ${p.mb} Mo et a été coupée.`,
+  },
+  unexpected: (detail) => `Un problème est survenu : ${detail}`,
   privacyNotes: privacyNotesFr,
   securityNotes: securityNotesFr,
 };
