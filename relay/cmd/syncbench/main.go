@@ -131,6 +131,8 @@ func (b *bench) device(ctx context.Context, key *syncspace.Key, name string, app
 	return syncspace.New(ctx, syncspace.Config{
 		Key: key, Device: name, Token: b.token, Transport: syncspace.WebSocket{URL: b.url}, Store: &syncspace.MemStore{},
 		Log: slog.New(slog.DiscardHandler),
+		// The ratio compares the same batches pushed both ways: no snapshot in between.
+		Compaction: syncspace.Compaction{Off: true},
 		OnChange: func(chs []syncspace.Change) {
 			if applied != nil {
 				applied.Add(int64(len(chs)))
@@ -196,7 +198,7 @@ func (b *bench) syncRound(ctx context.Context) (time.Duration, [][]byte, error) 
 	err = b.log.Follow(ctx, key.SpaceID(), 0, false, func(_ uint64, data []byte) error {
 		batches = append(batches, slices.Clone(data))
 		return nil
-	}, func(uint64) error { return nil })
+	}, func(uint64) error { return nil }, func(uint64) error { return nil })
 	if os.Getenv("SYNCBENCH_VERBOSE") != "" {
 		fmt.Fprintf(os.Stderr, "sync: wrote in %v, applied in %v, %d batches\n", wrote, elapsed, len(batches))
 	}
