@@ -6,13 +6,17 @@ import (
 	"testing"
 )
 
-// benchOps are 10,000 operations of the shape syncbench writes: set elements and read flags.
+// benchOps are 10,000 operations of the shapes syncbench writes, those of the app
+// (wasm/app/sync*.go): a direct message's read mark (a field of the entry named by account
+// and X event id) and a contact decision (an element of the contact set, a contacts.Op in
+// JSON).
 func benchOps() []Op {
 	ops := make([]Op, 0, 10000)
 	for i := range 10000 {
-		op := Op{Kind: Add, Coll: "contact.links", Key: fmt.Sprintf("c-%06d", i/3), Elem: fmt.Sprintf("email:person%d@example.org", i)}
+		op := Op{Kind: Add, Coll: "contact.ops", Key: "user", Elem: fmt.Sprintf(
+			`{"id":"op-%012d","kind":"merge","identities":["email:person%d@example.org","mastodon:person%d@mamot.fr"],"at":"2026-12-07T10:00:00Z"}`, i, i, i)}
 		if i%2 == 0 {
-			op, _ = SetOp("message.flags", fmt.Sprintf("imap:acct-1:INBOX:%d", i), "read", true)
+			op, _ = SetOp("message.state", fmt.Sprintf("a5f0c2e9d1b7a3c4 1867%015d", i), "seen", true)
 		}
 		ops = append(ops, op)
 	}
@@ -44,10 +48,14 @@ func BenchmarkClientPath(b *testing.B) {
 		var batch []Op
 		for {
 			devA.mu.Lock()
-			batch = devA.queue.next(devA.cfg.BatchBytes, batch[:0])
+			items := devA.queue.next(devA.cfg.BatchBytes, false, nil)
 			devA.mu.Unlock()
-			if len(batch) == 0 {
+			if len(items) == 0 {
 				break
+			}
+			batch = batch[:0]
+			for _, it := range items {
+				batch = append(batch, it.Op)
 			}
 			sealed, err := key.Seal(batch)
 			if err != nil {

@@ -75,13 +75,14 @@ type Client struct {
 	compact compaction        // snapshots read, the log since the latest (compact.go)
 
 	outbound []*outbound // pushed, not yet acknowledged; only Run's goroutine touches it
-	// own maps the sequence numbers of this device's acknowledged batches to their
-	// operations' stamps: when the log delivers them back they need no decrypting.
-	own map[uint64][]HLC
+	// own maps the sequence numbers of this device's acknowledged batches to their queued
+	// items: when the log delivers them back they need no decrypting. Only Run's goroutine
+	// touches it.
+	own map[uint64]ownBatch
 }
 
-// linger is how long the pusher waits after a change before sealing a batch, so that a burst
-// of changes travels in few batches.
+// linger is how long the pusher waits after a change before sealing a batch that is not full,
+// so that a burst of changes travels in few batches. A full batch goes at once.
 const linger = 2 * time.Millisecond
 
 // New loads the client's saved state. Call Run to connect.
@@ -110,7 +111,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		cfg: cfg, clock: NewClock(cfg.Device, cfg.Now), kick: make(chan struct{}, 1),
-		state: NewState(), queue: newQueue(saved.Queue), cursor: saved.Cursor, claimed: map[entryKey]bool{}, own: map[uint64][]HLC{},
+		state: NewState(), queue: newQueue(saved.Queue), cursor: saved.Cursor, claimed: map[entryKey]bool{}, own: map[uint64]ownBatch{},
 		status: Status{State: "offline", Cursor: saved.Cursor},
 	}
 	c.compact.gap = saved.Gap
@@ -486,22 +487,38 @@ func (c *Client) handle(ctx context.Context, p *pusher, f syncproto.Frame) error
 // receive applies a batch the log delivered and saves it with the new cursor; when it
 // completes a snapshot, it drops what the snapshot makes useless.
 func (c *Client) receive(ctx context.Context, seq uint64, data []byte) error {
-	c.mu.Lock()
-	if seq <= c.cursor {
-		c.mu.Unlock()
-		return nil // already have it
+	if c.delivered(seq) {
+		return nil
 	}
-	c.mu.Unlock()
-	size := len(data)
-	ops, ok := c.ownOps(seq)
-	var part *SnapshotPart
-	if !ok {
-		var err error
-		if ops, part, err = c.cfg.Key.OpenBatch(data); err != nil {
-			// A batch this key cannot read is skipped (and said), not retried forever.
-			c.cfg.Log.Warn("sync: unreadable batch skipped", "seq", seq, "error", err)
-			c.setStatus(func(s *Status) { s.LastError = fmt.Sprintf("batch %d could not be read: %v", seq, err) })
-			ops, part = nil, nil
+	if own := c.ownBatch(seq); own != nil {
+		return c.apply(ctx, seq, own.items, nil, len(data), nil)
+	}
+	ops, part, err := c.cfg.Key.OpenBatch(data)
+	if err != nil {
+		// A batch this key cannot read is skipped (and said), not retried forever.
+		c.cfg.Log.Warn("sync: unreadable batch skipped", "seq", seq, "error", err)
+		c.setStatus(func(s *Status) { s.LastError = fmt.Sprintf("batch %d could not be read: %v", seq, err) })
+		ops, part = nil, nil
+	}
+	return c.apply(ctx, seq, nil, ops, len(data), part)
+}
+
+// delivered reports whether the log already delivered seq.
+func (c *Client) delivered(seq uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return seq <= c.cursor
+}
+
+// apply merges a batch the log delivered at seq and saves it with the new cursor; when it
+// completes a snapshot, it drops what the snapshot makes useless. The batch is either this
+// device's, whose queued items are own (applied when written: only their claims wait for
+// the log's order), or ops opened from its bytes.
+func (c *Client) apply(ctx context.Context, seq uint64, own []*qitem, ops []Op, size int, part *SnapshotPart) error {
+	if own != nil {
+		ops = make([]Op, len(own))
+		for i, it := range own {
+			ops[i] = it.Op
 		}
 	}
 	if err := c.cfg.Store.Commit(ctx, Logged{Seq: seq, Ops: ops, Size: size, Snapshot: part}); err != nil {
@@ -514,15 +531,23 @@ func (c *Client) receive(ctx context.Context, seq uint64, data []byte) error {
 		if op.At.Compare(latest) > 0 {
 			latest = op.At
 		}
-		if c.state.Apply(op, seq) && op.At.Node != c.cfg.Device {
+		switch {
+		case op.Kind == Claim:
+			c.state.Apply(op, seq)
 			changes = append(changes, Change{op.Coll, op.Key})
-		} else if op.Kind == Claim {
+		case own != nil:
+		case c.state.Apply(op, seq) && op.At.Node != c.cfg.Device:
 			changes = append(changes, Change{op.Coll, op.Key})
 		}
 	}
 	c.clock.Observe(latest)
-	c.queue.delivered(ops)
+	c.queue.delivered(c.cfg.Device, own, ops)
 	c.cursor = seq
+	for s := range c.own {
+		if s <= seq { // trimmed before this device read it back
+			delete(c.own, s)
+		}
+	}
 	covered := c.compact.note(seq, int64(size), part)
 	c.status.Cursor, c.status.Head = seq, max(c.status.Head, seq)
 	c.status.Pending = c.queue.pending
@@ -554,9 +579,7 @@ func (c *Client) compacted(ctx context.Context, upto uint64) error {
 	if c.status.Rebuilding && c.compact.gap == 0 {
 		// Claims can be decided again: the ones read meanwhile may have changed hands.
 		c.status.Rebuilding = false
-		for ek := range c.state.claims {
-			changes = append(changes, Change{ek.coll, ek.key})
-		}
+		changes = c.state.claimed()
 	}
 	st := c.status
 	c.mu.Unlock()
@@ -573,28 +596,34 @@ func (c *Client) compacted(ctx context.Context, upto uint64) error {
 type outbound struct {
 	id     [syncproto.PushIDSize]byte
 	sealed []byte
-	ops    []HLC
+	items  []*qitem
 }
 
-// ownOps returns the operations of this device's batch seq from the queue, when the relay
-// acknowledged it to this device.
-func (c *Client) ownOps(seq uint64) ([]Op, bool) {
-	ats, ok := c.own[seq]
+// stamps returns the stamps of the batch's operations.
+func (ob *outbound) stamps() []HLC {
+	ats := make([]HLC, len(ob.items))
+	for i, it := range ob.items {
+		ats[i] = it.Op.At
+	}
+	return ats
+}
+
+// ownBatch is a batch of this device's that the relay acknowledged.
+type ownBatch struct {
+	items []*qitem
+	size  int // sealed
+}
+
+// ownBatch returns this device's batch seq, when the relay acknowledged it to this device (nil
+// otherwise). Its items hold its operations even when they are no longer queued (a snapshot
+// of this device's, read before, held them).
+func (c *Client) ownBatch(seq uint64) *ownBatch {
+	own, ok := c.own[seq]
 	if !ok {
-		return nil, false
+		return nil
 	}
 	delete(c.own, seq)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ops := make([]Op, 0, len(ats))
-	for _, at := range ats {
-		op, ok := c.queue.get(at)
-		if !ok {
-			return nil, false
-		}
-		ops = append(ops, op)
-	}
-	return ops, true
+	return &own
 }
 
 // pusher sends the queue's unacknowledged operations in batches, and this device's
@@ -615,8 +644,8 @@ type pusher struct {
 }
 
 // fill pushes the batches waiting for an ack (again, after a reconnect), then new batches
-// while fewer than InFlight wait. A snapshot's parts go even while the quota blocks the
-// rest: they are what makes room.
+// while fewer than InFlight wait; while the pusher lingers, only full ones. A snapshot's
+// parts go even while the quota blocks the rest: they are what makes room.
 func (p *pusher) fill(ctx context.Context) error {
 	if p.retry != nil {
 		return nil
@@ -624,7 +653,7 @@ func (p *pusher) fill(ctx context.Context) error {
 	if err := p.fillSnapshot(ctx); err != nil {
 		return err
 	}
-	if p.blocked != nil || p.linger != nil {
+	if p.blocked != nil {
 		return nil
 	}
 	c := p.c
@@ -636,20 +665,21 @@ func (p *pusher) fill(ctx context.Context) error {
 		}
 	}
 	for len(c.outbound) < c.cfg.InFlight {
-		ops := p.next()
-		if len(ops) == 0 {
+		items := p.next(p.linger != nil)
+		if len(items) == 0 {
 			return nil
 		}
-		sealed, err := c.cfg.Key.Seal(ops)
+		p.batch = p.batch[:0]
+		for _, it := range items {
+			p.batch = append(p.batch, it.Op)
+		}
+		sealed, err := c.cfg.Key.Seal(p.batch)
 		if err != nil {
 			return err
 		}
-		ob := &outbound{sealed: sealed, ops: make([]HLC, len(ops))}
+		ob := &outbound{sealed: sealed, items: items}
 		if _, err := rand.Read(ob.id[:]); err != nil {
 			return err
-		}
-		for i, op := range ops {
-			ob.ops[i] = op.At
 		}
 		c.outbound = append(c.outbound, ob)
 		if err := p.write(ctx, ob); err != nil {
@@ -664,13 +694,12 @@ func (p *pusher) write(ctx context.Context, ob *outbound) error {
 	return write(ctx, p.conn, syncproto.Push{ID: ob.id, Data: ob.sealed})
 }
 
-// next takes the next operations to push (neither acknowledged nor in a pushed batch), up to
-// the batch size.
-func (p *pusher) next() []Op {
+// next takes the next queued items to push (neither acknowledged nor in a pushed batch), up
+// to the batch size; with onlyFull, none unless they fill a batch.
+func (p *pusher) next(onlyFull bool) []*qitem {
 	p.c.mu.Lock()
 	defer p.c.mu.Unlock()
-	p.batch = p.c.queue.next(p.c.cfg.BatchBytes, p.batch[:0])
-	return p.batch
+	return p.c.queue.next(p.c.cfg.BatchBytes, onlyFull, nil)
 }
 
 // ErrTooLarge is returned by Write for an operation larger than one batch carries: it would
@@ -705,14 +734,19 @@ func (p *pusher) acked(ctx context.Context, id [syncproto.PushIDSize]byte, seq u
 	if ob == nil {
 		return nil
 	}
-	if seq > p.c.cursor {
-		p.c.own[seq] = ob.ops
+	return p.ackOutbound(ctx, ob, seq)
+}
+
+// ackOutbound records that the relay stored the outbound batch ob at seq.
+func (p *pusher) ackOutbound(ctx context.Context, ob *outbound, seq uint64) error {
+	if !p.c.delivered(seq) {
+		p.c.own[seq] = ownBatch{ob.items, len(ob.sealed)}
 	}
-	if err := p.c.cfg.Store.Acked(ctx, ob.ops, seq); err != nil {
+	if err := p.c.cfg.Store.Acked(ctx, ob.stamps(), seq); err != nil {
 		return fmt.Errorf("syncspace: save ack: %w", err)
 	}
 	p.c.mu.Lock()
-	p.c.queue.acked(ob.ops, seq)
+	p.c.queue.acked(ob.items, seq)
 	p.c.status.Pending = p.c.queue.pending
 	st := p.c.status
 	p.c.mu.Unlock()
@@ -732,7 +766,7 @@ func (p *pusher) refused(e *syncproto.Error) error {
 		return nil
 	}
 	p.c.mu.Lock()
-	p.c.queue.release(ob.ops)
+	p.c.queue.release(ob.items)
 	p.c.mu.Unlock()
 	p.c.setStatus(func(s *Status) { s.LastError, s.ErrorCode = e.Error(), int(e.Code) })
 	if e.Code.Retryable() {

@@ -305,11 +305,11 @@ func TestStartUpReplaysTheSnapshot(t *testing.T) {
 	if err := c.Set(ctx, "t", "mine", "v", 1); err != nil {
 		t.Fatal(err)
 	}
-	mine := c.queue.items[len(c.queue.items)-1].Op.At
-	if err := store.Acked(ctx, []HLC{mine}, 40); err != nil {
+	mine := c.queue.items[len(c.queue.items)-1]
+	if err := store.Acked(ctx, []HLC{mine.Op.At}, 40); err != nil {
 		t.Fatal(err)
 	}
-	c.queue.acked([]HLC{mine}, 40)
+	c.queue.acked([]*qitem{mine}, 40)
 	var snap []Op
 	c.View(func(st *State) { snap = st.SnapshotOps() })
 	upto := seq

@@ -1,39 +1,50 @@
 package syncspace
 
+import "slices"
+
 // queue holds this device's operations until the log delivers them back. Every step costs
 // in proportion to the operations it touches, not to the queue's length: a device that
 // wrote 10,000 operations offline pushes them without quadratic work.
+//
+// Its items are in stamp order (a device stamps its operations in increasing order, and a
+// saved queue loads in that order), so an operation is found by its stamp with a binary
+// search, without an index to maintain. A batch pushed keeps its items themselves, so its
+// ack and its delivery back touch them directly.
 type queue struct {
-	items    []*qitem // oldest first; nil where delivered
-	index    map[HLC]int
-	holes    int
-	pending  int // items the relay has not acknowledged
-	pushFrom int // every item before it is acknowledged, pushed in this session, or gone
+	items    []*qitem // in stamp order; gone ones stay until the next compaction
+	gone     int      // items delivered or covered by a snapshot, still in items
+	pending  int      // items the relay has not acknowledged
+	pushFrom int      // every item before it is acknowledged, pushed in this session, or gone
 }
 
 type qitem struct {
 	Queued
 	busy bool // in a pushed batch waiting for its ack
+	gone bool // delivered back by the log, or covered by a snapshot
 }
 
 func newQueue(saved []Queued) *queue {
-	q := &queue{index: map[HLC]int{}}
-	for _, s := range saved {
-		q.add(s)
+	q := &queue{}
+	items := make([]qitem, len(saved))
+	for i, s := range saved {
+		items[i].Queued = s
+		q.addItem(&items[i])
 	}
 	return q
 }
 
-func (q *queue) add(s Queued) {
-	q.addItem(&qitem{Queued: s})
-}
-
+// addItem adds an item in its place by stamp: at the end, unless the wall clock went back
+// (past what Observe corrects) since the items before it were stamped.
 func (q *queue) addItem(it *qitem) {
-	if _, dup := q.index[it.Op.At]; dup {
-		return
+	i := len(q.items)
+	if i > 0 && q.items[i-1].Op.At.Compare(it.Op.At) >= 0 {
+		var found bool
+		if i, found = q.search(it.Op.At); found {
+			return // already queued
+		}
+		q.pushFrom = min(q.pushFrom, i)
 	}
-	q.index[it.Op.At] = len(q.items)
-	q.items = append(q.items, it)
+	q.items = slices.Insert(q.items, i, it)
 	if it.Seq == 0 {
 		q.pending++
 	}
@@ -48,54 +59,82 @@ func (q *queue) addOps(ops []Op) {
 	}
 }
 
-func (q *queue) acked(ats []HLC, seq uint64) {
-	for _, at := range ats {
-		if i, ok := q.index[at]; ok && q.items[i].Seq == 0 {
-			q.items[i].Seq, q.items[i].busy = seq, false
+// search returns where the item stamped at is, or would be, in items.
+func (q *queue) search(at HLC) (int, bool) {
+	return slices.BinarySearchFunc(q.items, at, func(it *qitem, at HLC) int { return it.Op.At.Compare(at) })
+}
+
+// find returns the item stamped at, nil when it is not queued.
+func (q *queue) find(at HLC) *qitem {
+	if i, ok := q.search(at); ok && !q.items[i].gone {
+		return q.items[i]
+	}
+	return nil
+}
+
+// acked records that the relay stored the items at seq.
+func (q *queue) acked(items []*qitem, seq uint64) {
+	for _, it := range items {
+		if !it.gone && it.Seq == 0 {
+			it.Seq, it.busy = seq, false
 			q.pending--
 		}
 	}
 }
 
-// release makes operations of a refused batch pushable again.
-func (q *queue) release(ats []HLC) {
-	for _, at := range ats {
-		if i, ok := q.index[at]; ok {
-			q.items[i].busy = false
-		}
+// release makes the items of a refused batch pushable again.
+func (q *queue) release(items []*qitem) {
+	for _, it := range items {
+		it.busy = false
 	}
 	q.pushFrom = 0
 }
 
-func (q *queue) delivered(ops []Op) {
-	for _, op := range ops {
-		i, ok := q.index[op.At]
-		if !ok {
-			continue
-		}
-		if q.items[i].Seq == 0 {
-			q.pending--
-		}
-		q.items[i] = nil
-		delete(q.index, op.At)
-		q.holes++
+// remove marks an item gone: the log delivered it back, or a snapshot holds it.
+func (q *queue) remove(it *qitem) {
+	if it.gone {
+		return
 	}
-	if q.holes > 64 && q.holes > len(q.items)/2 {
-		q.compact()
+	if it.Seq == 0 {
+		q.pending--
 	}
+	it.gone = true
+	q.gone++
+}
+
+// delivered removes the operations of a batch the log delivered: its items when it is one
+// of this device's batches (own), else those of its operations that are this device's.
+func (q *queue) delivered(device string, own []*qitem, ops []Op) {
+	if own != nil {
+		for _, it := range own {
+			q.remove(it)
+		}
+	} else {
+		for _, op := range ops {
+			if op.At.Node != device {
+				continue
+			}
+			if it := q.find(op.At); it != nil {
+				q.remove(it)
+			}
+		}
+	}
+	q.compactIfSparse()
 }
 
 // covered drops the operations the relay stored at or before upto: a snapshot up to upto
 // holds them.
 func (q *queue) covered(upto uint64) {
-	for i, it := range q.items {
-		if it != nil && it.Seq != 0 && it.Seq <= upto {
-			q.items[i] = nil
-			delete(q.index, it.Op.At)
-			q.holes++
+	for _, it := range q.items {
+		if !it.gone && it.Seq != 0 && it.Seq <= upto {
+			q.remove(it)
 		}
 	}
-	if q.holes > 64 && q.holes > len(q.items)/2 {
+	q.compactIfSparse()
+}
+
+func (q *queue) compactIfSparse() {
+	if q.gone > 64 && q.gone > len(q.items)/2 {
 		q.compact()
 	}
 }
@@ -104,48 +143,42 @@ func (q *queue) compact() {
 	kept := q.items[:0]
 	pushFrom := 0
 	for i, it := range q.items {
-		if it == nil {
+		if it.gone {
 			continue
 		}
 		if i < q.pushFrom {
 			pushFrom++
 		}
-		q.index[it.Op.At] = len(kept)
 		kept = append(kept, it)
 	}
 	clear(q.items[len(kept):])
-	q.items, q.holes, q.pushFrom = kept, 0, pushFrom
+	q.items, q.gone, q.pushFrom = kept, 0, pushFrom
 }
 
-// rewind makes every unacknowledged item a candidate for pushing again (a new session, a
-// refused push).
-func (q *queue) rewind() { q.pushFrom = 0 }
-
-// next appends to ops the next unacknowledged operations not busy (in a batch waiting for
-// its ack), up to budget estimated bytes, marks them busy and moves past them.
-func (q *queue) next(budget int, ops []Op) []Op {
+// next appends to items the next unacknowledged items not busy (in a batch waiting for its
+// ack), up to budget estimated bytes, marks them busy and moves past them. With onlyFull, it
+// takes none unless they fill the budget.
+func (q *queue) next(budget int, onlyFull bool, items []*qitem) []*qitem {
+	from, n := q.pushFrom, len(items)
 	size := 0
 	for ; q.pushFrom < len(q.items); q.pushFrom++ {
 		it := q.items[q.pushFrom]
-		if it == nil || it.Seq != 0 || it.busy {
+		if it.gone || it.Seq != 0 || it.busy {
 			continue
 		}
 		n := opSize(it.Op)
-		if len(ops) > 0 && size+n > budget {
-			break
+		if len(items) > 0 && size+n > budget {
+			return items
 		}
 		it.busy = true
-		ops = append(ops, it.Op)
+		items = append(items, it)
 		size += n
 	}
-	return ops
-}
-
-// get returns a queued operation by its stamp.
-func (q *queue) get(at HLC) (Op, bool) {
-	i, ok := q.index[at]
-	if !ok {
-		return Op{}, false
+	if onlyFull {
+		for _, it := range items[n:] {
+			it.busy = false
+		}
+		q.pushFrom, items = from, items[:n]
 	}
-	return q.items[i].Op, true
+	return items
 }

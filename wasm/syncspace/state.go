@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 )
 
 type entryKey struct{ coll, key string }
@@ -33,16 +32,28 @@ func (c claim) before(o claim) bool {
 // number of times each, gives the same State: every rule below is a commutative, idempotent
 // merge (a maximum, a minimum or a union).
 //
-// Its maps are flat and an entry's few fields a slice: a device applies every operation of
-// the space, so what one costs in allocations is paid thousands of times.
+// A device applies every operation of the space, so what one costs is paid thousands of
+// times: the state is kept per collection, in maps keyed by one string (Go hashes those
+// fastest), an entry's few fields in a slice whose first element lives in the entry, and
+// entries allocated in slabs.
 type State struct {
-	entries  map[entryKey]*entry
-	collKeys map[string][]string // keys of each collection's entries, in the order first seen
-	adds     map[elemKey]*addTags
-	setElems map[entryKey][]string // elements of each set, in the order first added
-	removed  map[HLC]removal       // the add tags removed, and by which removal
-	claims   map[entryKey]claim    // the first claim of each entry: smallest (seq, at)
-	latest   HLC
+	colls   map[string]*collection
+	removed map[HLC]removal // the add tags removed, and by which removal
+	latest  HLC
+	slab    []entry // entries handed out next (see newEntry)
+}
+
+// collection is the state of one collection: its entries (fields and tombstones), its sets
+// and its claims, each by key.
+type collection struct {
+	entries map[string]*entry
+	sets    map[string]*set
+	claims  map[string]claim // the first claim of each entry: smallest (seq, at)
+}
+
+// set is the adds of one set, by element.
+type set struct {
+	adds map[string]addTags
 }
 
 type elemKey struct{ coll, key, elem string }
@@ -58,6 +69,7 @@ type removal struct {
 type entry struct {
 	fields []namedRegister
 	tomb   HLC
+	first  [1]namedRegister // fields' storage while the entry has one field, as most do
 }
 
 type namedRegister struct {
@@ -74,17 +86,27 @@ func (e *entry) field(name string) *register {
 	return nil
 }
 
+// visible reports whether the entry has a field written after its last tombstone.
+func (e *entry) visible() bool {
+	for _, f := range e.fields {
+		if f.at.Compare(e.tomb) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // addTags are the tags of an element's adds: nearly always one.
 type addTags struct {
 	first HLC
 	more  []HLC
 }
 
-func (a *addTags) has(t HLC) bool {
+func (a addTags) has(t HLC) bool {
 	return a.first == t || slices.Contains(a.more, t)
 }
 
-func (a *addTags) each(fn func(HLC)) {
+func (a addTags) each(fn func(HLC)) {
 	fn(a.first)
 	for _, t := range a.more {
 		fn(t)
@@ -93,19 +115,44 @@ func (a *addTags) each(fn func(HLC)) {
 
 // NewState returns an empty state.
 func NewState() *State {
-	return &State{
-		entries: map[entryKey]*entry{}, collKeys: map[string][]string{},
-		adds: map[elemKey]*addTags{}, setElems: map[entryKey][]string{}, removed: map[HLC]removal{}, claims: map[entryKey]claim{},
-	}
+	return &State{colls: map[string]*collection{}, removed: map[HLC]removal{}}
 }
 
-func (s *State) entry(ek entryKey) *entry {
-	e := s.entries[ek]
-	if e == nil {
-		e = &entry{}
-		s.entries[ek] = e
-		s.collKeys[ek.coll] = append(s.collKeys[ek.coll], ek.key)
+// coll returns a collection, created when create is set (else nil when absent).
+func (s *State) coll(name string, create bool) *collection {
+	c := s.colls[name]
+	if c == nil && create {
+		c = &collection{entries: map[string]*entry{}, sets: map[string]*set{}, claims: map[string]claim{}}
+		s.colls[name] = c
 	}
+	return c
+}
+
+func (s *State) lookup(coll, key string) *entry {
+	if c := s.colls[coll]; c != nil {
+		return c.entries[key]
+	}
+	return nil
+}
+
+func (s *State) entry(c *collection, key string) *entry {
+	e := c.entries[key]
+	if e == nil {
+		e = s.newEntry()
+		c.entries[key] = e
+	}
+	return e
+}
+
+// newEntry hands out an entry from a slab of them: one allocation for many entries. The state
+// never drops an entry (a tombstone keeps it), so a slab is never held for nothing.
+func (s *State) newEntry() *entry {
+	if len(s.slab) == 0 {
+		s.slab = make([]entry, 64)
+	}
+	e := &s.slab[0]
+	s.slab = s.slab[1:]
+	e.fields = e.first[:0]
 	return e
 }
 
@@ -117,10 +164,9 @@ func (s *State) Apply(op Op, seq uint64) bool {
 	if op.At.Compare(s.latest) > 0 {
 		s.latest = op.At
 	}
-	ek := entryKey{op.Coll, op.Key}
 	switch op.Kind {
 	case Set:
-		e := s.entry(ek)
+		e := s.entry(s.coll(op.Coll, true), op.Key)
 		if cur := e.field(op.Field); cur != nil {
 			if cur.at.Compare(op.At) >= 0 {
 				return false
@@ -130,23 +176,28 @@ func (s *State) Apply(op Op, seq uint64) bool {
 		}
 		e.fields = append(e.fields, namedRegister{op.Field, register{op.At, op.Value}})
 	case Delete:
-		e := s.entry(ek)
+		e := s.entry(s.coll(op.Coll, true), op.Key)
 		if e.tomb.Compare(op.At) >= 0 {
 			return false
 		}
 		e.tomb = op.At
 	case Add:
-		k := elemKey{op.Coll, op.Key, op.Elem}
-		tags := s.adds[k]
-		if tags == nil {
-			s.adds[k] = &addTags{first: op.At}
-			s.setElems[ek] = append(s.setElems[ek], op.Elem)
+		c := s.coll(op.Coll, true)
+		st := c.sets[op.Key]
+		if st == nil {
+			st = &set{adds: map[string]addTags{}}
+			c.sets[op.Key] = st
+		}
+		tags, ok := st.adds[op.Elem]
+		if !ok {
+			st.adds[op.Elem] = addTags{first: op.At}
 			return true
 		}
 		if tags.has(op.At) {
 			return false
 		}
 		tags.more = append(tags.more, op.At)
+		st.adds[op.Elem] = tags
 	case Remove:
 		changed := false
 		for _, t := range op.Tags {
@@ -166,11 +217,12 @@ func (s *State) Apply(op Op, seq uint64) bool {
 		if op.Seq != 0 && op.Seq < seq {
 			seq = op.Seq // a claim in a snapshot: where the log first ordered it
 		}
-		c := claim{seq, op.At}
-		if cur, ok := s.claims[ek]; ok && !c.before(cur) {
+		c := s.coll(op.Coll, true)
+		cl := claim{seq, op.At}
+		if cur, ok := c.claims[op.Key]; ok && !cl.before(cur) {
 			return false
 		}
-		s.claims[ek] = c
+		c.claims[op.Key] = cl
 	default:
 		return false
 	}
@@ -183,7 +235,7 @@ func (s *State) Latest() HLC { return s.latest }
 // Entry returns the visible fields of an entry (those written after its last tombstone),
 // or nil when it has none.
 func (s *State) Entry(coll, key string) map[string]json.RawMessage {
-	e := s.entries[entryKey{coll, key}]
+	e := s.lookup(coll, key)
 	if e == nil {
 		return nil
 	}
@@ -201,7 +253,7 @@ func (s *State) Entry(coll, key string) map[string]json.RawMessage {
 
 // Field decodes one visible field of an entry into v; it reports whether there was one.
 func (s *State) Field(coll, key, field string, v any) (bool, error) {
-	e := s.entries[entryKey{coll, key}]
+	e := s.lookup(coll, key)
 	if e == nil {
 		return false, nil
 	}
@@ -214,14 +266,14 @@ func (s *State) Field(coll, key, field string, v any) (bool, error) {
 
 // Keys returns the keys of a collection's visible entries, sorted.
 func (s *State) Keys(coll string) []string {
+	c := s.colls[coll]
+	if c == nil {
+		return nil
+	}
 	var out []string
-	for _, key := range s.collKeys[coll] {
-		e := s.entries[entryKey{coll, key}]
-		for _, f := range e.fields {
-			if f.at.Compare(e.tomb) > 0 {
-				out = append(out, key)
-				break
-			}
+	for key, e := range c.entries {
+		if e.visible() {
+			out = append(out, key)
 		}
 	}
 	sort.Strings(out)
@@ -230,9 +282,13 @@ func (s *State) Keys(coll string) []string {
 
 // Elems returns the elements of a set, sorted: those with an add no remove has seen.
 func (s *State) Elems(coll, key string) []string {
+	st := s.set(coll, key)
+	if st == nil {
+		return nil
+	}
 	var out []string
-	for _, elem := range s.setElems[entryKey{coll, key}] {
-		if s.live(s.adds[elemKey{coll, key, elem}]) {
+	for elem, tags := range st.adds {
+		if s.live(tags) {
 			out = append(out, elem)
 		}
 	}
@@ -240,21 +296,33 @@ func (s *State) Elems(coll, key string) []string {
 	return out
 }
 
+func (s *State) set(coll, key string) *set {
+	if c := s.colls[coll]; c != nil {
+		return c.sets[key]
+	}
+	return nil
+}
+
 // Tags returns the live add tags of an element: what a Remove of it must list.
 func (s *State) Tags(coll, key, elem string) []HLC {
 	var out []HLC
-	if tags := s.adds[elemKey{coll, key, elem}]; tags != nil {
-		tags.each(func(t HLC) {
-			if _, gone := s.removed[t]; !gone {
-				out = append(out, t)
-			}
-		})
+	if st := s.set(coll, key); st != nil {
+		if tags, ok := st.adds[elem]; ok {
+			tags.each(func(t HLC) {
+				if _, gone := s.removed[t]; !gone {
+					out = append(out, t)
+				}
+			})
+		}
 	}
 	slices.SortFunc(out, HLC.Compare)
 	return out
 }
 
-func (s *State) live(tags *addTags) bool {
+func (s *State) live(tags addTags) bool {
+	if len(s.removed) == 0 {
+		return true
+	}
 	alive := false
 	tags.each(func(t HLC) {
 		if _, gone := s.removed[t]; !gone {
@@ -267,32 +335,50 @@ func (s *State) live(tags *addTags) bool {
 // ClaimWinner returns the device whose claim on an entry came first in the relay's log, and
 // that claim's sequence number.
 func (s *State) ClaimWinner(coll, key string) (node string, seq uint64, ok bool) {
-	c, ok := s.claims[entryKey{coll, key}]
-	return c.at.Node, c.seq, ok
+	if col := s.colls[coll]; col != nil {
+		c, ok := col.claims[key]
+		return c.at.Node, c.seq, ok
+	}
+	return "", 0, false
+}
+
+// claimed returns every entry with a claim.
+func (s *State) claimed() []Change {
+	var out []Change
+	for name, c := range s.colls {
+		for key := range c.claims {
+			out = append(out, Change{name, key})
+		}
+	}
+	return out
 }
 
 // Dump is a canonical, sorted rendering of the whole state (visible and hidden), to compare
 // replicas.
 func (s *State) Dump() string {
 	var lines []string
-	for ek, e := range s.entries {
-		for _, f := range e.fields {
-			lines = append(lines, "F "+ek.coll+"\x00"+ek.key+"\x00"+f.name+"="+f.at.String()+" "+string(f.value))
+	for coll, c := range s.colls {
+		for key, e := range c.entries {
+			for _, f := range e.fields {
+				lines = append(lines, "F "+coll+"\x00"+key+"\x00"+f.name+"="+f.at.String()+" "+string(f.value))
+			}
+			if !e.tomb.IsZero() {
+				lines = append(lines, "T "+coll+"\x00"+key+"="+e.tomb.String())
+			}
 		}
-		if !e.tomb.IsZero() {
-			lines = append(lines, "T "+ek.coll+"\x00"+ek.key+"="+e.tomb.String())
+		for key, st := range c.sets {
+			for elem, tags := range st.adds {
+				tags.each(func(t HLC) {
+					lines = append(lines, "A "+coll+"\x00"+key+"\x00"+elem+"="+t.String())
+				})
+			}
 		}
-	}
-	for k, tags := range s.adds {
-		tags.each(func(t HLC) {
-			lines = append(lines, "A "+k.coll+"\x00"+k.key+"\x00"+k.elem+"="+t.String())
-		})
+		for key, cl := range c.claims {
+			lines = append(lines, "C "+coll+"\x00"+key+"="+cl.at.String()+" @"+strconv.FormatUint(cl.seq, 10))
+		}
 	}
 	for t := range s.removed {
 		lines = append(lines, "R "+t.String())
-	}
-	for ek, c := range s.claims {
-		lines = append(lines, "C "+ek.coll+"\x00"+ek.key+"="+c.at.String()+" @"+strconv.FormatUint(c.seq, 10))
 	}
 	sort.Strings(lines)
 	var b bytes.Buffer
@@ -309,23 +395,31 @@ func (s *State) Dump() string {
 // the sequence number the log ordered it at. Applying them to a replica that already holds
 // part of the state changes nothing but what it lacked: they are the operations that made
 // the state, or equivalent ones. The values are shared with the state, which never changes
-// a value in place.
+// a value in place. The order is the same whatever the order the state was built in.
 func (s *State) SnapshotOps() []Op {
 	var ops []Op
-	for _, ek := range sortedKeys(s.entries) {
-		e := s.entries[ek]
-		for _, f := range e.fields {
-			ops = append(ops, Op{At: f.at, Kind: Set, Coll: ek.coll, Key: ek.key, Field: f.name, Value: f.value})
-		}
-		if !e.tomb.IsZero() {
-			ops = append(ops, Op{At: e.tomb, Kind: Delete, Coll: ek.coll, Key: ek.key})
+	colls := slices.Sorted(maps.Keys(s.colls))
+	for _, coll := range colls {
+		c := s.colls[coll]
+		for _, key := range slices.Sorted(maps.Keys(c.entries)) {
+			e := c.entries[key]
+			for _, f := range e.fields {
+				ops = append(ops, Op{At: f.at, Kind: Set, Coll: coll, Key: key, Field: f.name, Value: f.value})
+			}
+			if !e.tomb.IsZero() {
+				ops = append(ops, Op{At: e.tomb, Kind: Delete, Coll: coll, Key: key})
+			}
 		}
 	}
-	for _, ek := range sortedKeys(s.setElems) {
-		for _, elem := range s.setElems[ek] {
-			s.adds[elemKey{ek.coll, ek.key, elem}].each(func(t HLC) {
-				ops = append(ops, Op{At: t, Kind: Add, Coll: ek.coll, Key: ek.key, Elem: elem})
-			})
+	for _, coll := range colls {
+		c := s.colls[coll]
+		for _, key := range slices.Sorted(maps.Keys(c.sets)) {
+			st := c.sets[key]
+			for _, elem := range slices.Sorted(maps.Keys(st.adds)) {
+				st.adds[elem].each(func(t HLC) {
+					ops = append(ops, Op{At: t, Kind: Add, Coll: coll, Key: key, Elem: elem})
+				})
+			}
 		}
 	}
 	removes := map[removal][]HLC{}
@@ -339,20 +433,12 @@ func (s *State) SnapshotOps() []Op {
 	}
 	slices.SortFunc(rems, func(a, b Op) int { return a.At.Compare(b.At) })
 	ops = append(ops, rems...)
-	for _, ek := range sortedKeys(s.claims) {
-		c := s.claims[ek]
-		ops = append(ops, Op{At: c.at, Kind: Claim, Coll: ek.coll, Key: ek.key, Seq: c.seq})
+	for _, coll := range colls {
+		c := s.colls[coll]
+		for _, key := range slices.Sorted(maps.Keys(c.claims)) {
+			cl := c.claims[key]
+			ops = append(ops, Op{At: cl.at, Kind: Claim, Coll: coll, Key: key, Seq: cl.seq})
+		}
 	}
 	return ops
-}
-
-// sortedKeys returns a map's entry keys in order (a snapshot is the same whatever the
-// order entries came in).
-func sortedKeys[V any](m map[entryKey]V) []entryKey {
-	return slices.SortedFunc(maps.Keys(m), func(a, b entryKey) int {
-		if a.coll != b.coll {
-			return strings.Compare(a.coll, b.coll)
-		}
-		return strings.Compare(a.key, b.key)
-	})
 }

@@ -56,12 +56,12 @@ type Queued struct {
 	Seq uint64 `json:"seq,omitempty"`
 }
 
-// MemStore is a Store in memory.
+// MemStore is a Store in memory. Its queue is kept as the client keeps its own (queue.go).
 type MemStore struct {
 	mu     sync.Mutex
 	cursor uint64
 	log    []Logged
-	queue  map[HLC]Queued
+	queue  queue
 	gap    uint64
 }
 
@@ -70,11 +70,11 @@ func (m *MemStore) Load(context.Context) (Saved, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := Saved{Cursor: m.cursor, Log: slices.Clone(m.log), Gap: m.gap}
-	for _, q := range m.queue {
-		s.Queue = append(s.Queue, q)
+	for _, it := range m.queue.items {
+		if !it.gone {
+			s.Queue = append(s.Queue, it.Queued)
+		}
 	}
-	// A device's own stamps increase: their order is the order it wrote in.
-	slices.SortFunc(s.Queue, func(a, b Queued) int { return a.Op.At.Compare(b.Op.At) })
 	return s, nil
 }
 
@@ -82,12 +82,7 @@ func (m *MemStore) Load(context.Context) (Saved, error) {
 func (m *MemStore) Enqueue(_ context.Context, ops []Op) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.queue == nil {
-		m.queue = map[HLC]Queued{}
-	}
-	for _, op := range ops {
-		m.queue[op.At] = Queued{Op: op}
-	}
+	m.queue.addOps(ops)
 	return nil
 }
 
@@ -96,9 +91,8 @@ func (m *MemStore) Acked(_ context.Context, ids []HLC, seq uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, at := range ids {
-		if q, ok := m.queue[at]; ok {
-			q.Seq = seq
-			m.queue[at] = q
+		if it := m.queue.find(at); it != nil {
+			it.Seq = seq
 		}
 	}
 	return nil
@@ -110,8 +104,13 @@ func (m *MemStore) Commit(_ context.Context, batch Logged) error {
 	defer m.mu.Unlock()
 	m.log = append(m.log, batch)
 	m.cursor = batch.Seq
-	for _, op := range batch.Ops {
-		delete(m.queue, op.At)
+	if len(m.queue.items) > 0 {
+		for _, op := range batch.Ops {
+			if it := m.queue.find(op.At); it != nil {
+				m.queue.remove(it)
+			}
+		}
+		m.queue.compactIfSparse()
 	}
 	return nil
 }
@@ -121,11 +120,7 @@ func (m *MemStore) Compact(_ context.Context, upto uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.log = slices.DeleteFunc(m.log, func(l Logged) bool { return l.Seq <= upto })
-	for at, q := range m.queue {
-		if q.Seq != 0 && q.Seq <= upto {
-			delete(m.queue, at)
-		}
-	}
+	m.queue.covered(upto)
 	if m.gap <= upto {
 		m.gap = 0
 	}
