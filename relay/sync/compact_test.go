@@ -589,7 +589,7 @@ func TestCompactionAcrossRelays(t *testing.T) {
 	// a count may be counted twice: never less).
 	var stored int64
 	lg := relayB.srv.log
-	if err := lg.Follow(context.Background(), key.SpaceID(), 0, false, func(_ uint64, data []byte) error {
+	if err := lg.Follow(context.Background(), key.SpaceID(), 0, false, func(_ uint64, _ [syncproto.PushIDSize]byte, data []byte) error {
 		stored += int64(len(data))
 		return nil
 	}, func(uint64) error { return nil }, func(uint64) error { return nil }); err != nil {

@@ -311,6 +311,18 @@ func (l *Log) storedBytes(ctx context.Context, space [syncproto.SpaceIDSize]byte
 	}
 }
 
+// pushID returns the push id a batch was stored under (its message id), zero when it has
+// none.
+func pushID(msg jetstream.Msg) [syncproto.PushIDSize]byte {
+	var id [syncproto.PushIDSize]byte
+	if h := msg.Headers().Get(jetstream.MsgIDHeader); len(h) == 2*len(id) {
+		if _, err := hex.Decode(id[:], []byte(h)); err != nil {
+			return [syncproto.PushIDSize]byte{}
+		}
+	}
+	return id
+}
+
 // setUsage writes a space's usage if it is still at revision rev (0: never written); it
 // fails when another relay changed it meanwhile.
 func (l *Log) setUsage(ctx context.Context, key string, used int64, rev uint64) error {
@@ -336,13 +348,13 @@ func (l *Log) Head(ctx context.Context, space [syncproto.SpaceIDSize]byte) (uint
 	return m.Sequence, nil
 }
 
-// Follow calls batch for every batch of a space after the cursor, in order, then caught
-// with the head once it has sent them all; when live, it goes on with each new batch until
-// ctx ends or a callback fails. Before the first batch after batches that a trim dropped
-// (the cursor is before the trim point, or a trim overtook the follower), it calls trimmed
-// with the trim point.
+// Follow calls batch for every batch of a space after the cursor, in order, with the id it
+// was pushed with, then caught with the head once it has sent them all; when live, it goes on
+// with each new batch until ctx ends or a callback fails. Before the first batch after
+// batches that a trim dropped (the cursor is before the trim point, or a trim overtook the
+// follower), it calls trimmed with the trim point.
 func (l *Log) Follow(ctx context.Context, space [syncproto.SpaceIDSize]byte, after uint64, live bool,
-	batch func(seq uint64, data []byte) error, caught func(head uint64) error, trimmed func(point uint64) error) error {
+	batch func(seq uint64, id [syncproto.PushIDSize]byte, data []byte) error, caught func(head uint64) error, trimmed func(point uint64) error) error {
 	told, err := l.TrimPoint(ctx, space)
 	if err != nil {
 		return err
@@ -406,7 +418,7 @@ func (l *Log) Follow(ctx context.Context, space [syncproto.SpaceIDSize]byte, aft
 				told = point
 			}
 		}
-		if err := batch(seq, msg.Data()); err != nil {
+		if err := batch(seq, pushID(msg), msg.Data()); err != nil {
 			return err
 		}
 		after = seq

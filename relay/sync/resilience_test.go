@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"caliopen/shared/syncproto"
 	"caliopen/wasm/syncspace"
 )
 
@@ -27,7 +28,7 @@ func storedOps(t *testing.T, js jetstream.JetStream, key *syncspace.Key) map[str
 		t.Fatal(err)
 	}
 	counts := map[string]int{}
-	err = lg.Follow(ctx, key.SpaceID(), 0, false, func(seq uint64, data []byte) error {
+	err = lg.Follow(ctx, key.SpaceID(), 0, false, func(seq uint64, _ [syncproto.PushIDSize]byte, data []byte) error {
 		ops, part, err := key.OpenBatch(data)
 		if err != nil || part != nil {
 			return err

@@ -99,6 +99,57 @@ type session struct {
 	cancel  context.CancelFunc
 	// stopPull ends the running pull, replaced by a new one.
 	stopPull context.CancelFunc
+	// own: the running pull asked for this session's batches as Own (syncproto.FeatureOwn).
+	own bool
+
+	ownMu sync.Mutex
+	// pushed are the ids of this session's pushes that its pull has not reached yet, with
+	// their sequence numbers once stored (0 before).
+	pushed map[[syncproto.PushIDSize]byte]uint64
+}
+
+// maxPushed bounds the pushes a session remembers for Own; past it, batches go back whole.
+const maxPushed = 1024
+
+// notePush remembers a push whose batch the pull is to send back as Own.
+func (ss *session) notePush(id [syncproto.PushIDSize]byte) {
+	ss.ownMu.Lock()
+	defer ss.ownMu.Unlock()
+	if len(ss.pushed) < maxPushed {
+		ss.pushed[id] = 0
+	}
+}
+
+// pushDone records where a push was stored, or forgets it when it was not.
+func (ss *session) pushDone(id [syncproto.PushIDSize]byte, seq uint64) {
+	ss.ownMu.Lock()
+	defer ss.ownMu.Unlock()
+	if _, ok := ss.pushed[id]; !ok {
+		return
+	}
+	if seq == 0 {
+		delete(ss.pushed, id)
+	} else {
+		ss.pushed[id] = seq
+	}
+}
+
+// takeOwn reports whether the batch at seq, stored under id, is one of this session's pushes,
+// and forgets it; it also forgets pushes stored before seq that the pull went past (a push
+// of a batch stored earlier, by a previous session).
+func (ss *session) takeOwn(seq uint64, id [syncproto.PushIDSize]byte) bool {
+	ss.ownMu.Lock()
+	defer ss.ownMu.Unlock()
+	_, ok := ss.pushed[id]
+	if ok {
+		delete(ss.pushed, id)
+	}
+	for other, s := range ss.pushed {
+		if s != 0 && s < seq {
+			delete(ss.pushed, other)
+		}
+	}
+	return ok && id != [syncproto.PushIDSize]byte{}
 }
 
 // ServeHTTP upgrades to a WebSocket and runs one device session.
@@ -114,7 +165,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadLimit(int64(syncproto.MaxFrameSize))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ss := &session{s: s, ws: ws, cancel: cancel}
+	ss := &session{s: s, ws: ws, cancel: cancel, pushed: map[[syncproto.PushIDSize]byte]uint64{}}
 	if !s.track(ss) {
 		ss.close(syncproto.CodeShuttingDown, "relay shutting down")
 		return
@@ -195,7 +246,7 @@ func (ss *session) authenticate(ctx context.Context) (syncproto.Code, string) {
 		ss.s.slog.Error("sync: head", "space", short(ss.space), "error", err)
 		return syncproto.CodeStore, "relay storage unavailable"
 	}
-	if err := ss.send(ctx, syncproto.Welcome{Head: head, Features: syncproto.FeatureTrim}); err != nil {
+	if err := ss.send(ctx, syncproto.Welcome{Head: head, Features: syncproto.FeatureTrim | syncproto.FeatureOwn}); err != nil {
 		ss.s.release(ss.space)
 		return syncproto.CodeBadRequest, "write welcome"
 	}
@@ -241,9 +292,15 @@ func (ss *session) run(ctx context.Context) (syncproto.Code, string) {
 			ss.stopPull()
 			pctx, stop := context.WithCancel(ctx)
 			ss.stopPull = stop
+			ss.own = f.Own
 			go func() {
 				err := ss.s.log.Follow(pctx, ss.space, f.After, f.Live,
-					func(seq uint64, data []byte) error { return ss.send(pctx, syncproto.Batch{Seq: seq, Data: data}) },
+					func(seq uint64, id [syncproto.PushIDSize]byte, data []byte) error {
+						if f.Own && ss.takeOwn(seq, id) {
+							return ss.send(pctx, syncproto.Own{Seq: seq, ID: id})
+						}
+						return ss.send(pctx, syncproto.Batch{Seq: seq, Data: data})
+					},
 					func(head uint64) error { return ss.send(pctx, syncproto.Caught{Head: head}) },
 					func(point uint64) error { return ss.send(pctx, syncproto.Trimmed{Upto: point}) })
 				if err != nil && pctx.Err() == nil {
@@ -286,7 +343,15 @@ func (ss *session) push(ctx context.Context, p syncproto.Push) error {
 	if p.Snapshot {
 		limit *= 2
 	}
+	// A snapshot's batch goes back whole: the device keeps no copy of it once stored.
+	own := ss.own && !p.Snapshot
+	if own {
+		ss.notePush(p.ID)
+	}
 	seq, err := ss.s.log.Append(ctx, ss.space, p.ID, p.Data, limit)
+	if own {
+		ss.pushDone(p.ID, seq)
+	}
 	if errors.Is(err, ErrQuota) {
 		return refuse(syncproto.CodeQuota, "this space holds "+strconv.FormatInt(quota, 10)+" bytes at most")
 	}

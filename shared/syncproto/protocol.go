@@ -23,6 +23,11 @@
 //     gets every stored [Batch] after the cursor in order, then [Caught] with the head, then,
 //     if live, each new batch as any device pushes it, through any relay.
 //
+// A device need not download the batches it pushed itself: when the relay offers [FeatureOwn]
+// and the client's Pull asks for it (Pull.Own), a batch that this session pushed comes back
+// as [Own] (its sequence number and push id) instead of a Batch carrying its bytes again. The
+// client knows what it pushed under that id.
+//
 // Compaction: a device that holds the space's whole state as of sequence number S pushes it
 // as a snapshot (batches marked Push.Snapshot, sealed like any other), then sends [Trim]
 // with S and the sequence numbers of the snapshot's batches. The relay checks that it stores
@@ -72,6 +77,8 @@ const (
 const (
 	// FeatureTrim: the relay stores snapshots and trims a space's log (Trim, Trimmed).
 	FeatureTrim byte = 1 << 0
+	// FeatureOwn: on a Pull with Own, the relay sends a batch this session pushed as Own.
+	FeatureOwn byte = 1 << 1
 )
 
 // Type is a frame's first byte.
@@ -90,6 +97,7 @@ const (
 	TypeSnapshot  Type = 0x15 // client → relay: a Push of one snapshot batch
 	TypeTrim      Type = 0x16 // client → relay
 	TypeTrimmed   Type = 0x17 // relay → client
+	TypeOwn       Type = 0x18 // relay → client
 	TypeError     Type = 0x7f // relay → client
 )
 
@@ -207,10 +215,19 @@ type Ack struct {
 	Seq uint64
 }
 
-// Pull asks for every batch after a cursor, then (Live) each new one as it arrives.
+// Pull asks for every batch after a cursor, then (Live) each new one as it arrives. Own
+// (only to a relay offering FeatureOwn) asks for the batches this session pushes as Own.
 type Pull struct {
 	After uint64
 	Live  bool
+	Own   bool
+}
+
+// Own stands for a Batch that the session receiving it pushed with the id ID: the relay
+// stored it at Seq, and does not send its bytes back.
+type Own struct {
+	Seq uint64
+	ID  [PushIDSize]byte
 }
 
 // Batch is one stored batch and its sequence number in the space's log.
@@ -257,6 +274,7 @@ func (Welcome) frameType() Type   { return TypeWelcome }
 func (Ack) frameType() Type       { return TypeAck }
 func (Pull) frameType() Type      { return TypePull }
 func (Batch) frameType() Type     { return TypeBatch }
+func (Own) frameType() Type       { return TypeOwn }
 func (Caught) frameType() Type    { return TypeCaught }
 func (Trim) frameType() Type      { return TypeTrim }
 func (Trimmed) frameType() Type   { return TypeTrimmed }
@@ -295,12 +313,14 @@ func Append(b []byte, f Frame) ([]byte, error) {
 		b = binary.BigEndian.AppendUint64(append(b, f.ID[:]...), f.Seq)
 	case Pull:
 		b = binary.BigEndian.AppendUint64(b, f.After)
-		b = append(b, boolByte(f.Live))
+		b = append(b, boolByte(f.Live)|boolByte(f.Own)<<1)
 	case Batch:
 		if len(f.Data) == 0 || len(f.Data) > MaxBatchSize {
 			return nil, fmt.Errorf("syncproto: batch of %d bytes (1..%d)", len(f.Data), MaxBatchSize)
 		}
 		b = append(binary.BigEndian.AppendUint64(b, f.Seq), f.Data...)
+	case Own:
+		b = append(binary.BigEndian.AppendUint64(b, f.Seq), f.ID[:]...)
 	case Caught:
 		b = binary.BigEndian.AppendUint64(b, f.Head)
 	case Trim:
@@ -427,15 +447,22 @@ func Parse(p []byte) (Frame, error) {
 		if err := fixed(9); err != nil {
 			return nil, err
 		}
-		if body[8] > 1 {
-			return nil, malformed("pull live flag %d", body[8])
+		if body[8] > 3 {
+			return nil, malformed("pull flags %d", body[8])
 		}
-		return Pull{After: binary.BigEndian.Uint64(body), Live: body[8] == 1}, nil
+		return Pull{After: binary.BigEndian.Uint64(body), Live: body[8]&1 != 0, Own: body[8]&2 != 0}, nil
 	case TypeBatch:
 		if len(body) <= 8 || len(body)-8 > MaxBatchSize {
 			return nil, malformed("batch of %d bytes", len(body))
 		}
 		return Batch{Seq: binary.BigEndian.Uint64(body), Data: body[8:]}, nil
+	case TypeOwn:
+		if err := fixed(8 + PushIDSize); err != nil {
+			return nil, err
+		}
+		o := Own{Seq: binary.BigEndian.Uint64(body)}
+		copy(o.ID[:], body[8:])
+		return o, nil
 	case TypeError:
 		if len(body) < 2+PushIDSize {
 			return nil, malformed("short error")

@@ -27,8 +27,10 @@ func sampleFrames() []Frame {
 		Push{ID: id, Data: []byte("snapshot part"), Snapshot: true},
 		Ack{ID: id, Seq: 9},
 		Pull{After: 3, Live: true},
+		Pull{After: 3, Live: true, Own: true},
 		Pull{},
 		Batch{Seq: 1 << 40, Data: []byte{0}},
+		Own{Seq: 1 << 40, ID: id},
 		Caught{Head: 12},
 		Trim{Upto: 100, Parts: []uint64{104, 106, 107}},
 		Trimmed{Upto: 100},
@@ -103,7 +105,7 @@ func TestStrictParse(t *testing.T) {
 	} else if _, err := Parse(b); err != nil {
 		t.Errorf("the largest trim does not parse: %v", err)
 	}
-	for _, bad := range [][]byte{nil, {0x55}, {byte(TypePull), 0, 0, 0, 0, 0, 0, 0, 0, 2}, {byte(TypePush), 1}} {
+	for _, bad := range [][]byte{nil, {0x55}, {byte(TypePull), 0, 0, 0, 0, 0, 0, 0, 0, 4}, {byte(TypePush), 1}} {
 		if _, err := Parse(bad); !errors.Is(err, ErrMalformed) {
 			t.Errorf("Parse(%x) = %v, want ErrMalformed", bad, err)
 		}

@@ -356,7 +356,8 @@ func (c *Client) session(ctx context.Context) (bool, error) {
 	c.mu.Lock()
 	after := c.cursor
 	c.mu.Unlock()
-	if err := write(ctx, conn, syncproto.Pull{After: after, Live: true}); err != nil {
+	own := welcome.Features&syncproto.FeatureOwn != 0
+	if err := write(ctx, conn, syncproto.Pull{After: after, Live: true, Own: own}); err != nil {
 		return true, err
 	}
 	frames := make(chan readResult, 16)
@@ -469,6 +470,8 @@ func (c *Client) handle(ctx context.Context, p *pusher, f syncproto.Frame) error
 		return p.acked(ctx, f.ID, f.Seq)
 	case syncproto.Batch:
 		return c.receive(ctx, f.Seq, f.Data)
+	case syncproto.Own:
+		return c.receiveOwn(ctx, p, f.Seq, f.ID)
 	case syncproto.Caught:
 		c.setStatus(func(s *Status) { s.CaughtUp, s.Head = true, max(s.Head, f.Head) })
 	case syncproto.Trimmed:
@@ -501,6 +504,29 @@ func (c *Client) receive(ctx context.Context, seq uint64, data []byte) error {
 		ops, part = nil, nil
 	}
 	return c.apply(ctx, seq, nil, ops, len(data), part)
+}
+
+// receiveOwn applies a batch of this device's that the relay stored at seq and did not send
+// back (syncproto.Own): its operations are the queued items pushed under id. The relay
+// storing it is also its ack, when the Ack has not come yet.
+func (c *Client) receiveOwn(ctx context.Context, p *pusher, seq uint64, id [syncproto.PushIDSize]byte) error {
+	if c.delivered(seq) {
+		return nil
+	}
+	own := c.ownBatch(seq)
+	if own == nil {
+		if ob := p.take(id); ob != nil {
+			if err := p.ackOutbound(ctx, ob, seq); err != nil {
+				return err
+			}
+			own = c.ownBatch(seq)
+		}
+	}
+	if own == nil {
+		// Not a push this device knows of: the next session pulls the batch itself.
+		return fmt.Errorf("syncspace: the relay sent batch %d back as this device's, which it cannot tell", seq)
+	}
+	return c.apply(ctx, seq, own.items, nil, own.size, nil)
 }
 
 // delivered reports whether the log already delivered seq.

@@ -114,6 +114,9 @@ func run() error {
 			return err
 		}
 		rawTimes = append(rawTimes, r)
+		if os.Getenv("SYNCBENCH_VERBOSE") != "" {
+			fmt.Fprintf(os.Stderr, "raw: %v (ratio %.2f)\n", r, float64(d)/float64(r))
+		}
 	}
 	s, r := median(syncTimes), median(rawTimes)
 	fmt.Printf("BENCH sync_10k_ops_vs_raw_ratio %.2f ratio\n", float64(s)/float64(r))
@@ -195,7 +198,7 @@ func (b *bench) syncRound(ctx context.Context) (time.Duration, [][]byte, error) 
 	}
 	elapsed := time.Since(start)
 	var batches [][]byte
-	err = b.log.Follow(ctx, key.SpaceID(), 0, false, func(_ uint64, data []byte) error {
+	err = b.log.Follow(ctx, key.SpaceID(), 0, false, func(_ uint64, _ [syncproto.PushIDSize]byte, data []byte) error {
 		batches = append(batches, slices.Clone(data))
 		return nil
 	}, func(uint64) error { return nil }, func(uint64) error { return nil })
