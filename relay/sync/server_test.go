@@ -266,3 +266,77 @@ func TestRelayStoresOnlyCiphertext(t *testing.T) {
 		t.Fatal("plaintext marker in the relay's logs")
 	}
 }
+
+// TestOwnBatchesComeBackAsOwn: a session whose live pull asks for Own gets each ordinary
+// batch it pushed back as Own (sequence number and push id, no bytes), before or after its
+// Ack, and every other batch whole: another session's, and its own snapshot's; a session
+// that did not ask (an older client) gets every batch whole, its own included.
+func TestOwnBatchesComeBackAsOwn(t *testing.T) {
+	tokens, tok := newTokens(t)
+	r := startRelay(t, embedded(t, t.TempDir()), tokens, DefaultConfig(), LogConfig{}, "127.0.0.1:0")
+	key, _ := syncspace.NewKey()
+	open := func(own bool) *websocket.Conn {
+		ws, ch := dialRaw(t, r.url())
+		t.Cleanup(func() { ws.CloseNow() })
+		send(t, ws, hello(key, ch, tok))
+		if w, ok := recv(t, ws).(syncproto.Welcome); !ok || w.Features&syncproto.FeatureOwn == 0 {
+			t.Fatalf("welcome %#v without FeatureOwn", w)
+		}
+		send(t, ws, syncproto.Pull{Live: true, Own: own})
+		if _, ok := recv(t, ws).(syncproto.Caught); !ok {
+			t.Fatal("no caught")
+		}
+		return ws
+	}
+	asking, older := open(true), open(false)
+	var pushes []syncproto.Push
+	for i := range 3 {
+		pushes = append(pushes, syncproto.Push{ID: [16]byte{1, byte(i)}, Data: []byte(fmt.Sprint("mine ", i))})
+	}
+	pushes = append(pushes, syncproto.Push{ID: [16]byte{2}, Data: []byte("my snapshot"), Snapshot: true})
+	for _, p := range pushes {
+		send(t, asking, p)
+	}
+	send(t, older, syncproto.Push{ID: [16]byte{3}, Data: []byte("theirs")})
+
+	// What each session gets back, by sequence number: Own (with its id) or the bytes.
+	collect := func(ws *websocket.Conn, acks int) map[uint64]string {
+		got := map[uint64]string{}
+		for len(got) < 5 || acks > 0 {
+			switch f := recv(t, ws).(type) {
+			case syncproto.Ack:
+				acks--
+			case syncproto.Own:
+				got[f.Seq] = fmt.Sprintf("own %x", f.ID[:2])
+			case syncproto.Batch:
+				got[f.Seq] = string(f.Data)
+			default:
+				t.Fatalf("unexpected %#v", f)
+			}
+		}
+		return got
+	}
+	fromAsking, fromOlder := collect(asking, len(pushes)), collect(older, 1)
+	var own, whole int
+	for seq, v := range fromAsking {
+		switch {
+		case strings.HasPrefix(v, "own 01"):
+			own++
+			if !strings.HasPrefix(fromOlder[seq], "mine ") {
+				t.Fatalf("batch %d came back as %q to the session that pushed it, %q to the other", seq, v, fromOlder[seq])
+			}
+		case v == "my snapshot" || v == "theirs":
+			whole++
+		default:
+			t.Fatalf("batch %d came back as %q to the session that pushed it", seq, v)
+		}
+	}
+	if own != 3 || whole != 2 {
+		t.Fatalf("the asking session got %d Own and %d whole batches, want 3 and 2: %v", own, whole, fromAsking)
+	}
+	for seq, v := range fromOlder {
+		if strings.HasPrefix(v, "own") {
+			t.Fatalf("batch %d came back as Own to a session that did not ask", seq)
+		}
+	}
+}
