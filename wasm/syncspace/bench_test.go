@@ -62,7 +62,7 @@ func BenchmarkClientPath(b *testing.B) {
 				b.Fatal(err)
 			}
 			seq++
-			if err := devB.receive(ctx, seq, sealed); err != nil {
+			if err := devB.receive(ctx, seq, sealed, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

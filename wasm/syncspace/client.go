@@ -334,8 +334,21 @@ func (c *Client) Run(ctx context.Context) error {
 }
 
 type readResult struct {
-	frame syncproto.Frame
-	err   error
+	frame  syncproto.Frame
+	opened *opened // a Batch's content, opened by the reader
+	err    error
+}
+
+// opened is the content of a batch, decrypted and decoded, or why it could not be.
+type opened struct {
+	ops  []Op
+	part *SnapshotPart
+	err  error
+}
+
+func (c *Client) open(data []byte) *opened {
+	ops, part, err := c.cfg.Key.OpenBatch(data)
+	return &opened{ops, part, err}
 }
 
 // session runs one connection; it reports whether the relay welcomed it.
@@ -360,16 +373,23 @@ func (c *Client) session(ctx context.Context) (bool, error) {
 	if err := write(ctx, conn, syncproto.Pull{After: after, Live: true, Own: own}); err != nil {
 		return true, err
 	}
+	// The reader also opens the batches it reads: on a device with a spare core, batches are
+	// decrypted and decoded while the previous ones are merged. (A batch of this device's
+	// comes as Own from a relay that offers it, so few are opened for nothing.)
 	frames := make(chan readResult, 16)
 	go func() {
 		for {
 			b, err := conn.Read(ctx)
-			var f syncproto.Frame
+			var r readResult
 			if err == nil {
-				f, err = syncproto.Parse(b)
+				r.frame, err = syncproto.Parse(b)
 			}
+			if batch, ok := r.frame.(syncproto.Batch); ok && err == nil {
+				r.opened = c.open(batch.Data)
+			}
+			r.err = err
 			select {
-			case frames <- readResult{f, err}:
+			case frames <- r:
 			case <-ctx.Done():
 				return
 			}
@@ -402,7 +422,7 @@ func (c *Client) session(ctx context.Context) (bool, error) {
 			if r.err != nil {
 				return true, r.err
 			}
-			if err := c.handle(ctx, p, r.frame); err != nil {
+			if err := c.handle(ctx, p, r); err != nil {
 				return true, err
 			}
 		}
@@ -464,12 +484,12 @@ func write(ctx context.Context, conn Conn, f syncproto.Frame) error {
 	return conn.Write(ctx, b)
 }
 
-func (c *Client) handle(ctx context.Context, p *pusher, f syncproto.Frame) error {
-	switch f := f.(type) {
+func (c *Client) handle(ctx context.Context, p *pusher, r readResult) error {
+	switch f := r.frame.(type) {
 	case syncproto.Ack:
 		return p.acked(ctx, f.ID, f.Seq)
 	case syncproto.Batch:
-		return c.receive(ctx, f.Seq, f.Data)
+		return c.receive(ctx, f.Seq, f.Data, r.opened)
 	case syncproto.Own:
 		return c.receiveOwn(ctx, p, f.Seq, f.ID)
 	case syncproto.Caught:
@@ -489,21 +509,24 @@ func (c *Client) handle(ctx context.Context, p *pusher, f syncproto.Frame) error
 
 // receive applies a batch the log delivered and saves it with the new cursor; when it
 // completes a snapshot, it drops what the snapshot makes useless.
-func (c *Client) receive(ctx context.Context, seq uint64, data []byte) error {
+// opened is its content when the reader opened it already (nil: data is still sealed).
+func (c *Client) receive(ctx context.Context, seq uint64, data []byte, opened *opened) error {
 	if c.delivered(seq) {
 		return nil
 	}
 	if own := c.ownBatch(seq); own != nil {
 		return c.apply(ctx, seq, own.items, nil, len(data), nil)
 	}
-	ops, part, err := c.cfg.Key.OpenBatch(data)
-	if err != nil {
+	if opened == nil {
+		opened = c.open(data)
+	}
+	if err := opened.err; err != nil {
 		// A batch this key cannot read is skipped (and said), not retried forever.
 		c.cfg.Log.Warn("sync: unreadable batch skipped", "seq", seq, "error", err)
 		c.setStatus(func(s *Status) { s.LastError = fmt.Sprintf("batch %d could not be read: %v", seq, err) })
-		ops, part = nil, nil
+		return c.apply(ctx, seq, nil, nil, len(data), nil)
 	}
-	return c.apply(ctx, seq, nil, ops, len(data), part)
+	return c.apply(ctx, seq, nil, opened.ops, len(data), opened.part)
 }
 
 // receiveOwn applies a batch of this device's that the relay stored at seq and did not send
@@ -660,8 +683,9 @@ type pusher struct {
 	written map[[syncproto.PushIDSize]byte]bool // pushed in this session
 	retry   <-chan time.Time
 	linger  <-chan time.Time
-	blocked error // a refusal that retrying will not fix (quota, size): wait for a new session
-	batch   []Op  // the operations of the batch being sealed (reused)
+	blocked error  // a refusal that retrying will not fix (quota, size): wait for a new session
+	batch   []Op   // the operations of the batch being sealed (reused)
+	frame   []byte // the frame of the push being written (reused)
 
 	trims      bool             // the relay stores snapshots and trims (syncproto.FeatureTrim)
 	job        *snapshotJob     // the snapshot being written (compact.go)
@@ -717,7 +741,13 @@ func (p *pusher) fill(ctx context.Context) error {
 
 func (p *pusher) write(ctx context.Context, ob *outbound) error {
 	p.written[ob.id] = true
-	return write(ctx, p.conn, syncproto.Push{ID: ob.id, Data: ob.sealed})
+	// The connection is done with a frame once written: one buffer serves every push.
+	frame, err := syncproto.Append(p.frame[:0], syncproto.Push{ID: ob.id, Data: ob.sealed})
+	if err != nil {
+		return err
+	}
+	p.frame = frame
+	return p.conn.Write(ctx, frame)
 }
 
 // next takes the next queued items to push (neither acknowledged nor in a pushed batch), up

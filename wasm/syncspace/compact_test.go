@@ -291,7 +291,7 @@ func TestStartUpReplaysTheSnapshot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := c.receive(ctx, seq, sealed); err != nil {
+		if err := c.receive(ctx, seq, sealed, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

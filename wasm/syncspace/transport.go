@@ -15,7 +15,8 @@ type Transport interface {
 	Dial(ctx context.Context) (Conn, error)
 }
 
-// Conn carries syncproto frames, one per message.
+// Conn carries syncproto frames, one per message. Write is done with its frame when it
+// returns: the caller may reuse it.
 type Conn interface {
 	Read(ctx context.Context) ([]byte, error)
 	Write(ctx context.Context, frame []byte) error
