@@ -64,12 +64,21 @@ func (q *queue) search(at HLC) (int, bool) {
 	return slices.BinarySearchFunc(q.items, at, func(it *qitem, at HLC) int { return it.Op.At.Compare(at) })
 }
 
-// find returns the item stamped at, nil when it is not queued.
-func (q *queue) find(at HLC) *qitem {
-	if i, ok := q.search(at); ok && !q.items[i].gone {
-		return q.items[i]
+// find returns the item stamped at, nil when it is not queued. next is where to look first
+// (then it is set past the item): a batch's operations are mostly consecutive items.
+func (q *queue) find(at HLC, next *int) *qitem {
+	i := *next
+	if i >= len(q.items) || q.items[i].Op.At != at {
+		var ok bool
+		if i, ok = q.search(at); !ok {
+			return nil
+		}
 	}
-	return nil
+	*next = i + 1
+	if q.items[i].gone {
+		return nil
+	}
+	return q.items[i]
 }
 
 // acked records that the relay stored the items at seq.
@@ -110,11 +119,12 @@ func (q *queue) delivered(device string, own []*qitem, ops []Op) {
 			q.remove(it)
 		}
 	} else {
+		next := 0
 		for _, op := range ops {
 			if op.At.Node != device {
 				continue
 			}
-			if it := q.find(op.At); it != nil {
+			if it := q.find(op.At, &next); it != nil {
 				q.remove(it)
 			}
 		}

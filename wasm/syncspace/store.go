@@ -90,8 +90,9 @@ func (m *MemStore) Enqueue(_ context.Context, ops []Op) error {
 func (m *MemStore) Acked(_ context.Context, ids []HLC, seq uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	next := 0
 	for _, at := range ids {
-		if it := m.queue.find(at); it != nil {
+		if it := m.queue.find(at, &next); it != nil {
 			it.Seq = seq
 		}
 	}
@@ -105,8 +106,9 @@ func (m *MemStore) Commit(_ context.Context, batch Logged) error {
 	m.log = append(m.log, batch)
 	m.cursor = batch.Seq
 	if len(m.queue.items) > 0 {
+		next := 0
 		for _, op := range batch.Ops {
-			if it := m.queue.find(op.At); it != nil {
+			if it := m.queue.find(op.At, &next); it != nil {
 				m.queue.remove(it)
 			}
 		}
