@@ -20,6 +20,11 @@ import (
 // operations carry sealed accounts and keys once opened, so they are stored sealed again
 // under the space key (syncspace.Key.SealAtRest), and what the bridge carried is kept as
 // keyed digests.
+//
+// A queued operation is written once, when queued: the relay's ack of a batch is one record
+// ("acked", seq) listing the stamps of its operations (not secret: they are the queue's
+// keys), not a rewrite of each. An earlier version wrote the ack into each queued record;
+// open moves those to ack records once.
 type syncStore struct {
 	r   *repo.Repo
 	key *syncspace.Key
@@ -63,6 +68,9 @@ func (s syncStore) open(ctx context.Context, space [32]byte, newDevice func() st
 		if err := s.sealLegacy(tx); err != nil {
 			return err
 		}
+		if err := s.moveLegacyAcks(tx); err != nil {
+			return err
+		}
 		rec, err = tx.Get(repo.Meta, syncKey("device"))
 		if err == nil {
 			device = string(rec.Value)
@@ -95,16 +103,85 @@ func (s syncStore) Load(ctx context.Context) (saved syncspace.Saved, err error) 
 		}); err != nil {
 			return err
 		}
-		return tx.Scan(repo.Meta, store.Query{Prefix: syncKey("queue")}, func(r store.Record) error {
+		if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey("queue")}, func(r store.Record) error {
 			var q syncspace.Queued
 			if err := s.decode(r, &q); err != nil {
 				return err
 			}
 			saved.Queue = append(saved.Queue, q)
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
+		acked := map[syncspace.HLC]uint64{}
+		if err := scanAcks(tx, 0, func(seq uint64, ats []syncspace.HLC, _ string) {
+			for _, at := range ats {
+				acked[at] = seq
+			}
+		}); err != nil {
+			return err
+		}
+		for i, q := range saved.Queue {
+			if seq, ok := acked[q.Op.At]; ok {
+				saved.Queue[i].Seq = seq
+			}
+		}
+		return nil
 	})
 	return saved, err
+}
+
+func ackKey(seq uint64) string { return syncKey("acked", store.SeqKey(seq)) }
+
+// scanAcks calls fn with each ack record (up to upto when not 0): the sequence number, the
+// stamps of the queued operations the relay stored there, and the record's key.
+func scanAcks(tx *repo.Tx, upto uint64, fn func(seq uint64, ats []syncspace.HLC, key string)) error {
+	q := store.Query{Prefix: syncKey("acked")}
+	if upto > 0 {
+		q.End = ackKey(upto + 1)
+	}
+	return tx.Scan(repo.Meta, q, func(r store.Record) error {
+		parts := store.SplitTuple(r.Key)
+		seq, err := strconv.ParseUint(parts[len(parts)-1], 10, 64)
+		if err != nil {
+			return fmt.Errorf("sync: stored %q: %w", r.Key, err)
+		}
+		var ats []syncspace.HLC
+		if err := json.Unmarshal(r.Value, &ats); err != nil {
+			return fmt.Errorf("sync: stored %q: %w", r.Key, err)
+		}
+		fn(seq, ats, r.Key)
+		return nil
+	})
+}
+
+// addAck records that the relay stored the queued operations ats at seq.
+func addAck(tx *repo.Tx, seq uint64, ats []syncspace.HLC) error {
+	key := ackKey(seq)
+	if rec, err := tx.Get(repo.Meta, key); err == nil {
+		var before []syncspace.HLC
+		if err := json.Unmarshal(rec.Value, &before); err != nil {
+			return fmt.Errorf("sync: stored %q: %w", key, err)
+		}
+		ats = append(before, ats...)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	b, err := json.Marshal(ats)
+	if err != nil {
+		return err
+	}
+	return tx.Put(repo.Meta, store.Record{Key: key, Value: b})
+}
+
+// dropAck deletes an ack record and the queued operations it names: the log holds them.
+func dropAck(tx *repo.Tx, key string, ats []syncspace.HLC) error {
+	for _, at := range ats {
+		if err := tx.Delete(repo.Meta, syncKey("queue", hlcKey(at))); err != nil {
+			return err
+		}
+	}
+	return tx.Delete(repo.Meta, key)
 }
 
 // put stores v sealed under the space key, bound to its record's key.
@@ -155,6 +232,34 @@ func (s syncStore) sealLegacy(tx *repo.Tx) error {
 	return nil
 }
 
+// moveLegacyAcks moves the acks that an earlier version wrote into queued records to ack
+// records, once.
+func (s syncStore) moveLegacyAcks(tx *repo.Tx) error {
+	const format = "acks"
+	if rec, err := tx.Get(repo.Meta, syncKey("format")); err == nil && string(rec.Value) == format {
+		return nil
+	}
+	acks := map[uint64][]syncspace.HLC{}
+	if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey("queue")}, func(r store.Record) error {
+		var q syncspace.Queued
+		if err := s.decode(r, &q); err != nil {
+			return err
+		}
+		if q.Seq != 0 {
+			acks[q.Seq] = append(acks[q.Seq], q.Op.At)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for seq, ats := range acks {
+		if err := addAck(tx, seq, ats); err != nil {
+			return err
+		}
+	}
+	return tx.Put(repo.Meta, store.Record{Key: syncKey("format"), Value: []byte(format)})
+}
+
 func (s syncStore) Enqueue(ctx context.Context, ops []syncspace.Op) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		for _, op := range ops {
@@ -168,37 +273,43 @@ func (s syncStore) Enqueue(ctx context.Context, ops []syncspace.Op) error {
 
 func (s syncStore) Acked(ctx context.Context, ats []syncspace.HLC, seq uint64) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
-		for _, at := range ats {
-			k := syncKey("queue", hlcKey(at))
-			rec, err := tx.Get(repo.Meta, k)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			var q syncspace.Queued
-			if err := s.decode(rec, &q); err != nil {
-				return err
-			}
-			q.Seq = seq
-			if err := s.put(tx, k, q); err != nil {
-				return err
-			}
-		}
-		return nil
+		return addAck(tx, seq, ats)
 	})
 }
 
+// Commit saves a batch and drops the queued operations the log now holds: the ones acked in
+// it when it is one of this device's (the ack record says which), else this device's
+// operations it holds (a snapshot of this device's carries them).
 func (s syncStore) Commit(ctx context.Context, batch syncspace.Logged) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		if err := s.put(tx, syncKey("log", store.SeqKey(batch.Seq)), batch); err != nil {
 			return err
 		}
-		for _, op := range batch.Ops {
-			if err := tx.Delete(repo.Meta, syncKey("queue", hlcKey(op.At))); err != nil {
+		acked, err := tx.Get(repo.Meta, ackKey(batch.Seq))
+		switch {
+		case err == nil:
+			var ats []syncspace.HLC
+			if err := json.Unmarshal(acked.Value, &ats); err != nil {
+				return fmt.Errorf("sync: stored %q: %w", acked.Key, err)
+			}
+			if err := dropAck(tx, acked.Key, ats); err != nil {
 				return err
 			}
+		case errors.Is(err, store.ErrNotFound):
+			device, err := tx.Get(repo.Meta, syncKey("device"))
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			for _, op := range batch.Ops {
+				if device.Value != nil && op.At.Node != string(device.Value) {
+					continue // only this device's operations are queued here
+				}
+				if err := tx.Delete(repo.Meta, syncKey("queue", hlcKey(op.At))); err != nil {
+					return err
+				}
+			}
+		default:
+			return err
 		}
 		return tx.Put(repo.Meta, store.Record{Key: syncKey("cursor"), Value: []byte(strconv.FormatUint(batch.Seq, 10))})
 	})
@@ -215,17 +326,14 @@ func (s syncStore) Compact(ctx context.Context, upto uint64) error {
 		}); err != nil {
 			return err
 		}
-		if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey("queue")}, func(r store.Record) error {
-			var q syncspace.Queued
-			if err := s.decode(r, &q); err != nil {
+		acks := map[string][]syncspace.HLC{}
+		if err := scanAcks(tx, upto, func(_ uint64, ats []syncspace.HLC, key string) { acks[key] = ats }); err != nil {
+			return err
+		}
+		for key, ats := range acks {
+			if err := dropAck(tx, key, ats); err != nil {
 				return err
 			}
-			if q.Seq != 0 && q.Seq <= upto {
-				drop = append(drop, r.Key)
-			}
-			return nil
-		}); err != nil {
-			return err
 		}
 		if rec, err := tx.Get(repo.Meta, syncKey("gap")); err == nil {
 			if gap, _ := strconv.ParseUint(string(rec.Value), 10, 64); gap <= upto {

@@ -102,3 +102,65 @@ func savedSpace(b *testing.B, ops []syncspace.Op, compacted bool) (syncStore, *s
 	}
 	return st, key
 }
+
+// BenchmarkSyncStorePath measures a device's sync store on the way of 10,000 operations from
+// device A to device B, as syncbench sends them (the shapes of the app's operations, 100 per
+// write, batches of about 230): A queues them, records the relay's acks of its batches and
+// commits them when the log delivers them back; B commits the batches. "mem" is
+// syncspace.MemStore, which syncbench uses; "app" is the app's store (each record sealed at
+// rest, in the repository, here in memory: the cost of the store itself, not of IndexedDB).
+//
+//	go test ./wasm/app -run XXX -bench SyncStorePath
+func BenchmarkSyncStorePath(b *testing.B) {
+	src := make([]syncspace.Op, 10000)
+	for i := range src {
+		src[i] = syncspace.Op{Kind: syncspace.Add, Coll: collContact, Key: contactSetKey, Elem: fmt.Sprintf(
+			`{"id":"op-%012d","kind":"merge","identities":["email:person%d@example.org","mastodon:person%d@mamot.fr"],"at":"2026-12-07T10:00:00Z"}`, i, i, i)}
+		if i%2 == 0 {
+			src[i], _ = syncspace.SetOp(collMessageState, fmt.Sprintf("a5f0c2e9d1b7a3c4 1867%015d", i), "seen", true)
+		}
+	}
+	syncspace.NewClock("device-a", nil).Stamp(src)
+	const perWrite, perBatch = 100, 228
+	stores := []struct {
+		name string
+		open func() syncspace.Store
+	}{
+		{"mem", func() syncspace.Store { return &syncspace.MemStore{} }},
+		{"app", func() syncspace.Store { st, _ := newSyncStore(b); return st }},
+	}
+	for _, s := range stores {
+		b.Run(s.name, func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				b.StopTimer()
+				devA, devB := s.open(), s.open()
+				b.StartTimer()
+				for i := 0; i < len(src); i += perWrite {
+					if err := devA.Enqueue(ctx, src[i:i+perWrite]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				seq := uint64(0)
+				for i := 0; i < len(src); i += perBatch {
+					seq++
+					batch := src[i:min(i+perBatch, len(src))]
+					stamps := make([]syncspace.HLC, len(batch))
+					for j, op := range batch {
+						stamps[j] = op.At
+					}
+					if err := devA.Acked(ctx, stamps, seq); err != nil {
+						b.Fatal(err)
+					}
+					logged := syncspace.Logged{Seq: seq, Ops: batch, Size: 32 << 10}
+					if err := devA.Commit(ctx, logged); err != nil {
+						b.Fatal(err)
+					}
+					if err := devB.Commit(ctx, logged); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}

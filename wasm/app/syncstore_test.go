@@ -46,6 +46,41 @@ func TestSyncStoreSealsLegacyRecords(t *testing.T) {
 	}
 }
 
+// An ack that an earlier version wrote into a queued record (its batch's sequence number) is
+// still known after an upgrade: loaded with the operation, and a snapshot past it drops the
+// operation.
+func TestSyncStoreKeepsLegacyAcks(t *testing.T) {
+	ctx := context.Background()
+	st, key := newSyncStore(t)
+	acked := syncspace.Op{Kind: syncspace.Set, Coll: "setting", Key: "acked", Field: "v", Value: []byte(`1`), At: syncspace.HLC{Wall: 1, Node: "dev1"}}
+	waiting := syncspace.Op{Kind: syncspace.Set, Coll: "setting", Key: "waiting", Field: "v", Value: []byte(`2`), At: syncspace.HLC{Wall: 2, Node: "dev1"}}
+	err := st.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
+		if err := tx.Delete(repo.Meta, syncKey("format")); err != nil { // as an earlier version left it
+			return err
+		}
+		if err := st.put(tx, syncKey("queue", hlcKey(acked.At)), syncspace.Queued{Op: acked, Seq: 3}); err != nil {
+			return err
+		}
+		return st.put(tx, syncKey("queue", hlcKey(waiting.At)), syncspace.Queued{Op: waiting})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.open(ctx, key.SpaceID(), func() string { return "dev1" }); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := st.Load(ctx)
+	if err != nil || len(saved.Queue) != 2 || saved.Queue[0].Seq != 3 || saved.Queue[1].Seq != 0 {
+		t.Fatalf("loaded %+v, %v: want the first acked at 3, the second waiting", saved.Queue, err)
+	}
+	if err := st.Compact(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if saved, _ = st.Load(ctx); len(saved.Queue) != 1 || saved.Queue[0].Op.Key != "waiting" {
+		t.Fatalf("after a snapshot up to 3: %+v, want only the waiting operation", saved.Queue)
+	}
+}
+
 // newSyncStore opens a device's sync store for a new space, in a repository in memory.
 func newSyncStore(tb testing.TB) (syncStore, *syncspace.Key) {
 	tb.Helper()
