@@ -375,7 +375,8 @@ func (c *Client) session(ctx context.Context) (bool, error) {
 	}
 	// The reader also opens the batches it reads: on a device with a spare core, batches are
 	// decrypted and decoded while the previous ones are merged. (A batch of this device's
-	// comes as Own from a relay that offers it, so few are opened for nothing.)
+	// comes as Own from a relay that offers it, so few are opened for nothing.) A Batch's
+	// Data is not valid past the next Read: only its length is used after.
 	frames := make(chan readResult, 16)
 	go func() {
 		for {

@@ -130,15 +130,27 @@ func decodeSnapshotPart(b []byte) (*SnapshotPart, error) {
 }
 
 // arena hands out the strings of a batch as substrings of one copy of it: one allocation per
-// batch instead of one per string.
+// batch instead of one per string. Values are copied into shared chunks, so that nothing
+// decoded refers to the batch's buffer, which the caller may reuse.
 type arena struct {
-	text string
-	base int // cap of the batch's slice: a field's offset is base - cap(field)
+	text   string
+	base   int    // cap of the batch's slice: a field's offset is base - cap(field)
+	values []byte // the chunk values are copied into
 }
 
-func newArena(b []byte) arena { return arena{text: string(b), base: cap(b)} }
+func newArena(b []byte) *arena { return &arena{text: string(b), base: cap(b)} }
 
-func (a arena) get(data []byte) string {
+// value returns a copy of a value.
+func (a *arena) value(data []byte) []byte {
+	if cap(a.values)-len(a.values) < len(data) {
+		a.values = make([]byte, 0, max(len(data), 4<<10))
+	}
+	n := len(a.values)
+	a.values = append(a.values, data...)
+	return a.values[n:len(a.values):len(a.values)]
+}
+
+func (a *arena) get(data []byte) string {
 	off := a.base - cap(data)
 	return a.text[off : off+len(data)]
 }
@@ -182,7 +194,7 @@ func fields(b []byte, fn func(num protowire.Number, v uint64, data []byte) error
 	return nil
 }
 
-func decodeHLC(b []byte, in arena) (HLC, error) {
+func decodeHLC(b []byte, in *arena) (HLC, error) {
 	var h HLC
 	err := fields(b, func(num protowire.Number, v uint64, data []byte) error {
 		switch num {
@@ -201,7 +213,7 @@ func decodeHLC(b []byte, in arena) (HLC, error) {
 	return h, err
 }
 
-func decodeOp(b []byte, in arena) (Op, error) {
+func decodeOp(b []byte, in *arena) (Op, error) {
 	var op Op
 	var err error
 	err = fields(b, func(num protowire.Number, v uint64, data []byte) error {
@@ -229,7 +241,7 @@ func decodeOp(b []byte, in arena) (Op, error) {
 		case 8:
 			op.Elem = in.get(data)
 		case 9:
-			op.Value = data[:len(data):len(data)] // aliases the batch (see decodeOps)
+			op.Value = in.value(data)
 		case 10:
 			t, err := decodeHLC(data, in)
 			if err != nil {
@@ -244,15 +256,14 @@ func decodeOp(b []byte, in arena) (Op, error) {
 	return op, err
 }
 
-// decodeOps decodes a batch and checks each operation. The operations' values alias b: the
-// caller hands it over and must not change it.
+// decodeOps decodes a batch and checks each operation. Nothing decoded refers to b.
 func decodeOps(b []byte) ([]Op, error) {
 	ops, _, err := decodeBatch(b)
 	return ops, err
 }
 
 // decodeBatch decodes a batch, its operations checked, and its snapshot header (nil when it
-// is not part of a snapshot). The operations' values alias b, as for decodeOps.
+// is not part of a snapshot). Nothing decoded refers to b.
 func decodeBatch(b []byte) ([]Op, *SnapshotPart, error) {
 	b = b[:len(b):len(b)] // the arena finds a field by its distance from the end of b's capacity
 	in := newArena(b)

@@ -86,8 +86,9 @@ func (k *Key) seal(ops []Op, part *SnapshotPart) ([]byte, error) {
 	return aead.Seal(out[:headerSize], out[1:headerSize], padded, space[:]), nil
 }
 
-// Open decrypts and decodes a sealed batch, and checks each operation. It decrypts in place:
-// the caller hands sealed over.
+// Open decrypts and decodes a sealed batch, and checks each operation. It decrypts in place
+// (sealed is garbage after it), and what it returns does not refer to sealed: the caller may
+// reuse the buffer.
 func (k *Key) Open(sealed []byte) ([]Op, error) {
 	ops, _, err := k.OpenBatch(sealed)
 	return ops, err

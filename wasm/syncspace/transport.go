@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/coder/websocket"
 
@@ -15,7 +16,8 @@ type Transport interface {
 	Dial(ctx context.Context) (Conn, error)
 }
 
-// Conn carries syncproto frames, one per message. Write is done with its frame when it
+// Conn carries syncproto frames, one per message. A frame Read returns is valid until the
+// next Read (the connection may reuse its buffer). Write is done with its frame when it
 // returns: the caller may reuse it.
 type Conn interface {
 	Read(ctx context.Context) ([]byte, error)
@@ -37,29 +39,40 @@ func (w WebSocket) Dial(ctx context.Context) (Conn, error) {
 		return nil, err
 	}
 	ws.SetReadLimit(syncproto.MaxFrameSize)
-	return wsConn{ws}, nil
+	return &wsConn{ws: ws}, nil
 }
 
-type wsConn struct{ ws *websocket.Conn }
+type wsConn struct {
+	ws  *websocket.Conn
+	buf []byte // the last frame read; its array serves every frame
+}
 
-func (c wsConn) Read(ctx context.Context) ([]byte, error) {
-	typ, b, err := c.ws.Read(ctx)
-	if err != nil {
-		if code := websocket.CloseStatus(err); code >= 4000 {
-			var ce websocket.CloseError
-			errors.As(err, &ce)
-			return nil, &syncproto.Error{Code: syncproto.Code(code), Message: ce.Reason}
+func (c *wsConn) Read(ctx context.Context) ([]byte, error) {
+	typ, r, err := c.ws.Reader(ctx)
+	if err == nil && typ != websocket.MessageBinary {
+		err = fmt.Errorf("syncspace: text message on the sync connection")
+	}
+	for c.buf = c.buf[:0]; err == nil; {
+		if len(c.buf) == cap(c.buf) {
+			c.buf = append(c.buf, 0)[:len(c.buf)]
 		}
-		return nil, err
+		var n int
+		n, err = r.Read(c.buf[len(c.buf):cap(c.buf)])
+		c.buf = c.buf[:len(c.buf)+n]
+		if err == io.EOF {
+			return c.buf, nil
+		}
 	}
-	if typ != websocket.MessageBinary {
-		return nil, fmt.Errorf("syncspace: text message on the sync connection")
+	if code := websocket.CloseStatus(err); code >= 4000 {
+		var ce websocket.CloseError
+		errors.As(err, &ce)
+		return nil, &syncproto.Error{Code: syncproto.Code(code), Message: ce.Reason}
 	}
-	return b, nil
+	return nil, err
 }
 
-func (c wsConn) Write(ctx context.Context, frame []byte) error {
+func (c *wsConn) Write(ctx context.Context, frame []byte) error {
 	return c.ws.Write(ctx, websocket.MessageBinary, frame)
 }
 
-func (c wsConn) Close() error { return c.ws.Close(websocket.StatusNormalClosure, "") }
+func (c *wsConn) Close() error { return c.ws.Close(websocket.StatusNormalClosure, "") }
