@@ -259,8 +259,12 @@ func (ss *session) run(ctx context.Context) (syncproto.Code, string) {
 	ss.stopPull = func() {}
 	defer func() { ss.stopPull() }()
 	pullErr := make(chan error, 1)
+	var buf []byte // every frame is read into it: a push is stored before the next is read
 	for {
-		typ, b, err := ss.ws.Read(ctx)
+		typ, r, err := ss.ws.Reader(ctx)
+		if err == nil {
+			buf, err = syncproto.ReadFrame(r, buf)
+		}
 		if err != nil {
 			select {
 			case err := <-pullErr:
@@ -275,7 +279,7 @@ func (ss *session) run(ctx context.Context) (syncproto.Code, string) {
 		if typ != websocket.MessageBinary {
 			return syncproto.CodeBadRequest, "text message"
 		}
-		f, err := syncproto.Parse(b)
+		f, err := syncproto.Parse(buf)
 		if err != nil {
 			return syncproto.CodeBadRequest, err.Error()
 		}
@@ -294,12 +298,18 @@ func (ss *session) run(ctx context.Context) (syncproto.Code, string) {
 			ss.stopPull = stop
 			ss.own = f.Own
 			go func() {
+				var out []byte // every batch's frame is built in it
 				err := ss.s.log.Follow(pctx, ss.space, f.After, f.Live,
 					func(seq uint64, id [syncproto.PushIDSize]byte, data []byte) error {
+						var fr syncproto.Frame = syncproto.Batch{Seq: seq, Data: data}
 						if f.Own && ss.takeOwn(seq, id) {
-							return ss.send(pctx, syncproto.Own{Seq: seq, ID: id})
+							fr = syncproto.Own{Seq: seq, ID: id}
 						}
-						return ss.send(pctx, syncproto.Batch{Seq: seq, Data: data})
+						var err error
+						if out, err = syncproto.Append(out[:0], fr); err != nil {
+							return err
+						}
+						return ss.ws.Write(pctx, websocket.MessageBinary, out)
 					},
 					func(head uint64) error { return ss.send(pctx, syncproto.Caught{Head: head}) },
 					func(point uint64) error { return ss.send(pctx, syncproto.Trimmed{Upto: point}) })

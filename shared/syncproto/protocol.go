@@ -47,6 +47,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"unicode/utf8"
 )
@@ -359,6 +360,26 @@ func truncateUTF8(s string, n int) string {
 		s = s[:len(s)-size]
 	}
 	return s
+}
+
+// ReadFrame reads a whole frame (one WebSocket message) from r into buf's array, grown as
+// needed, and returns it: a connection reads every frame into one buffer instead of
+// allocating each.
+func ReadFrame(r io.Reader, buf []byte) ([]byte, error) {
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // Parse decodes one frame. Data fields alias p.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/coder/websocket"
 
@@ -52,14 +51,8 @@ func (c *wsConn) Read(ctx context.Context) ([]byte, error) {
 	if err == nil && typ != websocket.MessageBinary {
 		err = fmt.Errorf("syncspace: text message on the sync connection")
 	}
-	for c.buf = c.buf[:0]; err == nil; {
-		if len(c.buf) == cap(c.buf) {
-			c.buf = append(c.buf, 0)[:len(c.buf)]
-		}
-		var n int
-		n, err = r.Read(c.buf[len(c.buf):cap(c.buf)])
-		c.buf = c.buf[:len(c.buf)+n]
-		if err == io.EOF {
+	if err == nil {
+		if c.buf, err = syncproto.ReadFrame(r, c.buf); err == nil {
 			return c.buf, nil
 		}
 	}
