@@ -103,9 +103,14 @@ type session struct {
 	own bool
 
 	ownMu sync.Mutex
-	// pushed are the ids of this session's pushes that its pull has not reached yet, with
-	// their sequence numbers once stored (0 before).
-	pushed map[[syncproto.PushIDSize]byte]uint64
+	// pushed are this session's pushes being stored or that its pull has not reached yet.
+	pushed map[[syncproto.PushIDSize]byte]ownPush
+}
+
+// ownPush is where a push of this session's stands.
+type ownPush struct {
+	seq  uint64 // where it was stored (0 until then)
+	sent bool   // the pull sent it back as Own (before the push was answered)
 }
 
 // maxPushed bounds the pushes a session remembers for Own; past it, batches go back whole.
@@ -116,40 +121,46 @@ func (ss *session) notePush(id [syncproto.PushIDSize]byte) {
 	ss.ownMu.Lock()
 	defer ss.ownMu.Unlock()
 	if len(ss.pushed) < maxPushed {
-		ss.pushed[id] = 0
+		ss.pushed[id] = ownPush{}
 	}
 }
 
-// pushDone records where a push was stored, or forgets it when it was not.
-func (ss *session) pushDone(id [syncproto.PushIDSize]byte, seq uint64) {
+// pushDone records where a push was stored (0: it was not), and reports whether the pull
+// already sent it back as Own, which then stands for its Ack.
+func (ss *session) pushDone(id [syncproto.PushIDSize]byte, seq uint64) (sent bool) {
 	ss.ownMu.Lock()
 	defer ss.ownMu.Unlock()
-	if _, ok := ss.pushed[id]; !ok {
-		return
-	}
-	if seq == 0 {
+	p, ok := ss.pushed[id]
+	switch {
+	case !ok:
+	case p.sent || seq == 0:
 		delete(ss.pushed, id)
-	} else {
-		ss.pushed[id] = seq
+	default:
+		ss.pushed[id] = ownPush{seq: seq}
 	}
+	return p.sent
 }
 
-// takeOwn reports whether the batch at seq, stored under id, is one of this session's pushes,
-// and forgets it; it also forgets pushes stored before seq that the pull went past (a push
-// of a batch stored earlier, by a previous session).
+// takeOwn reports whether the batch at seq, stored under id, is one of this session's pushes
+// not yet sent back, and marks it sent; it forgets the pushes stored before seq that the pull
+// went past (a push of a batch stored earlier, by a previous session).
 func (ss *session) takeOwn(seq uint64, id [syncproto.PushIDSize]byte) bool {
 	ss.ownMu.Lock()
 	defer ss.ownMu.Unlock()
-	_, ok := ss.pushed[id]
-	if ok {
+	p, ok := ss.pushed[id]
+	ok = ok && !p.sent && id != [syncproto.PushIDSize]byte{}
+	switch {
+	case ok && p.seq != 0: // answered already: nothing more to remember
 		delete(ss.pushed, id)
+	case ok:
+		ss.pushed[id] = ownPush{seq: seq, sent: true}
 	}
-	for other, s := range ss.pushed {
-		if s != 0 && s < seq {
+	for other, p := range ss.pushed {
+		if !p.sent && p.seq != 0 && p.seq < seq {
 			delete(ss.pushed, other)
 		}
 	}
-	return ok && id != [syncproto.PushIDSize]byte{}
+	return ok
 }
 
 // ServeHTTP upgrades to a WebSocket and runs one device session.
@@ -165,7 +176,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadLimit(int64(syncproto.MaxFrameSize))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ss := &session{s: s, ws: ws, cancel: cancel, pushed: map[[syncproto.PushIDSize]byte]uint64{}}
+	ss := &session{s: s, ws: ws, cancel: cancel, pushed: map[[syncproto.PushIDSize]byte]ownPush{}}
 	if !s.track(ss) {
 		ss.close(syncproto.CodeShuttingDown, "relay shutting down")
 		return
@@ -359,15 +370,16 @@ func (ss *session) push(ctx context.Context, p syncproto.Push) error {
 		ss.notePush(p.ID)
 	}
 	seq, err := ss.s.log.Append(ctx, ss.space, p.ID, p.Data, limit)
-	if own {
-		ss.pushDone(p.ID, seq)
-	}
+	ownSent := own && ss.pushDone(p.ID, seq)
 	if errors.Is(err, ErrQuota) {
 		return refuse(syncproto.CodeQuota, "this space holds "+strconv.FormatInt(quota, 10)+" bytes at most")
 	}
 	if err != nil {
 		ss.s.slog.Warn("sync: append", "space", short(ss.space), "error", err)
 		return refuse(syncproto.CodeStore, "relay storage unavailable; retry")
+	}
+	if ownSent {
+		return nil // the Own the device got stands for the Ack
 	}
 	return ss.send(ctx, syncproto.Ack{ID: p.ID, Seq: seq})
 }

@@ -268,9 +268,9 @@ func TestRelayStoresOnlyCiphertext(t *testing.T) {
 }
 
 // TestOwnBatchesComeBackAsOwn: a session whose live pull asks for Own gets each ordinary
-// batch it pushed back as Own (sequence number and push id, no bytes), before or after its
-// Ack, and every other batch whole: another session's, and its own snapshot's; a session
-// that did not ask (an older client) gets every batch whole, its own included.
+// batch it pushed back as Own (sequence number and push id, no bytes), after its Ack or
+// standing for it, and every other batch whole: another session's, and its own snapshot's;
+// a session that did not ask (an older client) gets every batch whole, its own included.
 func TestOwnBatchesComeBackAsOwn(t *testing.T) {
 	tokens, tok := newTokens(t)
 	r := startRelay(t, embedded(t, t.TempDir()), tokens, DefaultConfig(), LogConfig{}, "127.0.0.1:0")
@@ -299,15 +299,18 @@ func TestOwnBatchesComeBackAsOwn(t *testing.T) {
 	}
 	send(t, older, syncproto.Push{ID: [16]byte{3}, Data: []byte("theirs")})
 
-	// What each session gets back, by sequence number: Own (with its id) or the bytes.
-	collect := func(ws *websocket.Conn, acks int) map[uint64]string {
+	// What each session gets back, by sequence number: Own (with its id) or the bytes; and
+	// the pushes answered, by an Ack or by Own.
+	collect := func(ws *websocket.Conn, pushes int) map[uint64]string {
 		got := map[uint64]string{}
-		for len(got) < 5 || acks > 0 {
+		answered := map[[16]byte]bool{}
+		for len(got) < 5 || len(answered) < pushes {
 			switch f := recv(t, ws).(type) {
 			case syncproto.Ack:
-				acks--
+				answered[f.ID] = true
 			case syncproto.Own:
 				got[f.Seq] = fmt.Sprintf("own %x", f.ID[:2])
+				answered[f.ID] = true
 			case syncproto.Batch:
 				got[f.Seq] = string(f.Data)
 			default:

@@ -26,7 +26,8 @@
 // A device need not download the batches it pushed itself: when the relay offers [FeatureOwn]
 // and the client's Pull asks for it (Pull.Own), a batch that this session pushed comes back
 // as [Own] (its sequence number and push id) instead of a Batch carrying its bytes again. The
-// client knows what it pushed under that id.
+// client knows what it pushed under that id. An Own that comes before the push's Ack stands
+// for it: the relay then sends no Ack.
 //
 // Compaction: a device that holds the space's whole state as of sequence number S pushes it
 // as a snapshot (batches marked Push.Snapshot, sealed like any other), then sends [Trim]
@@ -225,7 +226,7 @@ type Pull struct {
 }
 
 // Own stands for a Batch that the session receiving it pushed with the id ID: the relay
-// stored it at Seq, and does not send its bytes back.
+// stored it at Seq, and does not send its bytes back. Before the push's Ack, it is the Ack.
 type Own struct {
 	Seq uint64
 	ID  [PushIDSize]byte
