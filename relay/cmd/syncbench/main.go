@@ -2,14 +2,19 @@
 // bytes raw through the same relay, in one run, and prints "BENCH <name> <value> <unit>":
 //
 //	sync_10k_ops_vs_raw_ratio  time for 10,000 operations written on device A (100 per write) to be applied on
-//	                           device B (seal, push, store in JetStream, live fan-out, open,
-//	                           merge, save) ÷ time to push the very batches A sealed, as opaque
-//	                           bytes, from one raw session and receive them live on another
-//	                           (lower is better; goal ≤ 2)
+//	                           device B (stamp, check, queue and save, merge, seal, push, store
+//	                           in JetStream, live fan-out, open, merge, save) ÷ time to push the
+//	                           very batches A sealed, as opaque bytes, from one raw session and
+//	                           receive them live on another (lower is better; goal ≤ 2). Both
+//	                           sides' inputs are ready before their clock starts: the
+//	                           operations for the sync side, the sealed batches for the raw one.
 //	sync_10k_ops_ms            the sync side's time, for scale
 //
 // The relay (embedded NATS JetStream in a temporary directory) runs in this process. Each
-// side runs five times, alternating, and the median of each is reported.
+// side runs five times, alternating, and the median of each is reported. The devices keep
+// their state in syncspace.MemStore: the client's work without the app's storage, whose
+// store (wasm/app/syncstore.go: records sealed at rest, in IndexedDB in a browser) costs
+// more; go test ./wasm/app -bench SyncStorePath measures it beside MemStore.
 // SYNCBENCH_VERBOSE=1 prints each round's phases; SYNCBENCH_CPUPROFILE=<file> writes a CPU
 // profile.
 package main
@@ -170,26 +175,26 @@ func (b *bench) syncRound(ctx context.Context) (time.Duration, [][]byte, error) 
 	if err := waitFor(func() bool { return devA.Status().State == "connected" }); err != nil {
 		return 0, nil, err
 	}
+	// The operations are built before the clock starts, as the raw side's batches are: what is
+	// timed is syncing them, not formatting their content.
+	all := make([]syncspace.Op, ops)
+	for i := range all {
+		// The shape of the app's operations (wasm/app/sync*.go): a direct message's read mark
+		// (a field of the entry named by account and X event id) or a contact decision (an
+		// element of the contact set, a contacts.Op in JSON).
+		all[i] = syncspace.Op{Kind: syncspace.Add, Coll: "contact.ops", Key: "user", Elem: fmt.Sprintf(
+			`{"id":"op-%012d","kind":"merge","identities":["email:person%d@example.org","mastodon:person%d@mamot.fr"],"at":"2026-12-07T10:00:00Z"}`, i, i, i)}
+		if i%2 == 0 {
+			all[i], _ = syncspace.SetOp("message.state", fmt.Sprintf("a5f0c2e9d1b7a3c4 1867%015d", i), "seen", true)
+		}
+	}
 	start := time.Now()
 	// The app writes a change's operations together (Client.Write with several): here, as
 	// in a bulk action, 100 per write.
 	const perWrite = 100
-	batch := make([]syncspace.Op, 0, perWrite)
-	for i := range ops {
-		// The shape of the app's operations (wasm/app/sync*.go): a direct message's read mark
-		// (a field of the entry named by account and X event id) or a contact decision (an
-		// element of the contact set, a contacts.Op in JSON).
-		op := syncspace.Op{Kind: syncspace.Add, Coll: "contact.ops", Key: "user", Elem: fmt.Sprintf(
-			`{"id":"op-%012d","kind":"merge","identities":["email:person%d@example.org","mastodon:person%d@mamot.fr"],"at":"2026-12-07T10:00:00Z"}`, i, i, i)}
-		if i%2 == 0 {
-			op, _ = syncspace.SetOp("message.state", fmt.Sprintf("a5f0c2e9d1b7a3c4 1867%015d", i), "seen", true)
-		}
-		batch = append(batch, op)
-		if len(batch) == perWrite {
-			if err := devA.Write(ctx, batch...); err != nil {
-				return 0, nil, err
-			}
-			batch = batch[:0]
+	for i := 0; i < ops; i += perWrite {
+		if err := devA.Write(ctx, all[i:i+perWrite]...); err != nil {
+			return 0, nil, err
 		}
 	}
 	wrote := time.Since(start)
