@@ -75,6 +75,7 @@ type Client struct {
 	compact compaction        // snapshots read, the log since the latest (compact.go)
 
 	outbound []*outbound // pushed, not yet acknowledged; only Run's goroutine touches it
+	spare    [][]byte    // arrays of acknowledged batches, to seal the next ones in (Run's too)
 	// own maps the sequence numbers of this device's acknowledged batches to their queued
 	// items: when the log delivers them back they need no decrypting. Only Run's goroutine
 	// touches it.
@@ -649,13 +650,16 @@ type outbound struct {
 	items  []*qitem
 }
 
-// stamps returns the stamps of the batch's operations.
-func (ob *outbound) stamps() []HLC {
-	ats := make([]HLC, len(ob.items))
-	for i, it := range ob.items {
-		ats[i] = it.Op.At
+// spareSealed returns the array of an acknowledged batch to seal the next one in (nil when
+// there is none).
+func (c *Client) spareSealed() []byte {
+	n := len(c.spare)
+	if n == 0 {
+		return nil
 	}
-	return ats
+	b := c.spare[n-1]
+	c.spare = c.spare[:n-1]
+	return b
 }
 
 // ownBatch is a batch of this device's that the relay acknowledged.
@@ -687,6 +691,7 @@ type pusher struct {
 	blocked error  // a refusal that retrying will not fix (quota, size): wait for a new session
 	batch   []Op   // the operations of the batch being sealed (reused)
 	frame   []byte // the frame of the push being written (reused)
+	stamps  []HLC  // the stamps of the batch being acknowledged (reused)
 
 	trims      bool             // the relay stores snapshots and trims (syncproto.FeatureTrim)
 	job        *snapshotJob     // the snapshot being written (compact.go)
@@ -724,7 +729,7 @@ func (p *pusher) fill(ctx context.Context) error {
 		for _, it := range items {
 			p.batch = append(p.batch, it.Op)
 		}
-		sealed, err := c.cfg.Key.Seal(p.batch)
+		sealed, err := c.cfg.Key.seal(c.spareSealed(), p.batch, nil)
 		if err != nil {
 			return err
 		}
@@ -799,7 +804,15 @@ func (p *pusher) ackOutbound(ctx context.Context, ob *outbound, seq uint64) erro
 	if !p.c.delivered(seq) {
 		p.c.own[seq] = ownBatch{ob.items, len(ob.sealed)}
 	}
-	if err := p.c.cfg.Store.Acked(ctx, ob.stamps(), seq); err != nil {
+	if len(p.c.spare) < p.c.cfg.InFlight {
+		p.c.spare = append(p.c.spare, ob.sealed)
+	}
+	ob.sealed = nil
+	p.stamps = p.stamps[:0]
+	for _, it := range ob.items {
+		p.stamps = append(p.stamps, it.Op.At)
+	}
+	if err := p.c.cfg.Store.Acked(ctx, p.stamps, seq); err != nil {
 		return fmt.Errorf("syncspace: save ack: %w", err)
 	}
 	p.c.mu.Lock()

@@ -52,16 +52,17 @@ const headerSize = 1 + chacha20poly1305.NonceSizeX
 // associated data, so a batch cannot be moved to another space. The batch is built and
 // encrypted in place in one buffer.
 func (k *Key) Seal(ops []Op) ([]byte, error) {
-	return k.seal(ops, nil)
+	return k.seal(nil, ops, nil)
 }
 
 // SealSnapshot seals one batch of a snapshot: its operations and its place in the snapshot,
 // both inside the ciphertext.
 func (k *Key) SealSnapshot(ops []Op, part SnapshotPart) ([]byte, error) {
-	return k.seal(ops, &part)
+	return k.seal(nil, ops, &part)
 }
 
-func (k *Key) seal(ops []Op, part *SnapshotPart) ([]byte, error) {
+// seal seals into dst's array when it is large enough.
+func (k *Key) seal(dst []byte, ops []Op, part *SnapshotPart) ([]byte, error) {
 	buf := plainBuffers.Get().(*[]byte)
 	defer plainBuffers.Put(buf)
 	plain := encodeBatch((*buf)[:0], ops, part)
@@ -70,14 +71,18 @@ func (k *Key) seal(ops []Op, part *SnapshotPart) ([]byte, error) {
 		return nil, fmt.Errorf("syncspace: batch of %d bytes is over %d", len(plain), MaxBatchPlain)
 	}
 	size := bucket(4 + len(plain))
-	out := make([]byte, headerSize+size, headerSize+size+chacha20poly1305.Overhead)
+	out := dst[:0]
+	if cap(out) < headerSize+size+chacha20poly1305.Overhead {
+		out = make([]byte, 0, headerSize+size+chacha20poly1305.Overhead)
+	}
+	out = out[:headerSize+size]
 	out[0] = sealVersion
 	if _, err := rand.Read(out[1:headerSize]); err != nil {
 		return nil, err
 	}
 	padded := out[headerSize:]
 	binary.BigEndian.PutUint32(padded, uint32(len(plain)))
-	copy(padded[4:], plain) // the rest is zeros already
+	clear(padded[4+copy(padded[4:], plain):]) // the padding is zeros
 	aead, err := chacha20poly1305.NewX(k.aead[:])
 	if err != nil {
 		return nil, err
