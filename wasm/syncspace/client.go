@@ -689,7 +689,6 @@ type pusher struct {
 	retry   <-chan time.Time
 	linger  <-chan time.Time
 	blocked error  // a refusal that retrying will not fix (quota, size): wait for a new session
-	batch   []Op   // the operations of the batch being sealed (reused)
 	frame   []byte // the frame of the push being written (reused)
 	stamps  []HLC  // the stamps of the batch being acknowledged (reused)
 
@@ -725,11 +724,12 @@ func (p *pusher) fill(ctx context.Context) error {
 		if len(items) == 0 {
 			return nil
 		}
-		p.batch = p.batch[:0]
-		for _, it := range items {
-			p.batch = append(p.batch, it.Op)
-		}
-		sealed, err := c.cfg.Key.seal(c.spareSealed(), p.batch, nil)
+		sealed, err := c.cfg.Key.seal(c.spareSealed(), func(b []byte) []byte {
+			for _, it := range items {
+				b = appendOpField(b, &it.Op)
+			}
+			return b
+		})
 		if err != nil {
 			return err
 		}

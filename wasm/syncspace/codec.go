@@ -24,12 +24,38 @@ import (
 // A version that does not know snapshots reads a snapshot's batch as ordinary operations,
 // which merge into what it holds without changing it.
 
-var kindCodes = map[Kind]uint64{Set: 1, Delete: 2, Add: 3, Remove: 4, Claim: 5}
 var codeKinds = map[uint64]Kind{1: Set, 2: Delete, 3: Add, 4: Remove, 5: Claim}
+
+func kindCode(k Kind) uint64 {
+	switch k {
+	case Set:
+		return 1
+	case Delete:
+		return 2
+	case Add:
+		return 3
+	case Remove:
+		return 4
+	case Claim:
+		return 5
+	}
+	return 0
+}
 
 var errCodec = errors.New("syncspace: batch does not decode")
 
-func appendHLC(b []byte, h HLC) []byte {
+// Each operation is written in place, after its exact size: the sizeX functions say what the
+// appendX functions write.
+
+func sizeHLC(h *HLC) int {
+	n := 1 + protowire.SizeVarint(uint64(h.Wall)) + 1 + protowire.SizeBytes(len(h.Node))
+	if h.Logical != 0 {
+		n += 1 + protowire.SizeVarint(uint64(h.Logical))
+	}
+	return n
+}
+
+func appendHLC(b []byte, h *HLC) []byte {
 	b = protowire.AppendTag(b, 1, protowire.VarintType)
 	b = protowire.AppendVarint(b, uint64(h.Wall))
 	if h.Logical != 0 {
@@ -40,6 +66,13 @@ func appendHLC(b []byte, h HLC) []byte {
 	return protowire.AppendString(b, h.Node)
 }
 
+func sizeStringField(s string) int {
+	if s == "" {
+		return 0
+	}
+	return 1 + protowire.SizeBytes(len(s))
+}
+
 func appendStringField(b []byte, num protowire.Number, s string) []byte {
 	if s == "" {
 		return b
@@ -48,10 +81,25 @@ func appendStringField(b []byte, num protowire.Number, s string) []byte {
 	return protowire.AppendString(b, s)
 }
 
-func appendOp(b []byte, op Op) []byte {
-	b = appendHLC(b, op.At)
+func sizeOp(op *Op) int {
+	n := sizeHLC(&op.At) + 1 + protowire.SizeVarint(kindCode(op.Kind)) +
+		sizeStringField(op.Coll) + sizeStringField(op.Key) + sizeStringField(op.Field) + sizeStringField(op.Elem)
+	if len(op.Value) > 0 {
+		n += 1 + protowire.SizeBytes(len(op.Value))
+	}
+	for i := range op.Tags {
+		n += 1 + protowire.SizeBytes(sizeHLC(&op.Tags[i]))
+	}
+	if op.Seq != 0 {
+		n += 1 + protowire.SizeVarint(op.Seq)
+	}
+	return n
+}
+
+func appendOp(b []byte, op *Op) []byte {
+	b = appendHLC(b, &op.At)
 	b = protowire.AppendTag(b, 4, protowire.VarintType)
-	b = protowire.AppendVarint(b, kindCodes[op.Kind])
+	b = protowire.AppendVarint(b, kindCode(op.Kind))
 	b = appendStringField(b, 5, op.Coll)
 	b = appendStringField(b, 6, op.Key)
 	b = appendStringField(b, 7, op.Field)
@@ -60,11 +108,10 @@ func appendOp(b []byte, op Op) []byte {
 		b = protowire.AppendTag(b, 9, protowire.BytesType)
 		b = protowire.AppendBytes(b, op.Value)
 	}
-	var tmp []byte
-	for _, t := range op.Tags {
-		tmp = appendHLC(tmp[:0], t)
+	for i := range op.Tags {
 		b = protowire.AppendTag(b, 10, protowire.BytesType)
-		b = protowire.AppendBytes(b, tmp)
+		b = protowire.AppendVarint(b, uint64(sizeHLC(&op.Tags[i])))
+		b = appendHLC(b, &op.Tags[i])
 	}
 	if op.Seq != 0 {
 		b = protowire.AppendTag(b, 11, protowire.VarintType)
@@ -78,16 +125,21 @@ func encodeOps(b []byte, ops []Op) []byte {
 	return encodeBatch(b, ops, nil)
 }
 
+// appendOpField appends an operation as a batch's field.
+func appendOpField(b []byte, op *Op) []byte {
+	b = protowire.AppendTag(b, 1, protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(sizeOp(op)))
+	return appendOp(b, op)
+}
+
 // encodeBatch appends the encoded batch, marked as part of a snapshot when part is not nil.
 func encodeBatch(b []byte, ops []Op, part *SnapshotPart) []byte {
-	var tmp []byte
-	for _, op := range ops {
-		tmp = appendOp(tmp[:0], op)
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = protowire.AppendBytes(b, tmp)
+	for i := range ops {
+		b = appendOpField(b, &ops[i])
 	}
 	if part != nil {
-		tmp = protowire.AppendTag(tmp[:0], 1, protowire.BytesType)
+		var tmp []byte
+		tmp = protowire.AppendTag(tmp, 1, protowire.BytesType)
 		tmp = protowire.AppendBytes(tmp, part.ID[:])
 		tmp = protowire.AppendTag(tmp, 2, protowire.VarintType)
 		tmp = protowire.AppendVarint(tmp, part.Upto)

@@ -18,11 +18,16 @@ func TestCodecRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for i := range ops {
+		if n, size := len(appendOp(nil, &ops[i])), sizeOp(&ops[i]); n != size {
+			t.Fatalf("operation %d: %d bytes written, %d said", i, n, size)
+		}
+	}
 	if !reflect.DeepEqual(got, ops) {
 		t.Fatalf("round trip:\n%+v\n%+v", got, ops)
 	}
 	// A field a newer version adds (number 15, a varint) is skipped.
-	extended := appendOp(nil, ops[0])
+	extended := appendOp(nil, &ops[0])
 	extended = append(extended, 15<<3|0, 42)
 	b := append([]byte{1<<3 | 2, byte(len(extended))}, extended...)
 	if got, err := decodeOps(b); err != nil || !reflect.DeepEqual(got, ops[:1]) {
@@ -52,6 +57,11 @@ func FuzzDecodeOps(f *testing.F) {
 		ops, part, err := decodeBatch(b)
 		if err != nil {
 			return
+		}
+		for i := range ops {
+			if n, size := len(appendOp(nil, &ops[i])), sizeOp(&ops[i]); n != size {
+				t.Fatalf("operation %d: %d bytes written, %d said", i, n, size)
+			}
 		}
 		again, againPart, err := decodeBatch(encodeBatch(nil, ops, part))
 		if err != nil {

@@ -52,20 +52,20 @@ const headerSize = 1 + chacha20poly1305.NonceSizeX
 // associated data, so a batch cannot be moved to another space. The batch is built and
 // encrypted in place in one buffer.
 func (k *Key) Seal(ops []Op) ([]byte, error) {
-	return k.seal(nil, ops, nil)
+	return k.seal(nil, func(b []byte) []byte { return encodeBatch(b, ops, nil) })
 }
 
 // SealSnapshot seals one batch of a snapshot: its operations and its place in the snapshot,
 // both inside the ciphertext.
 func (k *Key) SealSnapshot(ops []Op, part SnapshotPart) ([]byte, error) {
-	return k.seal(nil, ops, &part)
+	return k.seal(nil, func(b []byte) []byte { return encodeBatch(b, ops, &part) })
 }
 
-// seal seals into dst's array when it is large enough.
-func (k *Key) seal(dst []byte, ops []Op, part *SnapshotPart) ([]byte, error) {
+// seal seals the batch encode appends (codec.go), into dst's array when it is large enough.
+func (k *Key) seal(dst []byte, encode func([]byte) []byte) ([]byte, error) {
 	buf := plainBuffers.Get().(*[]byte)
 	defer plainBuffers.Put(buf)
-	plain := encodeBatch((*buf)[:0], ops, part)
+	plain := encode((*buf)[:0])
 	*buf = plain
 	if len(plain) > MaxBatchPlain {
 		return nil, fmt.Errorf("syncspace: batch of %d bytes is over %d", len(plain), MaxBatchPlain)
