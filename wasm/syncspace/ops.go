@@ -55,7 +55,7 @@ func (o Op) Validate() error {
 	}
 	switch o.Kind {
 	case Set:
-		if o.Field == "" || !json.Valid(o.Value) {
+		if o.Field == "" || !validJSON(o.Value) {
 			return fmt.Errorf("syncspace: set without field or with invalid JSON")
 		}
 	case Add:
@@ -76,4 +76,14 @@ func (o Op) Validate() error {
 // Change names an entry whose visible state an operation changed.
 type Change struct {
 	Coll, Key string
+}
+
+// validJSON is json.Valid, with the literals most values are (a read mark is true) checked
+// without running the scanner.
+func validJSON(v []byte) bool {
+	switch string(v) {
+	case "true", "false", "null":
+		return true
+	}
+	return json.Valid(v)
 }

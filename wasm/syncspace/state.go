@@ -40,7 +40,8 @@ type State struct {
 	colls   map[string]*collection
 	removed map[HLC]removal // the add tags removed, and by which removal
 	latest  HLC
-	slab    []entry // entries handed out next (see newEntry)
+	slab    []entry   // entries handed out next (see newEntry)
+	tagSlab []addTags // and add tags
 }
 
 // collection is the state of one collection: its entries (fields and tombstones), its sets
@@ -53,7 +54,7 @@ type collection struct {
 
 // set is the adds of one set, by element.
 type set struct {
-	adds map[string]addTags
+	adds map[string]*addTags
 }
 
 type elemKey struct{ coll, key, elem string }
@@ -102,11 +103,11 @@ type addTags struct {
 	more  []HLC
 }
 
-func (a addTags) has(t HLC) bool {
+func (a *addTags) has(t HLC) bool {
 	return a.first == t || slices.Contains(a.more, t)
 }
 
-func (a addTags) each(fn func(HLC)) {
+func (a *addTags) each(fn func(HLC)) {
 	fn(a.first)
 	for _, t := range a.more {
 		fn(t)
@@ -156,6 +157,16 @@ func (s *State) newEntry() *entry {
 	return e
 }
 
+// newAddTags hands out add tags from a slab, as newEntry does entries.
+func (s *State) newAddTags() *addTags {
+	if len(s.tagSlab) == 0 {
+		s.tagSlab = make([]addTags, 64)
+	}
+	t := &s.tagSlab[0]
+	s.tagSlab = s.tagSlab[1:]
+	return t
+}
+
 // Apply merges one operation. seq is the operation's batch's sequence number in the relay's
 // log (0 for a local operation not yet stored), which only claims use (a claim copied into a
 // snapshot carries its own, earlier one). It reports whether the visible state may have
@@ -185,19 +196,20 @@ func (s *State) Apply(op Op, seq uint64) bool {
 		c := s.coll(op.Coll, true)
 		st := c.sets[op.Key]
 		if st == nil {
-			st = &set{adds: map[string]addTags{}}
+			st = &set{adds: map[string]*addTags{}}
 			c.sets[op.Key] = st
 		}
-		tags, ok := st.adds[op.Elem]
-		if !ok {
-			st.adds[op.Elem] = addTags{first: op.At}
+		tags := st.adds[op.Elem]
+		if tags == nil {
+			tags = s.newAddTags()
+			tags.first = op.At
+			st.adds[op.Elem] = tags
 			return true
 		}
 		if tags.has(op.At) {
 			return false
 		}
 		tags.more = append(tags.more, op.At)
-		st.adds[op.Elem] = tags
 	case Remove:
 		changed := false
 		for _, t := range op.Tags {
@@ -307,7 +319,7 @@ func (s *State) set(coll, key string) *set {
 func (s *State) Tags(coll, key, elem string) []HLC {
 	var out []HLC
 	if st := s.set(coll, key); st != nil {
-		if tags, ok := st.adds[elem]; ok {
+		if tags := st.adds[elem]; tags != nil {
 			tags.each(func(t HLC) {
 				if _, gone := s.removed[t]; !gone {
 					out = append(out, t)
@@ -319,7 +331,7 @@ func (s *State) Tags(coll, key, elem string) []HLC {
 	return out
 }
 
-func (s *State) live(tags addTags) bool {
+func (s *State) live(tags *addTags) bool {
 	if len(s.removed) == 0 {
 		return true
 	}
