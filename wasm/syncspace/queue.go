@@ -184,7 +184,7 @@ func (q *queue) next(budget int, onlyFull bool, items []*qitem) []*qitem {
 		items = append(items, it)
 		size += n
 	}
-	if onlyFull {
+	if onlyFull && size < budget {
 		for _, it := range items[n:] {
 			it.busy = false
 		}
