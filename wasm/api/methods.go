@@ -8,6 +8,7 @@ import (
 	"caliopen/wasm/discussions"
 	"caliopen/wasm/model"
 	"caliopen/wasm/privacy"
+	"caliopen/wasm/search"
 )
 
 // Method declares one request/response pair: its name and its parameter and result types.
@@ -205,7 +206,10 @@ type DiscussionsArgs struct {
 	Unread  bool          `json:"unread,omitempty"`  // only discussions with unread messages
 	Network model.Network `json:"network,omitempty"` // only discussions with a message on this network
 	Account string        `json:"account,omitempty"` // only discussions with a message through this account (its id)
-	Text    string        `json:"text,omitempty"`    // only discussions naming it: an address, a name, a subject
+	// Text keeps the discussions naming it (an address, a name, a subject) and those whose
+	// messages contain its words (each word starts a word of the text: "meet" finds
+	// "Meeting", "ete" finds "été"), each with the passage found (DiscussionItem.Match).
+	Text string `json:"text,omitempty"`
 }
 
 // DiscussionsPage is one page of the discussion list.
@@ -230,6 +234,15 @@ type DiscussionItem struct {
 	Archived bool            `json:"archived,omitempty"` // out of the inbox
 	// Privacy is the discussion's privacy grade (its weakest recent messages weigh most).
 	Privacy *discussions.Privacy `json:"privacy,omitempty"`
+	// Match is, in a search (DiscussionsArgs.Text), the passage of the latest message whose
+	// text holds the words searched, those words marked.
+	Match *TextMatch `json:"match,omitempty"`
+}
+
+// TextMatch is where a search found its words: a passage of one message, cut into parts.
+type TextMatch struct {
+	MessageID string        `json:"messageId"`
+	Parts     []search.Part `json:"parts"`
 }
 
 // Person names one participant: a contact, or a lone identity.

@@ -235,6 +235,9 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 			Key: string(s.Key), Networks: s.Networks, Accounts: s.Accounts, LastDate: s.LastDate, Snippet: s.Snippet,
 			Subject: s.Subject, Unread: s.Unread, Flagged: s.Flagged, Count: s.Count, Archived: s.Archived, Privacy: s.Privacy,
 		}
+		if m := s.Match; m != nil {
+			item.Match = &api.TextMatch{MessageID: m.MessageID, Parts: m.Parts}
+		}
 		for _, p := range s.People {
 			item.People = append(item.People, api.Person{Contact: string(p.Contact), Name: p.Name, Identities: p.Identities})
 		}

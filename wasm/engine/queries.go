@@ -33,18 +33,31 @@ func (e *Engine) DiscussionPage(ctx context.Context, after string, limit int) ([
 // FilteredPage reads one page of the discussions f keeps, most recent first, and how many it
 // keeps in all. Filters need the discussion index (a store page knows no accounts), so this
 // waits for it to load.
+// With a text, the discussions whose messages contain its words are kept too, each with the
+// passage of its latest message found (Stored.Match).
 func (e *Engine) FilteredPage(ctx context.Context, f discussions.Filter, after string, limit int) ([]Stored, string, int, error) {
 	if err := e.lock(ctx); err != nil {
 		return nil, "", 0, err
 	}
-	defer e.unlock()
+	e.findText(&f)
 	sums, next, total, err := e.index.PageWhere(f, discussions.Cursor(after), limit)
 	if err != nil {
+		e.unlock()
 		return nil, "", 0, err
 	}
 	out := make([]Stored, len(sums))
+	found := map[string]model.Message{}
 	for i := range sums {
 		out[i] = e.stored(sums[i])
+		if id := f.Found[sums[i].Key]; id != "" {
+			found[id], _ = e.index.Message(id)
+		}
+	}
+	e.unlock()
+	if len(found) > 0 {
+		if err := e.passages(ctx, f.Text, out, f.Found, found); err != nil {
+			return nil, "", 0, err
+		}
 	}
 	return out, string(next), total, nil
 }

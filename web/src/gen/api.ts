@@ -232,6 +232,7 @@ export interface DiscussionItem {
   count: number;
   archived?: boolean;
   privacy?: Privacy | null;
+  match?: TextMatch | null;
 }
 
 export interface DiscussionView {
@@ -510,6 +511,11 @@ export interface OutboxView {
   items: OutboxEntry[];
 }
 
+export interface Part {
+  text: string;
+  hit?: boolean;
+}
+
 export interface Participant {
   uri: IdentityURI;
   role: Role;
@@ -744,6 +750,11 @@ export interface SyncView {
   errorCode?: number;
   problem?: string;
   problemDetail?: string;
+}
+
+export interface TextMatch {
+  messageId: string;
+  parts: Part[];
 }
 
 export interface UnsubscribeParams {
