@@ -257,10 +257,13 @@ type DiscussionArgs struct {
 	Key string `json:"key"`
 }
 
-// DiscussionView is a discussion's messages in time order.
+// DiscussionView is a discussion's messages in time order, and its email topics.
 type DiscussionView struct {
 	Key      string        `json:"key"`
 	Messages []MessageView `json:"messages"`
+	// Topics are the email sub-threads (by References, RFC 5256), the most recently active
+	// first; direct messages belong to none.
+	Topics []discussions.Topic `json:"topics,omitempty"`
 }
 
 // MessageView is a message with its privacy index: score, grade, and each factor with its
@@ -435,6 +438,12 @@ type ReplyParams struct {
 	// ContentWarning is a Mastodon reply's content warning. Absent: the reply keeps the
 	// warning of the message it answers, as Mastodon's own client does; "" removes it.
 	ContentWarning *string `json:"contentWarning,omitempty"`
+	// AccountID and To are the channel chosen among ReplyChannels (Channel.AccountID and
+	// Channel.To). Absent, or the account of the message answered: the reply answers it on
+	// its network. Another: the reply answers the latest message of the discussion on that
+	// channel, or is a new message to To when there is none.
+	AccountID string              `json:"accountId,omitempty"`
+	To        []model.IdentityURI `json:"to,omitempty"`
 }
 
 // ReplyResult names the outbox item that carries the reply.

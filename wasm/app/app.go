@@ -251,7 +251,11 @@ func (a *app) discussion(ctx context.Context, args api.DiscussionArgs) (api.Disc
 	if err != nil {
 		return api.DiscussionView{}, err
 	}
-	view := api.DiscussionView{Key: args.Key, Messages: make([]api.MessageView, len(msgs))}
+	topics, err := a.eng.EmailTopics(ctx, discussions.Key(args.Key))
+	if err != nil {
+		return api.DiscussionView{}, err
+	}
+	view := api.DiscussionView{Key: args.Key, Messages: make([]api.MessageView, len(msgs)), Topics: topics}
 	for i := range msgs {
 		view.Messages[i] = api.MessageView{Message: msgs[i], Privacy: indexes[i]}
 	}

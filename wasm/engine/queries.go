@@ -78,6 +78,15 @@ func (e *Engine) Discussion(ctx context.Context, key discussions.Key) ([]model.M
 	return msgs, indexes, nil
 }
 
+// EmailTopics returns the email sub-threads of a discussion (see discussions.EmailTopics).
+func (e *Engine) EmailTopics(ctx context.Context, key discussions.Key) ([]discussions.Topic, error) {
+	if err := e.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer e.unlock()
+	return e.index.EmailTopics(key), nil
+}
+
 // Person is how the UI names one participant: a contact's name or an identity's.
 type Person struct {
 	Contact    contacts.ContactID  `json:"contact,omitempty"`

@@ -238,6 +238,7 @@ export interface DiscussionItem {
 export interface DiscussionView {
   key: string;
   messages: MessageView[];
+  topics?: Topic[];
 }
 
 export interface DiscussionsArgs {
@@ -582,12 +583,24 @@ export interface RelayParams {
   token: string;
 }
 
+export interface ReplyChannelsParams {
+  messageId: string;
+}
+
+export interface ReplyChannelsView {
+  channels: Channel[];
+  why: Reason;
+  parentAccountId: string;
+}
+
 export interface ReplyParams {
   messageId: string;
   text: string;
   all?: boolean;
   encrypt?: boolean | null;
   contentWarning?: string | null;
+  accountId?: string;
+  to?: IdentityURI[];
 }
 
 export interface ReplyResult {
@@ -757,6 +770,14 @@ export interface TextMatch {
   parts: Part[];
 }
 
+export interface Topic {
+  id: string;
+  subject: string;
+  messages: string[];
+  unread: number;
+  lastDate: string;
+}
+
 export interface UnsubscribeParams {
   sub: number;
 }
@@ -828,6 +849,7 @@ export interface Methods {
   "contacts.accept": { params: SuggestionRef; result: ContactRef };
   "contacts.dismiss": { params: SuggestionRef; result: Empty };
   "contacts.merge": { params: MergeParams; result: ContactRef };
+  "message.replyChannels": { params: ReplyChannelsParams; result: ReplyChannelsView };
   "accounts.retry": { params: AccountRef; result: Empty };
   "messages.setState": { params: MessageStateParams; result: Empty };
   "core.network": { params: NetworkParams; result: Empty };
@@ -861,4 +883,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "accounts.retry", "messages.setState", "core.network"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "message.replyChannels", "accounts.retry", "messages.setState", "core.network"] as const;
