@@ -250,6 +250,9 @@ type Person struct {
 	Contact    string              `json:"contact,omitempty"`
 	Name       string              `json:"name"`
 	Identities []model.IdentityURI `json:"identities"`
+	// Avatar is the identity whose profile picture shows the person (see Avatar), when one
+	// of theirs has a picture.
+	Avatar model.IdentityURI `json:"avatar,omitempty"`
 }
 
 // DiscussionArgs names a discussion.

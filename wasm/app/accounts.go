@@ -142,6 +142,7 @@ func (m *accounts) register(c *core.Core) {
 	core.Live(c, api.AccountsQuery, m.list, topicAccounts)
 	core.Handle(c, api.Reply, m.reply)
 	core.Handle(c, api.ReplyChannels, m.a.replyChannels)
+	core.Handle(c, api.Avatar, m.a.avatar)
 	core.Handle(c, api.RetryAccount, m.retryAccount)
 	core.Handle(c, api.StartDemo, m.startDemo)
 }

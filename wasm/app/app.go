@@ -111,14 +111,15 @@ func Start(ctx context.Context, o Options) error {
 }
 
 type app struct {
-	ctx    context.Context
-	c      *core.Core
-	accts  *accounts
-	keys   *keys
-	sync   *syncer
-	o      Options
-	eng    *engine.Engine
-	leader atomic.Bool
+	ctx     context.Context
+	c       *core.Core
+	accts   *accounts
+	keys    *keys
+	sync    *syncer
+	o       Options
+	eng     *engine.Engine
+	leader  atomic.Bool
+	avatars avatarFetches
 	// firstPage closes when the first page of discussions has been answered.
 	firstPage     chan struct{}
 	firstPageOnce sync.Once
@@ -239,7 +240,7 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 			item.Match = &api.TextMatch{MessageID: m.MessageID, Parts: m.Parts}
 		}
 		for _, p := range s.People {
-			item.People = append(item.People, api.Person{Contact: string(p.Contact), Name: p.Name, Identities: p.Identities})
+			item.People = append(item.People, api.Person{Contact: string(p.Contact), Name: p.Name, Identities: p.Identities, Avatar: p.Avatar})
 		}
 		out.Items = append(out.Items, item)
 	}

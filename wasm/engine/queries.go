@@ -92,6 +92,9 @@ type Person struct {
 	Contact    contacts.ContactID  `json:"contact,omitempty"`
 	Name       string              `json:"name"`
 	Identities []model.IdentityURI `json:"identities"`
+	// Avatar is the identity whose profile picture shows the person (Mastodon's first,
+	// then X's), when one has a picture.
+	Avatar model.IdentityURI `json:"avatar,omitempty"`
 }
 
 // namesLocked names participants for display: a contact's name, else the identity's display
@@ -106,6 +109,9 @@ func (e *Engine) namesLocked(ps []discussions.Participant) []Person {
 				person.Name = c.Name
 			}
 		}
+		if book != nil {
+			person.Avatar = pictured(book, p.Identities)
+		}
 		if person.Name == "" && book != nil && len(p.Identities) > 0 {
 			if id, ok := book.Identity(p.Identities[0]); ok {
 				person.Name = id.DisplayName
@@ -117,6 +123,18 @@ func (e *Engine) namesLocked(ps []discussions.Participant) []Person {
 		out = append(out, person)
 	}
 	return out
+}
+
+// pictured returns the identity whose picture shows a person: one with a picture of its
+// own, Mastodon's before X's.
+func pictured(book *contacts.Book, ids []model.IdentityURI) model.IdentityURI {
+	var best model.IdentityURI
+	for _, u := range ids {
+		if id, ok := book.Identity(u); ok && id.PictureURL() != "" && (best == "" || u.Network() == model.Mastodon && best.Network() != model.Mastodon) {
+			best = u
+		}
+	}
+	return best
 }
 
 // Copies returns the messages named and every other copy of them (the same email filed in

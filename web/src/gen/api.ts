@@ -95,6 +95,16 @@ export interface AuthResult {
   props?: string;
 }
 
+export interface AvatarParams {
+  uri: IdentityURI;
+}
+
+export interface AvatarView {
+  uri: IdentityURI;
+  contentType?: string;
+  data?: string;
+}
+
 export interface BodyView {
   messageId: string;
   text?: string;
@@ -531,6 +541,7 @@ export interface Person {
   contact?: string;
   name: string;
   identities: IdentityURI[];
+  avatar?: IdentityURI;
 }
 
 export interface PlanRecipient {
@@ -834,6 +845,7 @@ export interface Methods {
   "keys.importSetupMessage": { params: ImportSetupParams; result: KeysView };
   "keys.attached": { params: MessageBodyParams; result: AttachedKeysView };
   "keys.importAttached": { params: AttachedKeyRef; result: KeysView };
+  "identities.avatar": { params: AvatarParams; result: AvatarView };
   "message.allowRemote": { params: MessageBodyParams; result: Empty };
   "message.attachment": { params: AttachmentParams; result: AttachmentData };
   "compose.suggest": { params: SuggestParams; result: Suggestions };
@@ -883,4 +895,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "message.replyChannels", "accounts.retry", "messages.setState", "core.network"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "identities.avatar", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "message.replyChannels", "accounts.retry", "messages.setState", "core.network"] as const;
