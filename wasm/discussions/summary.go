@@ -287,11 +287,16 @@ func (ix *Index) EmailTopics(k Key) []Topic {
 }
 
 // topicSubject is the subject of a topic's first message with one, without the markers of
-// replies and forwards ("Re:", "Fwd:", "TR:", "AW:").
+// replies and forwards ("Re:", "Fwd:", "TR:", "AW:") and a list's tag ("[caliopen-dev]"):
+// the discussion already says which list it is.
 func topicSubject(msgs []*model.Message) string {
 	for _, m := range msgs {
 		s := strings.TrimSpace(m.Subject)
 		for {
+			if tag, rest, ok := strings.Cut(s, "]"); ok && strings.HasPrefix(tag, "[") && strings.TrimSpace(rest) != "" {
+				s = strings.TrimSpace(rest)
+				continue
+			}
 			head, rest, ok := strings.Cut(s, ":")
 			if !ok || !slices.Contains([]string{"re", "fw", "fwd", "tr", "aw", "wg", "réf"}, strings.ToLower(strings.TrimSpace(head))) {
 				break

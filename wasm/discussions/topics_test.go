@@ -24,9 +24,9 @@ func TestEmailTopics(t *testing.T) {
 		s.add(t, m)
 	}
 	mail("w1", 0, "Workshop on Saturday", "<w1@example.org>")
-	mail("p1", 5, "Photos", "<p1@example.org>")
+	mail("p1", 5, "Re: [club] Photos", "<p1@example.org>")
 	mail("w2", 10, "RE: Re: Workshop on Saturday", "<w2@home.example>", "<w1@example.org>")
-	mail("p2", 20, "Re: Photos", "<p2@home.example>", "<p1@example.org>")
+	mail("p2", 20, "[club] Re: Photos", "<p2@home.example>", "<p1@example.org>")
 	mail("w3", 30, "Re: Workshop on Saturday", "<w3@example.org>") // same subject, no References: a topic of its own
 	s.add(t, message("d1", "mastodon", 40, tapMasto, meMasto))
 	chs, err := s.book.Link([]model.IdentityURI{tapMail, tapMasto}, t0)
