@@ -323,9 +323,10 @@ func (e *Engine) Ingest(ctx context.Context, writes []repo.MessageWrite) error {
 	return e.Repo.SaveMessages(ctx, writes)
 }
 
-// Stores are the stores the engine writes beside messages (repo.Observer).
+// Stores are the stores the engine writes beside messages (repo.Observer), and the bodies
+// it reads to index a message written without one.
 func (e *Engine) Stores() []string {
-	return append([]string{repo.Discussions, repo.Identities, repo.Terms}, repo.OpLogStores...)
+	return append([]string{repo.Discussions, repo.Identities, repo.Terms, repo.Bodies}, repo.OpLogStores...)
 }
 
 // Begin takes the engine's lock before a transaction that may write messages

@@ -45,13 +45,21 @@ func messageWords(m *model.Message, b *model.Body) []string {
 }
 
 // indexWritten keeps the words of the messages a transaction wrote (those with a body, and
-// new ones without) and deleted. Caller holds e.mu, inside the transaction.
+// those not indexed yet, with their stored body if any) and deleted. Caller holds e.mu,
+// inside the transaction.
 func (e *Engine) indexWritten(tx *repo.Tx, written []model.Message, deleted []string) error {
 	for i := range written {
 		m := &written[i]
 		body := tx.WrittenBody(m.ID)
 		if body == nil && e.search.Has(m.ID) {
 			continue // a change of flags or folder: the words stay
+		}
+		if body == nil { // not indexed yet (the background indexing has not come to it)
+			if b, err := tx.Body(m.ID); err == nil {
+				body = &b
+			} else if !errors.Is(err, repo.ErrNotFound) {
+				return err
+			}
 		}
 		words := messageWords(m, body)
 		if err := tx.PutTerms(m.ID, search.Version, words); err != nil {

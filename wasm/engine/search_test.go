@@ -147,6 +147,16 @@ func TestSearchIndexesOldMessagesInTheBackground(t *testing.T) {
 	if len(e2.unindexed) != 250 {
 		t.Fatalf("%d messages to index, want 250", len(e2.unindexed))
 	}
+	// A message changed before the background indexing comes to it is indexed with its body.
+	if err := e2.Repo.UpdateMessage(ctx, model.MessageID("e1", "INBOX/1/249"), func(m *model.Message) error {
+		m.Flags.Seen = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := searchKeys(t, e2, "number249 garden"); len(got) != 1 {
+		t.Fatalf("the message changed is found by its body: %q", got)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		got := searchKeys(t, e2, "garden number24")
