@@ -144,7 +144,7 @@ test("reading, writing and the outbox against the sandbox", async () => {
     await graded.locator("summary").click();
     const keysFactor = graded.locator('[data-factor="keys"]');
     assert.match(await keysFactor.innerText(), /^(6|10)\/10 Camille Durand.s key is (known but not verified|verified)\./);
-    await screens(page, "encrypted-signed-answer");
+    await checkScreens(page, "content-encrypted-signed-answer");
     // The user has a key: their own index counts it and no longer asks them to make one.
     await page.goto(`${sandbox.url}/#/`);
     const mine = page.getByTestId("user-privacy");

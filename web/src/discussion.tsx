@@ -96,10 +96,9 @@ function Topics({ topics, total, chosen, onChoose }: { topics: Topic[]; total: n
             data-testid="topic"
             data-topic={tp.id}
             aria-pressed={chosen?.id === tp.id}
-            title={t.topics.open(tp.subject || t.topics.noSubject)}
             onClick={() => onChoose(tp.id)}
           >
-            <span class="topic-subject">{tp.subject || t.topics.noSubject}</span>
+            <span class={tp.subject ? "topic-subject subject" : "topic-subject"}>{tp.subject || t.topics.noSubject}</span>
             <span class="count" aria-hidden="true">
               {tp.messages.length}
             </span>
@@ -112,7 +111,7 @@ function Topics({ topics, total, chosen, onChoose }: { topics: Topic[]; total: n
       </div>
       {chosen && (
         <p class="muted topic-note" data-testid="topic-note">
-          {t.topics.showing(chosen.subject || t.topics.noSubject)}
+          {t.topics.showing}
         </p>
       )}
     </>

@@ -122,7 +122,7 @@ export const en = {
     noSubject: "(no subject)",
     messages: (n: number) => (n === 1 ? "1 message" : `${n} messages`),
     unread: (n: number) => (n === 1 ? "1 unread" : `${n} unread`),
-    showing: (subject: string) => `Only the topic “${subject}”; direct messages are under All.`,
+    showing: "Only this topic's messages; every message, direct messages too, is under All.",
     open: (subject: string) => `Show only the topic “${subject}”`,
   },
   replyChannel: {

@@ -114,7 +114,7 @@ export const fr: Messages = {
     noSubject: "(sans objet)",
     messages: (n) => plural(n, "1 message", `${n} messages`),
     unread: (n) => plural(n, "1 non lu", `${n} non lus`),
-    showing: (subject) => `Seulement le sujet « ${subject} » ; les messages directs sont sous Tout.`,
+    showing: "Seulement les messages de ce sujet ; tous les messages, directs compris, sont sous Tout.",
     open: (subject) => `Montrer seulement le sujet « ${subject} »`,
   },
   replyChannel: {
