@@ -181,10 +181,10 @@ tickets photos weekend birthday surprise concert museum bakery bicycle climbing 
 volunteer translation onboarding privacy encryption keyring fingerprint signature mailbox calendar recipe`)
 
 // TestSearch10k stores 10,000 messages with 2-5 KB bodies and searches their words: one
-// word, two words, a prefix, a word found nowhere. It fails when a search takes more than
-// 50 ms on average (it takes well under one), and prints BENCH lines with CALIOPEN_BENCH=1
-// (`make bench BENCH=search_`): the mean time of a search, and of restoring the index at
-// load, natively.
+// word, two words, prefixes, a word found nowhere. It fails when a search (the index, then
+// the page of 50 discussions listed with their passages) takes more than 50 ms on average,
+// and prints BENCH lines with CALIOPEN_BENCH=1 (`make bench BENCH=search_`): the mean time of
+// a search, of the index alone, and of restoring the index at load.
 func TestSearch10k(t *testing.T) {
 	if testing.Short() {
 		t.Skip("stores 10,000 messages")
@@ -234,7 +234,14 @@ func TestSearch10k(t *testing.T) {
 	if mean > 50*time.Millisecond {
 		t.Fatalf("a search takes %v on average", mean)
 	}
+	// The index alone, without listing the page (grading and naming 50 discussions).
 	started := time.Now()
+	for _, q := range queries {
+		e.search.Find(q)
+	}
+	find := time.Since(started) / time.Duration(len(queries))
+	t.Logf("the index alone: mean %v per query", find)
+	started = time.Now()
 	e2 := startEngine(t, db)
 	load := time.Since(started)
 	if e2.search.Len() != n {
@@ -243,6 +250,7 @@ func TestSearch10k(t *testing.T) {
 	t.Logf("load with the search index: %v", load)
 	if os.Getenv("CALIOPEN_BENCH") != "" {
 		fmt.Printf("BENCH search_10k_us %d us\n", mean.Microseconds())
+		fmt.Printf("BENCH search_10k_find_us %d us\n", find.Microseconds())
 		fmt.Printf("BENCH search_10k_load_ms %d ms\n", load.Milliseconds())
 	}
 
