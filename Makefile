@@ -13,6 +13,8 @@ GOFLAGS_BUILD := -trimpath -ldflags="$(LDFLAGS)"
 BIN := $(CURDIR)/.bin
 WASM_EXEC := $(BIN)/go_js_wasm_exec
 RELAY := $(BIN)/relay
+# A relay whose app can make up a mailbox (dev.seedSynthetic): for benchmarks and tests only.
+RELAY_SYNTHETIC := $(BIN)/relay-synthetic
 SANDBOX := $(BIN)/sandbox
 # Packages that build for the browser (everything under wasm/ and shared/).
 WASM_PKGS := ./wasm/... ./shared/...
@@ -48,6 +50,18 @@ web: core deps-web
 
 relay: web
 	$(GO) build $(GOFLAGS_BUILD) -o $(RELAY) ./relay/cmd/relay
+
+# The same app with a core that can store a synthetic mailbox (-tags synthetic), embedded by
+# a relay of its own; the product (make relay) never has it. Gzip only: brotli takes minutes.
+core-synthetic: deps-go
+	@mkdir -p .build
+	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_BUILD) -tags synthetic -o .build/core-synthetic.wasm ./wasm/cmd/core
+
+web-synthetic: core-synthetic deps-web
+	cd web && CALIOPEN_VERSION=$(VERSION)+$(BUILD)-synthetic node build.mjs --wasm ../.build/core-synthetic.wasm --out ../relay/webapp/synthetic --no-brotli
+
+relay-synthetic: web-synthetic
+	$(GO) build $(GOFLAGS_BUILD) -tags synthetic -o $(RELAY_SYNTHETIC) ./relay/cmd/relay
 
 DATA ?= caliopen-data
 
@@ -90,13 +104,13 @@ test-wasm: deps-go
 test-ts: deps-web
 	cd web && npm run --silent typecheck
 
-test-e2e: relay sandbox
-	cd web && CALIOPEN_RELAY_BIN=$(RELAY) CALIOPEN_SANDBOX_BIN=$(SANDBOX) node --test --test-concurrency=1 e2e/
+test-e2e: relay relay-synthetic sandbox
+	cd web && CALIOPEN_RELAY_BIN=$(RELAY) CALIOPEN_RELAY_SYNTHETIC_BIN=$(RELAY_SYNTHETIC) CALIOPEN_SANDBOX_BIN=$(SANDBOX) node --test --test-concurrency=1 e2e/
 
 ## Measure -------------------------------------------------------------------------------
-bench: relay
-	@BENCH='$(BENCH)' CALIOPEN_RELAY_BIN=$(RELAY) bash .ci/bench
+bench: relay relay-synthetic
+	@BENCH='$(BENCH)' CALIOPEN_RELAY_BIN=$(RELAY) CALIOPEN_RELAY_SYNTHETIC_BIN=$(RELAY_SYNTHETIC) bash .ci/bench
 
 clean:
 	rm -rf .build .bin web/node_modules
-	find relay/webapp/dist -mindepth 1 ! -name PLACEHOLDER -delete
+	find relay/webapp/dist relay/webapp/synthetic -mindepth 1 ! -name PLACEHOLDER -delete

@@ -5,7 +5,10 @@
 // Every asset gets a content-hashed name; each servable file is also written pre-compressed
 // (.br at quality 11, .gz at level 9). index.html, sw.js and the manifest keep stable names.
 //
-//   node build.mjs [--wasm ../.build/core.wasm] [--out ../relay/webapp/dist]
+//   node build.mjs [--wasm ../.build/core.wasm] [--out ../relay/webapp/dist] [--no-brotli]
+//
+// --no-brotli keeps gzip only (brotli at quality 11 takes minutes on the core): for the
+// synthetic build of benchmarks and tests.
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -22,6 +25,7 @@ const arg = (name, def) => {
 const wasmPath = resolve(arg("--wasm", join(here, "..", ".build", "core.wasm")));
 const out = resolve(arg("--out", join(here, "..", "relay", "webapp", "dist")));
 const version = process.env.CALIOPEN_VERSION || "dev";
+const brotli = !process.argv.includes("--no-brotli");
 
 const goroot = execFileSync("go", ["env", "GOROOT"], { encoding: "utf8" }).trim();
 const wasmExec = readFileSync(join(goroot, "lib", "wasm", "wasm_exec.js"));
@@ -101,7 +105,7 @@ ${cssURL ? `<link rel="stylesheet" href="${cssURL}">` : ""}
 <script defer src="${mainURL}"></script>
 </head>
 <body>
-<div id="app"><noscript>Caliopen needs JavaScript and WebAssembly.</noscript></div>
+<div id="app"><noscript><p lang="en">Caliopen needs JavaScript and WebAssembly.</p><p lang="fr">Caliopen a besoin de JavaScript et de WebAssembly.</p></noscript></div>
 </body>
 </html>
 `;
@@ -113,11 +117,11 @@ const swVersion = hash(Buffer.from(precache.join("\n") + version));
 const sw = await bundle("sw.ts", { PRECACHE: precache, APP_VERSION: swVersion });
 emitFixed("sw.js", sw.js);
 
-// Pre-compress everything servable.
-const sizes = {};
-for (const name of written) {
-  const body = readFileSync(join(out, name));
-  if (name.endsWith(".png")) continue; // already compressed
+// brotlied compresses at brotli's best, which takes minutes for the core: the result is kept
+// under .build/brotli by content hash, so a build that changed only the UI does not redo it.
+function brotlied(body) {
+  const cached = join(here, "..", ".build", "brotli", `${createHash("sha256").update(body).digest("hex")}.br`);
+  if (existsSync(cached)) return readFileSync(cached);
   const br = brotliCompressSync(body, {
     params: {
       [constants.BROTLI_PARAM_QUALITY]: 11,
@@ -125,11 +129,24 @@ for (const name of written) {
       [constants.BROTLI_PARAM_LGWIN]: 24,
     },
   });
+  mkdirSync(dirname(cached), { recursive: true });
+  writeFileSync(cached, br);
+  return br;
+}
+
+// Pre-compress everything servable.
+const sizes = {};
+for (const name of written) {
+  const body = readFileSync(join(out, name));
+  if (name.endsWith(".png")) continue; // already compressed
   const gz = gzipSync(body, { level: 9 });
-  writeFileSync(join(out, name + ".br"), br);
   writeFileSync(join(out, name + ".gz"), gz);
-  sizes[name] = { raw: body.length, br: br.length, gzip: gz.length };
+  sizes[name] = { raw: body.length, gzip: gz.length };
+  if (!brotli) continue;
+  const br = brotlied(body);
+  writeFileSync(join(out, name + ".br"), br);
+  sizes[name].br = br.length;
 }
 writeFileSync(join(out, "build.json"), JSON.stringify({ version, core: coreURL, sizes }, null, 2));
 const core = sizes[coreURL.slice(1)];
-console.log(`web app built into ${out}: core ${core.raw} B raw, ${core.gzip} B gzip, ${core.br} B brotli`);
+console.log(`web app built into ${out}: core ${core.raw} B raw, ${core.gzip} B gzip, ${core.br ?? "no"} B brotli`);

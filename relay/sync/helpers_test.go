@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -113,24 +115,125 @@ func embedded(t *testing.T, dir string) *Backend {
 // device is one app instance syncing a space.
 type device struct {
 	*syncspace.Client
-	store  *syncspace.MemStore
+	store  *recStore
+	cfg    syncspace.Config
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
 func newDevice(t *testing.T, key *syncspace.Key, name, url, token string) *device {
 	t.Helper()
-	store := &syncspace.MemStore{}
-	c, err := syncspace.New(context.Background(), syncspace.Config{
+	return newDeviceWith(t, key, name, url, token, nil)
+}
+
+// newDeviceWith is newDevice with its configuration changed by tune.
+func newDeviceWith(t *testing.T, key *syncspace.Key, name, url, token string, tune func(*syncspace.Config)) *device {
+	t.Helper()
+	store := &recStore{storedAt: map[syncspace.HLC]uint64{}}
+	cfg := syncspace.Config{
 		Key: key, Device: name, Token: token, Transport: syncspace.WebSocket{URL: url}, Store: store,
 		Log: slog.New(slog.DiscardHandler),
-	})
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	c, err := syncspace.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &device{Client: c, store: store}
+	d := &device{Client: c, store: store, cfg: cfg}
 	t.Cleanup(d.stop)
 	return d
+}
+
+// restart stops the device and starts it again from what it saved, as after closing the app.
+func (d *device) restart(t *testing.T) {
+	t.Helper()
+	d.stop()
+	c, err := syncspace.New(context.Background(), d.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Client = c
+	d.start()
+}
+
+// recStore is a MemStore that also records what its device wrote and where the relay
+// stored it, and the compaction steps it took: the uncompacted log, to compare with.
+type recStore struct {
+	syncspace.MemStore
+	mu       sync.Mutex
+	written  []syncspace.Op
+	storedAt map[syncspace.HLC]uint64 // the first sequence number the relay stored each at
+	gaps     int                      // times the device learned the log was trimmed past it
+	compacts int                      // snapshots it compacted its log with
+}
+
+func (s *recStore) Enqueue(ctx context.Context, ops []syncspace.Op) error {
+	s.mu.Lock()
+	s.written = append(s.written, ops...)
+	s.mu.Unlock()
+	return s.MemStore.Enqueue(ctx, ops)
+}
+
+func (s *recStore) Acked(ctx context.Context, ats []syncspace.HLC, seq uint64) error {
+	s.mu.Lock()
+	for _, at := range ats {
+		if cur, ok := s.storedAt[at]; !ok || seq < cur {
+			s.storedAt[at] = seq
+		}
+	}
+	s.mu.Unlock()
+	return s.MemStore.Acked(ctx, ats, seq)
+}
+
+func (s *recStore) SetGap(ctx context.Context, gap uint64) error {
+	s.mu.Lock()
+	s.gaps++
+	s.mu.Unlock()
+	return s.MemStore.SetGap(ctx, gap)
+}
+
+func (s *recStore) Compact(ctx context.Context, upto uint64) error {
+	s.mu.Lock()
+	s.compacts++
+	s.mu.Unlock()
+	return s.MemStore.Compact(ctx, upto)
+}
+
+func (s *recStore) counts() (gaps, compacts int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gaps, s.compacts
+}
+
+// uncompacted is the state the devices' operations make, each claim at the place the relay
+// stored it: what the whole log, never compacted, gives. It is "" while a claim is not
+// stored yet.
+func uncompacted(devs ...*device) string {
+	st := syncspace.NewState()
+	for _, d := range devs {
+		d.store.mu.Lock()
+		ops, storedAt := slices.Clone(d.store.written), maps.Clone(d.store.storedAt)
+		d.store.mu.Unlock()
+		for _, op := range ops {
+			seq := uint64(1) // only claims depend on it
+			if op.Kind == syncspace.Claim {
+				if seq = storedAt[op.At]; seq == 0 {
+					return ""
+				}
+			}
+			st.Apply(op, seq)
+		}
+	}
+	return st.Dump()
+}
+
+// quickCompaction makes snapshots due after little log, written at once.
+func quickCompaction(minBytes int64) func(*syncspace.Config) {
+	return func(c *syncspace.Config) {
+		c.Compaction = syncspace.Compaction{MinBytes: minBytes, Delay: 20 * time.Millisecond}
+	}
 }
 
 func (d *device) start() {

@@ -9,6 +9,14 @@
 // By default the relay embeds a single-node NATS server storing under its data directory
 // (embedded.go); given the URL of a NATS cluster, several relays share the stream, so a
 // device on relay A sees the batches pushed through relay B.
+//
+// Compaction: once a device has stored a snapshot of a space (sealed like any batch: the
+// relay only knows which batches form it because the device names them), it asks for the
+// log to be trimmed up to the snapshot's point (Log.Trim). The relay checks that it holds
+// the snapshot, records the space's trim point in the stream (a message on the space's trim
+// subject, written before any batch is dropped), purges the batches up to it and counts the
+// space's usage again. A pull from before the trim point is told so before the batches that
+// follow it (Log.Follow), so a device never mistakes a log with a hole for a whole one.
 package relaysync
 
 import (
@@ -17,8 +25,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"caliopen/shared/syncproto"
@@ -28,6 +38,7 @@ import (
 const (
 	StreamName    = "CALIOPEN_SYNC"
 	subjectPrefix = "caliopen.sync."
+	trimPrefix    = "caliopen.trim." // a space's trim point, the last message's 8 bytes
 	usageBucket   = "CALIOPEN_SYNC_USAGE"
 )
 
@@ -50,6 +61,9 @@ type Log struct {
 // ErrQuota is returned when a push would take a space over its byte quota.
 var ErrQuota = errors.New("relaysync: space quota exceeded")
 
+// ErrNoSnapshot is returned for a trim whose snapshot is not stored after the trim point.
+var ErrNoSnapshot = errors.New("relaysync: the snapshot is not stored")
+
 // OpenLog creates or updates the stream and the usage bucket.
 func OpenLog(ctx context.Context, js jetstream.JetStream, cfg LogConfig) (*Log, error) {
 	if cfg.Replicas <= 0 {
@@ -61,7 +75,7 @@ func OpenLog(ctx context.Context, js jetstream.JetStream, cfg LogConfig) (*Log, 
 	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "Caliopen sync: sealed batches, one subject per space",
-		Subjects:    []string{subjectPrefix + "*"},
+		Subjects:    []string{subjectPrefix + "*", trimPrefix + "*"},
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
 		Discard:     jetstream.DiscardNew, // a full stream refuses: it never drops a space's history
@@ -84,6 +98,10 @@ func OpenLog(ctx context.Context, js jetstream.JetStream, cfg LogConfig) (*Log, 
 
 func subject(space [syncproto.SpaceIDSize]byte) string {
 	return subjectPrefix + hex.EncodeToString(space[:])
+}
+
+func trimSubject(space [syncproto.SpaceIDSize]byte) string {
+	return trimPrefix + hex.EncodeToString(space[:])
 }
 
 // Append stores a batch unless it would take the space's stored bytes over quota (0: no
@@ -129,21 +147,181 @@ func (l *Log) used(ctx context.Context, key string) (int64, uint64, error) {
 // count adds n bytes to a space's usage, retrying when another relay updated it meanwhile.
 func (l *Log) count(ctx context.Context, key string, used int64, rev uint64, n int64) error {
 	for range 20 {
-		v := binary.BigEndian.AppendUint64(nil, uint64(used+n))
-		var err error
-		if rev == 0 {
-			_, err = l.usage.Create(ctx, key, v)
-		} else {
-			_, err = l.usage.Update(ctx, key, v, rev)
-		}
-		if err == nil {
+		if l.setUsage(ctx, key, used+n, rev) == nil {
 			return nil
 		}
+		var err error
 		if used, rev, err = l.used(ctx, key); err != nil {
 			return err
 		}
 	}
 	return fmt.Errorf("relaysync: usage of %s keeps changing", key[:12])
+}
+
+// Usage returns the bytes a space's stored batches count for its quota.
+func (l *Log) Usage(ctx context.Context, space [syncproto.SpaceIDSize]byte) (int64, error) {
+	used, _, err := l.used(ctx, hex.EncodeToString(space[:]))
+	return used, err
+}
+
+// TrimPoint returns the space's trim point: the log holds none of its batches up to it (0
+// when never trimmed). It is read from the stream's leader (the stream allows no direct
+// get), which wrote it before any purge: whoever has seen a batch go has seen it.
+func (l *Log) TrimPoint(ctx context.Context, space [syncproto.SpaceIDSize]byte) (uint64, error) {
+	point, _, err := l.trimPoint(ctx, space)
+	return point, err
+}
+
+// trimPoint also returns the sequence number of the message recording it (0 when none).
+func (l *Log) trimPoint(ctx context.Context, space [syncproto.SpaceIDSize]byte) (point, msgSeq uint64, err error) {
+	m, err := l.stream.GetLastMsgForSubject(ctx, trimSubject(space))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("relaysync: trim point: %w", err)
+	}
+	if len(m.Data) != 8 {
+		return 0, 0, fmt.Errorf("relaysync: trim point of %s is damaged", short(space))
+	}
+	return binary.BigEndian.Uint64(m.Data), m.Sequence, nil
+}
+
+// Trim drops a space's batches up to upto, once it has checked that it stores the
+// snapshot's batches parts, each after upto, on the space's subject. The trim point only
+// moves forward: a trim behind it (another device's snapshot went further, and may have
+// dropped this one's batches) changes nothing. It is recorded before the purge, so that a
+// follower that sees batches go can tell. It returns the space's trim point.
+func (l *Log) Trim(ctx context.Context, space [syncproto.SpaceIDSize]byte, upto uint64, parts []uint64) (uint64, error) {
+	if point, err := l.TrimPoint(ctx, space); err != nil || upto <= point {
+		return point, err
+	}
+	subj := subject(space)
+	for _, seq := range parts {
+		if seq <= upto {
+			return 0, fmt.Errorf("%w: batch %d is not after %d", ErrNoSnapshot, seq, upto)
+		}
+		m, err := l.stream.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) || err == nil && m.Subject != subj {
+			return 0, fmt.Errorf("%w: no batch %d in this space", ErrNoSnapshot, seq)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("relaysync: read snapshot: %w", err)
+		}
+	}
+	point, err := l.movePoint(ctx, space, upto)
+	if err != nil {
+		return 0, err
+	}
+	if err := l.stream.Purge(ctx, jetstream.WithPurgeSubject(subj), jetstream.WithPurgeSequence(point+1)); err != nil {
+		return 0, fmt.Errorf("relaysync: trim: %w", err)
+	}
+	if err := l.stream.Purge(ctx, jetstream.WithPurgeSubject(trimSubject(space)), jetstream.WithPurgeKeep(1)); err != nil {
+		return 0, fmt.Errorf("relaysync: trim: %w", err)
+	}
+	return point, l.recount(ctx, space)
+}
+
+// movePoint sets the space's trim point to upto unless it is already there or further,
+// compare-and-set on the trim subject's last message (another relay may trim the space at
+// the same moment), and returns it.
+func (l *Log) movePoint(ctx context.Context, space [syncproto.SpaceIDSize]byte, upto uint64) (uint64, error) {
+	for range 20 {
+		point, last, err := l.trimPoint(ctx, space)
+		if err != nil || upto <= point {
+			return point, err
+		}
+		_, err = l.js.Publish(ctx, trimSubject(space), binary.BigEndian.AppendUint64(nil, upto),
+			jetstream.WithExpectStream(StreamName), jetstream.WithExpectLastSequencePerSubject(last))
+		var apiErr *jetstream.APIError
+		switch {
+		case err == nil:
+			return upto, nil
+		case errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant):
+			continue // moved meanwhile: read it again
+		default:
+			return 0, fmt.Errorf("relaysync: record trim point: %w", err)
+		}
+	}
+	return 0, fmt.Errorf("relaysync: trim point of %s keeps changing", short(space))
+}
+
+// recount sets a space's usage to the bytes of the batches it still stores. A batch appended
+// meanwhile either changes the usage first (the count starts again) or adds itself after;
+// one appended before the count but counted after it is counted twice, which errs on the
+// side of the quota until the next trim.
+func (l *Log) recount(ctx context.Context, space [syncproto.SpaceIDSize]byte) error {
+	key := hex.EncodeToString(space[:])
+	for range 20 {
+		_, rev, err := l.used(ctx, key)
+		if err != nil {
+			return err
+		}
+		stored, err := l.storedBytes(ctx, space)
+		if err != nil {
+			return err
+		}
+		if l.setUsage(ctx, key, stored, rev) == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("relaysync: usage of %s keeps changing", key[:12])
+}
+
+// storedBytes adds up the sizes of a space's stored batches, reading their headers only.
+func (l *Log) storedBytes(ctx context.Context, space [syncproto.SpaceIDSize]byte) (int64, error) {
+	head, err := l.Head(ctx, space)
+	if err != nil || head == 0 {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cons, err := l.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{subject(space)}, DeliverPolicy: jetstream.DeliverAllPolicy, HeadersOnly: true,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("relaysync: consumer: %w", err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return 0, fmt.Errorf("relaysync: consume: %w", err)
+	}
+	defer it.Stop()
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	var total int64
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			return 0, fmt.Errorf("relaysync: count usage: %w", err)
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			return 0, fmt.Errorf("relaysync: message metadata: %w", err)
+		}
+		size, err := strconv.ParseInt(msg.Headers().Get(nats.MsgSize), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("relaysync: batch %d without its size", meta.Sequence.Stream)
+		}
+		total += size
+		if meta.Sequence.Stream >= head || meta.NumPending == 0 {
+			return total, nil
+		}
+	}
+}
+
+// setUsage writes a space's usage if it is still at revision rev (0: never written); it
+// fails when another relay changed it meanwhile.
+func (l *Log) setUsage(ctx context.Context, key string, used int64, rev uint64) error {
+	v := binary.BigEndian.AppendUint64(nil, uint64(used))
+	var err error
+	if rev == 0 {
+		_, err = l.usage.Create(ctx, key, v)
+	} else {
+		_, err = l.usage.Update(ctx, key, v, rev)
+	}
+	return err
 }
 
 // Head returns the sequence number of a space's last batch (0 when none).
@@ -160,9 +338,20 @@ func (l *Log) Head(ctx context.Context, space [syncproto.SpaceIDSize]byte) (uint
 
 // Follow calls batch for every batch of a space after the cursor, in order, then caught
 // with the head once it has sent them all; when live, it goes on with each new batch until
-// ctx ends or a callback fails.
+// ctx ends or a callback fails. Before the first batch after batches that a trim dropped
+// (the cursor is before the trim point, or a trim overtook the follower), it calls trimmed
+// with the trim point.
 func (l *Log) Follow(ctx context.Context, space [syncproto.SpaceIDSize]byte, after uint64, live bool,
-	batch func(seq uint64, data []byte) error, caught func(head uint64) error) error {
+	batch func(seq uint64, data []byte) error, caught func(head uint64) error, trimmed func(point uint64) error) error {
+	told, err := l.TrimPoint(ctx, space)
+	if err != nil {
+		return err
+	}
+	if told > after {
+		if err := trimmed(told); err != nil {
+			return err
+		}
+	}
 	head, err := l.Head(ctx, space)
 	if err != nil {
 		return err
@@ -203,6 +392,19 @@ func (l *Log) Follow(ctx context.Context, space [syncproto.SpaceIDSize]byte, aft
 		seq := meta.Sequence.Stream
 		if seq <= after {
 			continue
+		}
+		if seq > after+1 {
+			// Other spaces' batches, or this space's, trimmed: ask the trim point.
+			point, err := l.TrimPoint(ctx, space)
+			if err != nil {
+				return err
+			}
+			if point > after && point > told {
+				if err := trimmed(point); err != nil {
+					return err
+				}
+				told = point
+			}
 		}
 		if err := batch(seq, msg.Data()); err != nil {
 			return err

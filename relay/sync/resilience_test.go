@@ -16,7 +16,8 @@ import (
 	"caliopen/wasm/syncspace"
 )
 
-// storedOps reads the space's log straight from JetStream and counts each operation.
+// storedOps reads the space's log straight from JetStream and counts each operation of its
+// ordinary batches (not snapshots).
 func storedOps(t *testing.T, js jetstream.JetStream, key *syncspace.Key) map[string]int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -27,15 +28,15 @@ func storedOps(t *testing.T, js jetstream.JetStream, key *syncspace.Key) map[str
 	}
 	counts := map[string]int{}
 	err = lg.Follow(ctx, key.SpaceID(), 0, false, func(seq uint64, data []byte) error {
-		ops, err := key.Open(data)
-		if err != nil {
+		ops, part, err := key.OpenBatch(data)
+		if err != nil || part != nil {
 			return err
 		}
 		for _, op := range ops {
 			counts[op.ID()]++
 		}
 		return nil
-	}, func(uint64) error { return nil })
+	}, func(uint64) error { return nil }, func(uint64) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,17 +152,15 @@ func connectCluster(t *testing.T, urls string) *Backend {
 	return b
 }
 
-// TestTwoRelaysOnACluster runs relay A and relay B on a 3-node NATS cluster (stream
-// replicated on all three): a device on A sees what a device on B pushes and back, and
-// stopping the node relay A is connected to, mid-sync, loses nothing.
-func TestTwoRelaysOnACluster(t *testing.T) {
-	nodes := startCluster(t)
+// twoRelays starts relay A and relay B, each with its own token store, connected to the
+// cluster through different nodes, sharing a stream replicated on all three.
+func twoRelays(t *testing.T, nodes []*natsNode) (relayA *relay, tokA string, relayB *relay, tokB string) {
+	t.Helper()
 	tokensA, tokA := newTokens(t)
 	tokensB, tokB := newTokens(t)
 	backendA := connectCluster(t, clusterURLs(nodes, 0))
 	backendB := connectCluster(t, clusterURLs(nodes, 1))
 	lcfg := LogConfig{Replicas: 3}
-	var relayA, relayB *relay
 	eventually(t, 60*time.Second, "JetStream cluster ready", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -170,6 +169,27 @@ func TestTwoRelaysOnACluster(t *testing.T) {
 	})
 	relayA = startRelay(t, backendA, tokensA, DefaultConfig(), lcfg, "127.0.0.1:0")
 	relayB = startRelay(t, backendB, tokensB, DefaultConfig(), lcfg, "127.0.0.1:0")
+	return relayA, tokA, relayB, tokB
+}
+
+// stopNodeOf shuts down the NATS node a backend is connected to.
+func stopNodeOf(nodes []*natsNode, b *Backend) {
+	connected := b.Conn.ConnectedServerName()
+	for _, n := range nodes {
+		if n.srv.Name() == connected {
+			n.srv.Shutdown()
+			n.srv.WaitForShutdown()
+		}
+	}
+}
+
+// TestTwoRelaysOnACluster runs relay A and relay B on a 3-node NATS cluster (stream
+// replicated on all three): a device on A sees what a device on B pushes and back, and
+// stopping the node relay A is connected to, mid-sync, loses nothing.
+func TestTwoRelaysOnACluster(t *testing.T) {
+	nodes := startCluster(t)
+	relayA, tokA, relayB, tokB := twoRelays(t, nodes)
+	backendA, backendB := relayA.backend, relayB.backend
 
 	key, _ := syncspace.NewKey()
 	a := newDevice(t, key, "phone", relayA.url(), tokA)
@@ -183,13 +203,7 @@ func TestTwoRelaysOnACluster(t *testing.T) {
 	// Mid-sync, the node relay A talks to goes away.
 	writeN(t, a, "a", 100, 300)
 	writeN(t, b, "b", 100, 200)
-	connected := backendA.Conn.ConnectedServerName()
-	for _, n := range nodes {
-		if n.srv.Name() == connected {
-			n.srv.Shutdown()
-			n.srv.WaitForShutdown()
-		}
-	}
+	stopNodeOf(nodes, backendA)
 	writeN(t, a, "a", 300, 400)
 	writeN(t, b, "b", 200, 300)
 	converged(t, 90*time.Second, 700, a, b)

@@ -24,8 +24,11 @@ type Authenticator interface {
 
 // Config are the sync endpoint's limits.
 type Config struct {
-	MaxBatch      int           // largest batch accepted, bytes (default syncproto.MaxBatchSize)
-	MaxSpaceBytes int64         // bytes stored per space (default 256 MiB; <0: no quota)
+	MaxBatch int // largest batch accepted, bytes (default syncproto.MaxBatchSize)
+	// MaxSpaceBytes is the bytes stored per space (default 256 MiB; <0: no quota). A
+	// snapshot's batches are stored up to twice as much, so that a full space can be
+	// compacted: its trim brings the space back under.
+	MaxSpaceBytes int64
 	PushRate      float64       // pushes per second per space on this relay (default 50)
 	PushBurst     int           // (default 200)
 	HelloTimeout  time.Duration // time to authenticate after connecting (default 10 s)
@@ -192,7 +195,7 @@ func (ss *session) authenticate(ctx context.Context) (syncproto.Code, string) {
 		ss.s.slog.Error("sync: head", "space", short(ss.space), "error", err)
 		return syncproto.CodeStore, "relay storage unavailable"
 	}
-	if err := ss.send(ctx, syncproto.Welcome{Head: head}); err != nil {
+	if err := ss.send(ctx, syncproto.Welcome{Head: head, Features: syncproto.FeatureTrim}); err != nil {
 		ss.s.release(ss.space)
 		return syncproto.CodeBadRequest, "write welcome"
 	}
@@ -230,6 +233,10 @@ func (ss *session) run(ctx context.Context) (syncproto.Code, string) {
 			if err := ss.push(ctx, f); err != nil {
 				return syncproto.CodeBadRequest, "write"
 			}
+		case syncproto.Trim:
+			if code, reason := ss.trim(ctx, f); code != 0 {
+				return code, reason
+			}
 		case syncproto.Pull:
 			ss.stopPull()
 			pctx, stop := context.WithCancel(ctx)
@@ -237,7 +244,8 @@ func (ss *session) run(ctx context.Context) (syncproto.Code, string) {
 			go func() {
 				err := ss.s.log.Follow(pctx, ss.space, f.After, f.Live,
 					func(seq uint64, data []byte) error { return ss.send(pctx, syncproto.Batch{Seq: seq, Data: data}) },
-					func(head uint64) error { return ss.send(pctx, syncproto.Caught{Head: head}) })
+					func(head uint64) error { return ss.send(pctx, syncproto.Caught{Head: head}) },
+					func(point uint64) error { return ss.send(pctx, syncproto.Trimmed{Upto: point}) })
 				if err != nil && pctx.Err() == nil {
 					select {
 					case pullErr <- err:
@@ -274,7 +282,11 @@ func (ss *session) push(ctx context.Context, p syncproto.Push) error {
 	if quota < 0 {
 		quota = 0
 	}
-	seq, err := ss.s.log.Append(ctx, ss.space, p.ID, p.Data, quota)
+	limit := quota
+	if p.Snapshot {
+		limit *= 2
+	}
+	seq, err := ss.s.log.Append(ctx, ss.space, p.ID, p.Data, limit)
 	if errors.Is(err, ErrQuota) {
 		return refuse(syncproto.CodeQuota, "this space holds "+strconv.FormatInt(quota, 10)+" bytes at most")
 	}
@@ -283,6 +295,27 @@ func (ss *session) push(ctx context.Context, p syncproto.Push) error {
 		return refuse(syncproto.CodeStore, "relay storage unavailable; retry")
 	}
 	return ss.send(ctx, syncproto.Ack{ID: p.ID, Seq: seq})
+}
+
+// trim drops the space's batches up to a snapshot the device stored, and answers the space's
+// trim point; it returns a code when the session must end.
+func (ss *session) trim(ctx context.Context, t syncproto.Trim) (syncproto.Code, string) {
+	before, _ := ss.s.log.Usage(ctx, ss.space)
+	point, err := ss.s.log.Trim(ctx, ss.space, t.Upto, t.Parts)
+	if errors.Is(err, ErrNoSnapshot) {
+		ss.s.slog.Info("sync: trim refused", "space", short(ss.space), "upto", t.Upto, "error", err)
+		return syncproto.CodeBadRequest, "trim: the snapshot is not stored after the trim point"
+	}
+	if err != nil {
+		ss.s.slog.Warn("sync: trim", "space", short(ss.space), "error", err)
+		return syncproto.CodeStore, "relay storage unavailable"
+	}
+	after, _ := ss.s.log.Usage(ctx, ss.space)
+	ss.s.slog.Info("sync: trimmed", "space", short(ss.space), "upto", point, "bytes_before", before, "bytes_after", after)
+	if err := ss.send(ctx, syncproto.Trimmed{Upto: point}); err != nil {
+		return syncproto.CodeBadRequest, "write"
+	}
+	return 0, ""
 }
 
 func (s *Server) track(ss *session) bool {
@@ -303,9 +336,17 @@ func (s *Server) untrack(ss *session) {
 	s.wg.Done()
 }
 
+// acquire returns the space's push limiter. A space's limiter outlives its sessions until it
+// has refilled: reconnecting does not reset it (a device cannot escape the rate by
+// reconnecting). Limiters of spaces nobody uses and that have refilled are dropped here.
 func (s *Server) acquire(space [syncproto.SpaceIDSize]byte) *rate.Limiter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for sp, l := range s.limiters {
+		if l.refs <= 0 && l.Tokens() >= float64(s.cfg.PushBurst) {
+			delete(s.limiters, sp)
+		}
+	}
 	l := s.limiters[space]
 	if l == nil {
 		l = &spaceLimiter{Limiter: rate.NewLimiter(rate.Limit(s.cfg.PushRate), s.cfg.PushBurst)}
@@ -319,7 +360,7 @@ func (s *Server) release(space [syncproto.SpaceIDSize]byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if l := s.limiters[space]; l != nil {
-		if l.refs--; l.refs <= 0 {
+		if l.refs--; l.refs <= 0 && l.Tokens() >= float64(s.cfg.PushBurst) {
 			delete(s.limiters, space)
 		}
 	}

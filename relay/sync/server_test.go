@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -187,11 +188,23 @@ func TestRefusals(t *testing.T) {
 		// Rate: the burst (5) is spent.
 		send(t, ws, syncproto.Push{ID: [16]byte{4}, Data: []byte{1}})
 		wantError(t, recv(t, ws), syncproto.CodeRateLimited)
+
+		// Reconnecting does not give the space a new burst.
+		ws.CloseNow()
+		ws, ch = dialRaw(t, r.url())
+		defer ws.CloseNow()
+		send(t, ws, hello(key, ch, tok))
+		if _, ok := recv(t, ws).(syncproto.Welcome); !ok {
+			t.Fatal("no welcome after reconnecting")
+		}
+		send(t, ws, syncproto.Push{ID: [16]byte{5}, Data: []byte{1}})
+		wantError(t, recv(t, ws), syncproto.CodeRateLimited)
 	})
 }
 
-// TestRelayStoresOnlyCiphertext writes settings carrying a marker, then reads every message
-// JetStream holds (the log and the usage bucket) and the relay's logs: the marker must not
+// TestRelayStoresOnlyCiphertext writes settings carrying a marker, has the devices compact
+// the log (snapshots and a trim), then reads every message JetStream holds (the log with its
+// snapshots, the trim points, and the usage bucket) and the relay's logs: the marker must not
 // appear anywhere.
 func TestRelayStoresOnlyCiphertext(t *testing.T) {
 	const marker = "PLAINTEXT-MARKER-7f3a"
@@ -199,21 +212,27 @@ func TestRelayStoresOnlyCiphertext(t *testing.T) {
 	backend := embedded(t, t.TempDir())
 	r := startRelay(t, backend, tokens, DefaultConfig(), LogConfig{}, "127.0.0.1:0")
 	key, _ := syncspace.NewKey()
-	a := newDevice(t, key, "phone", r.url(), tok)
-	b := newDevice(t, key, "desktop", r.url(), tok)
+	a := newDeviceWith(t, key, "phone", r.url(), tok, quickCompaction(8<<10))
+	b := newDeviceWith(t, key, "desktop", r.url(), tok, quickCompaction(8<<10))
 	a.start()
 	b.start()
 	ctx := context.Background()
-	for i := range 20 {
+	for i := range 40 {
 		op, _ := syncspace.SetOp("setting", marker+"-key", "v", map[string]any{"marker": marker, "i": i})
-		if err := a.Write(ctx, op, syncspace.Op{Kind: syncspace.Add, Coll: "links", Key: marker, Elem: "email:" + marker + "@example.org"}); err != nil {
+		if err := a.Write(ctx, op, syncspace.Op{Kind: syncspace.Add, Coll: "links", Key: marker, Elem: fmt.Sprintf("email:%s-%d@example.org", marker, i)}); err != nil {
 			t.Fatal(err)
 		}
+		if err := a.Claim(ctx, "outbox", fmt.Sprint(marker, i)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(3 * time.Millisecond)
 	}
-	eventually(t, 20*time.Second, "delivery", func() bool { return strings.Contains(b.dump(), marker) && a.Status().Pending == 0 })
+	eventually(t, 20*time.Second, "delivery and a trim", func() bool {
+		return strings.Contains(b.dump(), marker) && a.Status().Pending == 0 && trimPoint(t, r, key) > 0
+	})
 
 	streams := backend.JS.ListStreams(ctx)
-	var stored int
+	var stored, snapshots int
 	for info := range streams.Info() {
 		s, err := backend.JS.Stream(ctx, info.Config.Name)
 		if err != nil {
@@ -232,13 +251,16 @@ func TestRelayStoresOnlyCiphertext(t *testing.T) {
 			if strings.Contains(string(m.Data), marker) || strings.Contains(m.Subject, marker) || strings.Contains(string(hdr), marker) {
 				t.Fatalf("plaintext marker in stream %s message %d", info.Config.Name, seq)
 			}
+			if _, part, err := key.OpenBatch(m.Data); err == nil && part != nil {
+				snapshots++
+			}
 		}
 	}
 	if err := streams.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if stored < 2 {
-		t.Fatalf("only %d messages stored: the scan saw nothing", stored)
+	if stored < 2 || snapshots == 0 {
+		t.Fatalf("%d messages stored, %d of a snapshot: the scan saw too little", stored, snapshots)
 	}
 	if strings.Contains(r.logs.String(), marker) {
 		t.Fatal("plaintext marker in the relay's logs")

@@ -35,6 +35,10 @@ type mailServers struct {
 
 	journal *os.File
 	mu      sync.Mutex
+	// password is the demo user's current password (the provider's password page changes
+	// it), and conns the IMAP connections open, closed when it changes.
+	password string
+	conns    []*imapserver.Conn
 	// submitted are messages the user sent, for the story's people to answer.
 	submitted []submission
 	replaying bool
@@ -60,8 +64,7 @@ type journalEntry struct {
 }
 
 func startMail(ca *authority, st *story, dir string, log *slog.Logger) (*mailServers, error) {
-	m := &mailServers{log: log}
-	mem := imapmemserver.New()
+	m := &mailServers{log: log, password: st.user.password}
 	m.user = imapmemserver.NewUser(st.user.email, st.user.password)
 	for _, f := range folders {
 		if err := m.user.Create(f, nil); err != nil {
@@ -71,10 +74,12 @@ func startMail(ca *authority, st *story, dir string, log *slog.Logger) (*mailSer
 	for _, f := range []string{"Sent", "Drafts", "Trash", "Archive", "Junk"} {
 		m.user.Subscribe(f)
 	}
-	mem.AddUser(m.user)
 	m.imap = imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+		NewSession: func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			m.mu.Lock()
+			m.conns = append(m.conns, c)
+			m.mu.Unlock()
+			return &mailSession{m: m, username: st.user.email}, nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 		InsecureAuth: true, // the listener is TLS
@@ -189,6 +194,40 @@ func (m *mailServers) takeSubmitted() []submission {
 	return out
 }
 
+// mailSession is an IMAP session of the demo user, who logs in with the current password.
+type mailSession struct {
+	*imapmemserver.UserSession // nil until logged in
+	m                          *mailServers
+	username                   string
+}
+
+func (s *mailSession) Login(username, password string) error {
+	if !strings.EqualFold(username, s.username) || password != s.m.currentPassword() {
+		return imapserver.ErrAuthFailed
+	}
+	s.UserSession = imapmemserver.NewUserSession(s.m.user)
+	return nil
+}
+
+func (m *mailServers) currentPassword() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.password
+}
+
+// setPassword changes the demo user's password, as a provider does: the IMAP sessions open
+// end, and the next logins (IMAP and SMTP) need the new one.
+func (m *mailServers) setPassword(password string) {
+	m.mu.Lock()
+	m.password = password
+	conns := m.conns
+	m.conns = nil
+	m.mu.Unlock()
+	for _, c := range conns {
+		c.NetConn().Close()
+	}
+}
+
 func (m *mailServers) close() error {
 	var errs []error
 	if m.imap != nil {
@@ -217,7 +256,7 @@ func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
 
 func (s *smtpSession) Auth(string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if !strings.EqualFold(user, s.st.user.email) || pass != s.st.user.password {
+		if !strings.EqualFold(user, s.st.user.email) || pass != s.m.currentPassword() {
 			return smtp.ErrAuthFailed
 		}
 		s.authed = true

@@ -25,8 +25,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"html"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -115,12 +118,53 @@ func Start(o Options) (*Sandbox, error) {
 	s.cancel = cancel
 	go s.run(ctx)
 	s.desc = s.describe()
-	b, _ := json.MarshalIndent(s.desc, "", "  ")
-	if err := os.WriteFile(filepath.Join(o.Dir, "sandbox.json"), b, 0o600); err != nil {
+	if err := s.writeDescription(); err != nil {
 		s.Close()
 		return nil, err
 	}
+	s.soc.consent.HandleFunc("GET "+passwordPath, s.passwordPage)
+	s.soc.consent.HandleFunc("POST "+passwordPath, s.changePassword)
 	return s, nil
+}
+
+func (s *Sandbox) writeDescription() error {
+	b, _ := json.MarshalIndent(s.desc, "", "  ")
+	return os.WriteFile(filepath.Join(s.o.Dir, "sandbox.json"), b, 0o600)
+}
+
+// passwordPath is the mail provider's password page, on the pages the browser opens.
+const passwordPath = "/mail/password"
+
+// SetMailPassword changes the demo mailbox's password, as the user would at their provider:
+// the app's open sessions end and it must be given the new password. The description (what
+// the relay serves) says the new one; a restart of the sandbox goes back to the story's.
+func (s *Sandbox) SetMailPassword(password string) error {
+	if password == "" {
+		return errors.New("sandbox: an empty password")
+	}
+	s.mail.setPassword(password)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.desc.Email.Password = password
+	return s.writeDescription()
+}
+
+func (s *Sandbox) passwordPage(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	fmt.Fprintf(w, `<!doctype html><html lang="en"><title>%s: your password</title><body style="font-family:sans-serif;max-width:30rem;margin:2rem auto">
+<h1>%s mail: change your password</h1><p>Signed in as %s.</p>
+<form method="post"><label>New password <input name="password" type="password" required autocomplete="new-password"></label>
+<button>Change the password</button></form></body></html>`, MailDomain, MailDomain, html.EscapeString(s.story.user.email))
+}
+
+func (s *Sandbox) changePassword(w http.ResponseWriter, r *http.Request) {
+	if err := s.SetMailPassword(r.PostFormValue("password")); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "Your password is changed. Your mail apps must be given the new one.")
 }
 
 // DescriptionFile is the path of the description Start wrote.
@@ -134,8 +178,9 @@ func (s *Sandbox) describe() Description {
 	return Description{
 		TrustedCA:      string(s.ca.certPEM),
 		TrustedDomains: domainsOf([]string{IMAPHost, XAPIHost}),
-		Email:          desc.EmailAccount{Address: st.user.email, Name: st.user.name, Password: st.user.password},
-		Mastodon:       desc.MastodonAccount{Instance: s.soc.mastodonURL, Handle: "@" + st.user.mastodon + "@" + MastodonHost},
+		Email: desc.EmailAccount{Address: st.user.email, Name: st.user.name, Password: st.user.password,
+			PasswordPage: s.soc.xConsentURL + passwordPath},
+		Mastodon: desc.MastodonAccount{Instance: s.soc.mastodonURL, Handle: "@" + st.user.mastodon + "@" + MastodonHost},
 		X: desc.XAccount{APIBase: "https://" + XAPIHost, AuthorizeURL: s.soc.xConsentURL + "/i/oauth2/authorize",
 			TokenURL: "https://" + XAPIHost + "/2/oauth2/token", ClientID: xClientID, RedirectURI: s.soc.xRedirect,
 			Handle: "@" + st.user.xHandle},

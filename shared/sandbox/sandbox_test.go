@@ -8,9 +8,11 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -199,4 +201,72 @@ func lastInbox(t *testing.T, ctx context.Context, acct *email.Account) string {
 		return string(b.Bytes)
 	}
 	return ""
+}
+
+// The mail provider's password page changes the demo password, as a user does at their
+// provider: the open IMAP session ends, the old password no longer opens IMAP or SMTP, the new
+// one does, and the description the relay serves says it.
+func TestPasswordChangedAtTheProvider(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := start(t, dir)
+	res, err := (&autoconfig.Discoverer{HTTP: w.http, Transport: w.tr}).Discover(ctx, w.desc.Email.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := res.Settings
+	settings.Address = w.desc.Email.Address
+	old := &email.Account{ID: "demo", Settings: settings, Password: w.desc.Email.Password, Transport: w.tr}
+	open, err := old.DialIMAP(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+
+	if !strings.HasPrefix(w.desc.Email.PasswordPage, "http://127.0.0.1:") {
+		t.Fatalf("password page %q", w.desc.Email.PasswordPage)
+	}
+	page, err := http.Get(w.desc.Email.PasswordPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if !strings.Contains(string(body), `<form method="post">`) {
+		t.Fatalf("the password page: %s", body)
+	}
+	r, err := http.PostForm(w.desc.Email.PasswordPage, map[string][]string{"password": {"a new demo password"}})
+	if err != nil || r.StatusCode != http.StatusOK {
+		t.Fatalf("changing the password: %v %v", r, err)
+	}
+	r.Body.Close()
+
+	if err := open.Noop().Wait(); err == nil {
+		t.Fatal("the session opened with the old password is still open")
+	}
+	if _, err := old.DialIMAP(ctx, nil); !errors.Is(err, email.ErrAuth) {
+		t.Fatalf("IMAP with the old password: %v", err)
+	}
+	if _, err := old.DialSMTP(ctx); !errors.Is(err, email.ErrAuth) {
+		t.Fatalf("SMTP with the old password: %v", err)
+	}
+	now := *old
+	now.Password = "a new demo password"
+	c, err := now.DialIMAP(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	sc, err := now.DialSMTP(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Close()
+	if w.sb.Description().Email.Password != "a new demo password" {
+		t.Fatal("the description keeps the old password")
+	}
+	b, err := os.ReadFile(w.sb.DescriptionFile())
+	if err != nil || !strings.Contains(string(b), "a new demo password") {
+		t.Fatalf("the description file: %v", err)
+	}
 }

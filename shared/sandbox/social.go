@@ -23,6 +23,7 @@ type social struct {
 	x           *xfake.Server
 	xConsentURL string
 	xRedirect   string
+	consent     *http.ServeMux // the pages the browser opens (X's consent, the mail provider's)
 	servers     []*http.Server
 }
 
@@ -48,9 +49,9 @@ func startSocial(st *story, appOrigin string) (*social, error) {
 		return nil, err
 	}
 	s.xConsentURL = "http://" + addr.String()
-	consent := http.NewServeMux()
-	consent.Handle("GET /i/oauth2/authorize", s.x)
-	s.serve(ln, consent)
+	s.consent = http.NewServeMux()
+	s.consent.Handle("GET /i/oauth2/authorize", s.x)
+	s.serve(ln, s.consent)
 	return s, nil
 }
 

@@ -161,6 +161,14 @@ func (st *story) seedMail(m *mailServers) error {
 			return err
 		}
 	}
+	// An old mailer's message in a character set nobody knows: shown undecoded, with a note.
+	martin := crowd[len(crowd)-1]
+	old := st.ago(12 * 24 * time.Hour)
+	old1 := plainMail(martin, alex.persona(), "Grandma's tart recipe", "Hi Alex,\n\nHere is my grandmother's tarte recipe, as promised: 6 apples, 200 g flour, 100 g butter, 1 egg, a pinch of salt. Bake 35 minutes.\n\nMartin",
+		old, "martin-old-1@"+domainOf(martin.email), nil)
+	if err := m.seed("INBOX", bytes.Replace(old1, []byte("charset=utf-8"), []byte("charset=unknown-8bit"), 1), old, imap.FlagSeen); err != nil {
+		return err
+	}
 	// The mailing list: threads with replies, List-Id, footers.
 	for t, topic := range listThreads {
 		refs := []string{}

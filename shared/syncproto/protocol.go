@@ -15,13 +15,22 @@
 //     key: a space id is bound to its key by construction, so no relay has to remember which
 //     key owns which space, and two relays sharing a store can never bind it differently.
 //  3. The relay checks the token and the signature and answers [Welcome] with the space's
-//     head (the sequence number of its last batch, 0 when empty), or closes the WebSocket
-//     with an error code.
+//     head (the sequence number of its last batch, 0 when empty) and the features it offers
+//     ([FeatureTrim]), or closes the WebSocket with an error code.
 //  4. Then, in any order: the client sends [Push] (one sealed batch, with a random id that
 //     makes a retried push harmless) and gets an [Ack] with the batch's sequence number, or an
 //     [Error] naming the push; the client sends [Pull] (after a cursor, optionally live) and
 //     gets every stored [Batch] after the cursor in order, then [Caught] with the head, then,
 //     if live, each new batch as any device pushes it, through any relay.
+//
+// Compaction: a device that holds the space's whole state as of sequence number S pushes it
+// as a snapshot (batches marked Push.Snapshot, sealed like any other), then sends [Trim]
+// with S and the sequence numbers of the snapshot's batches. The relay checks that it stores
+// each of them, after S, then drops the space's batches up to S and answers [Trimmed] with
+// the space's new trim point. A device whose cursor is before the trim point gets [Trimmed]
+// before any batch that follows the dropped ones: it then knows that its state lacks what the
+// dropped batches held until it has read a snapshot covering them (the snapshot is in what
+// follows).
 //
 // Every frame is one binary message: a type byte, then the fields below, integers big
 // endian. Parsers are strict: a frame with missing or extra bytes is a bad request.
@@ -55,6 +64,14 @@ const (
 	MaxErrorLen = 200
 	// MaxFrameSize bounds every frame: a Push of MaxBatchSize plus its header.
 	MaxFrameSize = 1 + PushIDSize + MaxBatchSize
+	// MaxTrimParts is the most snapshot batches a Trim names (a snapshot of 4 GiB at most).
+	MaxTrimParts = 4096
+)
+
+// Features a relay offers, in Welcome.
+const (
+	// FeatureTrim: the relay stores snapshots and trims a space's log (Trim, Trimmed).
+	FeatureTrim byte = 1 << 0
 )
 
 // Type is a frame's first byte.
@@ -70,6 +87,9 @@ const (
 	TypePull      Type = 0x12 // client → relay
 	TypeBatch     Type = 0x13 // relay → client
 	TypeCaught    Type = 0x14 // relay → client
+	TypeSnapshot  Type = 0x15 // client → relay: a Push of one snapshot batch
+	TypeTrim      Type = 0x16 // client → relay
+	TypeTrimmed   Type = 0x17 // relay → client
 	TypeError     Type = 0x7f // relay → client
 )
 
@@ -163,14 +183,22 @@ func (h Hello) Verify(nonce [NonceSize]byte) bool {
 	return ed25519.Verify(h.PublicKey[:], HelloMessage(nonce, h.Space()), h.Signature[:])
 }
 
-// Welcome accepts a session.
-type Welcome struct{ Head uint64 }
+// Welcome accepts a session. Features are the Feature bits the relay offers: a relay from
+// before compaction sends none (and the frame is 8 bytes).
+type Welcome struct {
+	Head     uint64
+	Features byte
+}
 
 // Push sends one sealed batch. ID is random: a push retried with the same id is stored once
 // (within the relay's duplicate window) and acknowledged with the same sequence number.
+// Snapshot marks a batch of a snapshot (sent as TypeSnapshot): while a space is over its
+// quota, the relay still stores snapshot batches up to twice the quota, so that a full space
+// can be compacted.
 type Push struct {
-	ID   [PushIDSize]byte
-	Data []byte
+	ID       [PushIDSize]byte
+	Data     []byte
+	Snapshot bool
 }
 
 // Ack acknowledges a push with the sequence number of the stored batch.
@@ -194,6 +222,17 @@ type Batch struct {
 // Caught says that every batch up to Head was sent.
 type Caught struct{ Head uint64 }
 
+// Trim asks the relay to drop the space's batches up to Upto, which the snapshot stored at
+// the sequence numbers Parts (each after Upto) holds.
+type Trim struct {
+	Upto  uint64
+	Parts []uint64
+}
+
+// Trimmed says that the space's log holds no batch up to Upto any more: the answer to a Trim,
+// and what a Pull gets first when its cursor is before Upto.
+type Trimmed struct{ Upto uint64 }
+
 // Error reports a failure. Push is the id of the push it refuses (zero when the error is
 // about the session; the relay then closes the WebSocket with the same code).
 type Error struct {
@@ -215,12 +254,20 @@ type Frame interface{ frameType() Type }
 func (Challenge) frameType() Type { return TypeChallenge }
 func (Hello) frameType() Type     { return TypeHello }
 func (Welcome) frameType() Type   { return TypeWelcome }
-func (Push) frameType() Type      { return TypePush }
 func (Ack) frameType() Type       { return TypeAck }
 func (Pull) frameType() Type      { return TypePull }
 func (Batch) frameType() Type     { return TypeBatch }
 func (Caught) frameType() Type    { return TypeCaught }
+func (Trim) frameType() Type      { return TypeTrim }
+func (Trimmed) frameType() Type   { return TypeTrimmed }
 func (*Error) frameType() Type    { return TypeError }
+
+func (p Push) frameType() Type {
+	if p.Snapshot {
+		return TypeSnapshot
+	}
+	return TypePush
+}
 
 // Append encodes f after b.
 func Append(b []byte, f Frame) ([]byte, error) {
@@ -236,6 +283,9 @@ func Append(b []byte, f Frame) ([]byte, error) {
 		b = append(append(append(b, f.Token...), f.PublicKey[:]...), f.Signature[:]...)
 	case Welcome:
 		b = binary.BigEndian.AppendUint64(b, f.Head)
+		if f.Features != 0 {
+			b = append(b, f.Features)
+		}
 	case Push:
 		if len(f.Data) == 0 || len(f.Data) > MaxBatchSize {
 			return nil, fmt.Errorf("syncproto: batch of %d bytes (1..%d)", len(f.Data), MaxBatchSize)
@@ -253,6 +303,16 @@ func Append(b []byte, f Frame) ([]byte, error) {
 		b = append(binary.BigEndian.AppendUint64(b, f.Seq), f.Data...)
 	case Caught:
 		b = binary.BigEndian.AppendUint64(b, f.Head)
+	case Trim:
+		if len(f.Parts) == 0 || len(f.Parts) > MaxTrimParts {
+			return nil, fmt.Errorf("syncproto: trim with %d snapshot batches (1..%d)", len(f.Parts), MaxTrimParts)
+		}
+		b = binary.BigEndian.AppendUint64(b, f.Upto)
+		for _, p := range f.Parts {
+			b = binary.BigEndian.AppendUint64(b, p)
+		}
+	case Trimmed:
+		b = binary.BigEndian.AppendUint64(b, f.Upto)
 	case *Error:
 		msg := truncateUTF8(f.Message, MaxErrorLen)
 		b = binary.BigEndian.AppendUint16(b, uint16(f.Code))
@@ -319,23 +379,42 @@ func Parse(p []byte) (Frame, error) {
 		copy(h.PublicKey[:], body[2+n:])
 		copy(h.Signature[:], body[2+n+ed25519.PublicKeySize:])
 		return h, nil
-	case TypeWelcome, TypeCaught:
+	case TypeWelcome:
+		// 8 bytes from a relay without features; a features byte is never 0.
+		if len(body) == 9 && body[8] != 0 {
+			return Welcome{Head: binary.BigEndian.Uint64(body), Features: body[8]}, nil
+		}
+		if err := fixed(8); err != nil {
+			return nil, err
+		}
+		return Welcome{Head: binary.BigEndian.Uint64(body)}, nil
+	case TypeCaught, TypeTrimmed:
 		if err := fixed(8); err != nil {
 			return nil, err
 		}
 		v := binary.BigEndian.Uint64(body)
-		if t == TypeWelcome {
-			return Welcome{Head: v}, nil
+		if t == TypeTrimmed {
+			return Trimmed{Upto: v}, nil
 		}
 		return Caught{Head: v}, nil
-	case TypePush:
+	case TypePush, TypeSnapshot:
 		if len(body) <= PushIDSize || len(body)-PushIDSize > MaxBatchSize {
 			return nil, malformed("push of %d bytes", len(body))
 		}
-		var ps Push
+		ps := Push{Snapshot: t == TypeSnapshot}
 		copy(ps.ID[:], body)
 		ps.Data = body[PushIDSize:]
 		return ps, nil
+	case TypeTrim:
+		n := (len(body) - 8) / 8
+		if len(body) < 16 || (len(body)-8)%8 != 0 || n > MaxTrimParts {
+			return nil, malformed("trim of %d bytes", len(body))
+		}
+		tr := Trim{Upto: binary.BigEndian.Uint64(body), Parts: make([]uint64, n)}
+		for i := range tr.Parts {
+			tr.Parts[i] = binary.BigEndian.Uint64(body[8+8*i:])
+		}
+		return tr, nil
 	case TypeAck:
 		if err := fixed(PushIDSize + 8); err != nil {
 			return nil, err

@@ -50,6 +50,10 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
+// ErrorCode names the error for the UI's translations, with the values its sentence names
+// (the outbox keeps them with an item's last error).
+func (e *Error) ErrorCode() (string, map[string]string) { return e.Code, e.Params }
+
 // Error codes.
 const (
 	CodeBadRequest    = "bad_request"

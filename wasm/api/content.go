@@ -54,7 +54,7 @@ type BodyView struct {
 	RemoteAllowed bool               `json:"remoteAllowed,omitempty"`
 	RemoteHosts   []string           `json:"remoteHosts,omitempty"`
 	Attachments   []model.Attachment `json:"attachments,omitempty"`
-	Notes         []string           `json:"notes,omitempty"`
+	Notes         []model.BodyNote   `json:"notes,omitempty"`
 }
 
 // AttachmentParams names an attachment of a message.
@@ -198,8 +198,13 @@ type OutboxEntry struct {
 	Attempts    int              `json:"attempts"`
 	NextAttempt time.Time        `json:"nextAttempt,omitzero"`
 	LastError   string           `json:"lastError,omitempty"`
-	CreatedAt   time.Time        `json:"createdAt"`
-	UpdatedAt   time.Time        `json:"updatedAt"`
+	// LastErrorCode names LastError for the UI's translations (an api error code, such as
+	// send_refused, send_failed, auth, relay_denied, instance_refused, x_refused), with the
+	// values it names.
+	LastErrorCode   string            `json:"lastErrorCode,omitempty"`
+	LastErrorParams map[string]string `json:"lastErrorParams,omitempty"`
+	CreatedAt       time.Time         `json:"createdAt"`
+	UpdatedAt       time.Time         `json:"updatedAt"`
 	// Deferred says the network's rate limit put the item off until NextAttempt (the attempt
 	// did not count).
 	Deferred bool `json:"deferred,omitempty"`

@@ -81,7 +81,9 @@ var (
 	// SplitIdentities moves identities out of their contact into a new one.
 	SplitIdentities = Method[SplitParams, Empty]{"contacts.split"}
 
-	// SeedSynthetic stores synthetic messages: for benchmarks, load tests and development.
+	// SeedSynthetic stores synthetic messages: for benchmarks, load tests and native tests.
+	// Only a core built with `-tags synthetic` (and native builds) has it; it is not in All,
+	// so the UI's generated API does not offer it.
 	SeedSynthetic = Method[SeedParams, SeedResult]{"dev.seedSynthetic"}
 
 	// VaultQuery follows whether the vault exists and is unlocked.
@@ -130,7 +132,7 @@ var (
 
 // All lists every declared method, query and event, in a stable order.
 var All = []Specced{CoreInfo, Subscribe, Unsubscribe, CoreReady, StatusQuery, SetRole,
-	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities, SeedSynthetic,
+	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities,
 	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, MastodonSignIn, MastodonToken, XSignIn,
 	FinishSignIn, AccountsQuery, UserPrivacyQuery, Reply, StartDemo,
 	KeysQuery, GenerateKey, ImportKey, ExportPublicKey, ExportSecretKey, RevocationCertificate, SetKeyVerified, PlanReply,
@@ -329,6 +331,9 @@ type AddEmailParams struct {
 	Password string       `json:"password"`
 	Name     string       `json:"name,omitempty"`
 	Server   *EmailServer `json:"server,omitempty"`
+	// Pins trust certificates the user was shown (an untrusted_certificate error names the
+	// server, its host and the fingerprint): each applies to the server on its host.
+	Pins []CertPin `json:"pins,omitempty"`
 }
 
 // EmailServer is the manual form of an email account's servers.
@@ -340,9 +345,10 @@ type EmailServer struct {
 	SMTPHost     string `json:"smtpHost"`
 	SMTPPort     int    `json:"smtpPort"`
 	SMTPSecurity string `json:"smtpSecurity"`
-	// PinnedSHA256 trusts exactly this server certificate (a self-hosted server's), after
-	// the user saw its fingerprint.
-	PinnedSHA256 string `json:"pinnedSha256,omitempty"`
+	// IMAPPin and SMTPPin trust exactly this certificate (a self-hosted server's, by its
+	// SHA-256 fingerprint) for the IMAP or SMTP server's host, after the user saw it.
+	IMAPPin string `json:"imapPin,omitempty"`
+	SMTPPin string `json:"smtpPin,omitempty"`
 }
 
 // MastodonSignInParams starts a Mastodon sign-in.
@@ -402,6 +408,11 @@ type AccountView struct {
 	Label    string        `json:"label,omitempty"` // how the network writes it (@alice@mamot.fr, @Tapioca42)
 	Health   AccountHealth `json:"health"`
 	Progress *SyncProgress `json:"progress,omitempty"`
+	// FirstSync says the account's first sync since it started here is still running
+	// (Progress says how far it came).
+	FirstSync bool `json:"firstSync,omitempty"`
+	// Email is an email account's settings, for the form that edits them.
+	Email *EmailSettings `json:"email,omitempty"`
 }
 
 // AccountHealth is an account's connection state: never "connected" without a recent sign of life.

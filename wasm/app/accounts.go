@@ -12,6 +12,7 @@ import (
 
 	"caliopen/wasm/api"
 	"caliopen/wasm/core"
+	"caliopen/wasm/email"
 	"caliopen/wasm/email/outbox"
 	"caliopen/wasm/mastodon"
 	"caliopen/wasm/model"
@@ -59,7 +60,8 @@ type accounts struct {
 	token    string
 	anchors  []tunnel.Anchor // private CAs trusted for their domains (demo sandbox, self-hosted)
 	running  map[string]*running
-	// sending runs the outbox for the running accounts; restarted when they change.
+	// sending runs the outbox while accounts run here; the accounts it sends for are looked
+	// up at each item, so that one added or restarted never cuts short a send in flight.
 	stopSending context.CancelFunc
 	wake        chan struct{}
 	// links looks for identity link evidence after connectors stored profiles (debounced).
@@ -71,6 +73,16 @@ type accounts struct {
 type running struct {
 	conn   connection
 	cancel context.CancelFunc
+	done   chan struct{} // closed once Run returned
+}
+
+// stop ends the connection and waits (at most wait) until it no longer writes.
+func (r *running) stop(wait time.Duration) {
+	r.cancel()
+	select {
+	case <-r.done:
+	case <-time.After(wait):
+	}
 }
 
 // connection is the running connection, or nil when the account does not run here.
@@ -145,6 +157,9 @@ func (m *accounts) register(c *core.Core) {
 	core.Handle(c, api.Avatar, m.a.avatar)
 	core.Handle(c, api.RetryAccount, m.retryAccount)
 	core.Handle(c, api.StartDemo, m.startDemo)
+	core.Handle(c, api.RemoveAccount, m.removeAccount)
+	core.Handle(c, api.UpdateEmailAccount, m.updateEmail)
+	core.Handle(c, api.SignInAgain, m.signInAgain)
 }
 
 func (m *accounts) changed(ctx context.Context, topic string) {
@@ -169,9 +184,12 @@ func (m *accounts) unlocked(ctx context.Context) error {
 	m.forgetStaleSignIns(ctx)
 	m.a.keys.unlock(ctx)
 	m.reconcile(ctx)
+	m.resumePurges(ctx)
 	return nil
 }
 
+// setRelay is SetRelay: the relay is asked whether it takes the token before anything is
+// kept. An empty token keeps the one in the vault (a new address for the same relay).
 func (m *accounts) setRelay(ctx context.Context, p api.RelayParams) (api.Empty, error) {
 	url := strings.TrimRight(strings.TrimSpace(p.URL), "/")
 	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
@@ -180,18 +198,60 @@ func (m *accounts) setRelay(ctx context.Context, p api.RelayParams) (api.Empty, 
 	if m.vault.Locked() {
 		return api.Empty{}, api.Errorf("locked", "Unlock the vault first: the relay token is kept in it.")
 	}
-	if err := m.vault.Put(ctx, secretRelay, []byte(p.Token)); err != nil {
+	token := strings.TrimSpace(p.Token)
+	m.mu.Lock()
+	if token == "" {
+		token = m.token
+	}
+	anchors := m.anchors
+	m.mu.Unlock()
+	if token == "" {
+		return api.Empty{}, api.Errorf("relay_token_missing", "Enter the access token the relay's operator gave you.")
+	}
+	d := &tunnel.Dialer{RelayURL: tunnelURL(url), Token: token, Anchors: anchors, Timeout: 20 * time.Second}
+	if err := d.CheckToken(ctx); err != nil {
+		if errors.Is(err, tunnel.ErrAuth) {
+			return api.Empty{}, api.Errorf("relay_auth", "The relay refused the access token.")
+		}
+		return api.Empty{}, api.Errorf("relay_unreachable", "The relay could not be reached: "+err.Error()).With("detail", err.Error())
+	}
+	if err := m.vault.Put(ctx, secretRelay, []byte(token)); err != nil {
 		return api.Empty{}, err
 	}
 	if err := m.a.eng.Repo.SetSetting(ctx, settingRelayURL, url); err != nil {
 		return api.Empty{}, err
 	}
 	m.mu.Lock()
-	m.relayURL, m.token = url, p.Token
+	changed := m.relayURL != url || m.token != token
+	m.relayURL, m.token = url, token
+	running := make([]string, 0, len(m.running))
+	for id := range m.running {
+		running = append(running, id)
+	}
 	m.mu.Unlock()
+	if changed {
+		// The connections run through the relay: they start again through the new one.
+		for _, id := range running {
+			m.mu.Lock()
+			if r := m.running[id]; r != nil {
+				r.cancel()
+				delete(m.running, id)
+			}
+			m.mu.Unlock()
+		}
+	}
 	m.reconcile(ctx)
 	m.changed(ctx, "vault")
 	return api.Empty{}, nil
+}
+
+// tunnelURL is the relay's tunnel endpoint (WebSocket) for its address.
+func tunnelURL(relayURL string) string {
+	ws := "wss://" + strings.TrimPrefix(relayURL, "https://")
+	if strings.HasPrefix(relayURL, "http://") {
+		ws = "ws://" + strings.TrimPrefix(relayURL, "http://")
+	}
+	return ws + "/tunnel"
 }
 
 // dialer is the relay tunnel, or nil when no relay is set.
@@ -201,11 +261,7 @@ func (m *accounts) dialer() *tunnel.Dialer {
 	if m.relayURL == "" {
 		return nil
 	}
-	ws := "wss://" + strings.TrimPrefix(m.relayURL, "https://")
-	if strings.HasPrefix(m.relayURL, "http://") {
-		ws = "ws://" + strings.TrimPrefix(m.relayURL, "http://")
-	}
-	return &tunnel.Dialer{RelayURL: ws + "/tunnel", Token: m.token, Anchors: m.anchors}
+	return &tunnel.Dialer{RelayURL: tunnelURL(m.relayURL), Token: m.token, Anchors: m.anchors}
 }
 
 // ready checks what adding an account needs: the vault open (its secrets go there) and a
@@ -303,8 +359,12 @@ func (m *accounts) reconcile(ctx context.Context) {
 			continue
 		}
 		runCtx, cancel := context.WithCancel(m.a.ctx)
-		m.running[a.ID] = &running{conn: conn, cancel: cancel}
-		go conn.Run(runCtx)
+		r := &running{conn: conn, cancel: cancel, done: make(chan struct{})}
+		m.running[a.ID] = r
+		go func() {
+			defer close(r.done)
+			conn.Run(runCtx)
+		}()
 		changedSet = true
 	}
 	for id, r := range m.running {
@@ -315,29 +375,33 @@ func (m *accounts) reconcile(ctx context.Context) {
 		}
 	}
 	if changedSet {
-		m.restartOutboxLocked()
+		m.runOutboxLocked()
 	}
 }
 
-// restartOutboxLocked runs one outbox dispatcher for the running accounts (durable: items
-// queued while offline or in another session go out once a connection runs). Caller holds m.mu.
-func (m *accounts) restartOutboxLocked() {
-	if m.stopSending != nil {
-		m.stopSending()
-		m.stopSending = nil
-	}
+// runOutboxLocked runs one outbox dispatcher while accounts run here (durable: items queued
+// while offline or in another session go out once a connection runs), and stops it when none
+// does (the vault locked, another tab leads). Accounts added, removed or restarted meanwhile
+// change what it sends through, not the dispatcher: a send in flight goes on. Caller holds
+// m.mu.
+func (m *accounts) runOutboxLocked() {
 	if len(m.running) == 0 {
+		if m.stopSending != nil {
+			m.stopSending()
+			m.stopSending = nil
+		}
 		return
 	}
-	handlers := map[string]outbox.Handler{}
-	for id, r := range m.running {
-		handlers[id] = r.conn.Outbox()
+	m.wakeOutbox() // an account that just started may have items waiting
+	if m.stopSending != nil {
+		return
 	}
 	ctx, cancel := context.WithCancel(m.a.ctx)
 	m.stopSending = cancel
-	d := &outbox.Dispatcher{Repo: m.a.eng.Repo, Handlers: handlers, Wake: m.wake, Gate: m.outboxGate,
+	d := &outbox.Dispatcher{Repo: m.a.eng.Repo, Handler: m.outboxHandler, Wake: m.wake, Gate: m.outboxGate, Describe: outboxFailure,
 		Notify: func(ev outbox.Event) {
 			m.changed(ctx, topicAccounts)
+			m.noteSend(ev)
 			go m.answered(ev)
 		}}
 	if tuning.outboxBackoff > 0 {
@@ -350,10 +414,21 @@ func (m *accounts) restartOutboxLocked() {
 	}()
 }
 
+// outboxHandler sends an account's items: its running connection's, if it runs here.
+func (m *accounts) outboxHandler(accountID string) outbox.Handler {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r := m.running[accountID]; r != nil {
+		return r.conn.Outbox()
+	}
+	return nil
+}
+
 // tuning shortens the connectors' and the outbox's timings in tests; zero values keep the
 // defaults.
 var tuning struct {
 	outboxBackoff   time.Duration
+	sentWait        []time.Duration // how long a send looks for the server's own Sent copy
 	mastodon        func(*mastodon.Config)
 	mastodonTimeout time.Duration // each REST call
 	x               func(*x.Connector)
@@ -424,10 +499,18 @@ func (m *accounts) view(a model.Account) api.AccountView {
 	r := m.running[a.ID]
 	relay := m.relayURL != ""
 	m.mu.Unlock()
+	if a.Network == model.Email {
+		if s, err := email.SettingsFromModel(a); err == nil {
+			v.Email = &api.EmailSettings{Name: s.Name, Server: serverForm(s), SentFiling: string(s.SentFiling)}
+		}
+	}
 	switch {
 	case r != nil:
 		v.Health = r.conn.Health()
 		v.Progress = r.conn.Progress()
+		if f, ok := r.conn.(interface{ FirstSync() bool }); ok {
+			v.FirstSync = f.FirstSync()
+		}
 	case m.vault.Locked():
 		v.Health = coded(api.AccountHealth{State: "locked", Error: "The vault is locked: unlock it to connect."}, "vault-locked")
 	case !relay:

@@ -5,7 +5,6 @@ package app
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -17,6 +16,7 @@ import (
 	"caliopen/relay/auth"
 	"caliopen/relay/tunnel"
 	"caliopen/wasm/api"
+	"caliopen/wasm/email"
 	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/platform"
 )
@@ -46,12 +46,15 @@ func (u *ui) call(id int, method string, params any, result any) *api.Error {
 }
 
 // The whole path a user takes, natively: create the vault, set the relay, add an email
-// account (its self-signed certificate pinned by fingerprint), and watch its mail arrive in
+// account whose self-hosted servers have their own certificates (each pinned by its
+// fingerprint, for its host, as the errors showed them), and watch its mail arrive in
 // discussions, through the relay tunnel with TLS ending in the core.
 func TestEmailAccountThroughTheRelay(t *testing.T) {
-	ca := emailtest.NewCA(t)
+	tuning.sentWait = []time.Duration{}
+	t.Cleanup(func() { tuning.sentWait = nil })
+	ca, smtpCA := emailtest.NewCA(t), emailtest.NewCA(t)
 	im := emailtest.StartIMAP(t, ca, "alice", "pw")
-	sm := emailtest.StartSMTP(t, ca, "alice", "pw")
+	sm := emailtest.StartSMTP(t, smtpCA, "alice", "pw")
 	delivered := make(chan emailtest.Mail, 4)
 	sm.OnDelivered = func(m emailtest.Mail) { delivered <- m }
 	for i := 1; i <= 2; i++ {
@@ -85,29 +88,48 @@ func TestEmailAccountThroughTheRelay(t *testing.T) {
 	if e := u.call(3, "vault.create", api.PassphraseParams{Passphrase: "correct horse battery"}, nil); e != nil {
 		t.Fatal(e)
 	}
+	// The relay is asked whether it takes the token before it is kept.
+	if e := u.call(4, "relay.set", api.RelayParams{URL: relay.URL, Token: "crt_wrong"}, nil); e == nil || e.Code != "relay_auth" {
+		t.Fatalf("relay with a wrong token: %v", e)
+	}
 	if e := u.call(4, "relay.set", api.RelayParams{URL: relay.URL, Token: token}, nil); e != nil {
 		t.Fatal(e)
 	}
-	sum := sha256.Sum256(ca.Server.Certificate[0])
+	fingerprint := func(c *emailtest.CA) string {
+		sum := sha256.Sum256(c.Server.Certificate[0])
+		return email.FormatFingerprint(sum[:])
+	}
 	server := &api.EmailServer{IMAPHost: "127.0.0.1", IMAPPort: im.Port, IMAPSecurity: "tls",
 		SMTPHost: "127.0.0.1", SMTPPort: sm.Port, SMTPSecurity: "tls", Username: "alice"}
-
-	// A wrong password is refused with a readable error; nothing is stored.
-	bad := api.AddEmailParams{Address: "alice@example.test", Password: "nope", Server: server}
-	server.PinnedSHA256 = hex.EncodeToString(sum[:])
-	if e := u.call(5, "accounts.addEmail", bad, nil); e == nil || e.Code != "auth" {
-		t.Fatalf("wrong password: %v", e)
+	add := func(id int, password string, pins ...api.CertPin) *api.Error {
+		return u.call(id, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: password, Name: "Alice", Server: server, Pins: pins}, nil)
 	}
-	// Without the pin, the self-signed certificate is not trusted, and its fingerprint is shown.
-	unpinned := *server
-	unpinned.PinnedSHA256 = ""
-	if e := u.call(6, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: "pw", Server: &unpinned}, nil); e == nil || e.Code != "untrusted_certificate" ||
-		!strings.Contains(e.Message, e.Params["fingerprint"]) || len(e.Params["fingerprint"]) < 32 {
+	// The IMAP server's self-signed certificate is not trusted: its fingerprint is shown,
+	// for its server and host.
+	e := add(5, "pw")
+	if e == nil || e.Code != "untrusted_certificate" || e.Params["server"] != "imap" || e.Params["host"] != "127.0.0.1" ||
+		e.Params["fingerprint"] != fingerprint(ca) || !strings.Contains(e.Message, e.Params["fingerprint"]) {
 		t.Fatalf("unpinned: %v", e)
 	}
+	imapPin := api.CertPin{Server: e.Params["server"], Host: e.Params["host"], SHA256: e.Params["fingerprint"]}
+	// Pinned, the IMAP server is trusted; the SMTP server is checked too, now rather than at
+	// the first send, and its own certificate is not the IMAP server's.
+	e = add(6, "pw", imapPin)
+	if e == nil || e.Code != "untrusted_certificate" || e.Params["server"] != "smtp" || e.Params["fingerprint"] != fingerprint(smtpCA) {
+		t.Fatalf("SMTP unpinned: %v", e)
+	}
+	smtpPin := api.CertPin{Server: e.Params["server"], Host: e.Params["host"], SHA256: e.Params["fingerprint"]}
+	// A wrong password is refused with a readable error; nothing is stored.
+	if e := add(7, "nope", imapPin, smtpPin); e == nil || e.Code != "auth" || e.Params["server"] != "imap" {
+		t.Fatalf("wrong password: %v", e)
+	}
 	var view api.AccountView
-	if e := u.call(7, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: "pw", Name: "Alice", Server: server}, &view); e != nil {
+	if e := u.call(9, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: "pw", Name: "Alice", Server: server,
+		Pins: []api.CertPin{imapPin, smtpPin}}, &view); e != nil {
 		t.Fatal(e)
+	}
+	if view.Email == nil || view.Email.Server.IMAPPin != fingerprint(ca) || view.Email.Server.SMTPPin != fingerprint(smtpCA) {
+		t.Fatalf("pins kept per server: %+v", view.Email)
 	}
 	if view.Network != "email" || view.Address != "alice@example.test" {
 		t.Fatalf("account: %+v", view)

@@ -149,16 +149,7 @@ func (a *app) register() {
 		return api.Empty{}, a.eng.Split(ctx, contacts.ContactID(p.Contact), p.Identities)
 	})
 	a.registerContacts(c)
-	core.Handle(c, api.SeedSynthetic, func(ctx context.Context, p api.SeedParams) (api.SeedResult, error) {
-		started := time.Now()
-		if p.Count <= 0 || p.Count > 200000 {
-			return api.SeedResult{}, api.Errorf(api.CodeBadRequest, "count must be between 1 and 200000")
-		}
-		if err := a.eng.SeedSynthetic(ctx, p.Count, uint64(p.Seed), 250); err != nil {
-			return api.SeedResult{}, err
-		}
-		return api.SeedResult{Messages: p.Count, Ms: time.Since(started).Milliseconds()}, nil
-	})
+	a.registerSynthetic(c)
 }
 
 // info describes the core; measure adds the browser's storage usage, quota and persistence.

@@ -111,7 +111,7 @@ func newMailUser(t *testing.T, o relayOptions) *mailUser {
 	u.must("relay.set", api.RelayParams{URL: relay.URL, Token: token}, nil)
 	sum := sha256.Sum256(ca.Server.Certificate[0])
 	server := &api.EmailServer{IMAPHost: "127.0.0.1", IMAPPort: im.Port, IMAPSecurity: "tls",
-		SMTPHost: "127.0.0.1", SMTPPort: sm.Port, SMTPSecurity: "tls", Username: "alice", PinnedSHA256: hex.EncodeToString(sum[:])}
+		SMTPHost: "127.0.0.1", SMTPPort: sm.Port, SMTPSecurity: "tls", Username: "alice", IMAPPin: hex.EncodeToString(sum[:]), SMTPPin: hex.EncodeToString(sum[:])}
 	u.must("accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: "pw", Name: "Alice", Server: server}, nil)
 	return u
 }

@@ -14,6 +14,10 @@ import (
 //
 //	vault-locked, no-relay, other-tab   the account does not run in this tab, and why
 //	connection-failed {detail}          the last attempt failed (email, X)
+//	password-refused {server, host}     the email server refused the password (stopped)
+//	untrusted-certificate {server, host, fingerprint}
+//	                                    its certificate is not trusted, or not the one pinned
+//	insecure-server {server, host}      it offers no encrypted connection (stopped)
 //	unreachable {detail}                the Mastodon instance could not be reached
 //	token-refused                       the Mastodon instance refused the token
 //	stream-down {detail}                Mastodon's stream failed; REST is polled meanwhile
@@ -42,7 +46,27 @@ func emailHealth(s email.Health) api.AccountHealth {
 	h := api.AccountHealth{State: string(s.State), Since: s.Since, LastActivity: s.LastActivity, Error: s.Err, RetryAt: s.RetryAt}
 	if s.Err != "" {
 		h = coded(h, "connection-failed", "detail", s.Err)
+		h = withUserProblem(h, s.Cause)
 	}
+	return h
+}
+
+// healthProblems are the health codes of what only the user can fix (email.UserProblem).
+var healthProblems = map[string]string{
+	email.ProblemAuth:        "password-refused",
+	email.ProblemCertificate: "untrusted-certificate",
+	email.ProblemInsecure:    "insecure-server",
+}
+
+// withUserProblem gives h the code of err when err asks something of the user (a new password,
+// a certificate to check and pin, settings to fix), with what it names: the server, its
+// host, the certificate's fingerprint.
+func withUserProblem(h api.AccountHealth, err error) api.AccountHealth {
+	code, params, ok := email.UserProblem(err)
+	if !ok {
+		return h
+	}
+	h.Code, h.Params, h.Error = healthProblems[code], params, err.Error()
 	return h
 }
 

@@ -110,7 +110,8 @@ type mastodonConn struct {
 	mu     sync.Mutex
 	conn   *mastodon.Connector
 	status mastodon.Status
-	stored int // messages written since the connection started
+	stored int  // messages written since the connection started
+	synced bool // the conversations were read once (the stream or the polls took over)
 }
 
 func (m *accounts) startMastodon(ctx context.Context, a model.Account, d *tunnel.Dialer) (connection, error) {
@@ -128,6 +129,7 @@ func (m *accounts) startMastodon(ctx context.Context, a model.Account, d *tunnel
 func (c *mastodonConn) set(s mastodon.Status) {
 	c.mu.Lock()
 	c.status = s
+	c.synced = c.synced || s.State == mastodon.Live || s.State == mastodon.Polling
 	c.mu.Unlock()
 	c.m.changed(c.m.a.ctx, topicAccounts)
 }
@@ -230,6 +232,13 @@ func (c *mastodonConn) Progress() *api.SyncProgress {
 		return nil
 	}
 	return &api.SyncProgress{Folder: "Direct messages", Done: c.stored}
+}
+
+// FirstSync says the conversations are being read for the first time since the start.
+func (c *mastodonConn) FirstSync() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.synced && c.status.State == mastodon.Connecting
 }
 
 func (c *mastodonConn) Outbox() outbox.Handler { return mastodonOutbox{c} }

@@ -77,7 +77,7 @@ func startMailUser(t *testing.T, fill func(im *emailtest.IMAP)) *actingUser {
 	w.must("relay.set", api.RelayParams{URL: relay.URL, Token: token}, nil)
 	sum := sha256.Sum256(w.ca.Server.Certificate[0])
 	w.server = api.EmailServer{IMAPHost: "127.0.0.1", IMAPPort: w.im.Port, IMAPSecurity: "tls",
-		SMTPHost: "127.0.0.1", SMTPPort: w.sm.Port, SMTPSecurity: "tls", Username: "alice", PinnedSHA256: hex.EncodeToString(sum[:])}
+		SMTPHost: "127.0.0.1", SMTPPort: w.sm.Port, SMTPSecurity: "tls", Username: "alice", IMAPPin: hex.EncodeToString(sum[:]), SMTPPin: hex.EncodeToString(sum[:])}
 	w.must("accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: "pw", Name: "Alice", Server: &w.server}, nil)
 	return w
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"caliopen/wasm/api"
+	"caliopen/wasm/email"
 	"caliopen/wasm/email/smtpsend"
 	"caliopen/wasm/mail"
 	"caliopen/wasm/mastodon"
@@ -55,7 +56,7 @@ func (a *app) outboxList(ctx context.Context, _ api.Empty) (api.OutboxView, erro
 // outboxEntry describes an item from its payload: recipients, subject, the start of the text.
 func outboxEntry(it repo.OutboxItem) api.OutboxEntry {
 	e := api.OutboxEntry{ID: it.ID, AccountID: it.AccountID, Network: it.Network, State: it.State, Attempts: it.Attempts,
-		LastError: it.LastError, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, To: []string{}, Deferred: it.Deferred}
+		LastError: it.LastError, LastErrorCode: it.LastErrorCode, LastErrorParams: it.LastErrorParams, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, To: []string{}, Deferred: it.Deferred}
 	if it.State == repo.Queued {
 		e.NextAttempt = it.NextAttempt
 	}
@@ -151,4 +152,29 @@ func (a *app) cancelOutbox(ctx context.Context, p api.OutboxRef) (api.Empty, err
 	}
 	a.accts.changed(ctx, topicAccounts)
 	return api.Empty{}, nil
+}
+
+// outboxFailure names why an item was not sent, in the words the user sees in the outbox (the
+// error's code is translated there): the server's refusal of the message, a password or
+// certificate only the user can fix, the relay's refusal, the network's refusal, or the
+// connection.
+func outboxFailure(it *repo.OutboxItem, err error) error {
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	switch it.Network {
+	case model.Mastodon:
+		return mastodonError(err, "instance_unreachable", "The instance could not be reached: ")
+	case model.X:
+		return xError(err)
+	}
+	var refused *smtpsend.PermanentError
+	switch {
+	case email.NeedsUser(err):
+		return connectError(err)
+	case errors.As(err, &refused):
+		return api.Errorf("send_refused", "The server refused this message: "+err.Error()).With("detail", err.Error())
+	}
+	return tunnelError(err, "send_failed", "It could not be sent: ")
 }

@@ -227,7 +227,7 @@ func startSocialUser(t *testing.T, w *socialWorld) *socialUser {
 	sum := sha256.Sum256(w.ca.Server.Certificate[0])
 	must("accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: "pw", Server: &api.EmailServer{
 		IMAPHost: "127.0.0.1", IMAPPort: w.im.Port, IMAPSecurity: "tls", SMTPHost: "127.0.0.1", SMTPPort: w.sm.Port,
-		SMTPSecurity: "tls", Username: "alice", PinnedSHA256: hex.EncodeToString(sum[:])}}, nil)
+		SMTPSecurity: "tls", Username: "alice", IMAPPin: hex.EncodeToString(sum[:]), SMTPPin: hex.EncodeToString(sum[:])}}, nil)
 
 	follow(u, &s.ids, "accounts.list", api.Empty{}, "every account connected", func(v api.AccountsView) bool {
 		states := map[model.Network]string{}

@@ -45,6 +45,7 @@ type syncer struct {
 	a *app
 
 	keysApplied []string // addresses whose keys a round applied (sync_keys.go); bridge only
+	states      messageStates
 
 	mu      sync.Mutex
 	problem problem // what the bridge's last round could not do
@@ -172,9 +173,15 @@ func (s *syncer) startLocked(key *syncspace.Key, url, token string) error {
 		default:
 		}
 	}
+	s.states.mu.Lock()
+	s.states.all, s.states.changed, s.states.pending = true, nil, nil
+	s.states.mu.Unlock()
 	client, err := syncspace.New(ctx, syncspace.Config{
 		Key: key, Device: device, Token: token, Transport: syncspace.WebSocket{URL: url}, Store: st, Log: s.a.o.Log,
-		OnChange: func([]syncspace.Change) { wake() },
+		OnChange: func(changes []syncspace.Change) {
+			s.noteStates(changes)
+			wake()
+		},
 		OnStatus: func(syncspace.Status) { s.a.c.Changed(ctx, topicSync) },
 	})
 	if err != nil {
@@ -197,6 +204,7 @@ func (s *syncer) bridge(ctx context.Context, client *syncspace.Client, st syncSt
 		var round problems
 		round.note("sync_local_failed", s.pushLocal(ctx, client, st, &round))
 		round.note("sync_apply_failed", s.applyRemote(ctx, client))
+		round.note("sync_apply_failed", s.applyMessageStates(ctx, client))
 		round.note("sync_accounts_failed", s.syncSealed(ctx, client, st, &round))
 		if ctx.Err() != nil {
 			return
@@ -251,6 +259,7 @@ func (s *syncer) pushLocal(ctx context.Context, client *syncspace.Client, st syn
 				if sop, ok := toSyncOp(op, state, held); ok {
 					out = append(out, sop)
 				}
+				out = append(out, messageStateOps(op, state)...)
 			}
 		})
 		if err := client.Write(ctx, round.fitting(out)...); err != nil {

@@ -147,7 +147,7 @@ func newMailDevices(t *testing.T, ctx context.Context, password string) *mailDev
 	d.b, d.bRepo = bareDevice(t, ctx, relayURL, token)
 	sum := sha256.Sum256(ca.Server.Certificate[0])
 	server := &api.EmailServer{IMAPHost: "127.0.0.1", IMAPPort: d.im.Port, IMAPSecurity: "tls",
-		SMTPHost: "127.0.0.1", SMTPPort: d.sm.Port, SMTPSecurity: "tls", Username: "alice", PinnedSHA256: hex.EncodeToString(sum[:])}
+		SMTPHost: "127.0.0.1", SMTPPort: d.sm.Port, SMTPSecurity: "tls", Username: "alice", IMAPPin: hex.EncodeToString(sum[:]), SMTPPin: hex.EncodeToString(sum[:])}
 	if e := d.a.call(1, "accounts.addEmail", api.AddEmailParams{Address: "alice@example.test", Password: password, Name: "Alice", Server: server}, &d.acct); e != nil {
 		t.Fatal(e)
 	}

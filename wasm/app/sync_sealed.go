@@ -8,6 +8,7 @@ import (
 
 	"caliopen/wasm/model"
 	"caliopen/wasm/pgp"
+	"caliopen/wasm/store/repo"
 	"caliopen/wasm/syncspace"
 )
 
@@ -57,7 +58,7 @@ type sealedKey struct {
 func (s *syncer) sealedKinds() []sealedKind {
 	return []sealedKind{
 		{coll: collOwnKey, local: s.localKeys, apply: s.applyKey},
-		{coll: collAccount, local: s.localAccounts, apply: s.applyAccount},
+		{coll: collAccount, local: s.localAccounts, apply: s.applyAccount, deleted: s.accountRemoved, gone: s.accountGone},
 		{coll: collOutbox, local: s.localOutbox, apply: s.applyOutbox, deleted: s.outboxDone, gone: s.outboxGone},
 		{coll: collContactKey, local: s.localContactKeys, apply: s.applyContactKey, deleted: s.contactKeyRemoved,
 			gone: s.contactKeyGone, flush: s.flushContactKeys},
@@ -103,6 +104,28 @@ func (s *syncer) applyAccount(ctx context.Context, id string, value []byte) erro
 	// Started (or restarted with its new secret) like an account added here; not from this
 	// goroutine, which reconcile may wait for.
 	go s.a.accts.restart(s.a.ctx, a.ID)
+	return nil
+}
+
+// accountRemoved says whether an account this device carried and no longer holds was
+// removed here (not merely without its secret yet: a sign-in in progress).
+func (s *syncer) accountRemoved(ctx context.Context, id string) bool {
+	_, err := s.a.eng.Repo.Account(ctx, id)
+	return errors.Is(err, repo.ErrNotFound)
+}
+
+// accountGone removes an account another device removed: gone at once (so that this device
+// never carries it back), its connection stopped and what it brought purged in the
+// background (not from this goroutine, which reconcile may wait for).
+func (s *syncer) accountGone(ctx context.Context, id string) error {
+	if err := s.a.accts.forget(ctx, id); err != nil {
+		return err
+	}
+	go func() {
+		if err := s.a.accts.finishRemoval(s.a.ctx, id); err != nil && s.a.ctx.Err() == nil {
+			s.a.o.Log.Warn("sync: an account removed on another device could not be purged", "account", id, "error", err)
+		}
+	}()
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"caliopen/relay/auth"
 	relaysync "caliopen/relay/sync"
+	"caliopen/relay/tunnel"
 	"caliopen/wasm/api"
 	"caliopen/wasm/model"
 	"caliopen/wasm/platform"
@@ -43,6 +44,7 @@ func startSyncRelay(t *testing.T) (string, string) {
 	srv := relaysync.New(relaysync.DefaultConfig(), tokens, lg, slog.New(slog.DiscardHandler))
 	mux := http.NewServeMux()
 	mux.Handle("/sync", srv)
+	mux.Handle("/tunnel", tunnel.New(tunnel.DefaultConfig(), tokens, tunnel.Options{})) // reaching no server
 	hs := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -14,8 +14,9 @@ import (
 )
 
 // syncStore keeps the sync client's state in the repository's meta store (IndexedDB in a
-// browser): the cursor, the batches received, the queue of local operations, and the
-// position of the bridge in the operation log, under keys ("sync", ...). Queued and received
+// browser): the cursor, the batches received since the latest snapshot, the queue of local
+// operations, the trim point this device has to catch up with ("gap"), and the position of
+// the bridge in the operation log, under keys ("sync", ...). Queued and received
 // operations carry sealed accounts and keys once opened, so they are stored sealed again
 // under the space key (syncspace.Key.SealAtRest), and what the bridge carried is kept as
 // keyed digests.
@@ -80,6 +81,9 @@ func (s syncStore) Load(ctx context.Context) (saved syncspace.Saved, err error) 
 	err = s.r.View(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		if rec, err := tx.Get(repo.Meta, syncKey("cursor")); err == nil {
 			saved.Cursor, _ = strconv.ParseUint(string(rec.Value), 10, 64)
+		}
+		if rec, err := tx.Get(repo.Meta, syncKey("gap")); err == nil {
+			saved.Gap, _ = strconv.ParseUint(string(rec.Value), 10, 64)
 		}
 		if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey("log")}, func(r store.Record) error {
 			var l syncspace.Logged
@@ -186,17 +190,66 @@ func (s syncStore) Acked(ctx context.Context, ats []syncspace.HLC, seq uint64) e
 	})
 }
 
-func (s syncStore) Commit(ctx context.Context, seq uint64, ops []syncspace.Op) error {
+func (s syncStore) Commit(ctx context.Context, batch syncspace.Logged) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
-		if err := s.put(tx, syncKey("log", store.SeqKey(seq)), syncspace.Logged{Seq: seq, Ops: ops}); err != nil {
+		if err := s.put(tx, syncKey("log", store.SeqKey(batch.Seq)), batch); err != nil {
 			return err
 		}
-		for _, op := range ops {
+		for _, op := range batch.Ops {
 			if err := tx.Delete(repo.Meta, syncKey("queue", hlcKey(op.At))); err != nil {
 				return err
 			}
 		}
-		return tx.Put(repo.Meta, store.Record{Key: syncKey("cursor"), Value: []byte(strconv.FormatUint(seq, 10))})
+		return tx.Put(repo.Meta, store.Record{Key: syncKey("cursor"), Value: []byte(strconv.FormatUint(batch.Seq, 10))})
+	})
+}
+
+// Compact drops the batches a snapshot up to upto covers, the queued operations the relay
+// stored up to there, and the gap when the snapshot covers it, in one step.
+func (s syncStore) Compact(ctx context.Context, upto uint64) error {
+	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
+		var drop []string
+		if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey("log"), End: syncKey("log", store.SeqKey(upto+1))}, func(r store.Record) error {
+			drop = append(drop, r.Key)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey("queue")}, func(r store.Record) error {
+			var q syncspace.Queued
+			if err := s.decode(r, &q); err != nil {
+				return err
+			}
+			if q.Seq != 0 && q.Seq <= upto {
+				drop = append(drop, r.Key)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if rec, err := tx.Get(repo.Meta, syncKey("gap")); err == nil {
+			if gap, _ := strconv.ParseUint(string(rec.Value), 10, 64); gap <= upto {
+				drop = append(drop, rec.Key)
+			}
+		}
+		for _, k := range drop {
+			if err := tx.Delete(repo.Meta, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SetGap records the trim point this device has to catch up with.
+func (s syncStore) SetGap(ctx context.Context, gap uint64) error {
+	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
+		if rec, err := tx.Get(repo.Meta, syncKey("gap")); err == nil {
+			if cur, _ := strconv.ParseUint(string(rec.Value), 10, 64); cur >= gap {
+				return nil
+			}
+		}
+		return tx.Put(repo.Meta, store.Record{Key: syncKey("gap"), Value: []byte(strconv.FormatUint(gap, 10))})
 	})
 }
 

@@ -141,6 +141,9 @@ func (m *accounts) finishX(ctx context.Context, pend *pendingX, callback string)
 	if pend.App.CAPEM != "" {
 		a.Settings[settingXCAPEM] = pend.App.CAPEM
 	}
+	if pend.App.AuthorizeURL != "" { // signing in again opens the same consent page
+		a.Settings[settingXAuthURL] = pend.App.AuthorizeURL
+	}
 	secret, err := json.Marshal(ts.Current()) // the pair may have rotated during Me
 	if err != nil {
 		return api.AccountView{}, err
@@ -255,6 +258,13 @@ func (c *xConn) Health() api.AccountHealth {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return xHealth(c.state)
+}
+
+// FirstSync says the first sync since the start has not completed (and is not stopped).
+func (c *xConn) FirstSync() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.LastSync.IsZero() && c.state.Status == x.StatusSyncing
 }
 
 func (c *xConn) Progress() *api.SyncProgress {

@@ -19,8 +19,14 @@ func (s Settings) ModelSettings() map[string]string {
 	if s.Name != "" {
 		m["name"] = s.Name
 	}
-	if s.ServerFilesSent {
-		m["serverFilesSent"] = "true"
+	if s.SentFiling != SentFilingUnknown {
+		m["sentFiling"] = string(s.SentFiling)
+	}
+	if s.IMAP.Pin != "" {
+		m["imap.pin"] = s.IMAP.Pin
+	}
+	if s.SMTP.Pin != "" {
+		m["smtp.pin"] = s.SMTP.Pin
 	}
 	if len(s.Aliases) > 0 {
 		m["aliases"] = strings.Join(s.Aliases, ",")
@@ -43,9 +49,13 @@ func SettingsFromModel(a model.Account) (Settings, error) {
 	port := func(k string) int { n, _ := strconv.Atoi(m[k]); return n }
 	s := Settings{
 		Address: m["address"], Name: m["name"], Username: m["username"],
-		IMAP:            Server{Host: m["imap.host"], Port: port("imap.port"), Security: Security(m["imap.security"])},
-		SMTP:            Server{Host: m["smtp.host"], Port: port("smtp.port"), Security: Security(m["smtp.security"])},
-		ServerFilesSent: m["serverFilesSent"] == "true",
+		IMAP:       Server{Host: m["imap.host"], Port: port("imap.port"), Security: Security(m["imap.security"]), Pin: m["imap.pin"]},
+		SMTP:       Server{Host: m["smtp.host"], Port: port("smtp.port"), Security: Security(m["smtp.security"]), Pin: m["smtp.pin"]},
+		SentFiling: SentFiling(m["sentFiling"]),
+	}
+	// Accounts added before pins were per server kept one pin, applied to both servers.
+	if legacy := m["pin"]; legacy != "" && s.IMAP.Pin == "" && s.SMTP.Pin == "" {
+		s.IMAP.Pin, s.SMTP.Pin = legacy, legacy
 	}
 	if v := m["aliases"]; v != "" {
 		s.Aliases = strings.Split(v, ",")

@@ -22,8 +22,16 @@ const handshakeTimeout = 45 * time.Second
 
 // DialIMAP connects to the account's IMAP server, secures the connection (implicit TLS or
 // STARTTLS, never neither) and logs in. opts may carry an unilateral data handler; its TLS and
-// dialer fields are ignored.
+// dialer fields are ignored. A failure is a *ServerError naming the IMAP server.
 func (a *Account) DialIMAP(ctx context.Context, opts *imapclient.Options) (*imapclient.Client, error) {
+	c, err := a.dialIMAP(ctx, opts)
+	if err != nil {
+		return nil, &ServerError{Proto: ProtoIMAP, Server: a.Settings.IMAP, Err: err}
+	}
+	return c, nil
+}
+
+func (a *Account) dialIMAP(ctx context.Context, opts *imapclient.Options) (*imapclient.Client, error) {
 	s := a.Settings.IMAP
 	if s.Security != ImplicitTLS && s.Security != StartTLS {
 		return nil, fmt.Errorf("%w: IMAP server %s is set to %q", ErrInsecure, s.Addr(), s.Security)
@@ -189,8 +197,17 @@ func (c *prefixConn) Read(p []byte) (int, error) {
 }
 
 // DialSMTP connects to the account's submission server, secures the connection (implicit TLS or
-// STARTTLS, never neither) and authenticates with PLAIN or LOGIN.
+// STARTTLS, never neither) and authenticates with PLAIN or LOGIN. A failure is a *ServerError
+// naming the SMTP server.
 func (a *Account) DialSMTP(ctx context.Context) (*smtp.Client, error) {
+	c, err := a.dialSMTP(ctx)
+	if err != nil {
+		return nil, &ServerError{Proto: ProtoSMTP, Server: a.Settings.SMTP, Err: err}
+	}
+	return c, nil
+}
+
+func (a *Account) dialSMTP(ctx context.Context) (*smtp.Client, error) {
 	s := a.Settings.SMTP
 	if s.Security != ImplicitTLS && s.Security != StartTLS {
 		return nil, fmt.Errorf("%w: SMTP server %s is set to %q", ErrInsecure, s.Addr(), s.Security)

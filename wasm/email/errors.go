@@ -16,6 +16,24 @@ var ErrInsecure = errors.New("email: refusing to send a password over an unencry
 // ErrAuth is returned when the server refused the user name or password.
 var ErrAuth = errors.New("email: the server refused the user name or password")
 
+// Protocols of an account's two servers.
+const (
+	ProtoIMAP = "imap"
+	ProtoSMTP = "smtp"
+)
+
+// ServerError is a failure to connect to one of the account's servers (Proto says which):
+// what the user is told to fix names the server, and a certificate pinned after it is the
+// certificate of that server's host.
+type ServerError struct {
+	Proto  string // ProtoIMAP or ProtoSMTP
+	Server Server
+	Err    error
+}
+
+func (e *ServerError) Error() string { return e.Err.Error() }
+func (e *ServerError) Unwrap() error { return e.Err }
+
 // CertFingerprint returns the hex SHA-256 fingerprint of the server certificate that failed
 // verification in err (a *tls.CertificateVerificationError anywhere in its chain), and the
 // certificate itself, so that the UI can show it and offer to pin it. ok is false when err is
@@ -70,4 +88,33 @@ func PinnedConfig(serverName, fingerprint string) *tls.Config {
 func NeedsUser(err error) bool {
 	_, _, badCert := CertFingerprint(err)
 	return badCert || errors.Is(err, ErrAuth) || errors.Is(err, ErrInsecure)
+}
+
+// Codes of the problems only the user can fix (UserProblem).
+const (
+	ProblemAuth        = "auth"                  // the password was refused
+	ProblemCertificate = "untrusted_certificate" // the certificate is not trusted, or not the pinned one
+	ProblemInsecure    = "insecure"              // no encrypted connection is offered
+)
+
+// UserProblem says what err asks of the user, when only they can fix it (NeedsUser): a
+// code (Problem*) and what it names: the server ("imap" or "smtp") and its host when known,
+// and for a certificate its fingerprint, to compare and pin.
+func UserProblem(err error) (code string, params map[string]string, ok bool) {
+	params = map[string]string{}
+	var se *ServerError
+	if errors.As(err, &se) {
+		params["server"], params["host"] = se.Proto, se.Server.Host
+	}
+	if fp, _, isCert := CertFingerprint(err); isCert {
+		params["fingerprint"] = fp
+		return ProblemCertificate, params, true
+	}
+	switch {
+	case errors.Is(err, ErrAuth):
+		return ProblemAuth, params, true
+	case errors.Is(err, ErrInsecure):
+		return ProblemInsecure, params, true
+	}
+	return "", nil, false
 }

@@ -24,6 +24,7 @@ type Health struct {
 	Since        time.Time `json:"since,omitzero"`        // when State was entered
 	LastActivity time.Time `json:"lastActivity,omitzero"` // last response from the server
 	Err          string    `json:"error,omitempty"`       // readable message of the last failure
+	Cause        error     `json:"-"`                     // the last failure (UserProblem tells what it asks of the user)
 	RetryAt      time.Time `json:"retryAt,omitzero"`
 	Attempt      int       `json:"attempt,omitempty"` // consecutive failures
 }
@@ -104,7 +105,7 @@ func (t *HealthTracker) Alive() {
 // Failed records a failure and, when retryAt is not zero, the next attempt's time.
 func (t *HealthTracker) Failed(err error, retryAt time.Time) {
 	t.set(func(h *Health, now time.Time) {
-		h.Err, h.Attempt, h.Since = err.Error(), h.Attempt+1, now
+		h.Err, h.Cause, h.Attempt, h.Since = err.Error(), err, h.Attempt+1, now
 		h.State, h.RetryAt = Failing, retryAt
 		if !retryAt.IsZero() {
 			h.State = Retrying

@@ -29,6 +29,9 @@ type Server struct {
 	Host     string   `json:"host"`
 	Port     int      `json:"port"`
 	Security Security `json:"security"`
+	// Pin, when set, is the SHA-256 fingerprint of the one certificate trusted for Host (a
+	// self-hosted server's, pinned by the user after seeing it): see Settings.PinsFor.
+	Pin string `json:"pin,omitempty"`
 }
 
 // Addr is host:port.
@@ -44,11 +47,37 @@ type Settings struct {
 	Username string `json:"username"` // login name, often the address
 	IMAP     Server `json:"imap"`
 	SMTP     Server `json:"smtp"`
-	// ServerFilesSent is true when the server puts a copy of submitted mail in Sent itself
-	// (Gmail, some submission proxies): the client then does not APPEND one.
-	ServerFilesSent bool `json:"serverFilesSent,omitempty"`
+	// SentFiling says who files a copy of submitted mail in Sent: the server itself (Gmail,
+	// Outlook), the client (with APPEND), or not known yet (found out at the first send).
+	SentFiling SentFiling `json:"sentFiling,omitempty"`
 	// Aliases are other addresses of the user on this account (mail from them is Outgoing).
 	Aliases []string `json:"aliases,omitempty"`
+}
+
+// SentFiling is who files the copy of a sent message in the Sent folder.
+type SentFiling string
+
+const (
+	// SentFilingUnknown: not found out yet. The first send looks in Sent for the message
+	// before filing a copy, and so learns which of the two it is.
+	SentFilingUnknown SentFiling = ""
+	// ServerFilesSent: the submission server puts a copy in Sent itself (Gmail, Outlook):
+	// the client files none, which would be a second one.
+	ServerFilesSent SentFiling = "server"
+	// ClientFilesSent: the client files the copy (APPEND), as most servers expect.
+	ClientFilesSent SentFiling = "client"
+)
+
+// PinsFor returns the certificate fingerprints pinned for host: those of the servers of
+// these settings that are on host (a pin applies to the host it was made for).
+func (s Settings) PinsFor(host string) []string {
+	var pins []string
+	for _, sv := range []Server{s.IMAP, s.SMTP} {
+		if sv.Pin != "" && strings.EqualFold(sv.Host, host) {
+			pins = append(pins, sv.Pin)
+		}
+	}
+	return pins
 }
 
 // Validate checks that the settings are complete and secure.

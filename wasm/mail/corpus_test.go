@@ -102,8 +102,8 @@ func TestBrokenAddressesAreRecovered(t *testing.T) {
 	if p.Message.From() != "email:bob@example.org" {
 		t.Fatalf("from: %v", p.Message.Participants)
 	}
-	if len(p.Body.Notes) == 0 {
-		t.Fatal("no note about the broken header")
+	if len(p.Body.Notes) == 0 || p.Body.Notes[0].Code != "header.malformed" {
+		t.Fatalf("no note about the broken header: %+v", p.Body.Notes)
 	}
 }
 

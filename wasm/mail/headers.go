@@ -142,19 +142,21 @@ func SenderOf(h textproto.Header) string {
 	return ""
 }
 
-func addressList(h *mail.Header, key string) (addrs []*mail.Address, note string) {
+// addressList reads an address header; when it is malformed, the addresses in it are found
+// as well as possible and malformed is true.
+func addressList(h *mail.Header, key string) (addrs []*mail.Address, malformed bool) {
 	raw := h.Get(key)
 	if strings.TrimSpace(raw) == "" {
-		return nil, ""
+		return nil, false
 	}
 	list, err := h.AddressList(key)
 	if err == nil {
-		return list, ""
+		return list, false
 	}
 	for _, a := range looseAddress.FindAllString(raw, -1) {
 		addrs = append(addrs, &mail.Address{Address: a})
 	}
-	return addrs, "The " + key + " header is malformed; the addresses in it were read as well as possible."
+	return addrs, true
 }
 
 // msgIDs reads a list of message ids (References, In-Reply-To), tolerating missing angle

@@ -70,7 +70,7 @@ func parse(raw []byte, keep bool) (p *Parsed, err error) {
 	}
 	p = &Parsed{}
 	if err != nil {
-		p.note("Part of this message uses an unknown %s; it is shown undecoded.", unknownWhat(err))
+		p.addNote(unknownNote(err))
 	}
 	h := mail.Header{Header: e.Header}
 	p.readHeader(h)
@@ -82,21 +82,18 @@ func parse(raw []byte, keep bool) (p *Parsed, err error) {
 	return p, nil
 }
 
-func unknownWhat(err error) string {
+// unknownNote says that a part uses a character set or a transfer encoding not known here.
+func unknownNote(err error) model.BodyNote {
 	if message.IsUnknownCharset(err) {
-		return "character set"
+		return note("part.unknown-charset", "Part of this message uses an unknown character set; it is shown undecoded.")
 	}
-	return "transfer encoding"
+	return note("part.unknown-encoding", "Part of this message uses an unknown transfer encoding; it is shown undecoded.")
 }
 
-func (p *Parsed) note(format string, args ...any) {
-	n := fmt.Sprintf(format, args...)
-	for _, have := range p.Body.Notes {
-		if have == n {
-			return
-		}
-	}
-	p.Body.Notes = append(p.Body.Notes, n)
+// damagedNote says that a part could not be read whole.
+func damagedNote(err error) model.BodyNote {
+	detail := shortErr(err)
+	return note("part.damaged", "A part of this message is damaged ("+detail+"); what could be read is shown.", "detail", detail)
 }
 
 func (p *Parsed) readHeader(h mail.Header) {
@@ -108,9 +105,9 @@ func (p *Parsed) readHeader(h mail.Header) {
 	}{{"From", model.RoleFrom}, {"To", model.RoleTo}, {"Cc", model.RoleCc}, {"Bcc", model.RoleBcc}, {"Reply-To", model.RoleReplyTo}}
 	seen := map[string]bool{}
 	for _, r := range roles {
-		addrs, note := addressList(&h, r.key)
-		if note != "" {
-			p.note("%s", note)
+		addrs, malformed := addressList(&h, r.key)
+		if malformed {
+			p.addNote(note("header.malformed", "The "+r.key+" header is malformed; the addresses in it were read as well as possible.", "header", r.key))
 		}
 		for _, a := range addrs {
 			if a.Address == "" {
@@ -129,7 +126,7 @@ func (p *Parsed) readHeader(h mail.Header) {
 		if addrs, _ := addressList(&h, "Sender"); len(addrs) > 0 {
 			m.Participants = append(m.Participants, model.Participant{URI: model.NewIdentityURI(model.Email, addrs[0].Address), Role: model.RoleFrom, Name: addrs[0].Name})
 		} else {
-			p.note("This message names no sender.")
+			p.addNote(note("sender.missing", "This message names no sender."))
 		}
 	}
 	if subj, err := h.Subject(); err == nil {
@@ -140,7 +137,8 @@ func (p *Parsed) readHeader(h mail.Header) {
 	if d, err := h.Date(); err == nil && !d.IsZero() {
 		m.Date = d
 	} else if h.Get("Date") != "" {
-		p.note("The message's date (%q) cannot be read.", truncate(h.Get("Date"), 60))
+		date := truncate(h.Get("Date"), 60)
+		p.addNote(note("date.unreadable", fmt.Sprintf("The message's date (%q) cannot be read.", date), "date", date))
 	}
 	if id, err := h.MessageID(); err == nil && id != "" {
 		m.MessageID = id
@@ -183,11 +181,11 @@ type walker struct {
 func (w *walker) entity(e *message.Entity, path string, depth int) {
 	w.parts++
 	if w.parts > maxParts {
-		w.p.note("This message has more than %d parts; the rest are not shown.", maxParts)
+		w.p.addNote(note("parts.too-many", fmt.Sprintf("This message has more than %d parts; the rest are not shown.", maxParts), "max", fmt.Sprint(maxParts)))
 		return
 	}
 	if depth > maxDepth {
-		w.p.note("This message nests parts too deeply; the innermost are not shown.")
+		w.p.addNote(note("parts.too-deep", "This message nests parts too deeply; the innermost are not shown."))
 		return
 	}
 	ctype, params, err := e.Header.ContentType()
@@ -228,7 +226,7 @@ func (w *walker) entity(e *message.Entity, path string, depth int) {
 			size, readErr = io.Copy(io.Discard, e.Body)
 		}
 		if readErr != nil {
-			w.p.note("A part of this message is damaged (%v); what could be read is shown.", shortErr(readErr))
+			w.p.addNote(damagedNote(readErr))
 		}
 		w.p.Body.Attachments = append(w.p.Body.Attachments, model.Attachment{
 			ID: path, Name: filename, ContentType: ctype, Size: size,
@@ -237,11 +235,11 @@ func (w *walker) entity(e *message.Entity, path string, depth int) {
 	}
 	body, readErr := io.ReadAll(io.LimitReader(e.Body, maxTextBytes+1))
 	if readErr != nil {
-		w.p.note("A part of this message is damaged (%v); what could be read is shown.", shortErr(readErr))
+		w.p.addNote(damagedNote(readErr))
 	}
 	if len(body) > maxTextBytes {
 		body = body[:maxTextBytes]
-		w.p.note("A text part is larger than %d MB and was cut.", maxTextBytes>>20)
+		w.p.addNote(note("text.cut", fmt.Sprintf("A text part is larger than %d MB and was cut.", maxTextBytes>>20), "mb", fmt.Sprint(maxTextBytes>>20)))
 	}
 	switch ctype {
 	case "text/plain":
@@ -285,10 +283,11 @@ func (w *walker) multipart(e *message.Entity, mr message.MultipartReader, ctype 
 		}
 		if err != nil {
 			if part == nil {
-				w.p.note("The structure of this message is broken after part %s.%d; later parts are missing.", path, i-1)
+				part := fmt.Sprintf("%s.%d", path, i-1)
+				w.p.addNote(note("structure.broken", "The structure of this message is broken after part "+part+"; later parts are missing.", "part", part))
 				break
 			}
-			w.p.note("Part of this message uses an unknown %s; it is shown undecoded.", unknownWhat(err))
+			w.p.addNote(unknownNote(err))
 		}
 		child := path + "." + fmt.Sprint(i)
 		if alternative {

@@ -5,6 +5,7 @@
 package model
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -294,7 +295,38 @@ type Body struct {
 	HTML        string       `json:"html,omitempty"` // already sanitised
 	Attachments []Attachment `json:"attachments,omitempty"`
 	// Notes explain what could not be shown (a broken part, an unknown charset).
-	Notes []string `json:"notes,omitempty"`
+	Notes []BodyNote `json:"notes,omitempty"`
+}
+
+// Pairs makes a coded note's parameters from name, value pairs (nil for none).
+func Pairs(nameValues ...string) map[string]string {
+	if len(nameValues) < 2 {
+		return nil
+	}
+	m := make(map[string]string, len(nameValues)/2)
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		m[nameValues[i]] = nameValues[i+1]
+	}
+	return m
+}
+
+// BodyNote is one sentence about what of a message's content could not be shown: a stable
+// code and its parameters for the UI's translations (wasm/mail lists the codes), and the
+// English text.
+type BodyNote struct {
+	Code   string            `json:"code"`
+	Params map[string]string `json:"params,omitempty"`
+	Text   string            `json:"text"`
+}
+
+// UnmarshalJSON also reads a note kept before notes had codes: its English text alone.
+func (n *BodyNote) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		*n = BodyNote{}
+		return json.Unmarshal(b, &n.Text)
+	}
+	type plain BodyNote
+	return json.Unmarshal(b, (*plain)(n))
 }
 
 // Attachment describes one attachment; its bytes are a blob fetched lazily.

@@ -6,14 +6,7 @@ import "caliopen/wasm/model"
 // value pairs. Codes and parameter names are literals: a test lists them for the UI's
 // translations (web/src/gen/security-notes.ts).
 func note(code, text string, params ...string) model.SecurityNote {
-	n := model.SecurityNote{Code: code, Text: text}
-	if len(params) > 0 {
-		n.Params = make(map[string]string, len(params)/2)
-		for i := 0; i+1 < len(params); i += 2 {
-			n.Params[params[i]] = params[i+1]
-		}
-	}
-	return n
+	return model.SecurityNote{Code: code, Text: text, Params: model.Pairs(params...)}
 }
 
 // LockedNote says that an encrypted message waits for the vault to open.

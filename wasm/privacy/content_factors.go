@@ -25,8 +25,14 @@ func encryptedFactor(c messageContext) Factor {
 	} else {
 		f.Evidence = append(f.Evidence, note("evidence.encrypted.no",
 			"Not end-to-end encrypted: every mail server that handled it could read it."))
-		if s := c.in.Message.Security.Note; s != "" {
-			f.Evidence = append(f.Evidence, note("evidence.encrypted.failed", s, "detail", s))
+		// An encrypted mail not decrypted here: why, by the OpenPGP layer's note (its code, for
+		// the UI's translation, and the values it names). A signed mail's notes are not about
+		// encryption.
+		for _, sn := range c.in.Message.Security.Notes {
+			if strings.HasPrefix(sn.Code, "decrypt.") || strings.HasPrefix(sn.Code, "inline.") {
+				f.Evidence = append(f.Evidence, note("evidence.encrypted.failed", sn.Text,
+					"note", sn.Code, "detail", sn.Params["detail"], "keys", sn.Params["keys"]))
+			}
 		}
 	}
 	f.Advice = append(f.Advice, encryptAdvice(c, who)...)

@@ -170,3 +170,29 @@ func TestGrades(t *testing.T) {
 		}
 	}
 }
+
+// Why an encrypted mail was not decrypted is cited from the OpenPGP layer's note, by its code
+// (the UI translates it); a signed mail's notes say nothing about encryption.
+func TestEncryptedFactorCitesDecryptionNotes(t *testing.T) {
+	in := dm(model.Email, "email:camille@example.org", "email:me@example.org")
+	in.Message.Security.Signature = model.SigGoodUnknown
+	in.Message.Security.AddNote(model.SecurityNote{Code: "sig.good-unknown", Text: "Good signature, but key K is not yet known for camille@example.org.",
+		Params: map[string]string{"key": "K", "address": "camille@example.org"}})
+	f := mustFactor(t, MessageIndex(in, PeopleMap{}), FactorEncrypted)
+	if hasEvidence(f, "evidence.encrypted.failed", "") {
+		t.Fatalf("a signed mail's note is cited as a decryption failure: %+v", f.Evidence)
+	}
+	in.Message.Security.Undecrypted = true
+	in.Message.Security.AddNote(model.SecurityNote{Code: "decrypt.missing-key", Text: "This message was encrypted to a key we do not have (key ID 1234).",
+		Params: map[string]string{"keys": "1234"}})
+	f = mustFactor(t, MessageIndex(in, PeopleMap{}), FactorEncrypted)
+	var cited []Note
+	for _, n := range f.Evidence {
+		if n.Code == "evidence.encrypted.failed" {
+			cited = append(cited, n)
+		}
+	}
+	if len(cited) != 1 || cited[0].Params["note"] != "decrypt.missing-key" || cited[0].Params["keys"] != "1234" {
+		t.Fatalf("decryption notes cited: %+v", cited)
+	}
+}

@@ -32,6 +32,8 @@ type Config struct {
 	BatchBytes int
 	// InFlight is how many pushes may wait for their ack at once (default 8).
 	InFlight int
+	// Compaction tunes when this device writes snapshots (compact.go).
+	Compaction Compaction
 }
 
 // Status is what the user sees of sync.
@@ -43,6 +45,9 @@ type Status struct {
 	CaughtUp  bool   `json:"caughtUp"`
 	LastError string `json:"lastError,omitempty"`
 	ErrorCode int    `json:"errorCode,omitempty"`
+	// Rebuilding: the relay trimmed its log past this device's cursor, and the device reads
+	// on to a snapshot covering what it missed; claims wait until it has.
+	Rebuilding bool `json:"rebuilding,omitempty"`
 }
 
 // ClaimResult is where a claim stands.
@@ -67,6 +72,7 @@ type Client struct {
 	cursor  uint64
 	status  Status
 	claimed map[entryKey]bool // entries this device claimed
+	compact compaction        // snapshots read, the log since the latest (compact.go)
 
 	outbound []*outbound // pushed, not yet acknowledged; only Run's goroutine touches it
 	// own maps the sequence numbers of this device's acknowledged batches to their
@@ -92,6 +98,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.InFlight <= 0 {
 		cfg.InFlight = 8
 	}
+	if cfg.Compaction.MinBytes <= 0 {
+		cfg.Compaction.MinBytes = DefaultSnapshotMinBytes
+	}
+	if cfg.Compaction.Delay <= 0 {
+		cfg.Compaction.Delay = 10 * time.Second
+	}
 	saved, err := cfg.Store.Load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("syncspace: load: %w", err)
@@ -101,18 +113,30 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		state: NewState(), queue: newQueue(saved.Queue), cursor: saved.Cursor, claimed: map[entryKey]bool{}, own: map[uint64][]HLC{},
 		status: Status{State: "offline", Cursor: saved.Cursor},
 	}
+	c.compact.gap = saved.Gap
+	var covered uint64 // a snapshot read but whose compaction did not happen (interrupted)
 	for _, l := range saved.Log {
 		for _, op := range l.Ops {
 			c.state.Apply(op, l.Seq)
 			c.noteClaim(op)
+		}
+		if upto := c.compact.note(l.Seq, loggedSize(l), l.Snapshot); upto > 0 {
+			covered = upto
 		}
 	}
 	for _, q := range saved.Queue {
 		c.state.Apply(q.Op, 0)
 		c.noteClaim(q.Op)
 	}
+	if covered > 0 && (saved.Log[0].Seq <= covered || saved.Gap != 0 && saved.Gap <= covered) {
+		if err := cfg.Store.Compact(ctx, covered); err != nil {
+			return nil, fmt.Errorf("syncspace: compact: %w", err)
+		}
+		c.queue.covered(covered)
+	}
 	c.clock.Observe(c.state.Latest())
 	c.status.Pending = c.queue.pending
+	c.status.Rebuilding = c.compact.gap != 0
 	return c, nil
 }
 
@@ -216,9 +240,17 @@ func (c *Client) Claim(ctx context.Context, coll, key string) error {
 // the first one wins: once this device has read the log past a claim, no earlier claim can
 // appear, so Won and Lost are final. (An order by timestamps would not be: a device offline
 // for a day could come back with an earlier-stamped claim after another device had sent.)
+// While the device reads on after a trim of the log past its cursor, an earlier claim may
+// still come, in the snapshot: nothing is decided until it has read the snapshot.
 func (c *Client) ClaimStatus(coll, key string) ClaimResult {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.compact.gap != 0 {
+		if c.claimed[entryKey{coll, key}] {
+			return ClaimPending
+		}
+		return ClaimNone
+	}
 	node, _, ok := c.state.ClaimWinner(coll, key)
 	switch {
 	case ok && node == c.cfg.Device:
@@ -316,7 +348,8 @@ func (c *Client) session(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	defer conn.Close()
-	if err := c.handshake(ctx, conn); err != nil {
+	welcome, err := c.handshake(ctx, conn)
+	if err != nil {
 		return false, err
 	}
 	c.mu.Lock()
@@ -343,14 +376,18 @@ func (c *Client) session(ctx context.Context) (bool, error) {
 			}
 		}
 	}()
-	p := &pusher{c: c, conn: conn, written: map[[syncproto.PushIDSize]byte]bool{}}
+	p := &pusher{c: c, conn: conn, written: map[[syncproto.PushIDSize]byte]bool{}, trims: welcome.Features&syncproto.FeatureTrim != 0}
 	for {
 		if err := p.fill(ctx); err != nil {
 			return true, err
 		}
+		p.considerSnapshot()
 		select {
 		case <-ctx.Done():
 			return true, ctx.Err()
+		case <-p.snapWait:
+			p.snapWait = nil
+			p.startSnapshot()
 		case <-c.kick:
 			if p.linger == nil {
 				p.linger = time.After(linger)
@@ -370,36 +407,36 @@ func (c *Client) session(ctx context.Context) (bool, error) {
 	}
 }
 
-func (c *Client) handshake(ctx context.Context, conn Conn) error {
+func (c *Client) handshake(ctx context.Context, conn Conn) (syncproto.Welcome, error) {
 	hctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	f, err := read(hctx, conn)
 	if err != nil {
-		return err
+		return syncproto.Welcome{}, err
 	}
 	ch, ok := f.(syncproto.Challenge)
 	if !ok {
-		return fmt.Errorf("syncspace: expected a challenge, got %T", f)
+		return syncproto.Welcome{}, fmt.Errorf("syncspace: expected a challenge, got %T", f)
 	}
 	if ch.Version != syncproto.Version {
-		return fmt.Errorf("syncspace: relay speaks sync version %d, this app %d", ch.Version, syncproto.Version)
+		return syncproto.Welcome{}, fmt.Errorf("syncspace: relay speaks sync version %d, this app %d", ch.Version, syncproto.Version)
 	}
 	h := syncproto.Hello{Version: syncproto.Version, Token: c.cfg.Token}
 	copy(h.PublicKey[:], c.cfg.Key.PublicKey())
 	copy(h.Signature[:], c.cfg.Key.Sign(syncproto.HelloMessage(ch.Nonce, c.cfg.Key.SpaceID())))
 	if err := write(hctx, conn, h); err != nil {
-		return err
+		return syncproto.Welcome{}, err
 	}
 	if f, err = read(hctx, conn); err != nil {
-		return err
+		return syncproto.Welcome{}, err
 	}
 	w, ok := f.(syncproto.Welcome)
 	if !ok {
-		return fmt.Errorf("syncspace: expected welcome, got %T", f)
+		return syncproto.Welcome{}, fmt.Errorf("syncspace: expected welcome, got %T", f)
 	}
 	c.setStatus(func(s *Status) { s.State, s.Head, s.LastError, s.ErrorCode = "connected", w.Head, "", 0 })
 	c.cfg.Log.Info("sync: connected", "head", w.Head)
-	return nil
+	return w, nil
 }
 
 func read(ctx context.Context, conn Conn) (syncproto.Frame, error) {
@@ -433,6 +470,8 @@ func (c *Client) handle(ctx context.Context, p *pusher, f syncproto.Frame) error
 		return c.receive(ctx, f.Seq, f.Data)
 	case syncproto.Caught:
 		c.setStatus(func(s *Status) { s.CaughtUp, s.Head = true, max(s.Head, f.Head) })
+	case syncproto.Trimmed:
+		return c.trimmed(ctx, p, f.Upto)
 	case *syncproto.Error:
 		if f.Push == ([syncproto.PushIDSize]byte{}) {
 			return f
@@ -444,7 +483,8 @@ func (c *Client) handle(ctx context.Context, p *pusher, f syncproto.Frame) error
 	return nil
 }
 
-// receive applies a batch the log delivered and saves it with the new cursor.
+// receive applies a batch the log delivered and saves it with the new cursor; when it
+// completes a snapshot, it drops what the snapshot makes useless.
 func (c *Client) receive(ctx context.Context, seq uint64, data []byte) error {
 	c.mu.Lock()
 	if seq <= c.cursor {
@@ -452,17 +492,19 @@ func (c *Client) receive(ctx context.Context, seq uint64, data []byte) error {
 		return nil // already have it
 	}
 	c.mu.Unlock()
+	size := len(data)
 	ops, ok := c.ownOps(seq)
+	var part *SnapshotPart
 	if !ok {
 		var err error
-		if ops, err = c.cfg.Key.Open(data); err != nil {
+		if ops, part, err = c.cfg.Key.OpenBatch(data); err != nil {
 			// A batch this key cannot read is skipped (and said), not retried forever.
 			c.cfg.Log.Warn("sync: unreadable batch skipped", "seq", seq, "error", err)
 			c.setStatus(func(s *Status) { s.LastError = fmt.Sprintf("batch %d could not be read: %v", seq, err) })
-			ops = nil
+			ops, part = nil, nil
 		}
 	}
-	if err := c.cfg.Store.Commit(ctx, seq, ops); err != nil {
+	if err := c.cfg.Store.Commit(ctx, Logged{Seq: seq, Ops: ops, Size: size, Snapshot: part}); err != nil {
 		return fmt.Errorf("syncspace: save batch %d: %w", seq, err)
 	}
 	var changes []Change
@@ -481,11 +523,45 @@ func (c *Client) receive(ctx context.Context, seq uint64, data []byte) error {
 	c.clock.Observe(latest)
 	c.queue.delivered(ops)
 	c.cursor = seq
+	covered := c.compact.note(seq, int64(size), part)
 	c.status.Cursor, c.status.Head = seq, max(c.status.Head, seq)
 	c.status.Pending = c.queue.pending
 	st := c.status
 	c.mu.Unlock()
 	c.notifyStatus(st)
+	if covered > 0 {
+		if err := c.compacted(ctx, covered); err != nil {
+			return err
+		}
+	}
+	if len(changes) > 0 && c.cfg.OnChange != nil {
+		c.cfg.OnChange(changes)
+	}
+	return nil
+}
+
+// compacted drops what a whole snapshot up to upto, just read, makes useless: the saved
+// batches up to upto, and the queued operations the relay stored up to there (the snapshot
+// holds them, even those whose batch this device will never read back).
+func (c *Client) compacted(ctx context.Context, upto uint64) error {
+	if err := c.cfg.Store.Compact(ctx, upto); err != nil {
+		return fmt.Errorf("syncspace: compact: %w", err)
+	}
+	var changes []Change
+	c.mu.Lock()
+	c.queue.covered(upto)
+	c.status.Pending = c.queue.pending
+	if c.status.Rebuilding && c.compact.gap == 0 {
+		// Claims can be decided again: the ones read meanwhile may have changed hands.
+		c.status.Rebuilding = false
+		for ek := range c.state.claims {
+			changes = append(changes, Change{ek.coll, ek.key})
+		}
+	}
+	st := c.status
+	c.mu.Unlock()
+	c.notifyStatus(st)
+	c.cfg.Log.Info("sync: compacted", "upto", upto)
 	if len(changes) > 0 && c.cfg.OnChange != nil {
 		c.cfg.OnChange(changes)
 	}
@@ -521,7 +597,8 @@ func (c *Client) ownOps(seq uint64) ([]Op, bool) {
 	return ops, true
 }
 
-// pusher sends the queue's unacknowledged operations in batches, for one session.
+// pusher sends the queue's unacknowledged operations in batches, and this device's
+// snapshots, for one session.
 type pusher struct {
 	c       *Client
 	conn    Conn
@@ -530,12 +607,24 @@ type pusher struct {
 	linger  <-chan time.Time
 	blocked error // a refusal that retrying will not fix (quota, size): wait for a new session
 	batch   []Op  // the operations of the batch being sealed (reused)
+
+	trims      bool             // the relay stores snapshots and trims (syncproto.FeatureTrim)
+	job        *snapshotJob     // the snapshot being written (compact.go)
+	snapWait   <-chan time.Time // a snapshot is due: write it when this fires
+	quotaTried bool             // a snapshot was written for a quota refusal
 }
 
 // fill pushes the batches waiting for an ack (again, after a reconnect), then new batches
-// while fewer than InFlight wait.
+// while fewer than InFlight wait. A snapshot's parts go even while the quota blocks the
+// rest: they are what makes room.
 func (p *pusher) fill(ctx context.Context) error {
-	if p.blocked != nil || p.retry != nil || p.linger != nil {
+	if p.retry != nil {
+		return nil
+	}
+	if err := p.fillSnapshot(ctx); err != nil {
+		return err
+	}
+	if p.blocked != nil || p.linger != nil {
 		return nil
 	}
 	c := p.c
@@ -608,6 +697,10 @@ func (p *pusher) take(id [syncproto.PushIDSize]byte) *outbound {
 }
 
 func (p *pusher) acked(ctx context.Context, id [syncproto.PushIDSize]byte, seq uint64) error {
+	if sp := p.snapshotPart(id); sp != nil {
+		sp.seq, sp.sent, sp.sealed, sp.ops = seq, false, nil, nil
+		return nil
+	}
 	ob := p.take(id)
 	if ob == nil {
 		return nil
@@ -630,6 +723,10 @@ func (p *pusher) acked(ctx context.Context, id [syncproto.PushIDSize]byte, seq u
 // refused handles a relay's refusal of one push: retry later when it may pass, else stop
 // pushing until the next session and say why.
 func (p *pusher) refused(e *syncproto.Error) error {
+	if sp := p.snapshotPart(e.Push); sp != nil {
+		p.snapshotRefused(sp, e)
+		return nil
+	}
 	ob := p.take(e.Push)
 	if ob == nil {
 		return nil

@@ -35,28 +35,30 @@ func TestCodecRoundTrip(t *testing.T) {
 	}
 }
 
-// FuzzDecodeOps feeds the operation decoder what a batch holds once opened (FuzzOpen in
-// key_test.go rarely gets past the AEAD): it never panics, and what it accepts encodes back
-// to operations that decode the same.
+// FuzzDecodeOps feeds the batch decoder what a batch holds once opened (FuzzOpen in
+// key_test.go rarely gets past the AEAD): it never panics, and what it accepts (operations and
+// snapshot header) encodes back to a batch that decodes the same.
 func FuzzDecodeOps(f *testing.F) {
 	f.Add(encodeOps(nil, []Op{
 		{At: at(1700000000000, 0, "phone"), Kind: Set, Coll: "setting", Key: "theme", Field: "v", Value: json.RawMessage(`"dark"`)},
 		{At: at(1700000000003, 1, "desk"), Kind: Remove, Coll: "links", Key: "c1", Elem: "email:a@b", Tags: []HLC{at(5, 2, "phone")}},
 		{At: at(1700000000004, 0, "desk"), Kind: Claim, Coll: "outbox", Key: "m1"},
 	}))
+	f.Add(encodeBatch(nil, []Op{{At: at(1700000000004, 0, "desk"), Kind: Claim, Coll: "outbox", Key: "m1", Seq: 12}},
+		&SnapshotPart{ID: [16]byte{1}, Upto: 11, Part: 1, Parts: 2}))
 	f.Add([]byte{0x0a, 0x05, 0x08})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ops, err := decodeOps(b)
+		ops, part, err := decodeBatch(b)
 		if err != nil {
 			return
 		}
-		again, err := decodeOps(encodeOps(nil, ops))
+		again, againPart, err := decodeBatch(encodeBatch(nil, ops, part))
 		if err != nil {
-			t.Fatalf("re-encoded operations do not decode: %v", err)
+			t.Fatalf("re-encoded batch does not decode: %v", err)
 		}
-		if !reflect.DeepEqual(again, ops) {
-			t.Fatalf("round trip changed the operations:\n%+v\n%+v", ops, again)
+		if !reflect.DeepEqual(again, ops) || !reflect.DeepEqual(againPart, part) {
+			t.Fatalf("round trip changed the batch:\n%+v %+v\n%+v %+v", ops, part, again, againPart)
 		}
 	})
 }

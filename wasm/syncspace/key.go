@@ -14,6 +14,14 @@
 // converge whatever the delivery order and however often an operation arrives. Operations
 // travel in batches, encoded, padded to a size bucket and sealed (seal.go); the client
 // (client.go) pushes, pulls from its cursor and follows the log live over a Transport.
+//
+// Compaction (compact.go) keeps the relay's log and each device's copy of it in proportion
+// to the state, not to its history: a device that has read the whole log writes, now and
+// then, a snapshot of its state (the operations that rebuild it exactly, stamps, add tags,
+// tombstones and winning claims included, sealed like any batch) and asks the relay to trim
+// the log up to the snapshot's point. Devices replay the latest snapshot and what followed
+// at start-up; one that was offline across a trim, or joins after it, reads the snapshot
+// and decides no claim before it has.
 package syncspace
 
 import (

@@ -21,7 +21,8 @@ const (
 	// ones its device had seen). An add it did not see survives: add wins.
 	Remove Kind = "rem"
 	// Claim asks for the entry Key of Coll (an outbox item to send) for its device. Among the
-	// claims in the relay's log, the first one wins (see State.Claim).
+	// claims in the relay's log, the first one wins (see State.ClaimWinner). In a snapshot, a
+	// claim carries the sequence number the log ordered it at (Seq).
 	Claim Kind = "claim"
 )
 
@@ -35,6 +36,10 @@ type Op struct {
 	Elem  string          `json:"e,omitempty"`
 	Value json.RawMessage `json:"v,omitempty"`
 	Tags  []HLC           `json:"t,omitempty"`
+	// Seq is, for a claim copied into a snapshot, the sequence number of the batch that
+	// first carried it: its place in the log's order, which the snapshot's own place would
+	// not keep. 0 everywhere else.
+	Seq uint64 `json:"s,omitempty"`
 }
 
 // ID is the operation's id (its timestamp as text).
@@ -44,6 +49,9 @@ func (o Op) ID() string { return o.At.String() }
 func (o Op) Validate() error {
 	if o.At.Node == "" || o.Coll == "" || o.Key == "" {
 		return fmt.Errorf("syncspace: operation without timestamp, collection or key")
+	}
+	if o.Seq != 0 && o.Kind != Claim {
+		return fmt.Errorf("syncspace: a sequence number on a %s operation", o.Kind)
 	}
 	switch o.Kind {
 	case Set:

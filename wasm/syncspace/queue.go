@@ -85,6 +85,21 @@ func (q *queue) delivered(ops []Op) {
 	}
 }
 
+// covered drops the operations the relay stored at or before upto: a snapshot up to upto
+// holds them.
+func (q *queue) covered(upto uint64) {
+	for i, it := range q.items {
+		if it != nil && it.Seq != 0 && it.Seq <= upto {
+			q.items[i] = nil
+			delete(q.index, it.Op.At)
+			q.holes++
+		}
+	}
+	if q.holes > 64 && q.holes > len(q.items)/2 {
+		q.compact()
+	}
+}
+
 func (q *queue) compact() {
 	kept := q.items[:0]
 	pushFrom := 0

@@ -52,9 +52,19 @@ const headerSize = 1 + chacha20poly1305.NonceSizeX
 // associated data, so a batch cannot be moved to another space. The batch is built and
 // encrypted in place in one buffer.
 func (k *Key) Seal(ops []Op) ([]byte, error) {
+	return k.seal(ops, nil)
+}
+
+// SealSnapshot seals one batch of a snapshot: its operations and its place in the snapshot,
+// both inside the ciphertext.
+func (k *Key) SealSnapshot(ops []Op, part SnapshotPart) ([]byte, error) {
+	return k.seal(ops, &part)
+}
+
+func (k *Key) seal(ops []Op, part *SnapshotPart) ([]byte, error) {
 	buf := plainBuffers.Get().(*[]byte)
 	defer plainBuffers.Put(buf)
-	plain := encodeOps((*buf)[:0], ops)
+	plain := encodeBatch((*buf)[:0], ops, part)
 	*buf = plain
 	if len(plain) > MaxBatchPlain {
 		return nil, fmt.Errorf("syncspace: batch of %d bytes is over %d", len(plain), MaxBatchPlain)
@@ -79,28 +89,35 @@ func (k *Key) Seal(ops []Op) ([]byte, error) {
 // Open decrypts and decodes a sealed batch, and checks each operation. It decrypts in place:
 // the caller hands sealed over.
 func (k *Key) Open(sealed []byte) ([]Op, error) {
+	ops, _, err := k.OpenBatch(sealed)
+	return ops, err
+}
+
+// OpenBatch is Open, and also returns the batch's place in a snapshot (nil for a batch of
+// ordinary operations).
+func (k *Key) OpenBatch(sealed []byte) ([]Op, *SnapshotPart, error) {
 	if len(sealed) < headerSize+chacha20poly1305.Overhead || sealed[0] != sealVersion {
-		return nil, ErrOpen
+		return nil, nil, ErrOpen
 	}
 	aead, err := chacha20poly1305.NewX(k.aead[:])
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	space := k.SpaceID()
 	nonce := sealed[1:headerSize]
 	body := sealed[headerSize:]
 	padded, err := aead.Open(body[:0], nonce, body, space[:])
 	if err != nil || len(padded) < 4 {
-		return nil, ErrOpen
+		return nil, nil, ErrOpen
 	}
 	n := binary.BigEndian.Uint32(padded)
 	if uint64(n) > uint64(len(padded)-4) {
-		return nil, fmt.Errorf("syncspace: batch length %d over its %d bytes", n, len(padded)-4)
+		return nil, nil, fmt.Errorf("syncspace: batch length %d over its %d bytes", n, len(padded)-4)
 	}
 	for _, z := range padded[4+n:] {
 		if z != 0 {
-			return nil, errCodec // padding is zeros: one plaintext per batch
+			return nil, nil, errCodec // padding is zeros: one plaintext per batch
 		}
 	}
-	return decodeOps(padded[4 : 4+n : 4+n])
+	return decodeBatch(padded[4 : 4+n : 4+n])
 }

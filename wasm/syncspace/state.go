@@ -3,9 +3,11 @@ package syncspace
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 type entryKey struct{ coll, key string }
@@ -38,12 +40,20 @@ type State struct {
 	collKeys map[string][]string // keys of each collection's entries, in the order first seen
 	adds     map[elemKey]*addTags
 	setElems map[entryKey][]string // elements of each set, in the order first added
-	removed  map[HLC]struct{}
-	claims   map[entryKey]claim // the first claim of each entry: smallest (seq, at)
+	removed  map[HLC]removal       // the add tags removed, and by which removal
+	claims   map[entryKey]claim    // the first claim of each entry: smallest (seq, at)
 	latest   HLC
 }
 
 type elemKey struct{ coll, key, elem string }
+
+// removal is what a snapshot needs to write a removed tag back: the element, and the stamp of
+// the earliest Remove that listed the tag (the earliest, so that it does not depend on the
+// order removals arrived in).
+type removal struct {
+	elem elemKey
+	at   HLC
+}
 
 type entry struct {
 	fields []namedRegister
@@ -85,7 +95,7 @@ func (a *addTags) each(fn func(HLC)) {
 func NewState() *State {
 	return &State{
 		entries: map[entryKey]*entry{}, collKeys: map[string][]string{},
-		adds: map[elemKey]*addTags{}, setElems: map[entryKey][]string{}, removed: map[HLC]struct{}{}, claims: map[entryKey]claim{},
+		adds: map[elemKey]*addTags{}, setElems: map[entryKey][]string{}, removed: map[HLC]removal{}, claims: map[entryKey]claim{},
 	}
 }
 
@@ -100,8 +110,9 @@ func (s *State) entry(ek entryKey) *entry {
 }
 
 // Apply merges one operation. seq is the operation's batch's sequence number in the relay's
-// log (0 for a local operation not yet stored), which only claims use. It reports whether the
-// visible state may have changed.
+// log (0 for a local operation not yet stored), which only claims use (a claim copied into a
+// snapshot carries its own, earlier one). It reports whether the visible state may have
+// changed.
 func (s *State) Apply(op Op, seq uint64) bool {
 	if op.At.Compare(s.latest) > 0 {
 		s.latest = op.At
@@ -139,15 +150,21 @@ func (s *State) Apply(op Op, seq uint64) bool {
 	case Remove:
 		changed := false
 		for _, t := range op.Tags {
-			if _, ok := s.removed[t]; !ok {
-				s.removed[t] = struct{}{}
+			cur, ok := s.removed[t]
+			if !ok {
 				changed = true
+			}
+			if !ok || op.At.Compare(cur.at) < 0 {
+				s.removed[t] = removal{elemKey{op.Coll, op.Key, op.Elem}, op.At}
 			}
 		}
 		return changed
 	case Claim:
 		if seq == 0 {
 			return false // a claim counts once the relay has ordered it
+		}
+		if op.Seq != 0 && op.Seq < seq {
+			seq = op.Seq // a claim in a snapshot: where the log first ordered it
 		}
 		c := claim{seq, op.At}
 		if cur, ok := s.claims[ek]; ok && !c.before(cur) {
@@ -284,4 +301,58 @@ func (s *State) Dump() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// SnapshotOps returns operations that rebuild exactly this state on an empty one (Dump equal):
+// each field with its stamp, each tombstone, each add tag, each removed tag under the
+// earliest removal that listed it, and for each claimed entry only its winning claim, with
+// the sequence number the log ordered it at. Applying them to a replica that already holds
+// part of the state changes nothing but what it lacked: they are the operations that made
+// the state, or equivalent ones. The values are shared with the state, which never changes
+// a value in place.
+func (s *State) SnapshotOps() []Op {
+	var ops []Op
+	for _, ek := range sortedKeys(s.entries) {
+		e := s.entries[ek]
+		for _, f := range e.fields {
+			ops = append(ops, Op{At: f.at, Kind: Set, Coll: ek.coll, Key: ek.key, Field: f.name, Value: f.value})
+		}
+		if !e.tomb.IsZero() {
+			ops = append(ops, Op{At: e.tomb, Kind: Delete, Coll: ek.coll, Key: ek.key})
+		}
+	}
+	for _, ek := range sortedKeys(s.setElems) {
+		for _, elem := range s.setElems[ek] {
+			s.adds[elemKey{ek.coll, ek.key, elem}].each(func(t HLC) {
+				ops = append(ops, Op{At: t, Kind: Add, Coll: ek.coll, Key: ek.key, Elem: elem})
+			})
+		}
+	}
+	removes := map[removal][]HLC{}
+	for t, r := range s.removed {
+		removes[r] = append(removes[r], t)
+	}
+	rems := make([]Op, 0, len(removes))
+	for r, tags := range removes {
+		slices.SortFunc(tags, HLC.Compare)
+		rems = append(rems, Op{At: r.at, Kind: Remove, Coll: r.elem.coll, Key: r.elem.key, Elem: r.elem.elem, Tags: tags})
+	}
+	slices.SortFunc(rems, func(a, b Op) int { return a.At.Compare(b.At) })
+	ops = append(ops, rems...)
+	for _, ek := range sortedKeys(s.claims) {
+		c := s.claims[ek]
+		ops = append(ops, Op{At: c.at, Kind: Claim, Coll: ek.coll, Key: ek.key, Seq: c.seq})
+	}
+	return ops
+}
+
+// sortedKeys returns a map's entry keys in order (a snapshot is the same whatever the
+// order entries came in).
+func sortedKeys[V any](m map[entryKey]V) []entryKey {
+	return slices.SortedFunc(maps.Keys(m), func(a, b entryKey) int {
+		if a.coll != b.coll {
+			return strings.Compare(a.coll, b.coll)
+		}
+		return strings.Compare(a.key, b.key)
+	})
 }

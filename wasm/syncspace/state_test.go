@@ -123,8 +123,6 @@ func converge(t *testing.T, rng *rand.Rand, n, steps int) {
 			clock: NewClock(node, func() time.Time { return time.UnixMilli(wall) })}
 	}
 	var log []loggedBatch
-	keys := []string{"k1", "k2", "k3"}
-	elems := []string{"x", "y", "z"}
 	deliver := func(r *replica, b loggedBatch) {
 		for _, op := range b.ops {
 			r.clock.Observe(op.At)
@@ -141,28 +139,7 @@ func converge(t *testing.T, rng *rand.Rand, n, steps int) {
 			deliver(r, log[rng.IntN(len(log))])
 			continue
 		}
-		var ops []Op
-		for range 1 + rng.IntN(3) {
-			op := Op{At: r.clock.Now(), Coll: "c", Key: keys[rng.IntN(len(keys))]}
-			switch rng.IntN(6) {
-			case 0, 1:
-				op.Kind, op.Field, op.Value = Set, []string{"a", "b"}[rng.IntN(2)], json.RawMessage(fmt.Sprint(rng.IntN(100)))
-			case 2:
-				op.Kind = Delete
-			case 3:
-				op.Kind, op.Elem = Add, elems[rng.IntN(len(elems))]
-			case 4:
-				op.Kind, op.Elem = Remove, elems[rng.IntN(len(elems))]
-				op.Tags = r.state.Tags(op.Coll, op.Key, op.Elem)
-				if len(op.Tags) == 0 {
-					continue
-				}
-			case 5:
-				op.Kind = Claim
-			}
-			r.state.Apply(op, 0) // local first, as the client does
-			ops = append(ops, op)
-		}
+		ops := randomOps(rng, r.clock, r.state) // applied locally first, as the client does
 		if len(ops) > 0 {
 			log = append(log, loggedBatch{seq: uint64(len(log) + 1), ops: ops})
 		}
@@ -182,4 +159,34 @@ func converge(t *testing.T, rng *rand.Rand, n, steps int) {
 			t.Fatalf("replicas diverge:\n%s\nvs\n%s", want, got)
 		}
 	}
+}
+
+// randomOps makes 1 to 3 random operations from replica state st, stamped by clock, over few
+// keys and elements so that they conflict.
+func randomOps(rng *rand.Rand, clock *Clock, st *State) []Op {
+	keys := []string{"k1", "k2", "k3"}
+	elems := []string{"x", "y", "z"}
+	var ops []Op
+	for range 1 + rng.IntN(3) {
+		op := Op{At: clock.Now(), Coll: "c", Key: keys[rng.IntN(len(keys))]}
+		switch rng.IntN(6) {
+		case 0, 1:
+			op.Kind, op.Field, op.Value = Set, []string{"a", "b"}[rng.IntN(2)], json.RawMessage(fmt.Sprint(rng.IntN(100)))
+		case 2:
+			op.Kind = Delete
+		case 3:
+			op.Kind, op.Elem = Add, elems[rng.IntN(len(elems))]
+		case 4:
+			op.Kind, op.Elem = Remove, elems[rng.IntN(len(elems))]
+			op.Tags = st.Tags(op.Coll, op.Key, op.Elem)
+			if len(op.Tags) == 0 {
+				continue
+			}
+		case 5:
+			op.Kind = Claim
+		}
+		st.Apply(op, 0)
+		ops = append(ops, op)
+	}
+	return ops
 }

@@ -7,8 +7,10 @@ package tunnel_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -95,9 +97,22 @@ func runContract(t *testing.T, env contractEnv) {
 			t.Fatal(err)
 		}
 		defer raw.Close()
-		if err := tls.Client(raw, cfg).Handshake(); err == nil || !strings.Contains(err.Error(), "pinned") {
+		// A certificate other than the pinned one is refused as unverified, and the refusal
+		// carries it (the app shows its fingerprint to pin it again).
+		var ve *tls.CertificateVerificationError
+		err = tls.Client(raw, cfg).Handshake()
+		if err == nil || !strings.Contains(err.Error(), "pinned") || !errors.As(err, &ve) || len(ve.UnverifiedCertificates) == 0 {
 			t.Fatalf("wrong pin: handshake error %v", err)
 		}
+		if got := sha256.Sum256(ve.UnverifiedCertificates[0].Raw); hex.EncodeToString(got[:]) != strings.ToLower(strings.ReplaceAll(env.LeafSHA256, ":", "")) {
+			t.Fatalf("the refused certificate is not the server's: %x", got)
+		}
+		// Several pins for one host: any of them is accepted.
+		cfg, err = tunnel.TLSConfig(env.IMAPName, nil, wrong, env.LeafSHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fetchMessage(t, d, env, cfg)
 	})
 
 	t.Run("UntrustedCertificateRefused", func(t *testing.T) {
@@ -222,6 +237,20 @@ func runContract(t *testing.T, env contractEnv) {
 			if !errors.Is(err, tunnel.ErrDenied) {
 				t.Errorf("%s: %v, want ErrDenied", addr, err)
 			}
+		}
+	})
+
+	t.Run("CheckToken", func(t *testing.T) {
+		if err := d.CheckToken(context.Background()); err != nil {
+			t.Fatalf("good token: %v", err)
+		}
+		bad := &tunnel.Dialer{RelayURL: env.RelayURL, Token: "crt_not-a-real-token"}
+		if err := bad.CheckToken(context.Background()); !errors.Is(err, tunnel.ErrAuth) {
+			t.Fatalf("bad token: %v, want ErrAuth", err)
+		}
+		gone := &tunnel.Dialer{RelayURL: "ws://127.0.0.1:1/tunnel", Token: "crt_x", Timeout: 5 * time.Second}
+		if err := gone.CheckToken(context.Background()); !errors.Is(err, tunnel.ErrRelay) {
+			t.Fatalf("no relay: %v, want ErrRelay", err)
 		}
 	})
 

@@ -74,3 +74,29 @@ type addr string
 
 func (a addr) Network() string { return "caliopen-tunnel" }
 func (a addr) String() string  { return string(a) }
+
+// tokenCheckAddress is a destination no relay allows (the unspecified address): opening a
+// tunnel to it reaches no server, and the relay refuses it after checking the token.
+const tokenCheckAddress = "0.0.0.0:9"
+
+// CheckToken asks the relay whether it accepts the dialer's token, without reaching any
+// server. The relay checks the token before the destination, so a refusal of the
+// destination (ErrDenied, for one) says the token is good. It returns nil, or the *Error
+// that says what is wrong: ErrAuth (the token is refused), ErrRelay (the relay cannot be
+// reached), ErrTimeout, ErrShuttingDown or ErrProtocol.
+func (d *Dialer) CheckToken(ctx context.Context) error {
+	c, err := d.DialContext(ctx, "tcp", tokenCheckAddress)
+	if err == nil { // a relay that lets anything through: it took the token
+		c.Close()
+		return nil
+	}
+	for _, bad := range []error{ErrAuth, ErrRelay, ErrTimeout, ErrShuttingDown, ErrProtocol} {
+		if errors.Is(err, bad) {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return &Error{Kind: ErrTimeout, Address: tokenCheckAddress, Err: ctx.Err()}
+	}
+	return nil
+}

@@ -40,27 +40,39 @@ var rootPool = sync.OnceValue(func() *x509.CertPool {
 //
 //   - serverName is the name to verify (and send as SNI).
 //   - extraCAPEM, if not empty, adds the account's own CA certificates to the NSS roots.
-//   - pinnedSHA256, if not empty, is the hex SHA-256 of the server's leaf certificate (DER;
-//     colons and case ignored). A pinned account accepts exactly that certificate, signed by
-//     any CA or self-signed, which is what a self-hosted server with its own certificate needs;
-//     chain and name checks are then replaced by the pin.
-func TLSConfig(serverName string, extraCAPEM []byte, pinnedSHA256 string) (*tls.Config, error) {
+//   - pinnedSHA256, if any is not empty, are hex SHA-256 fingerprints of the server's leaf
+//     certificate (DER; colons and case ignored). A pinned server is accepted with exactly
+//     one of those certificates, signed by any CA or self-signed, which is what a self-hosted
+//     server with its own certificate needs; chain and name checks are then replaced by the
+//     pin. Any other certificate fails with a *tls.CertificateVerificationError carrying it,
+//     so that the user can be shown the new certificate's fingerprint.
+func TLSConfig(serverName string, extraCAPEM []byte, pinnedSHA256 ...string) (*tls.Config, error) {
 	cfg := &tls.Config{ServerName: serverName, MinVersion: tls.VersionTLS12}
-	if pinnedSHA256 != "" {
-		pin, err := hex.DecodeString(strings.ReplaceAll(strings.TrimSpace(pinnedSHA256), ":", ""))
+	var pins [][]byte
+	for _, p := range pinnedSHA256 {
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		pin, err := hex.DecodeString(strings.ReplaceAll(strings.TrimSpace(p), ":", ""))
 		if err != nil || len(pin) != sha256.Size {
 			return nil, errors.New("tunnel: pinned certificate fingerprint must be 64 hex digits")
 		}
+		pins = append(pins, pin)
+	}
+	if len(pins) > 0 {
 		cfg.InsecureSkipVerify = true // replaced by the pin check below
 		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 			if len(cs.PeerCertificates) == 0 {
 				return errors.New("tls: server sent no certificate")
 			}
 			got := sha256.Sum256(cs.PeerCertificates[0].Raw)
-			if subtle.ConstantTimeCompare(got[:], pin) != 1 {
-				return fmt.Errorf("tls: certificate of %s does not match the pinned fingerprint (got %x)", serverName, got)
+			for _, pin := range pins {
+				if subtle.ConstantTimeCompare(got[:], pin) == 1 {
+					return nil
+				}
 			}
-			return nil
+			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates,
+				Err: fmt.Errorf("tls: certificate of %s does not match the pinned fingerprint (got %x)", serverName, got)}
 		}
 		return cfg, nil
 	}

@@ -42,8 +42,8 @@ func ExtraCAFor(anchors []Anchor, host string) []byte {
 }
 
 // TLSFor is TLSConfig for host with the dialer's anchors that cover it.
-func (d *Dialer) TLSFor(host, pinnedSHA256 string) (*tls.Config, error) {
-	return TLSConfig(host, ExtraCAFor(d.Anchors, host), pinnedSHA256)
+func (d *Dialer) TLSFor(host string, pinnedSHA256 ...string) (*tls.Config, error) {
+	return TLSConfig(host, ExtraCAFor(d.Anchors, host), pinnedSHA256...)
 }
 
 // HTTPClient calls HTTPS servers through the tunnel, TLS ending here and verified against
@@ -55,7 +55,7 @@ func (d *Dialer) HTTPClient(timeout time.Duration) *http.Client {
 			if err != nil {
 				return nil, err
 			}
-			cfg, err := d.TLSFor(host, "")
+			cfg, err := d.TLSFor(host)
 			if err != nil {
 				return nil, err
 			}

@@ -4,21 +4,22 @@
 // Chromium (messages, bodies, contacts, discussion summaries). And inbox_10k_filter_*_ms:
 // the core's answer to a filtered page (unread, one network, a search) over those 10,000
 // messages, the index loaded (median of several).
-import { launch, startRelay } from "../e2e/harness.mjs";
+import { launch, seedSynthetic, startSyntheticRelay } from "../e2e/harness.mjs";
 
 const prefix = process.env.BENCH || "";
 const want = (name) => name.startsWith(prefix) || prefix.startsWith(name);
 const report = (name, value, unit) => name.startsWith(prefix) && console.log(`BENCH ${name} ${value} ${unit}`);
 if (!want("inbox_10k_vs_0_ratio") && !want("store_seed_10k_ms") && !want("inbox_10k_filter")) process.exit(0);
 
-const relay = await startRelay();
+// The relay of `make relay-synthetic`: only its core can store a synthetic mailbox.
+const relay = await startSyntheticRelay();
 const empty = await launch({ width: 1280, height: 800 });
 const full = await launch({ width: 1280, height: 800 });
 try {
   const seeder = await full.context.newPage();
   await seeder.goto(relay.url);
   await seeder.getByTestId("role").waitFor({ timeout: 30000 });
-  const seeded = await seeder.evaluate(() => window.caliopen.core.call("dev.seedSynthetic", { count: 10000, seed: 1 }));
+  const seeded = await seedSynthetic(seeder, 10000, 1);
   report("store_seed_10k_ms", seeded.ms, "ms");
   const filters = { unread: { unread: true }, network: { network: "x" }, search: { text: "p12" } };
   for (const [name, args] of Object.entries(filters)) {

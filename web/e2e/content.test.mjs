@@ -49,7 +49,6 @@ test("reading, writing and the outbox against the sandbox", async () => {
     );
     await onboardWithDemo(page, sandbox);
     await waitConnected(page, sandbox);
-    const title = await page.title();
 
     // The newsletter: HTML in a frame with no scripts and an opaque origin.
     await openDiscussion(page, "Bubble", "Bubble Weekly");
@@ -61,13 +60,12 @@ test("reading, writing and the outbox against the sandbox", async () => {
     assert.match(srcdoc, /Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'/);
     assert.doesNotMatch(srcdoc, /<script/i);
     assert.match(srcdoc, /data-remote-src="https:\/\/pixel\.bulkmailer\.example/);
-    await page.waitForTimeout(1000);
-    assert.equal(await page.title(), title, "the newsletter's script ran");
+    // In the browser: the frame has an opaque origin (no allow-same-origin: it can reach
+    // nothing of the app's) and holds no script; its text is the newsletter's.
     const inner = page.frames().find((f) => f.url() === "about:srcdoc");
     assert.ok(inner, "the mail's frame");
     await inner.locator("h1").waitFor();
-    const innerTitle = await inner.evaluate(() => document.title).catch(() => "(not readable)");
-    assert.notEqual(innerTitle, "tracked", "the newsletter's script ran in its frame");
+    assert.deepEqual(await inner.evaluate(() => [window.origin, document.scripts.length, document.title]), ["null", 0, ""]);
     assert.deepEqual(
       requests.filter((u) => u.includes(PIXEL) || u.includes("bubble-weekly.example")),
       [],
@@ -87,7 +85,6 @@ test("reading, writing and the outbox against the sandbox", async () => {
     await last.getByTestId("remote-shown").waitFor();
     assert.match(await last.getByTestId("html-frame").getAttribute("srcdoc"), /img-src data: https:\/\/bubble-weekly\.example https:\/\/pixel\.bulkmailer\.example/);
     await last.getByTestId("privacy").getByText(/Remote content was loaded/).waitFor({ timeout: 10000 });
-    assert.equal(await page.title(), title);
 
     // Camille's encrypted mail: its attachment comes decrypted, with its name.
     await openDiscussion(page, "Camille", "Camille");

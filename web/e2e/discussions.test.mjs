@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { checkScreens, SIZES } from "./checks.mjs";
-import { launch, onboardWithDemo, startRelay, startSandbox } from "./harness.mjs";
+import { launch, onboardWithDemo, seedSynthetic, startSandbox, startSyntheticRelay } from "./harness.mjs";
 
 let sandbox;
 before(async () => {
@@ -138,7 +138,7 @@ test("discussions: compact filters, pictures, search in text, topics, the reply'
 });
 
 test("the list renders only what is near the view, through thousands of discussions", async () => {
-  const relay = await startRelay();
+  const relay = await startSyntheticRelay();
   const browser = await launch(SIZES.desktop, { locale: "en-US" });
   try {
     const page = await browser.context.newPage();
@@ -146,7 +146,7 @@ test("the list renders only what is near the view, through thousands of discussi
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(relay.url);
     await page.getByTestId("role").waitFor({ timeout: 30000 });
-    await page.evaluate(() => window.caliopen.core.call("dev.seedSynthetic", { count: 8000, seed: 3 }));
+    await seedSynthetic(page, 8000, 3);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="discussion-list"]')?.getAttribute("data-total")) > 1500, null, {
       timeout: 60000,
     });

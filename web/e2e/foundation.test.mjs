@@ -1,5 +1,6 @@
 // The foundation end to end: the relay serves the built app, the page starts the core in a
-// dedicated worker, and the core's answer (version, build, storage) is shown.
+// dedicated worker, and the core's answer (version, build, storage) is shown; that core has no
+// way to make up messages.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { mkdirSync } from "node:fs";
@@ -40,6 +41,10 @@ test("the page shows the core's answer through the worker", async () => {
   assert.equal(info.platform, "js/wasm");
   const err = await page.evaluate(() => window.caliopen.core.call("no.such.method", {}).then(() => null, (e) => e.code));
   assert.equal(err, "unknown_method");
+  // The product's core cannot make up messages: only the synthetic build of benchmarks and
+  // tests (make relay-synthetic) has dev.seedSynthetic.
+  const seeded = await page.evaluate(() => window.caliopen.core.call("dev.seedSynthetic", { count: 10, seed: 1 }).then(() => "seeded", (e) => e.code));
+  assert.equal(seeded, "unknown_method");
 
   mkdirSync("test-results", { recursive: true });
   await page.screenshot({ path: "test-results/foundation-desktop.png" });

@@ -2,14 +2,17 @@
 // free loopback port and drives Debian's Chromium through playwright-core.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
 const RELAY = process.env.CALIOPEN_RELAY_BIN;
+// The relay of `make relay-synthetic`: its app's core can store a synthetic mailbox.
+const RELAY_SYNTHETIC = process.env.CALIOPEN_RELAY_SYNTHETIC_BIN;
 const SANDBOX = process.env.CALIOPEN_SANDBOX_BIN;
 
 export const CHROMIUM_ARGS = [
@@ -40,6 +43,21 @@ export async function startRelay(extraArgs = []) {
 }
 
 /**
+ * startSyntheticRelay runs the relay of `make relay-synthetic`, whose app can store a
+ * synthetic mailbox (seedSynthetic): for the tests and benchmarks that need thousands of
+ * messages. The product's relay cannot.
+ */
+export async function startSyntheticRelay() {
+  if (!RELAY_SYNTHETIC) throw new Error("CALIOPEN_RELAY_SYNTHETIC_BIN is not set (run through `make test-e2e` or `make bench`)");
+  return start((port, dataDir) => [RELAY_SYNTHETIC, ["-listen", `127.0.0.1:${port}`, "-data", dataDir]], RELAY_SYNTHETIC);
+}
+
+/** seedSynthetic stores count synthetic messages through the page's core (a synthetic relay's app only). */
+export function seedSynthetic(page, count, seed) {
+  return page.evaluate(([count, seed]) => window.caliopen.core.call("dev.seedSynthetic", { count, seed }), [count, seed]);
+}
+
+/**
  * startSandbox runs `make run`'s pair: the sandbox command (mail, Mastodon, X, autoconfig and
  * WKD servers on loopback) and the relay it starts with routes to them. tick is the time
  * between two new messages of the sandbox's timeline.
@@ -49,12 +67,12 @@ export async function startSandbox({ tick = "5s" } = {}) {
   return start((port, dataDir) => [SANDBOX, ["-relay", RELAY, "-listen", `127.0.0.1:${port}`, "-data", dataDir, "-tick", tick]]);
 }
 
-async function start(command) {
-  if (!RELAY) throw new Error("CALIOPEN_RELAY_BIN is not set (run through `make test-e2e`)");
+async function start(command, relay = RELAY) {
+  if (!relay) throw new Error("CALIOPEN_RELAY_BIN is not set (run through `make test-e2e`)");
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "caliopen-relay-"));
   // An access token for the tests, issued the way an operator does.
-  const issued = execFileSync(RELAY, ["-data", dataDir, "token", "add", "e2e"], { encoding: "utf8" });
+  const issued = execFileSync(relay, ["-data", dataDir, "token", "add", "e2e"], { encoding: "utf8" });
   const token = issued.trim().split("\n").pop();
   const [bin, args] = command(port, dataDir);
   const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -74,13 +92,16 @@ async function start(command) {
     if (Date.now() > deadline) throw new Error(`relay did not start: ${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  const exited = new Promise((r) => proc.once("exit", r));
   return {
     url,
     token,
+    dataDir,
     output: () => output,
+    /** stop ends the server (once; later calls wait for the same end). */
     async stop() {
-      proc.kill("SIGTERM");
-      await new Promise((r) => proc.once("exit", r));
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+      await exited;
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -137,6 +158,31 @@ export async function onboardWithDemo(page, sandbox) {
   if (!popup.isClosed()) await popup.waitForEvent("close", { timeout: 90000 });
 }
 
+/**
+ * watchSyncProgress records, from now on, every value of the first sync's progress bars (a
+ * bar per account and folder while its messages arrive); syncProgress returns them as
+ * [done, max] pairs.
+ */
+export async function watchSyncProgress(page) {
+  await page.evaluate(() => {
+    window.__progress = [];
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll('[data-testid="sync-progress"] progress')) {
+        window.__progress.push([Number(el.value), Number(el.max)]);
+      }
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
+}
+
+/** assertSyncProgressShown fails unless a first sync showed its progress part way (watchSyncProgress). */
+export async function assertSyncProgressShown(page) {
+  const progress = await page.evaluate(() => window.__progress);
+  assert.ok(
+    progress.some(([done, max]) => max > 100 && done > 0 && done < max),
+    `the first sync showed its progress: ${JSON.stringify(progress.slice(0, 10))}`,
+  );
+}
+
 /** createVault chooses the passphrase on the first screen. */
 export async function createVault(page, passphrase = "correct horse battery staple") {
   const vault = page.getByTestId("setup-vault");
@@ -156,4 +202,106 @@ export async function waitConnected(page, sandbox) {
   ]) {
     await page.locator(`[data-testid="account"][data-network="${network}"][data-state="${state}"]`).waitFor({ timeout: 60000 });
   }
+}
+
+// --- The sandbox's side: what its servers hold, read through their own protocols ---------
+
+/** sandboxDescription is the demo accounts' description the relay gives the app (GET /sandbox). */
+export async function sandboxDescription(sandbox) {
+  const r = await fetch(`${sandbox.url}/sandbox`, { headers: { authorization: `Bearer ${sandbox.token}` } });
+  assert.equal(r.status, 200, "the relay describes its sandbox");
+  return r.json();
+}
+
+/** sandboxRoute is the loopback address of a sandbox server (e.g. "imap.caliopen.test:993"),
+ * from the routes the sandbox command prints. */
+function sandboxRoute(sandbox, prefix) {
+  const line = sandbox.output().match(/Sandbox routes: (\S+)/);
+  assert.ok(line, "the sandbox printed its routes");
+  const route = line[1].split(",").find((r) => r.startsWith(prefix));
+  assert.ok(route, `a route for ${prefix}`);
+  const [name, addr] = route.split("=");
+  const [host, port] = addr.split(":");
+  return { name: name.split(":")[0], host, port: Number(port) };
+}
+
+/**
+ * imapSearch logs in to the sandbox's IMAP server as the demo user (over TLS, checking its
+ * certificate against the sandbox's CA) and returns the numbers of the messages of mailbox
+ * that match an IMAP SEARCH criteria (e.g. 'FROM "camille" BODY "received"').
+ */
+export async function imapSearch(sandbox, mailbox, criteria) {
+  const desc = await sandboxDescription(sandbox);
+  const { name, host, port } = sandboxRoute(sandbox, "imap.");
+  const socket = tlsConnect({ host, port, servername: name, ca: desc.trustedCA });
+  let buffer = "";
+  const waiters = [];
+  socket.setEncoding("utf8");
+  socket.on("data", (d) => {
+    buffer += d;
+    for (const w of [...waiters]) w();
+  });
+  // until resolves with the lines read once one matches done.
+  const until = (done) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`IMAP: no answer: ${buffer}`)), 15000);
+      const check = () => {
+        const lines = buffer.split("\r\n");
+        const i = lines.findIndex(done);
+        if (i < 0) return;
+        clearTimeout(timer);
+        waiters.splice(waiters.indexOf(check), 1);
+        buffer = lines.slice(i + 1).join("\r\n");
+        resolve(lines.slice(0, i + 1));
+      };
+      waiters.push(check);
+      check();
+    });
+  const quote = (v) => `"${v.replace(/["\\]/g, "\\$&")}"`;
+  let n = 0;
+  const command = async (text) => {
+    const tag = `c${++n}`;
+    socket.write(`${tag} ${text}\r\n`);
+    const lines = await until((l) => l.startsWith(`${tag} `));
+    assert.match(lines[lines.length - 1], new RegExp(`^${tag} OK`), `IMAP ${text.split(" ")[0]}: ${lines.join(" | ")}`);
+    return lines;
+  };
+  try {
+    await until((l) => l.startsWith("* OK"));
+    await command(`LOGIN ${quote(desc.email.address)} ${quote(desc.email.password)}`);
+    await command(`EXAMINE ${quote(mailbox)}`);
+    const lines = await command(`SEARCH ${criteria}`);
+    const found = lines.find((l) => l.startsWith("* SEARCH"));
+    return found ? found.slice("* SEARCH".length).trim().split(" ").filter(Boolean).map(Number) : [];
+  } finally {
+    socket.end();
+  }
+}
+
+/**
+ * mastodonAsUser signs in to the sandbox's Mastodon instance as the demo user through its
+ * OAuth flow (the instance approves the signed-in user) and returns a function that GETs an
+ * API path with the token: what the instance holds, as any client of the user sees it.
+ */
+export async function mastodonAsUser(sandbox) {
+  const { mastodon } = await sandboxDescription(sandbox);
+  const base = mastodon.instance;
+  const redirect = "urn:ietf:wg:oauth:2.0:oob";
+  const form = (o) => ({ method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(o).toString() });
+  const app = await (await fetch(`${base}/api/v1/apps`, form({ client_name: "caliopen-e2e", redirect_uris: redirect, scopes: "read" }))).json();
+  const authorize = await fetch(
+    `${base}/oauth/authorize?${new URLSearchParams({ client_id: app.client_id, redirect_uri: redirect, response_type: "code", scope: "read" })}`,
+    { redirect: "manual" },
+  );
+  const code = new URL(authorize.headers.get("location")).searchParams.get("code");
+  assert.ok(code, `the instance approved the sign-in: ${authorize.status} ${authorize.headers.get("location")}`);
+  const token = await (
+    await fetch(`${base}/oauth/token`, form({ grant_type: "authorization_code", code, client_id: app.client_id, client_secret: app.client_secret, redirect_uri: redirect, scope: "read" }))
+  ).json();
+  assert.ok(token.access_token, "a token");
+  return async (path) => {
+    const r = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token.access_token}` } });
+    assert.equal(r.status, 200, `GET ${path}`);
+    return r.json();
+  };
 }

@@ -2,11 +2,11 @@
 // scrolls, and the keyboard shortcuts (j/k, r, /, ?, Escape).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launch, startRelay } from "./harness.mjs";
+import { launch, seedSynthetic, startSyntheticRelay } from "./harness.mjs";
 
 let relay, browser;
 before(async () => {
-  relay = await startRelay();
+  relay = await startSyntheticRelay(); // 800 messages: more discussions than one page
   browser = await launch({ width: 1440, height: 900 }, { locale: "en-US" });
 });
 after(async () => {
@@ -27,7 +27,7 @@ test("filters, search, scrolling and shortcuts", async () => {
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(relay.url);
   await page.getByTestId("role").waitFor({ timeout: 30000 });
-  await page.evaluate(() => window.caliopen.core.call("dev.seedSynthetic", { count: 800, seed: 9 }));
+  await seedSynthetic(page, 800, 9);
   const items = page.getByTestId("discussion-item");
   await items.first().waitFor({ timeout: 30000 });
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="discussion-list"]')?.getAttribute("data-total")) > 100);

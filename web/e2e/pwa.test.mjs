@@ -1,14 +1,16 @@
 // The installable, offline app: Chromium finds nothing missing for installation
-// (Page.getInstallabilityErrors is empty), the app starts with the server gone and shows what
-// was synced, says it is offline, and offers a new version when one is deployed.
+// (Page.getInstallabilityErrors is empty), the app starts with the server gone and then the
+// network off and shows what the sandbox's demo accounts synced, says it is offline, and
+// offers a new version when one is deployed.
 //
-// The page is served through a small proxy in front of the relay, which the tests can stop
-// (the server is gone) or make serve a new deployment (a changed service worker).
+// For the update, the page is served through a small proxy in front of the relay, which can
+// serve a new deployment (a changed service worker).
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
-import { assertAccessible, shot } from "./checks.mjs";
-import { freePort, launch, startRelay } from "./harness.mjs";
+import { frenchChecker } from "./catalogue.mjs";
+import { checkScreen, checkScreens, SIZES } from "./checks.mjs";
+import { freePort, launch, onboardWithDemo, startRelay, startSandbox, waitConnected } from "./harness.mjs";
 
 let relay;
 before(async () => {
@@ -86,48 +88,54 @@ test("installable: Chromium reports no installability error", async () => {
   }
 });
 
-test("offline: after one visit the app starts without its server and shows the synced discussions", async () => {
-  const proxy = await startProxy();
-  const browser = await launch({ width: 1440, height: 900 }, { locale: "en-US" });
+test("offline: after the first sync the app starts without its server or the network and shows what was synced", async () => {
+  // `make run`'s sandbox: the demo accounts' real first sync, then the server and the network go.
+  const sandbox = await startSandbox({ tick: "1h" });
+  const browser = await launch(SIZES.desktop, { locale: "en-US" });
   try {
     const page = await browser.context.newPage();
     const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(proxy.url);
-    await page.getByTestId("role").waitFor({ timeout: 30000 });
-    await page.evaluate(() => window.caliopen.core.call("dev.seedSynthetic", { count: 200, seed: 5 }));
-    await page.getByTestId("discussion-item").first().waitFor({ timeout: 30000 });
+    page.on("pageerror", (e) => errors.push(`${e.message} ${e.stack ?? ""}`));
+    await onboardWithDemo(page, sandbox);
+    await waitConnected(page, sandbox);
+    await page.goto(`${sandbox.url}/#/`);
+    // Camille's discussion opened once: its bodies are on this device.
+    await page.locator("#search").fill("Camille");
+    const camille = page.getByTestId("discussion-item").filter({ hasText: "Camille" }).first();
+    await camille.waitFor({ timeout: 60000 });
+    await camille.click();
+    await page.getByTestId("body-text").first().waitFor({ timeout: 30000 });
+    const key = await camille.getAttribute("data-key");
+    await page.locator("#search").fill("");
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="discussion-list"]')?.getAttribute("data-total")) > 20, null, { timeout: 60000 });
     const total = await page.getByTestId("discussion-list").getAttribute("data-total");
     await controlled(page);
     assert.equal(await page.getByTestId("offline-banner").count(), 0, "no offline banner while all is well");
 
-    // The server is gone: the reload comes from the service worker's cache.
-    await proxy.stop();
+    // The server is gone: the reload comes from the service worker's cache, the data from IndexedDB.
+    await sandbox.stop();
     await page.reload();
-    await page.getByTestId("discussion-item").first().waitFor({ timeout: 30000 });
-    await page.waitForFunction((n) => document.querySelector('[data-testid="discussion-list"]')?.getAttribute("data-total") === n, total);
+    await page.waitForFunction((n) => document.querySelector('[data-testid="discussion-list"]')?.getAttribute("data-total") === n, total, { timeout: 30000 });
     await page.locator('[data-testid="offline-banner"][data-why="relay"]').waitFor({ timeout: 30000 });
-    await page.getByTestId("discussion-item").nth(2).click();
-    await page.getByTestId("message").first().waitFor({ timeout: 30000 });
 
-    // And the network itself goes away.
+    // And the network itself goes away: Camille's discussion still reads, bodies included.
     await browser.context.setOffline(true);
     await page.locator('[data-testid="offline-banner"][data-why="offline"]').waitFor({ timeout: 10000 });
-    await page.reload();
-    await page.getByTestId("message").first().waitFor({ timeout: 30000 });
+    await page.goto(`${sandbox.url}/#/d/${encodeURIComponent(key)}`);
+    await page.getByTestId("body-text").first().waitFor({ timeout: 30000 });
+    assert.equal(await page.getByTestId("discussion-list").getAttribute("data-total"), total);
     await page.locator('[data-testid="offline-banner"][data-why="offline"]').waitFor({ timeout: 10000 });
-    await assertAccessible(page, "offline");
-    await shot(page, "desktop-offline");
+    await checkScreens(page, "pwa-offline");
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
-    await proxy.stop().catch(() => undefined);
+    await sandbox.stop();
   }
 });
 
-test("a new deployment is offered with a banner, and reload switches to it", async () => {
+test("a new deployment is offered with a banner (in the browser's French), and reload switches to it", async () => {
   const proxy = await startProxy();
-  const browser = await launch({ width: 360, height: 740 }, { locale: "en-US" });
+  const browser = await launch(SIZES.phone, { locale: "fr-FR" });
   try {
     const page = await browser.context.newPage();
     await page.goto(proxy.url);
@@ -139,8 +147,9 @@ test("a new deployment is offered with a banner, and reload switches to it", asy
     await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
     const banner = page.getByTestId("update-banner");
     await banner.waitFor({ timeout: 30000 });
-    await assertAccessible(page, "update banner");
-    await shot(page, "phone-update");
+    assert.match(await banner.innerText(), /^Une nouvelle version de Caliopen est prête/);
+    assert.deepEqual(await (await frenchChecker())(page, "update banner"), [], "English on the update banner");
+    await checkScreen(page, "pwa-update");
 
     await page.evaluate(() => (window.beforeUpdate = true));
     await Promise.all([page.waitForEvent("load", { timeout: 30000 }), banner.getByRole("button").click()]);

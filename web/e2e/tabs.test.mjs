@@ -2,11 +2,11 @@
 // (BroadcastChannel + the shared IndexedDB), and closing the leader hands leadership over.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launch, startRelay } from "./harness.mjs";
+import { launch, seedSynthetic, startSyntheticRelay } from "./harness.mjs";
 
 let relay, browser;
 before(async () => {
-  relay = await startRelay();
+  relay = await startSyntheticRelay(); // the leader stores a synthetic mailbox
   browser = await launch({ width: 1200, height: 800 });
 });
 after(async () => {
@@ -37,7 +37,7 @@ test("one leader; changes cross tabs; leadership moves on close", async () => {
   await totalIs(b.page, 0);
 
   // The leader stores messages: the follower's list fills in, without a reload.
-  const seeded = await a.page.evaluate(() => window.caliopen.core.call("dev.seedSynthetic", { count: 60, seed: 7 }));
+  const seeded = await seedSynthetic(a.page, 60, 7);
   assert.equal(seeded.messages, 60);
   await b.page.getByTestId("discussion-item").first().waitFor({ timeout: 20000 });
   await a.page.waitForFunction(() => Number(document.querySelector('[data-testid="discussion-list"]')?.getAttribute("data-total")) > 2);

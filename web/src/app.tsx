@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { CoreInfoResult, CoreStatus } from "./gen/api";
+import { AccountStatus } from "./account-status";
 import { OfflineBanner, UpdateBanner } from "./banners";
 import { ContactsScreen, PeopleIcon, SuggestionsNotice } from "./contacts";
 import { DiscussionList } from "./discussions";
@@ -92,6 +93,7 @@ export function App({ core }: { core: CoreClient }) {
           <h1>{t.app.title}</h1>
         </a>
         {status && <StatusChips status={status} />}
+        {ready && <AccountStatus core={core} />}
         {ready && <OutboxChip core={core} />}
         <nav class="tools" aria-label={t.app.title}>
           {ready && vault?.exists && (

@@ -86,7 +86,9 @@ function useUpdate(): (() => void) | null {
         });
       });
     };
-    void navigator.serviceWorker.getRegistration().then((r) => r && watch(r));
+    // ready, not getRegistration: on a first visit the registration may not exist yet when
+    // this runs, and a version deployed after it would then go unnoticed.
+    void navigator.serviceWorker.ready.then(watch);
     // Look for a new version when the app comes back to the foreground, and hourly.
     const look = () => void reg?.update().catch(() => undefined);
     const onVisible = () => document.visibilityState === "visible" && look();

@@ -488,7 +488,6 @@ function MergeWith({ core, contact, onOpen }: { core: CoreClient; contact: Conta
                 class="secondary"
                 data-testid="merge-candidate"
                 disabled={busy}
-                aria-label={t.contacts.mergeLabel(c.name, c.identities.map((i) => i.address).join(", "))}
                 onClick={() =>
                   run(async () => {
                     const merged = await core.call("contacts.merge", { contacts: [contact.id, c.id] });
@@ -497,7 +496,7 @@ function MergeWith({ core, contact, onOpen }: { core: CoreClient; contact: Conta
                   })
                 }
               >
-                {t.contacts.merge}: {c.name} <span class="muted">({c.identities.map((i) => i.address).join(", ")})</span>
+                {t.contacts.mergeLabel(c.name, c.identities.map((i) => i.address).join(", "))}
               </button>
             </li>
           ))}

@@ -26,7 +26,8 @@ export function frameDoc(html: string, hosts: string[]): string {
 }
 
 export function MessageBody({ core, message }: { core: CoreClient; message: Message }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const [body, setBody] = useState<BodyView | null | "missing">(null);
   // Direct messages are a line or two: their text reads better than a framed page (the
   // formatted version stays one click away).
@@ -118,8 +119,8 @@ export function MessageBody({ core, message }: { core: CoreClient; message: Mess
         </button>
       )}
       {(body.notes ?? []).map((n) => (
-        <p class="muted" key={n}>
-          {n}
+        <p class="muted" key={n.code + n.text} data-testid="body-note" data-code={n.code}>
+          {i18n.bodyNote(n)}
         </p>
       ))}
       {(body.attachments ?? []).length > 0 && <Attachments core={core} message={message} list={body.attachments!} />}

@@ -60,7 +60,12 @@ function OutboxItem({ core, e }: { core: CoreClient; e: OutboxEntry }) {
           {t.content.outboxDeferred(i18n.date(e.nextAttempt))}
         </p>
       ) : (
-        e.lastError && e.state !== "sent" && <p class="error">{e.lastError}</p>
+        e.lastError &&
+        e.state !== "sent" && (
+          <p class="error" data-testid="outbox-error" data-code={e.lastErrorCode ?? ""}>
+            {i18n.coded(e.lastErrorCode, e.lastErrorParams, t.unexpected(e.lastError))}
+          </p>
+        )
       )}
       {(e.state === "failed" || e.state === "queued") && (
         <div class="reply-actions">

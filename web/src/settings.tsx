@@ -1,11 +1,12 @@
-// The settings screen: language and theme, the accounts with their health, and what the app
-// is. Each section is one entry of SECTIONS; a feature adds its own (relay, keys, sync…).
+// The settings screen: language and theme, the accounts with their health (and what manages
+// them), the relay, and what the app is. Each section is one entry of SECTIONS; a feature adds its own (relay, keys, sync…).
 import type { ComponentType } from "preact";
 import type { CoreClient } from "./core-client";
 import type { CoreInfoResult } from "./gen/api";
 import { LOCALES, CATALOGUES, useI18n } from "./i18n";
 import { KeysPanel } from "./keys";
 import { OutboxPanel } from "./outbox";
+import { RelaySettings } from "./relay-settings";
 import { setPrefs, usePrefs, type Prefs, type Theme } from "./prefs";
 import { Setup } from "./setup";
 import { SyncSettings } from "./sync-settings";
@@ -20,6 +21,7 @@ export interface SectionProps {
 const SECTIONS: { id: string; Section: ComponentType<SectionProps> }[] = [
   { id: "appearance", Section: Appearance },
   { id: "accounts", Section: ({ core }) => <Setup core={core} /> },
+  { id: "relay", Section: ({ core }) => <RelaySettings core={core} /> },
   { id: "keys", Section: ({ core }) => <KeysPanel core={core} /> },
   { id: "sync", Section: ({ core }) => <SyncSettings core={core} /> },
   { id: "outbox", Section: ({ core }) => <OutboxPanel core={core} /> },

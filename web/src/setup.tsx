@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import { CoreError } from "./core-client";
-import type { AccountHealth, AccountView, VaultStatus } from "./gen/api";
+import type { AccountHealth, AccountView, CertPin, EmailServer, VaultStatus } from "./gen/api";
+import { AccountActions, FormProblem, offerOf, ServerFields, serverField, type CertificateOffer } from "./account-manage";
 import { AddAccount, signInReturned } from "./add-account";
 import { DemoButton, useDemoRunning } from "./demo";
 import { fragmentValue } from "./fragment";
@@ -26,12 +27,12 @@ export function Setup({ core, onboarding }: { core: CoreClient; onboarding?: boo
   const vault = useLive(core, "vault.status", {});
   const accounts = useLive(core, "accounts.list", {});
   const demo = useDemoRunning();
-  if (!vault || (onboarding && !accounts)) return null;
+  if (!vault || !accounts) return null; // (the accounts known first: the add form opens only when there are none)
   if (!vault.exists) return <CreateVault core={core} />;
   if (!vault.unlocked) return <Unlock core={core} />;
   if (!vault.relayUrl) return <Relay core={core} vault={vault} />;
   if (onboarding && accounts!.accounts.length > 0 && !demo) return null;
-  return <Accounts core={core} accounts={accounts?.accounts ?? []} />;
+  return <Accounts core={core} accounts={accounts?.accounts ?? []} manage={!onboarding} />;
 }
 
 function CreateVault({ core }: { core: CoreClient }) {
@@ -141,8 +142,10 @@ function Relay({ core, vault }: { core: CoreClient; vault: VaultStatus }) {
 }
 
 /** AccountList shows each account with its connection health and first-sync progress, what
- * its network cannot give (X), and a "try now" for an account that waits. */
-export function AccountList({ core, accounts }: { core: CoreClient; accounts: AccountView[] }) {
+ * its network cannot give (X), and a "try now" for an account that waits; in the settings
+ * (manage), what fixes an account stopped for the user, and editing and removing it. Each
+ * row is the target of the top bar's account state (account-status.tsx). */
+export function AccountList({ core, accounts, manage }: { core: CoreClient; accounts: AccountView[]; manage?: boolean }) {
   const i18n = useI18n();
   const { t } = i18n;
   const [error, busy, run] = useAction();
@@ -154,7 +157,7 @@ export function AccountList({ core, accounts }: { core: CoreClient; accounts: Ac
         </li>
       )}
       {accounts.map((a) => (
-        <li key={a.id} data-testid="account" data-network={a.network} data-state={a.health.state}>
+        <li key={a.id} id={`account-${a.id}`} tabIndex={-1} data-testid="account" data-network={a.network} data-state={a.health.state} data-code={a.health.code ?? ""}>
           <span class={`net net-${a.network}`}>{i18n.network(a.network)}</span> <span class="addr">{a.label || a.address}</span>{" "}
           <span class={`state state-${a.health.state}`}>{(t.setup.states as Record<string, string>)[a.health.state] ?? a.health.state}</span>
           {a.health.lastActivity && (
@@ -187,6 +190,7 @@ export function AccountList({ core, accounts }: { core: CoreClient; accounts: Ac
               {t.setup.xLimits}
             </p>
           )}
+          {manage && <AccountActions core={core} account={a} />}
         </li>
       ))}
     </ul>
@@ -194,18 +198,20 @@ export function AccountList({ core, accounts }: { core: CoreClient; accounts: Ac
 }
 
 /** healthText says why an account is not connected, in the user's language. */
-function healthText(i18n: I18n, h: AccountHealth): string {
+export function healthText(i18n: I18n, h: AccountHealth): string {
   const known = (i18n.t.health as Record<string, ((p?: Record<string, string>) => string) | undefined>)[h.code ?? ""];
   return known ? known({ ...h.params, at: h.retryAt ? i18n.date(h.retryAt) : "" }) : h.error!;
 }
 
-function Accounts({ core, accounts }: { core: CoreClient; accounts: AccountView[] }) {
+function Accounts({ core, accounts, manage }: { core: CoreClient; accounts: AccountView[]; manage: boolean }) {
   const [adding, setAdding] = useState(accounts.length === 0);
   const { t } = useI18n();
   return (
     <section class="card setup" data-testid="accounts" aria-labelledby="accounts-title">
-      <h2 id="accounts-title">{t.setup.accountsTitle}</h2>
-      <AccountList core={core} accounts={accounts} />
+      <h2 id="accounts-title" tabIndex={-1}>
+        {t.setup.accountsTitle}
+      </h2>
+      <AccountList core={core} accounts={accounts} manage={manage} />
       {accounts.length === 0 && <DemoButton core={core} />}
       {adding ? (
         <AddAccount core={core} email={<AddEmail core={core} onDone={() => setAdding(false)} />} />
@@ -222,27 +228,31 @@ function AddEmail({ core, onDone }: { core: CoreClient; onDone: () => void }) {
   const [address, setAddress] = useState("");
   const [password, setPassword] = useState("");
   const [manual, setManual] = useState(false);
-  const [server, setServer] = useState<ServerForm>({ imapHost: "", imapPort: 993, imapSecurity: "tls", smtpHost: "", smtpPort: 465, smtpSecurity: "tls", username: "", pinnedSha256: "" });
+  const [server, setServer] = useState<EmailServer>({ imapHost: "", imapPort: 993, imapSecurity: "tls", smtpHost: "", smtpPort: 465, smtpSecurity: "tls", username: "" });
+  // Certificates the user chose to trust after seeing them (an untrusted_certificate error).
+  const [pins, setPins] = useState<CertPin[]>([]);
+  const [offer, setOffer] = useState<CertificateOffer | null>(null);
   const [error, busy, run] = useAction();
   const { t } = useI18n();
-  const field = (k: keyof typeof server) => (e: Event) => {
-    const v = (e.currentTarget as HTMLInputElement).value;
-    setServer({ ...server, [k]: typeof server[k] === "number" ? Number(v) : v });
-  };
+  const field = serverField(server, setServer);
+  const add = (trusted: CertPin[]) =>
+    run(async () => {
+      setOffer(null);
+      try {
+        await core.call("accounts.addEmail", { address, password, server: manual ? server : undefined, pins: trusted });
+      } catch (err) {
+        if (err instanceof CoreError && err.code === "not_found") setManual(true); // offer the form
+        setOffer(offerOf(err)); // a certificate to check, then to trust
+        throw err;
+      }
+      onDone();
+    });
   return (
     <form
       data-testid="add-email"
       onSubmit={(e) => {
         e.preventDefault();
-        void run(async () => {
-          try {
-            await core.call("accounts.addEmail", { address, password, server: manual ? server : undefined });
-          } catch (err) {
-            if (err instanceof CoreError && err.code === "not_found") setManual(true); // offer the form
-            throw err;
-          }
-          onDone();
-        });
+        void add(pins);
       }}
     >
       <label>
@@ -259,52 +269,27 @@ function AddEmail({ core, onDone }: { core: CoreClient; onDone: () => void }) {
       {manual && (
         <fieldset>
           <legend>{t.setup.servers}</legend>
-          <ServerFields proto="imap" label="IMAP" server={server} field={field} />
-          <ServerFields proto="smtp" label="SMTP" server={server} field={field} />
+          <ServerFields proto="imap" server={server} field={field} />
+          <ServerFields proto="smtp" server={server} field={field} />
           <label>
-            {t.setup.username} <input value={server.username} onInput={field("username")} />
-          </label>
-          <label>
-            {t.setup.pin} <input value={server.pinnedSha256} onInput={field("pinnedSha256")} />
+            {t.setup.username} <input value={server.username ?? ""} onInput={field("username")} />
           </label>
         </fieldset>
       )}
       <p class="muted">{t.setup.passwordNote}</p>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormProblem
+        error={error}
+        offer={offer}
+        busy={busy}
+        onTrust={(pin) => {
+          const trusted = [...pins, pin];
+          setPins(trusted);
+          void add(trusted);
+        }}
+      />
       <button class="primary" disabled={busy}>
         {busy ? t.setup.checking : t.setup.addAccount}
       </button>
     </form>
-  );
-}
-
-type ServerForm = { imapHost: string; imapPort: number; imapSecurity: string; smtpHost: string; smtpPort: number; smtpSecurity: string; username: string; pinnedSha256: string };
-
-/** ServerFields is the host, port and security of one server (IMAP or SMTP) in the manual form. */
-function ServerFields({ proto, label, server, field }: { proto: "imap" | "smtp"; label: string; server: ServerForm; field: (k: keyof ServerForm) => (e: Event) => void }) {
-  const host = `${proto}Host` as const;
-  const port = `${proto}Port` as const;
-  const security = `${proto}Security` as const;
-  const { t } = useI18n();
-  return (
-    <>
-      <label>
-        {t.setup.server(label)} <input value={server[host]} onInput={field(host)} required />
-      </label>
-      <label>
-        {t.setup.port} <input type="number" value={server[port]} onInput={field(port)} />
-      </label>
-      <label>
-        {t.setup.security}
-        <select value={server[security]} onChange={field(security)}>
-          <option value="tls">TLS</option>
-          <option value="starttls">STARTTLS</option>
-        </select>
-      </label>
-    </>
   );
 }

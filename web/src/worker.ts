@@ -9,6 +9,17 @@ declare const self: DedicatedWorkerGlobalScope & {
   Go: new () => { importObject: WebAssembly.Imports; run(instance: WebAssembly.Instance): Promise<void> };
 };
 
+// Go's fetch transport (net/http on js/wasm) cancels a response body's reader on Close and
+// leaves the promise unhandled; when the connection had already failed (the server went away
+// under a Mastodon stream), that promise rejects with "network error" and surfaces as an
+// uncaught error. Nothing waits for it: it is caught here.
+const cancelReader = ReadableStreamDefaultReader.prototype.cancel;
+ReadableStreamDefaultReader.prototype.cancel = function (this: ReadableStreamDefaultReader, reason?: unknown) {
+  const done = cancelReader.call(this, reason);
+  done.catch(() => undefined);
+  return done;
+};
+
 const inbox: string[] = [];
 self.__caliopenInbox = inbox;
 self.onmessage = (e: MessageEvent) => {

@@ -53,6 +53,8 @@ func run(args []string) error {
 	fmt.Printf("Sandbox running: mail for %s (IMAP, SMTP), Mastodon %s at %s, X %s at %s; a new message every %s.\n",
 		d.Email.Address, d.Mastodon.Handle, d.Mastodon.Instance, d.X.Handle, d.X.APIBase, *tick)
 	fmt.Println("In the app: choose a passphrase, give the relay token, then \"Try it with demo accounts\".")
+	// Where each server listens, for a developer's own client (and the e2e tests' checks).
+	fmt.Printf("Sandbox routes: %s\n", sandbox.RouteFlag(sb.Routes()))
 
 	relay := exec.Command(*relayBin, "-listen", *listen, "-data", *data,
 		"-tunnel-routes", sandbox.RouteFlag(sb.Routes()), "-sandbox", sb.DescriptionFile())

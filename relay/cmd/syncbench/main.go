@@ -131,6 +131,8 @@ func (b *bench) device(ctx context.Context, key *syncspace.Key, name string, app
 	return syncspace.New(ctx, syncspace.Config{
 		Key: key, Device: name, Token: b.token, Transport: syncspace.WebSocket{URL: b.url}, Store: &syncspace.MemStore{},
 		Log: slog.New(slog.DiscardHandler),
+		// The ratio compares the same batches pushed both ways: no snapshot in between.
+		Compaction: syncspace.Compaction{Off: true},
 		OnChange: func(chs []syncspace.Change) {
 			if applied != nil {
 				applied.Add(int64(len(chs)))
@@ -171,10 +173,13 @@ func (b *bench) syncRound(ctx context.Context) (time.Duration, [][]byte, error) 
 	const perWrite = 100
 	batch := make([]syncspace.Op, 0, perWrite)
 	for i := range ops {
-		// The shape of real operations: a contact link (set element) or a read flag.
-		op := syncspace.Op{Kind: syncspace.Add, Coll: "contact.links", Key: fmt.Sprintf("c-%06d", i/3), Elem: fmt.Sprintf("email:person%d@example.org", i)}
+		// The shape of the app's operations (wasm/app/sync*.go): a direct message's read mark
+		// (a field of the entry named by account and X event id) or a contact decision (an
+		// element of the contact set, a contacts.Op in JSON).
+		op := syncspace.Op{Kind: syncspace.Add, Coll: "contact.ops", Key: "user", Elem: fmt.Sprintf(
+			`{"id":"op-%012d","kind":"merge","identities":["email:person%d@example.org","mastodon:person%d@mamot.fr"],"at":"2026-12-07T10:00:00Z"}`, i, i, i)}
 		if i%2 == 0 {
-			op, _ = syncspace.SetOp("message.flags", fmt.Sprintf("imap:acct-1:INBOX:%d", i), "read", true)
+			op, _ = syncspace.SetOp("message.state", fmt.Sprintf("a5f0c2e9d1b7a3c4 1867%015d", i), "seen", true)
 		}
 		batch = append(batch, op)
 		if len(batch) == perWrite {
@@ -193,7 +198,7 @@ func (b *bench) syncRound(ctx context.Context) (time.Duration, [][]byte, error) 
 	err = b.log.Follow(ctx, key.SpaceID(), 0, false, func(_ uint64, data []byte) error {
 		batches = append(batches, slices.Clone(data))
 		return nil
-	}, func(uint64) error { return nil })
+	}, func(uint64) error { return nil }, func(uint64) error { return nil })
 	if os.Getenv("SYNCBENCH_VERBOSE") != "" {
 		fmt.Fprintf(os.Stderr, "sync: wrote in %v, applied in %v, %d batches\n", wrote, elapsed, len(batches))
 	}

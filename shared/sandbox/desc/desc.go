@@ -24,6 +24,9 @@ type EmailAccount struct {
 	Address  string `json:"address"`
 	Name     string `json:"name"`
 	Password string `json:"password"`
+	// PasswordPage is the mail provider's page where the password is changed (plain http on
+	// loopback): to try what the app does when a password changes elsewhere.
+	PasswordPage string `json:"passwordPage,omitempty"`
 }
 
 // MastodonAccount is the demo account on the fake instance.

@@ -88,6 +88,69 @@ type IMAP struct {
 	Port  int // implicit TLS
 	// Dial reaches a pipe server (StartIMAPPipe).
 	Dial email.DialFunc
+
+	mu        sync.Mutex
+	passwords map[string]string
+	cert      *tls.Certificate
+	conns     []*imapserver.Conn
+}
+
+// SetPassword changes a user's password, as a provider does when the user changes it there:
+// the sessions open are closed, and the next login needs the new password.
+func (s *IMAP) SetPassword(user, password string) {
+	s.mu.Lock()
+	s.passwords[user] = password
+	s.mu.Unlock()
+	s.DropConnections()
+}
+
+// SetCertificate makes the server present another certificate (a renewed or replaced one)
+// from its next connection; the connections open are closed.
+func (s *IMAP) SetCertificate(cert tls.Certificate) {
+	s.mu.Lock()
+	s.cert = &cert
+	s.mu.Unlock()
+	s.DropConnections()
+}
+
+// DropConnections closes every open connection, as a server restarting does.
+func (s *IMAP) DropConnections() {
+	s.mu.Lock()
+	conns := s.conns
+	s.conns = nil
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.NetConn().Close()
+	}
+}
+
+func (s *IMAP) tlsConfig(ca *CA) *tls.Config {
+	return &tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.cert != nil {
+			return s.cert, nil
+		}
+		return &ca.Server, nil
+	}}
+}
+
+// session is a user's session that logs in with the user's current password.
+type session struct {
+	*imapmemserver.UserSession // nil until logged in
+	s                          *IMAP
+}
+
+func (ss *session) Login(username, password string) error {
+	ss.s.mu.Lock()
+	want, ok := ss.s.passwords[username]
+	u := ss.s.Users[username]
+	ss.s.mu.Unlock()
+	if !ok || u == nil || password != want {
+		return imapserver.ErrAuthFailed
+	}
+	ss.UserSession = imapmemserver.NewUserSession(u)
+	return nil
 }
 
 // StartIMAP starts an in-memory IMAP server on loopback with implicit TLS and a user
@@ -114,9 +177,10 @@ func StartIMAPCaps(t testing.TB, ca *CA, caps imap.CapSet, users ...string) *IMA
 func startIMAP(t testing.TB, ca *CA, caps imap.CapSet, pipe bool, users ...string) *IMAP {
 	t.Helper()
 	mem := imapmemserver.New()
-	s := &IMAP{Mem: mem, Users: map[string]*imapmemserver.User{}}
+	s := &IMAP{Mem: mem, Users: map[string]*imapmemserver.User{}, passwords: map[string]string{}}
 	for i := 0; i+1 < len(users); i += 2 {
 		u := imapmemserver.NewUser(users[i], users[i+1])
+		s.passwords[users[i]] = users[i+1]
 		for _, mb := range []string{"INBOX", "Sent", "Drafts", "Trash", "Archive"} {
 			if err := u.Create(mb, nil); err != nil {
 				t.Fatal(err)
@@ -126,8 +190,11 @@ func startIMAP(t testing.TB, ca *CA, caps imap.CapSet, pipe bool, users ...strin
 		s.Users[users[i]] = u
 	}
 	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+		NewSession: func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			s.mu.Lock()
+			s.conns = append(s.conns, c)
+			s.mu.Unlock()
+			return &session{s: s}, nil, nil
 		},
 		Caps:         caps,
 		InsecureAuth: true, // the listener is TLS already
@@ -137,10 +204,10 @@ func startIMAP(t testing.TB, ca *CA, caps imap.CapSet, pipe bool, users ...strin
 	if pipe {
 		p := newPipeListener()
 		s.Dial = p.dial
-		ln = tls.NewListener(p, ca.ServerConfig())
+		ln = tls.NewListener(p, s.tlsConfig(ca))
 	} else {
 		var err error
-		if ln, err = tls.Listen("tcp", "127.0.0.1:0", ca.ServerConfig()); err != nil {
+		if ln, err = tls.Listen("tcp", "127.0.0.1:0", s.tlsConfig(ca)); err != nil {
 			t.Fatal(err)
 		}
 		s.Port = port(ln)
@@ -194,6 +261,17 @@ type SMTP struct {
 	failed      int
 	Logins      int
 	OnDelivered func(Mail)
+	// BeforeAccept, when set, runs once a message's data is read and before it is accepted
+	// (a test holds a send in flight there).
+	BeforeAccept func()
+	password     string // when set, replaces the password the server was started with
+}
+
+// SetPassword changes the password the server accepts from now on.
+func (s *SMTP) SetPassword(password string) {
+	s.mu.Lock()
+	s.password = password
+	s.mu.Unlock()
 }
 
 // Mail is one accepted message.
@@ -269,7 +347,13 @@ type smtpSession struct {
 func (ss *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
 func (ss *smtpSession) Auth(string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(_, u, p string) error {
-		if u != ss.user || p != ss.pw {
+		ss.s.mu.Lock()
+		want := ss.pw
+		if ss.s.password != "" {
+			want = ss.s.password
+		}
+		ss.s.mu.Unlock()
+		if u != ss.user || p != want {
 			return smtp.ErrAuthFailed
 		}
 		ss.authed = true
@@ -296,6 +380,12 @@ func (ss *smtpSession) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return err
+	}
+	ss.s.mu.Lock()
+	hold := ss.s.BeforeAccept
+	ss.s.mu.Unlock()
+	if hold != nil {
+		hold()
 	}
 	ss.s.mu.Lock()
 	if ss.s.failed < ss.s.FailFirst {

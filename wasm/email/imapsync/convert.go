@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"caliopen/wasm/email"
+	"caliopen/wasm/mail"
 	"caliopen/wasm/model"
 	"caliopen/wasm/store/repo"
 )
@@ -69,7 +70,7 @@ func convert(acct *email.Account, folder string, box model.Box, uidValidity uint
 	p := read.Parsed
 	if err != nil || p == nil {
 		m.Subject = "(unreadable message)"
-		b.Notes = append(b.Notes, "This message could not be read: "+errText(err))
+		b.Notes = append(b.Notes, mail.NoteUnreadable(errText(err)))
 		if len(raw) > 0 {
 			b.Text = strings.ToValidUTF8(string(raw[:min(len(raw), 64<<10)]), "\uFFFD")
 		}
@@ -77,7 +78,7 @@ func convert(acct *email.Account, folder string, box model.Box, uidValidity uint
 		m, b = p.Message, p.Body
 	}
 	if raw == nil {
-		b.Notes = append(b.Notes, "The server did not return this message's content.")
+		b.Notes = append(b.Notes, mail.NoteNoContent())
 	}
 	m.AccountID = acct.ID
 	m.Network = model.Email

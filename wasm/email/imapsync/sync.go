@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"caliopen/wasm/email"
+	"caliopen/wasm/mail"
 	"caliopen/wasm/model"
 	"caliopen/wasm/store/repo"
 )
@@ -384,8 +385,7 @@ func (s *Session) storeBatch(ctx context.Context, folder string, cur *cursor, ms
 	for _, m := range msgs {
 		w := convert(s.Account, folder, cur.Box, cur.UIDValidity, m.buf, s.section(m.partial))
 		if m.partial {
-			w.Body.Notes = append(w.Body.Notes, fmt.Sprintf("This message is %.1f MB; only its first %.1f MB were downloaded.",
-				float64(m.buf.RFC822Size)/1e6, float64(s.maxMessageBytes())/1e6))
+			w.Body.Notes = append(w.Body.Notes, mail.NoteTruncated(m.buf.RFC822Size, s.maxMessageBytes()))
 		}
 		writes = append(writes, w)
 	}

@@ -3,16 +3,20 @@
 // An item left "in doubt" by a crash between submitting and recording it is looked up in the
 // Sent folder by Message-ID before it is ever submitted again.
 //
-// The remaining window: when the client files the Sent copy itself (the server does not), a
-// crash after the SMTP server accepted the message and before the APPEND completed leaves no
-// trace to find, and the message is sent again. Servers that file sent mail themselves
-// (Settings.ServerFilesSent) close that window.
+// Who files the copy in Sent is found out at an account's first send: the server (Gmail,
+// Outlook) when the message shows up in Sent by itself, else the client, with APPEND; the
+// answer is kept (Email.Learned) so that a server that files sent mail never gets a second
+// copy. On such a server the copy exists as soon as the submission is accepted, so an item in
+// doubt is always found: sending is exactly once. The remaining window is on servers where
+// the client files the copy: a crash after the SMTP server accepted the message and before
+// the APPEND completed leaves no trace to find, and the message is sent again.
 package outbox
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -35,9 +39,19 @@ type Handler interface {
 // Email is the Handler of an email account.
 type Email struct {
 	Account *email.Account
-	// Repo, when set, receives the Sent copy at once (servers with UIDPLUS), so that a sent
-	// message shows in its discussion without waiting for the next sync of Sent.
+	// Repo, when set, receives the Sent copy at once (servers with UIDPLUS, or the server's own
+	// copy), so that a sent message shows in its discussion without waiting for the next sync
+	// of Sent.
 	Repo *repo.Repo
+	// Learned, when set, is told who files sent mail once a send found out (the account's
+	// Settings.SentFiling was unknown): the app keeps it with the account.
+	Learned func(email.SentFiling)
+	// SentWait are the pauses while looking for the server's own copy after a send (default
+	// 0.5 s, 1 s, 1.5 s: Gmail and Outlook file at once); an empty slice looks once.
+	SentWait []time.Duration
+
+	mu     sync.Mutex
+	filing email.SentFiling // learned here, when the settings did not say
 }
 
 // Enqueue queues a composed message for the account.
@@ -45,7 +59,34 @@ func Enqueue(ctx context.Context, r *repo.Repo, accountID string, env *smtpsend.
 	return r.Enqueue(ctx, &repo.OutboxItem{AccountID: accountID, Network: model.Email, IdempotencyKey: env.MessageID, Payload: env.Marshal()})
 }
 
-// Send submits the message, then files the Sent copy unless the server does.
+// SentFiling is who files sent mail for this account, as far as is known.
+func (e *Email) SentFiling() email.SentFiling {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.filing != email.SentFilingUnknown {
+		return e.filing
+	}
+	return e.Account.Settings.SentFiling
+}
+
+func (e *Email) learn(f email.SentFiling) {
+	e.mu.Lock()
+	e.filing = f
+	e.mu.Unlock()
+	if e.Learned != nil {
+		e.Learned(f)
+	}
+}
+
+func (e *Email) sentWait() []time.Duration {
+	if e.SentWait != nil {
+		return e.SentWait
+	}
+	return []time.Duration{500 * time.Millisecond, time.Second, 1500 * time.Millisecond}
+}
+
+// Send submits the message, then makes sure one copy is in Sent: the server's own, or one
+// filed with APPEND.
 func (e *Email) Send(ctx context.Context, it *repo.OutboxItem) (string, error) {
 	env, err := smtpsend.UnmarshalEnvelope(it.Payload)
 	if err != nil {
@@ -54,24 +95,88 @@ func (e *Email) Send(ctx context.Context, it *repo.OutboxItem) (string, error) {
 	if err := smtpsend.Submit(ctx, e.Account, env); err != nil {
 		return "", err
 	}
-	if !e.Account.Settings.ServerFilesSent {
-		now := time.Now()
-		filed, err := smtpsend.AppendSent(ctx, e.Account, env.SentCopy(), now)
-		if err != nil {
-			// Sent, but without a copy: not a reason to send again.
+	now := time.Now()
+	switch e.SentFiling() {
+	case email.ServerFilesSent:
+		// Stored at once when the server's copy comes; else the next sync of Sent brings it.
+		if f, err := smtpsend.LookInSent(ctx, e.Account, env.MessageID, e.sentWait()); err == nil && f.UID != 0 {
+			e.store(ctx, f, env, now)
+		}
+		return env.MessageID, nil
+	case email.SentFilingUnknown:
+		// The first send: did the server file it? Then never APPEND on this account.
+		f, err := smtpsend.LookInSent(ctx, e.Account, env.MessageID, e.sentWait())
+		switch {
+		case err == nil && f.UID != 0:
+			e.learn(email.ServerFilesSent)
+			e.store(ctx, f, env, now)
+			return env.MessageID, nil
+		case errors.Is(err, smtpsend.ErrNoSentFolder):
 			return env.MessageID, &SentCopyError{err}
+		case err == nil:
+			e.learn(email.ClientFilesSent)
 		}
-		if e.Repo != nil && filed.UID != 0 {
-			// Best effort: the next sync of Sent stores it anyway.
-			imapsync.StoreCopy(ctx, e.Repo, e.Account, filed.Folder, filed.UIDValidity, filed.UID, env.SentCopy(), []imap.Flag{imap.FlagSeen}, now)
-		}
+		// Not known (Sent could not be searched): a copy is filed, and it is asked again
+		// at the next send.
 	}
+	filed, err := smtpsend.AppendSent(ctx, e.Account, env.SentCopy(), now)
+	if err != nil {
+		// Sent, but without a copy: not a reason to send again.
+		return env.MessageID, &SentCopyError{err}
+	}
+	e.store(ctx, filed, env, now)
 	return env.MessageID, nil
 }
 
-// Check looks for the message in Sent.
+// store keeps the Sent copy under the id the next sync will give it (best effort: that sync
+// stores it anyway).
+func (e *Email) store(ctx context.Context, f smtpsend.Filed, env *smtpsend.Envelope, date time.Time) {
+	if e.Repo != nil && f.UID != 0 {
+		imapsync.StoreCopy(ctx, e.Repo, e.Account, f.Folder, f.UIDValidity, f.UID, env.SentCopy(), []imap.Flag{imap.FlagSeen}, date)
+	}
+}
+
+// Check looks for the message in Sent. An account without a Sent folder cannot say: the
+// error is then ErrUncheckable.
 func (e *Email) Check(ctx context.Context, it *repo.OutboxItem) (bool, error) {
-	return smtpsend.FindSent(ctx, e.Account, it.IdempotencyKey)
+	found, err := smtpsend.FindSent(ctx, e.Account, it.IdempotencyKey)
+	if errors.Is(err, smtpsend.ErrNoSentFolder) {
+		return false, fmt.Errorf("%w: %w", ErrUncheckable, err)
+	}
+	return found, err
+}
+
+// ErrUncheckable is what a Handler's Check returns when nothing can tell whether an item in
+// doubt went out (an email account without a Sent folder). Such an item is Failed at once,
+// with the code CodeInDoubt: sending it again could make a second copy, not sending it could
+// lose it, and only the user can tell.
+var ErrUncheckable = errors.New("outbox: nothing can tell whether this message went out")
+
+// Error codes the outbox gives failed items (repo.OutboxItem.LastErrorCode) besides those of
+// email.UserProblem.
+const CodeInDoubt = "outbox_in_doubt"
+
+// codedError is an error with the code (and parameters) the UI translates.
+type codedError struct {
+	code   string
+	params map[string]string
+	err    error
+}
+
+func (e *codedError) Error() string                                      { return e.err.Error() }
+func (e *codedError) Unwrap() error                                      { return e.err }
+func (e *codedError) ErrorCode() (code string, params map[string]string) { return e.code, e.params }
+
+// coded gives err the code the user is told: what only they can fix (email.UserProblem), or
+// the outbox's own.
+func coded(err error) error {
+	if code, params, ok := email.UserProblem(err); ok {
+		return &codedError{code: code, params: params, err: err}
+	}
+	if errors.Is(err, ErrUncheckable) {
+		return &codedError{code: CodeInDoubt, err: err}
+	}
+	return err
 }
 
 // SentCopyError says that a message went out but its copy could not be filed in Sent.
@@ -105,7 +210,12 @@ type Event struct {
 type Dispatcher struct {
 	Repo     *repo.Repo
 	Handlers map[string]Handler // by account id
-	Backoff  email.Backoff      // default 5 s doubling to 30 min
+	// Handler, when set, is asked for an account's Handler instead of Handlers: the set of
+	// running accounts may change while the dispatcher runs (an account added, removed or
+	// restarted with new settings) without stopping it, and so without cutting short a send
+	// in flight. An item whose account has no Handler now waits (Poll) for one.
+	Handler func(accountID string) Handler
+	Backoff email.Backoff // default 5 s doubling to 30 min
 	// MaxAttempts before an item is Failed for good (the user may retry); default 20.
 	MaxAttempts int
 	// Lease is how long an item may be Sending before it is in doubt (default 5 min).
@@ -120,6 +230,28 @@ type Dispatcher struct {
 	// the user's devices share their outbox, and one of them sends each item: the one whose
 	// claim the sync log ordered first.
 	Gate func(ctx context.Context, it *repo.OutboxItem) Turn
+	// Describe, when set, names why an item was not sent, for the user: the error it returns
+	// is what the item keeps as its last error (with a code when it has an ErrorCode method,
+	// see repo.OutboxItem.LastErrorCode). The decisions (retry, give up) are made on the
+	// sender's own error.
+	Describe func(it *repo.OutboxItem, err error) error
+}
+
+// explain is why an item was not sent, for the user: the outbox's own codes (a problem the
+// user must fix, a send that cannot be checked), else Describe's.
+func (d *Dispatcher) explain(it *repo.OutboxItem, err error) error {
+	if c := coded(err); c != err {
+		return c
+	}
+	return d.describe(it, err)
+}
+
+// describe is Describe, or err itself.
+func (d *Dispatcher) describe(it *repo.OutboxItem, err error) error {
+	if d.Describe == nil {
+		return err
+	}
+	return d.Describe(it, err)
 }
 
 // Turn is a Gate's answer.
@@ -130,6 +262,10 @@ const (
 	WaitTurn              // not decided yet (the sync log is out of reach): ask again later
 	SendsElse             // another device sends it: never send it here
 )
+
+// waitHandler is how long an item whose account does not run waits before it is looked at
+// again.
+const waitHandler = 5 * time.Second
 
 // waitTurn is how long an item whose turn is not decided waits before the Gate is asked again.
 const waitTurn = 2 * time.Second
@@ -152,6 +288,20 @@ func (d *Dispatcher) backoff() email.Backoff {
 	return b
 }
 
+func (d *Dispatcher) handler(accountID string) Handler {
+	if d.Handler != nil {
+		return d.Handler(accountID)
+	}
+	return d.Handlers[accountID]
+}
+
+func (d *Dispatcher) poll() time.Duration {
+	if d.Poll > 0 {
+		return d.Poll
+	}
+	return time.Minute
+}
+
 func (d *Dispatcher) notify(ev Event) {
 	if d.Notify != nil {
 		d.Notify(ev)
@@ -167,12 +317,19 @@ func (d *Dispatcher) Recover(ctx context.Context) error {
 	}
 	var errs []error
 	for _, it := range items {
-		h := d.Handlers[it.AccountID]
+		h := d.handler(it.AccountID)
 		if h == nil {
 			continue
 		}
 		sent, err := h.Check(ctx, &it)
 		switch {
+		case errors.Is(err, ErrUncheckable):
+			// Neither sent again nor left in doubt for ever: the user decides.
+			if err := d.Repo.Fail(ctx, it.ID, coded(err), time.Time{}); err != nil {
+				errs = append(errs, err)
+			} else {
+				d.notify(Event{Item: it, Err: err})
+			}
 		case err != nil:
 			errs = append(errs, fmt.Errorf("outbox: checking %s: %w", it.IdempotencyKey, err))
 		case sent:
@@ -200,10 +357,13 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (sent int, err error) {
 		if it == nil {
 			break
 		}
-		h := d.Handlers[it.AccountID]
+		h := d.handler(it.AccountID)
 		if h == nil {
-			err := fmt.Errorf("outbox: no sender for account %s", it.AccountID)
-			d.Repo.Fail(ctx, it.ID, err, time.Now().Add(d.backoff().Max))
+			// Its account does not run here now (not started yet, or restarting): the item
+			// waits for it without the attempt counting.
+			if err := d.Repo.Release(ctx, it.ID, time.Now().Add(min(waitHandler, d.poll()))); err != nil {
+				return sent, errors.Join(rerr, err)
+			}
 			continue
 		}
 		if d.Gate != nil {
@@ -235,7 +395,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (sent int, err error) {
 			break // stopped: the item stays Sending and is checked next time
 		}
 		if at, ok := resumeAt(serr); ok {
-			if err := d.Repo.Defer(ctx, it.ID, serr, at); err != nil {
+			if err := d.Repo.Defer(ctx, it.ID, d.describe(it, serr), at); err != nil {
 				return sent, errors.Join(rerr, err)
 			}
 			d.notify(Event{Item: *it, Err: serr, RetryAt: at})
@@ -252,7 +412,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (sent int, err error) {
 		if !errors.As(serr, &perm) && !email.NeedsUser(serr) && it.Attempts < max {
 			retryAt = time.Now().Add(d.backoff().Delay(it.Attempts))
 		}
-		if err := d.Repo.Fail(ctx, it.ID, serr, retryAt); err != nil {
+		if err := d.Repo.Fail(ctx, it.ID, d.explain(it, serr), retryAt); err != nil {
 			return sent, errors.Join(rerr, err)
 		}
 		d.notify(Event{Item: *it, Err: serr, RetryAt: retryAt})
@@ -292,10 +452,7 @@ func (d *Dispatcher) nextDue(ctx context.Context) time.Time {
 
 // Run sends until ctx ends, waking at the next due item, on Wake, or every Poll.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	poll := d.Poll
-	if poll <= 0 {
-		poll = time.Minute
-	}
+	poll := d.poll()
 	for {
 		d.RunOnce(ctx)
 		wait := poll

@@ -40,9 +40,14 @@ func setup(t *testing.T) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	e.r = repo.New(db)
-	e.d = &outbox.Dispatcher{Repo: e.r, Handlers: map[string]outbox.Handler{e.acct.ID: &outbox.Email{Account: e.acct, Repo: e.r}},
+	e.d = &outbox.Dispatcher{Repo: e.r, Handlers: map[string]outbox.Handler{e.acct.ID: e.handler()},
 		Backoff: email.Backoff{Min: 20 * time.Millisecond, Max: 100 * time.Millisecond}, Lease: 200 * time.Millisecond}
 	return e
+}
+
+// handler is the account's outbox handler, looking for the server's own Sent copy briefly.
+func (e *env) handler() *outbox.Email {
+	return &outbox.Email{Account: e.acct, Repo: e.r, SentWait: []time.Duration{100 * time.Millisecond}}
 }
 
 func (e *env) compose(t *testing.T, subject string) *smtpsend.Envelope {
@@ -158,7 +163,7 @@ func TestInDoubtAfterSend(t *testing.T) {
 	if err != nil || claimed.ID != it.ID {
 		t.Fatal(claimed, err)
 	}
-	if _, err := (&outbox.Email{Account: e.acct}).Send(ctx, claimed); err != nil {
+	if _, err := e.handler().Send(ctx, claimed); err != nil {
 		t.Fatal(err)
 	}
 	// ... the process dies here: no Ack.
@@ -202,7 +207,8 @@ func TestWrongPasswordFailsForTheUser(t *testing.T) {
 	it, _ := outbox.Enqueue(ctx, e.r, e.acct.ID, e.compose(t, "pw"))
 	e.d.RunOnce(ctx)
 	got, _ := e.r.OutboxItem(ctx, it.ID)
-	if got.State != repo.Failed || !strings.Contains(got.LastError, "user name or password") {
+	if got.State != repo.Failed || !strings.Contains(got.LastError, "user name or password") || got.LastErrorCode != email.ProblemAuth ||
+		got.LastErrorParams["server"] != "smtp" {
 		t.Fatalf("%+v", got)
 	}
 	e.acct.Password = "pw"
@@ -250,4 +256,102 @@ func TestGateDecidesWhoSends(t *testing.T) {
 	if ms := e.smtp.Messages(); len(ms) != 1 || !strings.Contains(string(ms[0].Data), "Subject: mine") {
 		t.Fatalf("delivered %d messages", len(ms))
 	}
+}
+
+// The first send finds out who files sent mail. A server that files it itself (as Gmail and
+// Outlook do, here a moment after accepting the message) gets no second copy, then or ever:
+// the account learns it. A server that does not gets one copy, filed by the client.
+func TestSentCopyOnceWhoeverFilesIt(t *testing.T) {
+	for _, serverFiles := range []bool{true, false} {
+		e := setup(t)
+		ctx := emailtest.Context(t, 30*time.Second)
+		if serverFiles {
+			e.smtp.OnDelivered = func(m emailtest.Mail) {
+				go func() {
+					time.Sleep(150 * time.Millisecond)
+					e.imap.Append(t, "alice", "Sent", m.Data)
+				}()
+			}
+		}
+		h := e.handler()
+		h.SentWait = []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}
+		var learned []email.SentFiling
+		h.Learned = func(f email.SentFiling) { learned = append(learned, f) }
+		e.d.Handlers[e.acct.ID] = h
+		for i, subject := range []string{"first", "second"} {
+			msg := e.compose(t, subject)
+			if _, err := outbox.Enqueue(ctx, e.r, e.acct.ID, msg); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := e.d.RunOnce(ctx); n != 1 || err != nil {
+				t.Fatalf("server files: %v: sent %d: %v", serverFiles, n, err)
+			}
+			if serverFiles {
+				emailtest.Eventually(t, 5*time.Second, "the server's copy", func() bool { return e.sentCount(t, ctx) == i+1 })
+			}
+			time.Sleep(300 * time.Millisecond) // time for a second copy, were one to be filed
+			if n := e.sentCount(t, ctx); n != i+1 {
+				t.Fatalf("server files: %v: Sent has %d messages after %d sent", serverFiles, n, i+1)
+			}
+		}
+		want := email.ClientFilesSent
+		if serverFiles {
+			want = email.ServerFilesSent
+		}
+		if len(learned) != 1 || learned[0] != want || h.SentFiling() != want {
+			t.Fatalf("server files: %v: learned %v", serverFiles, learned)
+		}
+		// The copies are stored at once (the server's, found in Sent, or the one filed).
+		if stored, _, _ := e.r.FolderMessages(ctx, e.acct.ID, "Sent", repo.Page{Limit: 10}); len(stored) != 2 {
+			t.Fatalf("server files: %v: %d copies stored", serverFiles, len(stored))
+		}
+	}
+}
+
+// An item in doubt on an account without a Sent folder cannot be checked: it is Failed at
+// once with a code the UI explains, neither sent again nor left "sending" for ever.
+func TestInDoubtWithoutSentFolderFails(t *testing.T) {
+	e := setup(t)
+	ctx := emailtest.Context(t, 30*time.Second)
+	if err := e.imap.Users["alice"].Delete("Sent"); err != nil {
+		t.Fatal(err)
+	}
+	it, _ := outbox.Enqueue(ctx, e.r, e.acct.ID, e.compose(t, "lost in doubt"))
+	if _, err := e.r.Claim(ctx, 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	e.d.RunOnce(ctx)
+	got, _ := e.r.OutboxItem(ctx, it.ID)
+	if got.State != repo.Failed || got.LastErrorCode != outbox.CodeInDoubt || len(e.smtp.Messages()) != 0 {
+		t.Fatalf("item %+v, %d sent", got, len(e.smtp.Messages()))
+	}
+}
+
+// With a Handler function, an item whose account does not run yet waits for it (its attempt
+// not counted) and goes out once the account runs.
+func TestItemWaitsForItsAccount(t *testing.T) {
+	e := setup(t)
+	ctx := emailtest.Context(t, 30*time.Second)
+	var running outbox.Handler
+	e.d.Handler = func(id string) outbox.Handler {
+		if id == e.acct.ID {
+			return running
+		}
+		return nil
+	}
+	e.d.Poll = 50 * time.Millisecond
+	it, _ := outbox.Enqueue(ctx, e.r, e.acct.ID, e.compose(t, "later"))
+	if n, _ := e.d.RunOnce(ctx); n != 0 {
+		t.Fatal("sent without a handler")
+	}
+	if got, _ := e.r.OutboxItem(ctx, it.ID); got.State != repo.Queued || got.Attempts != 0 || got.LastError != "" {
+		t.Fatalf("waiting item %+v", got)
+	}
+	running = e.handler()
+	emailtest.Eventually(t, 5*time.Second, "sent once the account runs", func() bool {
+		e.d.RunOnce(ctx)
+		got, _ := e.r.OutboxItem(ctx, it.ID)
+		return got.State == repo.Sent
+	})
 }

@@ -27,7 +27,8 @@ func TestOutboxOverPipe(t *testing.T) {
 	defer db.Close()
 	r := repo.New(db)
 	ctx := emailtest.Context(t, 60*time.Second)
-	d := &outbox.Dispatcher{Repo: r, Handlers: map[string]outbox.Handler{acct.ID: &outbox.Email{Account: acct, Repo: r}}, Lease: 100 * time.Millisecond}
+	h := &outbox.Email{Account: acct, Repo: r, SentWait: []time.Duration{}}
+	d := &outbox.Dispatcher{Repo: r, Handlers: map[string]outbox.Handler{acct.ID: h}, Lease: 100 * time.Millisecond}
 	for _, subj := range []string{"one", "two"} {
 		env, err := smtpsend.Compose(&smtpsend.Draft{From: &gomail.Address{Address: "alice@example.test"}, To: []*gomail.Address{{Address: "bob@example.test"}}, Subject: subj, Text: "hi"})
 		if err != nil {
@@ -39,7 +40,7 @@ func TestOutboxOverPipe(t *testing.T) {
 	}
 	// "one" is sent, then the process dies before recording it.
 	it, _ := r.Claim(ctx, 100*time.Millisecond)
-	if _, err := (&outbox.Email{Account: acct}).Send(ctx, it); err != nil {
+	if _, err := h.Send(ctx, it); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(150 * time.Millisecond)

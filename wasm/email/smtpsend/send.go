@@ -67,7 +67,7 @@ func AppendSent(ctx context.Context, acct *email.Account, raw []byte, date time.
 	}
 	f, ok := imapsync.FolderByRole(fs, imapsync.RoleSent)
 	if !ok {
-		return Filed{}, errors.New("smtpsend: this account has no Sent folder")
+		return Filed{}, ErrNoSentFolder
 	}
 	cmd := c.Append(f.Name, int64(len(raw)), &imap.AppendOptions{Flags: []imap.Flag{imap.FlagSeen}, Time: date})
 	if _, err := cmd.Write(raw); err != nil {
@@ -84,28 +84,62 @@ func AppendSent(ctx context.Context, acct *email.Account, raw []byte, date time.
 	return Filed{Folder: f.Name, UIDValidity: data.UIDValidity, UID: data.UID}, nil
 }
 
+// ErrNoSentFolder is returned when the account has no folder with the Sent role.
+var ErrNoSentFolder = errors.New("smtpsend: this account has no Sent folder")
+
 // FindSent looks for a Message-ID in the account's Sent folder (UID SEARCH HEADER).
 func FindSent(ctx context.Context, acct *email.Account, messageID string) (bool, error) {
+	f, err := LookInSent(ctx, acct, messageID, nil)
+	return f.UID != 0, err
+}
+
+// LookInSent looks for a Message-ID in the account's Sent folder, at once and then after each
+// of the pauses given (the server may file a copy of what it was just given a moment
+// later), on one connection. It returns where the copy is (UID zero: not found).
+func LookInSent(ctx context.Context, acct *email.Account, messageID string, pauses []time.Duration) (Filed, error) {
 	c, err := acct.DialIMAP(ctx, nil)
 	if err != nil {
-		return false, err
+		return Filed{}, err
 	}
 	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
 	fs, err := imapsync.ListFolders(c)
 	if err != nil {
-		return false, err
+		return Filed{}, err
 	}
 	f, ok := imapsync.FolderByRole(fs, imapsync.RoleSent)
 	if !ok {
-		return false, errors.New("smtpsend: this account has no Sent folder")
+		return Filed{}, ErrNoSentFolder
 	}
-	if _, err := c.Select(f.Name, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
-		return false, err
-	}
-	sd, err := c.UIDSearch(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: messageID}}}, nil).Wait()
+	sel, err := c.Select(f.Name, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
-		return false, fmt.Errorf("smtpsend: search Sent: %w", err)
+		return Filed{}, err
+	}
+	criteria := &imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: messageID}}}
+	for i := 0; ; i++ {
+		sd, err := c.UIDSearch(criteria, nil).Wait()
+		if err != nil {
+			return Filed{}, fmt.Errorf("smtpsend: search Sent: %w", err)
+		}
+		if uids := sd.AllUIDs(); len(uids) > 0 {
+			c.Logout().Wait()
+			return Filed{Folder: f.Name, UIDValidity: sel.UIDValidity, UID: uids[len(uids)-1]}, nil
+		}
+		if i == len(pauses) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return Filed{}, ctx.Err()
+		case <-time.After(pauses[i]):
+		}
+		// A NOOP lets the server tell of messages filed meanwhile (some search only what
+		// the session has been told of).
+		if err := c.Noop().Wait(); err != nil {
+			return Filed{}, err
+		}
 	}
 	c.Logout().Wait()
-	return len(sd.AllUIDs()) > 0, nil
+	return Filed{Folder: f.Name, UIDValidity: sel.UIDValidity}, nil
 }

@@ -102,6 +102,7 @@ func RunRepo(t *testing.T, b storetest.Backend) {
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, b) })
 	t.Run("OpLog", func(t *testing.T) { testOpLog(t, b) })
 	t.Run("MessageState", func(t *testing.T) { testMessageState(t, b) })
+	t.Run("PurgeAccount", func(t *testing.T) { testPurgeAccount(t, b) })
 	if b.Persistent {
 		t.Run("ExtendSchema", func(t *testing.T) { testExtend(t, b) })
 	}
@@ -475,5 +476,66 @@ func testOpLog(t *testing.T, b storetest.Backend) {
 	}
 	if seq, _ := r.LastSeq(ctx); seq != 3 {
 		t.Fatalf("last seq = %d", seq)
+	}
+}
+
+// Removing an account: forgotten at once (the account gone, a mark left), then purged of its
+// messages, cursors and outbox items, the one being sent included; another account keeps all.
+func testPurgeAccount(t *testing.T, b storetest.Backend) {
+	r, _ := open(t, b, "purge")
+	for _, id := range []string{"gone", "kept"} {
+		if err := r.PutAccount(ctx, &model.Account{ID: id, Network: model.Email, Identity: model.IdentityURI("email:" + id + "@example.org")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.SetCursor(ctx, id, "INBOX", []byte("cursor")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	saveMessages(t, r, "gone", 450) // three batches
+	saveMessages(t, r, "kept", 3)
+	queued, _ := r.Enqueue(ctx, &repo.OutboxItem{AccountID: "gone", Network: model.Email, IdempotencyKey: "<q@x>"})
+	sending, _ := r.Enqueue(ctx, &repo.OutboxItem{AccountID: "gone", Network: model.Email, IdempotencyKey: "<s@x>"})
+	other, _ := r.Enqueue(ctx, &repo.OutboxItem{AccountID: "kept", Network: model.Email, IdempotencyKey: "<o@x>"})
+	if claimed, err := r.Claim(ctx, time.Minute); err != nil || claimed == nil {
+		t.Fatal(claimed, err)
+	}
+	if err := r.ForgetAccount(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Account(ctx, "gone"); !errors.Is(err, repo.ErrNotFound) {
+		t.Fatalf("forgotten account: %v", err)
+	}
+	if ids, _ := r.PendingPurges(ctx); len(ids) != 1 || ids[0] != "gone" {
+		t.Fatalf("pending purges %v", ids)
+	}
+	if err := r.SetCursor(ctx, "gone", "INBOX", []byte("written after")); err != nil { // a sync stopping late
+		t.Fatal(err)
+	}
+	n, err := r.PurgeAccount(ctx, "gone")
+	if err != nil || n != 450 {
+		t.Fatalf("purged %d: %v", n, err)
+	}
+	if left, _ := r.CountMessages(ctx, "gone"); left != 0 {
+		t.Fatalf("%d messages left", left)
+	}
+	if kept, _ := r.CountMessages(ctx, "kept"); kept != 3 {
+		t.Fatalf("the other account has %d messages", kept)
+	}
+	if c, _ := r.Cursor(ctx, "gone", "INBOX"); len(c) != 0 {
+		t.Fatalf("cursor left: %q", c)
+	}
+	if c, _ := r.Cursor(ctx, "kept", "INBOX"); string(c) != "cursor" {
+		t.Fatalf("the other account's cursor: %q", c)
+	}
+	for _, it := range []*repo.OutboxItem{queued, sending} {
+		if _, err := r.OutboxItem(ctx, it.ID); !errors.Is(err, repo.ErrNotFound) {
+			t.Fatalf("an item of the account is left: %v", err)
+		}
+	}
+	if _, err := r.OutboxItem(ctx, other.ID); err != nil {
+		t.Fatalf("the other account's item: %v", err)
+	}
+	if ids, _ := r.PendingPurges(ctx); len(ids) != 0 {
+		t.Fatalf("pending purges after the purge: %v", ids)
 	}
 }

@@ -43,7 +43,8 @@ func messageIndex(m *model.Message) map[string]string {
 
 // PutMessage writes a message's metadata and, if body is not nil, its body. An empty m.ID is
 // set from the account and remote ids. A direct message written again (a connector's new
-// look at it) keeps the box and the star the user gave it: its network keeps neither. Needs
+// look at it) keeps the box and the star the user gave it: its network keeps neither (nor,
+// on X, the read mark). Needs
 // the stores Messages and Bodies.
 func (tx *Tx) PutMessage(m *model.Message, body *model.Body) error {
 	if m.AccountID == "" || m.RemoteID == "" {
@@ -55,6 +56,9 @@ func (tx *Tx) PutMessage(m *model.Message, body *model.Body) error {
 	if m.Network != model.Email {
 		if old, err := tx.Message(m.ID); err == nil {
 			m.Box, m.Flags.Flagged = old.Box, old.Flags.Flagged
+			if m.Network == model.X {
+				m.Flags.Seen = m.Flags.Seen || old.Flags.Seen // X keeps no read state: the user's stays
+			}
 		}
 	}
 	return tx.putMessage(m, body)

@@ -43,12 +43,37 @@ type OutboxItem struct {
 	NextAttempt  time.Time   `json:"nextAttempt"`
 	ClaimedUntil time.Time   `json:"claimedUntil,omitzero"`
 	LastError    string      `json:"lastError,omitempty"`
+	// LastErrorCode and LastErrorParams name LastError for the UI's translations, when the
+	// cause was a CodedError.
+	LastErrorCode   string            `json:"lastErrorCode,omitempty"`
+	LastErrorParams map[string]string `json:"lastErrorParams,omitempty"`
 	// Deferred says the last attempt was put off by the network (its rate limit is spent until
 	// NextAttempt): nothing was sent and the attempt did not count.
 	Deferred  bool      `json:"deferred,omitempty"`
 	RemoteID  string    `json:"remoteId,omitempty"` // the network's id once sent
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// CodedError is an error that carries a code (and the values it names) the UI translates:
+// Fail and Defer keep them with the item's LastError.
+type CodedError interface {
+	error
+	ErrorCode() (code string, params map[string]string)
+}
+
+// setLastError records cause as the item's last error, with its code if it has one ("" and
+// nil clear it).
+func (it *OutboxItem) setLastError(cause error) {
+	it.LastError, it.LastErrorCode, it.LastErrorParams = "", "", nil
+	if cause == nil {
+		return
+	}
+	it.LastError = cause.Error()
+	var c CodedError
+	if errors.As(cause, &c) {
+		it.LastErrorCode, it.LastErrorParams = c.ErrorCode()
+	}
 }
 
 // ErrNotClaimed is returned when acknowledging or failing an item that is not Sending.
@@ -146,7 +171,8 @@ func (r *Repo) settle(ctx context.Context, id string, fn func(*OutboxItem)) erro
 // Ack records that a claimed item went out, with the network's id for it.
 func (r *Repo) Ack(ctx context.Context, id, remoteID string) error {
 	return r.settle(ctx, id, func(it *OutboxItem) {
-		it.State, it.RemoteID, it.LastError = Sent, remoteID, ""
+		it.State, it.RemoteID = Sent, remoteID
+		it.setLastError(nil)
 	})
 }
 
@@ -164,14 +190,16 @@ func (r *Repo) Release(ctx context.Context, id string, retryAt time.Time) error 
 func (r *Repo) Defer(ctx context.Context, id string, cause error, retryAt time.Time) error {
 	return r.settle(ctx, id, func(it *OutboxItem) {
 		it.State, it.NextAttempt, it.Attempts = Queued, retryAt, max(it.Attempts-1, 0)
-		it.LastError, it.Deferred = cause.Error(), true
+		it.setLastError(cause)
+		it.Deferred = true
 	})
 }
 
 // HandOff records that another device of the user sends a claimed item (see Elsewhere).
 func (r *Repo) HandOff(ctx context.Context, id string) error {
 	return r.settle(ctx, id, func(it *OutboxItem) {
-		it.State, it.Attempts, it.LastError = Elsewhere, max(it.Attempts-1, 0), ""
+		it.State, it.Attempts = Elsewhere, max(it.Attempts-1, 0)
+		it.setLastError(nil)
 	})
 }
 
@@ -179,7 +207,7 @@ func (r *Repo) HandOff(ctx context.Context, id string) error {
 // for good when retryAt is zero.
 func (r *Repo) Fail(ctx context.Context, id string, cause error, retryAt time.Time) error {
 	return r.settle(ctx, id, func(it *OutboxItem) {
-		it.LastError = cause.Error()
+		it.setLastError(cause)
 		if retryAt.IsZero() {
 			it.State = Failed
 		} else {

@@ -33,15 +33,7 @@ func (r *Repo) AccountList(ctx context.Context) (as []model.Account, err error) 
 // DeleteAccount deletes an account and its sync cursors (its messages stay until deleted).
 func (r *Repo) DeleteAccount(ctx context.Context, id string) error {
 	return r.Update(ctx, []string{Accounts, Cursors}, func(tx *Tx) error {
-		var keys []string
-		err := errors.Join(tx.Delete(Accounts, id), tx.Scan(Cursors, store.Query{Prefix: store.Tuple(id)}, func(rec store.Record) error {
-			keys = append(keys, rec.Key)
-			return nil
-		}))
-		for _, k := range keys {
-			err = errors.Join(err, tx.Delete(Cursors, k))
-		}
-		return err
+		return errors.Join(tx.Delete(Accounts, id), tx.deleteCursors(id))
 	})
 }
 

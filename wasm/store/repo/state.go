@@ -28,6 +28,9 @@ type MessageStateOp struct {
 	Seen     *bool        `json:"seen,omitempty"`
 	Flagged  *bool        `json:"flagged,omitempty"`
 	Move     string       `json:"move,omitempty"` // MoveArchive, MoveInbox or MoveTrash
+	// Origin is OriginSync for a change another device made, which device sync does not
+	// carry back.
+	Origin string `json:"origin,omitempty"`
 }
 
 // MessageRef names a message the same way on every device: its account (accounts travel

@@ -22,6 +22,8 @@ export interface AccountView {
   label?: string;
   health: AccountHealth;
   progress?: SyncProgress | null;
+  firstSync?: boolean;
+  email?: EmailSettings | null;
 }
 
 export interface AccountsView {
@@ -38,6 +40,7 @@ export interface AddEmailParams {
   password: string;
   name?: string;
   server?: EmailServer | null;
+  pins?: CertPin[];
 }
 
 export interface ArmoredKey {
@@ -105,6 +108,12 @@ export interface AvatarView {
   data?: string;
 }
 
+export interface BodyNote {
+  code: string;
+  params?: Record<string, string>;
+  text: string;
+}
+
 export interface BodyView {
   messageId: string;
   text?: string;
@@ -112,7 +121,7 @@ export interface BodyView {
   remoteAllowed?: boolean;
   remoteHosts?: string[];
   attachments?: Attachment[];
-  notes?: string[];
+  notes?: BodyNote[];
 }
 
 export type Box = string;
@@ -121,6 +130,12 @@ export interface Cap {
   limit: number;
   reason: Note;
   advice?: Note[];
+}
+
+export interface CertPin {
+  server?: string;
+  host: string;
+  sha256: string;
 }
 
 export interface Channel {
@@ -296,7 +311,14 @@ export interface EmailServer {
   smtpHost: string;
   smtpPort: number;
   smtpSecurity: string;
-  pinnedSha256?: string;
+  imapPin?: string;
+  smtpPin?: string;
+}
+
+export interface EmailSettings {
+  name?: string;
+  server: EmailServer;
+  sentFiling?: string;
 }
 
 export interface Empty {
@@ -507,6 +529,8 @@ export interface OutboxEntry {
   attempts: number;
   nextAttempt?: string;
   lastError?: string;
+  lastErrorCode?: string;
+  lastErrorParams?: Record<string, string>;
   createdAt: string;
   updatedAt: string;
   deferred?: boolean;
@@ -637,16 +661,6 @@ export interface SecurityNote {
   text: string;
 }
 
-export interface SeedParams {
-  count: number;
-  seed?: number;
-}
-
-export interface SeedResult {
-  messages: number;
-  ms: number;
-}
-
 export interface SendParams {
   accountId: string;
   to: string[];
@@ -692,6 +706,11 @@ export interface SetupMessage {
 export interface SetupMessageParams {
   fingerprint: string;
   send: boolean;
+}
+
+export interface SignInAgainParams {
+  id: string;
+  redirectUri: string;
 }
 
 export interface SignInStarted {
@@ -793,6 +812,14 @@ export interface UnsubscribeParams {
   sub: number;
 }
 
+export interface UpdateEmailParams {
+  id: string;
+  password?: string;
+  name?: string | null;
+  server?: EmailServer | null;
+  pins?: CertPin[];
+}
+
 export interface UserReport {
   index: Index;
   actions: Action[];
@@ -821,7 +848,6 @@ export interface Methods {
   "message.body": { params: MessageBodyParams; result: BodyView };
   "contacts.link": { params: LinkParams; result: Empty };
   "contacts.split": { params: SplitParams; result: Empty };
-  "dev.seedSynthetic": { params: SeedParams; result: SeedResult };
   "vault.create": { params: PassphraseParams; result: Empty };
   "vault.unlock": { params: PassphraseParams; result: Empty };
   "vault.lock": { params: Empty; result: Empty };
@@ -845,6 +871,9 @@ export interface Methods {
   "keys.importSetupMessage": { params: ImportSetupParams; result: KeysView };
   "keys.attached": { params: MessageBodyParams; result: AttachedKeysView };
   "keys.importAttached": { params: AttachedKeyRef; result: KeysView };
+  "accounts.remove": { params: AccountRef; result: Empty };
+  "accounts.updateEmail": { params: UpdateEmailParams; result: AccountView };
+  "accounts.signInAgain": { params: SignInAgainParams; result: SignInStarted };
   "identities.avatar": { params: AvatarParams; result: AvatarView };
   "message.allowRemote": { params: MessageBodyParams; result: Empty };
   "message.attachment": { params: AttachmentParams; result: AttachmentData };
@@ -895,4 +924,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "dev.seedSynthetic", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "identities.avatar", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "message.replyChannels", "accounts.retry", "messages.setState", "core.network"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "accounts.remove", "accounts.updateEmail", "accounts.signInAgain", "identities.avatar", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "message.replyChannels", "accounts.retry", "messages.setState", "core.network"] as const;

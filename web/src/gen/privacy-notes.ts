@@ -61,7 +61,7 @@ export interface PrivacyNoteParams {
   "evidence.discussion.empty": never;
   "evidence.discussion.messages": "count" | "mean" | "weakest";
   "evidence.discussion.participants": "person" | "score";
-  "evidence.encrypted.failed": "detail";
+  "evidence.encrypted.failed": "detail" | "keys" | "note";
   "evidence.encrypted.impossible": "network";
   "evidence.encrypted.no": never;
   "evidence.encrypted.yes": never;

@@ -2,8 +2,11 @@
 // language must fill in completely (see fr.ts): a missing or extra key fails the type check.
 import { privacyNotesEn } from "./privacy-en";
 import { securityNotesEn } from "./security-en";
+import type { BodyNoteCode, BodyNoteParams } from "../gen/body-notes";
 
 export type Params = Record<string, string> | undefined;
+/** BodyNotes say each note on a message's content (gen/body-notes.ts lists the codes). */
+export type BodyNotes = { [C in BodyNoteCode]: (p: Record<BodyNoteParams[C], string>) => string };
 /** EvidenceWords are what a sentence about link evidence names: its first and second
  * identity, all of them, and the fact it rests on (a URL, a fingerprint). */
 export type EvidenceWords = { a: string; b: string; all: string; value: string };
@@ -192,7 +195,6 @@ export const en = {
     port: "Port",
     security: "Security",
     username: "User name (if not the address)",
-    pin: "Pinned certificate SHA-256 (self-hosted servers)",
     passwordNote: "Passwords are only ever sent over an encrypted connection, and are kept sealed in your vault.",
     checking: "Checking…",
     addAccount: "Add the account",
@@ -375,7 +377,6 @@ export const en = {
     mergeTitle: "Merge with another contact",
     mergeWhy: "If this person writes from another address that is listed apart, merge the two: their discussions become one.",
     mergeSearch: "Find the other contact",
-    merge: "Merge",
     mergeLabel: (name: string, addresses: string) => `Merge with ${name} (${addresses})`,
     suggestions: "Suggestions",
     suggestionsWhy: "Caliopen thinks these may be the same person. Nothing is merged until you say so.",
@@ -420,7 +421,9 @@ export const en = {
     not_found: (params: Params) =>
       p(params, "address") ? `No server settings were found for ${p(params, "address")}: enter them by hand.` : "This is not stored on this device.",
     untrusted_certificate: (params: Params) =>
-      `The server's certificate is not trusted. If you run this server, check that its fingerprint is ${p(params, "fingerprint")} and pin it.`,
+      p(params, "host")
+        ? `The certificate of ${p(params, "host")} (${p(params, "server").toUpperCase()}) is not trusted. If you run this server, check that its fingerprint is ${p(params, "fingerprint")} and trust it.`
+        : `The server's certificate is not trusted. If you run this server, check that its fingerprint is ${p(params, "fingerprint")} and pin it.`,
     insecure: () => "This server does not offer an encrypted connection; your password was not sent.",
     auth: () => "The server refused this address or password (some providers need an app password).",
     relay_denied: (params: Params) => `The relay does not allow connections to this server (${p(params, "detail")}).`,
@@ -435,12 +438,19 @@ export const en = {
     too_large: () => "These attachments are too large to send (25 MB in all).",
     outbox_busy: () => "This message is being sent or was sent.",
     outbox_sent_elsewhere: () => "Another of your devices is sending this message: it can no longer be cancelled.",
+    outbox_in_doubt: () =>
+      "This message may have gone out: the connection ended while it was being sent, and this account has no Sent folder to check. Send it again only if its recipients did not get it.",
     too_long: (params: Params) =>
       `This message counts ${p(params, "length")} characters; ${p(params, "instance")} accepts ${p(params, "max")} at most (links count 23, mentions their name only).`,
     attachment_unavailable: () =>
       "This attachment cannot be downloaded here: X gives the media of direct messages only to apps signed in with OAuth 1.0a. Open the conversation on X to see it.",
     no_suggestion: () => "This suggestion was already answered (here or on another device).",
     no_contact: () => "This contact changed meanwhile (merged, split, or changed on another device).",
+    // Why an outbox item was not sent (OutboxEntry.lastErrorCode), and a forced encryption
+    // that cannot be; the connection and sign-in codes are above and in flowErrors.
+    send_refused: (params: Params) => `The server refused this message: ${p(params, "detail")}`,
+    send_failed: (params: Params) => `It could not be sent (${p(params, "detail")}).`,
+    cannot_encrypt: () => "This message cannot be encrypted for every recipient: send it unencrypted, or ask for their keys first.",
   },
 
   // --- Adding accounts, keys, device sync, account health (add-account.tsx, keys.tsx,
@@ -629,8 +639,74 @@ export const en = {
     "x-no-dm-scope": (params: Params) =>
       `X refused access: the sign-in did not grant DM permissions. Sign in again and allow direct messages.${retryAt(params)}`,
     "x-other-refusal": (params: Params) => `X refused access: ${p(params, "detail")}${retryAt(params)}`,
+    // An email account stopped for what only the user can fix (wasm/app/health.go).
+    "password-refused": (params: Params) => `The ${p(params, "server").toUpperCase()} server refused the password: enter the new one.`,
+    "untrusted-certificate": (params: Params) =>
+      `The certificate of ${p(params, "host")} (${p(params, "server").toUpperCase()}) is not the one trusted so far: check it before trusting it.`,
+    "insecure-server": (params: Params) =>
+      `${p(params, "host")} (${p(params, "server").toUpperCase()}) offers no encrypted connection: change the server settings.`,
+  },
+  // --- Managing accounts once added (account-manage.tsx, relay-settings.tsx, account-status.tsx)
+  accounts: {
+    edit: "Edit",
+    editLabel: (who: string) => `Edit ${who}`,
+    remove: "Remove",
+    removeLabel: (who: string) => `Remove ${who}`,
+    removeConfirm: (who: string) =>
+      `Remove ${who}? Its messages and discussions leave this device and your other devices, and its password or tokens are forgotten. The server keeps your mail: adding the account again brings it back.`,
+    removeYes: "Remove the account",
+    removing: "Removing…",
+    keep: "Keep it",
+    name: "Your name, as recipients see it",
+    newPassword: "New password (leave empty to keep the current one)",
+    save: "Save",
+    saving: "Checking with the servers…",
+    saved: "Saved: the account connects again.",
+    fixPassword: "The password the server now expects (or an app password)",
+    usePassword: "Use this password",
+    certificateFingerprint: "Fingerprint of the certificate it now presents:",
+    certificateCheck:
+      "Trust it only if it is the fingerprint your provider or your server's administrator gives: otherwise someone may be intercepting the connection.",
+    trustCertificate: "Trust this certificate",
+    trusted: "Trusted: the account connects again.",
+    fixServers: "Change the server settings",
+    signInAgain: "Sign in again",
+    signInAgainWhy: "Signing in again gives Caliopen new tokens; the account keeps its messages.",
+    signingIn: "Signing in…",
+    signedIn: "Signed in again.",
+    pinnedFor: (server: string, fingerprint: string) => `${server} certificate trusted by its fingerprint ${fingerprint}`,
+    keepPin: "Keep trusting it",
+    sentFiling: {
+      server: "The server files a copy of sent mail in Sent itself.",
+      client: "Caliopen files a copy of sent mail in Sent.",
+      unknown: "Who files a copy of sent mail in Sent is found out at the first send.",
+    },
+  },
+  relay: {
+    title: "Relay",
+    current: "Connections to your servers go through",
+    tokenKept: "Its access token is kept sealed in your vault.",
+    change: "Change the relay",
+    address: "Relay address",
+    newToken: "Access token (leave empty to keep the current one)",
+    save: "Use this relay",
+    checking: "Asking the relay…",
+    saved: "The relay accepted the token: your accounts connect through it.",
+    cancel: "Cancel",
+  },
+  accountStatus: {
+    label: "Accounts",
+    syncing: (who: string, folder: string, done: string, total: string) => `Syncing ${who} (${folder}): ${done} of ${total}`,
+    syncingCount: (who: string, done: string) => `Syncing ${who}: ${done} so far`,
+    syncingStart: (who: string) => `Syncing ${who}…`,
+    progressLabel: (who: string) => `First sync of ${who}`,
+    problem: (who: string, why: string) => `${who}: ${why}`,
+    problems: (n: number) => `${n} accounts need your attention`,
+    open: "Open the account in the settings",
   },
   flowErrors: {
+    relay_token_missing: () => "Enter the access token the relay's operator gave you.",
+    password_needed: () => "Enter the account's password: this device does not hold it.",
     // Core error codes of the sign-ins, keys, sync, the demo and the core's status (wasm/app):
     // looked up after `errors`.
     relay_url_invalid: (params: Params) => `The relay address is not valid (${p(params, "detail")}).`,
@@ -696,6 +772,26 @@ export const en = {
     db_failed: (params: Params) => `The local database could not be opened: ${p(params, "detail")}`,
     load_failed: (params: Params) => `Your messages could not be loaded: ${p(params, "detail")}`,
   },
+  // --- What the core says as codes elsewhere (message-body.tsx, i18n.error) -----------------
+  // What of a message's content could not be shown, by note code (wasm/mail); sizes are
+  // given formatted.
+  bodyNotes: {
+    "date.unreadable": (p) => `The message's date (“${p.date}”) cannot be read.`,
+    "header.malformed": (p) => `The ${p.header} header is malformed; the addresses in it were read as well as possible.`,
+    "message.no-content": () => "The server did not return this message's content.",
+    "message.truncated": (p) => `This message is ${p.size}; only its first ${p.kept} were downloaded.`,
+    "message.unreadable": (p) => `This message could not be read: ${p.detail}`,
+    "part.damaged": (p) => `A part of this message is damaged (${p.detail}); what could be read is shown.`,
+    "part.unknown-charset": () => "Part of this message uses an unknown character set; it is shown undecoded.",
+    "part.unknown-encoding": () => "Part of this message uses an unknown transfer encoding; it is shown undecoded.",
+    "parts.too-deep": () => "This message nests parts too deeply; the innermost are not shown.",
+    "parts.too-many": (p) => `This message has more than ${p.max} parts; the rest are not shown.`,
+    "sender.missing": () => "This message names no sender.",
+    "structure.broken": (p) => `The structure of this message is broken after part ${p.part}; later parts are missing.`,
+    "text.cut": (p) => `A text part is larger than ${p.mb} MB and was cut.`,
+  } satisfies BodyNotes as BodyNotes,
+  /** An error the UI has no words for: the core's own (English) detail, in a sentence. */
+  unexpected: (detail: string) => `Something went wrong: ${detail}`,
   // The privacy index's evidence and advice, by note code (privacy-en.ts).
   privacyNotes: privacyNotesEn,
   // What the OpenPGP layer says of a message's protection, by note code (security-en.ts).

@@ -181,7 +181,6 @@ export const fr: Messages = {
     port: "Port",
     security: "Sécurité",
     username: "Nom d’utilisateur (si ce n’est pas l’adresse)",
-    pin: "Empreinte SHA-256 du certificat épinglé (serveurs auto-hébergés)",
     passwordNote: "Les mots de passe ne circulent que sur une connexion chiffrée et restent scellés dans votre coffre.",
     checking: "Vérification…",
     addAccount: "Ajouter le compte",
@@ -361,7 +360,6 @@ export const fr: Messages = {
     mergeTitle: "Fusionner avec un autre contact",
     mergeWhy: "Si cette personne écrit depuis une autre adresse listée à part, fusionnez les deux : leurs discussions n’en font plus qu’une.",
     mergeSearch: "Trouver l’autre contact",
-    merge: "Fusionner",
     mergeLabel: (name, addresses) => `Fusionner avec ${name} (${addresses})`,
     suggestions: "Suggestions",
     suggestionsWhy: "Caliopen pense qu’il s’agit peut-être de la même personne. Rien n’est fusionné sans votre accord.",
@@ -402,7 +400,9 @@ export const fr: Messages = {
         ? `Aucun réglage de serveur n’a été trouvé pour ${p(params, "address")} : saisissez-les à la main.`
         : "Ceci n’est pas conservé sur cet appareil.",
     untrusted_certificate: (params) =>
-      `Le certificat du serveur n’est pas reconnu. Si ce serveur est le vôtre, vérifiez que son empreinte est ${p(params, "fingerprint")} et épinglez-la.`,
+      p(params, "host")
+        ? `Le certificat de ${p(params, "host")} (${p(params, "server").toUpperCase()}) n’est pas reconnu. Si ce serveur est le vôtre, vérifiez que son empreinte est ${p(params, "fingerprint")} et faites-lui confiance.`
+        : `Le certificat du serveur n’est pas reconnu. Si ce serveur est le vôtre, vérifiez que son empreinte est ${p(params, "fingerprint")} et épinglez-la.`,
     insecure: () => "Ce serveur n’offre pas de connexion chiffrée ; votre mot de passe n’a pas été envoyé.",
     auth: () => "Le serveur a refusé cette adresse ou ce mot de passe (certains fournisseurs demandent un mot de passe d’application).",
     relay_denied: (params) => `Le relais n’autorise pas les connexions à ce serveur (${p(params, "detail")}).`,
@@ -417,12 +417,18 @@ export const fr: Messages = {
     too_large: () => "Ces pièces jointes sont trop lourdes pour être envoyées (25 Mo en tout).",
     outbox_busy: () => "Ce message est en cours d’envoi ou a été envoyé.",
     outbox_sent_elsewhere: () => "Un autre de vos appareils envoie ce message : il ne peut plus être annulé.",
+    outbox_in_doubt: () =>
+      "Ce message est peut-être parti : la connexion s’est interrompue pendant son envoi, et ce compte n’a pas de dossier Envoyés où le vérifier. Renvoyez-le seulement si ses destinataires ne l’ont pas reçu.",
     too_long: (params) =>
       `Ce message compte ${p(params, "length")} caractères ; ${p(params, "instance")} en accepte ${p(params, "max")} au plus (un lien compte pour 23, une mention pour son seul nom).`,
     attachment_unavailable: () =>
       "Cette pièce jointe ne peut pas être téléchargée ici : X ne donne les médias des messages privés qu’aux applications connectées par OAuth 1.0a. Ouvrez la conversation sur X pour la voir.",
     no_suggestion: () => "Cette suggestion a déjà reçu une réponse (ici ou sur un autre appareil).",
     no_contact: () => "Ce contact a changé entre-temps (fusionné, séparé, ou modifié sur un autre appareil).",
+    // Pourquoi un message de la boîte d’envoi n’est pas parti, et un chiffrement demandé impossible.
+    send_refused: (params) => `Le serveur a refusé ce message : ${p(params, "detail")}`,
+    send_failed: (params) => `Il n’a pas pu être envoyé (${p(params, "detail")}).`,
+    cannot_encrypt: () => "Ce message ne peut pas être chiffré pour chaque destinataire : envoyez-le sans chiffrement, ou demandez d’abord leurs clés.",
   },
 
   // --- Ajout de comptes, clés, synchronisation des appareils, état des comptes ------------
@@ -609,8 +615,72 @@ export const fr: Messages = {
     "x-no-dm-scope": (params) =>
       `X a refusé l’accès : la connexion n’a pas accordé les droits sur les messages privés. Reconnectez-vous et autorisez les messages privés.${retryAt(params)}`,
     "x-other-refusal": (params) => `X a refusé l’accès : ${p(params, "detail")}${retryAt(params)}`,
+    "password-refused": (params) => `Le serveur ${p(params, "server").toUpperCase()} a refusé le mot de passe : saisissez le nouveau.`,
+    "untrusted-certificate": (params) =>
+      `Le certificat de ${p(params, "host")} (${p(params, "server").toUpperCase()}) n’est plus celui auquel vous faisiez confiance : vérifiez-le avant de lui faire confiance.`,
+    "insecure-server": (params) =>
+      `${p(params, "host")} (${p(params, "server").toUpperCase()}) n’offre pas de connexion chiffrée : modifiez les réglages du serveur.`,
+  },
+  accounts: {
+    edit: "Modifier",
+    editLabel: (who) => `Modifier ${who}`,
+    remove: "Retirer",
+    removeLabel: (who) => `Retirer ${who}`,
+    removeConfirm: (who) =>
+      `Retirer ${who} ? Ses messages et ses discussions quittent cet appareil et vos autres appareils, et son mot de passe ou ses jetons sont oubliés. Le serveur garde votre courrier : ajouter le compte à nouveau le ramène.`,
+    removeYes: "Retirer le compte",
+    removing: "Retrait…",
+    keep: "Le garder",
+    name: "Votre nom, tel que vos destinataires le voient",
+    newPassword: "Nouveau mot de passe (laissez vide pour garder l’actuel)",
+    save: "Enregistrer",
+    saving: "Vérification auprès des serveurs…",
+    saved: "Enregistré : le compte se reconnecte.",
+    fixPassword: "Le mot de passe que le serveur attend désormais (ou un mot de passe d’application)",
+    usePassword: "Utiliser ce mot de passe",
+    certificateFingerprint: "Empreinte du certificat qu’il présente désormais :",
+    certificateCheck:
+      "Ne lui faites confiance que si c’est l’empreinte que donne votre fournisseur ou l’administrateur de votre serveur : sinon, quelqu’un intercepte peut-être la connexion.",
+    trustCertificate: "Faire confiance à ce certificat",
+    trusted: "Certificat accepté : le compte se reconnecte.",
+    fixServers: "Modifier les réglages des serveurs",
+    signInAgain: "Se reconnecter",
+    signInAgainWhy: "Se reconnecter donne de nouveaux jetons à Caliopen ; le compte garde ses messages.",
+    signingIn: "Connexion…",
+    signedIn: "Reconnecté.",
+    pinnedFor: (server, fingerprint) => `Certificat ${server} accepté par son empreinte ${fingerprint}`,
+    keepPin: "Continuer à lui faire confiance",
+    sentFiling: {
+      server: "Le serveur range lui-même une copie des messages envoyés dans Envoyés.",
+      client: "Caliopen range une copie des messages envoyés dans Envoyés.",
+      unknown: "Qui range une copie des messages envoyés dans Envoyés sera connu au premier envoi.",
+    },
+  },
+  relay: {
+    title: "Relais",
+    current: "Les connexions à vos serveurs passent par",
+    tokenKept: "Son jeton d’accès est gardé scellé dans votre coffre.",
+    change: "Changer de relais",
+    address: "Adresse du relais",
+    newToken: "Jeton d’accès (laissez vide pour garder l’actuel)",
+    save: "Utiliser ce relais",
+    checking: "Interrogation du relais…",
+    saved: "Le relais a accepté le jeton : vos comptes se connectent par lui.",
+    cancel: "Annuler",
+  },
+  accountStatus: {
+    label: "Comptes",
+    syncing: (who, folder, done, total) => `Synchronisation de ${who} (${folder}) : ${done} sur ${total}`,
+    syncingCount: (who, done) => `Synchronisation de ${who} : ${done} pour l’instant`,
+    syncingStart: (who) => `Synchronisation de ${who}…`,
+    progressLabel: (who) => `Première synchronisation de ${who}`,
+    problem: (who, why) => `${who} : ${why}`,
+    problems: (n) => `${n} comptes demandent votre attention`,
+    open: "Ouvrir le compte dans les réglages",
   },
   flowErrors: {
+    relay_token_missing: () => "Saisissez le jeton d’accès que l’opérateur du relais vous a donné.",
+    password_needed: () => "Saisissez le mot de passe du compte : cet appareil ne le connaît pas.",
     relay_url_invalid: (params) => `L’adresse du relais n’est pas valide (${p(params, "detail")}).`,
     relay_unreachable: (params) => `Le relais est injoignable (${p(params, "detail")}).`,
     relay_status: (params) => `Le relais a répondu ${p(params, "status")}.`,
@@ -677,6 +747,23 @@ export const fr: Messages = {
     db_failed: (params) => `La base de données locale n’a pas pu être ouverte : ${p(params, "detail")}`,
     load_failed: (params) => `Vos messages n’ont pas pu être chargés : ${p(params, "detail")}`,
   },
+  // --- Ce que le cœur dit par codes ailleurs (message-body.tsx, i18n.error) ---------------
+  bodyNotes: {
+    "date.unreadable": (p) => `La date du message (« ${p.date} ») est illisible.`,
+    "header.malformed": (p) => `L’en-tête ${p.header} est mal formé ; ses adresses ont été lues au mieux.`,
+    "message.no-content": () => "Le serveur n’a pas donné le contenu de ce message.",
+    "message.truncated": (p) => `Ce message fait ${p.size} ; seuls ses premiers ${p.kept} ont été téléchargés.`,
+    "message.unreadable": (p) => `Ce message n’a pas pu être lu : ${p.detail}`,
+    "part.damaged": (p) => `Une partie de ce message est abîmée (${p.detail}) ; ce qui a pu être lu est affiché.`,
+    "part.unknown-charset": () => "Une partie de ce message utilise un jeu de caractères inconnu ; elle est affichée sans être décodée.",
+    "part.unknown-encoding": () => "Une partie de ce message utilise un codage de transfert inconnu ; elle est affichée sans être décodée.",
+    "parts.too-deep": () => "Ce message imbrique ses parties trop profondément ; les plus internes ne sont pas affichées.",
+    "parts.too-many": (p) => `Ce message a plus de ${p.max} parties ; les suivantes ne sont pas affichées.`,
+    "sender.missing": () => "Ce message ne nomme aucun expéditeur.",
+    "structure.broken": (p) => `La structure de ce message est rompue après la partie ${p.part} ; les parties suivantes manquent.`,
+    "text.cut": (p) => `Une partie texte dépasse ${p.mb} Mo et a été coupée.`,
+  },
+  unexpected: (detail) => `Un problème est survenu : ${detail}`,
   privacyNotes: privacyNotesFr,
   securityNotes: securityNotesFr,
 };

@@ -2,7 +2,7 @@
 // formatters of its locale. The language follows navigator.languages unless the user chose
 // one in the settings (remembered in prefs).
 import { CoreError } from "../core-client";
-import type { Note, SecurityNote } from "../gen/api";
+import type { BodyNote, Note, SecurityNote } from "../gen/api";
 import { usePrefs } from "../prefs";
 import { en, type Messages } from "./en";
 import { fr } from "./fr";
@@ -29,7 +29,8 @@ export interface I18n {
   dateLong(iso: string): string;
   number(n: number): string;
   bytes(n?: number): string;
-  /** error says what went wrong in this language: known core codes translated, else the message. */
+  /** error says what went wrong in this language: known core codes translated, another core
+   * error's message in a sentence of this language, the UI's own errors as they are. */
   error(err: unknown): string;
   /** coded says a core error code in this language, else the core's English fallback. */
   coded(code: string | undefined, params: Record<string, string> | undefined, fallback: string): string;
@@ -37,6 +38,9 @@ export interface I18n {
   note(n: Note): string;
   /** securityNote says a note on a message's protection in this language, else the core's text. */
   securityNote(n: SecurityNote): string;
+  /** bodyNote says a note on a message's content in this language (a note kept before notes
+   * had codes: the core's English text). */
+  bodyNote(n: BodyNote): string;
   /** network names a network ("email", "mastodon", "x"). */
   network(n: string): string;
 }
@@ -66,6 +70,15 @@ export function i18nFor(locale: Locale): I18n {
   const long = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "short" });
   const num = new Intl.NumberFormat(locale);
   const units = ["byte", "kilobyte", "megabyte", "gigabyte", "terabyte"];
+  const bytes = (n = 0) => {
+    let u = 0;
+    while (n >= 1024 && u < units.length - 1) {
+      n /= 1024;
+      u++;
+    }
+    const digits = n < 10 && u > 0 ? 1 : 0;
+    return new Intl.NumberFormat(locale, { style: "unit", unit: units[u], unitDisplay: "short", maximumFractionDigits: digits }).format(n);
+  };
   i = {
     locale,
     t,
@@ -77,22 +90,21 @@ export function i18nFor(locale: Locale): I18n {
     },
     dateLong: (iso) => long.format(new Date(iso)),
     number: (n) => num.format(n),
-    bytes(n = 0) {
-      let u = 0;
-      while (n >= 1024 && u < units.length - 1) {
-        n /= 1024;
-        u++;
-      }
-      const digits = n < 10 && u > 0 ? 1 : 0;
-      return new Intl.NumberFormat(locale, { style: "unit", unit: units[u], unitDisplay: "short", maximumFractionDigits: digits }).format(n);
-    },
+    bytes,
     error(err) {
-      if (err instanceof CoreError) return coded(err.code, err.params, err.message);
+      if (err instanceof CoreError) return coded(err.code, err.params, t.unexpected(err.message));
+      // The UI's own errors carry its words already.
       return err instanceof Error ? err.message : String(err);
     },
     coded,
     note: (n) => sentence(t.privacyNotes, n),
     securityNote: (n) => sentence(t.securityNotes, n),
+    bodyNote(n) {
+      // Sizes are given in bytes: said in this language's units.
+      const params = { ...n.params };
+      for (const k of ["size", "kept"]) if (params[k]) params[k] = bytes(Number(params[k]));
+      return sentence(t.bodyNotes, { ...n, params });
+    },
     network: (n) => (t.networks as Record<string, string>)[n] ?? n,
   };
   cache.set(locale, i);

@@ -2,6 +2,7 @@
 // The list of codes is generated from the Go source (gen/privacy-notes.ts): a code without
 // a sentence here or in privacy-fr.ts fails the type check.
 import type { PrivacyNoteCode, PrivacyNoteParams } from "../gen/privacy-notes";
+import { securityNoteIn, securityNotesEn } from "./security-en";
 
 export type PrivacyNotes = { [C in PrivacyNoteCode]: (p: Record<PrivacyNoteParams[C], string>) => string };
 
@@ -72,7 +73,7 @@ export const privacyNotesEn: PrivacyNotes = {
   "evidence.discussion.messages": (p) =>
     `Over the last ${s(p.count, "message", `${p.count} messages`)}: the weakest scores ${p.weakest}, the average ${p.mean}.`,
   "evidence.discussion.participants": (p) => `The least protected participant, ${or(p.person, "someone")}, scores ${p.score}.`,
-  "evidence.encrypted.failed": (p) => p.detail,
+  "evidence.encrypted.failed": (p) => securityNoteIn(securityNotesEn, p) ?? "This encrypted message could not be decrypted.",
   "evidence.encrypted.impossible": (p) => `${net(p.network)} direct messages cannot be end-to-end encrypted.`,
   "evidence.encrypted.no": () => "Not end-to-end encrypted: every mail server that handled it could read it.",
   "evidence.encrypted.yes": () => "End-to-end encrypted with OpenPGP and decrypted on this device: no server could read it.",

@@ -1,6 +1,8 @@
 // Les phrases de l’indice de confidentialité en français, par code de note (wasm/privacy) :
 // chaque code de gen/privacy-notes.ts, ni plus ni moins.
 import type { PrivacyNotes } from "./privacy-en";
+import { securityNoteIn } from "./security-en";
+import { securityNotesFr } from "./security-fr";
 
 const or = (v: string, fallback: string) => v || fallback;
 const upper = (method: string) => method.toUpperCase();
@@ -91,7 +93,7 @@ export const privacyNotesFr: PrivacyNotes = {
   "evidence.discussion.messages": (p) =>
     `Sur ${s(p.count, "le dernier message", `les ${p.count} derniers messages`)} : le plus faible obtient ${p.weakest}, la moyenne ${p.mean}.`,
   "evidence.discussion.participants": (p) => `Le participant le moins protégé, ${or(p.person, "quelqu’un")}, obtient ${p.score}.`,
-  "evidence.encrypted.failed": (p) => `Non déchiffré : ${p.detail}`,
+  "evidence.encrypted.failed": (p) => securityNoteIn(securityNotesFr, p) ?? "Ce message chiffré n’a pas pu être déchiffré.",
   "evidence.encrypted.impossible": (p) => `Les messages privés ${net(p.network)} ne peuvent pas être chiffrés de bout en bout.`,
   "evidence.encrypted.no": () => "Pas chiffré de bout en bout : chaque serveur de messagerie qui l’a transmis pouvait le lire.",
   "evidence.encrypted.yes": () => "Chiffré de bout en bout avec OpenPGP et déchiffré sur cet appareil : aucun serveur n’a pu le lire.",

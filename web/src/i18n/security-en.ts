@@ -5,6 +5,13 @@ import type { SecurityNoteCode, SecurityNoteParams } from "../gen/security-notes
 
 export type SecurityNotes = { [C in SecurityNoteCode]: (p: Record<SecurityNoteParams[C], string>) => string };
 
+/** securityNoteIn says the note named by p.note with p's values, if table has it (the
+ * privacy index cites the OpenPGP layer's notes this way). */
+export function securityNoteIn(table: SecurityNotes, p: Record<string, string>): string | undefined {
+  const say = (table as Record<string, ((p: Record<string, string>) => string) | undefined>)[p.note ?? ""];
+  return say?.(p);
+}
+
 export const securityNotesEn: SecurityNotes = {
   "decrypt.content-unreadable": (p) => `The decrypted content cannot be read: ${p.detail}`,
   "decrypt.corrupt": () => "This encrypted message is damaged and cannot be read.",
