@@ -45,11 +45,16 @@ async function open(page, item) {
   await page.getByTestId("discussion-view").getByTestId("message").first().waitFor({ timeout: 30000 });
 }
 
-/** replyOn answers the latest message received on network in the open discussion: the reply goes out on that network. */
+/** replyOn answers the latest message received on network in the open discussion, that
+ * network chosen among the reply's channels (the most private is offered first): the reply
+ * goes out on that network. */
 async function replyOn(page, network, text) {
   const view = page.getByTestId("discussion-view");
   await view.locator(`[data-testid="message"][data-network="${network}"]:not(.outgoing)`).last().getByTestId("reply-to").click();
   const reply = view.getByTestId("reply");
+  await reply.getByTestId("reply-channels").waitFor({ timeout: 30000 });
+  const choice = reply.locator(`[data-testid="reply-channel"][data-network="${network}"]`);
+  if ((await choice.count()) > 0) await choice.click();
   assert.equal(await reply.getAttribute("data-network"), network, "the reply goes out on the network chosen");
   await reply.locator("#reply-text").fill(text);
   await reply.getByRole("button", { name: /^send$/i }).click();
