@@ -111,7 +111,8 @@ function FilterBar({ core, filters, onChange }: { core: CoreClient; filters: Fil
               <option value="">{t.list.all(t.list.account)}</option>
               {accounts.accounts.map((a) => (
                 <option key={a.id} value={a.id}>
-                  {a.address}
+                  {/* an X account's address is its numeric id: its label is the @handle */}
+                  {a.label || a.address}
                 </option>
               ))}
             </select>
