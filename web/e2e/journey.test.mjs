@@ -1,4 +1,4 @@
-// The whole journey of issue #12 against `make run`'s sandbox, at a phone's size (360×740)
+// A user's whole journey against `make run`'s sandbox, at a phone's size (360×740)
 // and a desktop's (1440×900), each in a new persistent Chromium profile: onboarding (the
 // passphrase, the relay, the forms to add an email, Mastodon or X account), "Try it with
 // demo accounts" and the first sync's progress, Tapioca's three networks merged into one
