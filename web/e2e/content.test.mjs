@@ -63,8 +63,10 @@ test("reading, writing and the outbox against the sandbox", async () => {
     assert.match(srcdoc, /data-remote-src="https:\/\/pixel\.bulkmailer\.example/);
     // In the browser: the frame has an opaque origin (no allow-same-origin: it can reach
     // nothing of the app's) and holds no script; its text is the newsletter's.
-    const inner = page.frames().find((f) => f.url() === "about:srcdoc");
+    const inner = await (await frame.elementHandle()).contentFrame();
     assert.ok(inner, "the mail's frame");
+    await inner.waitForLoadState(); // its document is the srcdoc once loaded
+    assert.equal(inner.url(), "about:srcdoc");
     await inner.locator("h1").waitFor();
     assert.deepEqual(await inner.evaluate(() => [window.origin, document.scripts.length, document.title]), ["null", 0, ""]);
     assert.deepEqual(

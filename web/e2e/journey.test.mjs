@@ -166,7 +166,12 @@ for (const [size, viewport] of Object.entries(SIZES)) {
       await replyOn(page, "mastodon", text);
       const instance = await mastodonAsUser(sandbox);
       for (let i = 0; ; i++) {
-        const statuses = (await instance("/api/v1/conversations")).map((c) => c.last_status).filter(Boolean);
+        // The reply, or what came after it in its thread (Tapioca answers at once): a
+        // conversation's last status and the statuses it answers.
+        const statuses = [];
+        for (const last of (await instance("/api/v1/conversations")).map((c) => c.last_status).filter(Boolean)) {
+          statuses.push(last, ...(await instance(`/api/v1/statuses/${last.id}/context`)).ancestors);
+        }
         const sent = statuses.find((s) => s.content.includes(text));
         if (sent) {
           assert.equal(sent.visibility, "direct");
