@@ -27,10 +27,11 @@ func (st *story) seedSocial(s *social) error {
 	m.Post(mastodonfake.Post{Author: st.mLea, To: []string{st.mAlex}, Text: "Are you coming to the Fediverse meetup next week? We need someone to talk about encrypted mail."})
 
 	x := s.x
-	x.AddUser(xfake.User{ID: alex.xID, Name: alex.name, Username: alex.xHandle, Description: "Trying out Caliopen."})
+	x.AddUser(xfake.User{ID: alex.xID, Name: alex.name, Username: alex.xHandle, Description: "Trying out Caliopen.",
+		ProfileImageURL: xProfileImage(alex.xID)})
 	x.AddUser(xfake.User{ID: tapioca.xID, Name: "Tapioca", Username: tapioca.xHandle, URL: tapioca.site,
-		Description: "Bubble tea & open source. Also on Mastodon: @Tapioca@mamot.fr"})
-	x.AddUser(xfake.User{ID: "1300000000000000007", Name: "Hugo Bernard", Username: "hugob"})
+		Description: "Bubble tea & open source. Also on Mastodon: @Tapioca@mamot.fr", ProfileImageURL: xProfileImage(tapioca.xID)})
+	x.AddUser(xfake.User{ID: "1300000000000000007", Name: "Hugo Bernard", Username: "hugob", ProfileImageURL: xProfileImage("1300000000000000007")})
 	conv := xfake.OneToOneID(alex.xID, tapioca.xID)
 	for i, text := range []string{
 		"Did you see the new taro flavour? Tell me what you think 😄",
@@ -49,6 +50,12 @@ func (st *story) seedSocial(s *social) error {
 		st.xSeen[e.ID] = true
 	}
 	return nil
+}
+
+// xProfileImage is where the fake X serves a user's picture, on the X API's host (reached
+// through the relay, as X's image host would be), in X's form: "…_normal" is 48 pixels.
+func xProfileImage(userID string) string {
+	return "https://" + XAPIHost + "/profile_images/" + userID + "/avatar_normal.png"
 }
 
 // event is one step of the timeline.

@@ -5,6 +5,7 @@ package testkit
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -43,4 +44,31 @@ func Corpus(t testing.TB, parts ...string) string {
 		t.Fatalf("the mail corpus is missing at %s: %v", p, err)
 	}
 	return p
+}
+
+// PeersDir returns the shared peer scripts (shared/peers) after checking that tools are
+// installed (Dovecot and Postfix need root). A missing peer fails the test unless
+// CALIOPEN_SKIP_PEERS=1.
+func PeersDir(t testing.TB, tools ...string) string {
+	t.Helper()
+	skip := func(format string, args ...any) {
+		t.Helper()
+		if os.Getenv("CALIOPEN_SKIP_PEERS") == "1" {
+			t.Skipf(format, args...)
+		}
+		t.Fatalf(format+" (set CALIOPEN_SKIP_PEERS=1 to skip)", args...)
+	}
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			skip("%s is not installed", tool)
+		}
+		if (tool == "dovecot" || tool == "postfix") && os.Geteuid() != 0 {
+			skip("%s needs root", tool)
+		}
+	}
+	peers := filepath.Join(SharedDir(t), "peers")
+	if _, err := os.Stat(filepath.Join(peers, "gpg-interop.sh")); err != nil {
+		skip("peer scripts not found at %s", peers)
+	}
+	return peers
 }

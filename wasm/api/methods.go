@@ -8,6 +8,7 @@ import (
 	"caliopen/wasm/discussions"
 	"caliopen/wasm/model"
 	"caliopen/wasm/privacy"
+	"caliopen/wasm/search"
 )
 
 // Method declares one request/response pair: its name and its parameter and result types.
@@ -207,7 +208,10 @@ type DiscussionsArgs struct {
 	Unread  bool          `json:"unread,omitempty"`  // only discussions with unread messages
 	Network model.Network `json:"network,omitempty"` // only discussions with a message on this network
 	Account string        `json:"account,omitempty"` // only discussions with a message through this account (its id)
-	Text    string        `json:"text,omitempty"`    // only discussions naming it: an address, a name, a subject
+	// Text keeps the discussions naming it (an address, a name, a subject) and those whose
+	// messages contain its words (each word starts a word of the text: "meet" finds
+	// "Meeting", "ete" finds "été"), each with the passage found (DiscussionItem.Match).
+	Text string `json:"text,omitempty"`
 }
 
 // DiscussionsPage is one page of the discussion list.
@@ -232,6 +236,15 @@ type DiscussionItem struct {
 	Archived bool            `json:"archived,omitempty"` // out of the inbox
 	// Privacy is the discussion's privacy grade (its weakest recent messages weigh most).
 	Privacy *discussions.Privacy `json:"privacy,omitempty"`
+	// Match is, in a search (DiscussionsArgs.Text), the passage of the latest message whose
+	// text holds the words searched, those words marked.
+	Match *TextMatch `json:"match,omitempty"`
+}
+
+// TextMatch is where a search found its words: a passage of one message, cut into parts.
+type TextMatch struct {
+	MessageID string        `json:"messageId"`
+	Parts     []search.Part `json:"parts"`
 }
 
 // Person names one participant: a contact, or a lone identity.
@@ -239,6 +252,9 @@ type Person struct {
 	Contact    string              `json:"contact,omitempty"`
 	Name       string              `json:"name"`
 	Identities []model.IdentityURI `json:"identities"`
+	// Avatar is the identity whose profile picture shows the person (see Avatar), when one
+	// of theirs has a picture.
+	Avatar model.IdentityURI `json:"avatar,omitempty"`
 }
 
 // DiscussionArgs names a discussion.
@@ -246,10 +262,13 @@ type DiscussionArgs struct {
 	Key string `json:"key"`
 }
 
-// DiscussionView is a discussion's messages in time order.
+// DiscussionView is a discussion's messages in time order, and its email topics.
 type DiscussionView struct {
 	Key      string        `json:"key"`
 	Messages []MessageView `json:"messages"`
+	// Topics are the email sub-threads (by References, RFC 5256), the most recently active
+	// first; direct messages belong to none.
+	Topics []discussions.Topic `json:"topics,omitempty"`
 }
 
 // MessageView is a message with its privacy index: score, grade, and each factor with its
@@ -433,6 +452,12 @@ type ReplyParams struct {
 	// ContentWarning is a Mastodon reply's content warning. Absent: the reply keeps the
 	// warning of the message it answers, as Mastodon's own client does; "" removes it.
 	ContentWarning *string `json:"contentWarning,omitempty"`
+	// AccountID and To are the channel chosen among ReplyChannels (Channel.AccountID and
+	// Channel.To). Absent, or the account of the message answered: the reply answers it on
+	// its network. Another: the reply answers the latest message of the discussion on that
+	// channel, or is a new message to To when there is none.
+	AccountID string              `json:"accountId,omitempty"`
+	To        []model.IdentityURI `json:"to,omitempty"`
 }
 
 // ReplyResult names the outbox item that carries the reply.

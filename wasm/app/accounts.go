@@ -153,6 +153,8 @@ func (m *accounts) register(c *core.Core) {
 	core.Handle(c, api.FinishSignIn, m.finishSignIn)
 	core.Live(c, api.AccountsQuery, m.list, topicAccounts)
 	core.Handle(c, api.Reply, m.reply)
+	core.Handle(c, api.ReplyChannels, m.a.replyChannels)
+	core.Handle(c, api.Avatar, m.a.avatar)
 	core.Handle(c, api.RetryAccount, m.retryAccount)
 	core.Handle(c, api.StartDemo, m.startDemo)
 	core.Handle(c, api.RemoveAccount, m.removeAccount)
@@ -450,6 +452,9 @@ func (m *accounts) reply(ctx context.Context, p api.ReplyParams) (api.ReplyResul
 	parent, err := m.a.eng.Repo.Message(ctx, p.MessageID)
 	if err != nil {
 		return api.ReplyResult{}, api.Errorf(api.CodeNotFound, "This message is not stored on this device.")
+	}
+	if p.AccountID != "" && p.AccountID != parent.AccountID {
+		return m.replyElsewhere(ctx, parent, p) // another channel (see replies.go)
 	}
 	acct, err := m.a.eng.Repo.Account(ctx, parent.AccountID)
 	if err != nil {

@@ -111,14 +111,15 @@ func Start(ctx context.Context, o Options) error {
 }
 
 type app struct {
-	ctx    context.Context
-	c      *core.Core
-	accts  *accounts
-	keys   *keys
-	sync   *syncer
-	o      Options
-	eng    *engine.Engine
-	leader atomic.Bool
+	ctx     context.Context
+	c       *core.Core
+	accts   *accounts
+	keys    *keys
+	sync    *syncer
+	o       Options
+	eng     *engine.Engine
+	leader  atomic.Bool
+	avatars avatarFetches
 	// firstPage closes when the first page of discussions has been answered.
 	firstPage     chan struct{}
 	firstPageOnce sync.Once
@@ -226,8 +227,11 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 			Key: string(s.Key), Networks: s.Networks, Accounts: s.Accounts, LastDate: s.LastDate, Snippet: s.Snippet,
 			Subject: s.Subject, Unread: s.Unread, Flagged: s.Flagged, Count: s.Count, Archived: s.Archived, Privacy: s.Privacy,
 		}
+		if m := s.Match; m != nil {
+			item.Match = &api.TextMatch{MessageID: m.MessageID, Parts: m.Parts}
+		}
 		for _, p := range s.People {
-			item.People = append(item.People, api.Person{Contact: string(p.Contact), Name: p.Name, Identities: p.Identities})
+			item.People = append(item.People, api.Person{Contact: string(p.Contact), Name: p.Name, Identities: p.Identities, Avatar: p.Avatar})
 		}
 		out.Items = append(out.Items, item)
 	}
@@ -239,7 +243,11 @@ func (a *app) discussion(ctx context.Context, args api.DiscussionArgs) (api.Disc
 	if err != nil {
 		return api.DiscussionView{}, err
 	}
-	view := api.DiscussionView{Key: args.Key, Messages: make([]api.MessageView, len(msgs))}
+	topics, err := a.eng.EmailTopics(ctx, discussions.Key(args.Key))
+	if err != nil {
+		return api.DiscussionView{}, err
+	}
+	view := api.DiscussionView{Key: args.Key, Messages: make([]api.MessageView, len(msgs)), Topics: topics}
 	for i := range msgs {
 		view.Messages[i] = api.MessageView{Message: msgs[i], Privacy: indexes[i]}
 	}

@@ -261,9 +261,10 @@ func TestEncryptedMailWithGnuPG(t *testing.T) {
 		t.Fatalf("gpg: %s", stderr)
 	}
 	id := u.deliver(withAutocrypt(t, msg, "tapioca@example.net", peer.PublicKey()))
-	// The key arrives with this very message: a good signature, from a key not known before.
+	// The key arrives with this very message: its Autocrypt header makes it the sender's,
+	// and the signature reads good from that key, as the next messages' will.
 	got := u.stored(id, encrypted)
-	if got.Subject != "Secret plans" || got.Security.Signature != model.SigGoodUnknown || got.Security.Undecrypted {
+	if got.Subject != "Secret plans" || got.Security.Signature != model.SigGoodKnown || got.Security.Undecrypted {
 		t.Fatalf("stored: subject %q security %+v", got.Subject, got.Security)
 	}
 	if b := u.body(got.ID); !strings.Contains(b.Text, "The cake is in the oven.") {

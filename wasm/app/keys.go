@@ -75,11 +75,14 @@ type keys struct {
 	regrade   map[string]bool // addresses whose key state changed, regraded with the next save
 
 	travel map[string][]byte // contacts' keys as device sync carries them (sync_keys.go); under mu
+
+	hunt *signerHunt // mail signed by keys not held yet (unverified.go)
 }
 
 func newKeys(a *app, v *vault.Vault) *keys {
 	k := &keys{a: a, vault: v, ring: pgp.NewRing(), peers: autocrypt.NewStore(), secrets: map[string]*pgp.SecretKey{}}
 	k.wkd = wkd.New(k.httpClient())
+	k.hunt = newSignerHunt(k)
 	if err := k.load(a.ctx); err != nil {
 		a.o.Log.Error("keys: cannot load", "error", err)
 	}
@@ -218,12 +221,14 @@ func (k *keys) regradeLater(addresses ...string) {
 }
 
 // regradeNow has the privacy indexes follow changed keys: of the given addresses, or of the
-// user's own when none is given.
+// user's own when none is given. The mail those addresses signed with keys not held before
+// is verified again.
 func (k *keys) regradeNow(ctx context.Context, addresses ...string) {
 	if len(addresses) == 0 {
 		k.forgetStates(true)
 	} else {
 		k.forgetStates(false, addresses...)
+		k.hunt.reverifySoon(addresses...)
 	}
 	if err := k.a.eng.KeysChanged(ctx, addresses...); err != nil && ctx.Err() == nil {
 		k.a.o.Log.Error("keys: privacy indexes not regraded", "error", err)
@@ -253,6 +258,7 @@ func (k *keys) unlock(ctx context.Context) {
 	}
 	k.changed(ctx)
 	k.retrySoon()
+	k.hunt.resume()
 }
 
 // lock forgets the unlocked secret keys.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"mime"
 	"slices"
 	"strings"
@@ -24,50 +25,90 @@ import (
 	"caliopen/wasm/email/smtpsend"
 	"caliopen/wasm/model"
 	"caliopen/wasm/pgp"
-	"caliopen/wasm/store"
 	"caliopen/wasm/store/repo"
 )
 
 // wkdTimeout bounds the Web Key Directory lookups of one plan.
 const wkdTimeout = 10 * time.Second
 
+// readMode says what a reader does besides decrypting and verifying.
+type readMode int
+
+const (
+	// readLearning is a message's reading as fetched (or decrypted at last): the Autocrypt
+	// state learns from it, and a message signed by a key not held is kept to be verified
+	// again (unverified.go).
+	readLearning readMode = iota
+	// readPlain reads a stored message again for its signature: nothing is learnt or kept.
+	readPlain
+)
+
 // reader reads an account's fetched mail: decrypted and verified with the unlocked keys,
 // the Autocrypt state updated from its headers (and the gossip inside), the attachments of
 // a decrypted message kept (the server cannot give them back decrypted), and the raw
-// message kept when no key opened it yet.
-func (k *keys) reader(s email.Settings) email.Reader {
+// message kept when no key opened it yet, or when its signature waits for a key.
+func (k *keys) reader(s email.Settings) email.Reader { return k.readerWith(s, readLearning) }
+
+func (k *keys) readerWith(s email.Settings, mode readMode) email.Reader {
 	return func(raw []byte) (email.Reading, error) {
-		o, err := pgp.Open(raw, pgp.Keys{Own: k.secretKeys(), Contacts: k.ring, Autocrypt: k.peers})
+		o, err := pgp.Open(raw, k.openingKeys())
 		if err != nil {
 			return email.Reading{}, err
 		}
-		k.learn(s, raw, o)
+		if mode == readLearning {
+			changed := k.learn(s, raw, o)
+			if pgp.AwaitsKey(o.Security) && slices.Contains(changed, o.Sender) &&
+				slices.ContainsFunc(k.heldFor(o.Sender), o.Issuer.Matches) {
+				// The message brought its signer's key itself (its Autocrypt header), now the
+				// sender's: it is read with that key known, as the next ones will be.
+				if again, err := pgp.Open(raw, k.openingKeys()); err == nil {
+					o = again
+				}
+			}
+		}
 		p := o.Parsed
 		read := email.Reading{Parsed: p, Blobs: p.AttachmentData}
+		keepRaw := false
 		if isSetupMessage(raw, s) { // kept whole: its key is imported with the setup code
 			p.Message.Security.SetupMessage = true
-			read.Blobs = map[string][]byte{email.RawBlob: raw}
+			read.Blobs, keepRaw = nil, true
 		}
 		if o.Security.Undecrypted {
 			if k.vault.Locked() {
 				p.Message.Security.Notes, p.Message.Security.Note = nil, ""
 				p.Message.Security.AddNote(pgp.LockedNote())
 			}
-			read.Blobs = map[string][]byte{email.RawBlob: raw}
+			read.Blobs, keepRaw = nil, true
+		}
+		if mode == readLearning && pgp.AwaitsKey(o.Security) && k.hunt.keep(s, raw, o) {
+			keepRaw = true
+		}
+		if keepRaw {
+			read.Blobs = maps.Clone(read.Blobs)
+			if read.Blobs == nil {
+				read.Blobs = map[string][]byte{}
+			}
+			read.Blobs[email.RawBlob] = raw
 		}
 		return read, nil
 	}
 }
 
+// openingKeys are the keys messages are read with now.
+func (k *keys) openingKeys() pgp.Keys {
+	return pgp.Keys{Own: k.secretKeys(), Contacts: k.ring, Autocrypt: k.peers}
+}
+
 // learn updates the Autocrypt state from a received message (Level 1: every incoming
 // message counts). The state follows the outer From, the address the Autocrypt header must
 // name, never a From claimed inside; gossip counts only from a decrypted message whose
-// signature verified (pgp.Open keeps it only then).
-func (k *keys) learn(s email.Settings, raw []byte, o *pgp.Opened) {
+// signature verified (pgp.Open keeps it only then). It returns the addresses whose key
+// changed.
+func (k *keys) learn(s email.Settings, raw []byte, o *pgp.Opened) []string {
 	m := &o.Parsed.Message
 	from := o.Sender
 	if from == "" || s.Own(from) {
-		return
+		return nil
 	}
 	in := autocrypt.Incoming{From: from, Date: m.Date, Autocrypt: o.Parsed.Autocrypt, Gossip: o.Gossip, Report: isReport(raw)}
 	for _, p := range m.Participants {
@@ -99,17 +140,23 @@ func (k *keys) learn(s email.Settings, raw []byte, o *pgp.Opened) {
 	k.forgetStates(false, changed...)
 	k.regradeLater(changed...)
 	k.peersChanged()
+	return changed
 }
 
 // isReport says whether the message is a delivery or read report (multipart/report), which
 // Autocrypt ignores.
 func isReport(raw []byte) bool {
-	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	h, err := readHeader(raw)
 	if err != nil {
 		return false
 	}
 	t, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
 	return t == "multipart/report"
+}
+
+// readHeader reads a raw message's header.
+func readHeader(raw []byte) (textproto.Header, error) {
+	return textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
 }
 
 // retrySoon reads again, in the background, the messages that waited for a key.
@@ -174,13 +221,7 @@ func (k *keys) reread(ctx context.Context, accts map[string]*email.Account, m mo
 	if err != nil || w.Message.Security.Undecrypted {
 		return false, err
 	}
-	err = r.Update(ctx, repo.MessageStores, func(tx *repo.Tx) error {
-		if err := tx.PutMessageWrite(w); err != nil {
-			return err
-		}
-		return tx.Delete(repo.Blobs, store.Tuple(m.ID, email.RawBlob))
-	})
-	return err == nil, err
+	return k.rewrite(ctx, w)
 }
 
 // plan is how a message from the account s will be sent.

@@ -121,6 +121,16 @@ func (b *Book) SetOwn(uri model.IdentityURI) {
 	b.own[uri] = true
 }
 
+// Own returns the user's own identities, sorted.
+func (b *Book) Own() []model.IdentityURI {
+	out := make([]model.IdentityURI, 0, len(b.own))
+	for u := range b.own {
+		out = append(out, u)
+	}
+	slices.SortFunc(out, compareURI)
+	return out
+}
+
 // IsOwn reports whether an identity is one of the user's own.
 func (b *Book) IsOwn(uri model.IdentityURI) bool { return b.own[uri] }
 

@@ -31,7 +31,7 @@
 //	ix.Rekey(uri)                             // after an identity became the user's own
 //	page, next, err := ix.Page("", 50)       // newest first; pass next for the next page
 //	msgs := ix.Messages(page[0].Key)         // in time order
-//	topics := ix.Topics(page[0].Key, threading.Strict)
+//	topics := ix.Topics(page[0].Key, threading.Strict) // or EmailTopics: email sub-threads as the UI lists them
 //	choice, err := ix.ReplyChannel(discussions.ReplyRequest{…}, book)
 //
 // Every contact change must reach the index through Apply, Ensure included: an identity

@@ -15,19 +15,52 @@ type Filter struct {
 	Network model.Network // only discussions with a message on this network
 	Account string        // only discussions with a message through this account
 	// Text keeps discussions where it appears (any case) in a participant's address or name or
-	// in a message's subject.
+	// in a message's subject, and those in Found.
 	Text string
+	// Found are the discussions in which a search index found the words of Text (see
+	// package search), each with the latest message found (see Holding).
+	Found map[Key]string
 }
 
 // IsZero reports whether f keeps the whole inbox.
-func (f Filter) IsZero() bool { return f == Filter{} }
+func (f Filter) IsZero() bool {
+	return !f.Archive && !f.Unread && f.Network == "" && f.Account == "" && f.Text == ""
+}
 
 func (f Filter) keeps(d *discussion) bool {
 	return d.isArchived() == f.Archive &&
 		(!f.Unread || d.tally.unread > 0) &&
 		(f.Network == "" || d.channels.hasNetwork(f.Network)) &&
 		(f.Account == "" || d.channels.hasAccount(f.Account)) &&
-		(f.Text == "" || mentions(d, strings.ToLower(f.Text)))
+		(f.Text == "" || f.Found[d.key] != "" || mentions(d, strings.ToLower(f.Text)))
+}
+
+// Holding returns the discussions that show some of the messages named, each with the
+// latest of them; messages not shown (in the trash, say) or unknown are left out.
+func (ix *Index) Holding(messageIDs []string) map[Key]string {
+	latest := map[Key]*entry{}
+	for _, id := range messageIDs {
+		e, ok := ix.messages[id]
+		if !ok || e.set == nil {
+			continue
+		}
+		k := e.set.disc.key
+		latest[k] = later(latest[k], e)
+	}
+	out := make(map[Key]string, len(latest))
+	for k, e := range latest {
+		out[k] = e.msg.ID
+	}
+	return out
+}
+
+// Message returns a message the index holds, shown or not.
+func (ix *Index) Message(id string) (model.Message, bool) {
+	e, ok := ix.messages[id]
+	if !ok {
+		return model.Message{}, false
+	}
+	return *e.msg, true
 }
 
 // mentions reports whether text (lower case) appears in a participant's address or name or a

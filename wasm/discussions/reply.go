@@ -36,6 +36,11 @@ type ReplyChoice struct {
 	Default Channel   `json:"default"`
 	Options []Channel `json:"options"`
 	Reason  string    `json:"reason"`
+	// Contact is the known contact of a one-to-one discussion, whose networks are the
+	// options; empty when the reply stays on the parent's network.
+	Contact contacts.ContactID `json:"contact,omitempty"`
+	// Group says several people take part (the reply stays on the parent's network).
+	Group bool `json:"group,omitempty"`
 }
 
 // ReplyRequest asks how to reply in a discussion.
@@ -98,7 +103,7 @@ func (ix *Index) oneToOne(d *discussion, c contacts.Contact, req ReplyRequest) (
 		}
 		return compare(string(a.To[0]), string(b.To[0]))
 	})
-	choice := ReplyChoice{Options: options}
+	choice := ReplyChoice{Options: options, Contact: c.ID}
 	if req.Ranker != nil {
 		best, bestScore := -1, 0
 		for i, o := range options {
@@ -169,7 +174,7 @@ func sameNetwork(parent *model.Message, accounts []model.Account, dir Directory,
 		why = "several people take part"
 	}
 	return ReplyChoice{
-		Default: ch, Options: []Channel{ch},
+		Default: ch, Options: []Channel{ch}, Group: group,
 		Reason: fmt.Sprintf("The reply stays on %s, the network of the message you answer, because %s.",
 			networkName(ch.Network), why),
 	}, nil

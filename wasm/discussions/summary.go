@@ -1,6 +1,7 @@
 package discussions
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strings"
@@ -234,4 +235,77 @@ func threadable(m *model.Message) (threading.Message, bool) {
 		return tm, true
 	}
 	return threading.Message{}, false
+}
+
+// Topic is one email sub-thread of a discussion.
+type Topic struct {
+	ID       string    `json:"id"`       // the id of its first message
+	Subject  string    `json:"subject"`  // its first message's subject, reply markers removed
+	Messages []string  `json:"messages"` // its messages' ids, oldest first
+	Unread   int       `json:"unread"`   // messages received not read yet
+	LastDate time.Time `json:"lastDate"`
+}
+
+// EmailTopics threads a discussion's email into topics (Strict threading: by Message-ID,
+// References and In-Reply-To, never by subject), the most recently active first. Direct
+// messages belong to none: they stay in the discussion's one time order.
+func (ix *Index) EmailTopics(k Key) []Topic {
+	var in []threading.Message
+	byID := map[string]*model.Message{}
+	for _, e := range ix.entries(k) {
+		if e.msg.Network == model.Email {
+			in = append(in, ThreadingMessage(e.msg))
+			byID[e.msg.ID] = e.msg
+		}
+	}
+	if len(in) == 0 {
+		return nil
+	}
+	var out []Topic
+	for _, root := range threading.Build(in, threading.Strict) {
+		var msgs []*model.Message
+		for _, tm := range root.Messages() {
+			if m := byID[tm.ID]; m != nil && !slices.Contains(msgs, m) {
+				msgs = append(msgs, m)
+			}
+		}
+		if len(msgs) == 0 {
+			continue
+		}
+		slices.SortFunc(msgs, func(a, b *model.Message) int { return cmp.Or(a.Date.Compare(b.Date), cmp.Compare(a.ID, b.ID)) })
+		t := Topic{ID: msgs[0].ID, Subject: topicSubject(msgs), LastDate: msgs[len(msgs)-1].Date}
+		for _, m := range msgs {
+			t.Messages = append(t.Messages, m.ID)
+			if !m.Flags.Seen && !m.Outgoing {
+				t.Unread++
+			}
+		}
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b Topic) int { return cmp.Or(b.LastDate.Compare(a.LastDate), cmp.Compare(a.ID, b.ID)) })
+	return out
+}
+
+// topicSubject is the subject of a topic's first message with one, without the markers of
+// replies and forwards ("Re:", "Fwd:", "TR:", "AW:") and a list's tag ("[caliopen-dev]"):
+// the discussion already says which list it is.
+func topicSubject(msgs []*model.Message) string {
+	for _, m := range msgs {
+		s := strings.TrimSpace(m.Subject)
+		for {
+			if tag, rest, ok := strings.Cut(s, "]"); ok && strings.HasPrefix(tag, "[") && strings.TrimSpace(rest) != "" {
+				s = strings.TrimSpace(rest)
+				continue
+			}
+			head, rest, ok := strings.Cut(s, ":")
+			if !ok || !slices.Contains([]string{"re", "fw", "fwd", "tr", "aw", "wg", "réf"}, strings.ToLower(strings.TrimSpace(head))) {
+				break
+			}
+			s = strings.TrimSpace(rest)
+		}
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }

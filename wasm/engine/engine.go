@@ -20,6 +20,7 @@ import (
 	"caliopen/wasm/contacts"
 	"caliopen/wasm/discussions"
 	"caliopen/wasm/model"
+	"caliopen/wasm/search"
 	"caliopen/wasm/store"
 	"caliopen/wasm/store/repo"
 )
@@ -51,14 +52,18 @@ type Engine struct {
 	// Set it before the first query.
 	Keys KeyStates
 
-	mu       sync.Mutex // guards book and index, which are not safe for concurrent use
-	book     *contacts.Book
-	index    *discussions.Index
-	ctx      context.Context
-	loadOnce sync.Once
-	ready    chan struct{}
-	loadEr   error
-	stale    bool // another tab changed the store: rebuild before the next change or read of the index
+	mu     sync.Mutex // guards book and index, which are not safe for concurrent use
+	book   *contacts.Book
+	index  *discussions.Index
+	search *search.Index // the words of messages (see search.go)
+	// unindexed are the messages the load found without their words, for the background
+	// indexing (backfill).
+	unindexed []string
+	ctx       context.Context
+	loadOnce  sync.Once
+	ready     chan struct{}
+	loadEr    error
+	stale     bool // another tab changed the store: rebuild before the next change or read of the index
 	// changed collects the topics a change touched while e.mu is held; unlock announces
 	// them after releasing it (live queries read the engine, so they must not run under it).
 	changed []string
@@ -78,9 +83,17 @@ func New(ctx context.Context, db store.DB, log *slog.Logger) *Engine {
 	return e
 }
 
-// StartLoad starts loading the contact book and the discussion index, once.
+// StartLoad starts loading the contact book and the discussion index, once, then indexes
+// the text of the messages stored without their words.
 func (e *Engine) StartLoad() {
-	e.loadOnce.Do(func() { go e.load(e.ctx) })
+	e.loadOnce.Do(func() {
+		go func() {
+			e.load(e.ctx)
+			if e.loadEr == nil && len(e.unindexed) > 0 {
+				e.backfill(e.ctx, e.unindexed)
+			}
+		}()
+	})
 }
 
 // Ready starts the load if needed and waits until the index is loaded (or ctx ends).
@@ -152,6 +165,7 @@ func (e *Engine) load(ctx context.Context) {
 	index := discussions.NewIndex(book)
 	written := &Engine{} // collects the identities the user wrote to
 	count := 0
+	var ids []string
 	p := repo.Page{Limit: 500, Oldest: true}
 	for {
 		msgs, next, err := e.Repo.AllMessages(ctx, p)
@@ -160,6 +174,9 @@ func (e *Engine) load(ctx context.Context) {
 			return
 		}
 		written.noteWritten(msgs)
+		for i := range msgs {
+			ids = append(ids, msgs[i].ID)
+		}
 		if _, err := index.AddBatch(msgs); err != nil {
 			e.loadEr = err
 			return
@@ -170,10 +187,15 @@ func (e *Engine) load(ctx context.Context) {
 		}
 		p.After = next
 	}
+	words, unindexed, err := loadTerms(ctx, e.Repo, ids)
+	if err != nil {
+		e.loadEr = err
+		return
+	}
 	e.mu.Lock()
-	e.book, e.index, e.wroteTo = book, index, written.wroteTo
+	e.book, e.index, e.wroteTo, e.search, e.unindexed = book, index, written.wroteTo, words, unindexed
 	e.mu.Unlock()
-	e.log.Info("engine: index loaded", "messages", count, "ms", time.Since(started).Milliseconds())
+	e.log.Info("engine: index loaded", "messages", count, "unindexed", len(unindexed), "ms", time.Since(started).Milliseconds())
 }
 
 // rewriteSummaries replaces the stored summaries by the index's inbox. Caller holds e.mu.
@@ -249,6 +271,8 @@ func (e *Engine) Invalidate() {
 type Stored struct {
 	discussions.Summary
 	People []Person `json:"people"`
+	// Match is, in a search, the passage where the words searched were found (never stored).
+	Match *TextMatch `json:"-"`
 }
 
 // stored names a summary's people from the book and grades it. Caller holds e.mu.
@@ -299,9 +323,10 @@ func (e *Engine) Ingest(ctx context.Context, writes []repo.MessageWrite) error {
 	return e.Repo.SaveMessages(ctx, writes)
 }
 
-// Stores are the stores the engine writes beside messages (repo.Observer).
+// Stores are the stores the engine writes beside messages (repo.Observer), and the bodies
+// it reads to index a message written without one.
 func (e *Engine) Stores() []string {
-	return append([]string{repo.Discussions, repo.Identities}, repo.OpLogStores...)
+	return append([]string{repo.Discussions, repo.Identities, repo.Terms, repo.Bodies}, repo.OpLogStores...)
 }
 
 // Begin takes the engine's lock before a transaction that may write messages
@@ -375,6 +400,9 @@ func (e *Engine) Observe(tx *repo.Tx, written []model.Message, deleted []string)
 			return err
 		}
 	}
+	if err := e.indexWritten(tx, written, deleted); err != nil {
+		return err
+	}
 	if signed, err := e.noteSignatures(tx, written); err != nil {
 		return err
 	} else if signed {
@@ -403,7 +431,10 @@ func (e *Engine) reloadLocked(ctx context.Context, repair bool) {
 		e.log.Error("engine: rebuild failed", "error", fresh.loadEr)
 		return
 	}
-	e.book, e.index, e.wroteTo = fresh.book, fresh.index, fresh.wroteTo
+	e.book, e.index, e.wroteTo, e.search = fresh.book, fresh.index, fresh.wroteTo, fresh.search
+	if len(fresh.unindexed) > 0 {
+		go e.backfill(e.ctx, fresh.unindexed)
+	}
 	if !repair {
 		return
 	}

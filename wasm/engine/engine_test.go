@@ -33,6 +33,23 @@ func startEngine(t *testing.T, db store.DB) *Engine {
 	return e
 }
 
+// startOwnEngine starts an engine over a new database in memory, with the user's own
+// identities on the three networks.
+func startOwnEngine(t *testing.T) (store.DB, *Engine) {
+	t.Helper()
+	db, err := store.OpenMemory(repo.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := startEngine(t, db)
+	for _, own := range []model.IdentityURI{meMail, meMast, meX} {
+		if err := e.SetOwnIdentity(context.Background(), model.Identity{URI: own}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db, e
+}
+
 const (
 	meMail = model.IdentityURI("email:me@example.org")
 	meMast = model.IdentityURI("mastodon:me@mamot.fr")
@@ -46,18 +63,9 @@ const (
 // identities and they become one, also after a restart; pages come from the store.
 func TestStoryLinkAndRestart(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenMemory(repo.Schema())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := startEngine(t, db)
-	for _, own := range []model.IdentityURI{meMail, meMast, meX} {
-		if err := e.SetOwnIdentity(ctx, model.Identity{URI: own}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db, e := startOwnEngine(t)
 	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
-	err = e.Ingest(ctx, []repo.MessageWrite{
+	err := e.Ingest(ctx, []repo.MessageWrite{
 		msg("x1", model.X, "dm1", tapX, "Tapioca", meX, t0),
 		msg("m1", model.Mastodon, "st1", tapM, "Tapioca", meMast, t0.Add(time.Hour)),
 		msg("e1", model.Email, "INBOX/1/1", tapE, "Tapioca the cat", meMail, t0.Add(2*time.Hour)),

@@ -134,15 +134,9 @@ func (e *Engine) messagePrivacy(m model.Message) privacy.Index {
 	return privacy.MessageIndex(in, people{e})
 }
 
-func (e *Engine) own() []model.IdentityURI {
-	var out []model.IdentityURI
-	for _, id := range e.book.Identities() {
-		if id.Own {
-			out = append(out, id.URI)
-		}
-	}
-	return out
-}
+// own returns the user's own identities (a few: sorting them for every message graded is
+// cheap, sorting every identity known was not).
+func (e *Engine) own() []model.IdentityURI { return e.book.Own() }
 
 // discussionPrivacy grades a discussion from its recent messages and its people. Caller
 // holds e.mu.

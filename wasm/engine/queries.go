@@ -33,18 +33,31 @@ func (e *Engine) DiscussionPage(ctx context.Context, after string, limit int) ([
 // FilteredPage reads one page of the discussions f keeps, most recent first, and how many it
 // keeps in all. Filters need the discussion index (a store page knows no accounts), so this
 // waits for it to load.
+// With a text, the discussions whose messages contain its words are kept too, each with the
+// passage of its latest message found (Stored.Match).
 func (e *Engine) FilteredPage(ctx context.Context, f discussions.Filter, after string, limit int) ([]Stored, string, int, error) {
 	if err := e.lock(ctx); err != nil {
 		return nil, "", 0, err
 	}
-	defer e.unlock()
+	e.findText(&f)
 	sums, next, total, err := e.index.PageWhere(f, discussions.Cursor(after), limit)
 	if err != nil {
+		e.unlock()
 		return nil, "", 0, err
 	}
 	out := make([]Stored, len(sums))
+	found := map[string]model.Message{}
 	for i := range sums {
 		out[i] = e.stored(sums[i])
+		if id := f.Found[sums[i].Key]; id != "" {
+			found[id], _ = e.index.Message(id)
+		}
+	}
+	e.unlock()
+	if len(found) > 0 {
+		if err := e.passages(ctx, f.Text, out, f.Found, found); err != nil {
+			return nil, "", 0, err
+		}
 	}
 	return out, string(next), total, nil
 }
@@ -65,11 +78,23 @@ func (e *Engine) Discussion(ctx context.Context, key discussions.Key) ([]model.M
 	return msgs, indexes, nil
 }
 
+// EmailTopics returns the email sub-threads of a discussion (see discussions.EmailTopics).
+func (e *Engine) EmailTopics(ctx context.Context, key discussions.Key) ([]discussions.Topic, error) {
+	if err := e.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer e.unlock()
+	return e.index.EmailTopics(key), nil
+}
+
 // Person is how the UI names one participant: a contact's name or an identity's.
 type Person struct {
 	Contact    contacts.ContactID  `json:"contact,omitempty"`
 	Name       string              `json:"name"`
 	Identities []model.IdentityURI `json:"identities"`
+	// Avatar is the identity whose profile picture shows the person (Mastodon's first,
+	// then X's), when one has a picture.
+	Avatar model.IdentityURI `json:"avatar,omitempty"`
 }
 
 // namesLocked names participants for display: a contact's name, else the identity's display
@@ -84,6 +109,9 @@ func (e *Engine) namesLocked(ps []discussions.Participant) []Person {
 				person.Name = c.Name
 			}
 		}
+		if book != nil {
+			person.Avatar = pictured(book, p.Identities)
+		}
 		if person.Name == "" && book != nil && len(p.Identities) > 0 {
 			if id, ok := book.Identity(p.Identities[0]); ok {
 				person.Name = id.DisplayName
@@ -95,6 +123,18 @@ func (e *Engine) namesLocked(ps []discussions.Participant) []Person {
 		out = append(out, person)
 	}
 	return out
+}
+
+// pictured returns the identity whose picture shows a person: one with a picture of its
+// own, Mastodon's before X's.
+func pictured(book *contacts.Book, ids []model.IdentityURI) model.IdentityURI {
+	var best model.IdentityURI
+	for _, u := range ids {
+		if id, ok := book.Identity(u); ok && id.PictureURL() != "" && (best == "" || u.Network() == model.Mastodon && best.Network() != model.Mastodon) {
+			best = u
+		}
+	}
+	return best
 }
 
 // Copies returns the messages named and every other copy of them (the same email filed in

@@ -41,13 +41,34 @@ func (c *Connector) FetchAttachment(ctx context.Context, messageID, attachmentID
 	if src == "" {
 		return nil, fmt.Errorf("mastodon: status %s has no attachment %s", m.RemoteID, attachmentID)
 	}
-	req, err := http.NewRequestWithContext(bctx, http.MethodGet, src, nil)
+	data, err := c.download(bctx, src, maxMedia)
+	if err != nil {
+		return nil, err
+	}
+	return data, c.cfg.Repo.PutAttachment(ctx, messageID, attachmentID, data)
+}
+
+// maxAvatar bounds a profile picture (Mastodon's own limit is 2 MB).
+const maxAvatar = 2 << 20
+
+// FetchAvatar downloads a profile picture from the address the instance gave for it (on
+// the instance or its media host), as FetchAttachment downloads media: without a token,
+// through Config.MediaTransport when the browser's fetch is refused.
+func (c *Connector) FetchAvatar(ctx context.Context, src string) ([]byte, error) {
+	bctx, cancel := c.client.bound(ctx)
+	defer cancel()
+	return c.download(bctx, src, maxAvatar)
+}
+
+// download reads a public file of at most limit bytes.
+func (c *Connector) download(ctx context.Context, src string, limit int) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
 	if err != nil {
 		return nil, err
 	}
 	resp, err := c.client.http.Do(req)
-	if err != nil && c.cfg.MediaTransport != nil && bctx.Err() == nil {
-		resp, err = (&http.Client{Transport: c.cfg.MediaTransport}).Do(req.Clone(bctx))
+	if err != nil && c.cfg.MediaTransport != nil && ctx.Err() == nil {
+		resp, err = (&http.Client{Transport: c.cfg.MediaTransport}).Do(req.Clone(ctx))
 	}
 	if err != nil {
 		return nil, err
@@ -56,12 +77,12 @@ func (c *Connector) FetchAttachment(ctx context.Context, messageID, attachmentID
 	if resp.StatusCode != http.StatusOK {
 		return nil, &APIError{Status: resp.StatusCode, Message: "fetching " + src}
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxMedia+1))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > maxMedia {
-		return nil, fmt.Errorf("mastodon: attachment %s is larger than %d MB", attachmentID, maxMedia>>20)
+	if len(data) > limit {
+		return nil, fmt.Errorf("mastodon: %s is larger than %d MB", src, limit>>20)
 	}
-	return data, c.cfg.Repo.PutAttachment(ctx, messageID, attachmentID, data)
+	return data, nil
 }

@@ -73,6 +73,16 @@ type Identity struct {
 	UpdatedAt    time.Time `json:"updatedAt"`
 }
 
+// PictureURL is the address of the identity's profile picture, or "" when it has none of
+// its own: Mastodon gives every account without one the same placeholder
+// (/avatars/original/missing.png), which says nothing about the person.
+func (id Identity) PictureURL() string {
+	if strings.HasSuffix(id.AvatarURL, "/avatars/original/missing.png") {
+		return ""
+	}
+	return id.AvatarURL
+}
+
 // Profile holds the public facts a network gives about an identity that can link it to others.
 type Profile struct {
 	Note   string         `json:"note,omitempty"`   // bio / note, as plain text

@@ -72,7 +72,7 @@ func (o *opener) verifyCleartext(block []byte) ([]byte, model.Security) {
 		sec.AddNote(note("sig.text-damaged", "The signed text is damaged: "+plainError(err), "detail", plainError(err)))
 		return nil, sec
 	}
-	o.signer = o.v.judge(&sec, &res.VerifyResult)
+	o.signer, o.issuer = o.v.judge(&sec, &res.VerifyResult)
 	return res.Cleartext(), sec
 }
 

@@ -3,17 +3,13 @@
 package pgp
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/tls"
-	"crypto/x509"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"caliopen/shared/testkit"
 	"caliopen/wasm/model"
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -29,36 +25,8 @@ type mailServer struct {
 
 func startMailServer(t *testing.T) *mailServer {
 	t.Helper()
-	peers := peersDir(t, "dovecot", "postfix")
-	state, err := os.MkdirTemp("/tmp", "cmail")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(filepath.Join(peers, "mailserver-start.sh"), state).CombinedOutput()
-	if err != nil {
-		os.RemoveAll(state)
-		t.Fatalf("mailserver-start: %v\n%s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command(filepath.Join(peers, "mailserver-stop.sh"), state, "--purge").CombinedOutput(); err != nil {
-			t.Errorf("mailserver-stop: %v\n%s", err, out)
-		}
-	})
-	s := &mailServer{env: map[string]string{}}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			s.env[k] = strings.Trim(v, `"`)
-		}
-	}
-	pem, err := os.ReadFile(s.env["TLS_CERT"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	s.tls = &tls.Config{RootCAs: pool, ServerName: "localhost"}
-	return s
+	p := testkit.StartMailPeers(t)
+	return &mailServer{env: p.Env, tls: &tls.Config{RootCAs: p.Pool, ServerName: "localhost"}}
 }
 
 // send submits raw by SMTP (STARTTLS + AUTH PLAIN) as user.

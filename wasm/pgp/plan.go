@@ -141,7 +141,7 @@ func unusableKey(in PlanInput, addr string, now time.Time) string {
 	for _, k := range in.Contacts.ForAddress(addr) {
 		held = append(held, k.Key)
 	}
-	held = append(held, autocryptKeys(in.Autocrypt, addr)...)
+	held = append(held, AutocryptKeys(in.Autocrypt, addr)...)
 	problem := ""
 	for _, k := range held {
 		switch k.Usable(now.Unix()) {

@@ -38,6 +38,9 @@ type Opened struct {
 	// Gossip holds the Autocrypt-Gossip header values found inside an encrypted payload
 	// whose signature verified; it is empty otherwise.
 	Gossip []string
+	// Issuer names the signing key when the signature awaits a key (AwaitsKey): the key to
+	// look for, and to take only if it is this one.
+	Issuer Issuer
 }
 
 // Open reads a raw incoming message, decrypting and verifying it when it is PGP/MIME
@@ -108,6 +111,7 @@ type opener struct {
 	sender string // the outer From address
 	v      verifier
 	signer string // fingerprint of the key whose signature verified, or ""
+	issuer Issuer // the key the signature names
 }
 
 // finish parses readable and records sec on the result.
@@ -123,7 +127,11 @@ func (o *opener) finish(readable []byte, sec model.Security, protected bool) (*O
 		return nil, err
 	}
 	p.Message.Security = sec
-	return &Opened{Parsed: p, Security: sec, Protected: protected, Sender: o.sender}, nil
+	out := &Opened{Parsed: p, Security: sec, Protected: protected, Sender: o.sender}
+	if AwaitsKey(sec) {
+		out.Issuer = o.issuer
+	}
+	return out, nil
 }
 
 // encrypted decrypts a multipart/encrypted message (RFC 3156 section 4).
@@ -247,7 +255,7 @@ func (o *opener) decrypt(ciphertext []byte) ([]byte, model.Security) {
 		return nil, sec
 	}
 	sec.Encrypted = true
-	o.signer = o.v.judge(&sec, &res.VerifyResult)
+	o.signer, o.issuer = o.v.judge(&sec, &res.VerifyResult)
 	return res.Bytes(), sec
 }
 
@@ -327,7 +335,7 @@ func (o *opener) verifySigned(e *entity, sec model.Security) (*entity, model.Sec
 		sec.AddNote(note("sig.signature-part-unreadable", "The signature part cannot be read: "+err.Error(), "detail", err.Error()))
 		return signedPart, sec
 	}
-	o.signer = o.v.verifyDetached(&sec, signedBytes, signature)
+	o.signer, o.issuer = o.v.verifyDetached(&sec, signedBytes, signature)
 	if sec.Signature == model.SigNone {
 		sec.Signature = model.SigError
 		sec.AddNote(note("sig.empty", "The signature part holds no signature."))

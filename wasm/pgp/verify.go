@@ -1,12 +1,15 @@
 package pgp
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"caliopen/wasm/autocrypt"
 	"caliopen/wasm/model"
+	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 	"github.com/ProtonMail/gopenpgp/v3/constants"
 	"github.com/ProtonMail/gopenpgp/v3/crypto"
 )
@@ -26,15 +29,15 @@ type verifier struct {
 
 func newVerifier(keys Keys, from string, carried *PublicKey) verifier {
 	v := verifier{ring: keys.Contacts, autocrypt: keys.Autocrypt, from: from, own: carried,
-		senderKeys: autocryptKeys(keys.Autocrypt, from)}
+		senderKeys: AutocryptKeys(keys.Autocrypt, from)}
 	for _, s := range keys.Own {
 		v.mine = append(v.mine, s.pub)
 	}
 	return v
 }
 
-// autocryptKeys returns the keys the Autocrypt state holds for addr (current and gossiped).
-func autocryptKeys(s *autocrypt.Store, addr string) []*PublicKey {
+// AutocryptKeys returns the keys the Autocrypt state holds for addr (current and gossiped).
+func AutocryptKeys(s *autocrypt.Store, addr string) []*PublicKey {
 	if s == nil || addr == "" {
 		return nil
 	}
@@ -69,7 +72,7 @@ func (v verifier) knownFor(addr, fpr string) bool {
 	}
 	held := v.senderKeys
 	if addr != v.from {
-		held = autocryptKeys(v.autocrypt, addr)
+		held = AutocryptKeys(v.autocrypt, addr)
 	}
 	for _, k := range held {
 		if k.Fingerprint() == fpr {
@@ -85,15 +88,15 @@ func (v verifier) knownFor(addr, fpr string) bool {
 }
 
 // judge fills sec from a verification result and returns the signing key's fingerprint
-// when the signature is good ("" otherwise).
-func (v verifier) judge(sec *model.Security, res *crypto.VerifyResult) string {
+// when the signature is good ("" otherwise), and the signature's issuer.
+func (v verifier) judge(sec *model.Security, res *crypto.VerifyResult) (string, Issuer) {
 	sigErr := res.SignatureErrorExplicit()
 	if sigErr == nil {
 		signer := res.SignedByKey()
 		if signer == nil {
 			sec.Signature = model.SigError
 			sec.AddNote(note("sig.signer-unknown", "The signature was accepted but its key is unknown."))
-			return ""
+			return "", issuerOf(res)
 		}
 		fpr := signer.GetFingerprint()
 		sec.SignerKeyID = signer.GetHexKeyID()
@@ -107,9 +110,10 @@ func (v verifier) judge(sec *model.Security, res *crypto.VerifyResult) string {
 		if signer.IsExpired(timeNow().Unix()) {
 			sec.AddNote(note("sig.signer-expired", "The signing key has expired since."))
 		}
-		return fpr
+		return fpr, Issuer{KeyID: sec.SignerKeyID, Fingerprint: fpr}
 	}
-	issuer := issuerKeyID(res)
+	iss := issuerOf(res)
+	issuer := iss.KeyID
 	sec.SignerKeyID = issuer
 	switch sigErr.Status {
 	case constants.SIGNATURE_NOT_SIGNED:
@@ -130,7 +134,7 @@ func (v verifier) judge(sec *model.Security, res *crypto.VerifyResult) string {
 			sec.AddNote(note("sig.bad", "The signature does not match: the message was changed after it was signed, or the signature is forged."))
 		}
 	}
-	return ""
+	return "", iss
 }
 
 // keyTrouble says why the key with the given id is not valid now: ProblemRevoked,
@@ -167,18 +171,62 @@ func hasKeyID(k *crypto.Key, hexID string) bool {
 	return false
 }
 
-func issuerKeyID(res *crypto.VerifyResult) string {
+// issuerOf names the key that made the first signature of res that names one.
+func issuerOf(res *crypto.VerifyResult) Issuer {
 	for _, s := range res.Signatures {
 		if s.Signature != nil && s.Signature.IssuerKeyId != nil {
-			return fmt.Sprintf("%016x", *s.Signature.IssuerKeyId)
+			return Issuer{KeyID: fmt.Sprintf("%016x", *s.Signature.IssuerKeyId), Fingerprint: hex.EncodeToString(s.Signature.IssuerFingerprint)}
 		}
 	}
-	return ""
+	return Issuer{}
+}
+
+// Issuer names the key a signature was made with: its key ID (16 hex digits) and, when the
+// signature says it or the key was at hand, a fingerprint (lower-case hex), of the primary
+// key or of the signing subkey.
+type Issuer struct {
+	KeyID       string `json:"keyId,omitempty"`
+	Fingerprint string `json:"fingerprint,omitempty"`
+}
+
+// IsZero says whether the issuer is unnamed.
+func (i Issuer) IsZero() bool { return i == Issuer{} }
+
+// Matches says whether pub is the issuer's key: the fingerprint, when known, names its
+// primary key or one of its subkeys; otherwise the key ID does (64 bits that anyone can make
+// a key collide with: the fingerprint is preferred).
+func (i Issuer) Matches(pub *PublicKey) bool {
+	if pub == nil || i.IsZero() {
+		return false
+	}
+	if i.Fingerprint == "" {
+		return hasKeyID(pub.key, strings.ToLower(i.KeyID))
+	}
+	e := pub.key.GetEntity()
+	if strings.EqualFold(hex.EncodeToString(e.PrimaryKey.Fingerprint), i.Fingerprint) {
+		return true
+	}
+	return slices.ContainsFunc(e.Subkeys, func(s openpgp.Subkey) bool {
+		return strings.EqualFold(hex.EncodeToString(s.PublicKey.Fingerprint), i.Fingerprint)
+	})
+}
+
+// AwaitsKey says whether a message's signature was made by a key not held for its sender:
+// good but from an unknown key, or not checkable for want of the key. Once the key is held,
+// reading the message again settles it (good from a known key, or bad).
+func AwaitsKey(sec model.Security) bool {
+	switch sec.Signature {
+	case model.SigGoodUnknown:
+		return true
+	case model.SigError:
+		return slices.ContainsFunc(sec.Notes, func(n model.SecurityNote) bool { return n.Code == "sig.no-key" })
+	}
+	return false
 }
 
 // verifyDetached checks an RFC 3156 detached signature over data and returns the signing
-// key's fingerprint when the signature is good.
-func (v verifier) verifyDetached(sec *model.Security, data, signature []byte) string {
+// key's fingerprint when the signature is good, and the signature's issuer.
+func (v verifier) verifyDetached(sec *model.Security, data, signature []byte) (string, Issuer) {
 	h, err := handle.Verify().VerificationKeys(v.keyRing()).New()
 	if err == nil {
 		var res *crypto.VerifyResult
@@ -188,7 +236,7 @@ func (v verifier) verifyDetached(sec *model.Security, data, signature []byte) st
 	}
 	sec.Signature = model.SigError
 	sec.AddNote(note("sig.unreadable", "The signature cannot be read: "+plainError(err), "detail", plainError(err)))
-	return ""
+	return "", Issuer{}
 }
 
 func plainError(err error) string {

@@ -1,7 +1,6 @@
 package privacy
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
@@ -36,44 +35,8 @@ func startMailPeer(t *testing.T) *mailPeer {
 	if runtime.GOOS == "js" {
 		t.Skip("real mail servers run beside native tests; a browser cannot start them")
 	}
-	skip := func(format string, args ...any) {
-		if os.Getenv("CALIOPEN_SKIP_PEERS") == "1" {
-			t.Skipf(format, args...)
-		}
-		t.Fatalf(format+" (set CALIOPEN_SKIP_PEERS=1 to skip)", args...)
-	}
-	script := filepath.Join(sharedDir(t), "peers", "mailserver-start.sh")
-	if _, err := os.Stat(script); err != nil {
-		skip("mail peers missing: %v", err)
-	}
-	if os.Geteuid() != 0 {
-		skip("mail peers need root")
-	}
-	state, err := os.MkdirTemp("/tmp", "cal-privacy-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(script, state)
-	cmd.Env = append(os.Environ(), "PEER_FIX_ANCESTORS=1", "PEER_WEBSOCKIFY=0", "PEER_DOVECOT_SUBMISSION=0")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		os.RemoveAll(state)
-		skip("mail peers did not start: %v\n%s", err, out)
-	}
-	p := &mailPeer{state: state, env: map[string]string{}}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			p.env[k] = strings.Trim(v, `"`)
-		}
-	}
-	t.Cleanup(func() {
-		stop := exec.Command(filepath.Join(filepath.Dir(script), "mailserver-stop.sh"), state, "--purge")
-		if out, err := stop.CombinedOutput(); err != nil {
-			t.Logf("stopping the mail peers: %v\n%s", err, out)
-		}
-		os.RemoveAll(state)
-	})
+	mp := testkit.StartMailPeers(t, "PEER_WEBSOCKIFY=0", "PEER_DOVECOT_SUBMISSION=0")
+	p := &mailPeer{state: mp.Dir, env: mp.Env}
 	p.recordTLSInReceived(t)
 	return p
 }

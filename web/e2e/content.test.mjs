@@ -1,8 +1,9 @@
 // Reading and writing against `make run`'s sandbox: the HTML newsletter in its sandboxed frame
 // (its script never runs, its tracking pixel is not fetched until the user shows remote
 // content, and the privacy badge says so either way), Camille's encrypted mail with its
-// attachment downloaded decrypted, her encrypted answer signed by her known key with its
-// grade and keys factor (and the user, who has a key, not told to make one), a new message whose channel picker explains itself (an
+// attachment downloaded decrypted, her first (signed) mail read as signed by a known key,
+// her encrypted answer signed by her known key with its grade and keys factor (and the user,
+// who has a key, not told to make one), a new message whose channel picker explains itself (an
 // encrypted email to Camille with an attachment and a draft that survives leaving the
 // composer; an X message to Tapioca), and a reply written offline that waits in the outbox
 // and goes out when the network returns — each answered by the sandbox's people. Every
@@ -62,8 +63,10 @@ test("reading, writing and the outbox against the sandbox", async () => {
     assert.match(srcdoc, /data-remote-src="https:\/\/pixel\.bulkmailer\.example/);
     // In the browser: the frame has an opaque origin (no allow-same-origin: it can reach
     // nothing of the app's) and holds no script; its text is the newsletter's.
-    const inner = page.frames().find((f) => f.url() === "about:srcdoc");
+    const inner = await (await frame.elementHandle()).contentFrame();
     assert.ok(inner, "the mail's frame");
+    await inner.waitForLoadState(); // its document is the srcdoc once loaded
+    assert.equal(inner.url(), "about:srcdoc");
     await inner.locator("h1").waitFor();
     assert.deepEqual(await inner.evaluate(() => [window.origin, document.scripts.length, document.title]), ["null", 0, ""]);
     assert.deepEqual(
@@ -96,6 +99,11 @@ test("reading, writing and the outbox against the sandbox", async () => {
     assert.equal(download.suggestedFilename(), "q3-figures.csv");
     assert.match(readFileSync(await download.path(), "utf8"), /quarter,revenue,margin/);
     await checkScreens(page, "content-encrypted-attachment");
+    // Her first mail, signed only, brought her key (which her Web Key Directory publishes
+    // too): it reads signed by a known key, as her later ones.
+    const draft = page.getByTestId("message").filter({ hasText: "draft of the quarterly report is ready" }).first();
+    await draft.locator('[data-testid="security"][data-signature="good-known"]').waitFor({ timeout: 30000 });
+    assert.match(await draft.getByTestId("security").innerText(), /^Signed by a known key/);
 
     // A new message (the c shortcut): Camille picked from the people known, encrypted email
     // first and why; the draft is sealed to the user's own key and comes back.

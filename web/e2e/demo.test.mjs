@@ -1,4 +1,4 @@
-// What a newcomer sees after `make run` (issue #11's "done when"): the sandbox and the relay,
+// What a newcomer sees after `make run`: the sandbox and the relay,
 // the onboarding with the token given in the URL fragment, "Try it with demo accounts", the
 // first sync's progress shown part way, and discussions from all three networks (Camille by
 // email, Tapioca on Mastodon and X), at phone and desktop sizes. The whole journey is

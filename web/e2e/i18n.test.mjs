@@ -24,7 +24,7 @@ test("a French browser gets the app in French, and English once chosen in the se
   await page.goto(relay.url);
   const vault = page.getByTestId("setup-vault");
   await vault.waitFor({ timeout: 30000 });
-  assert.equal(await page.evaluate(() => document.documentElement.lang), "fr");
+  await page.waitForFunction(() => document.documentElement.lang === "fr", null, { timeout: 5000 }); // set once the page rendered
   assert.equal(await vault.locator("h2").textContent(), "Choisissez une phrase de passe");
 
   // An error of the UI, then errors of the core, by their codes.
@@ -88,6 +88,7 @@ test("a French browser shows no English, from onboarding and the demo to every s
     "list.total = … discussions",
     "networks.mastodon = Mastodon",
     "discussion.label = Discussion",
+    "topics.messages = … messages",
     "setup.port = Port",
     "content.text = Message",
     "contacts.title = Contacts",

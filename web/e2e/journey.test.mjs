@@ -1,4 +1,4 @@
-// The whole journey of issue #12 against `make run`'s sandbox, at a phone's size (360×740)
+// A user's whole journey against `make run`'s sandbox, at a phone's size (360×740)
 // and a desktop's (1440×900), each in a new persistent Chromium profile: onboarding (the
 // passphrase, the relay, the forms to add an email, Mastodon or X account), "Try it with
 // demo accounts" and the first sync's progress, Tapioca's three networks merged into one
@@ -45,11 +45,16 @@ async function open(page, item) {
   await page.getByTestId("discussion-view").getByTestId("message").first().waitFor({ timeout: 30000 });
 }
 
-/** replyOn answers the latest message received on network in the open discussion: the reply goes out on that network. */
+/** replyOn answers the latest message received on network in the open discussion, that
+ * network chosen among the reply's channels (the most private is offered first): the reply
+ * goes out on that network. */
 async function replyOn(page, network, text) {
   const view = page.getByTestId("discussion-view");
   await view.locator(`[data-testid="message"][data-network="${network}"]:not(.outgoing)`).last().getByTestId("reply-to").click();
   const reply = view.getByTestId("reply");
+  await reply.getByTestId("reply-channels").waitFor({ timeout: 30000 });
+  const choice = reply.locator(`[data-testid="reply-channel"][data-network="${network}"]`);
+  if ((await choice.count()) > 0) await choice.click();
   assert.equal(await reply.getAttribute("data-network"), network, "the reply goes out on the network chosen");
   await reply.locator("#reply-text").fill(text);
   await reply.getByRole("button", { name: /^send$/i }).click();
@@ -161,7 +166,12 @@ for (const [size, viewport] of Object.entries(SIZES)) {
       await replyOn(page, "mastodon", text);
       const instance = await mastodonAsUser(sandbox);
       for (let i = 0; ; i++) {
-        const statuses = (await instance("/api/v1/conversations")).map((c) => c.last_status).filter(Boolean);
+        // The reply, or what came after it in its thread (Tapioca answers at once): a
+        // conversation's last status and the statuses it answers.
+        const statuses = [];
+        for (const last of (await instance("/api/v1/conversations")).map((c) => c.last_status).filter(Boolean)) {
+          statuses.push(last, ...(await instance(`/api/v1/statuses/${last.id}/context`)).ancestors);
+        }
         const sent = statuses.find((s) => s.content.includes(text));
         if (sent) {
           assert.equal(sent.visibility, "direct");

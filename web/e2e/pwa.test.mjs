@@ -124,6 +124,9 @@ test("offline: after the first sync the app starts without its server or the net
     await page.goto(`${sandbox.url}/#/d/${encodeURIComponent(key)}`);
     await page.getByTestId("body-text").first().waitFor({ timeout: 30000 });
     assert.equal(await page.getByTestId("discussion-list").getAttribute("data-total"), total);
+    // The app restarted with its vault locked: the prompt to unlock it shows beside the
+    // discussion the address names.
+    await page.getByTestId("setup-unlock").waitFor({ timeout: 10000 });
     await page.locator('[data-testid="offline-banner"][data-why="offline"]').waitFor({ timeout: 10000 });
     await checkScreens(page, "pwa-offline");
     assert.deepEqual(errors, []);

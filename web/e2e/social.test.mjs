@@ -151,7 +151,10 @@ test("Mastodon and X accounts through their consent pages, DMs merged, live, rep
   await reply.locator("textarea").fill("yes, on Mastodon");
   await reply.locator("button").click();
   await view.locator('[data-testid="message"].outgoing[data-network="mastodon"]', { hasText: "yes, on Mastodon" }).waitFor({ timeout: 30000 });
+  // Bob is one person on both networks: a reply to his X message may go either way, Mastodon
+  // (more private) by default; the user picks X.
   await view.locator('[data-testid="message"][data-network="x"]').first().getByTestId("reply-to").click();
+  await reply.locator('[data-testid="reply-channel"][data-network="x"]').click();
   assert.equal(await reply.getAttribute("data-network"), "x");
   await reply.locator("textarea").fill("and on X");
   await reply.locator("button").click();

@@ -47,6 +47,9 @@ export function App({ core }: { core: CoreClient }) {
   const status = useLive(core, "core.status", {}, ready);
   const vault = useLive(core, "vault.status", {}, ready);
   const open = route.screen === "inbox" ? route.discussion : null;
+  // A vault to unlock is asked for even when the address names a discussion (the app
+  // restarted on one): its prompt shows above it, and what is synced stays readable.
+  const locked = !!vault?.exists && !vault.unlocked;
   // From 900 px the list and the discussion sit side by side (styles.css); onboarding then
   // shows where the discussion would.
   const wide = useMedia("(min-width: 900px)");
@@ -147,7 +150,7 @@ export function App({ core }: { core: CoreClient }) {
           ready && <ContactsScreen core={core} selected={route.contact} />
         ) : (
           <>
-            {ready && !wide && !open && <Setup core={core} onboarding />}
+            {ready && !wide && (!open || locked) && <Setup core={core} onboarding />}
             {ready && (
               <div class={open ? "panes detail-open" : "panes"}>
                 <section class="list-pane" aria-label={t.list.label}>
@@ -157,7 +160,10 @@ export function App({ core }: { core: CoreClient }) {
                 </section>
                 <section class="detail-pane" aria-label={open ? t.discussion.label : t.app.title}>
                   {open ? (
-                    <DiscussionView core={core} discussionKey={open} onClose={back} />
+                    <>
+                      {locked && wide && <Setup core={core} onboarding />}
+                      <DiscussionView core={core} discussionKey={open} onClose={back} />
+                    </>
                   ) : (
                     <>
                       {wide && <Setup core={core} onboarding />}

@@ -1,36 +1,50 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
-import type { Index, Message, MessageStateParams, MessageView } from "./gen/api";
-import { useI18n } from "./i18n";
+import type { Index, Message, MessageStateParams, MessageView, Topic } from "./gen/api";
+import { useI18n, type I18n } from "./i18n";
 import { SecurityBadge, SetupImport } from "./keys";
 import { useLive } from "./live";
 import { MessageBody } from "./message-body";
 import { ReplyBox } from "./reply";
 import { useAction } from "./use-action";
 
-/** DiscussionView shows one discussion's messages from every network in time order. */
+/**
+ * DiscussionView shows one discussion's messages from every network in time order. Its email
+ * topics (sub-threads, by References) can be shown one at a time: a row of topics above the
+ * messages, and each email's subject opens its topic.
+ */
 export function DiscussionView({ core, discussionKey, onClose }: { core: CoreClient; discussionKey: string; onClose: () => void }) {
   const { t } = useI18n();
   const view = useLive(core, "discussion.messages", { key: discussionKey });
   const [replyTo, setReplyTo] = useState<string | null>(null);
-  // Messages opened or closed by the user; the last one is open by default.
+  // Messages opened or closed by the user; the last one shown is open by default.
   const [open, setOpen] = useState<Record<string, boolean>>({});
+  const [topicId, setTopicId] = useState<string | null>(null);
   const [error, busy, run] = useAction();
   useMarkShownRead(core, discussionKey, view?.messages);
-  // The reply answers the message chosen, else the last one received.
-  const target = view && (view.messages.find((v) => v.message.id === replyTo)?.message ?? lastIncoming(view.messages));
+  const topics = view?.topics ?? [];
+  const topicOf = new Map<string, Topic>();
+  for (const tp of topics) for (const id of tp.messages) topicOf.set(id, tp);
+  const topic = topics.find((tp) => tp.id === topicId);
+  const shown = view ? (topic ? view.messages.filter((v) => topicOf.get(v.message.id) === topic) : view.messages) : [];
+  // The reply answers the message chosen, else the last one received (of the topic shown).
+  const target = view && (view.messages.find((v) => v.message.id === replyTo)?.message ?? lastIncoming(shown));
   const change = (params: Omit<MessageStateParams, "ids">, ids: string[], close = false) =>
     run(async () => {
       await core.call("messages.setState", { ids, ...params });
       if (close) onClose();
     });
+  const chooseTopic = (id: string | null) => {
+    setTopicId(id);
+    setReplyTo(null);
+  };
   return (
     <article class="discussion-view" data-testid="discussion-view" aria-labelledby="discussion-title">
       <header class="detail-head">
         <button class="back" onClick={onClose} data-testid="back">
           <span aria-hidden="true">←</span> {t.app.backToList}
         </button>
-        <h2 id="discussion-title">{view ? people(view.messages, t.discussion.you) : t.discussion.label}</h2>
+        <h2 id="discussion-title">{view ? title(view.messages, t) : t.discussion.label}</h2>
         {view && view.messages.length > 0 && <Toolbar messages={view.messages} busy={busy} change={change} />}
         {error && (
           <p class="error" role="alert">
@@ -39,14 +53,17 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
         )}
       </header>
       {!view && <p class="muted">{t.discussion.loading}</p>}
+      {view && topics.length > 1 && <Topics topics={topics} total={view.messages.length} chosen={topic} onChoose={chooseTopic} />}
       {view && (
         <ol class="messages">
-          {view.messages.map((v, i) => (
+          {shown.map((v, i) => (
             <MessageItem
               key={v.message.id}
               core={core}
               v={v}
-              open={open[v.message.id] ?? i === view.messages.length - 1}
+              topic={topics.length > 1 ? topicOf.get(v.message.id) : undefined}
+              onTopic={chooseTopic}
+              open={open[v.message.id] ?? i === shown.length - 1}
               onToggle={(o) => setOpen({ ...open, [v.message.id]: o })}
               onReply={() => setReplyTo(v.message.id)}
               change={(params, close) => change(params, [v.message.id], close && view.messages.length === 1)}
@@ -56,6 +73,48 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
       )}
       {view && <ReplyBox core={core} key={discussionKey} parent={target ?? null} />}
     </article>
+  );
+}
+
+/**
+ * Topics is the row of a discussion's email topics, the most recent first: All, then each
+ * with its number of messages (and unread ones). One chosen shows its messages only.
+ */
+function Topics({ topics, total, chosen, onChoose }: { topics: Topic[]; total: number; chosen?: Topic; onChoose: (id: string | null) => void }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <div class="topics" role="group" aria-label={t.topics.label} data-testid="topics">
+        <button type="button" class="topic" data-testid="topic-all" aria-pressed={!chosen} onClick={() => onChoose(null)}>
+          {t.topics.all(total)}
+        </button>
+        {topics.map((tp) => (
+          <button
+            type="button"
+            key={tp.id}
+            class={`topic${tp.unread ? " unread" : ""}`}
+            data-testid="topic"
+            data-topic={tp.id}
+            aria-pressed={chosen?.id === tp.id}
+            onClick={() => onChoose(tp.id)}
+          >
+            <span class={tp.subject ? "topic-subject subject" : "topic-subject"}>{tp.subject || t.topics.noSubject}</span>
+            <span class="count" aria-hidden="true">
+              {tp.messages.length}
+            </span>
+            <span class="visually-hidden">
+              {t.topics.messages(tp.messages.length)}
+              {tp.unread > 0 && `, ${t.topics.unread(tp.unread)}`}
+            </span>
+          </button>
+        ))}
+      </div>
+      {chosen && (
+        <p class="muted topic-note" data-testid="topic-note">
+          {t.topics.showing}
+        </p>
+      )}
+    </>
   );
 }
 
@@ -136,11 +195,17 @@ function lastIncoming(msgs: MessageView[]): Message | undefined {
 }
 
 /** people names the discussion after the senders other than the user. */
-function people(msgs: MessageView[], you: string): string {
+/** title names the discussion: a mailing list by its id, else the senders other than the
+ * user (the first few, then how many more). */
+function title(msgs: MessageView[], t: I18n["t"]): string {
+  const list = msgs[0]?.message.listId;
+  if (list && msgs.every((v) => v.message.listId === list)) return list;
   const names = new Set<string>();
   for (const v of msgs) if (!v.message.outgoing) names.add(senderName(v.message) ?? "");
   names.delete("");
-  return [...names].join(", ") || you;
+  const all = [...names];
+  if (all.length > 4) return t.listView.others(all.slice(0, 3).join(", "), all.length - 3);
+  return all.join(", ") || t.discussion.you;
 }
 
 function senderName(m: Message): string | undefined {
@@ -151,6 +216,8 @@ function senderName(m: Message): string | undefined {
 function MessageItem({
   core,
   v,
+  topic,
+  onTopic,
   open,
   onToggle,
   onReply,
@@ -158,6 +225,9 @@ function MessageItem({
 }: {
   core: CoreClient;
   v: MessageView;
+  /** The email topic of the message, when the discussion has several. */
+  topic?: Topic;
+  onTopic: (id: string) => void;
   open: boolean;
   onToggle: (open: boolean) => void;
   onReply: () => void;
@@ -190,7 +260,17 @@ function MessageItem({
           {i18n.date(m.date)}
         </time>
       </header>
-      {m.subject && !m.contentWarning && <p class="subject">{m.subject}</p>}
+      {m.subject && !m.contentWarning && (
+        <p class="subject">
+          {topic ? (
+            <button type="button" class="link" data-testid="message-topic" title={t.topics.open(topic.subject || t.topics.noSubject)} onClick={() => onTopic(topic.id)}>
+              {m.subject}
+            </button>
+          ) : (
+            m.subject
+          )}
+        </p>
+      )}
       {open ? (
         <MessageBody core={core} message={m} />
       ) : (

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"caliopen/shared/fakes/fakeimage"
 )
 
 // The CORS policy of Mastodon's config/initializers/cors.rb (Rack::Cors), and of its Node
@@ -55,6 +57,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Write([]byte("media:" + strings.TrimPrefix(p, "/media/")))
+	case strings.HasPrefix(p, "/avatars/"):
+		// Profile pictures, public, from the instance's file server with CORS.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(fakeimage.Avatar(strings.TrimPrefix(p, "/avatars/"), 96))
 	case p == "/oauth/authorize":
 		s.serveAuthorize(w, r)
 	default:

@@ -11,6 +11,9 @@
 // media upload, creating a group (POST /2/dm_conversations), DELETE of events, the
 // 1,440-per-day send cap, app-level limits.
 //
+// It also serves the users' profile pictures under /profile_images/, standing in for X's
+// image host (pbs.twimg.com), which needs no token.
+//
 // It is shared: tests of the connector use it, and so can a demo sandbox. It builds natively.
 package xfake
 
@@ -20,6 +23,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"caliopen/shared/fakes/fakeimage"
 )
 
 // User is an X account as the fake serves it.
@@ -244,6 +249,14 @@ func (s *Server) mux() *http.ServeMux {
 	m.HandleFunc("GET /2/users/by/username/{username}", s.withUser("GET /2/users/by/username/:username", "users.read", s.userByUsername))
 	m.HandleFunc("GET /2/users/{id}", s.withUser("GET /2/users/:id", "users.read", s.userByID))
 	m.HandleFunc("GET /2/users", s.withUser("GET /2/users", "users.read", s.usersByIDs))
+	// Profile pictures, as X's image host (pbs.twimg.com) serves them: public, no token.
+	m.HandleFunc("GET /profile_images/{id}/{file}", func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.requests["GET /profile_images"]++
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(fakeimage.Avatar(r.PathValue("id"), 73))
+	})
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusNotFound, "Not Found Error", "Sorry, that page does not exist.", "https://api.twitter.com/2/problems/resource-not-found")
 	})

@@ -1,16 +1,15 @@
+//go:build !js
+
 package emailtest
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
 	"caliopen/shared/testkit"
@@ -23,7 +22,6 @@ type Peers struct {
 	Listen string
 	Env    map[string]string
 	Pool   *x509.CertPool
-	script string
 }
 
 // SharedDir returns ../shared relative to the module root (the directory holding go.mod).
@@ -33,52 +31,11 @@ func SharedDir(t testing.TB) string { return testkit.SharedDir(t) }
 // peers (or without root) the test fails, unless CALIOPEN_SKIP_PEERS=1 where it is skipped.
 func StartPeers(t testing.TB, listen string) *Peers {
 	t.Helper()
-	script := filepath.Join(SharedDir(t), "peers", "mailserver-start.sh")
-	skip := os.Getenv("CALIOPEN_SKIP_PEERS") == "1"
-	if _, err := os.Stat(script); err != nil {
-		if skip {
-			t.Skip("peers not found and CALIOPEN_SKIP_PEERS=1")
-		}
-		t.Fatalf("testmail: %s not found (set CALIOPEN_SKIP_PEERS=1 to skip)", script)
-	}
-	if _, err := exec.LookPath("dovecot"); err != nil && skip {
-		t.Skip("dovecot not installed and CALIOPEN_SKIP_PEERS=1")
-	}
-	dir, err := os.MkdirTemp("/tmp", "cpeer")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if listen == "" {
 		listen = "127.0.0.1"
 	}
-	cmd := exec.Command("bash", script, dir)
-	cmd.Env = append(os.Environ(), "PEER_FIX_ANCESTORS=1", "PEER_LISTEN="+listen, "PEER_WEBSOCKIFY=0")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		os.RemoveAll(dir)
-		if skip {
-			t.Skipf("peers did not start: %v", err)
-		}
-		t.Fatalf("testmail: mailserver-start.sh: %v\n%s", err, out)
-	}
-	p := &Peers{Dir: dir, Listen: listen, Env: map[string]string{}, script: script}
-	t.Cleanup(func() {
-		exec.Command("bash", filepath.Join(filepath.Dir(script), "mailserver-stop.sh"), dir, "--purge").Run()
-		os.RemoveAll(dir)
-	})
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok && k == strings.ToUpper(k) && !strings.Contains(k, " ") {
-			p.Env[k] = strings.Trim(v, `"`)
-		}
-	}
-	pem, err := os.ReadFile(p.Env["TLS_CERT"])
-	if err != nil {
-		t.Fatalf("testmail: peers' certificate: %v", err)
-	}
-	p.Pool = x509.NewCertPool()
-	p.Pool.AppendCertsFromPEM(pem)
-	return p
+	mp := testkit.StartMailPeers(t, "PEER_LISTEN="+listen, "PEER_WEBSOCKIFY=0")
+	return &Peers{Dir: mp.Dir, Listen: listen, Env: mp.Env, Pool: mp.Pool}
 }
 
 // Port returns a port from ports.env.

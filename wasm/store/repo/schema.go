@@ -23,10 +23,14 @@ const (
 	// Suggestions holds the contact book's pending merge suggestions (derived from link
 	// evidence, not decided: the user's answers are contact operations in the oplog).
 	Suggestions = "suggestions"
+	// Terms holds each message's words for search (package search), written with its body.
+	Terms = "terms"
+	// Avatars caches the profile pictures of identities, fetched by the core.
+	Avatars = "avatars"
 )
 
 // Version is the schema version of the core database.
-const Version = 3
+const Version = 4
 
 // Stores declares the core's object stores and indexes. Keys and index keys (T is store.Tuple,
 // D is store.TimeKey of the message date):
@@ -49,6 +53,8 @@ const Version = 3
 //	vault          see package vault
 //	discussions    discussion key; order: TimeKey(last message date) (since version 2)
 //	suggestions    suggestion key (its evidence's kind and identities) (since version 3)
+//	terms          message id (since version 4; filled by the engine from the bodies)
+//	avatars        identity URI (since version 4)
 //
 // To add a store (the discussions index, say), append its spec here, bump Version and, if
 // existing data must fill it, add a Migration.
@@ -68,6 +74,8 @@ var Stores = []store.StoreSpec{
 	{Name: Vault},
 	{Name: Discussions, Indexes: []string{"order"}},
 	{Name: Suggestions},
+	{Name: Terms},
+	{Name: Avatars},
 }
 
 // Migrations move data between versions of Stores.

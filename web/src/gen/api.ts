@@ -98,6 +98,16 @@ export interface AuthResult {
   props?: string;
 }
 
+export interface AvatarParams {
+  uri: IdentityURI;
+}
+
+export interface AvatarView {
+  uri: IdentityURI;
+  contentType?: string;
+  data?: string;
+}
+
 export interface BodyNote {
   code: string;
   params?: Record<string, string>;
@@ -247,11 +257,13 @@ export interface DiscussionItem {
   count: number;
   archived?: boolean;
   privacy?: Privacy | null;
+  match?: TextMatch | null;
 }
 
 export interface DiscussionView {
   key: string;
   messages: MessageView[];
+  topics?: Topic[];
 }
 
 export interface DiscussionsArgs {
@@ -534,6 +546,11 @@ export interface OutboxView {
   items: OutboxEntry[];
 }
 
+export interface Part {
+  text: string;
+  hit?: boolean;
+}
+
 export interface Participant {
   uri: IdentityURI;
   role: Role;
@@ -548,6 +565,7 @@ export interface Person {
   contact?: string;
   name: string;
   identities: IdentityURI[];
+  avatar?: IdentityURI;
 }
 
 export interface PlanRecipient {
@@ -600,12 +618,24 @@ export interface RelayParams {
   token: string;
 }
 
+export interface ReplyChannelsParams {
+  messageId: string;
+}
+
+export interface ReplyChannelsView {
+  channels: Channel[];
+  why: Reason;
+  parentAccountId: string;
+}
+
 export interface ReplyParams {
   messageId: string;
   text: string;
   all?: boolean;
   encrypt?: boolean | null;
   contentWarning?: string | null;
+  accountId?: string;
+  to?: IdentityURI[];
 }
 
 export interface ReplyResult {
@@ -765,6 +795,19 @@ export interface SyncView {
   problemDetail?: string;
 }
 
+export interface TextMatch {
+  messageId: string;
+  parts: Part[];
+}
+
+export interface Topic {
+  id: string;
+  subject: string;
+  messages: string[];
+  unread: number;
+  lastDate: string;
+}
+
 export interface UnsubscribeParams {
   sub: number;
 }
@@ -831,6 +874,7 @@ export interface Methods {
   "accounts.remove": { params: AccountRef; result: Empty };
   "accounts.updateEmail": { params: UpdateEmailParams; result: AccountView };
   "accounts.signInAgain": { params: SignInAgainParams; result: SignInStarted };
+  "identities.avatar": { params: AvatarParams; result: AvatarView };
   "message.allowRemote": { params: MessageBodyParams; result: Empty };
   "message.attachment": { params: AttachmentParams; result: AttachmentData };
   "compose.suggest": { params: SuggestParams; result: Suggestions };
@@ -846,6 +890,7 @@ export interface Methods {
   "contacts.accept": { params: SuggestionRef; result: ContactRef };
   "contacts.dismiss": { params: SuggestionRef; result: Empty };
   "contacts.merge": { params: MergeParams; result: ContactRef };
+  "message.replyChannels": { params: ReplyChannelsParams; result: ReplyChannelsView };
   "accounts.retry": { params: AccountRef; result: Empty };
   "messages.setState": { params: MessageStateParams; result: Empty };
   "core.network": { params: NetworkParams; result: Empty };
@@ -879,4 +924,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "accounts.remove", "accounts.updateEmail", "accounts.signInAgain", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "accounts.retry", "messages.setState", "core.network"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "accounts.remove", "accounts.updateEmail", "accounts.signInAgain", "identities.avatar", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "message.replyChannels", "accounts.retry", "messages.setState", "core.network"] as const;

@@ -16,6 +16,8 @@ export type EvidenceWords = { a: string; b: string; all: string; value: string }
 export type PlanWords = { missing: string; revoked: string; expired: string; noKey: string; sender: string };
 const p = (params: Params, name: string) => params?.[name] ?? "";
 const retryAt = (params: Params) => (p(params, "at") ? ` Caliopen tries again at ${p(params, "at")}.` : "");
+/** by says how a message goes on a network: "by email", "on Mastodon". */
+const by = (network: string) => ({ email: "by email", mastodon: "on Mastodon", x: "on X" } as Record<string, string>)[network] ?? `on ${network}`;
 
 export const en = {
   langName: "English",
@@ -72,7 +74,7 @@ export const en = {
     unread: (n: number) => (n === 1 ? "1 unread message" : `${n} unread messages`),
     messages: (n: number) => (n === 1 ? "1 message" : `${n} messages`),
     total: (n: number, formatted: string) => (n === 1 ? "1 discussion" : `${formatted} discussions`),
-    search: "Search people and subjects",
+    search: "Search people, subjects and messages",
     filters: "Filters",
     unreadOnly: "Unread",
     network: "Network",
@@ -115,6 +117,41 @@ export const en = {
     unstar: "Unstar",
     starred: "Starred",
     unread: "Unread",
+  },
+  topics: {
+    // Email topics (sub-threads) inside a discussion (discussion.tsx).
+    label: "Topics",
+    all: (n: number) => `All (${n})`,
+    noSubject: "(no subject)",
+    messages: (n: number) => (n === 1 ? "1 message" : `${n} messages`),
+    unread: (n: number) => (n === 1 ? "1 unread" : `${n} unread`),
+    showing: "Only this topic's messages; every message, direct messages too, is under All.",
+    open: (subject: string) => `Show only the topic “${subject}”`,
+  },
+  replyChannel: {
+    // Choosing the network of a reply (reply.tsx).
+    legend: "Reply by",
+    loading: "Looking for the most private way to answer…",
+    recommended: "most private",
+    to: (address: string) => `to ${address}`,
+    why: {
+      "reply-most-private": (params: Params) =>
+        `Replying ${by(p(params, "network"))} is the most private way to reach ${p(params, "person")} (privacy ${p(params, "rank")}/100).`,
+      "reply-only-network": (params: Params) => `You and ${p(params, "person")} share one network only: the reply goes ${by(p(params, "network"))}.`,
+      "reply-group": (params: Params) => `Several people take part: the reply goes ${by(p(params, "network"))}, like the message you answer.`,
+      "reply-unknown": (params: Params) =>
+        `${p(params, "person")} is not among your contacts: the reply goes ${by(p(params, "network"))}, like the message you answer.`,
+      "same-conversation": () => "In the conversation of the message you answer.",
+    } as Record<string, (params: Params) => string>,
+    elsewhere: "It goes on your latest conversation with them there, or starts one.",
+  },
+  listView: {
+    // The list on a phone (a short search field, the filters on demand), search passages, and
+    // a discussion of many people named by the first few.
+    searchShort: "Search",
+    filtersButton: (n: number) => (n ? `Filters (${n})` : "Filters"),
+    found: "Found in a message",
+    others: (names: string, n: number) => (n === 1 ? `${names} and 1 other` : `${names} and ${n} others`),
   },
   setup: {
     strength: ["too short", "weak", "fair", "good", "strong"] as string[],
@@ -372,6 +409,9 @@ export const en = {
     // Core error codes (wasm/api, wasm/app): the UI's words for them. Unknown codes show the
     // core's English message.
     wrong_passphrase: () => "This passphrase does not open the vault.",
+    // A reply on the channel chosen (wasm/app/replies.go).
+    no_channel: () => "None of your accounts can send a reply to this message.",
+    bad_channel: () => "This reply cannot go out on the channel chosen: choose another.",
     weak_passphrase: () => "Choose a passphrase of at least 8 characters.",
     bad_relay_url: () => "The relay address must start with https:// (or http:// on this computer).",
     missing_address: () => "Enter your email address.",

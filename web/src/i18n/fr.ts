@@ -6,6 +6,8 @@ import { securityNotesFr } from "./security-fr";
 const p = (params: Params, name: string) => params?.[name] ?? "";
 const retryAt = (params: Params) => (p(params, "at") ? ` Caliopen réessaie à ${p(params, "at")}.` : "");
 const plural = (n: number, one: string, many: string) => (n <= 1 ? one : many);
+/** par dit comment un message part sur un réseau : « par e-mail », « sur Mastodon ». */
+const par = (network: string) => ({ email: "par e-mail", mastodon: "sur Mastodon", x: "sur X" } as Record<string, string>)[network] ?? `sur ${network}`;
 
 export const fr: Messages = {
   langName: "Français",
@@ -63,7 +65,7 @@ export const fr: Messages = {
     unread: (n) => plural(n, `${n} message non lu`, `${n} messages non lus`),
     messages: (n) => plural(n, `${n} message`, `${n} messages`),
     total: (n, formatted) => plural(n, `${formatted} discussion`, `${formatted} discussions`),
-    search: "Chercher des personnes et des sujets",
+    search: "Chercher des personnes, des sujets et des messages",
     filters: "Filtres",
     unreadOnly: "Non lus",
     network: "Réseau",
@@ -105,6 +107,37 @@ export const fr: Messages = {
     unstar: "Retirer l’étoile",
     starred: "Avec étoile",
     unread: "Non lu",
+  },
+  topics: {
+    label: "Sujets",
+    all: (n) => `Tout (${n})`,
+    noSubject: "(sans objet)",
+    messages: (n) => plural(n, "1 message", `${n} messages`),
+    unread: (n) => plural(n, "1 non lu", `${n} non lus`),
+    showing: "Seulement les messages de ce sujet ; tous les messages, directs compris, sont sous Tout.",
+    open: (subject) => `Montrer seulement le sujet « ${subject} »`,
+  },
+  replyChannel: {
+    legend: "Répondre par",
+    loading: "Recherche du moyen le plus confidentiel de répondre…",
+    recommended: "le plus confidentiel",
+    to: (address) => `à ${address}`,
+    why: {
+      "reply-most-private": (params: Params) =>
+        `Répondre ${par(p(params, "network"))} est le moyen le plus confidentiel de joindre ${p(params, "person")} (confidentialité ${p(params, "rank")}/100).`,
+      "reply-only-network": (params: Params) => `Vous et ${p(params, "person")} n’avez qu’un réseau en commun : la réponse part ${par(p(params, "network"))}.`,
+      "reply-group": (params: Params) => `Plusieurs personnes participent : la réponse part ${par(p(params, "network"))}, comme le message auquel vous répondez.`,
+      "reply-unknown": (params: Params) =>
+        `${p(params, "person")} n’est pas parmi vos contacts : la réponse part ${par(p(params, "network"))}, comme le message auquel vous répondez.`,
+      "same-conversation": () => "Dans la conversation du message auquel vous répondez.",
+    },
+    elsewhere: "Elle poursuit votre dernière conversation avec cette personne sur ce réseau, ou en commence une.",
+  },
+  listView: {
+    searchShort: "Rechercher",
+    filtersButton: (n) => (n ? `Filtres (${n})` : "Filtres"),
+    found: "Trouvé dans un message",
+    others: (names, n) => `${names} et ${plural(n, "1 autre", `${n} autres`)}`,
   },
   setup: {
     strength: ["trop courte", "faible", "moyenne", "bonne", "forte"],
@@ -354,6 +387,8 @@ export const fr: Messages = {
   },
   errors: {
     wrong_passphrase: () => "Cette phrase de passe n’ouvre pas le coffre.",
+    no_channel: () => "Aucun de vos comptes ne peut envoyer de réponse à ce message.",
+    bad_channel: () => "Cette réponse ne peut pas partir par le moyen choisi : choisissez-en un autre.",
     weak_passphrase: () => "Choisissez une phrase de passe d’au moins 8 caractères.",
     bad_relay_url: () => "L’adresse du relais doit commencer par https:// (ou http:// sur cet ordinateur).",
     missing_address: () => "Saisissez votre adresse e-mail.",
