@@ -11,7 +11,7 @@
 //	sync_10k_ops_ms            the sync side's time, for scale
 //
 // The relay (embedded NATS JetStream in a temporary directory) runs in this process. Each
-// side runs five times, alternating, and the median of each is reported. The devices keep
+// side runs 21 times, alternating, and the median of each is reported. The devices keep
 // their state in syncspace.MemStore: the client's work without the app's storage, whose
 // store (wasm/app/syncstore.go: records sealed at rest, in IndexedDB in a browser) costs
 // more; go test ./wasm/app -bench SyncStorePath measures it beside MemStore.
@@ -42,7 +42,7 @@ import (
 
 const (
 	ops    = 10_000
-	rounds = 5
+	rounds = 21
 )
 
 func main() {
