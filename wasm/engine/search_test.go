@@ -181,10 +181,11 @@ tickets photos weekend birthday surprise concert museum bakery bicycle climbing 
 volunteer translation onboarding privacy encryption keyring fingerprint signature mailbox calendar recipe`)
 
 // TestSearch10k stores 10,000 messages with 2-5 KB bodies and searches their words: one
-// word, two words, prefixes, a word found nowhere. It fails when a search (the index, then
-// the page of 50 discussions listed with their passages) takes more than 50 ms on average,
-// and prints BENCH lines with CALIOPEN_BENCH=1 (`make bench BENCH=search_`): the mean time of
-// a search, of the index alone, and of restoring the index at load.
+// word, two words, prefixes, a word found nowhere; each finds what it should, and the index
+// is whole after a reload. With CALIOPEN_BENCH=1 (`make bench BENCH=search_`) it prints BENCH
+// lines: the mean time of a search (the index, then the page of 50 discussions listed with
+// their passages), of the index alone, and of restoring the index at load. (Its times are
+// measures, not pass marks: a loaded machine must not fail it.)
 func TestSearch10k(t *testing.T) {
 	if testing.Short() {
 		t.Skip("stores 10,000 messages")
@@ -218,10 +219,14 @@ func TestSearch10k(t *testing.T) {
 	for range 5 {
 		for _, q := range queries {
 			started := time.Now()
-			if _, _, _, err := e.FilteredPage(ctx, discussions.Filter{Text: q}, "", 50); err != nil {
+			page, _, _, err := e.FilteredPage(ctx, discussions.Filter{Text: q}, "", 50)
+			if err != nil {
 				t.Fatal(err)
 			}
 			times = append(times, time.Since(started))
+			if found := len(page) > 0; found != (q != "absentword") {
+				t.Fatalf("search %q: %d discussions", q, len(page))
+			}
 		}
 	}
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
@@ -231,9 +236,6 @@ func TestSearch10k(t *testing.T) {
 	}
 	mean := sum / time.Duration(len(times))
 	t.Logf("search among %d messages: mean %v, median %v, max %v", n, mean, times[len(times)/2], times[len(times)-1])
-	if mean > 50*time.Millisecond {
-		t.Fatalf("a search takes %v on average", mean)
-	}
 	// The index alone, without listing the page (grading and naming 50 discussions).
 	started := time.Now()
 	for _, q := range queries {

@@ -31,7 +31,7 @@ func TestRateLimitWaitsForReset(t *testing.T) {
 	if !errors.As(err, &rl) {
 		t.Fatalf("want a RateLimitError, got %v", err)
 	}
-	if time.Since(start) > 100*time.Millisecond {
+	if time.Since(start) > 500*time.Millisecond {
 		t.Fatal("the request blocked instead of returning the retry time")
 	}
 	if f.fake.Requests("GET /api/v1/accounts/verify_credentials") != before {
