@@ -21,10 +21,16 @@ import (
 // under the space key (syncspace.Key.SealAtRest), and what the bridge carried is kept as
 // keyed digests.
 //
-// A queued operation is written once, when queued: the relay's ack of a batch is one record
-// ("acked", seq) listing the stamps of its operations (not secret: they are the queue's
-// keys), not a rewrite of each. An earlier version wrote the ack into each queued record;
-// open moves those to ack records once.
+// Batches and queued operations are sealed in the batch codec (syncspace.SealBatchAtRest),
+// a batch as one record, the operations of one write as one chunk (syncqueue.go): what a
+// write or a batch costs the store is a few records, not one per operation. The relay's ack
+// of a batch is one record ("acked", seq) listing the stamps of its operations (not secret:
+// the operations' order and devices, no content).
+//
+// ("sync", "format") says which layout the records follow; open brings an earlier one up to
+// date once, in the transaction that opens the space: "" (each queued operation a JSON record
+// holding its ack, maybe in the clear), "acks" (acks in their own records, each queued
+// operation a sealed JSON record), "chunks" (now).
 type syncStore struct {
 	r   *repo.Repo
 	key *syncspace.Key
@@ -68,7 +74,7 @@ func (s syncStore) open(ctx context.Context, space [32]byte, newDevice func() st
 		if err := s.sealLegacy(tx); err != nil {
 			return err
 		}
-		if err := s.moveLegacyAcks(tx); err != nil {
+		if err := s.upgrade(tx); err != nil {
 			return err
 		}
 		rec, err = tx.Get(repo.Meta, syncKey("device"))
@@ -94,25 +100,20 @@ func (s syncStore) Load(ctx context.Context) (saved syncspace.Saved, err error) 
 			saved.Gap, _ = strconv.ParseUint(string(rec.Value), 10, 64)
 		}
 		if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey("log")}, func(r store.Record) error {
-			var l syncspace.Logged
-			if err := s.decode(r, &l); err != nil {
-				return err
+			l, err := s.key.OpenBatchAtRest(r.Key, r.Value)
+			if err != nil {
+				return fmt.Errorf("sync: stored %s: %w", r.Key, err)
 			}
 			saved.Log = append(saved.Log, l)
 			return nil
 		}); err != nil {
 			return err
 		}
-		if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey("queue")}, func(r store.Record) error {
-			var q syncspace.Queued
-			if err := s.decode(r, &q); err != nil {
-				return err
-			}
-			saved.Queue = append(saved.Queue, q)
-			return nil
-		}); err != nil {
+		queue, err := s.loadQueue(tx)
+		if err != nil {
 			return err
 		}
+		saved.Queue = queue
 		acked := map[syncspace.HLC]uint64{}
 		if err := scanAcks(tx, 0, func(seq uint64, ats []syncspace.HLC, _ string) {
 			for _, at := range ats {
@@ -146,58 +147,45 @@ func scanAcks(tx *repo.Tx, upto uint64, fn func(seq uint64, ats []syncspace.HLC,
 		if err != nil {
 			return fmt.Errorf("sync: stored %q: %w", r.Key, err)
 		}
-		var ats []syncspace.HLC
-		if err := json.Unmarshal(r.Value, &ats); err != nil {
-			return fmt.Errorf("sync: stored %q: %w", r.Key, err)
+		ats, err := readStamps(r)
+		if err != nil {
+			return err
 		}
 		fn(seq, ats, r.Key)
 		return nil
 	})
 }
 
+// readStamps decodes a record listing stamps: syncspace.AppendStamps, or JSON from an earlier
+// version.
+func readStamps(r store.Record) (ats []syncspace.HLC, err error) {
+	if syncspace.IsStamps(r.Value) {
+		ats, err = syncspace.DecodeStamps(r.Value)
+	} else {
+		err = json.Unmarshal(r.Value, &ats)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sync: stored %q: %w", r.Key, errors.Join(store.ErrCorrupt, err))
+	}
+	return ats, nil
+}
+
 // addAck records that the relay stored the queued operations ats at seq.
 func addAck(tx *repo.Tx, seq uint64, ats []syncspace.HLC) error {
 	key := ackKey(seq)
 	if rec, err := tx.Get(repo.Meta, key); err == nil {
-		var before []syncspace.HLC
-		if err := json.Unmarshal(rec.Value, &before); err != nil {
-			return fmt.Errorf("sync: stored %q: %w", key, err)
+		before, err := readStamps(rec)
+		if err != nil {
+			return err
 		}
 		ats = append(before, ats...)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	b, err := json.Marshal(ats)
-	if err != nil {
-		return err
-	}
-	return tx.Put(repo.Meta, store.Record{Key: key, Value: b})
+	return tx.Put(repo.Meta, store.Record{Key: key, Value: syncspace.AppendStamps(nil, ats)})
 }
 
-// dropAck deletes an ack record and the queued operations it names: the log holds them.
-func dropAck(tx *repo.Tx, key string, ats []syncspace.HLC) error {
-	for _, at := range ats {
-		if err := tx.Delete(repo.Meta, syncKey("queue", hlcKey(at))); err != nil {
-			return err
-		}
-	}
-	return tx.Delete(repo.Meta, key)
-}
-
-// put stores v sealed under the space key, bound to its record's key.
-func (s syncStore) put(tx *repo.Tx, key string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	sealed, err := s.key.SealAtRest(key, b)
-	if err != nil {
-		return err
-	}
-	return tx.Put(repo.Meta, store.Record{Key: key, Value: sealed})
-}
-
-// decode opens a record that put stored.
+// decode opens a record that an earlier version stored sealed as JSON.
 func (s syncStore) decode(r store.Record, v any) error {
 	b, err := s.key.OpenAtRest(r.Key, r.Value)
 	if err != nil {
@@ -232,42 +220,67 @@ func (s syncStore) sealLegacy(tx *repo.Tx) error {
 	return nil
 }
 
-// moveLegacyAcks moves the acks that an earlier version wrote into queued records to ack
-// records, once.
-func (s syncStore) moveLegacyAcks(tx *repo.Tx) error {
-	const format = "acks"
-	if rec, err := tx.Get(repo.Meta, syncKey("format")); err == nil && string(rec.Value) == format {
-		return nil
+// syncFormat is the layout of the records this version writes (see syncStore).
+const syncFormat = "chunks"
+
+// upgrade brings the records an earlier version wrote to syncFormat: the queued operations
+// it stored one per record (their acks, in the oldest layout, moved to ack records) become
+// chunks. The log's batches stay as they are: OpenBatchAtRest reads their JSON. Queued
+// records are looked for at every opening, whatever the format says: an earlier version that
+// ran meanwhile (a tab not yet reloaded) may have queued some.
+func (s syncStore) upgrade(tx *repo.Tx) error {
+	var format string
+	if rec, err := tx.Get(repo.Meta, syncKey("format")); err == nil {
+		format = string(rec.Value)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
-	acks := map[uint64][]syncspace.HLC{}
+	if format != "" && format != "acks" && format != syncFormat {
+		return nil // a later version's
+	}
+	var legacy []syncspace.Queued
+	var keys []string
 	if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey("queue")}, func(r store.Record) error {
 		var q syncspace.Queued
 		if err := s.decode(r, &q); err != nil {
 			return err
 		}
-		if q.Seq != 0 {
-			acks[q.Seq] = append(acks[q.Seq], q.Op.At)
-		}
+		legacy, keys = append(legacy, q), append(keys, r.Key)
 		return nil
 	}); err != nil {
 		return err
 	}
-	for seq, ats := range acks {
-		if err := addAck(tx, seq, ats); err != nil {
+	if format == "" {
+		acks := map[uint64][]syncspace.HLC{}
+		for _, q := range legacy {
+			if q.Seq != 0 {
+				acks[q.Seq] = append(acks[q.Seq], q.Op.At)
+			}
+		}
+		for seq, ats := range acks {
+			if err := addAck(tx, seq, ats); err != nil {
+				return err
+			}
+		}
+	}
+	ops := make([]syncspace.Op, len(legacy))
+	for i, q := range legacy {
+		ops[i] = q.Op
+	}
+	for _, k := range keys {
+		if err := tx.Delete(repo.Meta, k); err != nil {
 			return err
 		}
 	}
-	return tx.Put(repo.Meta, store.Record{Key: syncKey("format"), Value: []byte(format)})
+	if err := s.enqueue(tx, ops); err != nil {
+		return err
+	}
+	return tx.Put(repo.Meta, store.Record{Key: syncKey("format"), Value: []byte(syncFormat)})
 }
 
 func (s syncStore) Enqueue(ctx context.Context, ops []syncspace.Op) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
-		for _, op := range ops {
-			if err := s.put(tx, syncKey("queue", hlcKey(op.At)), syncspace.Queued{Op: op}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.enqueue(tx, ops)
 	})
 }
 
@@ -282,17 +295,25 @@ func (s syncStore) Acked(ctx context.Context, ats []syncspace.HLC, seq uint64) e
 // operations it holds (a snapshot of this device's carries them).
 func (s syncStore) Commit(ctx context.Context, batch syncspace.Logged) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
-		if err := s.put(tx, syncKey("log", store.SeqKey(batch.Seq)), batch); err != nil {
+		key := syncKey("log", store.SeqKey(batch.Seq))
+		sealed, err := s.key.SealBatchAtRest(key, batch)
+		if err != nil {
+			return err
+		}
+		if err := tx.Put(repo.Meta, store.Record{Key: key, Value: sealed}); err != nil {
 			return err
 		}
 		acked, err := tx.Get(repo.Meta, ackKey(batch.Seq))
 		switch {
 		case err == nil:
-			var ats []syncspace.HLC
-			if err := json.Unmarshal(acked.Value, &ats); err != nil {
-				return fmt.Errorf("sync: stored %q: %w", acked.Key, err)
+			ats, err := readStamps(acked)
+			if err != nil {
+				return err
 			}
-			if err := dropAck(tx, acked.Key, ats); err != nil {
+			if err := s.dequeue(tx, ats); err != nil {
+				return err
+			}
+			if err := tx.Delete(repo.Meta, acked.Key); err != nil {
 				return err
 			}
 		case errors.Is(err, store.ErrNotFound):
@@ -300,13 +321,14 @@ func (s syncStore) Commit(ctx context.Context, batch syncspace.Logged) error {
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
+			var mine []syncspace.HLC
 			for _, op := range batch.Ops {
-				if device.Value != nil && op.At.Node != string(device.Value) {
-					continue // only this device's operations are queued here
+				if device.Value == nil || op.At.Node == string(device.Value) {
+					mine = append(mine, op.At) // only this device's operations are queued here
 				}
-				if err := tx.Delete(repo.Meta, syncKey("queue", hlcKey(op.At))); err != nil {
-					return err
-				}
+			}
+			if err := s.dequeue(tx, mine); err != nil {
+				return err
 			}
 		default:
 			return err
@@ -326,14 +348,15 @@ func (s syncStore) Compact(ctx context.Context, upto uint64) error {
 		}); err != nil {
 			return err
 		}
-		acks := map[string][]syncspace.HLC{}
-		if err := scanAcks(tx, upto, func(_ uint64, ats []syncspace.HLC, key string) { acks[key] = ats }); err != nil {
+		var stored []syncspace.HLC
+		if err := scanAcks(tx, upto, func(_ uint64, ats []syncspace.HLC, key string) {
+			stored = append(stored, ats...)
+			drop = append(drop, key)
+		}); err != nil {
 			return err
 		}
-		for key, ats := range acks {
-			if err := dropAck(tx, key, ats); err != nil {
-				return err
-			}
+		if err := s.dequeue(tx, stored); err != nil {
+			return err
 		}
 		if rec, err := tx.Get(repo.Meta, syncKey("gap")); err == nil {
 			if gap, _ := strconv.ParseUint(string(rec.Value), 10, 64); gap <= upto {

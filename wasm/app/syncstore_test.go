@@ -58,10 +58,10 @@ func TestSyncStoreKeepsLegacyAcks(t *testing.T) {
 		if err := tx.Delete(repo.Meta, syncKey("format")); err != nil { // as an earlier version left it
 			return err
 		}
-		if err := st.put(tx, syncKey("queue", hlcKey(acked.At)), syncspace.Queued{Op: acked, Seq: 3}); err != nil {
+		if err := putSealedJSON(tx, key, syncKey("queue", hlcKey(acked.At)), syncspace.Queued{Op: acked, Seq: 3}); err != nil {
 			return err
 		}
-		return st.put(tx, syncKey("queue", hlcKey(waiting.At)), syncspace.Queued{Op: waiting})
+		return putSealedJSON(tx, key, syncKey("queue", hlcKey(waiting.At)), syncspace.Queued{Op: waiting})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func newSyncStore(tb testing.TB) (syncStore, *syncspace.Key) {
 func rawMeta(t *testing.T, r *repo.Repo) []store.Record {
 	var out []store.Record
 	err := r.View(context.Background(), []string{repo.Meta}, func(tx *repo.Tx) error {
-		for _, part := range []string{"queue", "log"} {
+		for _, part := range []string{"queue", "qchunk", "log"} {
 			if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey(part)}, func(rec store.Record) error {
 				out = append(out, rec)
 				return nil
@@ -116,6 +116,19 @@ func rawMeta(t *testing.T, r *repo.Repo) []store.Record {
 		t.Fatalf("%d queued and logged records, want 2", len(out))
 	}
 	return out
+}
+
+// putSealedJSON stores v as an earlier version did: JSON sealed at rest.
+func putSealedJSON(tx *repo.Tx, key *syncspace.Key, name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	sealed, err := key.SealAtRest(name, b)
+	if err != nil {
+		return err
+	}
+	return tx.Put(repo.Meta, store.Record{Key: name, Value: sealed})
 }
 
 func mustJSON(t *testing.T, v any) []byte {
