@@ -1,11 +1,10 @@
-package app
+package syncstore
 
 import (
 	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -18,20 +17,21 @@ import (
 // The app's sync store keeps what syncspace.MemStore keeps, through any sequence of writes
 // (some stamped before queued operations, as after the wall clock went back), acks, batches
 // delivered back (this device's, with their ack, or without it when the ack was lost;
-// other devices'), snapshots, gaps and restarts from the file the database lives in.
+// other devices'), snapshots, gaps and restarts from the platform's database (a file
+// natively, IndexedDB in a browser).
 func TestSyncStoreKeepsWhatMemStoreKeeps(t *testing.T) {
-	for seed := uint64(1); seed <= 4; seed++ {
-		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) { syncStoreModel(t, seed) })
+	for seed := uint64(1); seed <= modelSeeds; seed++ {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) { StoreModel(t, seed) })
 	}
 }
 
-func syncStoreModel(t *testing.T, seed uint64) {
+func StoreModel(t *testing.T, seed uint64) {
 	ctx := context.Background()
 	rnd := rand.New(rand.NewPCG(seed, 0))
-	path := filepath.Join(t.TempDir(), "core.db")
+	path := platformDB(t)
 	key, _ := syncspace.NewKey()
 	var db store.DB
-	var st syncStore
+	var st Store
 	restart := func() {
 		if db != nil {
 			if err := db.Close(); err != nil {
@@ -39,11 +39,11 @@ func syncStoreModel(t *testing.T, seed uint64) {
 			}
 		}
 		var err error
-		if db, err = store.OpenFile(path, repo.Schema(), &store.FileOptions{NoSync: true}); err != nil {
+		if db, err = store.Open(ctx, path, repo.Schema()); err != nil {
 			t.Fatal(err)
 		}
-		st = syncStore{r: repo.New(db), key: key}
-		if _, err := st.open(ctx, key.SpaceID(), func() string { return "dev1" }); err != nil {
+		st = Store{r: repo.New(db), key: key}
+		if _, err := st.open(ctx, func() string { return "dev1" }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -154,15 +154,15 @@ func syncStoreModel(t *testing.T, seed uint64) {
 // last of their operations.
 func TestSyncStoreRestartsAfterPartOfAWriteWasDelivered(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "core.db")
+	path := platformDB(t)
 	key, _ := syncspace.NewKey()
-	open := func() (store.DB, syncStore) {
-		db, err := store.OpenFile(path, repo.Schema(), nil)
+	open := func() (store.DB, Store) {
+		db, err := store.Open(ctx, path, repo.Schema())
 		if err != nil {
 			t.Fatal(err)
 		}
-		st := syncStore{r: repo.New(db), key: key}
-		if _, err := st.open(ctx, key.SpaceID(), func() string { return "dev1" }); err != nil {
+		st := Store{r: repo.New(db), key: key}
+		if _, err := st.open(ctx, func() string { return "dev1" }); err != nil {
 			t.Fatal(err)
 		}
 		return db, st
@@ -234,7 +234,7 @@ func TestSyncStoreRestartsAfterPartOfAWriteWasDelivered(t *testing.T) {
 func TestSyncStoreSealsChunksAndBatches(t *testing.T) {
 	ctx := context.Background()
 	st, _ := newSyncStore(t)
-	secret := syncspace.Op{At: syncspace.HLC{Wall: 5, Node: "dev1"}, Kind: syncspace.Set, Coll: "account", Key: "a1", Field: "v", Value: []byte(`"hunter2"`)}
+	secret := syncspace.Op{At: syncspace.HLC{Wall: 5, Node: "dev1"}, Kind: syncspace.Set, Coll: "account", Key: "imap-account-of-alice", Field: "v", Value: []byte(`"hunter2-password"`)}
 	if err := st.Enqueue(ctx, []syncspace.Op{secret}); err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func TestSyncStoreSealsChunksAndBatches(t *testing.T) {
 		if slices.Contains(store.SplitTuple(r.Key), "qchunk") {
 			chunk = r
 		}
-		for _, clear := range []string{"hunter2", "account", "a1"} {
+		for _, clear := range []string{"hunter2-password", "account", "imap-account-of-alice"} { // long enough not to be met by chance
 			if bytes.Contains(r.Value, []byte(clear)) {
 				t.Fatalf("record %q holds %q in the clear", r.Key, clear)
 			}
@@ -295,7 +295,7 @@ func TestSyncStoreUpgradesQueuedRecordsToChunks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.open(ctx, key.SpaceID(), func() string { return "dev1" }); err != nil {
+	if _, err := st.open(ctx, func() string { return "dev1" }); err != nil {
 		t.Fatal(err)
 	}
 	saved, err := st.Load(ctx)

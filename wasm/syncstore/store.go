@@ -1,4 +1,22 @@
-package app
+// Package syncstore keeps a device's sync state (syncspace.Store) in the core's repository
+// (IndexedDB in a browser): the cursor, the batches received since the latest snapshot, the
+// queue of local operations, the trim point this device has to catch up with ("gap"), and
+// the position of the app's bridge in the operation log, under keys ("sync", ...). Queued
+// and received operations carry sealed accounts and keys once opened, so they are stored
+// sealed again under the space key (syncspace.Key.SealAtRest), and what the bridge carried
+// is kept as keyed digests.
+//
+// Batches and queued operations are sealed in the batch codec (syncspace.SealBatchAtRest),
+// a batch as one record, the operations of one write as one chunk (queue.go): what a write
+// or a batch costs the store is a few records, not one per operation. The relay's ack of a
+// batch is one record ("acked", seq) listing the stamps of its operations (not secret: the
+// operations' order and devices, no content).
+//
+// ("sync", "format") says which layout the records follow; Open brings an earlier one up to
+// date once, in the transaction that opens the space: "" (each queued operation a JSON record
+// holding its ack, maybe in the clear), "acks" (acks in their own records, each queued
+// operation a sealed JSON record), "chunks" (now).
+package syncstore
 
 import (
 	"context"
@@ -13,28 +31,13 @@ import (
 	"caliopen/wasm/syncspace"
 )
 
-// syncStore keeps the sync client's state in the repository's meta store (IndexedDB in a
-// browser): the cursor, the batches received since the latest snapshot, the queue of local
-// operations, the trim point this device has to catch up with ("gap"), and the position of
-// the bridge in the operation log, under keys ("sync", ...). Queued and received
-// operations carry sealed accounts and keys once opened, so they are stored sealed again
-// under the space key (syncspace.Key.SealAtRest), and what the bridge carried is kept as
-// keyed digests.
-//
-// Batches and queued operations are sealed in the batch codec (syncspace.SealBatchAtRest),
-// a batch as one record, the operations of one write as one chunk (syncqueue.go): what a
-// write or a batch costs the store is a few records, not one per operation. The relay's ack
-// of a batch is one record ("acked", seq) listing the stamps of its operations (not secret:
-// the operations' order and devices, no content).
-//
-// ("sync", "format") says which layout the records follow; open brings an earlier one up to
-// date once, in the transaction that opens the space: "" (each queued operation a JSON record
-// holding its ack, maybe in the clear), "acks" (acks in their own records, each queued
-// operation a sealed JSON record), "chunks" (now).
-type syncStore struct {
+// Store is a device's sync state in the repository.
+type Store struct {
 	r   *repo.Repo
 	key *syncspace.Key
 }
+
+var _ syncspace.Store = Store{}
 
 func syncKey(parts ...string) string { return store.Tuple(append([]string{"sync"}, parts...)...) }
 
@@ -43,9 +46,17 @@ func hlcKey(h syncspace.HLC) string {
 	return fmt.Sprintf("%016x%08x", uint64(h.Wall), h.Logical) + h.Node
 }
 
-// open empties the store when it holds another space's state (after joining a new space),
-// and returns this device's id, created on first use.
-func (s syncStore) open(ctx context.Context, space [32]byte, newDevice func() string) (device string, err error) {
+// Open returns the store of the state of key's space in r. It empties what another space
+// left (after joining a new space), brings records an earlier version wrote up to date, and
+// returns this device's id, made by newDevice on first use.
+func Open(ctx context.Context, r *repo.Repo, key *syncspace.Key, newDevice func() string) (Store, string, error) {
+	s := Store{r: r, key: key}
+	device, err := s.open(ctx, newDevice)
+	return s, device, err
+}
+
+func (s Store) open(ctx context.Context, newDevice func() string) (device string, err error) {
+	space := s.key.SpaceID()
 	id := hex.EncodeToString(space[:])
 	err = s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		rec, err := tx.Get(repo.Meta, syncKey("space"))
@@ -91,7 +102,8 @@ func (s syncStore) open(ctx context.Context, space [32]byte, newDevice func() st
 	return device, err
 }
 
-func (s syncStore) Load(ctx context.Context) (saved syncspace.Saved, err error) {
+// Load implements syncspace.Store.
+func (s Store) Load(ctx context.Context) (saved syncspace.Saved, err error) {
 	err = s.r.View(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		if rec, err := tx.Get(repo.Meta, syncKey("cursor")); err == nil {
 			saved.Cursor, _ = strconv.ParseUint(string(rec.Value), 10, 64)
@@ -186,7 +198,7 @@ func addAck(tx *repo.Tx, seq uint64, ats []syncspace.HLC) error {
 }
 
 // decode opens a record that an earlier version stored sealed as JSON.
-func (s syncStore) decode(r store.Record, v any) error {
+func (s Store) decode(r store.Record, v any) error {
 	b, err := s.key.OpenAtRest(r.Key, r.Value)
 	if err != nil {
 		return fmt.Errorf("sync: stored %s: %w", r.Key, err)
@@ -196,7 +208,7 @@ func (s syncStore) decode(r store.Record, v any) error {
 
 // sealLegacy seals the queued and received operations that an earlier version stored in
 // the clear (JSON objects), once.
-func (s syncStore) sealLegacy(tx *repo.Tx) error {
+func (s Store) sealLegacy(tx *repo.Tx) error {
 	var legacy []store.Record
 	for _, part := range []string{"queue", "log"} {
 		if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey(part)}, func(r store.Record) error {
@@ -220,7 +232,7 @@ func (s syncStore) sealLegacy(tx *repo.Tx) error {
 	return nil
 }
 
-// syncFormat is the layout of the records this version writes (see syncStore).
+// syncFormat is the layout of the records this version writes (see Store).
 const syncFormat = "chunks"
 
 // upgrade brings the records an earlier version wrote to syncFormat: the queued operations
@@ -228,7 +240,7 @@ const syncFormat = "chunks"
 // chunks. The log's batches stay as they are: OpenBatchAtRest reads their JSON. Queued
 // records are looked for at every opening, whatever the format says: an earlier version that
 // ran meanwhile (a tab not yet reloaded) may have queued some.
-func (s syncStore) upgrade(tx *repo.Tx) error {
+func (s Store) upgrade(tx *repo.Tx) error {
 	var format string
 	if rec, err := tx.Get(repo.Meta, syncKey("format")); err == nil {
 		format = string(rec.Value)
@@ -278,13 +290,15 @@ func (s syncStore) upgrade(tx *repo.Tx) error {
 	return tx.Put(repo.Meta, store.Record{Key: syncKey("format"), Value: []byte(syncFormat)})
 }
 
-func (s syncStore) Enqueue(ctx context.Context, ops []syncspace.Op) error {
+// Enqueue implements syncspace.Store.
+func (s Store) Enqueue(ctx context.Context, ops []syncspace.Op) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		return s.enqueue(tx, ops)
 	})
 }
 
-func (s syncStore) Acked(ctx context.Context, ats []syncspace.HLC, seq uint64) error {
+// Acked implements syncspace.Store.
+func (s Store) Acked(ctx context.Context, ats []syncspace.HLC, seq uint64) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		return addAck(tx, seq, ats)
 	})
@@ -293,7 +307,7 @@ func (s syncStore) Acked(ctx context.Context, ats []syncspace.HLC, seq uint64) e
 // Commit saves a batch and drops the queued operations the log now holds: the ones acked in
 // it when it is one of this device's (the ack record says which), else this device's
 // operations it holds (a snapshot of this device's carries them).
-func (s syncStore) Commit(ctx context.Context, batch syncspace.Logged) error {
+func (s Store) Commit(ctx context.Context, batch syncspace.Logged) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		key := syncKey("log", store.SeqKey(batch.Seq))
 		sealed, err := s.key.SealBatchAtRest(key, batch)
@@ -339,7 +353,7 @@ func (s syncStore) Commit(ctx context.Context, batch syncspace.Logged) error {
 
 // Compact drops the batches a snapshot up to upto covers, the queued operations the relay
 // stored up to there, and the gap when the snapshot covers it, in one step.
-func (s syncStore) Compact(ctx context.Context, upto uint64) error {
+func (s Store) Compact(ctx context.Context, upto uint64) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		var drop []string
 		if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey("log"), End: syncKey("log", store.SeqKey(upto+1))}, func(r store.Record) error {
@@ -373,7 +387,7 @@ func (s syncStore) Compact(ctx context.Context, upto uint64) error {
 }
 
 // SetGap records the trim point this device has to catch up with.
-func (s syncStore) SetGap(ctx context.Context, gap uint64) error {
+func (s Store) SetGap(ctx context.Context, gap uint64) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		if rec, err := tx.Get(repo.Meta, syncKey("gap")); err == nil {
 			if cur, _ := strconv.ParseUint(string(rec.Value), 10, 64); cur >= gap {
@@ -384,8 +398,8 @@ func (s syncStore) SetGap(ctx context.Context, gap uint64) error {
 	})
 }
 
-// bridgeCursor is the last operation-log sequence number the bridge handed to sync.
-func (s syncStore) bridgeCursor(ctx context.Context) (seq uint64, err error) {
+// BridgeCursor is the last operation-log sequence number the bridge handed to sync.
+func (s Store) BridgeCursor(ctx context.Context) (seq uint64, err error) {
 	err = s.r.View(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		rec, err := tx.Get(repo.Meta, syncKey("bridge"))
 		if errors.Is(err, store.ErrNotFound) {
@@ -399,14 +413,18 @@ func (s syncStore) bridgeCursor(ctx context.Context) (seq uint64, err error) {
 	return seq, err
 }
 
-func (s syncStore) setBridgeCursor(ctx context.Context, seq uint64) error {
+// SetBridgeCursor records the last operation-log sequence number the bridge handed to sync.
+func (s Store) SetBridgeCursor(ctx context.Context, seq uint64) error {
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		return tx.Put(repo.Meta, store.Record{Key: syncKey("bridge"), Value: []byte(strconv.FormatUint(seq, 10))})
 	})
 }
 
-// carried returns the digests of the entries of coll the bridge last carried either way.
-func (s syncStore) carried(ctx context.Context, coll string) (map[string]string, error) {
+// Digest is the keyed digest Carried and SetCarried keep of a value.
+func (s Store) Digest(v []byte) string { return s.key.Digest(v) }
+
+// Carried returns the digests of the entries of coll the bridge last carried either way.
+func (s Store) Carried(ctx context.Context, coll string) (map[string]string, error) {
 	out := map[string]string{}
 	err := s.r.View(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		prefix := syncKey("carried", coll)
@@ -420,7 +438,8 @@ func (s syncStore) carried(ctx context.Context, coll string) (map[string]string,
 	return out, err
 }
 
-func (s syncStore) setCarried(ctx context.Context, coll string, digests map[string]string) error {
+// SetCarried records the digests of the entries of coll the bridge carried, by entry.
+func (s Store) SetCarried(ctx context.Context, coll string, digests map[string]string) error {
 	if len(digests) == 0 {
 		return nil
 	}
@@ -434,8 +453,8 @@ func (s syncStore) setCarried(ctx context.Context, coll string, digests map[stri
 	})
 }
 
-// forgetCarried drops the digests of entries deleted on either side.
-func (s syncStore) forgetCarried(ctx context.Context, coll string, keys []string) error {
+// ForgetCarried drops the digests of entries deleted on either side.
+func (s Store) ForgetCarried(ctx context.Context, coll string, keys []string) error {
 	if len(keys) == 0 {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package app
+package syncstore
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 	"caliopen/wasm/syncspace"
 )
 
-// The sync store's queue of local operations (syncStore) is kept in chunks: the operations of
+// The sync store's queue of local operations (Store) is kept in chunks: the operations of
 // one write (at most maxChunk), in stamp order, sealed as one record ("qchunk", last stamp),
 // beside a record in the clear ("qleft", last stamp) listing the stamps of those not yet
 // delivered back by the log (syncspace.AppendStamps). Delivering operations back rewrites the
@@ -83,7 +83,7 @@ func stampsIncrease(ops []syncspace.Op) bool {
 }
 
 // enqueue queues local operations.
-func (s syncStore) enqueue(tx *repo.Tx, ops []syncspace.Op) error {
+func (s Store) enqueue(tx *repo.Tx, ops []syncspace.Op) error {
 	if len(ops) == 0 {
 		return nil
 	}
@@ -106,7 +106,7 @@ func (s syncStore) enqueue(tx *repo.Tx, ops []syncspace.Op) error {
 // mergeChunks takes out of the queue the chunks whose ranges meet the stamps of ops (sorted)
 // and returns their operations not yet delivered with ops, in stamp order, without the
 // operations of ops already queued.
-func (s syncStore) mergeChunks(tx *repo.Tx, ops []syncspace.Op) ([]syncspace.Op, error) {
+func (s Store) mergeChunks(tx *repo.Tx, ops []syncspace.Op) ([]syncspace.Op, error) {
 	from, to := ops[0].At, ops[len(ops)-1].At
 	var met []queueChunk
 	q := store.Query{Prefix: syncKey("qleft"), Start: leftKey(hlcKey(from))}
@@ -141,7 +141,7 @@ func (s syncStore) mergeChunks(tx *repo.Tx, ops []syncspace.Op) ([]syncspace.Op,
 }
 
 // chunkOps returns a chunk's operations not yet delivered back.
-func (s syncStore) chunkOps(tx *repo.Tx, c queueChunk) ([]syncspace.Op, error) {
+func (s Store) chunkOps(tx *repo.Tx, c queueChunk) ([]syncspace.Op, error) {
 	key := chunkKey(c.last)
 	rec, err := tx.Get(repo.Meta, key)
 	if err != nil {
@@ -166,7 +166,7 @@ func (s syncStore) chunkOps(tx *repo.Tx, c queueChunk) ([]syncspace.Op, error) {
 
 // writeChunks stores operations (in stamp order, after every queued one or merged with the
 // chunks they meet) as new chunks.
-func (s syncStore) writeChunks(tx *repo.Tx, ops []syncspace.Op) error {
+func (s Store) writeChunks(tx *repo.Tx, ops []syncspace.Op) error {
 	for len(ops) > 0 {
 		n := min(len(ops), maxChunk)
 		chunk := ops[:n]
@@ -203,7 +203,7 @@ func dropChunk(tx *repo.Tx, last string) error {
 
 // dequeue drops the queued operations stamped ats (the log delivered them back, or a
 // snapshot holds them); stamps not queued are skipped. Each chunk touched is rewritten once.
-func (s syncStore) dequeue(tx *repo.Tx, ats []syncspace.HLC) error {
+func (s Store) dequeue(tx *repo.Tx, ats []syncspace.HLC) error {
 	if !slices.IsSortedFunc(ats, compareStamps) {
 		ats = slices.SortedFunc(slices.Values(ats), compareStamps)
 	}
@@ -244,7 +244,7 @@ func (s syncStore) dequeue(tx *repo.Tx, ats []syncspace.HLC) error {
 }
 
 // loadQueue returns the queued operations, in stamp order.
-func (s syncStore) loadQueue(tx *repo.Tx) ([]syncspace.Queued, error) {
+func (s Store) loadQueue(tx *repo.Tx) ([]syncspace.Queued, error) {
 	var chunks []queueChunk
 	if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey("qleft")}, func(r store.Record) error {
 		c, err := readChunk(r)
