@@ -27,7 +27,7 @@ func TestQueueOrderAndLookups(t *testing.T) {
 		budget += opSize(o)
 	}
 	first := q.next(budget, false, nil) // 20 operations, busy now
-	q.addOps([]Op{op(50), op(3)})                 // stamped before the queue's end; 3 is already queued
+	q.addOps([]Op{op(50), op(3)})       // stamped before the queue's end; 3 is already queued
 	if len(q.items) != 200 || q.pending != 200 {
 		t.Fatalf("%d items, %d pending, want 200", len(q.items), q.pending)
 	}
