@@ -111,12 +111,20 @@ func savedSpace(b *testing.B, ops []syncspace.Op, compacted bool) (Store, *syncs
 	return st, key
 }
 
+// benchStore names a way to open a device's store for a benchmark.
+type benchStore struct {
+	name string
+	open func() syncspace.Store
+}
+
 // BenchmarkSyncStorePath measures a device's sync store on the way of 10,000 operations from
 // device A to device B, as syncbench sends them (the shapes of the app's operations, 100 per
 // write, batches of about 230): A queues them, records the relay's acks of its batches and
 // commits them when the log delivers them back; B commits the batches. "mem" is
-// syncspace.MemStore, which syncbench uses; "app" is the app's store (each record sealed at
-// rest, in the repository, here in memory: the cost of the store itself, not of IndexedDB).
+// syncspace.MemStore; "app" is the app's store (each record sealed at rest, in the
+// repository, here in memory: the cost of the store itself, not of IndexedDB); in the wasm
+// run (GOOS=js GOARCH=wasm go test -exec .bin/go_js_wasm_exec ...), "app-indexeddb" is the
+// app's store in IndexedDB, what a browser pays.
 //
 //	go test ./wasm/syncstore -run XXX -bench SyncStorePath
 func BenchmarkSyncStorePath(b *testing.B) {
@@ -130,13 +138,10 @@ func BenchmarkSyncStorePath(b *testing.B) {
 	}
 	syncspace.NewClock("device-a", nil).Stamp(src)
 	const perWrite, perBatch = 100, 228
-	stores := []struct {
-		name string
-		open func() syncspace.Store
-	}{
+	stores := append([]benchStore{
 		{"mem", func() syncspace.Store { return &syncspace.MemStore{} }},
 		{"app", func() syncspace.Store { st, _ := newSyncStore(b); return st }},
-	}
+	}, platformStores(b)...)
 	for _, s := range stores {
 		b.Run(s.name, func(b *testing.B) {
 			ctx := context.Background()

@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"caliopen/wasm/store"
@@ -33,8 +34,9 @@ import (
 
 // Store is a device's sync state in the repository.
 type Store struct {
-	r   *repo.Repo
-	key *syncspace.Key
+	r      *repo.Repo
+	key    *syncspace.Key
+	device string // this device's id, as open found or made it
 }
 
 var _ syncspace.Store = Store{}
@@ -55,7 +57,8 @@ func Open(ctx context.Context, r *repo.Repo, key *syncspace.Key, newDevice func(
 	return s, device, err
 }
 
-func (s Store) open(ctx context.Context, newDevice func() string) (device string, err error) {
+func (s *Store) open(ctx context.Context, newDevice func() string) (device string, err error) {
+	defer func() { s.device = device }()
 	space := s.key.SpaceID()
 	id := hex.EncodeToString(space[:])
 	err = s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
@@ -306,8 +309,11 @@ func (s Store) Acked(ctx context.Context, ats []syncspace.HLC, seq uint64) error
 
 // Commit saves a batch and drops the queued operations the log now holds: the ones acked in
 // it when it is one of this device's (the ack record says which), else this device's
-// operations it holds (a snapshot of this device's carries them).
+// operations it holds (a snapshot of this device's carries them). A batch that holds none of
+// this device's operations touches neither the queue nor the acks (an ack lists operations
+// of this device that its batch holds), and costs no read.
 func (s Store) Commit(ctx context.Context, batch syncspace.Logged) error {
+	mine := slices.ContainsFunc(batch.Ops, func(op syncspace.Op) bool { return op.At.Node == s.device })
 	return s.r.Update(ctx, []string{repo.Meta}, func(tx *repo.Tx) error {
 		key := syncKey("log", store.SeqKey(batch.Seq))
 		sealed, err := s.key.SealBatchAtRest(key, batch)
@@ -316,6 +322,10 @@ func (s Store) Commit(ctx context.Context, batch syncspace.Logged) error {
 		}
 		if err := tx.Put(repo.Meta, store.Record{Key: key, Value: sealed}); err != nil {
 			return err
+		}
+		cursor := store.Record{Key: syncKey("cursor"), Value: []byte(strconv.FormatUint(batch.Seq, 10))}
+		if !mine {
+			return tx.Put(repo.Meta, cursor)
 		}
 		acked, err := tx.Get(repo.Meta, ackKey(batch.Seq))
 		switch {
@@ -331,23 +341,19 @@ func (s Store) Commit(ctx context.Context, batch syncspace.Logged) error {
 				return err
 			}
 		case errors.Is(err, store.ErrNotFound):
-			device, err := tx.Get(repo.Meta, syncKey("device"))
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-			var mine []syncspace.HLC
+			var ats []syncspace.HLC
 			for _, op := range batch.Ops {
-				if device.Value == nil || op.At.Node == string(device.Value) {
-					mine = append(mine, op.At) // only this device's operations are queued here
+				if op.At.Node == s.device {
+					ats = append(ats, op.At) // only this device's operations are queued here
 				}
 			}
-			if err := s.dequeue(tx, mine); err != nil {
+			if err := s.dequeue(tx, ats); err != nil {
 				return err
 			}
 		default:
 			return err
 		}
-		return tx.Put(repo.Meta, store.Record{Key: syncKey("cursor"), Value: []byte(strconv.FormatUint(batch.Seq, 10))})
+		return tx.Put(repo.Meta, cursor)
 	})
 }
 
