@@ -16,6 +16,7 @@ import (
 	"caliopen/wasm/core"
 	"caliopen/wasm/store/repo"
 	"caliopen/wasm/syncspace"
+	"caliopen/wasm/syncstore"
 	"caliopen/wasm/vault"
 )
 
@@ -155,9 +156,8 @@ func (s *syncer) reconcile(ctx context.Context) {
 }
 
 func (s *syncer) startLocked(key *syncspace.Key, url, token string) error {
-	st := syncStore{r: s.a.eng.Repo, key: key}
 	ctx, cancel := context.WithCancel(s.a.ctx)
-	device, err := st.open(ctx, key.SpaceID(), func() string {
+	st, device, err := syncstore.Open(ctx, s.a.eng.Repo, key, func() string {
 		b := make([]byte, 8)
 		_, _ = rand.Read(b)
 		return hex.EncodeToString(b)
@@ -197,7 +197,7 @@ func (s *syncer) startLocked(key *syncspace.Key, url, token string) error {
 
 // bridge carries local changes from the operation log into the space and applies the
 // space's changes here, until ctx ends.
-func (s *syncer) bridge(ctx context.Context, client *syncspace.Client, st syncStore, kick <-chan struct{}) {
+func (s *syncer) bridge(ctx context.Context, client *syncspace.Client, st syncstore.Store, kick <-chan struct{}) {
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -236,8 +236,8 @@ func userContactOp(k contacts.OpKind) bool {
 
 // pushLocal turns new operation-log entries into sync operations. An entry that only
 // repeats what the space already holds (a change applied from another device) is skipped.
-func (s *syncer) pushLocal(ctx context.Context, client *syncspace.Client, st syncStore, round *problems) error {
-	after, err := st.bridgeCursor(ctx)
+func (s *syncer) pushLocal(ctx context.Context, client *syncspace.Client, st syncstore.Store, round *problems) error {
+	after, err := st.BridgeCursor(ctx)
 	if err != nil {
 		return err
 	}
@@ -266,7 +266,7 @@ func (s *syncer) pushLocal(ctx context.Context, client *syncspace.Client, st syn
 			return err
 		}
 		after = logged[len(logged)-1].Seq
-		if err := st.setBridgeCursor(ctx, after); err != nil {
+		if err := st.SetBridgeCursor(ctx, after); err != nil {
 			return err
 		}
 	}

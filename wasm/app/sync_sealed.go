@@ -10,6 +10,7 @@ import (
 	"caliopen/wasm/pgp"
 	"caliopen/wasm/store/repo"
 	"caliopen/wasm/syncspace"
+	"caliopen/wasm/syncstore"
 )
 
 // Accounts and the user's OpenPGP keys travel whole, each with its secret from the vault,
@@ -180,7 +181,7 @@ func (s *syncer) applyKey(ctx context.Context, fingerprint string, value []byte)
 
 // syncSealed carries the entries of each sealed kind that changed here into the space, and
 // applies those that changed elsewhere.
-func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st syncStore, round *problems) error {
+func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st syncstore.Store, round *problems) error {
 	if s.vault().Locked() {
 		return nil
 	}
@@ -191,7 +192,7 @@ func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st sy
 			errs = append(errs, err)
 			continue
 		}
-		carried, err := st.carried(ctx, kind.coll)
+		carried, err := st.Carried(ctx, kind.coll)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -230,7 +231,7 @@ func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st sy
 			}
 		}
 		for key, v := range local {
-			if d := st.key.Digest(v); d != carried[key] {
+			if d := st.Digest(v); d != carried[key] {
 				if !bytesEqual(remote[key], v) {
 					op := syncspace.Op{Kind: syncspace.Set, Coll: kind.coll, Key: key, Field: "v", Value: v}
 					if len(round.fitting([]syncspace.Op{op})) == 0 {
@@ -245,7 +246,7 @@ func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st sy
 			if _, changedHere := done[key]; changedHere {
 				continue
 			}
-			if d := st.key.Digest(v); d != carried[key] && !bytesEqual(local[key], v) {
+			if d := st.Digest(v); d != carried[key] && !bytesEqual(local[key], v) {
 				if err := kind.apply(ctx, key, v); err != nil {
 					errs = append(errs, err)
 					continue
@@ -265,7 +266,7 @@ func (s *syncer) syncSealed(ctx context.Context, client *syncspace.Client, st sy
 			errs = append(errs, err)
 			continue
 		}
-		errs = append(errs, st.setCarried(ctx, kind.coll, done), st.forgetCarried(ctx, kind.coll, forget))
+		errs = append(errs, st.SetCarried(ctx, kind.coll, done), st.ForgetCarried(ctx, kind.coll, forget))
 	}
 	return errors.Join(errs...)
 }

@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -27,16 +29,12 @@ var ErrOpenAtRest = errors.New("syncspace: stored value does not decrypt with th
 // SealAtRest encrypts a value this device stores, bound to the record's name (name is the
 // associated data: a value cannot be moved to another record).
 func (k *Key) SealAtRest(name string, plain []byte) ([]byte, error) {
-	aead, err := chacha20poly1305.NewX(k.atRest[:])
-	if err != nil {
-		return nil, err
-	}
 	out := make([]byte, headerSize, headerSize+len(plain)+chacha20poly1305.Overhead)
 	out[0] = atRestVersion
 	if _, err := rand.Read(out[1:headerSize]); err != nil {
 		return nil, err
 	}
-	return aead.Seal(out, out[1:headerSize], plain, []byte(name)), nil
+	return k.atRestAEAD.Seal(out, out[1:headerSize], plain, []byte(name)), nil
 }
 
 // OpenAtRest decrypts a value sealed by SealAtRest under the same record name.
@@ -44,15 +42,52 @@ func (k *Key) OpenAtRest(name string, sealed []byte) ([]byte, error) {
 	if len(sealed) < headerSize+chacha20poly1305.Overhead || sealed[0] != atRestVersion {
 		return nil, ErrOpenAtRest
 	}
-	aead, err := chacha20poly1305.NewX(k.atRest[:])
-	if err != nil {
-		return nil, err
-	}
-	plain, err := aead.Open(nil, sealed[1:headerSize], sealed[headerSize:], []byte(name))
+	plain, err := k.atRestAEAD.Open(nil, sealed[1:headerSize], sealed[headerSize:], []byte(name))
 	if err != nil {
 		return nil, ErrOpenAtRest
 	}
 	return plain, nil
+}
+
+// storedBatchFormat is the first byte of a batch's plaintext sealed by SealBatchAtRest: the
+// batch codec follows (codec.go). What an earlier version sealed at rest is JSON, which starts
+// otherwise.
+const storedBatchFormat = 0x01
+
+// SealBatchAtRest seals a batch of operations this device stores (a batch the log delivered,
+// or operations it queued) under the record's name, as SealAtRest does, in the batch codec:
+// several times cheaper to write and read than JSON, in one buffer.
+func (k *Key) SealBatchAtRest(name string, b Logged) ([]byte, error) {
+	out := make([]byte, headerSize, headerSize+1+sizeStored(&b)+chacha20poly1305.Overhead)
+	out[0] = atRestVersion
+	if _, err := rand.Read(out[1:headerSize]); err != nil {
+		return nil, err
+	}
+	out = append(out, storedBatchFormat)
+	out = appendStored(out, &b)
+	return k.atRestAEAD.Seal(out[:headerSize], out[1:headerSize], out[headerSize:], []byte(name)), nil
+}
+
+// OpenBatchAtRest opens a batch SealBatchAtRest sealed under the same record name, or one an
+// earlier version stored as JSON with SealAtRest. It decrypts in place: sealed is garbage
+// after it, and what it returns does not refer to it.
+func (k *Key) OpenBatchAtRest(name string, sealed []byte) (Logged, error) {
+	var l Logged
+	if len(sealed) < headerSize+chacha20poly1305.Overhead || sealed[0] != atRestVersion {
+		return l, ErrOpenAtRest
+	}
+	body := sealed[headerSize:]
+	plain, err := k.atRestAEAD.Open(body[:0], sealed[1:headerSize], body, []byte(name))
+	if err != nil {
+		return l, ErrOpenAtRest
+	}
+	if len(plain) > 0 && plain[0] == storedBatchFormat {
+		return decodeStored(plain[1:])
+	}
+	if err := json.Unmarshal(plain, &l); err != nil {
+		return l, fmt.Errorf("syncspace: stored batch: %w", err)
+	}
+	return l, nil
 }
 
 // Digest is a keyed digest (HMAC-SHA-256, 128 bits) of a value, for telling whether a value

@@ -25,6 +25,7 @@
 package syncspace
 
 import (
+	"crypto/cipher"
 	"crypto/ed25519"
 	"crypto/hkdf"
 	"crypto/rand"
@@ -35,6 +36,7 @@ import (
 	"strings"
 
 	"github.com/cosmos/go-bip39"
+	"golang.org/x/crypto/chacha20poly1305"
 
 	"caliopen/shared/syncproto"
 )
@@ -77,8 +79,11 @@ type Key struct {
 	root   [KeySize]byte
 	aead   [KeySize]byte
 	atRest [KeySize]byte // seals what a device stores of the space (atrest.go)
-	signer ed25519.PrivateKey
-	space  [syncproto.SpaceIDSize]byte
+	// atRestAEAD is the cipher over atRest, made once: a device opens and seals records
+	// all the time. Its methods keep no state, so concurrent calls are safe.
+	atRestAEAD cipher.AEAD
+	signer     ed25519.PrivateKey
+	space      [syncproto.SpaceIDSize]byte
 }
 
 // NewKey creates a random space key.
@@ -117,6 +122,9 @@ func keyFrom(root [KeySize]byte) (*Key, error) {
 	}
 	copy(k.aead[:], aead)
 	copy(k.atRest[:], atRest)
+	if k.atRestAEAD, err = chacha20poly1305.NewX(k.atRest[:]); err != nil {
+		return nil, err
+	}
 	k.signer = ed25519.NewKeyFromSeed(seed)
 	k.space = syncproto.SpaceID(k.PublicKey())
 	return k, nil

@@ -9,12 +9,16 @@
 //	                           sides' inputs are ready before their clock starts: the
 //	                           operations for the sync side, the sealed batches for the raw one.
 //	sync_10k_ops_ms            the sync side's time, for scale
+//	sync_10k_ops_app_store_vs_raw_ratio
+//	                           the same, both devices keeping their state in the app's store
+//	                           (wasm/syncstore: records sealed at rest, in the repository) over
+//	                           a database in memory instead of syncspace.MemStore: the
+//	                           protocol's cost and the store's, without IndexedDB's own
+//	sync_10k_ops_app_store_ms  that side's time, for scale
 //
 // The relay (embedded NATS JetStream in a temporary directory) runs in this process. Each
-// side runs 21 times, alternating, and the median of each is reported. The devices keep
-// their state in syncspace.MemStore: the client's work without the app's storage, whose
-// store (wasm/app/syncstore.go: records sealed at rest, in IndexedDB in a browser) costs
-// more; go test ./wasm/app -bench SyncStorePath measures it beside MemStore.
+// side runs 21 times, alternating, and the median of each is reported. go test
+// ./wasm/syncstore -bench SyncStorePath measures the app's store alone beside MemStore.
 // SYNCBENCH_VERBOSE=1 prints each round's phases; SYNCBENCH_CPUPROFILE=<file> writes a CPU
 // profile.
 package main
@@ -37,7 +41,10 @@ import (
 	"caliopen/relay/auth"
 	relaysync "caliopen/relay/sync"
 	"caliopen/shared/syncproto"
+	"caliopen/wasm/store"
+	"caliopen/wasm/store/repo"
 	"caliopen/wasm/syncspace"
+	"caliopen/wasm/syncstore"
 )
 
 const (
@@ -107,9 +114,9 @@ func run() error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	var syncTimes, rawTimes []time.Duration
+	var syncTimes, rawTimes, appTimes []time.Duration
 	for range rounds {
-		d, batches, err := b.syncRound(ctx)
+		d, batches, err := b.syncRound(ctx, false)
 		if err != nil {
 			return err
 		}
@@ -119,13 +126,20 @@ func run() error {
 			return err
 		}
 		rawTimes = append(rawTimes, r)
+		a, _, err := b.syncRound(ctx, true)
+		if err != nil {
+			return fmt.Errorf("app store: %w", err)
+		}
+		appTimes = append(appTimes, a)
 		if os.Getenv("SYNCBENCH_VERBOSE") != "" {
-			fmt.Fprintf(os.Stderr, "raw: %v (ratio %.2f)\n", r, float64(d)/float64(r))
+			fmt.Fprintf(os.Stderr, "raw: %v (ratio %.2f, with the app's store %.2f)\n", r, float64(d)/float64(r), float64(a)/float64(r))
 		}
 	}
-	s, r := median(syncTimes), median(rawTimes)
+	s, r, a := median(syncTimes), median(rawTimes), median(appTimes)
 	fmt.Printf("BENCH sync_10k_ops_vs_raw_ratio %.2f ratio\n", float64(s)/float64(r))
 	fmt.Printf("BENCH sync_10k_ops_ms %d ms\n", s.Milliseconds())
+	fmt.Printf("BENCH sync_10k_ops_app_store_vs_raw_ratio %.2f ratio\n", float64(a)/float64(r))
+	fmt.Printf("BENCH sync_10k_ops_app_store_ms %d ms\n", a.Milliseconds())
 	return nil
 }
 
@@ -135,9 +149,21 @@ func median(ds []time.Duration) time.Duration {
 	return ds[len(ds)/2]
 }
 
-func (b *bench) device(ctx context.Context, key *syncspace.Key, name string, applied *atomic.Int64) (*syncspace.Client, error) {
+// device starts a device of the space, its state in syncspace.MemStore, or with appStore in
+// the app's store over a repository in memory.
+func (b *bench) device(ctx context.Context, key *syncspace.Key, name string, applied *atomic.Int64, appStore bool) (*syncspace.Client, error) {
+	var st syncspace.Store = &syncspace.MemStore{}
+	if appStore {
+		db, err := store.OpenMemory(repo.Schema())
+		if err != nil {
+			return nil, err
+		}
+		if st, _, err = syncstore.Open(ctx, repo.New(db), key, func() string { return name }); err != nil {
+			return nil, err
+		}
+	}
 	return syncspace.New(ctx, syncspace.Config{
-		Key: key, Device: name, Token: b.token, Transport: syncspace.WebSocket{URL: b.url}, Store: &syncspace.MemStore{},
+		Key: key, Device: name, Token: b.token, Transport: syncspace.WebSocket{URL: b.url}, Store: st,
 		Log: slog.New(slog.DiscardHandler),
 		// The ratio compares the same batches pushed both ways: no snapshot in between.
 		Compaction: syncspace.Compaction{Off: true},
@@ -149,9 +175,10 @@ func (b *bench) device(ctx context.Context, key *syncspace.Key, name string, app
 	})
 }
 
-// syncRound writes ops on device A (a fresh space) and waits until device B applied them all.
-// It returns the time and the batches A sealed, as the relay stored them.
-func (b *bench) syncRound(ctx context.Context) (time.Duration, [][]byte, error) {
+// syncRound writes ops on device A (a fresh space) and waits until device B applied them all,
+// both keeping their state in the app's store with appStore. It returns the time and the
+// batches A sealed, as the relay stored them.
+func (b *bench) syncRound(ctx context.Context, appStore bool) (time.Duration, [][]byte, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	key, err := syncspace.NewKey()
@@ -159,11 +186,11 @@ func (b *bench) syncRound(ctx context.Context) (time.Duration, [][]byte, error) 
 		return 0, nil, err
 	}
 	var applied atomic.Int64
-	devA, err := b.device(ctx, key, "device-a", nil)
+	devA, err := b.device(ctx, key, "device-a", nil, appStore)
 	if err != nil {
 		return 0, nil, err
 	}
-	devB, err := b.device(ctx, key, "device-b", &applied)
+	devB, err := b.device(ctx, key, "device-b", &applied, appStore)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -1,4 +1,4 @@
-package app
+package syncstore
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // opens, and read back the same.
 func TestSyncStoreSealsLegacyRecords(t *testing.T) {
 	ctx := context.Background()
-	st, key := newSyncStore(t)
+	st, _ := newSyncStore(t)
 	r := st.r
 	op := syncspace.Op{Kind: syncspace.Set, Coll: "account", Key: "a1", Field: "v", Value: []byte(`{"secret":"aHVudGVyMg=="}`),
 		At: syncspace.HLC{Wall: 1, Node: "dev1"}}
@@ -28,7 +28,7 @@ func TestSyncStoreSealsLegacyRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.open(ctx, key.SpaceID(), func() string { return "dev1" }); err != nil {
+	if _, err := st.open(ctx, func() string { return "dev1" }); err != nil {
 		t.Fatal(err)
 	}
 	recs := rawMeta(t, r)
@@ -58,15 +58,15 @@ func TestSyncStoreKeepsLegacyAcks(t *testing.T) {
 		if err := tx.Delete(repo.Meta, syncKey("format")); err != nil { // as an earlier version left it
 			return err
 		}
-		if err := st.put(tx, syncKey("queue", hlcKey(acked.At)), syncspace.Queued{Op: acked, Seq: 3}); err != nil {
+		if err := putSealedJSON(tx, key, syncKey("queue", hlcKey(acked.At)), syncspace.Queued{Op: acked, Seq: 3}); err != nil {
 			return err
 		}
-		return st.put(tx, syncKey("queue", hlcKey(waiting.At)), syncspace.Queued{Op: waiting})
+		return putSealedJSON(tx, key, syncKey("queue", hlcKey(waiting.At)), syncspace.Queued{Op: waiting})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.open(ctx, key.SpaceID(), func() string { return "dev1" }); err != nil {
+	if _, err := st.open(ctx, func() string { return "dev1" }); err != nil {
 		t.Fatal(err)
 	}
 	saved, err := st.Load(ctx)
@@ -82,15 +82,15 @@ func TestSyncStoreKeepsLegacyAcks(t *testing.T) {
 }
 
 // newSyncStore opens a device's sync store for a new space, in a repository in memory.
-func newSyncStore(tb testing.TB) (syncStore, *syncspace.Key) {
+func newSyncStore(tb testing.TB) (Store, *syncspace.Key) {
 	tb.Helper()
 	db, err := store.OpenMemory(repo.Schema())
 	if err != nil {
 		tb.Fatal(err)
 	}
 	key, _ := syncspace.NewKey()
-	st := syncStore{r: repo.New(db), key: key}
-	if _, err := st.open(context.Background(), key.SpaceID(), func() string { return "dev1" }); err != nil {
+	st := Store{r: repo.New(db), key: key}
+	if _, err := st.open(context.Background(), func() string { return "dev1" }); err != nil {
 		tb.Fatal(err)
 	}
 	return st, key
@@ -99,7 +99,7 @@ func newSyncStore(tb testing.TB) (syncStore, *syncspace.Key) {
 func rawMeta(t *testing.T, r *repo.Repo) []store.Record {
 	var out []store.Record
 	err := r.View(context.Background(), []string{repo.Meta}, func(tx *repo.Tx) error {
-		for _, part := range []string{"queue", "log"} {
+		for _, part := range []string{"queue", "qchunk", "log"} {
 			if err := tx.Scan(repo.Meta, store.Query{Prefix: syncKey(part)}, func(rec store.Record) error {
 				out = append(out, rec)
 				return nil
@@ -118,46 +118,25 @@ func rawMeta(t *testing.T, r *repo.Repo) []store.Record {
 	return out
 }
 
+// putSealedJSON stores v as an earlier version did: JSON sealed at rest.
+func putSealedJSON(tx *repo.Tx, key *syncspace.Key, name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	sealed, err := key.SealAtRest(name, b)
+	if err != nil {
+		return err
+	}
+	return tx.Put(repo.Meta, store.Record{Key: name, Value: sealed})
+}
+
 func mustJSON(t *testing.T, v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// A setting another device changed is applied here with an operation-log entry that the
-// bridge does not carry back: when a newer value arrived meanwhile, re-stamping the older
-// one would make it win everywhere. A setting changed here is carried.
-func TestSettingsFromTheSpaceAreNotCarriedBack(t *testing.T) {
-	ctx := context.Background()
-	db, err := store.OpenMemory(repo.Schema())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := repo.New(db)
-	state := syncspace.NewState()
-	state.Apply(syncspace.Op{Kind: syncspace.Set, Coll: collSetting, Key: "theme", Field: "v", Value: []byte(`"dark"`),
-		At: syncspace.HLC{Wall: 2, Node: "other"}}, 2)
-	if err := r.SetSettingFromSync(ctx, "theme", "light"); err != nil { // the older value, applied a moment ago
-		t.Fatal(err)
-	}
-	if err := r.SetSetting(ctx, "density", "compact"); err != nil { // the user's own change
-		t.Fatal(err)
-	}
-	ops, err := r.Ops(ctx, 0, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var carried []string
-	for _, op := range ops {
-		if sop, ok := toSyncOp(op, state, map[string]bool{}); ok {
-			carried = append(carried, sop.Key+"="+string(sop.Value))
-		}
-	}
-	if len(carried) != 1 || carried[0] != `density="compact"` {
-		t.Fatalf("carried %v, want only the user's own change", carried)
-	}
 }
 
 // After a snapshot, the store keeps the snapshot's batches and what followed, drops the

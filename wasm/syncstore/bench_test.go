@@ -1,4 +1,4 @@
-package app
+package syncstore
 
 import (
 	"context"
@@ -8,12 +8,20 @@ import (
 	"caliopen/wasm/syncspace"
 )
 
+// The app's collections (wasm/app/sync*.go) that the benchmarks' operations are shaped after:
+// a direct message's read mark, and a contact decision in the contact set.
+const (
+	collMessageState = "message.state"
+	collContact      = "contact.ops"
+	contactSetKey    = "user"
+)
+
 // BenchmarkSyncStartUp measures what starting the sync client costs a device whose space
 // holds 10,000 operations (loading its saved log from the repository, opening each record
 // sealed at rest, replaying it), before and after compaction: the saved log as received (200
 // batches of 50 operations), then the snapshot of the same state that replaces it.
 //
-//	go test ./wasm/app -run XXX -bench SyncStartUp -benchtime 20x
+//	go test ./wasm/syncstore -run XXX -bench SyncStartUp -benchtime 20x
 func BenchmarkSyncStartUp(b *testing.B) {
 	shapes := []struct {
 		name string
@@ -69,7 +77,7 @@ func BenchmarkSyncStartUp(b *testing.B) {
 
 // savedSpace is a device's store holding ops received in batches of 50, or, compacted, the
 // snapshot of the state they make.
-func savedSpace(b *testing.B, ops []syncspace.Op, compacted bool) (syncStore, *syncspace.Key) {
+func savedSpace(b *testing.B, ops []syncspace.Op, compacted bool) (Store, *syncspace.Key) {
 	ctx := context.Background()
 	st, key := newSyncStore(b)
 	state := syncspace.NewState()
@@ -103,14 +111,22 @@ func savedSpace(b *testing.B, ops []syncspace.Op, compacted bool) (syncStore, *s
 	return st, key
 }
 
+// benchStore names a way to open a device's store for a benchmark.
+type benchStore struct {
+	name string
+	open func() syncspace.Store
+}
+
 // BenchmarkSyncStorePath measures a device's sync store on the way of 10,000 operations from
 // device A to device B, as syncbench sends them (the shapes of the app's operations, 100 per
 // write, batches of about 230): A queues them, records the relay's acks of its batches and
 // commits them when the log delivers them back; B commits the batches. "mem" is
-// syncspace.MemStore, which syncbench uses; "app" is the app's store (each record sealed at
-// rest, in the repository, here in memory: the cost of the store itself, not of IndexedDB).
+// syncspace.MemStore; "app" is the app's store (each record sealed at rest, in the
+// repository, here in memory: the cost of the store itself, not of IndexedDB); in the wasm
+// run (GOOS=js GOARCH=wasm go test -exec .bin/go_js_wasm_exec ...), "app-indexeddb" is the
+// app's store in IndexedDB, what a browser pays.
 //
-//	go test ./wasm/app -run XXX -bench SyncStorePath
+//	go test ./wasm/syncstore -run XXX -bench SyncStorePath
 func BenchmarkSyncStorePath(b *testing.B) {
 	src := make([]syncspace.Op, 10000)
 	for i := range src {
@@ -122,13 +138,10 @@ func BenchmarkSyncStorePath(b *testing.B) {
 	}
 	syncspace.NewClock("device-a", nil).Stamp(src)
 	const perWrite, perBatch = 100, 228
-	stores := []struct {
-		name string
-		open func() syncspace.Store
-	}{
+	stores := append([]benchStore{
 		{"mem", func() syncspace.Store { return &syncspace.MemStore{} }},
 		{"app", func() syncspace.Store { st, _ := newSyncStore(b); return st }},
-	}
+	}, platformStores(b)...)
 	for _, s := range stores {
 		b.Run(s.name, func(b *testing.B) {
 			ctx := context.Background()
