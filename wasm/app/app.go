@@ -70,6 +70,13 @@ func Start(ctx context.Context, o Options) error {
 	}
 	if o.Broadcast != nil {
 		o.Broadcast.Listen(func(topic string) {
+			if topic == topicVaultLocked {
+				if a.accts != nil {
+					a.accts.lock(ctx)
+				}
+				c.Changed(ctx, "vault")
+				return
+			}
 			if topic == engine.TopicDiscussions || topic == engine.TopicContacts {
 				a.eng.Invalidate()
 			}

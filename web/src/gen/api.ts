@@ -138,6 +138,11 @@ export interface CertPin {
   sha256: string;
 }
 
+export interface ChangePassphraseParams {
+  old: string;
+  passphrase: string;
+}
+
 export interface Channel {
   accountId: string;
   network: Network;
@@ -851,6 +856,7 @@ export interface Methods {
   "vault.create": { params: PassphraseParams; result: Empty };
   "vault.unlock": { params: PassphraseParams; result: Empty };
   "vault.lock": { params: Empty; result: Empty };
+  "vault.changePassphrase": { params: ChangePassphraseParams; result: Empty };
   "relay.set": { params: RelayParams; result: Empty };
   "accounts.addEmail": { params: AddEmailParams; result: AccountView };
   "accounts.mastodonSignIn": { params: MastodonSignInParams; result: SignInStarted };
@@ -887,6 +893,7 @@ export interface Methods {
   "outbox.cancel": { params: OutboxRef; result: Empty };
   "sync.create": { params: Empty; result: SyncSecret };
   "sync.join": { params: SyncJoinParams; result: Empty };
+  "sync.secret": { params: PassphraseParams; result: SyncSecret };
   "contacts.accept": { params: SuggestionRef; result: ContactRef };
   "contacts.dismiss": { params: SuggestionRef; result: Empty };
   "contacts.merge": { params: MergeParams; result: ContactRef };
@@ -924,4 +931,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "accounts.remove", "accounts.updateEmail", "accounts.signInAgain", "identities.avatar", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "message.replyChannels", "accounts.retry", "messages.setState", "core.network"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "vault.create", "vault.unlock", "vault.lock", "vault.changePassphrase", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "accounts.remove", "accounts.updateEmail", "accounts.signInAgain", "identities.avatar", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "sync.secret", "contacts.accept", "contacts.dismiss", "contacts.merge", "message.replyChannels", "accounts.retry", "messages.setState", "core.network"] as const;
