@@ -368,6 +368,9 @@ func (s *syncer) applyRemote(ctx context.Context, client *syncspace.Client) erro
 	if applied[settingAnchors] {
 		s.a.accts.anchorsChanged(ctx)
 	}
+	if applied[settingRemoteSenders] {
+		s.a.accts.changed(ctx, topicRemoteSenders)
+	}
 	if len(cops) > 0 {
 		if _, err := s.a.eng.ApplyContactOps(ctx, cops); err != nil {
 			errs = append(errs, err)

@@ -28,6 +28,7 @@ const SECTIONS: { id: string; Section: ComponentType<SectionProps> }[] = [
   { id: "keys", Section: ({ core }) => <KeysPanel core={core} /> },
   { id: "sync", Section: ({ core }) => <SyncSettings core={core} /> },
   { id: "outbox", Section: ({ core }) => <OutboxPanel core={core} /> },
+  { id: "remote", Section: RemoteSenders },
   { id: "security", Section: Security },
   { id: "about", Section: About },
 ];
@@ -139,6 +140,41 @@ function Security({ core }: SectionProps) {
       <button class="secondary" data-testid="lock-now" disabled={locking} onClick={() => void runLock(() => core.call("vault.lock", {}))}>
         {locking ? t.settings.locking : t.settings.lockNow}
       </button>
+    </section>
+  );
+}
+
+/** RemoteSenders lists the senders whose mail loads its remote content, each with a way to stop. */
+function RemoteSenders({ core }: SectionProps) {
+  const { t } = useI18n();
+  const senders = useLive(core, "remote.senders", {});
+  const [error, busy, run] = useAction();
+  if (!senders) return null;
+  return (
+    <section class="card setup" aria-labelledby="remote-title" data-testid="settings-remote">
+      <h2 id="remote-title">{t.content.remoteSendersTitle}</h2>
+      {senders.addresses.length === 0 ? (
+        <p class="muted">{t.content.remoteSendersNone}</p>
+      ) : (
+        <>
+          <p class="muted">{t.content.remoteSendersWhy}</p>
+          <ul class="remote-senders">
+            {senders.addresses.map((a) => (
+              <li key={a} data-testid="remote-sender">
+                {a}{" "}
+                <button class="secondary" aria-label={t.content.stopRemoteFor(a)} disabled={busy} onClick={() => void run(() => core.call("remote.forgetSender", { address: a }))}>
+                  {t.content.stopRemoteSender}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
     </section>
   );
 }
