@@ -180,8 +180,12 @@ func passphraseError(err error) error {
 	return err
 }
 
-// topicVaultLocked tells the app's other tabs that the user locked the vault in one of them.
-const topicVaultLocked = "vault.locked"
+// topicVaultLocked tells the app's other tabs that the user locked the vault in one of them;
+// topicOutboxQueued that a message was put in the outbox (the tab that syncs sends it).
+const (
+	topicVaultLocked  = "vault.locked"
+	topicOutboxQueued = "outbox.queued"
+)
 
 // lock forgets the vault's key and the secrets opened with it; connections stop.
 func (m *accounts) lock(ctx context.Context) {
@@ -467,9 +471,10 @@ var tuning struct {
 
 // queued wakes the outbox for an item just queued.
 func (m *accounts) queued(ctx context.Context, it *repo.OutboxItem) api.ReplyResult {
-	select {
-	case m.wake <- struct{}{}:
-	default:
+	m.wakeOutbox()
+	// The tab that syncs sends: when it is another one, it hears of the item now.
+	if m.a.o.Broadcast != nil {
+		_ = m.a.o.Broadcast.Publish(topicOutboxQueued)
 	}
 	m.changed(ctx, topicAccounts)
 	return api.ReplyResult{OutboxID: it.ID}

@@ -3,12 +3,14 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"caliopen/wasm/api"
+	"caliopen/wasm/model"
 	"caliopen/wasm/platform"
 	"caliopen/wasm/store"
 	"caliopen/wasm/store/repo"
@@ -120,5 +122,37 @@ func TestSyncSecretAgainAndJoiningAnotherSpace(t *testing.T) {
 	}
 	if e := u.call(8, "sync.secret", api.PassphraseParams{Passphrase: pass}, &again); e != nil || again != created {
 		t.Fatalf("the space changed: %+v %v", again, e)
+	}
+}
+
+// A reply written in a tab that does not sync (another tab of the app does) is not refused:
+// it waits in the shared outbox, and the syncing tab, told at once, sends it, once.
+func TestReplyFromATabThatDoesNotSync(t *testing.T) {
+	hub := platform.NewHub()
+	u := newMailUser(t, relayOptions{tabs: hub})
+	id := u.deliver([]byte("From: Tapioca <tapioca@example.net>\r\nTo: alice@example.test\r\nSubject: purr\r\n" +
+		"Date: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <purr@example.net>\r\n\r\nmeow\r\n"))
+	parent := u.stored(id, func(model.Message) bool { return true })
+
+	uiEnd, coreEnd := platform.Pipe()
+	t.Cleanup(func() { uiEnd.Close() })
+	go Start(u.ctx, Options{Port: coreEnd, DB: u.db, Broadcast: hub.Join()})
+	follower := &mailUser{ui: &ui{t: t, port: uiEnd, ctx: u.ctx}, t: t}
+	follower.recv() // ready
+	follower.must("core.setRole", api.SetRoleParams{Leader: false}, nil)
+	follower.must("vault.unlock", api.PassphraseParams{Passphrase: "correct horse battery"}, nil)
+	var queued api.ReplyResult
+	follower.must("message.reply", api.ReplyParams{MessageID: parent.ID, Text: "purr back"}, &queued)
+	if queued.OutboxID == "" {
+		t.Fatalf("queued: %+v", queued)
+	}
+	sent := u.nextDelivered()
+	if !bytes.Contains(sent.Data, []byte("purr back")) || !bytes.Contains(sent.Data, []byte("In-Reply-To: <purr@example.net>")) {
+		t.Fatalf("sent:\n%s", sent.Data)
+	}
+	select {
+	case again := <-u.delivered:
+		t.Fatalf("sent twice:\n%s", again.Data)
+	case <-time.After(time.Second):
 	}
 }
