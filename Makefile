@@ -74,6 +74,9 @@ first-token:
 	  token=$$($(RELAY) -data $(DATA) token add local | tail -n 1); \
 	  echo "  token: $$token"; \
 	  echo "  or open http://$(LISTEN)/#relay-token=$$token (the token stays in the browser: a URL fragment is never sent)"; \
+	else \
+	  echo "Relay tokens were issued before (the relay keeps only their hashes). A browser that used one keeps it;"; \
+	  echo "  for a new one: $(RELAY) -data $(DATA) token add <name>  (list: token list, revoke: token revoke <name>)"; \
 	fi
 
 # RESET=1 starts the sandbox's story again (its mailbox, keys and timeline).

@@ -13,6 +13,15 @@ var (
 	// AllowRemote lets one message load its remote content (images, the trackers among them)
 	// from now on; its privacy index then says so.
 	AllowRemote = Method[MessageBodyParams, Empty]{"message.allowRemote"}
+	// AllowRemoteSender lets every mail from this message's sender load its remote content,
+	// this one and those to come (each is marked as it is opened, so its privacy index says
+	// so). The list of such senders follows the user to their other devices.
+	AllowRemoteSender = Method[MessageBodyParams, Empty]{"message.allowRemoteSender"}
+	// RemoteSendersQuery follows the senders whose mail loads its remote content.
+	RemoteSendersQuery = Query[Empty, RemoteSenders]{"remote.senders"}
+	// ForgetRemoteSender stops loading a sender's remote content in mail not opened yet
+	// (mail already shown with it keeps it).
+	ForgetRemoteSender = Method[RemoteSenderParams, Empty]{"remote.forgetSender"}
 	// GetAttachment returns an attachment's bytes: from this device, else fetched from the
 	// network (IMAP, the Mastodon instance) and kept. An encrypted mail's come decrypted.
 	GetAttachment = Method[AttachmentParams, AttachmentData]{"message.attachment"}
@@ -39,7 +48,7 @@ var (
 )
 
 func init() {
-	All = append(All, AllowRemote, GetAttachment, Suggest, Channels, Send, SaveDraft, GetDraft, DeleteDraft,
+	All = append(All, AllowRemote, AllowRemoteSender, RemoteSendersQuery, ForgetRemoteSender, GetAttachment, Suggest, Channels, Send, SaveDraft, GetDraft, DeleteDraft,
 		OutboxQuery, RetryOutbox, CancelOutbox)
 }
 
@@ -53,8 +62,20 @@ type BodyView struct {
 	HTML          string             `json:"html,omitempty"`
 	RemoteAllowed bool               `json:"remoteAllowed,omitempty"`
 	RemoteHosts   []string           `json:"remoteHosts,omitempty"`
+	// RemoteSender names the sender when the remote content is allowed for all their mail.
+	RemoteSender string `json:"remoteSender,omitempty"`
 	Attachments   []model.Attachment `json:"attachments,omitempty"`
 	Notes         []model.BodyNote   `json:"notes,omitempty"`
+}
+
+// RemoteSenders are the email addresses whose mail loads its remote content.
+type RemoteSenders struct {
+	Addresses []string `json:"addresses"`
+}
+
+// RemoteSenderParams names a sender by email address.
+type RemoteSenderParams struct {
+	Address string `json:"address"`
 }
 
 // AttachmentParams names an attachment of a message.

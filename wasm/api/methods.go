@@ -92,8 +92,11 @@ var (
 	CreateVault = Method[PassphraseParams, Empty]{"vault.create"}
 	// UnlockVault opens the vault for this session.
 	UnlockVault = Method[PassphraseParams, Empty]{"vault.unlock"}
-	// LockVault forgets the vault's key; connections stop.
+	// LockVault forgets the vault's key in every tab; connections stop.
 	LockVault = Method[Empty, Empty]{"vault.lock"}
+	// ChangePassphrase puts the vault under a new passphrase (on this device: each device's
+	// vault has its own).
+	ChangePassphrase = Method[ChangePassphraseParams, Empty]{"vault.changePassphrase"}
 	// SetRelay sets the relay that carries connections to mail servers and APIs.
 	SetRelay = Method[RelayParams, Empty]{"relay.set"}
 	// AddEmailAccount finds the server settings (unless given), checks the password over an
@@ -133,7 +136,7 @@ var (
 // All lists every declared method, query and event, in a stable order.
 var All = []Specced{CoreInfo, Subscribe, Unsubscribe, CoreReady, StatusQuery, SetRole,
 	DiscussionsQuery, DiscussionQuery, MessageBody, LinkIdentities, SplitIdentities,
-	VaultQuery, CreateVault, UnlockVault, LockVault, SetRelay, AddEmailAccount, MastodonSignIn, MastodonToken, XSignIn,
+	VaultQuery, CreateVault, UnlockVault, LockVault, ChangePassphrase, SetRelay, AddEmailAccount, MastodonSignIn, MastodonToken, XSignIn,
 	FinishSignIn, AccountsQuery, UserPrivacyQuery, Reply, StartDemo,
 	KeysQuery, GenerateKey, ImportKey, ExportPublicKey, ExportSecretKey, RevocationCertificate, SetKeyVerified, PlanReply,
 	SetPreferEncrypt, MakeSetupMessage, ImportSetupMessage, AttachedKeys, ImportAttachedKey}
@@ -311,6 +314,12 @@ type VaultStatus struct {
 	Exists   bool   `json:"exists"`
 	Unlocked bool   `json:"unlocked"`
 	RelayURL string `json:"relayUrl,omitempty"` // the relay set, if any
+}
+
+// ChangePassphraseParams carries the vault's current passphrase and the new one.
+type ChangePassphraseParams struct {
+	Old        string `json:"old"`
+	Passphrase string `json:"passphrase"`
 }
 
 // PassphraseParams carries the vault passphrase.
@@ -693,15 +702,18 @@ type PlanRecipient struct {
 // Device sync (wasm/app/sync.go): one sync space per person, joined by each of their devices.
 var (
 	// SyncCreate creates this person's sync space and returns its recovery phrase and pairing
-	// code, once: they are not shown again.
+	// code (SyncSecretAgain shows them again, behind the passphrase).
 	SyncCreate = Method[Empty, SyncSecret]{"sync.create"}
 	// SyncJoin joins an existing space with its recovery phrase or pairing code.
 	SyncJoin = Method[SyncJoinParams, Empty]{"sync.join"}
+	// SyncSecretAgain shows the space's recovery phrase and pairing code again (to pair one
+	// more device), once the vault's passphrase is given again.
+	SyncSecretAgain = Method[PassphraseParams, SyncSecret]{"sync.secret"}
 	// SyncQuery follows the state of sync.
 	SyncQuery = Query[Empty, SyncView]{"sync.status"}
 )
 
-func init() { All = append(All, SyncCreate, SyncJoin, SyncQuery) }
+func init() { All = append(All, SyncCreate, SyncJoin, SyncSecretAgain, SyncQuery) }
 
 // SyncSecret is a space key as the person writes it down or scans it.
 type SyncSecret struct {

@@ -110,8 +110,8 @@ func (m *accounts) register(c *core.Core) {
 		return api.VaultStatus{Exists: exists, Unlocked: !m.vault.Locked(), RelayURL: relay}, err
 	}, "vault")
 	core.Handle(c, api.CreateVault, func(ctx context.Context, p api.PassphraseParams) (api.Empty, error) {
-		if len(p.Passphrase) < 8 {
-			return api.Empty{}, api.Errorf("weak_passphrase", "Choose a passphrase of at least 8 characters.")
+		if err := newPassphraseOK(p.Passphrase); err != nil {
+			return api.Empty{}, err
 		}
 		if err := m.vault.Create(ctx, []byte(p.Passphrase), vault.DefaultParams); err != nil {
 			return api.Empty{}, err
@@ -124,10 +124,7 @@ func (m *accounts) register(c *core.Core) {
 	})
 	core.Handle(c, api.UnlockVault, func(ctx context.Context, p api.PassphraseParams) (api.Empty, error) {
 		if err := m.vault.Unlock(ctx, []byte(p.Passphrase)); err != nil {
-			if errors.Is(err, vault.ErrWrongPassphrase) {
-				return api.Empty{}, api.Errorf("wrong_passphrase", "This passphrase does not open the vault.")
-			}
-			return api.Empty{}, err
+			return api.Empty{}, passphraseError(err)
 		}
 		// The relay and keys are ready before the UI hears the vault is open: what it does
 		// next (finishing a sign-in) needs them.
@@ -136,14 +133,19 @@ func (m *accounts) register(c *core.Core) {
 		return api.Empty{}, err
 	})
 	core.Handle(c, api.LockVault, func(ctx context.Context, _ api.Empty) (api.Empty, error) {
-		m.vault.Lock()
-		m.a.keys.lock()
-		m.mu.Lock()
-		m.token = ""
-		m.mu.Unlock()
-		m.reconcile(ctx)
+		m.lock(ctx)
 		m.changed(ctx, "vault")
+		// The app's other tabs lock too: a user who locks means every open window.
+		if m.a.o.Broadcast != nil {
+			_ = m.a.o.Broadcast.Publish(topicVaultLocked)
+		}
 		return api.Empty{}, nil
+	})
+	core.Handle(c, api.ChangePassphrase, func(ctx context.Context, p api.ChangePassphraseParams) (api.Empty, error) {
+		if err := newPassphraseOK(p.Passphrase); err != nil {
+			return api.Empty{}, err
+		}
+		return api.Empty{}, passphraseError(m.vault.ChangePassphrase(ctx, []byte(p.Old), []byte(p.Passphrase), nil))
 	})
 	core.Handle(c, api.SetRelay, m.setRelay)
 	core.Handle(c, api.AddEmailAccount, m.addEmail)
@@ -160,6 +162,39 @@ func (m *accounts) register(c *core.Core) {
 	core.Handle(c, api.RemoveAccount, m.removeAccount)
 	core.Handle(c, api.UpdateEmailAccount, m.updateEmail)
 	core.Handle(c, api.SignInAgain, m.signInAgain)
+}
+
+// newPassphraseOK refuses a passphrase too short to protect the vault.
+func newPassphraseOK(p string) error {
+	if len(p) < 8 {
+		return api.Errorf("weak_passphrase", "Choose a passphrase of at least 8 characters.")
+	}
+	return nil
+}
+
+// passphraseError says in the API's words that a passphrase does not open the vault.
+func passphraseError(err error) error {
+	if errors.Is(err, vault.ErrWrongPassphrase) {
+		return api.Errorf("wrong_passphrase", "This passphrase does not open the vault.")
+	}
+	return err
+}
+
+// topicVaultLocked tells the app's other tabs that the user locked the vault in one of them;
+// topicOutboxQueued that a message was put in the outbox (the tab that syncs sends it).
+const (
+	topicVaultLocked  = "vault.locked"
+	topicOutboxQueued = "outbox.queued"
+)
+
+// lock forgets the vault's key and the secrets opened with it; connections stop.
+func (m *accounts) lock(ctx context.Context) {
+	m.vault.Lock()
+	m.a.keys.lock()
+	m.mu.Lock()
+	m.token = ""
+	m.mu.Unlock()
+	m.reconcile(ctx)
 }
 
 func (m *accounts) changed(ctx context.Context, topic string) {
@@ -436,9 +471,10 @@ var tuning struct {
 
 // queued wakes the outbox for an item just queued.
 func (m *accounts) queued(ctx context.Context, it *repo.OutboxItem) api.ReplyResult {
-	select {
-	case m.wake <- struct{}{}:
-	default:
+	m.wakeOutbox()
+	// The tab that syncs sends: when it is another one, it hears of the item now.
+	if m.a.o.Broadcast != nil {
+		_ = m.a.o.Broadcast.Publish(topicOutboxQueued)
 	}
 	m.changed(ctx, topicAccounts)
 	return api.ReplyResult{OutboxID: it.ID}

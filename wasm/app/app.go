@@ -70,6 +70,19 @@ func Start(ctx context.Context, o Options) error {
 	}
 	if o.Broadcast != nil {
 		o.Broadcast.Listen(func(topic string) {
+			switch topic {
+			case topicVaultLocked:
+				if a.accts != nil {
+					a.accts.lock(ctx)
+				}
+				c.Changed(ctx, "vault")
+				return
+			case topicOutboxQueued:
+				if a.accts != nil {
+					a.accts.wakeOutbox()
+				}
+				return
+			}
 			if topic == engine.TopicDiscussions || topic == engine.TopicContacts {
 				a.eng.Invalidate()
 			}

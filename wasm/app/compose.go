@@ -428,10 +428,6 @@ func (a *app) sendEmail(ctx context.Context, acct model.Account, to []model.Iden
 	if err != nil {
 		return nil, err
 	}
-	ec, ok := a.accts.connection(acct.ID).(*emailConn)
-	if !ok {
-		return nil, api.Errorf("not_connected", "This account is not connected on this device (is the vault unlocked and this tab syncing?).")
-	}
 	d := &smtpsend.Draft{Subject: strings.TrimSpace(p.Subject), Text: p.Text}
 	if d.Bcc, err = bccList(p.Bcc); err != nil {
 		return nil, err
@@ -447,5 +443,5 @@ func (a *app) sendEmail(ctx context.Context, acct model.Account, to []model.Iden
 	if total > maxAttachments {
 		return nil, api.Errorf("too_large", fmt.Sprintf("Attachments may weigh %d MB in all.", maxAttachments>>20))
 	}
-	return a.keys.queueEmail(ctx, ec.conn, settings, d, p.Encrypt)
+	return a.keys.queueEmail(ctx, acct.ID, settings, d, p.Encrypt)
 }

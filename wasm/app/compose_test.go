@@ -4,6 +4,7 @@ package app
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -295,5 +296,52 @@ func TestFileName(t *testing.T) {
 		if got := fileName(in); got != want {
 			t.Errorf("fileName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Remote content allowed for a sender: every mail from them shows it as it is opened (and its
+// privacy index says it was loaded), mail from others stays blocked, and forgetting the sender
+// blocks it again in mail opened after.
+func TestRemoteContentAllowedPerSender(t *testing.T) {
+	u := newMailUser(t, relayOptions{})
+	newsletter := func(n int, from string) model.Message {
+		raw := fmt.Sprintf("From: %s\r\nTo: alice@example.test\r\nSubject: Issue %d\r\nDate: Mon, %d Nov 2026 10:00:00 +0000\r\n"+
+			"Message-ID: <issue-%d@example>\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"+
+			"<p>Issue %d</p><img src=\"https://cdn.bubble.example/%d.jpg\" width=\"600\">\r\n", from, n, n, n, n, n)
+		id := u.deliver([]byte(raw))
+		return u.stored(id, func(model.Message) bool { return true })
+	}
+	first := newsletter(1, "Bubble Weekly <News@Bubble.example>")
+	second := newsletter(2, "Bubble Weekly <news@bubble.example>")
+	other := newsletter(3, "Someone <someone@else.example>")
+	body := func(m model.Message) api.BodyView {
+		var b api.BodyView
+		u.must("message.body", api.MessageBodyParams{ID: m.ID}, &b)
+		return b
+	}
+	if b := body(second); b.RemoteAllowed || strings.Contains(b.HTML, ` src="https`) {
+		t.Fatalf("blocked at first: %+v", b)
+	}
+	u.must("message.allowRemoteSender", api.MessageBodyParams{ID: first.ID}, nil)
+	var ids int
+	follow(u.ui, &ids, "remote.senders", api.Empty{}, "the sender listed", func(v api.RemoteSenders) bool {
+		return slices.Equal(v.Addresses, []string{"news@bubble.example"})
+	})
+	for _, m := range []model.Message{first, second} {
+		if b := body(m); !b.RemoteAllowed || b.RemoteSender != "news@bubble.example" || !strings.Contains(b.HTML, ` src="https://cdn.bubble.example/`) {
+			t.Fatalf("%s from an allowed sender: %+v", m.Subject, b)
+		}
+		if kept, err := u.repo.Message(u.ctx, m.ID); err != nil || kept.Mail == nil || !kept.Mail.RemoteAllowed {
+			t.Fatalf("%s is not marked as having loaded its remote content (%v)", m.Subject, err)
+		}
+	}
+	if b := body(other); b.RemoteAllowed || b.RemoteSender != "" {
+		t.Fatalf("another sender's mail: %+v", b)
+	}
+	u.must("remote.forgetSender", api.RemoteSenderParams{Address: "NEWS@bubble.example"}, nil)
+	follow(u.ui, &ids, "remote.senders", api.Empty{}, "the sender forgotten", func(v api.RemoteSenders) bool { return len(v.Addresses) == 0 })
+	third := newsletter(4, "Bubble Weekly <news@bubble.example>")
+	if b := body(third); b.RemoteAllowed || b.RemoteSender != "" || strings.Contains(b.HTML, ` src="https`) {
+		t.Fatalf("after forgetting the sender: %+v", b)
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"caliopen/wasm/api"
@@ -24,11 +25,18 @@ type attachmentFetcher interface {
 func (a *app) registerContent() {
 	core.Handle(a.c, api.MessageBody, a.body)
 	core.Handle(a.c, api.AllowRemote, a.allowRemote)
+	core.Handle(a.c, api.AllowRemoteSender, a.allowRemoteSender)
+	core.Live(a.c, api.RemoteSendersQuery, func(ctx context.Context, _ api.Empty) (api.RemoteSenders, error) {
+		list, err := a.remoteSenders(ctx)
+		return api.RemoteSenders{Addresses: list}, err
+	}, topicRemoteSenders)
+	core.Handle(a.c, api.ForgetRemoteSender, a.forgetRemoteSender)
 	core.Handle(a.c, api.GetAttachment, a.attachment)
 }
 
 // body returns a message's content; its HTML's remote loads come back only when the user
-// allowed them for this message.
+// allowed them for this message or for its sender. A message of an allowed sender is marked
+// as it is shown: from then on its privacy index says its remote content was loaded.
 func (a *app) body(ctx context.Context, p api.MessageBodyParams) (api.BodyView, error) {
 	b, err := a.eng.Repo.Body(ctx, p.ID)
 	if err != nil {
@@ -39,8 +47,24 @@ func (a *app) body(ctx context.Context, p api.MessageBodyParams) (api.BodyView, 
 		return v, nil
 	}
 	m, err := a.eng.Repo.Message(ctx, p.ID)
-	if err == nil && m.Mail != nil && m.Mail.RemoteAllowed {
+	if err != nil {
+		return v, nil
+	}
+	if sender := senderAddress(m); sender != "" {
+		if list, _ := a.remoteSenders(ctx); slices.Contains(list, sender) {
+			v.RemoteSender = sender
+			if m.Mail == nil || !m.Mail.RemoteAllowed {
+				if _, err := a.allowRemote(ctx, p); err != nil {
+					return api.BodyView{}, err
+				}
+			}
+			v.RemoteAllowed = true
+		}
+	}
+	if m.Mail != nil && m.Mail.RemoteAllowed {
 		v.RemoteAllowed = true
+	}
+	if v.RemoteAllowed {
 		v.HTML, v.RemoteHosts = mail.AllowRemote(b.HTML)
 	}
 	return v, nil
@@ -60,6 +84,74 @@ func (a *app) allowRemote(ctx context.Context, p api.MessageBodyParams) (api.Emp
 		return api.Empty{}, api.Errorf(api.CodeNotFound, "This message is not stored on this device.")
 	}
 	return api.Empty{}, err
+}
+
+// settingRemoteSenders lists the senders whose mail loads its remote content (a user
+// setting: device sync carries it).
+const (
+	settingRemoteSenders = "mail.remoteSenders"
+	topicRemoteSenders   = "remote.senders"
+)
+
+// senderAddress is the email address an email came from, lowercased; "" for other messages.
+func senderAddress(m model.Message) string {
+	if m.Network != model.Email {
+		return ""
+	}
+	for _, p := range m.Participants {
+		if p.Role == model.RoleFrom {
+			return strings.ToLower(p.URI.Address())
+		}
+	}
+	return ""
+}
+
+func (a *app) remoteSenders(ctx context.Context) ([]string, error) {
+	list := []string{}
+	if err := a.eng.Repo.Setting(ctx, settingRemoteSenders, &list); err != nil && !errors.Is(err, repo.ErrNotFound) {
+		return nil, err
+	}
+	return list, nil
+}
+
+func (a *app) setRemoteSenders(ctx context.Context, list []string) error {
+	slices.Sort(list)
+	if err := a.eng.Repo.SetSetting(ctx, settingRemoteSenders, slices.Compact(list)); err != nil {
+		return err
+	}
+	a.accts.changed(ctx, topicRemoteSenders)
+	return nil
+}
+
+// allowRemoteSender allows the message's remote content, and that of every mail from its
+// sender as it is opened.
+func (a *app) allowRemoteSender(ctx context.Context, p api.MessageBodyParams) (api.Empty, error) {
+	m, err := a.eng.Repo.Message(ctx, p.ID)
+	if err != nil {
+		return api.Empty{}, api.Errorf(api.CodeNotFound, "This message is not stored on this device.")
+	}
+	sender := senderAddress(m)
+	if sender == "" {
+		return api.Empty{}, api.Errorf("no_sender", "This message has no sender address to trust.")
+	}
+	list, err := a.remoteSenders(ctx)
+	if err != nil {
+		return api.Empty{}, err
+	}
+	if err := a.setRemoteSenders(ctx, append(list, sender)); err != nil {
+		return api.Empty{}, err
+	}
+	return a.allowRemote(ctx, p)
+}
+
+// forgetRemoteSender stops allowing a sender's remote content in mail not opened yet.
+func (a *app) forgetRemoteSender(ctx context.Context, p api.RemoteSenderParams) (api.Empty, error) {
+	list, err := a.remoteSenders(ctx)
+	if err != nil {
+		return api.Empty{}, err
+	}
+	sender := strings.ToLower(p.Address)
+	return api.Empty{}, a.setRemoteSenders(ctx, slices.DeleteFunc(list, func(s string) bool { return s == sender }))
 }
 
 // attachment returns an attachment's bytes, from the store or fetched by the account's

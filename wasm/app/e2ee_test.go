@@ -46,6 +46,7 @@ type mailUser struct {
 	t         *testing.T
 	im        *emailtest.IMAP
 	repo      *repo.Repo
+	db        store.DB
 	delivered chan emailtest.Mail
 	nextID    int
 }
@@ -65,6 +66,7 @@ type relayOptions struct {
 	hosts      hostsResolver
 	https      string // where the relay sends connections to 127.0.0.1:443
 	extraCAPEM []byte
+	tabs       *platform.Hub // the app's tabs, when the test opens more than one
 }
 
 func newMailUser(t *testing.T, o relayOptions) *mailUser {
@@ -98,12 +100,16 @@ func newMailUser(t *testing.T, o relayOptions) *mailUser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.repo = repo.New(db)
+	u.repo, u.db = repo.New(db), db
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
 	uiEnd, coreEnd := platform.Pipe()
 	t.Cleanup(func() { uiEnd.Close() })
-	go Start(ctx, Options{Port: coreEnd, DB: db, ExtraCAPEM: o.extraCAPEM})
+	coreOpts := Options{Port: coreEnd, DB: db, ExtraCAPEM: o.extraCAPEM}
+	if o.tabs != nil {
+		coreOpts.Broadcast = o.tabs.Join()
+	}
+	go Start(ctx, coreOpts)
 	u.ui = &ui{t: t, port: uiEnd, ctx: ctx}
 	u.recv() // ready
 	u.must("core.setRole", api.SetRoleParams{Leader: true}, nil)

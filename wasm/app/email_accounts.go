@@ -284,14 +284,7 @@ func (m *accounts) replyEmail(ctx context.Context, acct model.Account, parent mo
 	if err != nil {
 		return nil, err
 	}
-	// The connector composes with its account's settings (From, Autocrypt, Sent filing).
-	m.mu.Lock()
-	r := m.running[acct.ID]
-	m.mu.Unlock()
-	if r == nil {
-		return nil, api.Errorf("not_connected", "This account is not connected on this device (is the vault unlocked and this tab syncing?).")
-	}
-	return m.a.keys.queueEmail(ctx, r.conn.(*emailConn).conn, settings, draft, p.Encrypt)
+	return m.a.keys.queueEmail(ctx, acct.ID, settings, draft, p.Encrypt)
 }
 
 // emailReplyDraft addresses an email reply to parent: to its author (or Reply-To), and to

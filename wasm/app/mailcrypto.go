@@ -19,7 +19,6 @@ import (
 	"caliopen/wasm/api"
 	"caliopen/wasm/autocrypt"
 	"caliopen/wasm/email"
-	"caliopen/wasm/email/connector"
 	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/email/outbox"
 	"caliopen/wasm/email/smtpsend"
@@ -335,7 +334,8 @@ func sendPlanView(pl plan, sender string, recipients []string) api.SendPlan {
 // queueEmail puts an email in the account's outbox: with the Autocrypt header when the user
 // has a key for the sender address, encrypted and signed (to every recipient and to the
 // user) when the plan says so or the user asks, else as written. choice overrides the plan.
-func (k *keys) queueEmail(ctx context.Context, conn *connector.Connector, s email.Settings, d *smtpsend.Draft, choice *bool) (*repo.OutboxItem, error) {
+// The account need not run in this tab: the outbox is shared, and the tab that syncs sends.
+func (k *keys) queueEmail(ctx context.Context, accountID string, s email.Settings, d *smtpsend.Draft, choice *bool) (*repo.OutboxItem, error) {
 	if d.From == nil {
 		d.From = &gomail.Address{Name: s.Name, Address: s.Address}
 	}
@@ -351,7 +351,7 @@ func (k *keys) queueEmail(ctx context.Context, conn *connector.Connector, s emai
 		encrypt = *choice
 	}
 	if p.me == nil {
-		return conn.Queue(ctx, d)
+		return k.queuePlain(ctx, accountID, d)
 	}
 	header, err := pgp.AutocryptHeader(p.me, k.preference())
 	if err != nil {
@@ -362,13 +362,22 @@ func (k *keys) queueEmail(ctx context.Context, conn *connector.Connector, s emai
 			d.ExtraHeaders = map[string]string{}
 		}
 		d.ExtraHeaders["Autocrypt"] = header
-		return conn.Queue(ctx, d)
+		return k.queuePlain(ctx, accountID, d)
 	}
 	env, err := encryptedEnvelope(d, p, header)
 	if err != nil {
 		return nil, err
 	}
-	return outbox.Enqueue(ctx, k.a.eng.Repo, conn.Syncer.Account.ID, env)
+	return outbox.Enqueue(ctx, k.a.eng.Repo, accountID, env)
+}
+
+// queuePlain puts d, as written, in the account's outbox.
+func (k *keys) queuePlain(ctx context.Context, accountID string, d *smtpsend.Draft) (*repo.OutboxItem, error) {
+	env, err := smtpsend.Compose(d)
+	if err != nil {
+		return nil, err
+	}
+	return outbox.Enqueue(ctx, k.a.eng.Repo, accountID, env)
 }
 
 // encryptedEnvelope writes d as PGP/MIME, encrypted to the plan's keys and the sender's,

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -62,6 +63,7 @@ func newSyncer(a *app) *syncer { return &syncer{a: a} }
 func (s *syncer) register(c *core.Core) {
 	core.Handle(c, api.SyncCreate, s.create)
 	core.Handle(c, api.SyncJoin, s.join)
+	core.Handle(c, api.SyncSecretAgain, s.secretAgain)
 	core.Live(c, api.SyncQuery, s.view, topicSync)
 }
 
@@ -93,11 +95,41 @@ func (s *syncer) join(ctx context.Context, p api.SyncJoinParams) (api.Empty, err
 	if s.vault().Locked() {
 		return api.Empty{}, api.Errorf("locked", "Unlock the vault first: the sync key is kept in it.")
 	}
+	// A device belongs to one space: joining another would silently leave this one.
+	if held, err := s.vault().Get(ctx, secretSyncKey); err == nil {
+		if !bytes.Equal(held, key.Bytes()) {
+			return api.Empty{}, api.Errorf("sync_exists", "This device already belongs to a sync space.")
+		}
+		return api.Empty{}, nil
+	}
 	if err := s.vault().Put(ctx, secretSyncKey, key.Bytes()); err != nil {
 		return api.Empty{}, err
 	}
 	s.reconcile(ctx)
 	return api.Empty{}, nil
+}
+
+// secretAgain shows the space's phrase and pairing code again, to pair one more device: they
+// open everything synced, so the passphrase is asked again even though the vault is open.
+func (s *syncer) secretAgain(ctx context.Context, p api.PassphraseParams) (api.SyncSecret, error) {
+	if s.vault().Locked() {
+		return api.SyncSecret{}, api.Errorf("locked", "Unlock the vault first: the sync key is kept in it.")
+	}
+	if err := s.vault().Check(ctx, []byte(p.Passphrase)); err != nil {
+		return api.SyncSecret{}, passphraseError(err)
+	}
+	raw, err := s.vault().Get(ctx, secretSyncKey)
+	if errors.Is(err, vault.ErrNotFound) {
+		return api.SyncSecret{}, api.Errorf("sync_off", "This device does not sync yet.")
+	}
+	if err != nil {
+		return api.SyncSecret{}, err
+	}
+	key, err := syncspace.KeyFromBytes(raw)
+	if err != nil {
+		return api.SyncSecret{}, err
+	}
+	return api.SyncSecret{Phrase: key.Phrase(), PairingCode: key.PairingCode()}, nil
 }
 
 func (s *syncer) view(ctx context.Context, _ api.Empty) (api.SyncView, error) {
@@ -335,6 +367,9 @@ func (s *syncer) applyRemote(ctx context.Context, client *syncspace.Client) erro
 	}
 	if applied[settingAnchors] {
 		s.a.accts.anchorsChanged(ctx)
+	}
+	if applied[settingRemoteSenders] {
+		s.a.accts.changed(ctx, topicRemoteSenders)
 	}
 	if len(cops) > 0 {
 		if _, err := s.a.eng.ApplyContactOps(ctx, cops); err != nil {

@@ -122,7 +122,17 @@ func testChangePassphrase(t *testing.T, b storetest.Backend) {
 			}
 		}
 	}
+	// Check answers for the current passphrase only, and leaves the vault as it was.
+	if err := v.Check(ctx, []byte("correct passphrase")); !errors.Is(err, vault.ErrWrongPassphrase) {
+		t.Fatalf("check of the old passphrase: %v", err)
+	}
+	if err := v.Check(ctx, []byte("new passphrase")); err != nil || v.Locked() {
+		t.Fatalf("check of the new passphrase: %v (locked %v)", err, v.Locked())
+	}
 	v.Lock()
+	if err := v.Check(ctx, []byte("new passphrase")); err != nil || !v.Locked() {
+		t.Fatalf("check while locked: %v (locked %v)", err, v.Locked())
+	}
 	if err := v.Unlock(ctx, []byte("correct passphrase")); !errors.Is(err, vault.ErrWrongPassphrase) {
 		t.Fatalf("old passphrase after change: %v", err)
 	}

@@ -117,11 +117,7 @@ func (v *Vault) Create(ctx context.Context, passphrase []byte, p Params) error {
 // Unlock derives the key-encryption key from passphrase and unwraps the data key. A wrong
 // passphrase returns ErrWrongPassphrase and changes nothing.
 func (v *Vault) Unlock(ctx context.Context, passphrase []byte) error {
-	h, err := v.header(ctx)
-	if err != nil {
-		return err
-	}
-	dk, err := unwrap(h, passphrase)
+	_, dk, err := v.open(ctx, passphrase)
 	if err != nil {
 		return err
 	}
@@ -130,6 +126,26 @@ func (v *Vault) Unlock(ctx context.Context, passphrase []byte) error {
 	v.dk = dk
 	v.mu.Unlock()
 	return nil
+}
+
+// Check reports whether passphrase opens the vault (ErrWrongPassphrase when it does not),
+// without changing anything: for confirming a sensitive action while unlocked.
+func (v *Vault) Check(ctx context.Context, passphrase []byte) error {
+	_, dk, err := v.open(ctx, passphrase)
+	if err == nil {
+		wipe(dk)
+	}
+	return err
+}
+
+// open reads the vault's header and unwraps its data key with passphrase.
+func (v *Vault) open(ctx context.Context, passphrase []byte) (*header, []byte, error) {
+	h, err := v.header(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	dk, err := unwrap(h, passphrase)
+	return h, dk, err
 }
 
 // Lock forgets the data key (its bytes are overwritten; copies the Go runtime made, if any,
@@ -151,11 +167,7 @@ func (v *Vault) Locked() bool {
 // ChangePassphrase re-wraps the data key under a new passphrase (and parameters, if p is not
 // nil). Secrets are not re-encrypted. A wrong old passphrase returns ErrWrongPassphrase.
 func (v *Vault) ChangePassphrase(ctx context.Context, old, passphrase []byte, p *Params) error {
-	h, err := v.header(ctx)
-	if err != nil {
-		return err
-	}
-	dk, err := unwrap(h, old)
+	h, dk, err := v.open(ctx, old)
 	if err != nil {
 		return err
 	}

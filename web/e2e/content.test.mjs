@@ -1,6 +1,6 @@
 // Reading and writing against `make run`'s sandbox: the HTML newsletter in its sandboxed frame
 // (its script never runs, its tracking pixel is not fetched until the user shows remote
-// content, and the privacy badge says so either way), Camille's encrypted mail with its
+// content, for the message or for its sender, and the privacy badge says so either way), Camille's encrypted mail with its
 // attachment downloaded decrypted, her first (signed) mail read as signed by a known key,
 // her encrypted answer signed by her known key with its grade and keys factor (and the user,
 // who has a key, not told to make one), a new message whose channel picker explains itself (an
@@ -88,6 +88,18 @@ test("reading, writing and the outbox against the sandbox", async () => {
     await last.getByTestId("remote-shown").waitFor();
     assert.match(await last.getByTestId("html-frame").getAttribute("srcdoc"), /img-src data: https:\/\/bubble-weekly\.example https:\/\/pixel\.bulkmailer\.example/);
     await last.getByTestId("privacy").getByText(/Remote content was loaded/).waitFor({ timeout: 10000 });
+    // The issue before it: remote content allowed for the sender, for this mail and the next;
+    // the settings list the sender, and stopping there forgets them.
+    const previous = page.getByTestId("message").nth(-2);
+    if ((await previous.getAttribute("data-open")) !== "true") await previous.getByTestId("expand").click();
+    await previous.getByTestId("show-remote-sender").click();
+    await previous.locator('[data-testid="remote-shown"][data-sender="news@bubble-weekly.example"]').waitFor({ timeout: 10000 });
+    await page.goto(`${sandbox.url}/#/settings`);
+    const trusted = page.getByTestId("settings-remote").getByTestId("remote-sender");
+    await trusted.waitFor({ timeout: 10000 });
+    assert.match(await trusted.innerText(), /news@bubble-weekly\.example/);
+    await trusted.getByRole("button").click();
+    await trusted.waitFor({ state: "detached", timeout: 10000 });
 
     // Camille's encrypted mail: its attachment comes decrypted, with its name.
     await openDiscussion(page, "Camille", "Camille");

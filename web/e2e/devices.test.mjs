@@ -101,6 +101,14 @@ test("two devices paired by phrase share accounts and contact merges, converge a
   assert.equal(decodeURIComponent(link.hash.replace(/^#sync-code=/, "")), code);
   await syncA.locator('[data-testid="sync-secret"] button').click();
   await pa.locator('[data-testid="sync-settings"][data-state="connected"]').waitFor({ timeout: 60000 });
+  // The same secret is shown again, for one more device, behind the passphrase.
+  if (!(await syncA.evaluate((el) => el.open))) await syncA.locator("summary").first().click();
+  const another = pa.getByTestId("sync-pair-another");
+  await another.locator("summary").click();
+  await another.locator("input").fill("correct horse battery staple");
+  await another.locator("button").click();
+  assert.equal(await pa.getByTestId("sync-code").innerText(), code);
+  await syncA.locator('[data-testid="sync-secret"] button').click();
 
   // Device B opens the QR code's link: after its own vault and the relay, the app shows the
   // sync settings with the code filled in. It joins with the recovery phrase.

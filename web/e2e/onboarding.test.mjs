@@ -1,7 +1,8 @@
 // Onboarding in the browser: create the vault (Argon2id in WebAssembly), set the relay with
 // an operator-issued token, try to add an email account whose domain has no servers: the
 // discovery runs through the relay tunnel from the browser and the manual form opens with a
-// readable error. Reloading asks for the passphrase again (the vault is locked at rest).
+// readable error. Reloading asks for the passphrase again (the vault is locked at rest), and
+// so does "Lock now", in every open tab.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { after, before, test } from "node:test";
@@ -52,6 +53,39 @@ test("vault, relay and an email account, through the relay from the browser", as
   await unlock.locator("input").fill("correct horse battery staple");
   await unlock.locator("button").click();
   await page.getByTestId("add-email").waitFor({ timeout: 30000 });
+
+  // "Lock now" in the settings locks every open tab: both ask for the passphrase again.
+  const other = await browser.context.newPage();
+  await other.goto(relay.url);
+  const otherUnlock = other.getByTestId("setup-unlock");
+  await otherUnlock.waitFor({ timeout: 30000 });
+  await otherUnlock.locator("input").fill("correct horse battery staple");
+  await otherUnlock.locator("button").click();
+  await other.getByTestId("add-email").waitFor({ timeout: 30000 });
+  await page.getByTestId("settings-button").click();
+  await page.getByTestId("lock-now").click();
+  await page.getByTestId("setup-unlock").first().waitFor({ timeout: 30000 });
+  await otherUnlock.waitFor({ timeout: 30000 });
+  assert.equal(await page.getByTestId("lock-now").count(), 0, "no lock button while locked");
+  await other.close();
+
+  // The passphrase changes in the settings, given the current one; then only the new one opens.
+  await page.getByTestId("setup-unlock").first().locator("input").fill("correct horse battery staple");
+  await page.getByTestId("setup-unlock").first().locator("button").click();
+  const change = page.getByTestId("change-passphrase");
+  await change.waitFor({ timeout: 30000 });
+  await change.locator("summary").click();
+  await change.locator("input").nth(0).fill("correct horse battery staple");
+  await change.locator("input").nth(1).fill("a kite, a key and a storm");
+  await change.locator("input").nth(2).fill("a kite, a key and a storm");
+  await change.locator("button").click();
+  await page.getByTestId("passphrase-changed").waitFor({ timeout: 30000 });
+  await page.reload();
+  const unlockAgain = page.getByTestId("setup-unlock").first();
+  await unlockAgain.waitFor({ timeout: 30000 });
+  await unlockAgain.locator("input").fill("a kite, a key and a storm");
+  await unlockAgain.locator("button").click();
+  await page.getByTestId("settings-security").waitFor({ timeout: 30000 });
   assert.deepEqual(errors, []);
   await page.close();
 });

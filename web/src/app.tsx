@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { CoreInfoResult, CoreStatus } from "./gen/api";
 import { AccountStatus } from "./account-status";
-import { OfflineBanner, UpdateBanner } from "./banners";
+import { LoadFailedBanner, OfflineBanner, UpdateBanner } from "./banners";
 import { ContactsScreen, PeopleIcon, SuggestionsNotice } from "./contacts";
 import { DiscussionList } from "./discussions";
 import { DiscussionView } from "./discussion";
@@ -131,6 +131,7 @@ export function App({ core }: { core: CoreClient }) {
         </nav>
       </header>
       <UpdateBanner />
+      <LoadFailedBanner />
       <OfflineBanner core={core} relayURL={vault?.relayUrl || location.origin} />
       {vault?.unlocked && <FinishSignIn core={core} />}
       {vault?.unlocked && <NewKeyNotice core={core} />}

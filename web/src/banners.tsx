@@ -1,8 +1,10 @@
 // The banners that are always in view when they apply: offline (the browser says so, or the
-// relay does not answer) and a new version of the app ready to load.
+// relay does not answer), a new version of the app ready to load, and what could not be
+// loaded.
 import { useEffect, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import { useI18n } from "./i18n";
+import { retryFailed, useLiveFailures } from "./live";
 
 /**
  * useReachable follows the network: the browser's online state and the relay's health. The
@@ -118,6 +120,22 @@ export function UpdateBanner() {
       {t.status.update}{" "}
       <button class="primary" onClick={apply}>
         {t.status.reload}
+      </button>
+    </p>
+  );
+}
+
+/** LoadFailedBanner says, in plain words, what a screen could not load, and asks again on demand. */
+export function LoadFailedBanner() {
+  const i18n = useI18n();
+  const failed = useLiveFailures();
+  if (failed.length === 0) return null;
+  const [query, error] = failed[0];
+  return (
+    <p class="banner offline" role="alert" data-testid="load-failed-banner" data-query={query}>
+      {i18n.t.status.loadFailed(i18n.error(error))}{" "}
+      <button class="secondary" onClick={retryFailed}>
+        {i18n.t.status.tryAgain}
       </button>
     </p>
   );

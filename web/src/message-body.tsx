@@ -60,6 +60,8 @@ export function MessageBody({ core, message }: { core: CoreClient; message: Mess
   if (body === "missing") return <p class="muted">{message.snippet || t.content.bodyMissing}</p>;
   const facts = message.mail;
   const blocked = !body.remoteAllowed && (facts?.remoteBlocked ?? 0) > 0;
+  // The sender's address, to allow their remote content for good (email only).
+  const sender = message.network === "email" ? message.participants.find((p) => p.role === "from")?.uri.replace(/^email:/, "") : undefined;
   const html = body.html && !asText;
   return (
     <div class="body" data-testid="message-body">
@@ -86,12 +88,46 @@ export function MessageBody({ core, message }: { core: CoreClient; message: Mess
             }
           >
             {t.content.showRemote}
-          </button>
+          </button>{" "}
+          {sender && (
+            <button
+              class="secondary"
+              data-testid="show-remote-sender"
+              disabled={busy}
+              onClick={() =>
+                run(async () => {
+                  await core.call("message.allowRemoteSender", { id: message.id });
+                  await load();
+                })
+              }
+            >
+              {t.content.showRemoteSender(sender)}
+            </button>
+          )}
         </p>
       )}
       {body.remoteAllowed && (body.remoteHosts ?? []).length > 0 && (
-        <p class="muted remote-notice" data-testid="remote-shown">
-          {t.content.remoteShown((body.remoteHosts ?? []).join(", "))}
+        <p class="muted remote-notice" data-testid="remote-shown" data-sender={body.remoteSender ?? ""}>
+          {body.remoteSender ? t.content.remoteSenderShown(body.remoteSender, (body.remoteHosts ?? []).join(", ")) : t.content.remoteShown((body.remoteHosts ?? []).join(", "))}
+          {body.remoteSender && (
+            <>
+              {" "}
+              <button
+                class="secondary"
+                data-testid="stop-remote-sender"
+                aria-label={t.content.stopRemoteFor(body.remoteSender)}
+                disabled={busy}
+                onClick={() =>
+                  run(async () => {
+                    await core.call("remote.forgetSender", { address: body.remoteSender! });
+                    await load();
+                  })
+                }
+              >
+                {t.content.stopRemoteSender}
+              </button>
+            </>
+          )}
         </p>
       )}
       {error && (

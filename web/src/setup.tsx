@@ -13,7 +13,7 @@ import { useAction } from "./use-action";
 
 
 /** strength gives rough feedback on a passphrase: length and variety, 0 (too short) to 4. */
-function strength(p: string): number {
+export function strength(p: string): number {
   let score = Math.min(4, Math.floor(p.length / 5));
   if (/[a-z]/.test(p) && /[A-Z0-9]/.test(p) && /[^a-zA-Z0-9]/.test(p)) score = Math.min(4, score + 1);
   return p.length < 8 ? 0 : score;
@@ -35,6 +35,30 @@ export function Setup({ core, onboarding }: { core: CoreClient; onboarding?: boo
   return <Accounts core={core} accounts={accounts?.accounts ?? []} manage={!onboarding} />;
 }
 
+/** NewPassphrase asks for a new passphrase twice, with feedback on its strength (0: too short). */
+export function NewPassphrase(props: { label: string; pass: string; again: string; onPass: (p: string) => void; onAgain: (p: string) => void }) {
+  const { t } = useI18n();
+  const score = strength(props.pass);
+  return (
+    <>
+      <label>
+        {props.label}
+        <input type="password" autocomplete="new-password" value={props.pass} onInput={(e) => props.onPass(e.currentTarget.value)} required minLength={8} />
+      </label>
+      <span class="strength">
+        <meter min={0} max={4} value={score} aria-label={t.setup.strengthLabel} aria-valuetext={t.setup.strength[score]} />{" "}
+        <span class="muted" aria-hidden="true">
+          {t.setup.strength[score]}
+        </span>
+      </span>
+      <label>
+        {t.setup.again}
+        <input type="password" autocomplete="new-password" value={props.again} onInput={(e) => props.onAgain(e.currentTarget.value)} required />
+      </label>
+    </>
+  );
+}
+
 function CreateVault({ core }: { core: CoreClient }) {
   const [pass, setPass] = useState("");
   const [again, setAgain] = useState("");
@@ -53,20 +77,7 @@ function CreateVault({ core }: { core: CoreClient }) {
     >
       <h2>{t.setup.vaultTitle}</h2>
       <p class="muted">{t.setup.vaultWhy}</p>
-      <label>
-        {t.setup.passphrase}
-        <input type="password" autocomplete="new-password" value={pass} onInput={(e) => setPass(e.currentTarget.value)} required minLength={8} />
-      </label>
-      <span class="strength">
-        <meter min={0} max={4} value={score} aria-label={t.setup.strengthLabel} aria-valuetext={t.setup.strength[score]} />{" "}
-        <span class="muted" aria-hidden="true">
-          {t.setup.strength[score]}
-        </span>
-      </span>
-      <label>
-        {t.setup.again}
-        <input type="password" autocomplete="new-password" value={again} onInput={(e) => setAgain(e.currentTarget.value)} required />
-      </label>
+      <NewPassphrase label={t.setup.passphrase} pass={pass} again={again} onPass={setPass} onAgain={setAgain} />
       {error && <p class="error" role="alert">{error}</p>}
       <button class="primary" disabled={busy || score === 0}>
         {t.setup.createVault}

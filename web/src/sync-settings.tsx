@@ -18,7 +18,14 @@ export function SyncSettings({ core }: { core: CoreClient }) {
     <details class="card" data-testid="sync-settings" data-state={view.state} open={!!secret || !!fragmentValue("sync-code")}>
       <summary>{t.title}</summary>
       {secret && <ShowSecret secret={secret} onDone={() => setSecret(null)} />}
-      {view.enabled ? <Status view={view} /> : <Pair core={core} onCreated={setSecret} />}
+      {view.enabled ? (
+        <>
+          <Status view={view} />
+          {!secret && <PairAnother core={core} onShown={setSecret} />}
+        </>
+      ) : (
+        <Pair core={core} onCreated={setSecret} />
+      )}
     </details>
   );
 }
@@ -71,6 +78,38 @@ function ShowSecret({ secret, onDone }: { secret: SyncSecret; onDone: () => void
         {t.wroteIt}
       </button>
     </div>
+  );
+}
+
+/** PairAnother shows the space's secret again, for one more device, once the passphrase is given. */
+function PairAnother({ core, onShown }: { core: CoreClient; onShown: (s: SyncSecret) => void }) {
+  const [pass, setPass] = useState("");
+  const [error, busy, run] = useAction();
+  const t = useI18n().t.sync;
+  return (
+    <details data-testid="sync-pair-another">
+      <summary>{t.pairAnother}</summary>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            onShown(await core.call("sync.secret", { passphrase: pass }));
+            setPass("");
+          });
+        }}
+      >
+        <label>
+          {t.pairAnotherWhy}
+          <input type="password" autocomplete="current-password" value={pass} onInput={(e) => setPass(e.currentTarget.value)} required />
+        </label>
+        <button disabled={busy}>{t.show}</button>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+      </form>
+    </details>
   );
 }
 

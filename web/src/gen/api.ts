@@ -120,6 +120,7 @@ export interface BodyView {
   html?: string;
   remoteAllowed?: boolean;
   remoteHosts?: string[];
+  remoteSender?: string;
   attachments?: Attachment[];
   notes?: BodyNote[];
 }
@@ -136,6 +137,11 @@ export interface CertPin {
   server?: string;
   host: string;
   sha256: string;
+}
+
+export interface ChangePassphraseParams {
+  old: string;
+  passphrase: string;
 }
 
 export interface Channel {
@@ -618,6 +624,14 @@ export interface RelayParams {
   token: string;
 }
 
+export interface RemoteSenderParams {
+  address: string;
+}
+
+export interface RemoteSenders {
+  addresses: string[];
+}
+
 export interface ReplyChannelsParams {
   messageId: string;
 }
@@ -851,6 +865,7 @@ export interface Methods {
   "vault.create": { params: PassphraseParams; result: Empty };
   "vault.unlock": { params: PassphraseParams; result: Empty };
   "vault.lock": { params: Empty; result: Empty };
+  "vault.changePassphrase": { params: ChangePassphraseParams; result: Empty };
   "relay.set": { params: RelayParams; result: Empty };
   "accounts.addEmail": { params: AddEmailParams; result: AccountView };
   "accounts.mastodonSignIn": { params: MastodonSignInParams; result: SignInStarted };
@@ -876,6 +891,8 @@ export interface Methods {
   "accounts.signInAgain": { params: SignInAgainParams; result: SignInStarted };
   "identities.avatar": { params: AvatarParams; result: AvatarView };
   "message.allowRemote": { params: MessageBodyParams; result: Empty };
+  "message.allowRemoteSender": { params: MessageBodyParams; result: Empty };
+  "remote.forgetSender": { params: RemoteSenderParams; result: Empty };
   "message.attachment": { params: AttachmentParams; result: AttachmentData };
   "compose.suggest": { params: SuggestParams; result: Suggestions };
   "compose.channels": { params: ChannelsParams; result: ChannelsView };
@@ -887,6 +904,7 @@ export interface Methods {
   "outbox.cancel": { params: OutboxRef; result: Empty };
   "sync.create": { params: Empty; result: SyncSecret };
   "sync.join": { params: SyncJoinParams; result: Empty };
+  "sync.secret": { params: PassphraseParams; result: SyncSecret };
   "contacts.accept": { params: SuggestionRef; result: ContactRef };
   "contacts.dismiss": { params: SuggestionRef; result: Empty };
   "contacts.merge": { params: MergeParams; result: ContactRef };
@@ -905,6 +923,7 @@ export interface Queries {
   "accounts.list": { args: Empty; result: AccountsView };
   "privacy.user": { args: Empty; result: UserReport };
   "keys.list": { args: Empty; result: KeysView };
+  "remote.senders": { args: Empty; result: RemoteSenders };
   "outbox.list": { args: Empty; result: OutboxView };
   "sync.status": { args: Empty; result: SyncView };
   "contacts.list": { args: ContactsArgs; result: ContactsPage };
@@ -924,4 +943,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "vault.create", "vault.unlock", "vault.lock", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "accounts.remove", "accounts.updateEmail", "accounts.signInAgain", "identities.avatar", "message.allowRemote", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "contacts.accept", "contacts.dismiss", "contacts.merge", "message.replyChannels", "accounts.retry", "messages.setState", "core.network"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "vault.create", "vault.unlock", "vault.lock", "vault.changePassphrase", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "accounts.remove", "accounts.updateEmail", "accounts.signInAgain", "identities.avatar", "message.allowRemote", "message.allowRemoteSender", "remote.forgetSender", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "sync.secret", "contacts.accept", "contacts.dismiss", "contacts.merge", "message.replyChannels", "accounts.retry", "messages.setState", "core.network"] as const;
