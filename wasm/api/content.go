@@ -59,13 +59,13 @@ type BodyView struct {
 	// HTML is sanitised (no script, no event handler, no form, no style sheet); its remote
 	// loads are held back as data-remote-* attributes unless RemoteAllowed, when they are
 	// restored and RemoteHosts lists the hosts they load from (https only).
-	HTML          string             `json:"html,omitempty"`
-	RemoteAllowed bool               `json:"remoteAllowed,omitempty"`
-	RemoteHosts   []string           `json:"remoteHosts,omitempty"`
+	HTML          string   `json:"html,omitempty"`
+	RemoteAllowed bool     `json:"remoteAllowed,omitempty"`
+	RemoteHosts   []string `json:"remoteHosts,omitempty"`
 	// RemoteSender names the sender when the remote content is allowed for all their mail.
-	RemoteSender string `json:"remoteSender,omitempty"`
-	Attachments   []model.Attachment `json:"attachments,omitempty"`
-	Notes         []model.BodyNote   `json:"notes,omitempty"`
+	RemoteSender string             `json:"remoteSender,omitempty"`
+	Attachments  []model.Attachment `json:"attachments,omitempty"`
+	Notes        []model.BodyNote   `json:"notes,omitempty"`
 }
 
 // RemoteSenders are the email addresses whose mail loads its remote content.
