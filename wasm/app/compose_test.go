@@ -345,3 +345,26 @@ func TestRemoteContentAllowedPerSender(t *testing.T) {
 		t.Fatalf("after forgetting the sender: %+v", b)
 	}
 }
+
+// An HTML mail's cid: images show from its own parts (fetched from the server like an
+// attachment, then kept), without asking: nothing leaves the device.
+func TestInlineImagesOfAnHTMLMail(t *testing.T) {
+	u := newMailUser(t, relayOptions{})
+	raw := "From: Shop <news@shop.example>\r\nTo: alice@example.test\r\nSubject: Receipt\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\n" +
+		"Message-ID: <receipt-1@shop.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"r\"\r\n\r\n" +
+		"--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Thanks</p><img src=\"cid:logo@shop.example\" alt=\"Shop\">\r\n" +
+		"--r\r\nContent-Type: image/png\r\nContent-ID: <logo@shop.example>\r\nContent-Disposition: inline\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		"iVBORw0KGgo=\r\n--r--\r\n"
+	m := u.stored(u.deliver([]byte(raw)), func(model.Message) bool { return true })
+	var b api.BodyView
+	u.must("message.body", api.MessageBodyParams{ID: m.ID}, &b)
+	if !strings.Contains(b.HTML, `src="data:image/png;base64,iVBORw0KGgo="`) || b.RemoteAllowed || len(b.RemoteHosts) != 0 {
+		t.Fatalf("inline image: %+v", b)
+	}
+	if len(b.Attachments) != 1 || b.Attachments[0].ContentID != "logo@shop.example" {
+		t.Fatalf("attachments: %+v", b.Attachments)
+	}
+	if kept, err := u.repo.Attachment(u.ctx, m.ID, b.Attachments[0].ID); err != nil || len(kept) != 8 {
+		t.Fatalf("the image is not kept: %d bytes, %v", len(kept), err)
+	}
+}

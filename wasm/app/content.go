@@ -67,7 +67,39 @@ func (a *app) body(ctx context.Context, p api.MessageBodyParams) (api.BodyView, 
 	if v.RemoteAllowed {
 		v.HTML, v.RemoteHosts = mail.AllowRemote(b.HTML)
 	}
+	v.HTML = a.inlineImages(ctx, p.ID, b.Attachments, v.HTML)
 	return v, nil
+}
+
+// Inline images are shown up to these sizes (each, and all of one message's together);
+// larger ones stay in the attachments, downloaded on demand.
+const (
+	maxInlineImage  = 2 << 20
+	maxInlineImages = 8 << 20
+)
+
+// inlineImages shows the cid: images of a message's HTML from its own parts: from this
+// device, or fetched from the server as attachments are. One that cannot be had now (offline,
+// too large) shows nothing; it stays among the attachments.
+func (a *app) inlineImages(ctx context.Context, messageID string, atts []model.Attachment, html string) string {
+	ids := mail.ContentIDs(html)
+	if len(ids) == 0 {
+		return html
+	}
+	images := map[string]mail.InlineImage{}
+	total := 0
+	for _, at := range atts {
+		if at.ContentID == "" || !slices.Contains(ids, at.ContentID) || !mail.InlineImageType(at.ContentType) || at.Size > maxInlineImage {
+			continue
+		}
+		data, err := a.attachment(ctx, api.AttachmentParams{MessageID: messageID, AttachmentID: at.ID})
+		if err != nil || len(data.Data) > maxInlineImage || total+len(data.Data) > maxInlineImages {
+			continue
+		}
+		total += len(data.Data)
+		images[at.ContentID] = mail.InlineImage{ContentType: at.ContentType, Data: data.Data}
+	}
+	return mail.InlineImages(html, images)
 }
 
 // allowRemote records the user's choice to load a message's remote content; the message's

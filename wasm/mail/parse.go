@@ -229,7 +229,7 @@ func (w *walker) entity(e *message.Entity, path string, depth int) {
 			w.p.addNote(damagedNote(readErr))
 		}
 		w.p.Body.Attachments = append(w.p.Body.Attachments, model.Attachment{
-			ID: path, Name: filename, ContentType: ctype, Size: size,
+			ID: path, Name: filename, ContentType: ctype, Size: size, ContentID: ContentID(e.Header.Get("Content-Id")),
 		})
 		return
 	}

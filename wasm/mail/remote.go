@@ -24,29 +24,46 @@ var hostPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5
 // is dropped). It returns the HTML and the hosts it now loads from, sorted, for the frame's
 // Content-Security-Policy. The input must be SanitizeHTML's output: nothing else is checked.
 func AllowRemote(sanitised string) (string, []string) {
-	nodes, err := html.ParseFragment(strings.NewReader(sanitised), &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body})
-	if err != nil {
+	hosts := map[string]bool{}
+	restored, ok := rewriteElements(sanitised, func(n *html.Node) {
+		var kept []html.Attribute
+		for _, a := range n.Attr {
+			key, ok := strings.CutPrefix(strings.ToLower(a.Key), remotePrefix)
+			if !ok {
+				kept = append(kept, a)
+				continue
+			}
+			if !remoteAttrs[key] {
+				continue
+			}
+			if v, ok := remoteValue(key, a.Val, hosts); ok {
+				kept = append(kept, html.Attribute{Key: key, Val: v})
+			}
+		}
+		n.Attr = kept
+	})
+	if !ok {
 		return sanitised, nil
 	}
-	hosts := map[string]bool{}
+	out := make([]string, 0, len(hosts))
+	for h := range hosts {
+		out = append(out, h)
+	}
+	slices.Sort(out)
+	return restored, out
+}
+
+// rewriteElements parses sanitised HTML (a body's content), lets fn change each element, and
+// renders the result; ok is false when it cannot be parsed or rendered.
+func rewriteElements(sanitised string, fn func(n *html.Node)) (string, bool) {
+	nodes, err := html.ParseFragment(strings.NewReader(sanitised), &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body})
+	if err != nil {
+		return "", false
+	}
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
 		if n.Type == html.ElementNode {
-			var kept []html.Attribute
-			for _, a := range n.Attr {
-				key, ok := strings.CutPrefix(strings.ToLower(a.Key), remotePrefix)
-				if !ok {
-					kept = append(kept, a)
-					continue
-				}
-				if !remoteAttrs[key] {
-					continue
-				}
-				if v, ok := remoteValue(key, a.Val, hosts); ok {
-					kept = append(kept, html.Attribute{Key: key, Val: v})
-				}
-			}
-			n.Attr = kept
+			fn(n)
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c)
@@ -56,15 +73,10 @@ func AllowRemote(sanitised string) (string, []string) {
 	for _, n := range nodes {
 		walk(n)
 		if err := html.Render(&buf, n); err != nil {
-			return sanitised, nil
+			return "", false
 		}
 	}
-	out := make([]string, 0, len(hosts))
-	for h := range hosts {
-		out = append(out, h)
-	}
-	slices.Sort(out)
-	return buf.String(), out
+	return buf.String(), true
 }
 
 // remoteValue is the HTTPS form of a held-back address (a srcset: each of its candidates),

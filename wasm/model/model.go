@@ -336,6 +336,9 @@ type Attachment struct {
 	ContentType string `json:"contentType"`
 	Size        int64  `json:"size"`
 	Fetched     bool   `json:"fetched,omitempty"`
+	// ContentID is an email part's Content-ID (without angle brackets): its HTML may show it
+	// inline as a cid: image.
+	ContentID string `json:"contentId,omitempty"`
 	// Description is the alt text the author gave (Mastodon's description, X's alt_text).
 	Description string `json:"description,omitempty"`
 	// Unavailable names why the bytes cannot be fetched at all, for the UI to say so
