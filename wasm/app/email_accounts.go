@@ -83,7 +83,7 @@ func (m *accounts) addEmail(ctx context.Context, p api.AddEmailParams) (api.Acco
 		settings = serverSettings(email.Settings{Address: addr, Name: p.Name}, *p.Server)
 	} else {
 		// Discovery probes servers too: with the certificates the user trusts.
-		disc := autoconfig.Discoverer{HTTP: httpClient(d), Transport: transport(d, pinnedHosts(p.Pins))}
+		disc := autoconfig.Discoverer{HTTP: httpClient(d), ISPDB: autoconfig.ThunderbirdISPDB, Transport: transport(d, pinnedHosts(p.Pins))}
 		res, err := disc.Discover(ctx, addr)
 		if errors.Is(err, tunnel.ErrAuth) {
 			return api.AccountView{}, api.Errorf("relay_auth", "The relay refused the access token: check it in the Relay step.")

@@ -30,6 +30,11 @@ type Result struct {
 // ErrNotFound is returned when nothing usable was found: the user fills in the manual form.
 var ErrNotFound = errors.New("autoconfig: no server settings found for this address; enter them by hand")
 
+// ThunderbirdISPDB is the database of mail providers' settings that Thunderbird asks when a
+// domain serves no config file of its own (Gmail, Outlook.com and most large providers are
+// found only there). Asking it tells Mozilla the domain, not the address.
+const ThunderbirdISPDB = "https://autoconfig.thunderbird.net/v1.1/"
+
 // Discoverer looks up settings.
 type Discoverer struct {
 	// HTTP fetches the config files (through the tunnel in the browser). Default: a client

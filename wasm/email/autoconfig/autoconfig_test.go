@@ -19,35 +19,55 @@ import (
 	"caliopen/wasm/email/emailtest"
 )
 
-// Both well-known locations, in order, over the injected HTTP client.
-func TestDiscoverFromWellKnown(t *testing.T) {
-	var asked []string
+// configServer serves the config file at host and path only, whatever host a request names;
+// asked lists what was requested.
+func configServer(t *testing.T, host, path string) (*http.Client, *[]string) {
+	asked := &[]string{}
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		asked = append(asked, r.Host+r.URL.RequestURI())
-		if r.Host == "example.org" && r.URL.Path == "/.well-known/autoconfig/mail/config-v1.1.xml" {
+		*asked = append(*asked, r.Host+r.URL.RequestURI())
+		if r.Host == host && r.URL.Path == path {
 			w.Write([]byte(config))
 			return
 		}
 		http.NotFound(w, r)
 	}))
-	defer srv.Close()
-	hc := &http.Client{Transport: &http.Transport{
+	t.Cleanup(srv.Close)
+	return &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			var d net.Dialer
 			return d.DialContext(ctx, network, srv.Listener.Addr().String())
 		},
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // the test server's certificate names no test host
-	}}
+	}}, asked
+}
+
+// Both well-known locations, in order, over the injected HTTP client.
+func TestDiscoverFromWellKnown(t *testing.T) {
+	hc, asked := configServer(t, "example.org", "/.well-known/autoconfig/mail/config-v1.1.xml")
 	d := &autoconfig.Discoverer{HTTP: hc}
 	res, err := d.Discover(context.Background(), "jo@example.org")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(asked) != 2 || asked[0] != "autoconfig.example.org/mail/config-v1.1.xml?emailaddress=jo%40example.org" {
-		t.Fatalf("asked %v", asked)
+	if len(*asked) != 2 || (*asked)[0] != "autoconfig.example.org/mail/config-v1.1.xml?emailaddress=jo%40example.org" {
+		t.Fatalf("asked %v", *asked)
 	}
 	if !strings.Contains(res.Source, "/.well-known/autoconfig/") || res.Settings.IMAP.Port != 993 {
 		t.Fatalf("%+v", res)
+	}
+}
+
+// A domain serving no config file of its own is looked up in the ISPDB, after its own
+// locations, by domain only.
+func TestDiscoverFromTheISPDB(t *testing.T) {
+	hc, asked := configServer(t, "autoconfig.thunderbird.net", "/v1.1/example.org")
+	d := &autoconfig.Discoverer{HTTP: hc, ISPDB: autoconfig.ThunderbirdISPDB}
+	res, err := d.Discover(context.Background(), "jo@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(*asked) != 3 || (*asked)[2] != "autoconfig.thunderbird.net/v1.1/example.org" || res.Source != "https://autoconfig.thunderbird.net/v1.1/example.org" || res.Settings.IMAP.Port != 993 {
+		t.Fatalf("asked %v, found %+v", *asked, res)
 	}
 }
 
