@@ -173,6 +173,9 @@ type SendParams struct {
 	DraftID string `json:"draftId,omitempty"`
 }
 
+// MaxDraftAttachments bounds the attachments a draft keeps (the sum of their sizes).
+const MaxDraftAttachments = 10 << 20
+
 // DraftRef names a draft: "compose" for a new message, "reply:<message id>" for a reply.
 type DraftRef struct {
 	ID string `json:"id"`
@@ -182,10 +185,14 @@ type DraftRef struct {
 type DraftView struct {
 	ID        string   `json:"id"`
 	To        []string `json:"to,omitempty"`
+	Bcc       []string `json:"bcc,omitempty"` // as typed (a new email)
 	AccountID string   `json:"accountId,omitempty"`
 	Subject   string   `json:"subject,omitempty"`
 	Text      string   `json:"text,omitempty"`
 	All       bool     `json:"all,omitempty"`
+	// Attachments are kept with the draft, sealed as the rest of it is, up to
+	// MaxDraftAttachments bytes in all (DraftSaved says when they were left out).
+	Attachments []AttachmentData `json:"attachments,omitempty"`
 	// Sealed says how the text is kept on this device: "pgp" (encrypted to the user's own
 	// OpenPGP key), "vault" (sealed under the passphrase) or "" (not sealed: no key and the
 	// vault locked). Set by the core.
@@ -199,6 +206,8 @@ type DraftView struct {
 type DraftSaved struct {
 	Sealed    string    `json:"sealed"`
 	UpdatedAt time.Time `json:"updatedAt"`
+	// AttachmentsLeftOut is true when the attachments were too large to keep with the draft.
+	AttachmentsLeftOut bool `json:"attachmentsLeftOut,omitempty"`
 }
 
 // OutboxView lists the outbox: queued, sending and failed items, then the last ones sent.

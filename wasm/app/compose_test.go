@@ -138,7 +138,8 @@ func TestComposeEncryptedWithDraftsAndOutbox(t *testing.T) {
 	u.must("keys.import", api.ImportKeyParams{Armored: armored}, nil)
 
 	// No key of the user's yet: the draft is sealed in the vault, not stored as written.
-	draft := api.DraftView{ID: "compose", To: []string{"camille@example.net"}, Subject: "Figures", Text: "the confidential figures"}
+	draft := api.DraftView{ID: "compose", To: []string{"camille@example.net"}, Bcc: []string{"boss@example.test"}, Subject: "Figures", Text: "the confidential figures",
+		Attachments: []api.AttachmentData{{Name: "figures.csv", ContentType: "text/csv", Data: []byte("confidential,1.2M\n")}}}
 	var saved api.DraftSaved
 	u.must("drafts.save", draft, &saved)
 	if saved.Sealed != "vault" {
@@ -161,13 +162,23 @@ func TestComposeEncryptedWithDraftsAndOutbox(t *testing.T) {
 		t.Fatalf("saved with a key: %+v", saved)
 	}
 	stored, _ = u.repo.Draft(u.ctx, "compose")
-	if !strings.HasPrefix(stored.Text, "-----BEGIN PGP MESSAGE-----") || strings.Contains(stored.Text, "confidential") {
+	if !strings.HasPrefix(stored.Text, "-----BEGIN PGP MESSAGE-----") || strings.Contains(stored.Text, "confidential") || strings.Contains(stored.Text, "boss") {
 		t.Fatalf("stored draft: %+v", stored)
 	}
 	var back api.DraftView
 	u.must("drafts.get", api.DraftRef{ID: "compose"}, &back)
-	if back.Text != draft.Text || back.Subject != draft.Subject || !slices.Equal(back.To, draft.To) || back.Sealed != "pgp" {
+	if back.Text != draft.Text || back.Subject != draft.Subject || !slices.Equal(back.To, draft.To) || !slices.Equal(back.Bcc, draft.Bcc) || back.Sealed != "pgp" ||
+		len(back.Attachments) != 1 || back.Attachments[0].Name != "figures.csv" || string(back.Attachments[0].Data) != "confidential,1.2M\n" {
 		t.Fatalf("draft back: %+v", back)
+	}
+	// Attachments too large to keep are left out of the draft, and the save says so.
+	big := draft
+	big.Attachments = []api.AttachmentData{{Name: "video.mp4", ContentType: "video/mp4", Data: make([]byte, api.MaxDraftAttachments+1)}}
+	u.must("drafts.save", big, &saved)
+	var without api.DraftView
+	u.must("drafts.get", api.DraftRef{ID: "compose"}, &without)
+	if !saved.AttachmentsLeftOut || len(without.Attachments) != 0 || without.Text != draft.Text {
+		t.Fatalf("a draft with too large attachments: %+v, back %+v", saved, without)
 	}
 	u.must("vault.lock", api.Empty{}, nil)
 	var locked api.DraftView

@@ -17,14 +17,17 @@ import (
 // OpenPGP to the user's own key when they have one (it can be written while the vault is
 // locked, and read once it is open), else kept in the vault (sealed under the passphrase).
 // Only when neither is possible (no key, vault locked) is it kept as written, and the
-// composer says so. Attachments are not kept with drafts.
+// composer says so. Blind copies and attachments (up to api.MaxDraftAttachments bytes) are
+// sealed with the rest.
 
 // draftContent is what a draft seals.
 type draftContent struct {
-	To      []string `json:"to,omitempty"`
-	Subject string   `json:"subject,omitempty"`
-	Text    string   `json:"text,omitempty"`
-	All     bool     `json:"all,omitempty"`
+	To          []string             `json:"to,omitempty"`
+	Bcc         []string             `json:"bcc,omitempty"`
+	Subject     string               `json:"subject,omitempty"`
+	Text        string               `json:"text,omitempty"`
+	All         bool                 `json:"all,omitempty"`
+	Attachments []api.AttachmentData `json:"attachments,omitempty"`
 }
 
 const (
@@ -46,8 +49,16 @@ func (a *app) saveDraft(ctx context.Context, p api.DraftView) (api.DraftSaved, e
 	if err := checkDraftID(p.ID); err != nil {
 		return api.DraftSaved{}, err
 	}
-	content := draftContent{To: p.To, Subject: p.Subject, Text: p.Text, All: p.All}
-	if content.Subject == "" && strings.TrimSpace(content.Text) == "" && len(content.To) == 0 {
+	content := draftContent{To: p.To, Bcc: p.Bcc, Subject: p.Subject, Text: p.Text, All: p.All, Attachments: p.Attachments}
+	size := 0
+	for _, at := range p.Attachments {
+		size += len(at.Data)
+	}
+	leftOut := size > api.MaxDraftAttachments
+	if leftOut {
+		content.Attachments = nil
+	}
+	if content.Subject == "" && strings.TrimSpace(content.Text) == "" && len(content.To) == 0 && len(content.Bcc) == 0 && len(content.Attachments) == 0 {
 		// Nothing written: nothing to keep.
 		_, err := a.deleteDraft(ctx, api.DraftRef{ID: p.ID})
 		return api.DraftSaved{}, err
@@ -81,7 +92,7 @@ func (a *app) saveDraft(ctx context.Context, p api.DraftView) (api.DraftSaved, e
 	if err := a.eng.Repo.SaveDraft(ctx, d); err != nil {
 		return api.DraftSaved{}, err
 	}
-	return api.DraftSaved{Sealed: d.Sealed, UpdatedAt: d.UpdatedAt}, nil
+	return api.DraftSaved{Sealed: d.Sealed, UpdatedAt: d.UpdatedAt, AttachmentsLeftOut: leftOut}, nil
 }
 
 // draftAddress is the email address of the draft's account, for the choice of the key the
@@ -137,7 +148,7 @@ func (a *app) getDraft(ctx context.Context, p api.DraftRef) (api.DraftView, erro
 	if err := json.Unmarshal(plain, &c); err != nil {
 		return api.DraftView{}, errors.New("the draft is damaged: " + err.Error())
 	}
-	v.To, v.Subject, v.Text, v.All = c.To, c.Subject, c.Text, c.All
+	v.To, v.Bcc, v.Subject, v.Text, v.All, v.Attachments = c.To, c.Bcc, c.Subject, c.Text, c.All, c.Attachments
 	return v, nil
 }
 

@@ -4,8 +4,8 @@
 // attachment downloaded decrypted, her first (signed) mail read as signed by a known key,
 // her encrypted answer signed by her known key with its grade and keys factor (and the user,
 // who has a key, not told to make one), a new message whose channel picker explains itself (an
-// encrypted email to Camille with an attachment and a draft that survives leaving the
-// composer; an X message to Tapioca), and a reply written offline that waits in the outbox
+// encrypted email to Camille with an attachment and a draft, attachment included, that
+// survives leaving the composer; an X message to Tapioca), and a reply written offline that waits in the outbox
 // and goes out when the network returns — each answered by the sandbox's people. Every
 // screen is checked by axe-core at 360×740 and 1440×900, with screenshots in test-results/.
 import assert from "node:assert/strict";
@@ -134,14 +134,14 @@ test("reading, writing and the outbox against the sandbox", async () => {
     await page.getByTestId("compose-subject").fill("Numbers for Q4");
     await page.getByTestId("compose-text").fill("Here are my numbers, for your eyes only.");
     await page.getByTestId("compose-files").setInputFiles({ name: "q4.csv", mimeType: "text/csv", buffer: Buffer.from("q4,1.5M\n") });
-    await page.locator('[data-testid="draft-saved"][data-sealed="pgp"]').waitFor({ timeout: 10000 });
+    await page.locator('[data-testid="draft-saved"][data-sealed="pgp"][data-files="1"]').waitFor({ timeout: 10000 });
     await checkScreens(page, "content-compose");
     await page.goto(`${sandbox.url}/#/`);
     await page.goto(`${sandbox.url}/#/compose`);
     await page.getByTestId("recipient").filter({ hasText: "Camille" }).waitFor({ timeout: 10000 });
     assert.equal(await page.getByTestId("compose-text").inputValue(), "Here are my numbers, for your eyes only.");
     assert.equal(await page.getByTestId("compose-subject").inputValue(), "Numbers for Q4");
-    await page.getByTestId("compose-files").setInputFiles({ name: "q4.csv", mimeType: "text/csv", buffer: Buffer.from("q4,1.5M\n") });
+    assert.match(await page.getByTestId("compose-attachments").innerText(), /q4\.csv/, "the attachment comes back with the draft");
     await page.getByTestId("channel").first().waitFor();
     await page.getByTestId("compose-send").click();
     await page.getByTestId("compose-queued").waitFor({ timeout: 30000 });

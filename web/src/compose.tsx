@@ -27,11 +27,11 @@ export function useDebounced<T>(value: T, ms: number, fn: (v: T) => void, enable
 }
 
 /** DraftNote says how the last draft was kept. */
-export function DraftNote({ sealed }: { sealed: string | null }) {
+export function DraftNote({ sealed, files }: { sealed: string | null; files?: number }) {
   const { t } = useI18n();
   if (sealed === null) return null;
   return (
-    <p class="muted draft-note" data-testid="draft-saved" data-sealed={sealed}>
+    <p class="muted draft-note" data-testid="draft-saved" data-sealed={sealed} data-files={files}>
       {t.content.draftSaved(t.content.draftSealed[sealed] ?? sealed)}
     </p>
   );
@@ -66,21 +66,35 @@ export function Compose({ core, onClose }: { core: CoreClient; onClose: () => vo
       .then((d) => {
         setLocked(!!d.locked);
         if (d.to) setTo(d.to);
+        setBccText((d.bcc ?? []).join(", "));
         setSubject(d.subject ?? "");
         setText(d.text ?? "");
+        setFiles(d.attachments ?? []);
         if (d.accountId) setAccountId(d.accountId);
       })
       .catch(() => undefined)
       .finally(() => setRestored(true));
   }, [core]);
+  // The attachments go with the draft; only their names and sizes say it changed (their
+  // bytes are not compared at each key stroke).
+  const latestFiles = useRef(files);
+  latestFiles.current = files;
+  const [filesLeftOut, setFilesLeftOut] = useState(false);
+  const [savedFiles, setSavedFiles] = useState(0);
   useDebounced(
-    { to, subject, text, accountId: channel?.accountId ?? "" },
+    { to, bcc, subject, text, accountId: channel?.accountId ?? "", files: files.map((f) => [f.name, f.data.length]) },
     600,
-    (d) =>
+    ({ files: _, ...d }) => {
+      const attachments = latestFiles.current;
       void core
-        .call("drafts.save", { id: DRAFT, ...d })
-        .then((s) => setSealed(s.sealed))
-        .catch(() => undefined),
+        .call("drafts.save", { id: DRAFT, ...d, attachments: attachments.length ? attachments : undefined })
+        .then((s) => {
+          setSealed(s.sealed);
+          setFilesLeftOut(!!s.attachmentsLeftOut);
+          setSavedFiles(s.attachmentsLeftOut ? 0 : attachments.length);
+        })
+        .catch(() => undefined);
+    },
     restored && !locked,
   );
 
@@ -229,7 +243,12 @@ export function Compose({ core, onClose }: { core: CoreClient; onClose: () => vo
             {busy ? t.content.sending : t.content.send}
           </button>
         </div>
-        <DraftNote sealed={sealed} />
+        <DraftNote sealed={sealed} files={savedFiles} />
+        {filesLeftOut && (
+          <p class="muted" data-testid="draft-files-left-out">
+            {t.content.draftFilesLeftOut}
+          </p>
+        )}
         {error && (
           <p class="error" role="alert">
             {error}

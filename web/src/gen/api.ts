@@ -76,6 +76,7 @@ export interface Attachment {
   contentType: string;
   size: number;
   fetched?: boolean;
+  contentId?: string;
   description?: string;
   unavailable?: string;
 }
@@ -295,15 +296,18 @@ export interface DraftRef {
 export interface DraftSaved {
   sealed: string;
   updatedAt: string;
+  attachmentsLeftOut?: boolean;
 }
 
 export interface DraftView {
   id: string;
   to?: string[];
+  bcc?: string[];
   accountId?: string;
   subject?: string;
   text?: string;
   all?: boolean;
+  attachments?: AttachmentData[];
   sealed?: string;
   updatedAt?: string;
   locked?: boolean;

@@ -345,6 +345,7 @@ export const en = {
     queued: "Your message waits in the outbox; it goes out as soon as the account is connected.",
     discard: "Discard",
     draftSaved: (how: string) => `Draft saved ${how}.`,
+    draftFilesLeftOut: "The attachments are too large to keep with the draft (10 MB in all): they stay only while this screen is open.",
     draftSealed: { pgp: "encrypted to your own key", vault: "sealed in your vault", "": "unencrypted (no key, vault locked)" } as Record<string, string>,
     draftLocked: "A draft is waiting: unlock the vault to open it.",
     // The outbox.

@@ -333,6 +333,7 @@ export const fr: Messages = {
     queued: "Votre message attend dans la boîte d’envoi ; il part dès que le compte est connecté.",
     discard: "Abandonner",
     draftSaved: (how) => `Brouillon enregistré ${how}.`,
+    draftFilesLeftOut: "Les pièces jointes sont trop volumineuses pour être gardées avec le brouillon (10 Mo en tout) : elles ne restent que tant que cet écran est ouvert.",
     draftSealed: { pgp: "chiffré pour votre propre clé", vault: "scellé dans votre coffre", "": "non chiffré (pas de clé, coffre verrouillé)" },
     draftLocked: "Un brouillon attend : déverrouillez le coffre pour l’ouvrir.",
     outbox: "Boîte d’envoi",
