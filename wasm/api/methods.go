@@ -467,6 +467,9 @@ type ReplyParams struct {
 	// channel, or is a new message to To when there is none.
 	AccountID string              `json:"accountId,omitempty"`
 	To        []model.IdentityURI `json:"to,omitempty"`
+	// Attachments go with an email reply (inside the encryption when it is encrypted);
+	// refused on the other networks.
+	Attachments []AttachmentData `json:"attachments,omitempty"`
 }
 
 // ReplyResult names the outbox item that carries the reply.

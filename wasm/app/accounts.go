@@ -496,6 +496,9 @@ func (m *accounts) reply(ctx context.Context, p api.ReplyParams) (api.ReplyResul
 	if err != nil {
 		return api.ReplyResult{}, api.Errorf(api.CodeNotFound, "The account of this message is gone.")
 	}
+	if len(p.Attachments) > 0 && parent.Network != model.Email {
+		return api.ReplyResult{}, api.Errorf(api.CodeBadRequest, "Attachments can be sent by email only.")
+	}
 	var it *repo.OutboxItem
 	switch parent.Network {
 	case model.Email:

@@ -435,13 +435,23 @@ func (a *app) sendEmail(ctx context.Context, acct model.Account, to []model.Iden
 	for _, u := range to {
 		d.To = append(d.To, &gomail.Address{Address: u.Address()})
 	}
+	if d.Attachments, err = emailAttachments(p.Attachments); err != nil {
+		return nil, err
+	}
+	return a.keys.queueEmail(ctx, acct.ID, settings, d, p.Encrypt)
+}
+
+// emailAttachments are the files of a message as an email carries them, with safe names;
+// refused when they weigh more than maxAttachments in all.
+func emailAttachments(files []api.AttachmentData) ([]smtpsend.Attachment, error) {
+	var out []smtpsend.Attachment
 	total := 0
-	for _, at := range p.Attachments {
+	for _, at := range files {
 		total += len(at.Data)
-		d.Attachments = append(d.Attachments, smtpsend.Attachment{Name: fileName(at.Name), ContentType: at.ContentType, Data: at.Data})
+		out = append(out, smtpsend.Attachment{Name: fileName(at.Name), ContentType: at.ContentType, Data: at.Data})
 	}
 	if total > maxAttachments {
 		return nil, api.Errorf("too_large", fmt.Sprintf("Attachments may weigh %d MB in all.", maxAttachments>>20))
 	}
-	return a.keys.queueEmail(ctx, acct.ID, settings, d, p.Encrypt)
+	return out, nil
 }

@@ -379,3 +379,18 @@ func TestInlineImagesOfAnHTMLMail(t *testing.T) {
 		t.Fatalf("the image is not kept: %d bytes, %v", len(kept), err)
 	}
 }
+
+// A reply by email carries attachments, with safe names.
+func TestReplyWithAttachments(t *testing.T) {
+	u := newMailUser(t, relayOptions{})
+	parent := u.stored(u.deliver([]byte("From: Tapioca <tapioca@example.net>\r\nTo: alice@example.test\r\nSubject: the menu?\r\n"+
+		"Date: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <menu@example.net>\r\n\r\nSend me the menu\r\n")), func(model.Message) bool { return true })
+	u.must("message.reply", api.ReplyParams{MessageID: parent.ID, Text: "here it is",
+		Attachments: []api.AttachmentData{{Name: "../../menu.csv", ContentType: "text/csv", Data: []byte("tea,3\n")}}}, nil)
+	sent := u.nextDelivered()
+	for _, want := range []string{"In-Reply-To: <menu@example.net>", "here it is", `filename=menu.csv`, "dGVhLDMK"} {
+		if !bytes.Contains(sent.Data, []byte(want)) {
+			t.Fatalf("no %s in\n%s", want, sent.Data)
+		}
+	}
+}

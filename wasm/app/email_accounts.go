@@ -298,7 +298,11 @@ func (m *accounts) emailReplyDraft(ctx context.Context, parent model.Message, p 
 	if err != nil {
 		return nil, email.Settings{}, err
 	}
-	draft := &smtpsend.Draft{Text: p.Text, Parent: &parent, Subject: replySubject(parent.Subject)}
+	files, err := emailAttachments(p.Attachments)
+	if err != nil {
+		return nil, email.Settings{}, err
+	}
+	draft := &smtpsend.Draft{Text: p.Text, Parent: &parent, Subject: replySubject(parent.Subject), Attachments: files}
 	own := func(u model.IdentityURI) bool { return settings.Own(u.Address()) }
 	var replyTo []*gomail.Address
 	for _, q := range parent.Participants {

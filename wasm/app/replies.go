@@ -149,7 +149,7 @@ func (m *accounts) replyElsewhere(ctx context.Context, parent model.Message, p a
 		}
 		return m.reply(ctx, q)
 	}
-	send := api.SendParams{AccountID: ch.AccountID, To: []string{string(ch.To[0])}, Text: p.Text, Encrypt: p.Encrypt}
+	send := api.SendParams{AccountID: ch.AccountID, To: []string{string(ch.To[0])}, Text: p.Text, Encrypt: p.Encrypt, Attachments: p.Attachments}
 	if ch.Network == model.Email && parent.Subject != "" {
 		send.Subject = replySubject(parent.Subject)
 	}

@@ -76,6 +76,11 @@ func TestReplyChannels(t *testing.T) {
 		To: []model.IdentityURI{"mastodon:carol@remote.example"}}, nil); err == nil || err.Code != "bad_channel" {
 		t.Fatalf("a channel not offered: %v", err)
 	}
+	s.ids++
+	if err := s.u.call(s.ids, "message.reply", api.ReplyParams{MessageID: byNet[model.X].ID, Text: "a file", AccountID: m.AccountID, To: m.To,
+		Attachments: []api.AttachmentData{{Name: "a.txt", Data: []byte("a")}}}, nil); err == nil || err.Code != api.CodeBadRequest {
+		t.Fatalf("attachments on Mastodon: %v", err)
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	var mastodonOK, mailOK bool
 	for time.Now().Before(deadline) && !(mastodonOK && mailOK) {

@@ -195,6 +195,8 @@ test("reading, writing and the outbox against the sandbox", async () => {
     await browser.context.setOffline(true);
     await page.locator('[data-testid="offline-banner"][data-why="offline"]').waitFor({ timeout: 10000 });
     await page.locator("#reply-text").fill("Written offline, sent later");
+    await page.getByTestId("reply-files").setInputFiles({ name: "offline-notes.txt", mimeType: "text/plain", buffer: Buffer.from("notes\n") });
+    await page.getByTestId("reply-attachments").waitFor();
     await page.getByTestId("reply").getByRole("button", { name: /send/i }).click();
     await page.getByTestId("reply-queued").waitFor({ timeout: 30000 });
     await page.getByTestId("outbox-chip").waitFor({ timeout: 10000 });
@@ -211,7 +213,11 @@ test("reading, writing and the outbox against the sandbox", async () => {
     }
     await checkScreens(page, "content-outbox-sent");
     await openDiscussion(page, "Camille", "Camille");
-    await page.getByTestId("message").filter({ hasText: "Written offline, sent later" }).first().waitFor({ timeout: 60000 });
+    const offline = page.getByTestId("message").filter({ hasText: "Written offline, sent later" }).first();
+    await offline.waitFor({ timeout: 60000 });
+    // Its attachment went with it, inside the encryption, and reads back from the Sent copy.
+    if ((await offline.getAttribute("data-open")) !== "true") await offline.getByTestId("expand").click();
+    await offline.getByTestId("attachment").filter({ hasText: "offline-notes.txt" }).waitFor({ timeout: 30000 });
 
     assert.deepEqual(errors, []);
   } finally {

@@ -368,8 +368,18 @@ function Channels({ view, error, chosen, onChoose }: { view: ChannelsView | null
   );
 }
 
-/** Files picks attachments for an email and reads them for the core. */
-function Files({ files, setFiles, encrypted }: { files: AttachmentData[]; setFiles: (f: AttachmentData[]) => void; encrypted: boolean }) {
+/** Files picks attachments for an email and reads them for the core (testid names its parts: compose-files, reply-files…). */
+export function Files({
+  files,
+  setFiles,
+  encrypted,
+  testid = "compose",
+}: {
+  files: AttachmentData[];
+  setFiles: (f: AttachmentData[]) => void;
+  encrypted: boolean;
+  testid?: string;
+}) {
   const i18n = useI18n();
   const { t } = i18n;
   return (
@@ -379,7 +389,7 @@ function Files({ files, setFiles, encrypted }: { files: AttachmentData[]; setFil
         <input
           type="file"
           multiple
-          data-testid="compose-files"
+          data-testid={`${testid}-files`}
           onChange={async (e) => {
             const input = e.currentTarget;
             const picked = await Promise.all([...(input.files ?? [])].map(readFile));
@@ -389,7 +399,7 @@ function Files({ files, setFiles, encrypted }: { files: AttachmentData[]; setFil
         />
       </label>
       {files.length > 0 && (
-        <ul class="attachments" data-testid="compose-attachments">
+        <ul class="attachments" data-testid={`${testid}-attachments`}>
           {files.map((f, i) => (
             <li key={f.name + i}>
               {f.name} <span class="muted">{i18n.bytes((f.data.length * 3) / 4)}</span>{" "}

@@ -4,10 +4,10 @@
 // or someone unknown, it stays on the network of the message answered. It goes through the
 // core's durable outbox (it waits there while offline and is sent once). For email, the form
 // shows before sending whether the reply will be encrypted.
-import { useEffect, useState } from "preact/hooks";
-import { DraftNote, useDebounced } from "./compose";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { DraftNote, Files, useDebounced } from "./compose";
 import type { CoreClient } from "./core-client";
-import type { Channel, Message, ReplyChannelsView } from "./gen/api";
+import type { AttachmentData, Channel, Message, ReplyChannelsView } from "./gen/api";
 import { useI18n } from "./i18n";
 import { PlanLine, useReplyPlan } from "./keys";
 import { useAction } from "./use-action";
@@ -50,6 +50,7 @@ function ReplyForm({ core, parent }: { core: CoreClient; parent: Message }) {
   const onParent = !channel || channel.accountId === parent.accountId;
   const network = channel?.network ?? parent.network;
   const [text, setText] = useState("");
+  const [files, setFiles] = useState<AttachmentData[]>([]);
   // A Mastodon reply keeps the content warning of the message it answers, as Mastodon's own
   // client does; the user may change or remove it.
   const [warning, setWarning] = useState(parent.contentWarning ?? "");
@@ -74,17 +75,28 @@ function ReplyForm({ core, parent }: { core: CoreClient; parent: Message }) {
       .then((d) => {
         if (d.text) setText(d.text);
         if (d.all) setAll(true);
+        if (d.attachments) setFiles(d.attachments);
         if (d.accountId && d.to?.length) setChosen(channelKey({ accountId: d.accountId, to: d.to }));
       })
       .catch(() => undefined)
       .finally(() => setRestored(true));
   }, [core, draftId]);
+  // Attachments go with the draft; their names and sizes say when they changed.
+  const latestFiles = useRef(files);
+  latestFiles.current = files;
   useDebounced(
-    { text, all, chosen },
+    { text, all, chosen, files: files.map((f) => [f.name, f.data.length]) },
     600,
     (d) =>
       void core
-        .call("drafts.save", { id: draftId, accountId: channel?.accountId ?? parent.accountId, to: channel?.to, text: d.text, all: d.all })
+        .call("drafts.save", {
+          id: draftId,
+          accountId: channel?.accountId ?? parent.accountId,
+          to: channel?.to,
+          text: d.text,
+          all: d.all,
+          attachments: latestFiles.current.length ? latestFiles.current : undefined,
+        })
         .then((s) => setSealed(s.sealed))
         .catch(() => undefined),
     restored,
@@ -106,9 +118,11 @@ function ReplyForm({ core, parent }: { core: CoreClient; parent: Message }) {
             encrypt: email && crypto.plan ? crypto.encrypt : undefined,
             contentWarning: mastodon ? warning : undefined,
             ...(onParent || !channel ? {} : { accountId: channel.accountId, to: channel.to }),
+            attachments: email && files.length ? files : undefined,
           });
           await core.call("drafts.delete", { id: draftId });
           setText("");
+          setFiles([]);
           setSealed(null);
           setQueued(true);
         });
@@ -135,6 +149,7 @@ function ReplyForm({ core, parent }: { core: CoreClient; parent: Message }) {
       )}
       <label for="reply-text">{t.discussion.replyOn(i18n.network(network))}</label>
       <textarea id="reply-text" rows={3} placeholder={t.discussion.replyPlaceholder} value={text} onInput={(e) => setText(e.currentTarget.value)} required />
+      {email && <Files files={files} setFiles={setFiles} encrypted={!!crypto.plan && crypto.encrypt} testid="reply" />}
       {email && <PlanLine {...crypto} />}
       <div class="reply-actions">
         {email && onParent && (

@@ -654,6 +654,7 @@ export interface ReplyParams {
   contentWarning?: string | null;
   accountId?: string;
   to?: IdentityURI[];
+  attachments?: AttachmentData[];
 }
 
 export interface ReplyResult {
