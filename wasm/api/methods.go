@@ -731,11 +731,14 @@ type SyncJoinParams struct {
 
 // SyncView is what the settings show of sync.
 type SyncView struct {
-	Enabled   bool   `json:"enabled"` // this device belongs to a space
-	Device    string `json:"device,omitempty"`
-	State     string `json:"state"` // off, waiting (vault locked, no relay, not the leader tab), offline, connecting, connected
-	Pending   int    `json:"pending"`
-	CaughtUp  bool   `json:"caughtUp"`
+	Enabled  bool   `json:"enabled"` // this device belongs to a space
+	Device   string `json:"device,omitempty"`
+	State    string `json:"state"` // off, waiting (vault locked, no relay, not the leader tab), offline, connecting, connected
+	Pending  int    `json:"pending"`
+	CaughtUp bool   `json:"caughtUp"`
+	// Behind counts the batches the relay holds that this device has not received yet
+	// (known once connected).
+	Behind    int    `json:"behind,omitempty"`
 	LastError string `json:"lastError,omitempty"`
 	ErrorCode int    `json:"errorCode,omitempty"`
 	// Problem is what this device could not carry or apply at the last try, by code:

@@ -149,8 +149,12 @@ func (s *syncer) view(ctx context.Context, _ api.Empty) (api.SyncView, error) {
 	s.mu.Lock()
 	p := s.problem
 	s.mu.Unlock()
-	return api.SyncView{Enabled: true, Device: client.Device(), State: st.State, Pending: st.Pending,
-		CaughtUp: st.CaughtUp, LastError: st.LastError, ErrorCode: st.ErrorCode, Problem: p.code, ProblemDetail: p.detail}, nil
+	v := api.SyncView{Enabled: true, Device: client.Device(), State: st.State, Pending: st.Pending,
+		CaughtUp: st.CaughtUp, LastError: st.LastError, ErrorCode: st.ErrorCode, Problem: p.code, ProblemDetail: p.detail}
+	if st.Head > st.Cursor {
+		v.Behind = int(st.Head - st.Cursor)
+	}
+	return v, nil
 }
 
 // reconcile starts the client when it can run (leader, vault open, relay set, a space key)

@@ -124,6 +124,10 @@ test("two devices paired by phrase share accounts and contact merges, converge a
   for (const network of ["email", "mastodon", "x"]) {
     await pb.locator(`[data-testid="account"][data-network="${network}"]`).waitFor({ timeout: 90000 });
   }
+  // B says it received all A wrote.
+  const received = pb.locator('[data-testid="sync-received"][data-caught-up="true"]');
+  await received.waitFor({ state: "attached", timeout: 30000 });
+  assert.equal(await received.textContent(), "up to date");
   // Each network runs on B: Tapioca's mail and her DMs (merged by evidence) are there.
   await eventually(
     "B has Tapioca's discussions",

@@ -39,6 +39,14 @@ function Status({ view }: { view: SyncView }) {
       <dd data-testid="sync-state">{(t.states as Record<string, string>)[view.state] ?? view.state}</dd>
       <dt>{t.pendingLabel}</dt>
       <dd data-testid="sync-pending">{view.pending === 0 ? t.nothing : t.changes(view.pending, i18n.number(view.pending))}</dd>
+      {view.state === "connected" && (
+        <>
+          <dt>{t.receivedLabel}</dt>
+          <dd data-testid="sync-received" data-caught-up={String(view.caughtUp)}>
+            {view.caughtUp && !view.behind ? t.upToDate : t.behind(view.behind ?? 0, i18n.number(view.behind ?? 0))}
+          </dd>
+        </>
+      )}
       {view.lastError && (
         <>
           <dt>{t.lastError}</dt>

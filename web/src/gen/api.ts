@@ -808,6 +808,7 @@ export interface SyncView {
   state: string;
   pending: number;
   caughtUp: boolean;
+  behind?: number;
   lastError?: string;
   errorCode?: number;
   problem?: string;
