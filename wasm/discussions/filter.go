@@ -20,11 +20,18 @@ type Filter struct {
 	// Found are the discussions in which a search index found the words of Text (see
 	// package search), each with the latest message found (see Holding).
 	Found map[Key]string
+	// Tag keeps only the discussions the user tagged so (see tags.go).
+	Tag string
 }
 
 // IsZero reports whether f keeps the whole inbox.
 func (f Filter) IsZero() bool {
-	return !f.Archive && !f.Unread && f.Network == "" && f.Account == "" && f.Text == ""
+	return !f.Archive && !f.Unread && f.Network == "" && f.Account == "" && f.Text == "" && f.Tag == ""
+}
+
+// keeps reports whether f keeps d, its tags included.
+func (ix *Index) keeps(f Filter, d *discussion) bool {
+	return f.keeps(d) && (f.Tag == "" || ix.hasTag(d, f.Tag))
 }
 
 func (f Filter) keeps(d *discussion) bool {
@@ -97,7 +104,7 @@ func (ix *Index) PageWhere(f Filter, after Cursor, limit int) ([]Summary, Cursor
 	if !f.IsZero() {
 		total = 0
 		for _, d := range ix.discussions {
-			if f.keeps(d) {
+			if ix.keeps(f, d) {
 				total++
 			}
 		}
@@ -107,7 +114,7 @@ func (ix *Index) PageWhere(f Filter, after Cursor, limit int) ([]Summary, Cursor
 	more := false
 	ix.order.ascend(pos, from, func(p position) bool {
 		d := ix.discussions[p.key]
-		if !f.keeps(d) {
+		if !ix.keeps(f, d) {
 			return true
 		}
 		if len(out) == limit {
