@@ -112,6 +112,7 @@ func (s *syncer) applyTags(ctx context.Context, client *syncspace.Client, st syn
 					tags = append(tags, name) // a name no version of this app writes is left out
 				}
 			}
+			slices.SortFunc(tags, discussions.CompareTags)
 			space[k] = tags
 		}
 	})

@@ -3,6 +3,7 @@ package discussions
 import (
 	"maps"
 	"slices"
+	"strings"
 )
 
 // The user's tags. A tag is held by participant sets, not by discussion keys: a set's key is
@@ -14,7 +15,16 @@ import (
 // its own sets. Tags of a set not indexed yet (its messages are still on their way to this
 // device) are held until it comes.
 
-// SetTags replaces the tags of a participant set (sorted, without repeats, by the caller).
+// CompareTags orders tag names as the user reads them: regardless of case first.
+func CompareTags(a, b string) int {
+	if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+// SetTags replaces the tags of a participant set (sorted by CompareTags, without repeats,
+// by the caller).
 func (ix *Index) SetTags(sk SetKey, tags []string) Changes {
 	if ix.tags == nil {
 		ix.tags = map[SetKey][]string{}
@@ -101,7 +111,7 @@ func (ix *Index) tagsOf(d *discussion) []string {
 	if len(out) == 0 {
 		return nil
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, CompareTags)
 	return slices.Compact(out)
 }
 

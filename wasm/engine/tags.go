@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"slices"
-	"sort"
 
 	"caliopen/wasm/discussions"
 	"caliopen/wasm/store/repo"
@@ -19,7 +18,7 @@ type TagCount struct {
 	Count int    `json:"count"`
 }
 
-// Tags returns the user's tags by name, each with its number of discussions.
+// Tags returns the user's tags by name (discussions.CompareTags), each with its number of discussions.
 func (e *Engine) Tags(ctx context.Context) ([]TagCount, error) {
 	if err := e.lock(ctx); err != nil {
 		return nil, err
@@ -30,7 +29,7 @@ func (e *Engine) Tags(ctx context.Context) ([]TagCount, error) {
 	for name, n := range counts {
 		out = append(out, TagCount{name, n})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	slices.SortFunc(out, func(a, b TagCount) int { return discussions.CompareTags(a.Name, b.Name) })
 	return out, nil
 }
 
@@ -135,7 +134,7 @@ func (e *Engine) retagLocked(ctx context.Context, sets []discussions.SetKey, add
 			}
 		}
 		if len(op.Add)+len(op.Remove) > 0 {
-			slices.Sort(next)
+			slices.SortFunc(next, discussions.CompareTags)
 			todo = append(todo, retag{sk, next, op})
 		}
 	}
