@@ -62,9 +62,11 @@ test("tag a discussion, filter the list by tag, rename and delete a tag", async 
     assert.ok(await button.evaluate((el) => el === document.activeElement), "the focus is back on the Tags button");
     await view.waitFor(); // Escape in the picker did not close the discussion
 
-    // Chloé's discussion gets the existing tag "Projects" by its checkbox.
+    // Chloé's discussion gets the existing tag "Projects" by its checkbox; "t" opens the picker.
     await item(page, "Chloé").click();
-    await page.getByTestId("tag-button").click();
+    await page.locator("#discussion-title", { hasText: "Chloé" }).waitFor();
+    await page.keyboard.press("t");
+    await page.getByTestId("tag-panel").waitFor();
     await page.locator('[data-testid="tag-option"][data-tag="Projects"]').check();
     await page.locator('[data-testid="tag-option"][data-tag="Projects"]:checked').waitFor();
     await page.getByTestId("tag-done").click();

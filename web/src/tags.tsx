@@ -70,6 +70,7 @@ export function TagPicker({ core, discussionKey, tags }: { core: CoreClient; dis
         data-testid="tag-button"
         aria-expanded={open}
         aria-controls="tag-panel"
+        aria-keyshortcuts="t"
         onClick={() => (open ? close() : setOpen(true))}
       >
         <span aria-hidden="true">#</span> {t.tags.button}

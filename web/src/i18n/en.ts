@@ -269,6 +269,7 @@ export const en = {
     unread: "Mark the open discussion unread",
     delete: "Delete the open discussion",
     star: "Star or unstar the open discussion",
+    tag: "Tag the open discussion",
   },
   content: {
     // Reading a message: its whole body, its HTML, remote content, attachments.

@@ -254,6 +254,7 @@ export const fr: Messages = {
     unread: "Marquer la discussion ouverte comme non lue",
     delete: "Supprimer la discussion ouverte",
     star: "Ajouter ou retirer l’étoile de la discussion ouverte",
+    tag: "Étiqueter la discussion ouverte",
   },
   content: {
     expand: "Afficher tout le message",
