@@ -29,9 +29,9 @@ func (f Filter) IsZero() bool {
 	return !f.Archive && !f.Unread && f.Network == "" && f.Account == "" && f.Text == "" && f.Tag == ""
 }
 
-// keeps reports whether f keeps d, its tags included.
-func (ix *Index) keeps(f Filter, d *discussion) bool {
-	return f.keeps(d) && (f.Tag == "" || ix.hasTag(d, f.Tag))
+// keeps reports whether f keeps d; tagged are the discussions with f's tag (nil: no tag).
+func keeps(f Filter, tagged map[*discussion]bool, d *discussion) bool {
+	return f.keeps(d) && (tagged == nil || tagged[d])
 }
 
 func (f Filter) keeps(d *discussion) bool {
@@ -100,11 +100,15 @@ func (ix *Index) PageWhere(f Filter, after Cursor, limit int) ([]Summary, Cursor
 	if limit <= 0 {
 		limit = 50
 	}
+	var tagged map[*discussion]bool
+	if f.Tag != "" {
+		tagged = ix.tagged(f.Tag)
+	}
 	total := len(ix.discussions) - ix.archived
 	if !f.IsZero() {
 		total = 0
 		for _, d := range ix.discussions {
-			if ix.keeps(f, d) {
+			if keeps(f, tagged, d) {
 				total++
 			}
 		}
@@ -114,7 +118,7 @@ func (ix *Index) PageWhere(f Filter, after Cursor, limit int) ([]Summary, Cursor
 	more := false
 	ix.order.ascend(pos, from, func(p position) bool {
 		d := ix.discussions[p.key]
-		if !ix.keeps(f, d) {
+		if !keeps(f, tagged, d) {
 			return true
 		}
 		if len(out) == limit {

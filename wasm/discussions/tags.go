@@ -115,12 +115,14 @@ func (ix *Index) tagsOf(d *discussion) []string {
 	return slices.Compact(out)
 }
 
-// hasTag reports whether one of a discussion's sets carries tag.
-func (ix *Index) hasTag(d *discussion, tag string) bool {
-	for sk := range d.sets {
-		if slices.Contains(ix.tags[sk], tag) {
-			return true
+// tagged returns the discussions one of whose sets carries tag: the tagged sets are few, so
+// this is cheaper than looking at every discussion's sets.
+func (ix *Index) tagged(tag string) map[*discussion]bool {
+	out := map[*discussion]bool{}
+	for sk, tags := range ix.tags {
+		if s, ok := ix.sets[sk]; ok && slices.Contains(tags, tag) {
+			out[s.disc] = true
 		}
 	}
-	return false
+	return out
 }
