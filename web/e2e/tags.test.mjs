@@ -1,8 +1,8 @@
 // Tags against `make run`'s sandbox: a discussion is tagged from its header's picker (a new
 // tag typed, then one of the user's tags ticked), with the keyboard; the chips show in the
 // header and on the list's row; the list filters by tag; the settings rename a tag and
-// delete it everywhere. The picker and the settings are checked by axe-core, light and dark,
-// at 360×740 and 1440×900, with screenshots in test-results/.
+// delete it everywhere; a reload keeps the tags. The picker and the settings are checked by
+// axe-core, light and dark, at 360×740 and 1440×900, with screenshots in test-results/.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { checkScreens, SIZES } from "./checks.mjs";
@@ -102,6 +102,9 @@ test("tag a discussion, filter the list by tag, rename and delete a tag", async 
     await item(page, "Camille").getByTestId("tag-chip").first().waitFor({ timeout: 10000 });
     assert.deepEqual(await chips(item(page, "Camille")), ["Relatives"]);
     assert.deepEqual(await chips(item(page, "Chloé")), []);
+    // After a reload (the vault locked again), the tag is still there: kept on the device.
+    await page.reload();
+    await item(page, "Camille").getByTestId("tag-chip").filter({ hasText: "Relatives" }).waitFor({ timeout: 30000 });
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

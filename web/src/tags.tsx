@@ -94,8 +94,10 @@ export function TagPicker({ core, discussionKey, tags }: { core: CoreClient; dis
             class="tag-new"
             onSubmit={(e) => {
               e.preventDefault();
-              if (!name.trim()) return;
-              void change([name], []).then((done) => done && setName(""));
+              const submitted = name;
+              if (!submitted.trim()) return;
+              // Emptied once added, unless the user typed on meanwhile.
+              void change([submitted], []).then((done) => done && setName((cur) => (cur === submitted ? "" : cur)));
             }}
           >
             <label>
