@@ -215,6 +215,8 @@ type DiscussionsArgs struct {
 	// messages contain its words (each word starts a word of the text: "meet" finds
 	// "Meeting", "ete" finds "été"), each with the passage found (DiscussionItem.Match).
 	Text string `json:"text,omitempty"`
+	// Tag keeps only the discussions with this tag (see TagDiscussion).
+	Tag string `json:"tag,omitempty"`
 }
 
 // DiscussionsPage is one page of the discussion list.
@@ -237,6 +239,7 @@ type DiscussionItem struct {
 	Flagged  int             `json:"flagged,omitempty"` // starred messages
 	Count    int             `json:"count"`
 	Archived bool            `json:"archived,omitempty"` // out of the inbox
+	Tags     []string        `json:"tags,omitempty"`     // the user's tags, sorted
 	// Privacy is the discussion's privacy grade (its weakest recent messages weigh most).
 	Privacy *discussions.Privacy `json:"privacy,omitempty"`
 	// Match is, in a search (DiscussionsArgs.Text), the passage of the latest message whose
@@ -269,6 +272,7 @@ type DiscussionArgs struct {
 type DiscussionView struct {
 	Key      string        `json:"key"`
 	Messages []MessageView `json:"messages"`
+	Tags     []string      `json:"tags,omitempty"` // the user's tags, sorted
 	// Topics are the email sub-threads (by References, RFC 5256), the most recently active
 	// first; direct messages belong to none.
 	Topics []discussions.Topic `json:"topics,omitempty"`

@@ -112,6 +112,7 @@ func Start(ctx context.Context, o Options) error {
 	a.registerContent()
 	a.registerCompose()
 	a.registerMessages(c)
+	a.registerTags(c)
 	a.accts.register(c)
 	a.keys.register(c)
 	a.sync.register(c)
@@ -218,7 +219,7 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	filter := discussions.Filter{Archive: args.Archive, Unread: args.Unread, Network: args.Network, Account: args.Account, Text: args.Text}
+	filter := discussions.Filter{Archive: args.Archive, Unread: args.Unread, Network: args.Network, Account: args.Account, Text: args.Text, Tag: args.Tag}
 	var page []engine.Stored
 	var next string
 	var total int
@@ -239,6 +240,7 @@ func (a *app) discussions(ctx context.Context, args api.DiscussionsArgs) (api.Di
 		item := api.DiscussionItem{
 			Key: string(s.Key), Networks: s.Networks, Accounts: s.Accounts, LastDate: s.LastDate, Snippet: s.Snippet,
 			Subject: s.Subject, Unread: s.Unread, Flagged: s.Flagged, Count: s.Count, Archived: s.Archived, Privacy: s.Privacy,
+			Tags: s.Tags,
 		}
 		if m := s.Match; m != nil {
 			item.Match = &api.TextMatch{MessageID: m.MessageID, Parts: m.Parts}
@@ -260,7 +262,11 @@ func (a *app) discussion(ctx context.Context, args api.DiscussionArgs) (api.Disc
 	if err != nil {
 		return api.DiscussionView{}, err
 	}
-	view := api.DiscussionView{Key: args.Key, Messages: make([]api.MessageView, len(msgs)), Topics: topics}
+	tags, err := a.eng.DiscussionTags(ctx, discussions.Key(args.Key))
+	if err != nil {
+		return api.DiscussionView{}, err
+	}
+	view := api.DiscussionView{Key: args.Key, Messages: make([]api.MessageView, len(msgs)), Topics: topics, Tags: tags}
 	for i := range msgs {
 		view.Messages[i] = api.MessageView{Message: msgs[i], Privacy: indexes[i]}
 	}

@@ -32,6 +32,7 @@ import (
 //     each carries the identity links it adds and removes, so devices applying them in any
 //     order hold the same contacts (contacts/graph.go).
 //
+//   - the user's tags, an add-wins set per participant set (sync_tags.go);
 //   - accounts and the user's key pairs, with their secrets (sync_sealed.go), outbox items
 //     (sync_outbox.go) and contacts' public keys, key by key (sync_keys.go).
 
@@ -48,6 +49,7 @@ type syncer struct {
 
 	keysApplied []string // addresses whose keys a round applied (sync_keys.go); bridge only
 	states      messageStates
+	tags        syncedTags
 
 	mu      sync.Mutex
 	problem problem // what the bridge's last round could not do
@@ -212,10 +214,14 @@ func (s *syncer) startLocked(key *syncspace.Key, url, token string) error {
 	s.states.mu.Lock()
 	s.states.all, s.states.changed, s.states.pending = true, nil, nil
 	s.states.mu.Unlock()
+	s.tags.mu.Lock()
+	s.tags.all, s.tags.changed = true, nil
+	s.tags.mu.Unlock()
 	client, err := syncspace.New(ctx, syncspace.Config{
 		Key: key, Device: device, Token: token, Transport: syncspace.WebSocket{URL: url}, Store: st, Log: s.a.o.Log,
 		OnChange: func(changes []syncspace.Change) {
 			s.noteStates(changes)
+			s.noteTags(changes)
 			wake()
 		},
 		OnStatus: func(syncspace.Status) { s.a.c.Changed(ctx, topicSync) },
@@ -225,22 +231,30 @@ func (s *syncer) startLocked(key *syncspace.Key, url, token string) error {
 		return err
 	}
 	done := make(chan struct{})
-	go func() { _ = client.Run(ctx) }()
 	go func() { defer close(done); s.bridge(ctx, client, st, kick) }()
 	s.client, s.stop, s.done, s.kick = client, cancel, done, kick
 	return nil
 }
 
-// bridge carries local changes from the operation log into the space and applies the
-// space's changes here, until ctx ends.
+// bridge starts the client and carries local changes from the operation log into the space
+// and applies the space's changes here, until ctx ends. What this device did while its
+// client was stopped goes into the queue before the client runs, so that it is weighed
+// against the state this device had then, not against what other devices did meanwhile
+// (a removal of a tag lists the adds it has seen: sync_tags.go).
 func (s *syncer) bridge(ctx context.Context, client *syncspace.Client, st syncstore.Store, kick <-chan struct{}) {
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
+	started := false
 	for {
 		var round problems
 		round.note("sync_local_failed", s.pushLocal(ctx, client, st, &round))
+		if !started {
+			started = true
+			go func() { _ = client.Run(ctx) }()
+		}
 		round.note("sync_apply_failed", s.applyRemote(ctx, client))
 		round.note("sync_apply_failed", s.applyMessageStates(ctx, client))
+		round.note("sync_apply_failed", s.applyTags(ctx, client, st))
 		round.note("sync_accounts_failed", s.syncSealed(ctx, client, st, &round))
 		if ctx.Err() != nil {
 			return
@@ -299,6 +313,9 @@ func (s *syncer) pushLocal(ctx context.Context, client *syncspace.Client, st syn
 			}
 		})
 		if err := client.Write(ctx, round.fitting(out)...); err != nil {
+			return err
+		}
+		if err := pushTags(ctx, client, logged, round); err != nil {
 			return err
 		}
 		after = logged[len(logged)-1].Seq

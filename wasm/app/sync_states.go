@@ -45,12 +45,17 @@ func (s *syncer) noteStates(changes []syncspace.Change) {
 	st := &s.states
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	noteKeys(&st.changed, collMessageState, changes)
+}
+
+// noteKeys adds to *keys the keys of the entries of coll that changed.
+func noteKeys(keys *map[string]bool, coll string, changes []syncspace.Change) {
 	for _, c := range changes {
-		if c.Coll == collMessageState {
-			if st.changed == nil {
-				st.changed = map[string]bool{}
+		if c.Coll == coll {
+			if *keys == nil {
+				*keys = map[string]bool{}
 			}
-			st.changed[c.Key] = true
+			(*keys)[c.Key] = true
 		}
 	}
 }

@@ -20,11 +20,18 @@ type Filter struct {
 	// Found are the discussions in which a search index found the words of Text (see
 	// package search), each with the latest message found (see Holding).
 	Found map[Key]string
+	// Tag keeps only the discussions the user tagged so (see tags.go).
+	Tag string
 }
 
 // IsZero reports whether f keeps the whole inbox.
 func (f Filter) IsZero() bool {
-	return !f.Archive && !f.Unread && f.Network == "" && f.Account == "" && f.Text == ""
+	return !f.Archive && !f.Unread && f.Network == "" && f.Account == "" && f.Text == "" && f.Tag == ""
+}
+
+// keeps reports whether f keeps d; tagged are the discussions with f's tag (nil: no tag).
+func keeps(f Filter, tagged map[*discussion]bool, d *discussion) bool {
+	return f.keeps(d) && (tagged == nil || tagged[d])
 }
 
 func (f Filter) keeps(d *discussion) bool {
@@ -93,11 +100,15 @@ func (ix *Index) PageWhere(f Filter, after Cursor, limit int) ([]Summary, Cursor
 	if limit <= 0 {
 		limit = 50
 	}
+	var tagged map[*discussion]bool
+	if f.Tag != "" {
+		tagged = ix.tagged(f.Tag)
+	}
 	total := len(ix.discussions) - ix.archived
 	if !f.IsZero() {
 		total = 0
 		for _, d := range ix.discussions {
-			if f.keeps(d) {
+			if keeps(f, tagged, d) {
 				total++
 			}
 		}
@@ -107,7 +118,7 @@ func (ix *Index) PageWhere(f Filter, after Cursor, limit int) ([]Summary, Cursor
 	more := false
 	ix.order.ascend(pos, from, func(p position) bool {
 		d := ix.discussions[p.key]
-		if !f.keeps(d) {
+		if !keeps(f, tagged, d) {
 			return true
 		}
 		if len(out) == limit {

@@ -27,6 +27,7 @@ type Index struct {
 	setsByURIs  map[string]*pset // joined URIs → set, to skip hashing known sets
 	byIdentity  map[model.IdentityURI]map[SetKey]*pset
 	discussions map[Key]*discussion
+	tags        map[SetKey][]string // the user's tags, by participant set (tags.go)
 	order       treap
 	pending     *pending // changes of the call in progress
 	spare       *pending // reused between calls

@@ -28,6 +28,8 @@ type Summary struct {
 	// Archived is true when the discussion is out of the inbox: its messages received are
 	// all archived (see Filter.Archive).
 	Archived bool `json:"archived,omitempty"`
+	// Tags are the user's tags of the discussion, sorted (see tags.go).
+	Tags []string `json:"tags,omitempty"`
 	// Privacy is filled by the privacy index; nil until then.
 	Privacy *Privacy `json:"privacy,omitempty"`
 }
@@ -55,6 +57,7 @@ func (ix *Index) summary(d *discussion) Summary {
 	}
 	s.Networks, s.Accounts = d.channels.networks(), d.channels.accounts()
 	s.Participants = ix.participants(d)
+	s.Tags = ix.tagsOf(d)
 	return s
 }
 

@@ -163,6 +163,12 @@ func (e *Engine) load(ctx context.Context) {
 		return
 	}
 	index := discussions.NewIndex(book)
+	if err := e.Repo.EachSetTags(ctx, func(set string, tags []string) {
+		index.SetTags(discussions.SetKey(set), tags)
+	}); err != nil {
+		e.loadEr = fmt.Errorf("engine: read tags: %w", err)
+		return
+	}
 	written := &Engine{} // collects the identities the user wrote to
 	count := 0
 	var ids []string

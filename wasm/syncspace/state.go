@@ -308,6 +308,16 @@ func (s *State) Elems(coll, key string) []string {
 	return out
 }
 
+// Sets returns the keys of a collection's sets, sorted: every set an add ever reached, its
+// elements since removed or not.
+func (s *State) Sets(coll string) []string {
+	c := s.colls[coll]
+	if c == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(c.sets))
+}
+
 func (s *State) set(coll, key string) *set {
 	if c := s.colls[coll]; c != nil {
 		return c.sets[key]

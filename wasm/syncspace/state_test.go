@@ -75,6 +75,12 @@ func TestAddWins(t *testing.T) {
 	if tags := s.Tags("links", "c1", "email:x@y"); !slices.Equal(tags, []HLC{add2.At}) {
 		t.Fatalf("tags %v", tags)
 	}
+	// Sets lists every set an add reached, emptied or not.
+	s.Apply(Op{At: at(4, 0, "a"), Kind: Remove, Coll: "links", Key: "c1", Elem: "email:x@y", Tags: []HLC{add2.At}}, 0)
+	s.Apply(Op{At: at(5, 0, "a"), Kind: Add, Coll: "links", Key: "c0", Elem: "x:1"}, 0)
+	if sets := s.Sets("links"); !slices.Equal(sets, []string{"c0", "c1"}) || len(s.Elems("links", "c1")) != 0 || s.Sets("none") != nil {
+		t.Fatalf("sets %v", sets)
+	}
 }
 
 func TestClaimFirstInLogWins(t *testing.T) {

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { assertAccessible, checkScreens, SIZES } from "./checks.mjs";
-import { launch, onboardWithDemo, startSandbox, waitConnected } from "./harness.mjs";
+import { discussionItem as item, launch, onboardWithDemo, startSandbox, waitConnected } from "./harness.mjs";
 
 let sandbox;
 before(async () => {
@@ -18,10 +18,6 @@ before(async () => {
 after(async () => {
   await sandbox?.stop();
 });
-
-
-/** item is the list's discussion whose names include who. */
-const item = (page, who) => page.getByTestId("discussion-item").filter({ has: page.locator(".names", { hasText: who }) }).first();
 
 /** showList shows the inbox (or the archive) with the search set to who. */
 async function showList(page, who, box = "") {

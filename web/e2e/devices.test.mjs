@@ -2,13 +2,14 @@
 // paired through the relay by the recovery phrase: device A adds the demo accounts and
 // starts syncing; device B joins with the phrase and gets A's accounts (sealed in the sync
 // log); a contact merge made on one appears on the other; both edit offline and converge;
-// a reply queued on A is sent once although both devices run the account.
+// a reply queued on A is sent once although both devices run the account; a tag put on a
+// discussion on A shows on B.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { after, before, test } from "node:test";
-import { launch, onboard, startSandbox } from "./harness.mjs";
+import { discussionItem, launch, onboard, startSandbox } from "./harness.mjs";
 
 const PASS = "correct horse battery staple";
 let sandbox, a, b;
@@ -82,7 +83,7 @@ async function eventually(what, fn, timeout = 60000) {
   }
 }
 
-test("two devices paired by phrase share accounts and contact merges, converge after offline edits, and send once", async () => {
+test("two devices paired by phrase share accounts and contact merges, converge after offline edits, send once, and share tags", async () => {
   // Device A: demo accounts, then a sync space.
   const pa = await start(a);
   const [popup] = await Promise.all([pa.waitForEvent("popup"), pa.getByTestId("demo").locator("button").click()]);
@@ -200,6 +201,21 @@ test("two devices paired by phrase share accounts and contact merges, converge a
   await new Promise((r) => setTimeout(r, 8000)); // time for a second copy to arrive, if one were sent
   const msgs = (await query(pa, "discussion.messages", { key: camille.key })).messages;
   assert.equal(msgs.filter((m) => /received/i.test(m.message.snippet || "")).length, 1, "the reply was sent once");
+
+  // A tag put on Camille's discussion on A, from its header's picker, shows on B's list.
+  await pa.goto(`${sandbox.url}/#/d/${encodeURIComponent(camille.key)}`);
+  await pa.getByTestId("tag-button").click();
+  await pa.getByTestId("tag-new").fill("From A");
+  await pa.getByTestId("tag-new").press("Enter");
+  await pa.locator('[data-testid="discussion-view"] [data-testid="tag-chip"]', { hasText: "From A" }).waitFor({ timeout: 10000 });
+  await pb.goto(`${sandbox.url}/#/`);
+  await discussionItem(pb, "Camille").getByTestId("tag-chip").filter({ hasText: "From A" }).waitFor({ timeout: 60000 });
+  const tagged = await query(pb, "discussions.page", { tag: "From A", limit: 5 });
+  assert.deepEqual(
+    tagged.items.map((d) => d.people.map((p) => p.name).join(", ")),
+    [camille.people.map((p) => p.name).join(", ")],
+    "B's list filtered by the tag keeps Camille's discussion alone",
+  );
 
   mkdirSync("test-results", { recursive: true });
   await pb.screenshot({ path: "test-results/devices-b.png" });

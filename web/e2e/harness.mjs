@@ -183,6 +183,9 @@ export async function assertSyncProgressShown(page) {
   );
 }
 
+/** discussionItem is the list's discussion whose names include who. */
+export const discussionItem = (page, who) => page.getByTestId("discussion-item").filter({ has: page.locator(".names", { hasText: who }) }).first();
+
 /** createVault chooses the passphrase on the first screen. */
 export async function createVault(page, passphrase = "correct horse battery staple") {
   const vault = page.getByTestId("setup-vault");

@@ -88,6 +88,7 @@ test("a French browser shows no English, from onboarding and the demo to every s
     "list.total = … discussions",
     "networks.mastodon = Mastodon",
     "discussion.label = Discussion",
+    "tags.count = … discussions",
     "topics.messages = … messages",
     "setup.port = Port",
     "content.text = Message",

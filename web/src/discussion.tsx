@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { CoreClient } from "./core-client";
 import type { Index, Message, MessageStateParams, MessageView, Topic } from "./gen/api";
@@ -6,6 +7,7 @@ import { SecurityBadge, SetupImport } from "./keys";
 import { useLive } from "./live";
 import { MessageBody } from "./message-body";
 import { ReplyBox } from "./reply";
+import { TagChips, TagPicker } from "./tags";
 import { useAction } from "./use-action";
 
 /**
@@ -45,7 +47,12 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
           <span aria-hidden="true">←</span> {t.app.backToList}
         </button>
         <h2 id="discussion-title">{view ? title(view.messages, t) : t.discussion.label}</h2>
-        {view && view.messages.length > 0 && <Toolbar messages={view.messages} busy={busy} change={change} />}
+        {view && <TagChips tags={view.tags} />}
+        {view && view.messages.length > 0 && (
+          <Toolbar messages={view.messages} busy={busy} change={change}>
+            <TagPicker core={core} discussionKey={discussionKey} tags={view.tags ?? []} />
+          </Toolbar>
+        )}
         {error && (
           <p class="error" role="alert">
             {error}
@@ -144,7 +151,7 @@ function useMarkShownRead(core: CoreClient, key: string, messages: MessageView[]
 }
 
 /** Toolbar acts on the whole discussion: archive (or back to the inbox), delete, unread, star. */
-function Toolbar({ messages, busy, change }: { messages: MessageView[]; busy: boolean; change: Change }) {
+function Toolbar({ messages, busy, change, children }: { messages: MessageView[]; busy: boolean; change: Change; children?: ComponentChildren }) {
   const { t } = useI18n();
   const msgs = messages.map((v) => v.message);
   const ids = msgs.map((m) => m.id);
@@ -184,6 +191,7 @@ function Toolbar({ messages, busy, change }: { messages: MessageView[]; busy: bo
       >
         <span aria-hidden="true">{starred.length > 0 ? "★" : "☆"}</span> {starred.length > 0 ? t.actions.unstar : t.actions.star}
       </button>
+      {children}
     </div>
   );
 }

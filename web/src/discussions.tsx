@@ -5,6 +5,7 @@ import type { CoreClient } from "./core-client";
 import type { DiscussionItem, DiscussionsArgs, DiscussionsPage, TextMatch } from "./gen/api";
 import { useI18n } from "./i18n";
 import { useLive } from "./live";
+import { TagChips } from "./tags";
 
 const PAGE = 50;
 const NETWORKS = ["email", "mastodon", "x"];
@@ -13,7 +14,7 @@ const MARGIN = 1200;
 /** The height a page is given before it was ever measured (a line is about 76 px). */
 const PAGE_GUESS = PAGE * 76;
 
-type Filters = Pick<DiscussionsArgs, "archive" | "unread" | "network" | "account" | "text">;
+type Filters = Pick<DiscussionsArgs, "archive" | "unread" | "network" | "account" | "text" | "tag">;
 
 /**
  * DiscussionList shows the discussions, most recent first, with filters and a search (of
@@ -48,6 +49,7 @@ function FilterBar({ core, filters, onChange }: { core: CoreClient; filters: Fil
   const i18n = useI18n();
   const { t } = i18n;
   const accounts = useLive(core, "accounts.list", {});
+  const tags = useLive(core, "tags.list", {});
   const [text, setText] = useState(filters.text ?? "");
   const [open, setOpen] = useState(false);
   // The search follows typing after a short pause (each change is a query of the core).
@@ -56,7 +58,7 @@ function FilterBar({ core, filters, onChange }: { core: CoreClient; filters: Fil
     return () => clearTimeout(id);
   }, [text]);
   const set = (change: Filters) => onChange({ ...filters, ...change });
-  const active = [filters.archive, filters.unread, filters.network, filters.account].filter(Boolean).length;
+  const active = [filters.archive, filters.unread, filters.network, filters.account, filters.tag].filter(Boolean).length;
   return (
     <div class={`filters${open ? " open" : ""}`} role="search" aria-label={t.list.filters}>
       <div class="search-row">
@@ -113,6 +115,20 @@ function FilterBar({ core, filters, onChange }: { core: CoreClient; filters: Fil
                 <option key={a.id} value={a.id}>
                   {/* an X account's address is its numeric id: its label is the @handle */}
                   {a.label || a.address}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {((tags && tags.items.length > 0) || filters.tag) && (
+          <label class="select">
+            <span class="visually-hidden">{t.list.tag}</span>
+            <select data-testid="filter-tag" value={filters.tag ?? ""} onChange={(e) => set({ tag: e.currentTarget.value || undefined })}>
+              <option value="">{t.list.allTags}</option>
+              {filters.tag && !tags?.items.some((tag) => tag.name === filters.tag) && <option value={filters.tag}>{filters.tag}</option>}
+              {tags?.items.map((tag) => (
+                <option key={tag.name} value={tag.name}>
+                  {tag.name}
                 </option>
               ))}
             </select>
@@ -339,6 +355,7 @@ function Item({ core, page, d, selected, onOpen }: { core: CoreClient; page: num
             </span>
           ))}
           <span class="count">{t.list.messages(d.count)}</span>
+          <TagChips tags={d.tags} />
           {d.privacy && (
             <span class={`grade grade-${d.privacy.grade}`} data-testid="discussion-grade" role="img" aria-label={t.privacy.grade(d.privacy.grade)}>
               {d.privacy.grade}

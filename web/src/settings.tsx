@@ -12,6 +12,7 @@ import { RelaySettings } from "./relay-settings";
 import { setPrefs, usePrefs, type Prefs, type Theme } from "./prefs";
 import { NewPassphrase, Setup, strength } from "./setup";
 import { SyncSettings } from "./sync-settings";
+import { TagsSettings } from "./tags";
 import { useAction } from "./use-action";
 
 export interface SectionProps {
@@ -26,6 +27,7 @@ const SECTIONS: { id: string; Section: ComponentType<SectionProps> }[] = [
   { id: "accounts", Section: ({ core }) => <Setup core={core} /> },
   { id: "relay", Section: ({ core }) => <RelaySettings core={core} /> },
   { id: "keys", Section: ({ core }) => <KeysPanel core={core} /> },
+  { id: "tags", Section: ({ core }) => <TagsSettings core={core} /> },
   { id: "sync", Section: ({ core }) => <SyncSettings core={core} /> },
   { id: "outbox", Section: ({ core }) => <OutboxPanel core={core} /> },
   { id: "remote", Section: RemoteSenders },

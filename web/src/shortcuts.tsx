@@ -10,7 +10,7 @@ export interface ShortcutActions {
   compose(): void;
   search(): void;
   /** act presses one of the open discussion's actions (its toolbar button's test id). */
-  act(action: "archive" | "mark-unread" | "delete" | "star"): void;
+  act(action: "archive" | "mark-unread" | "delete" | "star" | "tag-button"): void;
   help(): void;
   escape(): void;
 }
@@ -40,6 +40,7 @@ export function useShortcuts(actions: ShortcutActions): void {
         "#": () => a.act("delete"),
         Delete: () => a.act("delete"),
         s: () => a.act("star"),
+        t: () => a.act("tag-button"),
         "?": a.help,
       };
       const fn = act[e.key];
@@ -71,6 +72,7 @@ export function Help({ onClose }: { onClose: () => void }) {
     ["u", t.help.unread],
     ["#", t.help.delete],
     ["s", t.help.star],
+    ["t", t.help.tag],
     ["?", t.help.help],
     ["Esc", t.help.escape],
   ];

@@ -49,7 +49,7 @@ const Version = 4
 //	outbox         id; due: TimeKey(NextAttempt) while queued; idempotency: T(key);
 //	               state: T(state, TimeKey(UpdatedAt))
 //	oplog          store.SeqKey(seq)
-//	meta           "oplog.seq", T("setting", name)
+//	meta           "oplog.seq", T("setting", name), T("tags", participant set) (tags.go)
 //	vault          see package vault
 //	discussions    discussion key; order: TimeKey(last message date) (since version 2)
 //	suggestions    suggestion key (its evidence's kind and identities) (since version 3)

@@ -263,6 +263,7 @@ export interface DiscussionItem {
   flagged?: number;
   count: number;
   archived?: boolean;
+  tags?: string[];
   privacy?: Privacy | null;
   match?: TextMatch | null;
 }
@@ -270,6 +271,7 @@ export interface DiscussionItem {
 export interface DiscussionView {
   key: string;
   messages: MessageView[];
+  tags?: string[];
   topics?: Topic[];
 }
 
@@ -281,6 +283,7 @@ export interface DiscussionsArgs {
   network?: Network;
   account?: string;
   text?: string;
+  tag?: string;
 }
 
 export interface DiscussionsPage {
@@ -636,6 +639,11 @@ export interface RemoteSenders {
   addresses: string[];
 }
 
+export interface RenameTagParams {
+  from: string;
+  to: string;
+}
+
 export interface ReplyChannelsParams {
   messageId: string;
 }
@@ -815,6 +823,25 @@ export interface SyncView {
   problemDetail?: string;
 }
 
+export interface TagItem {
+  name: string;
+  count: number;
+}
+
+export interface TagParams {
+  key: string;
+  add?: string[];
+  remove?: string[];
+}
+
+export interface TagRef {
+  name: string;
+}
+
+export interface TagsView {
+  items: TagItem[];
+}
+
 export interface TextMatch {
   messageId: string;
   parts: Part[];
@@ -918,6 +945,9 @@ export interface Methods {
   "accounts.retry": { params: AccountRef; result: Empty };
   "messages.setState": { params: MessageStateParams; result: Empty };
   "core.network": { params: NetworkParams; result: Empty };
+  "tags.change": { params: TagParams; result: Empty };
+  "tags.rename": { params: RenameTagParams; result: Empty };
+  "tags.delete": { params: TagRef; result: Empty };
 }
 
 /** Live queries: name → arguments and each pushed result. */
@@ -935,6 +965,7 @@ export interface Queries {
   "contacts.list": { args: ContactsArgs; result: ContactsPage };
   "contacts.get": { args: ContactArgs; result: ContactView };
   "contacts.suggestions": { args: Empty; result: SuggestionsView };
+  "tags.list": { args: Empty; result: TagsView };
 }
 
 /** Events the core pushes: name → data. */
@@ -949,4 +980,4 @@ export interface ApiError {
   params?: Record<string, string>;
 }
 
-export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "vault.create", "vault.unlock", "vault.lock", "vault.changePassphrase", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "accounts.remove", "accounts.updateEmail", "accounts.signInAgain", "identities.avatar", "message.allowRemote", "message.allowRemoteSender", "remote.forgetSender", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "sync.secret", "contacts.accept", "contacts.dismiss", "contacts.merge", "message.replyChannels", "accounts.retry", "messages.setState", "core.network"] as const;
+export const METHOD_NAMES = ["core.info", "subscribe", "unsubscribe", "core.setRole", "message.body", "contacts.link", "contacts.split", "vault.create", "vault.unlock", "vault.lock", "vault.changePassphrase", "relay.set", "accounts.addEmail", "accounts.mastodonSignIn", "accounts.mastodonToken", "accounts.xSignIn", "accounts.finishSignIn", "message.reply", "demo.start", "keys.generate", "keys.import", "keys.exportPublic", "keys.exportSecret", "keys.revocation", "keys.setVerified", "message.plan", "keys.setPreferEncrypt", "keys.makeSetupMessage", "keys.importSetupMessage", "keys.attached", "keys.importAttached", "accounts.remove", "accounts.updateEmail", "accounts.signInAgain", "identities.avatar", "message.allowRemote", "message.allowRemoteSender", "remote.forgetSender", "message.attachment", "compose.suggest", "compose.channels", "message.send", "drafts.save", "drafts.get", "drafts.delete", "outbox.retry", "outbox.cancel", "sync.create", "sync.join", "sync.secret", "contacts.accept", "contacts.dismiss", "contacts.merge", "message.replyChannels", "accounts.retry", "messages.setState", "core.network", "tags.change", "tags.rename", "tags.delete"] as const;

@@ -87,6 +87,8 @@ export const en = {
     archive: "Archive",
     emptyArchive: "Nothing archived yet.",
     starred: "Starred",
+    tag: "Tag",
+    allTags: "Tag: all",
   },
   networks: { email: "Email", mastodon: "Mastodon", x: "X", list: "Mailing list" },
   discussion: {
@@ -119,6 +121,28 @@ export const en = {
     unstar: "Unstar",
     starred: "Starred",
     unread: "Unread",
+  },
+  tags: {
+    // The user's tags on discussions (tags.tsx).
+    label: "Tags",
+    button: "Tags",
+    panel: "Tags of this discussion",
+    newLabel: "New tag",
+    newPlaceholder: "New tag…",
+    add: "Add",
+    none: "No tags yet: name one above.",
+    done: "Done",
+    title: "Tags",
+    noneYet: "No tags yet. Tag a discussion with the Tags button above its messages.",
+    count: (n: number) => (n === 1 ? "1 discussion" : `${n} discussions`),
+    rename: "Rename",
+    renameLabel: (name: string) => `Rename tag ${name}`,
+    save: "Save",
+    cancel: "Cancel",
+    delete: "Delete",
+    deleteLabel: (name: string) => `Delete tag ${name}`,
+    confirmDelete: (name: string, n: number) =>
+      n === 0 ? `Delete “${name}”?` : `Take “${name}” off ${n === 1 ? "1 discussion" : `${n} discussions`}?`,
   },
   topics: {
     // Email topics (sub-threads) inside a discussion (discussion.tsx).
@@ -258,6 +282,7 @@ export const en = {
     unread: "Mark the open discussion unread",
     delete: "Delete the open discussion",
     star: "Star or unstar the open discussion",
+    tag: "Tag the open discussion",
   },
   content: {
     // Reading a message: its whole body, its HTML, remote content, attachments.
@@ -473,6 +498,10 @@ export const en = {
     send_refused: (params: Params) => `The server refused this message: ${p(params, "detail")}`,
     send_failed: (params: Params) => `It could not be sent (${p(params, "detail")}).`,
     cannot_encrypt: () => "This message cannot be encrypted for every recipient: send it unencrypted, or ask for their keys first.",
+    // Tags (wasm/app/tags.go).
+    tag_empty: () => "Give the tag a name.",
+    tag_too_long: (params: Params) => `A tag name is at most ${p(params, "max")} characters.`,
+    tag_invalid: () => "A tag name cannot hold control or invisible characters.",
   },
 
   // --- Adding accounts, keys, device sync, account health (add-account.tsx, keys.tsx,

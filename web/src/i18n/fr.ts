@@ -78,6 +78,8 @@ export const fr: Messages = {
     archive: "Archives",
     emptyArchive: "Rien n’est encore archivé.",
     starred: "Avec étoile",
+    tag: "Étiquette",
+    allTags: "Étiquette : toutes",
   },
   networks: { email: "E-mail", mastodon: "Mastodon", x: "X", list: "Liste de diffusion" },
   discussion: {
@@ -109,6 +111,27 @@ export const fr: Messages = {
     unstar: "Retirer l’étoile",
     starred: "Avec étoile",
     unread: "Non lu",
+  },
+  tags: {
+    label: "Étiquettes",
+    button: "Étiquettes",
+    panel: "Étiquettes de cette discussion",
+    newLabel: "Nouvelle étiquette",
+    newPlaceholder: "Nouvelle étiquette…",
+    add: "Ajouter",
+    none: "Aucune étiquette pour l’instant : nommez-en une ci-dessus.",
+    done: "Terminé",
+    title: "Étiquettes",
+    noneYet: "Aucune étiquette pour l’instant. Étiquetez une discussion avec le bouton Étiquettes au-dessus de ses messages.",
+    count: (n) => plural(n, `${n} discussion`, `${n} discussions`),
+    rename: "Renommer",
+    renameLabel: (name) => `Renommer l’étiquette ${name}`,
+    save: "Enregistrer",
+    cancel: "Annuler",
+    delete: "Supprimer",
+    deleteLabel: (name) => `Supprimer l’étiquette ${name}`,
+    confirmDelete: (name, n) =>
+      n === 0 ? `Supprimer « ${name} » ?` : `Retirer « ${name} » de ${plural(n, `${n} discussion`, `${n} discussions`)} ?`,
   },
   topics: {
     label: "Sujets",
@@ -244,6 +267,7 @@ export const fr: Messages = {
     unread: "Marquer la discussion ouverte comme non lue",
     delete: "Supprimer la discussion ouverte",
     star: "Ajouter ou retirer l’étoile de la discussion ouverte",
+    tag: "Étiqueter la discussion ouverte",
   },
   content: {
     expand: "Afficher tout le message",
@@ -451,6 +475,9 @@ export const fr: Messages = {
     send_refused: (params) => `Le serveur a refusé ce message : ${p(params, "detail")}`,
     send_failed: (params) => `Il n’a pas pu être envoyé (${p(params, "detail")}).`,
     cannot_encrypt: () => "Ce message ne peut pas être chiffré pour chaque destinataire : envoyez-le sans chiffrement, ou demandez d’abord leurs clés.",
+    tag_empty: () => "Donnez un nom à l’étiquette.",
+    tag_too_long: (params) => `Un nom d’étiquette compte au plus ${p(params, "max")} caractères.`,
+    tag_invalid: () => "Un nom d’étiquette ne peut contenir ni caractère de contrôle ni caractère invisible.",
   },
 
   // --- Ajout de comptes, clés, synchronisation des appareils, état des comptes ------------
