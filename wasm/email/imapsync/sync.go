@@ -177,9 +177,43 @@ func (s *Session) SyncFolder(ctx context.Context, folder string) (st Stats, err 
 	total := len(all)
 	batches, stop := s.fetchAhead(ctx, folder, newer, older)
 	defer stop()
+	// Each batch is converted while the previous one commits (in the browser, IndexedDB
+	// commits in another process), and its transaction starts only once that one committed:
+	// the cursor a transaction saves never runs ahead of what is stored. The first batch is
+	// reported as soon as it is stored, so that the newest mail shows at once.
+	var committing *storing
+	committed := func() error {
+		if committing == nil {
+			return nil
+		}
+		got, err := committing.wait()
+		committing = nil
+		if err != nil {
+			return err
+		}
+		st.New += got
+		if s.Progress != nil {
+			s.Progress(Progress{Folder: folder, Done: min(cur.Count, total), Total: total})
+		}
+		return nil
+	}
+	defer func() {
+		if err2 := committed(); err == nil {
+			err = err2
+		}
+	}()
 	for b := range batches {
 		if b.err != nil {
 			return st, b.err
+		}
+		if st.New == 0 {
+			if err := committed(); err != nil {
+				return st, err
+			}
+		}
+		writes := s.convertBatch(folder, cur.Box, cur.UIDValidity, b.msgs)
+		if err := committed(); err != nil {
+			return st, err
 		}
 		if b.isNew {
 			// New mail comes newest first too: Top passes it only once all of it is stored,
@@ -192,17 +226,10 @@ func (s *Session) SyncFolder(ctx context.Context, folder string) (st Stats, err 
 			cur.Low = uint32(b.uids[len(b.uids)-1])
 			cur.Done = b.last
 		}
-		got, err := s.storeBatch(ctx, folder, &cur, b.msgs)
-		if err != nil {
-			return st, err
-		}
-		st.New += got
-		if SeqHack {
-			hackAck <- struct{}{}
-		}
-		if s.Progress != nil {
-			s.Progress(Progress{Folder: folder, Done: min(cur.Count, total), Total: total})
-		}
+		committing = s.startStore(ctx, folder, &cur, writes)
+	}
+	if err := committed(); err != nil {
+		return st, err
 	}
 	if !cur.Done && len(older) == 0 {
 		cur.Done = true
@@ -245,9 +272,6 @@ func (s *Session) fetchSizes(ctx context.Context, uids []imap.UID, into map[imap
 	}
 	return nil
 }
-
-var SeqHack bool
-var hackAck = make(chan struct{}, 1)
 
 // fetched is one batch of messages fetched from the server, in the order they are stored.
 type fetched struct {
@@ -317,9 +341,6 @@ func (s *Session) fetchAhead(ctx context.Context, folder string, newer, older []
 				if f.err != nil {
 					return
 				}
-				if SeqHack {
-					<-hackAck
-				}
 			}
 		}
 	}()
@@ -379,18 +400,47 @@ func (s *Session) section(partial bool) *imap.FetchItemBodySection {
 	return &imap.FetchItemBodySection{Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: s.maxMessageBytes()}}
 }
 
-// storeBatch converts fetched messages and stores them with the cursor in one transaction.
-func (s *Session) storeBatch(ctx context.Context, folder string, cur *cursor, msgs []fetchedMessage) (int, error) {
+// convertBatch turns fetched messages into what the store keeps.
+func (s *Session) convertBatch(folder string, box model.Box, uidValidity uint32, msgs []fetchedMessage) []repo.MessageWrite {
 	writes := make([]repo.MessageWrite, 0, len(msgs))
 	for _, m := range msgs {
-		w := convert(s.Account, folder, cur.Box, cur.UIDValidity, m.buf, s.section(m.partial))
+		w := convert(s.Account, folder, box, uidValidity, m.buf, s.section(m.partial))
 		if m.partial {
 			w.Body.Notes = append(w.Body.Notes, mail.NoteTruncated(m.buf.RFC822Size, s.maxMessageBytes()))
 		}
 		writes = append(writes, w)
 	}
+	return writes
+}
+
+// storeBatch converts fetched messages and stores them with the cursor in one transaction.
+func (s *Session) storeBatch(ctx context.Context, folder string, cur *cursor, msgs []fetchedMessage) (int, error) {
+	return s.startStore(ctx, folder, cur, s.convertBatch(folder, cur.Box, cur.UIDValidity, msgs)).wait()
+}
+
+// storing is a batch of messages being committed.
+type storing struct {
+	commit func() error
+	folder string
+	cur    *cursor
+	n      int
+}
+
+// wait waits for the commit and returns the number of messages stored (on failure, the
+// cursor no longer counts them).
+func (b *storing) wait() (int, error) {
+	if err := b.commit(); err != nil {
+		b.cur.Count -= b.n
+		return 0, fmt.Errorf("imapsync: storing messages of %s: %w", b.folder, err)
+	}
+	return b.n, nil
+}
+
+// startStore stores converted messages with the cursor (counting them) in one transaction,
+// and returns without waiting for its commit.
+func (s *Session) startStore(ctx context.Context, folder string, cur *cursor, writes []repo.MessageWrite) *storing {
 	cur.Count += len(writes)
-	err := s.Repo.Update(ctx, []string{repo.Messages, repo.Bodies, repo.Blobs, repo.Cursors}, func(tx *repo.Tx) error {
+	commit := s.Repo.StartUpdate(ctx, []string{repo.Messages, repo.Bodies, repo.Blobs, repo.Cursors}, func(tx *repo.Tx) error {
 		for _, w := range writes {
 			if err := tx.PutMessageWrite(w); err != nil {
 				return err
@@ -398,11 +448,7 @@ func (s *Session) storeBatch(ctx context.Context, folder string, cur *cursor, ms
 		}
 		return cur.save(tx, s.Account.ID, folder)
 	})
-	if err != nil {
-		cur.Count -= len(writes)
-		return 0, fmt.Errorf("imapsync: storing messages of %s: %w", folder, err)
-	}
-	return len(writes), nil
+	return &storing{commit: commit, folder: folder, cur: cur, n: len(writes)}
 }
 
 // storedUIDs returns the UIDs of the folder's stored messages, by local id.
