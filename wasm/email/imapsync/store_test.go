@@ -112,3 +112,19 @@ func eachOnce(t testing.TB, r *repo.Repo, acct string, n int) {
 		t.Fatalf("%d messages, %d subjects, want %d", len(inbox), len(seen), n)
 	}
 }
+
+// The FETCH of a batch is sent before the previous batch is read; the sizes of the next
+// messages, asked for every 2,000, come after the batch sent is read: a first sync across
+// that boundary stores every message once.
+func TestFirstSyncAcrossSizeRequests(t *testing.T) {
+	if testing.Short() {
+		t.Skip("2,050 messages")
+	}
+	acct := pipeAccount(t, 2050, "msg ")
+	r := newRepo(t)
+	s := &imapsync.Syncer{Account: acct, Repo: r, FirstBatch: 25, BatchSize: 395} // the seventh batch starts at the 2,001st message
+	if err := s.SyncOnce(emailtest.Context(t, 120*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	eachOnce(t, r, acct.ID, 2050)
+}
