@@ -8,6 +8,7 @@ import (
 	"mime"
 	netmail "net/mail"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"caliopen/wasm/model"
@@ -134,7 +135,7 @@ func (p *Parsed) readHeader(h mail.Header) {
 	} else {
 		m.Subject = h.Get("Subject")
 	}
-	if d, err := h.Date(); err == nil && !d.IsZero() {
+	if d, err := parseDate(h); err == nil && !d.IsZero() {
 		m.Date = d
 	} else if h.Get("Date") != "" {
 		date := truncate(h.Get("Date"), 60)
@@ -167,6 +168,16 @@ func (p *Parsed) readHeader(h mail.Header) {
 			}
 		}
 	}
+}
+
+// parseDate reads the Date header. Most mail writes it as RFC 5322 section 3.3 recommends,
+// the layout net/mail.ParseDate tries among its last ones (after a failed parse each): that
+// one first.
+func parseDate(h mail.Header) (time.Time, error) {
+	if d, err := time.Parse(time.RFC1123Z, h.Get("Date")); err == nil {
+		return d, nil
+	}
+	return h.Date()
 }
 
 // walker visits the MIME tree.
@@ -336,7 +347,7 @@ func (p *Parsed) finish(raw []byte) {
 // snippet is the first words of a text, quoted lines and signature left out.
 func snippet(text string) string {
 	var b strings.Builder
-	for _, line := range strings.Split(text, "\n") {
+	for line := range strings.Lines(text) { // not Split: only the first lines are read
 		l := strings.TrimSpace(line)
 		if l == "--" || l == "-- " {
 			break

@@ -226,45 +226,21 @@ func mapErr(err error) error {
 	return fmt.Errorf("%w (%v)", to, err)
 }
 
-func (d *idbDB) View(ctx context.Context, stores []string, fn func(Tx) error) error {
-	return d.run(ctx, stores, false, fn)
-}
-
 func (d *idbDB) Update(ctx context.Context, stores []string, fn func(Tx) error) error {
-	return d.run(ctx, stores, true, fn)
+	return d.StartUpdate(ctx, stores, fn)()
 }
 
-func (d *idbDB) run(ctx context.Context, stores []string, write bool, fn func(Tx) error) (err error) {
-	if d.closed.Load() {
-		return ErrClosed
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if len(stores) == 0 {
-		return &Error{Op: "begin", Err: ErrUnknownStore}
-	}
-	mode := "readonly"
-	if write {
-		mode = "readwrite"
-	}
-	names := make([]any, len(stores))
-	for i, s := range stores {
-		names[i] = s
-	}
-	tx, err := call(d.db, "transaction", names, mode)
+// StartUpdate runs fn and sends its writes, then returns at once: wait waits for the commit.
+func (d *idbDB) StartUpdate(ctx context.Context, stores []string, fn func(Tx) error) (wait func() error) {
+	tx, err := d.begin(ctx, stores, "readwrite")
 	if err != nil {
-		return &Error{Op: "begin", Err: mapErr(err)}
+		return done(err)
 	}
-	t := &idbTx{ctx: ctx, schema: &d.schema, stores: stores, tx: tx, write: write}
-	if !write {
-		defer call(tx, "commit")
-		return fn(t)
-	}
+	t := &idbTx{ctx: ctx, schema: &d.schema, stores: stores, tx: tx, write: true}
 	// Listen for the end from the start, so that an early end is seen too.
 	end, err := listenEnd(tx)
 	if err != nil {
-		return &Error{Op: "begin", Err: err}
+		return done(&Error{Op: "begin", Err: err})
 	}
 	abort := func() {
 		call(tx, "abort")
@@ -278,17 +254,50 @@ func (d *idbDB) run(ctx context.Context, stores []string, write bool, fn func(Tx
 	}()
 	if err := fn(t); err != nil {
 		abort()
-		return err
+		return done(err)
 	}
 	if err := t.flush(); err != nil {
 		abort()
-		return err
+		return done(err)
 	}
 	call(tx, "commit") // fails when the transaction already ended; the end event tells how
-	if err := end.wait(); err != nil {
-		return &Error{Op: "commit", Err: mapErr(err)}
+	return func() error {
+		if err := end.wait(); err != nil {
+			return &Error{Op: "commit", Err: mapErr(err)}
+		}
+		return nil
 	}
-	return nil
+}
+
+func (d *idbDB) View(ctx context.Context, stores []string, fn func(Tx) error) error {
+	tx, err := d.begin(ctx, stores, "readonly")
+	if err != nil {
+		return err
+	}
+	defer call(tx, "commit")
+	return fn(&idbTx{ctx: ctx, schema: &d.schema, stores: stores, tx: tx})
+}
+
+// begin opens a transaction over stores in mode ("readonly" or "readwrite").
+func (d *idbDB) begin(ctx context.Context, stores []string, mode string) (safejs.Value, error) {
+	if d.closed.Load() {
+		return safejs.Undefined(), ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return safejs.Undefined(), err
+	}
+	if len(stores) == 0 {
+		return safejs.Undefined(), &Error{Op: "begin", Err: ErrUnknownStore}
+	}
+	names := make([]any, len(stores))
+	for i, s := range stores {
+		names[i] = s
+	}
+	tx, err := call(d.db, "transaction", names, mode)
+	if err != nil {
+		return tx, &Error{Op: "begin", Err: mapErr(err)}
+	}
+	return tx, nil
 }
 
 func (d *idbDB) Close() error {

@@ -103,6 +103,28 @@ type DB interface {
 	Close() error
 }
 
+// BackgroundCommitter is a DB whose write transactions can commit while the caller goes on:
+// StartUpdate runs fn and hands its writes to the backend, as Update does, then returns without
+// waiting for them to be committed; wait does (it must be called, once) and returns what
+// Update would have. IndexedDB commits in the browser's own process: a caller can prepare its
+// next transaction meanwhile.
+type BackgroundCommitter interface {
+	StartUpdate(ctx context.Context, stores []string, fn func(Tx) error) (wait func() error)
+}
+
+// StartUpdate runs fn in a read-write transaction over stores like db.Update, and returns a
+// function that waits for the commit and returns its outcome. A backend that cannot commit
+// in the background (the memory and file stores) has committed when StartUpdate returns.
+func StartUpdate(ctx context.Context, db DB, stores []string, fn func(Tx) error) (wait func() error) {
+	if c, ok := db.(BackgroundCommitter); ok {
+		return c.StartUpdate(ctx, stores, fn)
+	}
+	return done(db.Update(ctx, stores, fn))
+}
+
+// done is the wait function of a transaction already ended with err.
+func done(err error) func() error { return func() error { return err } }
+
 // ScanAll is a helper returning the records Scan selects.
 func ScanAll(tx Tx, store string, q Query) ([]Record, error) {
 	var out []Record

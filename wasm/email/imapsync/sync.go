@@ -177,9 +177,43 @@ func (s *Session) SyncFolder(ctx context.Context, folder string) (st Stats, err 
 	total := len(all)
 	batches, stop := s.fetchAhead(ctx, folder, newer, older)
 	defer stop()
+	// Each batch is converted while the previous one commits (in the browser, IndexedDB
+	// commits in another process), and its transaction starts only once that one committed:
+	// the cursor a transaction saves never runs ahead of what is stored. The first batch is
+	// reported as soon as it is stored, so that the newest mail shows at once.
+	var committing *storing
+	committed := func() error {
+		if committing == nil {
+			return nil
+		}
+		got, err := committing.wait()
+		committing = nil
+		if err != nil {
+			return err
+		}
+		st.New += got
+		if s.Progress != nil {
+			s.Progress(Progress{Folder: folder, Done: min(cur.Count, total), Total: total})
+		}
+		return nil
+	}
+	defer func() {
+		if err2 := committed(); err == nil {
+			err = err2
+		}
+	}()
 	for b := range batches {
 		if b.err != nil {
 			return st, b.err
+		}
+		if st.New == 0 {
+			if err := committed(); err != nil {
+				return st, err
+			}
+		}
+		writes := s.convertBatch(folder, cur.Box, cur.UIDValidity, b.msgs)
+		if err := committed(); err != nil {
+			return st, err
 		}
 		if b.isNew {
 			// New mail comes newest first too: Top passes it only once all of it is stored,
@@ -192,17 +226,10 @@ func (s *Session) SyncFolder(ctx context.Context, folder string) (st Stats, err 
 			cur.Low = uint32(b.uids[len(b.uids)-1])
 			cur.Done = b.last
 		}
-		got, err := s.storeBatch(ctx, folder, &cur, b.msgs)
-		if err != nil {
-			return st, err
-		}
-		st.New += got
-		if SeqHack {
-			hackAck <- struct{}{}
-		}
-		if s.Progress != nil {
-			s.Progress(Progress{Folder: folder, Done: min(cur.Count, total), Total: total})
-		}
+		committing = s.startStore(ctx, folder, &cur, writes)
+	}
+	if err := committed(); err != nil {
+		return st, err
 	}
 	if !cur.Done && len(older) == 0 {
 		cur.Done = true
@@ -246,9 +273,6 @@ func (s *Session) fetchSizes(ctx context.Context, uids []imap.UID, into map[imap
 	return nil
 }
 
-var SeqHack bool
-var hackAck = make(chan struct{}, 1)
-
 // fetched is one batch of messages fetched from the server, in the order they are stored.
 type fetched struct {
 	uids  []imap.UID // newest first
@@ -266,7 +290,9 @@ type fetchedMessage struct {
 // fetchAhead fetches the batches of new (newer), then old (older) messages in a goroutine of
 // its own, up to two batches ahead of the caller, which converts and stores them: the waits
 // for the network and for the store's commits overlap instead of adding up (in the browser,
-// where one thread runs all of it, they are a third of a first sync's time). stop ends the
+// where one thread runs all of it, they are a third of a first sync's time). The FETCH of a
+// batch is sent before the answer to the previous one is read, so that the server never
+// waits for the next command: its answer comes while the caller is busy. stop ends the
 // fetching and waits for it; the batches channel closes after the last batch or an error.
 func (s *Session) fetchAhead(ctx context.Context, folder string, newer, older []imap.UID) (batches <-chan fetched, stop func()) {
 	out := make(chan fetched, 1)
@@ -282,6 +308,31 @@ func (s *Session) fetchAhead(ctx context.Context, folder string, newer, older []
 	go func() {
 		defer close(done)
 		defer close(out)
+		emit := func(f fetched) bool {
+			select {
+			case out <- f:
+				return f.err == nil
+			case <-quit:
+				return false
+			}
+		}
+		// sent is the batch whose FETCH is sent and not read yet.
+		var sent *fetched
+		var sentCmd *sentFetch
+		defer func() {
+			if sentCmd != nil {
+				sentCmd.discard()
+			}
+		}()
+		readSent := func() bool {
+			if sent == nil {
+				return true
+			}
+			f := *sent
+			f.msgs, f.err = s.readFetch(ctx, folder, sentCmd)
+			sent, sentCmd = nil, nil
+			return emit(f)
+		}
 		first, rest := s.batchSizes()
 		n := first
 		sizes := map[imap.UID]int64{}
@@ -293,34 +344,36 @@ func (s *Session) fetchAhead(ctx context.Context, folder string, newer, older []
 			for len(part) > 0 && !stopped() {
 				f := fetched{isNew: phase.isNew}
 				if _, ok := sizes[part[0]]; !ok {
-					f.err = s.fetchSizes(ctx, part[:min(len(part), 2000)], sizes)
-				}
-				if f.err == nil {
-					k, bytes := 0, int64(0)
-					for k < min(n, len(part)) {
-						sz := min(sizes[part[k]], s.maxMessageBytes())
-						if k > 0 && bytes+sz > s.batchBytes() {
-							break
-						}
-						bytes += sz
-						k++
+					// The sizes would be answered after the batch sent: read it first.
+					if !readSent() {
+						return
 					}
-					f.uids, part, n = part[:k], part[k:], rest
-					f.last = len(part) == 0
-					f.msgs, f.err = s.fetchMessages(ctx, folder, f.uids, sizes)
+					if f.err = s.fetchSizes(ctx, part[:min(len(part), 2000)], sizes); f.err != nil {
+						emit(f)
+						return
+					}
 				}
-				select {
-				case out <- f:
-				case <-quit:
+				k, bytes := 0, int64(0)
+				for k < min(n, len(part)) {
+					sz := min(sizes[part[k]], s.maxMessageBytes())
+					if k > 0 && bytes+sz > s.batchBytes() {
+						break
+					}
+					bytes += sz
+					k++
+				}
+				f.uids, part, n = part[:k], part[k:], rest
+				f.last = len(part) == 0
+				cmd := s.sendFetch(f.uids, sizes)
+				if !readSent() {
+					cmd.discard()
 					return
 				}
-				if f.err != nil {
-					return
-				}
-				if SeqHack {
-					<-hackAck
-				}
+				sent, sentCmd = &f, cmd
 			}
+		}
+		if !stopped() {
+			readSent()
 		}
 	}()
 	var once sync.Once
@@ -334,41 +387,82 @@ func (s *Session) fetchAhead(ctx context.Context, folder string, newer, older []
 	}
 }
 
-// fetchMessages fetches messages by UID. A message bigger than MaxMessageBytes is fetched only
-// up to that size (its text usually comes first): a 200 MB attachment must not exhaust a
-// browser tab's memory.
-func (s *Session) fetchMessages(ctx context.Context, folder string, uids []imap.UID, sizes map[imap.UID]int64) ([]fetchedMessage, error) {
-	var normal, big []imap.UID
+// sentFetch is a FETCH of messages sent to the server (one command for the messages fetched
+// whole, one for those fetched in part), its answer read by a goroutine of its own as it
+// comes: a server may answer the next command before it ends this one (Dovecot does).
+type sentFetch struct {
+	done chan struct{}
+	msgs []fetchedMessage
+	err  error
+}
+
+// sendFetch sends the FETCH of messages by UID. A message bigger than MaxMessageBytes is
+// fetched only up to that size (its text usually comes first): a 200 MB attachment must not
+// exhaust a browser tab's memory.
+func (s *Session) sendFetch(uids []imap.UID, sizes map[imap.UID]int64) *sentFetch {
+	var whole, part []imap.UID
 	for _, u := range uids {
 		if sizes[u] > s.maxMessageBytes() {
-			big = append(big, u)
+			part = append(part, u)
 		} else {
-			normal = append(normal, u)
+			whole = append(whole, u)
 		}
 	}
-	var msgs []fetchedMessage
-	for _, group := range []struct {
+	type group struct {
+		cmd     *imapclient.FetchCommand
+		partial bool
+	}
+	var groups []group
+	for _, g := range []struct {
 		uids    []imap.UID
 		partial bool
-	}{{normal, false}, {big, true}} {
-		if len(group.uids) == 0 {
-			continue
-		}
-		opts := &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true,
-			BodySection: []*imap.FetchItemBodySection{s.section(group.partial)}}
-		bufs, err := wait(ctx, s, func() ([]*imapclient.FetchMessageBuffer, error) {
-			return collect(s.C.Fetch(imap.UIDSetNum(group.uids...), opts), s.maxMessageBytes())
-		})
-		if err != nil {
-			return nil, fmt.Errorf("imapsync: fetch from %s: %w", folder, err)
-		}
-		for _, b := range bufs {
-			if b.UID != 0 {
-				msgs = append(msgs, fetchedMessage{buf: b, partial: group.partial})
-			}
+	}{{whole, false}, {part, true}} {
+		if len(g.uids) > 0 {
+			opts := &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true,
+				BodySection: []*imap.FetchItemBodySection{s.section(g.partial)}}
+			groups = append(groups, group{s.C.Fetch(imap.UIDSetNum(g.uids...), opts), g.partial})
 		}
 	}
-	return msgs, nil
+	sf := &sentFetch{done: make(chan struct{})}
+	go func() {
+		defer close(sf.done)
+		for i, g := range groups {
+			bufs, err := collect(g.cmd, s.maxMessageBytes())
+			if err != nil {
+				for _, rest := range groups[i+1:] {
+					rest.cmd.Close()
+				}
+				sf.msgs, sf.err = nil, err
+				return
+			}
+			for _, b := range bufs {
+				if b.UID != 0 {
+					sf.msgs = append(sf.msgs, fetchedMessage{buf: b, partial: g.partial})
+				}
+			}
+		}
+	}()
+	return sf
+}
+
+// readFetch waits for the answer to a sent FETCH (the session's timeout counts from this call).
+func (s *Session) readFetch(ctx context.Context, folder string, sf *sentFetch) ([]fetchedMessage, error) {
+	_, err := wait(ctx, s, func() (struct{}, error) {
+		<-sf.done
+		return struct{}{}, sf.err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("imapsync: fetch from %s: %w", folder, err)
+	}
+	return sf.msgs, nil
+}
+
+// discard waits until the answer to a sent FETCH has been read (and drops it).
+func (sf *sentFetch) discard() { <-sf.done }
+
+// fetchMessages fetches messages by UID (see sendFetch).
+func (s *Session) fetchMessages(ctx context.Context, folder string, uids []imap.UID, sizes map[imap.UID]int64) ([]fetchedMessage, error) {
+	return s.readFetch(ctx, folder, s.sendFetch(uids, sizes))
 }
 
 // section is the body section fetched: the whole message, or its first MaxMessageBytes.
@@ -379,18 +473,47 @@ func (s *Session) section(partial bool) *imap.FetchItemBodySection {
 	return &imap.FetchItemBodySection{Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: s.maxMessageBytes()}}
 }
 
-// storeBatch converts fetched messages and stores them with the cursor in one transaction.
-func (s *Session) storeBatch(ctx context.Context, folder string, cur *cursor, msgs []fetchedMessage) (int, error) {
+// convertBatch turns fetched messages into what the store keeps.
+func (s *Session) convertBatch(folder string, box model.Box, uidValidity uint32, msgs []fetchedMessage) []repo.MessageWrite {
 	writes := make([]repo.MessageWrite, 0, len(msgs))
 	for _, m := range msgs {
-		w := convert(s.Account, folder, cur.Box, cur.UIDValidity, m.buf, s.section(m.partial))
+		w := convert(s.Account, folder, box, uidValidity, m.buf, s.section(m.partial))
 		if m.partial {
 			w.Body.Notes = append(w.Body.Notes, mail.NoteTruncated(m.buf.RFC822Size, s.maxMessageBytes()))
 		}
 		writes = append(writes, w)
 	}
+	return writes
+}
+
+// storeBatch converts fetched messages and stores them with the cursor in one transaction.
+func (s *Session) storeBatch(ctx context.Context, folder string, cur *cursor, msgs []fetchedMessage) (int, error) {
+	return s.startStore(ctx, folder, cur, s.convertBatch(folder, cur.Box, cur.UIDValidity, msgs)).wait()
+}
+
+// storing is a batch of messages being committed.
+type storing struct {
+	commit func() error
+	folder string
+	cur    *cursor
+	n      int
+}
+
+// wait waits for the commit and returns the number of messages stored (on failure, the
+// cursor no longer counts them).
+func (b *storing) wait() (int, error) {
+	if err := b.commit(); err != nil {
+		b.cur.Count -= b.n
+		return 0, fmt.Errorf("imapsync: storing messages of %s: %w", b.folder, err)
+	}
+	return b.n, nil
+}
+
+// startStore stores converted messages with the cursor (counting them) in one transaction,
+// and returns without waiting for its commit.
+func (s *Session) startStore(ctx context.Context, folder string, cur *cursor, writes []repo.MessageWrite) *storing {
 	cur.Count += len(writes)
-	err := s.Repo.Update(ctx, []string{repo.Messages, repo.Bodies, repo.Blobs, repo.Cursors}, func(tx *repo.Tx) error {
+	commit := s.Repo.StartUpdate(ctx, []string{repo.Messages, repo.Bodies, repo.Blobs, repo.Cursors}, func(tx *repo.Tx) error {
 		for _, w := range writes {
 			if err := tx.PutMessageWrite(w); err != nil {
 				return err
@@ -398,11 +521,7 @@ func (s *Session) storeBatch(ctx context.Context, folder string, cur *cursor, ms
 		}
 		return cur.save(tx, s.Account.ID, folder)
 	})
-	if err != nil {
-		cur.Count -= len(writes)
-		return 0, fmt.Errorf("imapsync: storing messages of %s: %w", folder, err)
-	}
-	return len(writes), nil
+	return &storing{commit: commit, folder: folder, cur: cur, n: len(writes)}
 }
 
 // storedUIDs returns the UIDs of the folder's stored messages, by local id.

@@ -1,12 +1,9 @@
 package imapsync_test
 
 import (
-	"crypto/tls"
-	"fmt"
 	"testing"
 	"time"
 
-	"caliopen/wasm/email"
 	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/email/imapsync"
 )
@@ -15,14 +12,7 @@ import (
 // test runs natively and in the browser (make test-wasm), the server reached over in-memory
 // connections.
 func TestSyncOverPipe(t *testing.T) {
-	ca := emailtest.NewCA(t)
-	srv := emailtest.StartIMAPPipe(t, ca, "alice", "pw")
-	for i := 1; i <= 30; i++ {
-		srv.Append(t, "alice", "INBOX", emailtest.Msg("bob@example.test", "alice@example.test", i, fmt.Sprint("pipe ", i)))
-	}
-	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
-	acct.Settings.IMAP.Host, acct.Settings.IMAP.Port = "localhost", 993
-	acct.Transport = email.Transport{Dial: srv.Dial, TLSConfig: func(string) *tls.Config { return &tls.Config{RootCAs: ca.Pool} }}
+	acct := pipeAccount(t, 30, "pipe ")
 	r := newRepo(t)
 	ctx := emailtest.Context(t, 60*time.Second)
 	s := &imapsync.Syncer{Account: acct, Repo: r, FirstBatch: 5, BatchSize: 10}

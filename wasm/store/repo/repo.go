@@ -79,12 +79,20 @@ func (r *Repo) View(ctx context.Context, stores []string, fn func(*Tx) error) er
 
 // Update runs fn in a read-write transaction over stores: all its writes or none.
 func (r *Repo) Update(ctx context.Context, stores []string, fn func(*Tx) error) error {
+	return r.StartUpdate(ctx, stores, fn)()
+}
+
+// StartUpdate runs fn in a read-write transaction over stores, as Update does, but returns once
+// its writes are handed to the database: wait (call it once) waits for the commit and returns
+// Update's outcome. Meanwhile the caller may prepare its next transaction (in the browser,
+// IndexedDB commits in another process). The observer's Committed runs in wait.
+func (r *Repo) StartUpdate(ctx context.Context, stores []string, fn func(*Tx) error) (wait func() error) {
 	obs := r.Observer
 	if obs == nil || !slices.Contains(stores, Messages) {
-		return r.db.Update(ctx, stores, func(tx store.Tx) error { return fn(&Tx{Tx: tx, now: r.Now}) })
+		return store.StartUpdate(ctx, r.db, stores, func(tx store.Tx) error { return fn(&Tx{Tx: tx, now: r.Now}) })
 	}
 	if err := obs.Begin(ctx); err != nil {
-		return err
+		return func() error { return err }
 	}
 	all := slices.Clone(stores)
 	for _, s := range obs.Stores() {
@@ -92,7 +100,7 @@ func (r *Repo) Update(ctx context.Context, stores []string, fn func(*Tx) error) 
 			all = append(all, s)
 		}
 	}
-	err := r.db.Update(ctx, all, func(tx store.Tx) error {
+	commit := store.StartUpdate(ctx, r.db, all, func(tx store.Tx) error {
 		t := &Tx{Tx: tx, now: r.Now}
 		if err := fn(t); err != nil {
 			return err
@@ -102,8 +110,11 @@ func (r *Repo) Update(ctx context.Context, stores []string, fn func(*Tx) error) 
 		}
 		return obs.Observe(t, t.written, t.deleted)
 	})
-	obs.Committed(err)
-	return err
+	return func() error {
+		err := commit()
+		obs.Committed(err)
+		return err
+	}
 }
 
 func (tx *Tx) getJSON(st, key string, v any) error {

@@ -53,6 +53,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("Pagination", func(t *testing.T) { testPagination(t, b) })
 	t.Run("Count", func(t *testing.T) { testCount(t, b) })
 	t.Run("Atomicity", func(t *testing.T) { testAtomicity(t, b) })
+	t.Run("StartUpdate", func(t *testing.T) { testStartUpdate(t, b) })
 	t.Run("Isolation", func(t *testing.T) { testIsolation(t, b) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, b) })
 	t.Run("LargeValues", func(t *testing.T) { testLargeValues(t, b) })
@@ -406,6 +407,45 @@ func testAtomicity(t *testing.T, b Backend) {
 		})
 	}()
 	assertOnly(t, db, "keep", "old")
+}
+
+// testStartUpdate: a transaction whose commit is waited for later writes all or nothing as
+// Update does, and a transaction begun before that wait comes after it.
+func testStartUpdate(t *testing.T, b Backend) {
+	db := b.MustOpen(t, "start-update", testSchema)
+	put(t, db, "items", rec("keep", "1", "", "old"))
+	boom := errors.New("boom")
+	failed := store.StartUpdate(ctx, db, both, func(tx store.Tx) error {
+		tx.Put("items", rec("keep", "2", "", "changed"))
+		tx.Put("other", rec("o", "", "", "x"))
+		return boom
+	})
+	if err := failed(); !errors.Is(err, boom) {
+		t.Fatalf("wait = %v, want boom", err)
+	}
+	assertOnly(t, db, "keep", "old")
+	wait := store.StartUpdate(ctx, db, both, func(tx store.Tx) error {
+		for i := 0; i < 50; i++ {
+			if err := tx.Put("items", rec(fmt.Sprint("new", i), "n", "", "x")); err != nil {
+				return err
+			}
+		}
+		return tx.Put("other", rec("o", "", "", "x"))
+	})
+	var seen int
+	err := db.View(ctx, both, func(tx store.Tx) (err error) {
+		seen, err = tx.Count("items", store.Query{Index: "a", Prefix: "n"})
+		return err
+	})
+	if err != nil || seen != 50 {
+		t.Fatalf("a transaction begun after StartUpdate sees %d new records (%v), want 50", seen, err)
+	}
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := scanKeys(t, db, "other", store.Query{}); !slices.Equal(got, []string{"o"}) {
+		t.Fatalf("other = %v", got)
+	}
 }
 
 // assertOnly checks that items holds just the record key with its value, indexed once, and
