@@ -99,6 +99,7 @@ func newAccounts(a *app) *accounts {
 	m.starters = map[model.Network]starter{model.Email: m.startEmail, model.Mastodon: m.startMastodon, model.X: m.startX}
 	m.online.Store(true)
 	go m.findLinks(a.ctx)
+	go m.refreshProfiles(a.ctx)
 	return m
 }
 

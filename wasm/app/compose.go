@@ -30,6 +30,10 @@ import (
 // and most servers refuse more than 25 MB).
 const maxAttachments = 25 << 20
 
+// maxXGroup is how many people besides the user an X group conversation may have (X's
+// limit is 50 members).
+const maxXGroup = 49
+
 func (a *app) registerCompose() {
 	c := a.c
 	core.Handle(c, api.Suggest, a.suggest)
@@ -214,8 +218,9 @@ func (a *app) channel(ctx context.Context, acct model.Account, accts []model.Acc
 	if n != model.Email && len(bcc) > 0 {
 		return ch, reason("bcc-email-only", "Only email can send blind copies (Bcc).", "network", string(n)), false
 	}
-	if n == model.X && len(rs) > 1 {
-		return ch, reason("x-one-to-one", "An X direct message goes to one person.", "network", string(n)), false
+	if n == model.X && len(rs) > maxXGroup {
+		return ch, reason("x-group-size", fmt.Sprintf("An X group conversation has at most %d people besides you.", maxXGroup),
+			"network", string(n), "max", fmt.Sprint(maxXGroup)), false
 	}
 	var names []string
 	for _, r := range rs {
@@ -405,10 +410,18 @@ func (a *app) send(ctx context.Context, p api.SendParams) (api.ReplyResult, erro
 		}
 		it, err = a.accts.enqueueMastodon(ctx, acct, r)
 	case model.X:
-		if len(to) != 1 {
-			return api.ReplyResult{}, api.Errorf(api.CodeBadRequest, "An X direct message goes to one person.")
+		out := x.Outgoing{Text: p.Text}
+		switch {
+		case len(to) == 1:
+			out.ParticipantID = to[0].Address()
+		case len(to) <= maxXGroup: // a new group conversation
+			for _, u := range to {
+				out.ParticipantIDs = append(out.ParticipantIDs, u.Address())
+			}
+		default:
+			return api.ReplyResult{}, api.Errorf(api.CodeBadRequest, fmt.Sprintf("An X group conversation has at most %d people besides you.", maxXGroup))
 		}
-		it, err = x.EnqueueText(ctx, a.eng.Repo, acct.ID, x.Outgoing{ParticipantID: to[0].Address(), Text: p.Text})
+		it, err = x.EnqueueText(ctx, a.eng.Repo, acct.ID, out)
 	default:
 		err = api.Errorf(api.CodeUnavailable, "Sending on "+string(acct.Network)+" is not supported.")
 	}

@@ -65,7 +65,7 @@ func TestComposeOnEveryNetwork(t *testing.T) {
 	if ch.Channels[1].Why.Params["instances"] != "fake.example and remote.example" || ch.Channels[0].Plan == nil {
 		t.Fatalf("reasons: %+v", ch.Channels)
 	}
-	// Two people: X's one-to-one messages drop out, with why.
+	// Two people, one with an email address only: the other networks drop out, with why.
 	s.must("compose.channels", api.ChannelsParams{To: []string{bob.Ref, "carol@example.org"}}, &ch)
 	if len(ch.Channels) != 1 || ch.Channels[0].Network != model.Email || len(ch.Channels[0].To) != 2 {
 		t.Fatalf("channels to two: %+v", ch)
@@ -74,9 +74,17 @@ func TestComposeOnEveryNetwork(t *testing.T) {
 	for _, r := range ch.Unreachable {
 		why[r.Code] = true
 	}
-	if !why["x-one-to-one"] || !why["no-identity"] {
+	if !why["no-identity"] {
 		t.Fatalf("unreachable: %+v", ch.Unreachable)
 	}
+	// Two people on X: a new group conversation with both, the message its first.
+	w.xf.AddUser(xfake.User{ID: "1003", Name: "Dana", Username: "dana_x"})
+	s.must("compose.channels", api.ChannelsParams{To: []string{bob.Ref, "@dana_x"}}, &ch)
+	group := slices.IndexFunc(ch.Channels, func(c api.Channel) bool { return c.Network == model.X })
+	if group < 0 || len(ch.Channels[group].To) != 2 {
+		t.Fatalf("channels to Bob and Dana: %+v", ch)
+	}
+	s.must("message.send", api.SendParams{AccountID: ch.Channels[group].AccountID, To: idStrings(ch.Channels[group].To), Text: "dinner for three?"}, nil)
 	s.ids++
 	if e := s.u.call(s.ids, "compose.channels", api.ChannelsParams{To: []string{"not an address"}}, nil); e == nil || e.Code != "bad_recipient" {
 		t.Fatalf("a bad recipient: %v", e)
@@ -87,8 +95,8 @@ func TestComposeOnEveryNetwork(t *testing.T) {
 		s.must("message.send", api.SendParams{AccountID: c.AccountID, To: idStrings(c.To), Subject: "Plans", Text: "new on " + string(c.Network)}, nil)
 	}
 	deadline = time.Now().Add(20 * time.Second)
-	var mastoSent, xSent, mailSent bool
-	for time.Now().Before(deadline) && !(mastoSent && xSent && mailSent) {
+	var mastoSent, xSent, xGroupSent, mailSent bool
+	for time.Now().Before(deadline) && !(mastoSent && xSent && xGroupSent && mailSent) {
 		for _, st := range w.masto.StatusesBy(w.mAlice) {
 			if strings.Contains(st.Content, "new on mastodon") {
 				mastoSent = st.Visibility == "direct" && st.InReplyToID == nil && len(st.Mentions) == 1 && st.Mentions[0].Acct == "bob@remote.example"
@@ -97,13 +105,16 @@ func TestComposeOnEveryNetwork(t *testing.T) {
 		for _, e := range w.xf.Events(xfake.OneToOneID("1001", "1002")) {
 			xSent = xSent || (e.Text == "new on x" && e.SenderID == "1001")
 		}
+		xGroupSent = xGroupSent || slices.ContainsFunc(w.xf.Events(""), func(e xfake.Event) bool {
+			return e.Text == "dinner for three?" && slices.Equal(w.xf.Participants(e.ConversationID), []string{"1001", "1002", "1003"})
+		})
 		for _, m := range w.sm.Messages() {
 			mailSent = mailSent || (slices.Contains(m.To, "bob@example.org") && bytes.Contains(m.Data, []byte("new on email")))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !mastoSent || !xSent || !mailSent {
-		t.Fatalf("sent: Mastodon %v, X %v, email %v", mastoSent, xSent, mailSent)
+	if !mastoSent || !xSent || !xGroupSent || !mailSent {
+		t.Fatalf("sent: Mastodon %v, X %v, X group %v, email %v", mastoSent, xSent, xGroupSent, mailSent)
 	}
 	// Attachments are for email.
 	s.ids++

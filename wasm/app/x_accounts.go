@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"caliopen/wasm/api"
 	"caliopen/wasm/email/outbox"
@@ -217,6 +219,7 @@ func (m *accounts) startX(ctx context.Context, a model.Account, d *tunnel.Dialer
 			}
 			m.changed(m.a.ctx, topicAccounts)
 		}})
+	c.conn.Tokens.Early = xRefreshEarly()
 	if tuning.x != nil {
 		tuning.x(c.conn)
 	}
@@ -282,4 +285,13 @@ func (m *accounts) replyX(ctx context.Context, acct model.Account, parent model.
 		return nil, api.Errorf(api.CodeBadRequest, "This message has no conversation to answer in.")
 	}
 	return x.EnqueueText(ctx, m.a.eng.Repo, acct.ID, x.Outgoing{ConversationID: parent.ConversationID, Text: p.Text})
+}
+
+// xRefreshEarly is how long before its expiry this device renews an X access token: between
+// 5 and 25 minutes, drawn per connection. The user's devices share the tokens through sync,
+// and X rotates the refresh token at each renewal: drawn apart, one device renews first and
+// the others receive the new pair (and restart with it) before their own turn, instead of
+// spending the same refresh token at the same moment, which X refuses for all but one.
+func xRefreshEarly() time.Duration {
+	return 5*time.Minute + rand.N(20*time.Minute)
 }

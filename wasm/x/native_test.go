@@ -6,11 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"caliopen/shared/fakes/xfake"
+	"caliopen/wasm/email/outbox"
 	"caliopen/wasm/store/repo"
 	"caliopen/wasm/x"
 )
@@ -126,18 +128,7 @@ func TestRetriedSendPostsOnce(t *testing.T) {
 	d := s.dispatcher()
 	d.Backoff.Min = time.Millisecond
 	d.Backoff.Max = time.Millisecond
-	f.fake.DropSendResponses(1)
-	it, err := x.EnqueueText(ctx, s.repo, accountID, x.Outgoing{ConversationID: groupID, Text: "only once please https://example.org/once"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sent, _ := d.RunOnce(ctx); sent != 0 {
-		t.Fatal("a lost answer counted as sent")
-	}
-	time.Sleep(5 * time.Millisecond)
-	if sent, err := d.RunOnce(ctx); sent != 1 || err != nil {
-		t.Fatalf("retry sent %d: %v", sent, err)
-	}
+	it := sendLosingFirstAnswer(t, f, s, d, x.Outgoing{ConversationID: groupID, Text: "only once please https://example.org/once"})
 	if n := countText(f.fake.Events(groupID), "only once please"); n != 1 || f.fake.Requests("POST send") != 1 {
 		t.Fatalf("posted %d times (%d requests)", n, f.fake.Requests("POST send"))
 	}
@@ -157,6 +148,55 @@ func TestRetriedSendPostsOnce(t *testing.T) {
 	}
 	if n := countText(f.fake.Events(groupID), "only once please"); n != 2 {
 		t.Fatalf("two items, %d messages", n)
+	}
+}
+
+// sendLosingFirstAnswer queues out, loses X's answer to the first attempt, and has the retry
+// succeed; it returns the item.
+func sendLosingFirstAnswer(t *testing.T, f *fixture, s *session, d *outbox.Dispatcher, out x.Outgoing) *repo.OutboxItem {
+	t.Helper()
+	ctx := context.Background()
+	f.fake.DropSendResponses(1)
+	it, err := x.EnqueueText(ctx, s.repo, accountID, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent, _ := d.RunOnce(ctx); sent != 0 {
+		t.Fatal("a lost answer counted as sent")
+	}
+	time.Sleep(5 * time.Millisecond)
+	if sent, err := d.RunOnce(ctx); sent != 1 || err != nil {
+		t.Fatalf("retry sent %d: %v", sent, err)
+	}
+	return it
+}
+
+// A new group conversation: created with its first message, and, when X's answer to the
+// creation is lost, found among the user's events on retry rather than created twice.
+func TestNewGroupIsCreatedOnce(t *testing.T) {
+	f := startFixture(t, xfake.Options{})
+	ctx := context.Background()
+	s := signIn(t, ctx, f.env)
+	d := s.dispatcher()
+	d.Backoff.Min, d.Backoff.Max = time.Millisecond, time.Millisecond
+	it := sendLosingFirstAnswer(t, f, s, d, x.Outgoing{ParticipantIDs: []string{bobID, carolID}, Text: "a new group for us"})
+	var convs []string
+	for _, e := range f.fake.Events("") {
+		if e.Text == "a new group for us" {
+			convs = append(convs, e.ConversationID)
+		}
+	}
+	if len(convs) != 1 || f.fake.Requests("POST send") != 1 {
+		t.Fatalf("created in %v (%d requests)", convs, f.fake.Requests("POST send"))
+	}
+	if got := f.fake.Participants(convs[0]); !slices.Equal(got, []string{aliceID, bobID, carolID}) {
+		t.Fatalf("members %v", got)
+	}
+	if done, _ := s.repo.OutboxItem(ctx, it.ID); done.State != repo.Sent || done.RemoteID == "" {
+		t.Fatalf("item %+v", done)
+	}
+	if _, err := x.EnqueueText(ctx, s.repo, accountID, x.Outgoing{ParticipantIDs: []string{bobID}, Text: "just Bob"}); err == nil {
+		t.Fatal("a group of one was queued")
 	}
 }
 

@@ -20,12 +20,14 @@ type Outgoing struct {
 	// be empty when ParticipantID is set (a first message creates the conversation).
 	ConversationID string `json:"conversationId,omitempty"`
 	ParticipantID  string `json:"participantId,omitempty"`
-	Text           string `json:"text"`
+	// ParticipantIDs start a new group conversation with these people (and the user).
+	ParticipantIDs []string `json:"participantIds,omitempty"`
+	Text           string   `json:"text"`
 }
 
 // EnqueueText queues a message for an X account in the durable outbox.
 func EnqueueText(ctx context.Context, r *repo.Repo, accountID string, out Outgoing) (*repo.OutboxItem, error) {
-	if out.Text == "" || out.ConversationID == "" && out.ParticipantID == "" {
+	if out.Text == "" || out.ConversationID == "" && out.ParticipantID == "" && len(out.ParticipantIDs) < 2 {
 		return nil, errors.New("x: a message needs text and a conversation or a recipient")
 	}
 	payload, err := json.Marshal(out)
@@ -73,19 +75,22 @@ func (h *OutboxHandler) Send(ctx context.Context, it *repo.OutboxItem) (string, 
 	}
 	var s Sent
 	var err error
-	if out.ConversationID == "" || isOneToOne(out.ConversationID) {
+	switch {
+	case out.ConversationID == "" && len(out.ParticipantIDs) > 0:
+		s, err = h.Client.CreateGroup(ctx, out.ParticipantIDs, out.Text)
+	case out.ConversationID == "" || isOneToOne(out.ConversationID):
 		to := out.ParticipantID
 		if to == "" {
 			to = otherOf(out.ConversationID, h.SelfID)
 		}
 		s, err = h.Client.SendToUser(ctx, to, out.Text)
-	} else {
+	default:
 		s, err = h.Client.SendToConversation(ctx, out.ConversationID, out.Text)
 	}
 	if err != nil {
 		return "", classify(err)
 	}
-	h.storeCopy(ctx, it, s, out.Text)
+	h.storeCopy(ctx, it, s, out)
 	return s.EventID, nil
 }
 
@@ -101,9 +106,9 @@ func (h *OutboxHandler) Check(ctx context.Context, it *repo.OutboxItem) (bool, e
 
 func (h *OutboxHandler) check(ctx context.Context, it *repo.OutboxItem, out Outgoing) (string, bool, error) {
 	conv := out.ConversationID
-	if conv == "" {
+	if conv == "" && out.ParticipantID != "" {
 		conv = oneToOneID(h.SelfID, out.ParticipantID)
-	}
+	} // else a group this send was to create: looked for among all the user's events
 	skew := h.Skew
 	if skew == 0 {
 		skew = 2 * time.Minute
@@ -112,7 +117,7 @@ func (h *OutboxHandler) check(ctx context.Context, it *repo.OutboxItem, out Outg
 	if err != nil || !found {
 		return "", false, err
 	}
-	h.storeCopy(ctx, it, s, out.Text)
+	h.storeCopy(ctx, it, s, out)
 	return s.EventID, true, nil
 }
 
@@ -127,13 +132,17 @@ func (h *OutboxHandler) ackedIDs(ctx context.Context, self *repo.OutboxItem) map
 
 // storeCopy stores the sent message so it shows before the next sync (best effort: the sync
 // stores it anyway).
-func (h *OutboxHandler) storeCopy(ctx context.Context, it *repo.OutboxItem, s Sent, text string) {
+func (h *OutboxHandler) storeCopy(ctx context.Context, it *repo.OutboxItem, s Sent, out Outgoing) {
 	if h.Repo == nil || s.EventID == "" {
 		return
 	}
 	now := time.Now()
-	e := DMEvent{ID: s.EventID, EventType: "MessageCreate", Text: text, CreatedAt: now, ConversationID: s.ConversationID, SenderID: h.SelfID}
-	members := membersOf(h.SelfID, []DMEvent{e})[s.ConversationID]
+	e := DMEvent{ID: s.EventID, EventType: "MessageCreate", Text: out.Text, CreatedAt: now, ConversationID: s.ConversationID, SenderID: h.SelfID}
+	events := []DMEvent{e}
+	if len(out.ParticipantIDs) > 0 { // a new group: its members are the people named
+		events = append(events, DMEvent{EventType: "ParticipantsJoin", ConversationID: s.ConversationID, ParticipantIDs: out.ParticipantIDs})
+	}
+	members := membersOf(h.SelfID, events)[s.ConversationID]
 	m, body := toMessage(it.AccountID, h.SelfID, e, nil, nil, members, now)
 	h.Repo.SaveMessage(ctx, m, body)
 }

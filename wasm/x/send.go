@@ -29,6 +29,20 @@ func (c *Client) SendToConversation(ctx context.Context, conversationID, text st
 	return c.send(ctx, "/2/dm_conversations/"+url.PathEscape(conversationID)+"/messages", text)
 }
 
+// CreateGroup starts a group conversation with the participants (the user is a member
+// without being named) and sends text as its first message (POST /2/dm_conversations).
+func (c *Client) CreateGroup(ctx context.Context, participantIDs []string, text string) (Sent, error) {
+	if text == "" || len(participantIDs) < 2 {
+		return Sent{}, errors.New("x: a group conversation needs text and at least two other people")
+	}
+	var resp struct {
+		Data Sent `json:"data"`
+	}
+	body := map[string]any{"conversation_type": "Group", "participant_ids": participantIDs, "message": map[string]string{"text": text}}
+	err := c.call(ctx, EndpointSend, "POST", "/2/dm_conversations", nil, body, &resp)
+	return resp.Data, err
+}
+
 func (c *Client) send(ctx context.Context, path, text string) (Sent, error) {
 	if text == "" {
 		return Sent{}, errors.New("x: a message needs text")
@@ -43,10 +57,14 @@ func (c *Client) send(ctx context.Context, path, text string) (Sent, error) {
 // EndpointConversationEvents is the rate-limit bucket of one conversation's lookup.
 const EndpointConversationEvents = "GET /2/dm_conversations/dm_events"
 
-// ConversationEvents fetches one page of a conversation's events, newest first.
+// ConversationEvents fetches one page of a conversation's events, newest first; with no
+// conversation, of all the user's conversations (a group whose creation's answer was lost).
 func (c *Client) ConversationEvents(ctx context.Context, conversationID, self, pageToken string) (*EventsPage, error) {
-	path := "/2/dm_conversations/" + url.PathEscape(conversationID) + "/dm_events"
-	if isOneToOne(conversationID) {
+	endpoint, path := EndpointConversationEvents, "/2/dm_conversations/"+url.PathEscape(conversationID)+"/dm_events"
+	switch {
+	case conversationID == "":
+		endpoint, path = EndpointDMEvents, "/2/dm_events"
+	case isOneToOne(conversationID):
 		path = "/2/dm_conversations/with/" + url.PathEscape(otherOf(conversationID, self)) + "/dm_events"
 	}
 	q := url.Values{"dm_event.fields": {"id,text,event_type,created_at,dm_conversation_id,sender_id"}, "max_results": {"100"}}
@@ -54,7 +72,7 @@ func (c *Client) ConversationEvents(ctx context.Context, conversationID, self, p
 		q.Set("pagination_token", pageToken)
 	}
 	var p EventsPage
-	if err := c.call(ctx, EndpointConversationEvents, "GET", path, q, nil, &p); err != nil {
+	if err := c.call(ctx, endpoint, "GET", path, q, nil, &p); err != nil {
 		return nil, err
 	}
 	return &p, nil

@@ -244,7 +244,7 @@ test("a French browser shows no English, from onboarding and the demo to every s
     await page.getByTestId("sync-secret").waitFor({ timeout: 30000 });
     await check("settings");
     await page.getByTestId("sync-secret").locator("button").click();
-    await page.getByTestId("sync-settings").locator("summary").click(); // it folds once the words are written down
+    await page.getByTestId("sync-settings").locator(":scope > summary").click(); // it folds once the words are written down
     await page.getByTestId("sync-state").waitFor({ timeout: 30000 });
     await check("settings-synced");
 

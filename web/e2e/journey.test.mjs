@@ -158,6 +158,8 @@ for (const [size, viewport] of Object.entries(SIZES)) {
       assert.deepEqual([...networks].sort(), ["email", "mastodon", "x"]);
       const dates = await messages.locator("header time").evaluateAll((els) => els.map((e) => Date.parse(e.getAttribute("datetime"))));
       assert.deepEqual(dates, [...dates].sort((a, b) => a - b), "messages in time order");
+      // Her X messages come with what X does not give (older than 30 days, XChat).
+      assert.match(await page.getByTestId("x-limits").textContent(), /last 30 days.*XChat/);
       await screen(page, "discussion-tapioca");
 
       // A reply on Mastodon, the network chosen: the instance holds it as a direct message to

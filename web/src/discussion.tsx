@@ -61,6 +61,11 @@ export function DiscussionView({ core, discussionKey, onClose }: { core: CoreCli
       </header>
       {!view && <p class="muted">{t.discussion.loading}</p>}
       {view && topics.length > 1 && <Topics topics={topics} total={view.messages.length} chosen={topic} onChoose={chooseTopic} />}
+      {view?.messages.some((v) => v.message.network === "x") && (
+        <p class="muted x-limits" data-testid="x-limits">
+          {t.setup.xLimits}
+        </p>
+      )}
       {view && (
         <ol class="messages">
           {shown.map((v, i) => (

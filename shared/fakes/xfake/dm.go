@@ -202,6 +202,69 @@ func mediaJSON(m *Media, fields map[string]bool) map[string]any {
 	return o
 }
 
+// createGroup serves POST /2/dm_conversations: a group conversation with the participants
+// and the user, and its first message.
+func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, me string) {
+	var body struct {
+		Type           string   `json:"conversation_type"`
+		ParticipantIDs []string `json:"participant_ids"`
+		Message        struct {
+			Text string `json:"text"`
+		} `json:"message"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		problem(w, http.StatusBadRequest, "Invalid Request", "Request body is not valid JSON.", "https://api.twitter.com/2/problems/invalid-request")
+		return
+	}
+	if body.Type != "Group" {
+		invalidRequest(w, "conversation_type", body.Type, "The `conversation_type` field must be Group.")
+		return
+	}
+	if len(body.ParticipantIDs) < 2 || len(body.ParticipantIDs) > 49 {
+		invalidRequest(w, "participant_ids", strings.Join(body.ParticipantIDs, ","), "A group conversation needs between 2 and 49 other participants.")
+		return
+	}
+	if body.Message.Text == "" {
+		invalidRequest(w, "message", "", "Either text or attachments must be provided.")
+		return
+	}
+	s.mu.Lock()
+	for _, p := range body.ParticipantIDs {
+		if s.users[p] == nil {
+			s.mu.Unlock()
+			problem(w, http.StatusBadRequest, "Invalid Request", "Could not find user with id: ["+p+"].", "https://api.twitter.com/2/problems/resource-not-found")
+			return
+		}
+	}
+	s.nextID++
+	conv := strconv.FormatUint(s.nextID+1_000_000_000_000, 10)
+	members := append([]string{me}, body.ParticipantIDs...)
+	s.groups[conv] = members
+	s.addLocked(Event{Type: "ParticipantsJoin", ConversationID: conv, SenderID: me, ParticipantIDs: members})
+	id := s.addLocked(Event{Text: body.Message.Text, ConversationID: conv, SenderID: me})
+	s.answerSent(w, conv, id)
+}
+
+// answerSent answers an accepted send (s.mu held, released here), unless DropSendResponses
+// asked for the answer to be lost: the connection is then closed without one.
+func (s *Server) answerSent(w http.ResponseWriter, conv, id string) {
+	drop := s.dropNext > 0
+	if drop {
+		s.dropNext--
+	}
+	s.mu.Unlock()
+	if drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				c.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]string{"dm_conversation_id": conv, "dm_event_id": id}})
+}
+
 // send serves POST /2/dm_conversations/with/:participant_id/messages (creates the 1:1
 // conversation if absent) and POST /2/dm_conversations/:dm_conversation_id/messages.
 func (s *Server) send(w http.ResponseWriter, r *http.Request, me string) {
@@ -237,21 +300,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, me string) {
 		}
 	}
 	id := s.addLocked(Event{Text: body.Text, ConversationID: conv, SenderID: me})
-	drop := s.dropNext > 0
-	if drop {
-		s.dropNext--
-	}
-	s.mu.Unlock()
-	if drop {
-		if hj, ok := w.(http.Hijacker); ok {
-			if c, _, err := hj.Hijack(); err == nil {
-				c.Close()
-				return
-			}
-		}
-		panic(http.ErrAbortHandler)
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]string{"dm_conversation_id": conv, "dm_event_id": id}})
+	s.answerSent(w, conv, id)
 }
 
 // shorten replaces every URL of a DM text by a t.co link, as X does, and returns the links.

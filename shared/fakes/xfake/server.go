@@ -8,8 +8,9 @@
 // Approximations, where X's documentation is silent: the body of the 402 for an account
 // without credits, the opaque pagination tokens, the t.co link form, the consent page (the
 // authorize endpoint approves at once for Options.SignedIn and redirects). Not modelled:
-// media upload, creating a group (POST /2/dm_conversations), DELETE of events, the
-// 1,440-per-day send cap, app-level limits.
+// media upload, DELETE of events, the 1,440-per-day send cap, app-level limits. Creating a
+// group (POST /2/dm_conversations) records, before its first message, a ParticipantsJoin
+// event naming everyone: X's documentation names the event type but not what creation emits.
 //
 // It also serves the users' profile pictures under /profile_images/, standing in for X's
 // image host (pbs.twimg.com), which needs no token.
@@ -185,17 +186,24 @@ func idLess(a, b string) bool {
 	return a < b
 }
 
-// Events returns the events of a conversation, newest first.
+// Events returns the events of a conversation ("": of all conversations), newest first.
 func (s *Server) Events(conversationID string) []Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Event
 	for _, e := range s.events {
-		if e.ConversationID == conversationID {
+		if conversationID == "" || e.ConversationID == conversationID {
 			out = append(out, *e)
 		}
 	}
 	return out
+}
+
+// Participants returns the members of a conversation.
+func (s *Server) Participants(conversationID string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.participantsLocked(conversationID)
 }
 
 // DenyDMAccess makes DM endpoints answer 403 as for an app without DM access or credits
@@ -243,6 +251,7 @@ func (s *Server) mux() *http.ServeMux {
 	m.HandleFunc("GET /2/dm_events", s.withUser("GET /2/dm_events", "dm.read", s.dmEvents))
 	m.HandleFunc("GET /2/dm_conversations/with/{participant}/dm_events", s.withUser("GET /2/dm_conversations/with/:id/dm_events", "dm.read", s.dmEvents))
 	m.HandleFunc("GET /2/dm_conversations/{conv}/dm_events", s.withUser("GET /2/dm_conversations/:id/dm_events", "dm.read", s.dmEvents))
+	m.HandleFunc("POST /2/dm_conversations", s.withUser("POST send", "dm.write", s.createGroup))
 	m.HandleFunc("POST /2/dm_conversations/with/{participant}/messages", s.withUser("POST send", "dm.write", s.send))
 	m.HandleFunc("POST /2/dm_conversations/{conv}/messages", s.withUser("POST send", "dm.write", s.send))
 	m.HandleFunc("GET /2/users/me", s.withUser("GET /2/users/me", "users.read", s.usersMe))
