@@ -29,6 +29,9 @@ type Progress struct {
 type Stats struct {
 	New, FlagsChanged, Expunged int
 	Resynced                    bool // UIDVALIDITY changed: the folder was dropped and fetched again
+	// More: older mail is left for the next call (a folder other than the inbox fetches at
+	// most OlderPerCall of it at a time).
+	More bool
 }
 
 // Session syncs folders over one logged-in connection.
@@ -53,6 +56,26 @@ type Session struct {
 	// Moved, when set, is told of each folder Flush moved messages to (and the role it was
 	// created with, when it was).
 	Moved func(folder string, created Role)
+	// OlderPerCall bounds how much older mail a folder other than the inbox fetches in one
+	// SyncFolder (default 2,000 messages), and InboxEvery how long SyncAll goes without
+	// looking at the inbox again (default 30 s): on a large mailbox, new mail shows while the
+	// first sync of the other folders goes on, instead of after it.
+	OlderPerCall int
+	InboxEvery   time.Duration
+}
+
+func (s *Session) olderPerCall() int {
+	if s.OlderPerCall > 0 {
+		return s.OlderPerCall
+	}
+	return 2000
+}
+
+func (s *Session) inboxEvery() time.Duration {
+	if s.InboxEvery > 0 {
+		return s.InboxEvery
+	}
+	return 30 * time.Second
 }
 
 func (s *Session) timeout() time.Duration {
@@ -174,6 +197,9 @@ func (s *Session) SyncFolder(ctx context.Context, folder string) (st Stats, err 
 	}
 	slices.Reverse(newer)
 	slices.Reverse(older)
+	if folder != "INBOX" && len(older) > s.olderPerCall() {
+		older, st.More = older[:s.olderPerCall()], true
+	}
 	total := len(all)
 	batches, stop := s.fetchAhead(ctx, folder, newer, older)
 	defer stop()
@@ -224,7 +250,7 @@ func (s *Session) SyncFolder(ctx context.Context, folder string) (st Stats, err 
 			}
 		} else {
 			cur.Low = uint32(b.uids[len(b.uids)-1])
-			cur.Done = b.last
+			cur.Done = b.last && !st.More
 		}
 		committing = s.startStore(ctx, folder, &cur, writes)
 	}
@@ -715,13 +741,35 @@ func (s *Session) SyncAll(ctx context.Context) ([]Folder, error) {
 	if err := s.forgetGone(ctx, fs); err != nil {
 		return fs, err
 	}
+	// Every folder in turn, the inbox first; a folder with more older mail than a call takes
+	// comes round again, and the inbox is looked at between calls once InboxEvery passed.
+	var pending []string
 	for _, f := range fs {
-		if f.NoSelect {
-			continue
+		if !f.NoSelect {
+			pending = append(pending, f.Name)
 		}
-		if _, err := s.SyncFolder(ctx, f.Name); err != nil {
-			return fs, err
+	}
+	inboxSynced := time.Now()
+	for len(pending) > 0 {
+		var again []string
+		for _, name := range pending {
+			st, err := s.SyncFolder(ctx, name)
+			if err != nil {
+				return fs, err
+			}
+			if st.More {
+				again = append(again, name)
+			}
+			if name == "INBOX" {
+				inboxSynced = time.Now()
+			} else if time.Since(inboxSynced) >= s.inboxEvery() {
+				if _, err := s.SyncFolder(ctx, "INBOX"); err != nil {
+					return fs, err
+				}
+				inboxSynced = time.Now()
+			}
 		}
+		pending = again
 	}
 	return fs, nil
 }

@@ -267,3 +267,48 @@ func TestReconnectBackoffAndHealth(t *testing.T) {
 		t.Fatalf("health %+v", h)
 	}
 }
+
+// A large folder's first sync goes by slices of older mail, and the inbox is looked at in
+// between: mail that arrives while the archive is still coming in shows before it is done.
+func TestTheInboxIsLookedAtDuringALargeFirstSync(t *testing.T) {
+	ca := emailtest.NewCA(t)
+	srv := emailtest.StartIMAP(t, ca, "alice", "pw")
+	srv.Append(t, "alice", "INBOX", emailtest.Msg("bob@example.test", "alice@example.test", 1, "hello"))
+	for i := 1; i <= 90; i++ {
+		srv.Append(t, "alice", "Archive", emailtest.Msg("bob@example.test", "alice@example.test", 100+i, fmt.Sprint("old ", i)))
+	}
+	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
+	r := newRepo(t)
+	ctx := emailtest.Context(t, 30*time.Second)
+
+	var mu sync.Mutex
+	var order []string // each folder's progress as it is reported: "INBOX 1", "Archive 30"...
+	s := &imapsync.Syncer{Account: acct, Repo: r, FirstBatch: 10, BatchSize: 10, OlderPerCall: 30, InboxEvery: time.Nanosecond,
+		Progress: func(p imapsync.Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			order = append(order, fmt.Sprint(p.Folder, " ", p.Done))
+		}}
+	if err := s.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(folderMsgs(t, r, acct.ID, "Archive")); n != 90 {
+		t.Fatalf("the archive has %d messages, want 90", n)
+	}
+	mu.Lock()
+	seen := strings.Join(order, ", ")
+	mu.Unlock()
+	// The archive comes in 30 at a time, the inbox looked at after each slice.
+	for _, want := range []string{"Archive 30, INBOX 1", "Archive 60, INBOX 1", "Archive 90"} {
+		if !strings.Contains(seen, want) {
+			t.Fatalf("no %q in %s", want, seen)
+		}
+	}
+	// The next round finds nothing more to fetch.
+	if err := s.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(folderMsgs(t, r, acct.ID, "Archive")); n != 90 {
+		t.Fatalf("after another round the archive has %d messages", n)
+	}
+}
