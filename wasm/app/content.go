@@ -92,12 +92,12 @@ func (a *app) inlineImages(ctx context.Context, messageID string, atts []model.A
 		if at.ContentID == "" || !slices.Contains(ids, at.ContentID) || !mail.InlineImageType(at.ContentType) || at.Size > maxInlineImage {
 			continue
 		}
-		data, err := a.attachment(ctx, api.AttachmentParams{MessageID: messageID, AttachmentID: at.ID})
-		if err != nil || len(data.Data) > maxInlineImage || total+len(data.Data) > maxInlineImages {
+		data, err := a.attachmentBytes(ctx, messageID, at)
+		if err != nil || len(data) > maxInlineImage || total+len(data) > maxInlineImages {
 			continue
 		}
-		total += len(data.Data)
-		images[at.ContentID] = mail.InlineImage{ContentType: at.ContentType, Data: data.Data}
+		total += len(data)
+		images[at.ContentID] = mail.InlineImage{ContentType: at.ContentType, Data: data}
 	}
 	return mail.InlineImages(html, images)
 }
@@ -202,31 +202,39 @@ func (a *app) attachment(ctx context.Context, p api.AttachmentParams) (api.Attac
 	if att == nil {
 		return api.AttachmentData{}, api.Errorf(api.CodeNotFound, "This message has no such attachment.")
 	}
-	if att.Unavailable != "" {
-		return api.AttachmentData{}, api.Errorf("attachment_unavailable", "This attachment cannot be downloaded here: X gives the media of direct messages only to its own apps. Open the conversation on X to see it.").
-			With("reason", att.Unavailable)
-	}
 	out := api.AttachmentData{Name: fileName(att.Name), ContentType: att.ContentType}
 	if out.ContentType == "" {
 		out.ContentType = "application/octet-stream"
 	}
-	if out.Data, err = a.eng.Repo.Attachment(ctx, p.MessageID, p.AttachmentID); err == nil {
-		return out, nil
-	} else if !errors.Is(err, repo.ErrNotFound) {
+	if out.Data, err = a.attachmentBytes(ctx, p.MessageID, *att); err != nil {
 		return api.AttachmentData{}, err
 	}
-	m, err := a.eng.Repo.Message(ctx, p.MessageID)
+	return out, nil
+}
+
+// attachmentBytes returns the bytes of one of a message's attachments (as its stored body
+// lists it): from the store, else fetched by the account's connection, which keeps them.
+func (a *app) attachmentBytes(ctx context.Context, messageID string, att model.Attachment) ([]byte, error) {
+	if att.Unavailable != "" {
+		return nil, api.Errorf("attachment_unavailable", "This attachment cannot be downloaded here: X gives the media of direct messages only to its own apps. Open the conversation on X to see it.").
+			With("reason", att.Unavailable)
+	}
+	data, err := a.eng.Repo.Attachment(ctx, messageID, att.ID)
+	if !errors.Is(err, repo.ErrNotFound) {
+		return data, err
+	}
+	m, err := a.eng.Repo.Message(ctx, messageID)
 	if err != nil {
-		return api.AttachmentData{}, api.Errorf(api.CodeNotFound, "This message is not stored on this device.")
+		return nil, api.Errorf(api.CodeNotFound, "This message is not stored on this device.")
 	}
 	f, ok := a.accts.connection(m.AccountID).(attachmentFetcher)
 	if !ok {
-		return api.AttachmentData{}, api.Errorf("not_connected", "This attachment is not on this device yet and its account is not connected.")
+		return nil, api.Errorf("not_connected", "This attachment is not on this device yet and its account is not connected.")
 	}
-	if out.Data, err = f.Attachment(ctx, p.MessageID, p.AttachmentID); err != nil {
-		return api.AttachmentData{}, tunnelError(err, "attachment_unreachable", "The attachment could not be fetched: ")
+	if data, err = f.Attachment(ctx, messageID, att.ID); err != nil {
+		return nil, tunnelError(err, "attachment_unreachable", "The attachment could not be fetched: ")
 	}
-	return out, nil
+	return data, nil
 }
 
 // connection returns the running connection of an account, or nil.

@@ -48,14 +48,14 @@ func (k *keys) attachedKeys(ctx context.Context, messageID string) (string, []at
 		if !mayHoldKey(at.Name, at.ContentType, at.Size) {
 			continue
 		}
-		data, err := k.a.attachment(ctx, api.AttachmentParams{MessageID: messageID, AttachmentID: at.ID})
+		data, err := k.a.attachmentBytes(ctx, messageID, at)
 		if err != nil {
 			return "", nil, err
 		}
-		if strings.ToLower(at.ContentType) != "application/pgp-keys" && !bytes.Contains(data.Data, []byte("-----BEGIN PGP PUBLIC KEY BLOCK-----")) {
+		if strings.ToLower(at.ContentType) != "application/pgp-keys" && !bytes.Contains(data, []byte("-----BEGIN PGP PUBLIC KEY BLOCK-----")) {
 			continue // a signature or a message, not a key
 		}
-		pubs, err := pgp.ParsePublicKeys(data.Data)
+		pubs, err := pgp.ParsePublicKeys(data)
 		if err != nil {
 			continue
 		}
