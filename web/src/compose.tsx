@@ -26,6 +26,17 @@ export function useDebounced<T>(value: T, ms: number, fn: (v: T) => void, enable
   }, [JSON.stringify(value), enabled]);
 }
 
+/**
+ * useDraftFiles gives what a draft keeps of its attachments: a key that changes with them (their
+ * names and sizes: their bytes are not compared at each key stroke), and the files themselves
+ * as they are when the draft is saved.
+ */
+export function useDraftFiles(files: AttachmentData[]): { key: [string, number][]; current: () => AttachmentData[] | undefined } {
+  const latest = useRef(files);
+  latest.current = files;
+  return { key: files.map((f) => [f.name, f.data.length]), current: () => (latest.current.length ? latest.current : undefined) };
+}
+
 /** DraftNote says how the last draft was kept. */
 export function DraftNote({ sealed, files }: { sealed: string | null; files?: number }) {
   const { t } = useI18n();
@@ -75,23 +86,20 @@ export function Compose({ core, onClose }: { core: CoreClient; onClose: () => vo
       .catch(() => undefined)
       .finally(() => setRestored(true));
   }, [core]);
-  // The attachments go with the draft; only their names and sizes say it changed (their
-  // bytes are not compared at each key stroke).
-  const latestFiles = useRef(files);
-  latestFiles.current = files;
+  const draftFiles = useDraftFiles(files);
   const [filesLeftOut, setFilesLeftOut] = useState(false);
   const [savedFiles, setSavedFiles] = useState(0);
   useDebounced(
-    { to, bcc, subject, text, accountId: channel?.accountId ?? "", files: files.map((f) => [f.name, f.data.length]) },
+    { to, bcc, subject, text, accountId: channel?.accountId ?? "", files: draftFiles.key },
     600,
     ({ files: _, ...d }) => {
-      const attachments = latestFiles.current;
+      const attachments = draftFiles.current();
       void core
-        .call("drafts.save", { id: DRAFT, ...d, attachments: attachments.length ? attachments : undefined })
+        .call("drafts.save", { id: DRAFT, ...d, attachments })
         .then((s) => {
           setSealed(s.sealed);
           setFilesLeftOut(!!s.attachmentsLeftOut);
-          setSavedFiles(s.attachmentsLeftOut ? 0 : attachments.length);
+          setSavedFiles(s.attachmentsLeftOut ? 0 : (attachments?.length ?? 0));
         })
         .catch(() => undefined);
     },

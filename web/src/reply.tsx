@@ -4,8 +4,8 @@
 // or someone unknown, it stays on the network of the message answered. It goes through the
 // core's durable outbox (it waits there while offline and is sent once). For email, the form
 // shows before sending whether the reply will be encrypted.
-import { useEffect, useRef, useState } from "preact/hooks";
-import { DraftNote, Files, useDebounced } from "./compose";
+import { useEffect, useState } from "preact/hooks";
+import { DraftNote, Files, useDebounced, useDraftFiles } from "./compose";
 import type { CoreClient } from "./core-client";
 import type { AttachmentData, Channel, Message, ReplyChannelsView } from "./gen/api";
 import { useI18n } from "./i18n";
@@ -81,11 +81,9 @@ function ReplyForm({ core, parent }: { core: CoreClient; parent: Message }) {
       .catch(() => undefined)
       .finally(() => setRestored(true));
   }, [core, draftId]);
-  // Attachments go with the draft; their names and sizes say when they changed.
-  const latestFiles = useRef(files);
-  latestFiles.current = files;
+  const draftFiles = useDraftFiles(files);
   useDebounced(
-    { text, all, chosen, files: files.map((f) => [f.name, f.data.length]) },
+    { text, all, chosen, files: draftFiles.key },
     600,
     (d) =>
       void core
@@ -95,7 +93,7 @@ function ReplyForm({ core, parent }: { core: CoreClient; parent: Message }) {
           to: channel?.to,
           text: d.text,
           all: d.all,
-          attachments: latestFiles.current.length ? latestFiles.current : undefined,
+          attachments: draftFiles.current(),
         })
         .then((s) => setSealed(s.sealed))
         .catch(() => undefined),
