@@ -1,7 +1,10 @@
 package pgp
 
 import (
+	"bytes"
 	"testing"
+
+	"github.com/ProtonMail/gopenpgp/v3/armor"
 )
 
 // FuzzOpen feeds hostile messages to Open: it may refuse them, never panic.
@@ -62,6 +65,28 @@ func FuzzParsePublicKeys(f *testing.F) {
 		for _, k := range keys {
 			_, _ = k.Fingerprint(), k.Addresses()
 			_ = k.Usable(timeNow().Unix())
+		}
+	})
+}
+
+// FuzzUnarmorMessage: whatever the fast armor reader accepts, gopenpgp's reader decodes to
+// the same bytes; it never panics.
+func FuzzUnarmorMessage(f *testing.F) {
+	good, _ := armorMessage([]byte("fuzzing the armor reader"))
+	f.Add(good)
+	f.Add([]byte("-----BEGIN PGP MESSAGE-----\nVersion: x\n\nAAAA\n=AAAA\n-----END PGP MESSAGE-----\n"))
+	f.Add([]byte("-----BEGIN PGP MESSAGE-----\r\n\r\n=twTO\r\n-----END PGP MESSAGE-----"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		bin, ok := unarmorMessage(in)
+		if !ok {
+			return
+		}
+		want, err := armor.UnarmorBytes(in)
+		if err != nil {
+			t.Fatalf("accepted what the library refuses (%v):\n%q", err, in)
+		}
+		if !bytes.Equal(bin, want) {
+			t.Fatalf("decoded %x, library %x:\n%q", bin, want, in)
 		}
 	})
 }

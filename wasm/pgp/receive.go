@@ -247,7 +247,12 @@ func (o *opener) decrypt(ciphertext []byte) ([]byte, model.Security) {
 		sec.AddNote(note("decrypt.failed", "This message cannot be decrypted: "+err.Error(), "detail", err.Error()))
 		return nil, sec
 	}
-	res, err := h.Decrypt(ciphertext, crypto.Auto)
+	var res *crypto.VerifiedDataResult
+	if bin, ok := unarmorMessage(ciphertext); ok {
+		res, err = h.Decrypt(bin, crypto.Bytes)
+	} else {
+		res, err = h.Decrypt(ciphertext, crypto.Auto)
+	}
 	if err != nil {
 		why, missing := o.whyNotDecrypted(ciphertext, own, err)
 		sec.AddNote(why)
