@@ -13,8 +13,9 @@ import (
 	"caliopen/wasm/model"
 )
 
-// Batches are cut by bytes too, and a message bigger than MaxMessageBytes is fetched only in
-// part: its text is there, with a note; nothing is lost.
+// Batches are cut by bytes too, and a message bigger than MaxMessageBytes that is fetched
+// whole (WholeMessages here; a message whose structure cannot be taken apart) is fetched only
+// in part: its text is there, with a note; nothing is lost.
 func TestBigMessagesAreFetchedInPart(t *testing.T) {
 	ca := emailtest.NewCA(t)
 	srv := emailtest.StartIMAP(t, ca, "alice", "pw")
@@ -31,7 +32,7 @@ func TestBigMessagesAreFetchedInPart(t *testing.T) {
 	ctx := emailtest.Context(t, 20*time.Second)
 	c := dial(t, acct)
 	var batches []int
-	sess := &imapsync.Session{C: c, Account: acct, Repo: r, BatchBytes: 700, MaxMessageBytes: 100_000,
+	sess := &imapsync.Session{C: c, Account: acct, Repo: r, BatchBytes: 700, MaxMessageBytes: 100_000, WholeMessages: true,
 		Progress: func(p imapsync.Progress) { batches = append(batches, p.Done) }}
 	if _, err := sess.SyncFolder(ctx, "INBOX"); err != nil {
 		t.Fatal(err)

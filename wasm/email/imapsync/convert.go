@@ -62,8 +62,8 @@ var bodySection = &imap.FetchItemBodySection{Peek: true}
 
 // convert turns a fetched message into what the store keeps. A message that cannot be parsed
 // at all is still stored, with a note, so that nothing is lost.
-func convert(acct *email.Account, folder string, box model.Box, uidValidity uint32, buf *imapclient.FetchMessageBuffer, section *imap.FetchItemBodySection) repo.MessageWrite {
-	raw := buf.FindBodySection(section)
+// raw is the message as fetched (or put together again from its parts).
+func convert(acct *email.Account, folder string, box model.Box, uidValidity uint32, buf *imapclient.FetchMessageBuffer, raw []byte) repo.MessageWrite {
 	var m model.Message
 	var b model.Body
 	read, err := acct.Read(raw)
@@ -127,7 +127,7 @@ type imapclientBuffer = imapclient.FetchMessageBuffer
 func StoreCopy(ctx context.Context, r *repo.Repo, acct *email.Account, folder string, uidValidity uint32, uid imap.UID, raw []byte, flags []imap.Flag, date time.Time) (*model.Message, error) {
 	buf := &imapclient.FetchMessageBuffer{UID: uid, Flags: flags, InternalDate: date, RFC822Size: int64(len(raw)),
 		BodySection: []imapclient.FetchBodySectionBuffer{{Section: bodySection, Bytes: raw}}}
-	w := convert(acct, folder, model.BoxSent, uidValidity, buf, bodySection)
+	w := convert(acct, folder, model.BoxSent, uidValidity, buf, raw)
 	return w.Message, r.SaveMessages(ctx, []repo.MessageWrite{w})
 }
 
@@ -141,7 +141,7 @@ func Reread(acct *email.Account, stored model.Message, raw []byte) (repo.Message
 	}
 	buf := &imapclient.FetchMessageBuffer{UID: uid, InternalDate: stored.ReceivedAt, RFC822Size: stored.Size,
 		BodySection: []imapclient.FetchBodySectionBuffer{{Section: bodySection, Bytes: raw}}}
-	w := convert(acct, folder, stored.Box, uidValidity, buf, bodySection)
+	w := convert(acct, folder, stored.Box, uidValidity, buf, raw)
 	w.Message.Flags = stored.Flags
 	return w, nil
 }

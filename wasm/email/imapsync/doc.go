@@ -3,7 +3,9 @@
 // its cursor in one transaction, with progress), then incrementally: new messages by UID, flag
 // changes with CONDSTORE (CHANGEDSINCE) where the server has it and by fetching FLAGS
 // otherwise, expunges by comparing UIDs, and a full resync of a folder whose UIDVALIDITY
-// changed. Each message is filed in the box of its folder's role (model.Box: Sent, the
+// changed. A message with attachments is fetched without them (its header, MIME headers and
+// text parts, from its BODYSTRUCTURE); an attachment is fetched alone when opened. Each
+// message is filed in the box of its folder's role (model.Box: Sent, the
 // archive or Gmail's All Mail, the trash, junk, drafts; the rest is the inbox). Run keeps a
 // connection open, waits for push with IDLE on the inbox, checks every KeepAlive that the
 // connection still answers (a silently dead one is replaced within KeepAlive + AliveTimeout),

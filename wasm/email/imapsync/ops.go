@@ -475,11 +475,11 @@ func (s *Session) refetch(ctx context.Context, remote []string) error {
 		if err != nil {
 			return err
 		}
-		sizes := map[imap.UID]int64{}
-		if err := s.fetchSizes(ctx, t.uids, sizes); err != nil {
+		infos := map[imap.UID]msgInfo{}
+		if err := s.fetchInfo(ctx, t.uids, infos); err != nil {
 			return err
 		}
-		msgs, err := s.fetchMessages(ctx, t.folder, t.uids, sizes)
+		msgs, err := s.fetchMessages(ctx, t.folder, t.uids, infos)
 		if err != nil {
 			return err
 		}

@@ -35,11 +35,12 @@ type Syncer struct {
 	KeepAlive, AliveTimeout time.Duration
 	// Backoff between reconnections (default 2 s doubling to 5 min).
 	Backoff email.Backoff
-	// FirstBatch, BatchSize, OlderPerCall, InboxEvery and Timeout: see Session.
+	// FirstBatch, BatchSize, OlderPerCall, InboxEvery, Timeout and WholeMessages: see Session.
 	FirstBatch, BatchSize int
 	OlderPerCall          int
 	InboxEvery            time.Duration
 	Timeout               time.Duration
+	WholeMessages         bool
 	// Synced is called after each completed sync round, the inbox's last look included, just
 	// before waiting for push (for tests and the UI's "up to date").
 	Synced func(folders []Folder)
@@ -142,7 +143,7 @@ func (s *Syncer) takeMoved() []string {
 
 func (s *Syncer) session(c *imapclient.Client) *Session {
 	return &Session{C: c, Account: s.Account, Repo: s.Repo, FirstBatch: s.FirstBatch, BatchSize: s.BatchSize,
-		OlderPerCall: s.OlderPerCall, InboxEvery: s.InboxEvery, Progress: s.Progress, Timeout: s.Timeout, Activity: s.Health.Activity, Folders: s.Folders(), Moved: s.noteMoved}
+		OlderPerCall: s.OlderPerCall, InboxEvery: s.InboxEvery, WholeMessages: s.WholeMessages, Progress: s.Progress, Timeout: s.Timeout, Activity: s.Health.Activity, Folders: s.Folders(), Moved: s.noteMoved}
 }
 
 // SyncOnce connects, syncs every folder once and disconnects.

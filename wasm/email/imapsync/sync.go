@@ -46,6 +46,9 @@ type Session struct {
 	// BatchBytes bounds a batch's size too (default 8 MiB); MaxMessageBytes is the most fetched
 	// of one message (default 8 MiB; the rest of a bigger one is left on the server).
 	BatchBytes, MaxMessageBytes int64
+	// WholeMessages fetches every message whole, attachments included (by default a message
+	// with attachments is fetched without them: structure.go).
+	WholeMessages bool
 	// Timeout bounds each command's wait (a dead connection is closed, not waited for).
 	Timeout time.Duration
 	// Activity is called whenever the server answered.
@@ -237,7 +240,10 @@ func (s *Session) SyncFolder(ctx context.Context, folder string) (st Stats, err 
 				return st, err
 			}
 		}
-		writes := s.convertBatch(folder, cur.Box, cur.UIDValidity, b.msgs)
+		writes, err := s.convertBatch(ctx, folder, cur.Box, cur.UIDValidity, b.msgs)
+		if err != nil {
+			return st, err
+		}
 		if err := committed(); err != nil {
 			return st, err
 		}
@@ -282,19 +288,47 @@ func (s *Session) maxMessageBytes() int64 {
 	return 8 << 20
 }
 
-// fetchSizes learns the sizes of messages (to cut batches by bytes as well as by count).
-func (s *Session) fetchSizes(ctx context.Context, uids []imap.UID, into map[imap.UID]int64) error {
+// msgInfo is what the first look at a message tells: how much of it will be fetched, and
+// how (whole, or in parts without its attachments: structure.go).
+type msgInfo struct {
+	size int64      // RFC822.SIZE
+	plan *partsPlan // nil: fetched whole
+}
+
+// fetchBytes is about what fetching the message moves: its size, less the attachments left
+// out, at most MaxMessageBytes.
+func (s *Session) fetchBytes(i msgInfo) int64 {
+	n := i.size
+	if i.plan != nil {
+		for _, sk := range i.plan.skipped {
+			n -= sk.size
+		}
+	}
+	return max(0, min(n, s.maxMessageBytes()))
+}
+
+// fetchInfo learns the sizes of messages (to cut batches by bytes as well as by count) and
+// their structure (to leave attachments on the server).
+func (s *Session) fetchInfo(ctx context.Context, uids []imap.UID, into map[imap.UID]msgInfo) error {
 	bufs, err := wait(ctx, s, func() ([]*imapclient.FetchMessageBuffer, error) {
-		return s.C.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+		return s.C.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true,
+			BodyStructure: &imap.FetchItemBodyStructure{Extended: true}}).Collect()
 	})
 	if err != nil {
 		return fmt.Errorf("imapsync: fetch sizes: %w", err)
 	}
 	for _, u := range uids {
-		into[u] = 0
+		into[u] = msgInfo{}
 	}
 	for _, b := range bufs {
-		into[b.UID] = b.RFC822Size
+		i := msgInfo{size: b.RFC822Size}
+		if b.BodyStructure != nil && !s.WholeMessages {
+			i.plan = planParts(b.BodyStructure)
+		}
+		if i.plan != nil && s.fetchBytes(i) >= s.maxMessageBytes() {
+			i.plan = nil // its text alone is too big: fetched in part
+		}
+		into[b.UID] = i
 	}
 	return nil
 }
@@ -310,7 +344,8 @@ type fetched struct {
 
 type fetchedMessage struct {
 	buf     *imapclient.FetchMessageBuffer
-	partial bool // only the first MaxMessageBytes were fetched
+	partial bool       // only the first MaxMessageBytes were fetched
+	plan    *partsPlan // fetched without its attachments
 }
 
 // fetchAhead fetches the batches of new (newer), then old (older) messages in a goroutine of
@@ -361,7 +396,7 @@ func (s *Session) fetchAhead(ctx context.Context, folder string, newer, older []
 		}
 		first, rest := s.batchSizes()
 		n := first
-		sizes := map[imap.UID]int64{}
+		infos := map[imap.UID]msgInfo{}
 		for _, phase := range []struct {
 			uids  []imap.UID
 			isNew bool
@@ -369,19 +404,19 @@ func (s *Session) fetchAhead(ctx context.Context, folder string, newer, older []
 			part := phase.uids
 			for len(part) > 0 && !stopped() {
 				f := fetched{isNew: phase.isNew}
-				if _, ok := sizes[part[0]]; !ok {
+				if _, ok := infos[part[0]]; !ok {
 					// The sizes would be answered after the batch sent: read it first.
 					if !readSent() {
 						return
 					}
-					if f.err = s.fetchSizes(ctx, part[:min(len(part), 2000)], sizes); f.err != nil {
+					if f.err = s.fetchInfo(ctx, part[:min(len(part), 2000)], infos); f.err != nil {
 						emit(f)
 						return
 					}
 				}
 				k, bytes := 0, int64(0)
 				for k < min(n, len(part)) {
-					sz := min(sizes[part[k]], s.maxMessageBytes())
+					sz := s.fetchBytes(infos[part[k]])
 					if k > 0 && bytes+sz > s.batchBytes() {
 						break
 					}
@@ -390,7 +425,7 @@ func (s *Session) fetchAhead(ctx context.Context, folder string, newer, older []
 				}
 				f.uids, part, n = part[:k], part[k:], rest
 				f.last = len(part) == 0
-				cmd := s.sendFetch(f.uids, sizes)
+				cmd := s.sendFetch(f.uids, infos)
 				if !readSent() {
 					cmd.discard()
 					return
@@ -422,51 +457,91 @@ type sentFetch struct {
 	err  error
 }
 
-// sendFetch sends the FETCH of messages by UID. A message bigger than MaxMessageBytes is
-// fetched only up to that size (its text usually comes first): a 200 MB attachment must not
-// exhaust a browser tab's memory.
-func (s *Session) sendFetch(uids []imap.UID, sizes map[imap.UID]int64) *sentFetch {
-	var whole, part []imap.UID
-	for _, u := range uids {
-		if sizes[u] > s.maxMessageBytes() {
-			part = append(part, u)
-		} else {
-			whole = append(whole, u)
-		}
-	}
+// sendFetch sends the FETCH of messages by UID: one command for the messages fetched whole,
+// one for those fetched in part, one per shape of message fetched without its attachments
+// (structure.go). A message bigger than MaxMessageBytes that cannot be taken apart is fetched
+// only up to that size (its text usually comes first): a 200 MB attachment must not exhaust
+// a browser tab's memory.
+func (s *Session) sendFetch(uids []imap.UID, infos map[imap.UID]msgInfo) *sentFetch {
 	type group struct {
-		cmd     *imapclient.FetchCommand
-		partial bool
+		uids     []imap.UID
+		sections []*imap.FetchItemBodySection
+		partial  bool
+		plans    bool
 	}
-	var groups []group
-	for _, g := range []struct {
-		uids    []imap.UID
-		partial bool
-	}{{whole, false}, {part, true}} {
-		if len(g.uids) > 0 {
-			opts := &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true,
-				BodySection: []*imap.FetchItemBodySection{s.section(g.partial)}}
-			groups = append(groups, group{s.C.Fetch(imap.UIDSetNum(g.uids...), opts), g.partial})
+	whole := &group{sections: []*imap.FetchItemBodySection{s.section(false)}}
+	part := &group{sections: []*imap.FetchItemBodySection{s.section(true)}, partial: true}
+	groups := []*group{whole, part}
+	shapes := map[string]*group{}
+	for _, u := range uids {
+		i := infos[u]
+		switch {
+		case i.plan != nil:
+			g := shapes[i.plan.key]
+			if g == nil {
+				g = &group{sections: i.plan.sections, plans: true}
+				shapes[i.plan.key] = g
+				groups = append(groups, g)
+			}
+			g.uids = append(g.uids, u)
+		case i.size > s.maxMessageBytes():
+			part.uids = append(part.uids, u)
+		default:
+			whole.uids = append(whole.uids, u)
 		}
 	}
+	type sent struct {
+		*group
+		cmd *imapclient.FetchCommand
+	}
+	var cmds []sent
+	for _, g := range groups {
+		if len(g.uids) > 0 {
+			opts := &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true, BodySection: g.sections}
+			cmds = append(cmds, sent{g, s.C.Fetch(imap.UIDSetNum(g.uids...), opts)})
+		}
+	}
+	// Each command's answer is read by a goroutine of its own: the client hands a FETCH
+	// response to the command it belongs to and waits until it is taken, and the server
+	// answers pipelined commands in its own order.
 	sf := &sentFetch{done: make(chan struct{})}
-	go func() {
-		defer close(sf.done)
-		for i, g := range groups {
-			bufs, err := collect(g.cmd, s.maxMessageBytes())
+	results := make([][]fetchedMessage, len(cmds))
+	errs := make([]error, len(cmds))
+	var wg sync.WaitGroup
+	for i, c := range cmds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bufs, err := collect(c.cmd, s.maxMessageBytes())
 			if err != nil {
-				for _, rest := range groups[i+1:] {
-					rest.cmd.Close()
-				}
-				sf.msgs, sf.err = nil, err
+				errs[i] = err // the others end too: on their own answers, or the connection's end
 				return
 			}
 			for _, b := range bufs {
-				if b.UID != 0 {
-					sf.msgs = append(sf.msgs, fetchedMessage{buf: b, partial: g.partial})
+				if b.UID == 0 {
+					continue
 				}
+				m := fetchedMessage{buf: b, partial: c.partial}
+				if c.plans {
+					m.plan = infos[b.UID].plan
+				}
+				results[i] = append(results[i], m)
 			}
+		}()
+	}
+	go func() {
+		defer close(sf.done)
+		wg.Wait()
+		if sf.err = errors.Join(errs...); sf.err != nil {
+			return
 		}
+		sf.msgs = slices.Concat(results...)
+		// the batch's order, newest first, whatever command brought each message
+		order := make(map[imap.UID]int, len(uids))
+		for i, u := range uids {
+			order[u] = i
+		}
+		slices.SortFunc(sf.msgs, func(a, b fetchedMessage) int { return order[a.buf.UID] - order[b.buf.UID] })
 	}()
 	return sf
 }
@@ -487,8 +562,8 @@ func (s *Session) readFetch(ctx context.Context, folder string, sf *sentFetch) (
 func (sf *sentFetch) discard() { <-sf.done }
 
 // fetchMessages fetches messages by UID (see sendFetch).
-func (s *Session) fetchMessages(ctx context.Context, folder string, uids []imap.UID, sizes map[imap.UID]int64) ([]fetchedMessage, error) {
-	return s.readFetch(ctx, folder, s.sendFetch(uids, sizes))
+func (s *Session) fetchMessages(ctx context.Context, folder string, uids []imap.UID, infos map[imap.UID]msgInfo) ([]fetchedMessage, error) {
+	return s.readFetch(ctx, folder, s.sendFetch(uids, infos))
 }
 
 // section is the body section fetched: the whole message, or its first MaxMessageBytes.
@@ -499,22 +574,63 @@ func (s *Session) section(partial bool) *imap.FetchItemBodySection {
 	return &imap.FetchItemBodySection{Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: s.maxMessageBytes()}}
 }
 
-// convertBatch turns fetched messages into what the store keeps.
-func (s *Session) convertBatch(folder string, box model.Box, uidValidity uint32, msgs []fetchedMessage) []repo.MessageWrite {
+// convertBatch turns fetched messages into what the store keeps. A message fetched without
+// its attachments that does not read as its structure said, or whose raw form the Reader
+// keeps (to read it again later), is fetched again whole.
+func (s *Session) convertBatch(ctx context.Context, folder string, box model.Box, uidValidity uint32, msgs []fetchedMessage) ([]repo.MessageWrite, error) {
 	writes := make([]repo.MessageWrite, 0, len(msgs))
+	var again []imap.UID
+	at := map[imap.UID]int{}
 	for _, m := range msgs {
-		w := convert(s.Account, folder, box, uidValidity, m.buf, s.section(m.partial))
+		if m.plan != nil {
+			raw, err := m.plan.assemble(m.buf)
+			if err == nil {
+				w := convert(s.Account, folder, box, uidValidity, m.buf, raw)
+				if m.plan.fits(w.Body) && w.Blobs[email.RawBlob] == nil {
+					writes = append(writes, w)
+					continue
+				}
+			}
+			at[m.buf.UID] = len(writes)
+			again = append(again, m.buf.UID)
+			writes = append(writes, repo.MessageWrite{})
+			continue
+		}
+		w := convert(s.Account, folder, box, uidValidity, m.buf, m.buf.FindBodySection(s.section(m.partial)))
 		if m.partial {
 			w.Body.Notes = append(w.Body.Notes, mail.NoteTruncated(m.buf.RFC822Size, s.maxMessageBytes()))
 		}
 		writes = append(writes, w)
 	}
-	return writes
+	if len(again) == 0 {
+		return writes, nil
+	}
+	infos := map[imap.UID]msgInfo{}
+	for _, u := range again {
+		infos[u] = msgInfo{}
+	}
+	whole, err := s.fetchMessages(ctx, folder, again, infos)
+	if err != nil {
+		return nil, err
+	}
+	redone, err := s.convertBatch(ctx, folder, box, uidValidity, whole)
+	if err != nil {
+		return nil, err
+	}
+	for i, m := range whole {
+		writes[at[m.buf.UID]] = redone[i]
+	}
+	// a message gone from the server meanwhile is not stored
+	return slices.DeleteFunc(writes, func(w repo.MessageWrite) bool { return w.Message == nil }), nil
 }
 
 // storeBatch converts fetched messages and stores them with the cursor in one transaction.
 func (s *Session) storeBatch(ctx context.Context, folder string, cur *cursor, msgs []fetchedMessage) (int, error) {
-	return s.startStore(ctx, folder, cur, s.convertBatch(folder, cur.Box, cur.UIDValidity, msgs)).wait()
+	writes, err := s.convertBatch(ctx, folder, cur.Box, cur.UIDValidity, msgs)
+	if err != nil {
+		return 0, err
+	}
+	return s.startStore(ctx, folder, cur, writes).wait()
 }
 
 // storing is a batch of messages being committed.

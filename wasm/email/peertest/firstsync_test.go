@@ -27,8 +27,8 @@ type benchEnv struct {
 
 const benchEnvVar = "CALIOPEN_BENCH_FIRST_SYNC"
 
-// firstSync stores every message of the account's INBOX (headers, text, attachments) into a
-// repository on db and returns the time the whole took, from connecting to the last batch
+// firstSync stores every message of the account's INBOX (headers and text; attachments stay
+// on the server until opened) into a repository on db and returns the time the whole took, from connecting to the last batch
 // committed, and the time until the first batch was stored.
 func firstSync(t testing.TB, acct *email.Account, db store.DB, n int) (all, first time.Duration) {
 	t.Helper()
