@@ -50,8 +50,8 @@ type skippedPart struct {
 }
 
 // planParts returns how to fetch a message of this structure in parts, or nil when it is
-// better fetched whole.
-func planParts(bs imap.BodyStructure) *partsPlan {
+// better fetched whole (among others, when its attachments make less than minBytes).
+func planParts(bs imap.BodyStructure, minBytes int64) *partsPlan {
 	p := &partsPlan{root: bs, skipped: map[string]skippedPart{},
 		sections: []*imap.FetchItemBodySection{{Peek: true, Specifier: imap.PartSpecifierHeader}}}
 	var skippedBytes int64
@@ -91,7 +91,7 @@ func planParts(bs imap.BodyStructure) *partsPlan {
 	default:
 		return nil
 	}
-	if skippedBytes < lazyMinBytes || len(p.sections) > lazyMaxParts {
+	if skippedBytes < minBytes || len(p.sections) > lazyMaxParts {
 		return nil
 	}
 	// Text parts after the MIME headers, in part order: the key is the same for messages
@@ -222,8 +222,11 @@ func (p *partsPlan) writeBody(out *bytes.Buffer, buf *imapclient.FetchMessageBuf
 
 // writeHeader writes a header block ending with its empty line, however the server ended it.
 func writeHeader(out *bytes.Buffer, h []byte) {
-	out.Write(bytes.TrimRight(h, "\r\n"))
-	out.WriteString("\r\n\r\n")
+	if h = bytes.TrimRight(h, "\r\n"); len(h) > 0 {
+		out.Write(h)
+		out.WriteString("\r\n")
+	}
+	out.WriteString("\r\n")
 }
 
 // fits says whether the parsed message names as attachments exactly the parts left on the

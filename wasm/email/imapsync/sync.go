@@ -323,7 +323,7 @@ func (s *Session) fetchInfo(ctx context.Context, uids []imap.UID, into map[imap.
 	for _, b := range bufs {
 		i := msgInfo{size: b.RFC822Size}
 		if b.BodyStructure != nil && !s.WholeMessages {
-			i.plan = planParts(b.BodyStructure)
+			i.plan = planParts(b.BodyStructure, lazyMinBytes)
 		}
 		if i.plan != nil && s.fetchBytes(i) >= s.maxMessageBytes() {
 			i.plan = nil // its text alone is too big: fetched in part
