@@ -308,11 +308,11 @@ func (s *Session) fetchBytes(i msgInfo) int64 {
 }
 
 // fetchInfo learns the sizes of messages (to cut batches by bytes as well as by count) and
-// their structure (to leave attachments on the server).
+// the structure of those big enough to hold attachments worth leaving on the server (asked
+// apart: parsing a structure costs the client more than the rest of a small message's look).
 func (s *Session) fetchInfo(ctx context.Context, uids []imap.UID, into map[imap.UID]msgInfo) error {
 	bufs, err := wait(ctx, s, func() ([]*imapclient.FetchMessageBuffer, error) {
-		return s.C.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true,
-			BodyStructure: &imap.FetchItemBodyStructure{Extended: true}}).Collect()
+		return s.C.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
 	})
 	if err != nil {
 		return fmt.Errorf("imapsync: fetch sizes: %w", err)
@@ -320,12 +320,28 @@ func (s *Session) fetchInfo(ctx context.Context, uids []imap.UID, into map[imap.
 	for _, u := range uids {
 		into[u] = msgInfo{}
 	}
+	var big []imap.UID
 	for _, b := range bufs {
-		i := msgInfo{size: b.RFC822Size}
-		if b.BodyStructure != nil && !s.WholeMessages {
-			i.plan = planParts(b.BodyStructure, lazyMinBytes)
+		into[b.UID] = msgInfo{size: b.RFC822Size}
+		if b.RFC822Size >= lazyMinBytes {
+			big = append(big, b.UID)
 		}
-		if i.plan != nil && s.fetchBytes(i) >= s.maxMessageBytes() {
+	}
+	if len(big) == 0 || s.WholeMessages {
+		return nil
+	}
+	bufs, err = wait(ctx, s, func() ([]*imapclient.FetchMessageBuffer, error) {
+		return s.C.Fetch(imap.UIDSetNum(big...), &imap.FetchOptions{UID: true, BodyStructure: &imap.FetchItemBodyStructure{Extended: true}}).Collect()
+	})
+	if err != nil {
+		return fmt.Errorf("imapsync: fetch structures: %w", err)
+	}
+	for _, b := range bufs {
+		i, ok := into[b.UID]
+		if !ok || b.BodyStructure == nil {
+			continue
+		}
+		if i.plan = planParts(b.BodyStructure, lazyMinBytes); i.plan != nil && s.fetchBytes(i) >= s.maxMessageBytes() {
 			i.plan = nil // its text alone is too big: fetched in part
 		}
 		into[b.UID] = i
