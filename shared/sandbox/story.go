@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -194,6 +195,15 @@ func (st *story) seedMail(m *mailServers) error {
 			return err
 		}
 	}
+	// Léa's slides: a file big enough that the first sync leaves it on the server, fetched
+	// when opened.
+	lea := crowd[0]
+	slides := st.ago(26 * time.Hour)
+	if err := m.seed("INBOX", withFile(plainMail(lea, alex.persona(), "Slides for Thursday",
+		"Hi Alex,\n\nHere are the slides for Thursday's talk. Tell me if anything is unclear.\n\nLéa", slides, "lea-slides@"+domainOf(lea.email), nil),
+		"slides-thursday.pdf", "application/pdf", SlidesPDF()), slides, imap.FlagSeen); err != nil {
+		return err
+	}
 	// Tapioca by email: the signature names the Mastodon and X handles.
 	tp := persona{name: tapioca.name, email: tapioca.email}
 	t1 := st.ago(9 * 24 * time.Hour)
@@ -283,6 +293,36 @@ func plainMail(from, to persona, subject, text string, date time.Time, id string
 	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
 	b.WriteString(strings.ReplaceAll(text, "\n", "\r\n"))
 	b.WriteString("\r\n")
+	return b.Bytes()
+}
+
+// SlidesPDF is the file attached to Léa's mail: 48 KB that start as a PDF does.
+func SlidesPDF() []byte {
+	rng := rand.New(rand.NewPCG(3, 14))
+	data := make([]byte, 48<<10)
+	for i := range data {
+		data[i] = byte(rng.IntN(256))
+	}
+	copy(data, "%PDF-1.4\n")
+	copy(data[len(data)-6:], "%%EOF\n")
+	return data
+}
+
+// withFile turns a plain mail into one with a file attached (multipart/mixed, base64).
+func withFile(raw []byte, name, ctype string, data []byte) []byte {
+	head, text, _ := bytes.Cut(raw, []byte("\r\n\r\n"))
+	head = bytes.Replace(head, []byte("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit"), []byte(`Content-Type: multipart/mixed; boundary="file"`), 1)
+	var b bytes.Buffer
+	b.Write(head)
+	b.WriteString("\r\n\r\n--file\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
+	b.Write(text)
+	fmt.Fprintf(&b, "--file\r\nContent-Type: %s; name=%q\r\nContent-Disposition: attachment; filename=%q\r\nContent-Transfer-Encoding: base64\r\n\r\n", ctype, name, name)
+	enc := base64.StdEncoding.EncodeToString(data)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n--file--\r\n")
 	return b.Bytes()
 }
 

@@ -1,7 +1,8 @@
 // Reading and writing against `make run`'s sandbox: the HTML newsletter in its sandboxed frame
 // (its script never runs, its tracking pixel is not fetched until the user shows remote
 // content, for the message or for its sender, and the privacy badge says so either way), Camille's encrypted mail with its
-// attachment downloaded decrypted, her first (signed) mail read as signed by a known key,
+// attachment downloaded decrypted, a colleague's slides fetched from the mail server only when
+// opened, her first (signed) mail read as signed by a known key,
 // her encrypted answer signed by her known key with its grade and keys factor (and the user,
 // who has a key, not told to make one), a new message whose channel picker explains itself (an
 // encrypted email to Camille with an attachment and a draft, attachment included, that
@@ -116,6 +117,20 @@ test("reading, writing and the outbox against the sandbox", async () => {
     const draft = page.getByTestId("message").filter({ hasText: "draft of the quarterly report is ready" }).first();
     await draft.locator('[data-testid="security"][data-signature="good-known"]').waitFor({ timeout: 30000 });
     assert.match(await draft.getByTestId("security").innerText(), /^Signed by a known key/);
+    // Léa's slides: the first sync left the file on the mail server; opening it fetches it,
+    // through the relay, whole.
+    await openDiscussion(page, "Slides", "Léa");
+    const slides = page.getByTestId("message").filter({ hasText: "slides for Thursday" }).first();
+    if ((await slides.getAttribute("data-open")) !== "true") await slides.getByTestId("expand").click();
+    const file = slides.getByTestId("attachment");
+    await file.waitFor();
+    assert.match(await file.innerText(), /slides-thursday\.pdf/);
+    const [pdf] = await Promise.all([page.waitForEvent("download"), file.getByRole("button").click()]);
+    assert.equal(pdf.suggestedFilename(), "slides-thursday.pdf");
+    const slidesData = readFileSync(await pdf.path());
+    assert.equal(slidesData.length, 48 * 1024);
+    assert.equal(slidesData.subarray(0, 9).toString(), "%PDF-1.4\n");
+    assert.equal(slidesData.subarray(-6).toString(), "%%EOF\n");
 
     // A new message (the c shortcut): Camille picked from the people known, encrypted email
     // first and why; the draft is sealed to the user's own key and comes back.
