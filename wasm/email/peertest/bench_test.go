@@ -101,7 +101,7 @@ func memoryDir(t *testing.T) string {
 // in the browser (WebAssembly in Chromium, through a running relay, TLS ending in the browser)
 // to store the headers and text of 10,000 messages (59 MiB) from Dovecot into IndexedDB, over
 // the time mbsync takes to copy the same mailbox to a Maildir, measured in the same run: best
-// of three for mbsync and the native client, of two in the browser. mbsync runs with FSync no
+// of three for each. mbsync runs with FSync no
 // (neither side waits for the disk; with its default fsync per message it was far slower and
 // very noisy on a shared disk, 8 to 54 s, so that is not the reference), into a Maildir in
 // memory (memoryDir). Also the native client against the same mbsync runs, on the memory
@@ -220,14 +220,14 @@ SyncState *
 	fmt.Printf("BENCH imap_first_sync_first_batch_native_ms %d ms\n", firstBatch.Milliseconds())
 
 	// The browser: WebAssembly in Chromium, through a running relay, TLS ending in the browser,
-	// into IndexedDB; best of two runs in one page.
+	// into IndexedDB; best of three runs in one page.
 	rl := relaytest.Start(t, relaytest.Options{Ports: []int{p.Port(t, "IMAPS_PORT")}})
 	certPEM, err := os.ReadFile(p.Env["TLS_CERT"])
 	if err != nil {
 		t.Fatal(err)
 	}
 	env, _ := json.Marshal(benchEnv{RelayURL: rl.URL, Token: rl.Token, CAPEM: string(certPEM), Host: p.Listen,
-		Port: p.Port(t, "IMAPS_PORT"), User: "bob", Password: "bobpw", Messages: n, Runs: 2})
+		Port: p.Port(t, "IMAPS_PORT"), User: "bob", Password: "bobpw", Messages: n, Runs: 3})
 	browserOut := testkit.RunInBrowser(t, "TestBenchFirstSyncBrowser", benchEnvVar+"="+string(env))
 	var browser, browserFirst time.Duration
 	for _, m := range regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(firstSyncLine), "%d", `(\d+)`)).FindAllStringSubmatch(browserOut, -1) {
