@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"caliopen/wasm/email"
 	"caliopen/wasm/email/emailtest"
 	"caliopen/wasm/email/imapsync"
 	"caliopen/wasm/mail"
@@ -172,4 +173,35 @@ func TestCorpusReadsTheSameWithoutAttachments(t *testing.T) {
 		}
 	}
 	t.Logf("%d messages read the same, %d of them with attachments", n, withFiles)
+}
+
+// A message whose raw form the Reader keeps (to read it again when a key comes) is fetched
+// again whole: what is kept is the message, attachments included, never the parts put
+// together.
+func TestAMessageKeptRawIsFetchedWhole(t *testing.T) {
+	ca := emailtest.NewCA(t)
+	srv := emailtest.StartIMAP(t, ca, "alice", "pw")
+	shapes := emailtest.AttachmentShapes()
+	raw := shapes["text and a file"]
+	srv.Append(t, "alice", "INBOX", []byte(raw))
+	acct := emailtest.Account(ca, srv, nil, "alice", "pw")
+	var reads [][]byte
+	acct.Reader = func(b []byte) (email.Reading, error) {
+		reads = append(reads, b)
+		p, err := mail.Parse(b)
+		return email.Reading{Parsed: p, Blobs: map[string][]byte{email.RawBlob: b}}, err
+	}
+	r := newRepo(t)
+	ctx := emailtest.Context(t, 20*time.Second)
+	if err := (&imapsync.Syncer{Account: acct, Repo: r}).SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(reads) != 2 || len(reads[0]) >= len(raw)/4 || string(reads[1]) != raw {
+		t.Fatalf("read %d times (%d bytes first); want the parts, then the whole message", len(reads), len(reads[0]))
+	}
+	m := folderMsgs(t, r, acct.ID, "INBOX")[0]
+	kept, err := r.Attachment(ctx, m.ID, email.RawBlob)
+	if err != nil || string(kept) != raw {
+		t.Fatalf("kept %d bytes (%v), want the message's %d", len(kept), err, len(raw))
+	}
 }
