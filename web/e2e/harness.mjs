@@ -69,6 +69,19 @@ export async function startSandbox({ tick = "5s" } = {}) {
 
 async function start(command, relay = RELAY) {
   if (!relay) throw new Error("CALIOPEN_RELAY_BIN is not set (run through `make test-e2e`)");
+  // freePort's port is free when asked, not when the relay binds it: meanwhile another
+  // listener (the sandbox's own servers, on ports the system picks) may take it. Then the
+  // relay exits saying so, and it starts again on another port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(command, relay);
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use/.test(String(e.message))) throw e;
+    }
+  }
+}
+
+async function startOnce(command, relay) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "caliopen-relay-"));
   // An access token for the tests, issued the way an operator does.
@@ -82,14 +95,20 @@ async function start(command, relay = RELAY) {
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`relay exited: ${output}`);
+    if (proc.exitCode !== null) {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw new Error(`relay exited: ${output}`);
+    }
     try {
       const r = await fetch(`${url}/healthz`);
       if (r.ok) break;
     } catch {
       /* not up yet */
     }
-    if (Date.now() > deadline) throw new Error(`relay did not start: ${output}`);
+    if (Date.now() > deadline) {
+      proc.kill("SIGTERM");
+      throw new Error(`relay did not start: ${output}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   const exited = new Promise((r) => proc.once("exit", r));
