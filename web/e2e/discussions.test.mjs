@@ -128,7 +128,9 @@ test("discussions: compact filters, pictures, search in text, topics, the reply'
     assert.match(await why.innerText(), /Mastodon direct message: readable by the admins of mamot\.fr/);
     await reply.locator("#reply-text").fill("See you at the workshop, by Mastodon");
     await reply.getByRole("button", { name: "Send" }).click();
-    await reply.getByTestId("reply-queued").waitFor({ timeout: 30000 });
+    // Queued, or an error said (the test then fails with it rather than with a timeout).
+    await reply.locator('[data-testid="reply-queued"], [role="alert"]').first().waitFor({ timeout: 60000 });
+    assert.equal(await reply.locator('[role="alert"]').count(), 0, `the reply failed: ${await reply.locator('[role="alert"]').allInnerTexts()}`);
     await view.locator('[data-testid="message"].outgoing[data-network="mastodon"]', { hasText: "See you at the workshop" }).waitFor({ timeout: 60000 });
     await view.locator('[data-testid="message"][data-network="mastodon"]', { hasText: "Got your message, thanks!" }).waitFor({ timeout: 60000 });
     assert.deepEqual(errors, []);
