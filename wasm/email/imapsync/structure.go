@@ -41,18 +41,15 @@ type partsPlan struct {
 	root     imap.BodyStructure
 	sections []*imap.FetchItemBodySection // the header, each part's MIME header, the text parts
 	key      string                       // the sections, written out: messages alike share a FETCH
-	skipped  map[string]skippedPart       // by attachment id (mail.Parse's "1.2")
-}
-
-// skippedPart is an attachment left on the server.
-type skippedPart struct {
-	size int64 // decoded, as far as the structure tells
+	// skipped are the attachments left on the server, by attachment id (mail.Parse's "1.2"),
+	// with their decoded size as far as the structure tells.
+	skipped map[string]int64
 }
 
 // planParts returns how to fetch a message of this structure in parts, or nil when it is
 // better fetched whole (among others, when its attachments make less than minBytes).
 func planParts(bs imap.BodyStructure, minBytes int64) *partsPlan {
-	p := &partsPlan{root: bs, skipped: map[string]skippedPart{},
+	p := &partsPlan{root: bs, skipped: map[string]int64{},
 		sections: []*imap.FetchItemBodySection{{Peek: true, Specifier: imap.PartSpecifierHeader}}}
 	var skippedBytes int64
 	switch root := bs.(type) {
@@ -60,7 +57,7 @@ func planParts(bs imap.BodyStructure, minBytes int64) *partsPlan {
 		if isTextPart(root) || !lazyLeaf(root) {
 			return nil
 		}
-		p.skipped["1"] = skippedPart{size: decodedSize(root)} // a message that is one file
+		p.skipped["1"] = decodedSize(root) // a message that is one file
 		skippedBytes = int64(root.Size)
 	case *imap.BodyStructureMultiPart:
 		ok := true
@@ -76,7 +73,7 @@ func planParts(bs imap.BodyStructure, minBytes int64) *partsPlan {
 				case isTextPart(part):
 					p.sections = append(p.sections, &imap.FetchItemBodySection{Peek: true, Part: path})
 				default:
-					p.skipped[attachmentID(path)] = skippedPart{size: decodedSize(part)}
+					p.skipped[attachmentID(path)] = decodedSize(part)
 					skippedBytes += int64(part.Size)
 				}
 			}
@@ -94,14 +91,7 @@ func planParts(bs imap.BodyStructure, minBytes int64) *partsPlan {
 	if skippedBytes < minBytes || len(p.sections) > lazyMaxParts {
 		return nil
 	}
-	// Text parts after the MIME headers, in part order: the key is the same for messages
-	// of the same shape.
-	slices.SortStableFunc(p.sections, func(a, b *imap.FetchItemBodySection) int {
-		if c := sectionRank(a) - sectionRank(b); c != 0 {
-			return c
-		}
-		return slices.Compare(a.Part, b.Part)
-	})
+	// The sections come in the structure's order: messages of the same shape have the same key.
 	var key strings.Builder
 	for _, s := range p.sections {
 		key.WriteString(sectionName(s))
@@ -109,16 +99,6 @@ func planParts(bs imap.BodyStructure, minBytes int64) *partsPlan {
 	}
 	p.key = key.String()
 	return p
-}
-
-func sectionRank(s *imap.FetchItemBodySection) int {
-	switch s.Specifier {
-	case imap.PartSpecifierHeader:
-		return 0
-	case imap.PartSpecifierMIME:
-		return 1
-	}
-	return 2
 }
 
 // sectionName writes a section as IMAP does ("1.2.MIME", "HEADER").
@@ -235,12 +215,12 @@ func (p *partsPlan) fits(b *model.Body) bool {
 	seen := 0
 	for i := range b.Attachments {
 		a := &b.Attachments[i]
-		sk, ok := p.skipped[a.ID]
+		size, ok := p.skipped[a.ID]
 		if !ok {
 			continue // a part the parser found inside a text part (none today): it was fetched
 		}
 		seen++
-		a.Size = sk.size
+		a.Size = size
 	}
 	return seen == len(p.skipped)
 }

@@ -300,8 +300,8 @@ type msgInfo struct {
 func (s *Session) fetchBytes(i msgInfo) int64 {
 	n := i.size
 	if i.plan != nil {
-		for _, sk := range i.plan.skipped {
-			n -= sk.size
+		for _, size := range i.plan.skipped {
+			n -= size
 		}
 	}
 	return max(0, min(n, s.maxMessageBytes()))
@@ -483,7 +483,6 @@ func (s *Session) sendFetch(uids []imap.UID, infos map[imap.UID]msgInfo) *sentFe
 		uids     []imap.UID
 		sections []*imap.FetchItemBodySection
 		partial  bool
-		plans    bool
 	}
 	whole := &group{sections: []*imap.FetchItemBodySection{s.section(false)}}
 	part := &group{sections: []*imap.FetchItemBodySection{s.section(true)}, partial: true}
@@ -495,7 +494,7 @@ func (s *Session) sendFetch(uids []imap.UID, infos map[imap.UID]msgInfo) *sentFe
 		case i.plan != nil:
 			g := shapes[i.plan.key]
 			if g == nil {
-				g = &group{sections: i.plan.sections, plans: true}
+				g = &group{sections: i.plan.sections}
 				shapes[i.plan.key] = g
 				groups = append(groups, g)
 			}
@@ -537,11 +536,8 @@ func (s *Session) sendFetch(uids []imap.UID, infos map[imap.UID]msgInfo) *sentFe
 				if b.UID == 0 {
 					continue
 				}
-				m := fetchedMessage{buf: b, partial: c.partial}
-				if c.plans {
-					m.plan = infos[b.UID].plan
-				}
-				results[i] = append(results[i], m)
+				// a message with a plan is in its shape's group, one without in another
+				results[i] = append(results[i], fetchedMessage{buf: b, partial: c.partial, plan: infos[b.UID].plan})
 			}
 		}()
 	}
@@ -597,6 +593,7 @@ func (s *Session) convertBatch(ctx context.Context, folder string, box model.Box
 	writes := make([]repo.MessageWrite, 0, len(msgs))
 	var again []imap.UID
 	at := map[imap.UID]int{}
+	infos := map[imap.UID]msgInfo{} // of those fetched again: their size (sendFetch cuts a huge one)
 	for _, m := range msgs {
 		if m.plan != nil {
 			raw, err := m.plan.assemble(m.buf)
@@ -609,6 +606,7 @@ func (s *Session) convertBatch(ctx context.Context, folder string, box model.Box
 			}
 			at[m.buf.UID] = len(writes)
 			again = append(again, m.buf.UID)
+			infos[m.buf.UID] = msgInfo{size: m.buf.RFC822Size}
 			writes = append(writes, repo.MessageWrite{})
 			continue
 		}
@@ -620,10 +618,6 @@ func (s *Session) convertBatch(ctx context.Context, folder string, box model.Box
 	}
 	if len(again) == 0 {
 		return writes, nil
-	}
-	infos := map[imap.UID]msgInfo{}
-	for _, u := range again {
-		infos[u] = msgInfo{}
 	}
 	whole, err := s.fetchMessages(ctx, folder, again, infos)
 	if err != nil {
