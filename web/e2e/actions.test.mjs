@@ -48,7 +48,7 @@ test("read, unread, star, archive, delete, back to the inbox", async () => {
     await waitConnected(page, sandbox);
     // The email account is connected, with its last sign of life.
     const mail = page.locator('[data-testid="account"][data-network="email"]');
-    assert.match(await mail.getByTestId("last-activity").innerText(), /last heard from at \d/);
+    assert.match(await mail.getByTestId("last-activity").innerText(), /last answer: \d/);
 
     // The newsletter: three issues unread. Opening it reads them; the list follows.
     await showList(page, "Bubble Weekly");

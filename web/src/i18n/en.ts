@@ -244,7 +244,7 @@ export const en = {
     retryNow: "Try now",
     xLimits:
       "X gives only the last 30 days of direct messages, and X's encrypted chats (XChat) are not reachable by any public API: conversations moved there do not appear here.",
-    lastActivity: (when: string) => `last heard from at ${when}`,
+    lastActivity: (when: string) => `last answer: ${when}`,
   },
   settings: {
     title: "Settings",

@@ -229,7 +229,7 @@ export const fr: Messages = {
     retryNow: "Réessayer maintenant",
     xLimits:
       "X ne donne que les 30 derniers jours de messages privés, et ses discussions chiffrées (XChat) ne sont accessibles par aucune API publique : les conversations passées sur XChat n’apparaissent pas ici.",
-    lastActivity: (when) => `dernier signe de vie à ${when}`,
+    lastActivity: (when) => `dernier signe de vie : ${when}`,
   },
   settings: {
     title: "Réglages",
