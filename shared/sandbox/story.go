@@ -2,10 +2,10 @@ package sandbox
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/mail"
 	"os"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-message"
 
 	"caliopen/wasm/pgp"
 )
@@ -199,9 +200,13 @@ func (st *story) seedMail(m *mailServers) error {
 	// when opened.
 	lea := crowd[0]
 	slides := st.ago(26 * time.Hour)
-	if err := m.seed("INBOX", withFile(plainMail(lea, alex.persona(), "Slides for Thursday",
+	slidesMail, err := withFile(plainMail(lea, alex.persona(), "Slides for Thursday",
 		"Hi Alex,\n\nHere are the slides for Thursday's talk. Tell me if anything is unclear.\n\nLéa", slides, "lea-slides@"+domainOf(lea.email), nil),
-		"slides-thursday.pdf", "application/pdf", SlidesPDF()), slides, imap.FlagSeen); err != nil {
+		"slides-thursday.pdf", "application/pdf", SlidesPDF())
+	if err != nil {
+		return err
+	}
+	if err := m.seed("INBOX", slidesMail, slides, imap.FlagSeen); err != nil {
 		return err
 	}
 	// Tapioca by email: the signature names the Mastodon and X handles.
@@ -308,22 +313,51 @@ func SlidesPDF() []byte {
 	return data
 }
 
-// withFile turns a plain mail into one with a file attached (multipart/mixed, base64).
-func withFile(raw []byte, name, ctype string, data []byte) []byte {
-	head, text, _ := bytes.Cut(raw, []byte("\r\n\r\n"))
-	head = bytes.Replace(head, []byte("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit"), []byte(`Content-Type: multipart/mixed; boundary="file"`), 1)
-	var b bytes.Buffer
-	b.Write(head)
-	b.WriteString("\r\n\r\n--file\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
-	b.Write(text)
-	fmt.Fprintf(&b, "--file\r\nContent-Type: %s; name=%q\r\nContent-Disposition: attachment; filename=%q\r\nContent-Transfer-Encoding: base64\r\n\r\n", ctype, name, name)
-	enc := base64.StdEncoding.EncodeToString(data)
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
+// withFile turns a plain mail into one with a file attached: multipart/mixed, its text first,
+// then the file in base64 (go-message writes the parts and the encoding).
+func withFile(raw []byte, name, ctype string, data []byte) ([]byte, error) {
+	e, err := message.Read(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
 	}
-	b.WriteString(enc + "\r\n--file--\r\n")
-	return b.Bytes()
+	text, err := io.ReadAll(e.Body)
+	if err != nil {
+		return nil, err
+	}
+	var textHeader message.Header
+	textHeader.Set("Content-Type", e.Header.Get("Content-Type"))
+	textHeader.Set("Content-Transfer-Encoding", e.Header.Get("Content-Transfer-Encoding"))
+	h := e.Header.Copy()
+	h.Del("Content-Transfer-Encoding")
+	h.SetContentType("multipart/mixed", map[string]string{"boundary": "file"})
+	var fileHeader message.Header
+	fileHeader.SetContentType(ctype, map[string]string{"name": name})
+	fileHeader.SetContentDisposition("attachment", map[string]string{"filename": name})
+	fileHeader.Set("Content-Transfer-Encoding", "base64")
+	var b bytes.Buffer
+	w, err := message.CreateWriter(&b, h)
+	if err != nil {
+		return nil, err
+	}
+	for _, part := range []struct {
+		header message.Header
+		body   []byte
+	}{{textHeader, text}, {fileHeader, data}} {
+		pw, err := w.CreatePart(part.header)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := pw.Write(part.body); err != nil {
+			return nil, err
+		}
+		if err := pw.Close(); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 func listMail(from persona, subject, text string, date time.Time, id string, refs []string) []byte {

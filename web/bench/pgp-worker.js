@@ -97,8 +97,7 @@ async function run() {
 
   const [encryptSignWasm, encryptSignJS] = await timePair(goEncrypt, jsEncrypt);
   const [decryptVerifyWasm, decryptVerifyJS] = await timePair(goDecrypt, jsDecrypt);
-  const r = { encryptSignWasm, encryptSignJS, decryptVerifyWasm, decryptVerifyJS, openpgpjsVersion: openpgp.config.versionString };
-  return r;
+  return { encryptSignWasm, encryptSignJS, decryptVerifyWasm, decryptVerifyJS, openpgpjsVersion: openpgp.config.versionString };
 }
 
 run().then(

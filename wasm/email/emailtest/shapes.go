@@ -88,10 +88,15 @@ func SameReading(m model.Message, mb model.Body, w model.Message, wb model.Body)
 		return fmt.Sprintf("attachments %+v, whole %+v", mb.Attachments, wb.Attachments)
 	}
 	for i, a := range mb.Attachments {
-		b := wb.Attachments[i]
-		if a.ID != b.ID || a.Name != b.Name || a.ContentType != b.ContentType || a.ContentID != b.ContentID || !AboutTheSize(a.Size, b.Size) {
+		if b := wb.Attachments[i]; !SameAttachment(a, b) {
 			return fmt.Sprintf("attachment %+v, whole %+v", a, b)
 		}
 	}
 	return ""
+}
+
+// SameAttachment says whether two readings name an attachment alike: its id, name, type,
+// Content-ID and about its size (AboutTheSize).
+func SameAttachment(a, b model.Attachment) bool {
+	return a.ID == b.ID && a.Name == b.Name && a.ContentType == b.ContentType && a.ContentID == b.ContentID && AboutTheSize(a.Size, b.Size)
 }

@@ -80,7 +80,7 @@ func TestAttachmentsStayOnTheServerUntilOpened(t *testing.T) {
 		}
 		for i, a := range got.Attachments {
 			w := want.Body.Attachments[i]
-			if a.ID != w.ID || a.Name != w.Name || a.ContentType != w.ContentType || a.ContentID != w.ContentID || !emailtest.AboutTheSize(a.Size, w.Size) {
+			if !emailtest.SameAttachment(a, w) {
 				t.Errorf("%s: attachment %+v, want %+v", m.Subject, a, w)
 			}
 			if a.Fetched {
